@@ -1,0 +1,250 @@
+//! The command line: clap types only. They are resolved into plain settings
+//! (`settings.rs`) before any command runs.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wps",
+    version,
+    about = "Azure Web PubSub from the command line: send, manage groups and connections, run a local emulator",
+    arg_required_else_help = true,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options every command takes, before or after the command name.
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// Profile from the config file [env: WPS_PROFILE]
+    #[arg(long, short = 'p', global = true, help_heading = "Connection")]
+    pub profile: Option<String>,
+    /// Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection",
+        hide_env_values = true
+    )]
+    pub connection_string: Option<String>,
+    /// Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub endpoint: Option<String>,
+    /// Access key used with --endpoint [env: WPS_ACCESS_KEY]
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub access_key: Option<String>,
+    /// Hub name [env: WPS_HUB]
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub hub: Option<String>,
+    /// REST api-version to send
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub api_version: Option<String>,
+    /// Config file [env: WPS_CONFIG]
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub config: Option<PathBuf>,
+    /// Seconds to wait for each request attempt
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub timeout: Option<f64>,
+    /// Retries after a failed attempt (429, 5xx, connection errors); 0 disables
+    #[arg(long, global = true, help_heading = "Connection")]
+    pub retries: Option<u32>,
+    /// Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]
+    #[arg(long, short = 'o', global = true, value_enum, help_heading = "Output")]
+    pub output: Option<OutputFormat>,
+    /// Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, help_heading = "Output")]
+    pub verbose: u8,
+    /// Print nothing on stderr but errors
+    #[arg(long, short = 'q', global = true, help_heading = "Output")]
+    pub quiet: bool,
+    /// Print the requests that would be sent, and send nothing
+    #[arg(long, global = true, help_heading = "Output")]
+    pub dry_run: bool,
+    /// When to use colour
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a message to every connection in the hub
+    #[command(
+        after_long_help = "Examples:\n  wps send-all --hub chat --text hello\n  wps send-all --json '{\"kind\":\"deploy\"}' --exclude conn1\n  cat frame.bin | wps send-all"
+    )]
+    SendAll(SendAllArgs),
+    /// Send a message to one or more groups
+    #[command(
+        after_long_help = "Examples:\n  wps send-group --group g1 --text hello\n  cat frame.bin | wps send-group --group g1"
+    )]
+    SendGroup(SendGroupArgs),
+    /// Send a message to one or more users
+    #[command(after_long_help = "Examples:\n  wps send-user --user alice --text hello")]
+    SendUser(SendUserArgs),
+    /// Send a message to one or more connections
+    #[command(
+        after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello"
+    )]
+    SendConnection(SendConnectionArgs),
+    /// Run a local Web PubSub-compatible service in the foreground
+    #[command(
+        long_about = "Run a local Web PubSub-compatible service in the foreground.\n\n\
+            It serves the data-plane REST API and WebSocket clients (plain, json.webpubsub.azure.v1 \
+            and json.reliable.webpubsub.azure.v1) on one port. It is a development tool: all state \
+            lives in memory and is lost when it stops, and its default key is public.\n\n\
+            When it accepts connections it prints one line on stdout, its connection string.",
+        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
+    )]
+    Emulator(EmulatorArgs),
+}
+
+/// The message body of the send commands.
+#[derive(Debug, Args, Default)]
+#[group(id = "payload", multiple = false)]
+pub struct PayloadArgs {
+    /// Send this text (text/plain)
+    #[arg(long, help_heading = "Payload")]
+    pub text: Option<String>,
+    /// Send this JSON (application/json); checked before sending
+    #[arg(long, help_heading = "Payload")]
+    pub json: Option<String>,
+    /// Send this file's bytes (application/octet-stream); `-` reads stdin
+    #[arg(long, help_heading = "Payload")]
+    pub file: Option<PathBuf>,
+    /// Content type for --file or stdin: text/plain, application/json or application/octet-stream
+    #[arg(long, help_heading = "Payload")]
+    pub content_type: Option<String>,
+}
+
+/// Options shared by the send commands.
+#[derive(Debug, Args, Default)]
+pub struct SendOptionsArgs {
+    /// Drop the message if not delivered within this many seconds (0-300)
+    #[arg(long, value_name = "SECS", help_heading = "Target")]
+    pub ttl: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendAllArgs {
+    /// Connection id to leave out (repeatable)
+    #[arg(long = "exclude", value_name = "CONN", help_heading = "Target")]
+    pub exclude: Vec<String>,
+    /// OData filter over userId, connectionId and groups
+    #[arg(long, help_heading = "Target")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SendGroupArgs {
+    /// Group to send to (repeatable)
+    #[arg(
+        long = "group",
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub groups: Vec<String>,
+    /// Connection id to leave out (repeatable)
+    #[arg(long = "exclude", value_name = "CONN", help_heading = "Target")]
+    pub exclude: Vec<String>,
+    /// OData filter over userId, connectionId and groups
+    #[arg(long, help_heading = "Target")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SendUserArgs {
+    /// User to send to (repeatable)
+    #[arg(
+        long = "user",
+        short = 'u',
+        value_name = "USER",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub users: Vec<String>,
+    /// OData filter over the user's connections
+    #[arg(long, help_heading = "Target")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SendConnectionArgs {
+    /// Connection to send to (repeatable)
+    #[arg(
+        long = "connection",
+        short = 'c',
+        value_name = "CONN",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub connections: Vec<String>,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Access key clients must sign with (at least 32 characters); defaults to the well-known development key
+    #[arg(long, hide_default_value = true)]
+    pub key: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,158 @@
+//! Connection strings, parsed the way the official SDKs parse them.
+
+use super::secret::Secret;
+use super::ClientError;
+
+/// Where the service is and the key that signs requests to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionString {
+    /// `scheme://host[:port][/prefix]`, no trailing `/`.
+    pub endpoint: String,
+    pub access_key: Secret,
+}
+
+impl ConnectionString {
+    /// Parses `Endpoint=...;AccessKey=...;Version=1.0;[Port=N;]`.
+    ///
+    /// Like the Python SDK: segments split on `;` (empty ones ignored), each split at its first
+    /// `=` (so base64 padding in the key survives), keys case-insensitive, first occurrence wins,
+    /// `Port` appended to the endpoint. Unlike it, a missing scheme or an unusable endpoint is
+    /// refused here rather than at the first request.
+    pub fn parse(input: &str) -> Result<Self, ClientError> {
+        let bad = |why: String| ClientError::ConnectionString(why);
+        if input.trim().is_empty() {
+            return Err(bad("connection string is empty".into()));
+        }
+        let mut endpoint: Option<&str> = None;
+        let mut key: Option<&str> = None;
+        let mut port: Option<&str> = None;
+        for segment in input.split(';') {
+            if segment.is_empty() {
+                continue;
+            }
+            let Some((name, value)) = segment.split_once('=') else {
+                // Only the segment's name part could be shown safely; show its length instead.
+                return Err(bad(format!(
+                    "malformed segment (expected 'key=value', found {} characters without '=')",
+                    segment.len()
+                )));
+            };
+            let slot = match name.to_ascii_lowercase().as_str() {
+                "endpoint" => &mut endpoint,
+                "accesskey" => &mut key,
+                "port" => &mut port,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+        let endpoint = endpoint
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| bad("missing 'Endpoint'".into()))?;
+        let key = key
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| bad("missing 'AccessKey'".into()))?;
+        let mut endpoint = normalize_endpoint(endpoint)?;
+        if let Some(port) = port.filter(|p| !p.is_empty()) {
+            let n: u16 = port
+                .parse()
+                .ok()
+                .filter(|n| *n != 0)
+                .ok_or_else(|| bad(format!("invalid Port '{port}' (expected 1-65535)")))?;
+            let url =
+                url::Url::parse(&endpoint).map_err(|e| bad(format!("invalid Endpoint: {e}")))?;
+            if url.port().is_some() || url.path() != "/" {
+                return Err(bad(
+                    "Port= given but Endpoint already has a port or a path".into()
+                ));
+            }
+            endpoint = format!("{endpoint}:{n}");
+        }
+        Ok(ConnectionString {
+            endpoint,
+            access_key: Secret::new(key),
+        })
+    }
+}
+
+/// Checks an endpoint URL and strips its trailing `/`.
+pub fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
+    let bad = |why: String| ClientError::ConnectionString(why);
+    let lower = endpoint.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(bad(format!(
+            "invalid Endpoint '{endpoint}': it must start with http:// or https://"
+        )));
+    }
+    let url = url::Url::parse(endpoint)
+        .map_err(|e| bad(format!("invalid Endpoint '{endpoint}': {e}")))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad(format!("invalid Endpoint '{endpoint}': no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!(
+            "invalid Endpoint '{endpoint}': it must not have a query or fragment"
+        )));
+    }
+    Ok(endpoint.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<ConnectionString, String> {
+        ConnectionString::parse(s).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn portal_form() {
+        let c =
+            parse("Endpoint=https://x.webpubsub.azure.com;AccessKey=abc=;Version=1.0;").unwrap();
+        assert_eq!(c.endpoint, "https://x.webpubsub.azure.com");
+        assert_eq!(c.access_key.expose(), "abc=");
+    }
+
+    #[test]
+    fn port_case_and_padding() {
+        let c = parse("endpoint=http://localhost/;ACCESSKEY=k==;port=8080").unwrap();
+        assert_eq!(c.endpoint, "http://localhost:8080");
+        assert_eq!(c.access_key.expose(), "k==");
+    }
+
+    #[test]
+    fn first_occurrence_wins_and_unknown_keys_ignored() {
+        let c = parse("Endpoint=http://a;Endpoint=http://b;ClientPort=1;AccessKey=k").unwrap();
+        assert_eq!(c.endpoint, "http://a");
+    }
+
+    #[test]
+    fn missing_parts_are_named() {
+        assert!(parse("AccessKey=k")
+            .unwrap_err()
+            .contains("missing 'Endpoint'"));
+        assert!(parse("Endpoint=http://a;")
+            .unwrap_err()
+            .contains("missing 'AccessKey'"));
+        assert!(parse("").unwrap_err().contains("empty"));
+        assert!(parse("garbage").unwrap_err().contains("malformed"));
+        assert!(parse("Endpoint=ftp://a;AccessKey=k")
+            .unwrap_err()
+            .contains("http://"));
+        assert!(parse("Endpoint=http://a;AccessKey=k;Port=99999")
+            .unwrap_err()
+            .contains("Port"));
+        assert!(parse("Endpoint=http://a:1;AccessKey=k;Port=2")
+            .unwrap_err()
+            .contains("Port"));
+    }
+
+    #[test]
+    fn errors_never_contain_the_key() {
+        let e = parse("Endpoint=nope;AccessKey=supersecret").unwrap_err();
+        assert!(!e.contains("supersecret"));
+        let e = parse("AccessKeysupersecret;Endpoint=http://a").unwrap_err();
+        assert!(!e.contains("supersecret"));
+    }
+}

@@ -1,0 +1,165 @@
+//! Typed client errors; the CLI maps [`ErrorKind`] to exit codes.
+
+/// What went wrong, in terms a caller can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad connection string, endpoint or key material.
+    Config,
+    /// Input refused locally before sending (name, payload, size).
+    Invalid,
+    /// 401 / 403.
+    Auth,
+    /// Another 4xx.
+    Rejected,
+    /// 5xx, timeout, refused, DNS, TLS: after retries.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid connection string: {0}")]
+    ConnectionString(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not sign the request: {0}")]
+    Signing(String),
+    #[error("{}", status_line(*.status, .code.as_deref(), .message.as_deref(), *.attempts))]
+    Status {
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+        attempts: u32,
+    },
+    #[error("request timed out{}", attempts_suffix(*.attempts))]
+    Timeout { attempts: u32 },
+    #[error("{detail}{}", attempts_suffix(*.attempts))]
+    Transport { attempts: u32, detail: String },
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+fn status_line(status: u16, code: Option<&str>, message: Option<&str>, attempts: u32) -> String {
+    let mut line = format!("the service answered {status}");
+    if let Some(reason) = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        line.push(' ');
+        line.push_str(reason);
+    }
+    match (code, message) {
+        (Some(c), Some(m)) => line.push_str(&format!(": ({c}) {m}")),
+        (None, Some(m)) => line.push_str(&format!(": {m}")),
+        (Some(c), None) => line.push_str(&format!(": ({c})")),
+        (None, None) => {}
+    }
+    line.push_str(&attempts_suffix(attempts));
+    match status {
+        401 => line.push_str("; hint: check the access key, and that this machine's clock is right (tokens live 60 s)"),
+        403 => line.push_str("; hint: the credential lacks the role or permission for this operation"),
+        413 => line.push_str("; hint: messages are limited to 1 MiB"),
+        429 => line.push_str("; hint: the service is throttling; lower --concurrency or add units"),
+        _ => {}
+    }
+    line
+}
+
+impl ClientError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ClientError::ConnectionString(_) | ClientError::Signing(_) => ErrorKind::Config,
+            ClientError::Invalid(_) => ErrorKind::Invalid,
+            ClientError::Status {
+                status: 401 | 403, ..
+            } => ErrorKind::Auth,
+            ClientError::Status { status, .. } if *status < 500 => ErrorKind::Rejected,
+            ClientError::Status { .. }
+            | ClientError::Timeout { .. }
+            | ClientError::Transport { .. } => ErrorKind::Unavailable,
+        }
+    }
+
+    pub(crate) fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Timeout { .. } | ClientError::Transport { .. }
+        )
+    }
+
+    pub(crate) fn with_attempts(self, n: u32) -> Self {
+        match self {
+            ClientError::Timeout { .. } => ClientError::Timeout { attempts: n },
+            ClientError::Transport { detail, .. } => ClientError::Transport {
+                attempts: n,
+                detail,
+            },
+            ClientError::Status {
+                status,
+                code,
+                message,
+                ..
+            } => ClientError::Status {
+                status,
+                code,
+                message,
+                attempts: n,
+            },
+            other => other,
+        }
+    }
+
+    /// The error for a non-success answer, reading the service's error body in either the
+    /// flat (`{"code","message"}`) or the wrapped (`{"error":{...}}`) shape.
+    pub fn from_response(status: u16, body: &[u8], attempts: u32) -> Self {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let detail = parsed.as_ref().map(|v| v.get("error").unwrap_or(v));
+        let field = |name: &str| {
+            detail
+                .and_then(|d| d.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let mut message = field("message");
+        if message.is_none() && parsed.is_none() && !body.is_empty() {
+            // A short plain-text body is still worth showing; keep it to one line.
+            let text = String::from_utf8_lossy(body);
+            let line = text.lines().next().unwrap_or("").trim();
+            if !line.is_empty() {
+                message = Some(line.chars().take(200).collect());
+            }
+        }
+        ClientError::Status {
+            status,
+            code: field("code"),
+            message,
+            attempts,
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: &reqwest::Error, endpoint: &str) -> Self {
+        if e.is_timeout() {
+            return ClientError::Timeout { attempts: 1 };
+        }
+        // The innermost cause says what really happened (refused, DNS, TLS); reqwest's own
+        // message only repeats the URL.
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        let what = if e.is_connect() {
+            "could not connect to"
+        } else {
+            "request failed to"
+        };
+        ClientError::Transport {
+            attempts: 1,
+            detail: format!("{what} {endpoint}: {cause}"),
+        }
+    }
+}

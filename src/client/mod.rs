@@ -1,0 +1,326 @@
+//! A client for the Azure Web PubSub data-plane REST API.
+//!
+//! Every request is what the official SDKs send for the same call: method, path (names encoded
+//! as single segments), query order, content type, body, and a fresh HS256 token whose `aud` is
+//! the full URL. The client owns auth, retries, timeouts, the user agent and request logging;
+//! callers use the typed methods in [`operations`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wps::client::ClientError> {
+//! use wps::client::{Client, ClientOptions, ConnectionString, Payload, SendOptions};
+//! let cs = ConnectionString::parse("Endpoint=http://127.0.0.1;Port=8080;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;")?;
+//! let client = Client::new(cs, ClientOptions::default())?;
+//! client.send_to_all("chat", &Payload::text("hello"), &SendOptions::default()).await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod connstr;
+mod error;
+pub mod operations;
+mod secret;
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER,
+};
+
+pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
+pub use connstr::{normalize_endpoint, ConnectionString};
+pub use error::{ClientError, ErrorKind};
+pub use operations::{Payload, SendOptions};
+pub use secret::Secret;
+
+/// The api-version the official SDKs send today.
+pub const DEFAULT_API_VERSION: &str = "2024-12-01";
+/// The service's message size limit (1 MiB), enforced before sending.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Knobs that are the same for every request of one client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub api_version: String,
+    /// Per attempt.
+    pub timeout: Duration,
+    /// Retries after the first attempt (0 disables them).
+    pub retries: u32,
+    /// 0 quiet, 1 request lines, 2 adds headers and body previews (secrets redacted).
+    pub verbose: u8,
+    /// Base delay of the exponential backoff.
+    pub retry_base_delay: Duration,
+    pub retry_max_delay: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            api_version: DEFAULT_API_VERSION.to_string(),
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            verbose: 0,
+            retry_base_delay: Duration::from_millis(800),
+            retry_max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One data-plane request before it is signed: method, encoded path under the endpoint,
+/// query pairs in wire order (values raw, encoded when built), optional body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Payload>,
+    /// `Accept` header: the SDK sends `*/*` on HEAD, `application/json` otherwise.
+    pub accept: &'static str,
+}
+
+/// What came back: status, body and the service's request id, if any.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: bytes::Bytes,
+    pub request_id: Option<String>,
+    pub attempts: u32,
+}
+
+/// The Web PubSub REST client. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    signer: KeySigner,
+    options: ClientOptions,
+}
+
+impl Client {
+    pub fn new(connection: ConnectionString, options: ClientOptions) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| ClientError::Transport {
+                attempts: 0,
+                detail: format!("could not build the HTTP client: {e}"),
+            })?;
+        Ok(Client {
+            http,
+            endpoint: connection.endpoint,
+            signer: KeySigner::new(&connection.access_key),
+            options,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    pub fn signer(&self) -> &KeySigner {
+        &self.signer
+    }
+
+    /// The full URL of a request, exactly as it goes on the wire (and into `aud`).
+    pub fn url(&self, request: &Request) -> String {
+        let mut url = format!("{}{}", self.endpoint, request.path);
+        for (i, (k, v)) in request.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(k);
+            url.push('=');
+            url.push_str(&operations::encode(v));
+        }
+        url
+    }
+
+    /// Signs and sends a request, retrying 408/429/5xx and connection errors with
+    /// exponential backoff and full jitter (honouring `Retry-After`). Any status is returned
+    /// as a [`Response`]; callers decide which ones are success.
+    pub async fn execute(&self, request: &Request) -> Result<Response, ClientError> {
+        let url = self.url(request);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let result = self.attempt(request, &url).await;
+            let retry_after = match &result {
+                Ok((resp, retry_after)) => {
+                    self.log(request, &url, &resp.to_string(), started);
+                    if !is_retryable_status(resp.status) {
+                        let (status, body, request_id) =
+                            (resp.status, resp.body.clone(), resp.request_id.clone());
+                        return Ok(Response {
+                            status,
+                            body,
+                            request_id,
+                            attempts: attempt,
+                        });
+                    }
+                    *retry_after
+                }
+                Err(e) => {
+                    self.log(request, &url, &e.to_string(), started);
+                    if !e.is_retryable() {
+                        return Err(e.clone().with_attempts(attempt));
+                    }
+                    None
+                }
+            };
+            if attempt > self.options.retries {
+                return match result {
+                    Ok((resp, _)) => Ok(Response {
+                        status: resp.status,
+                        body: resp.body,
+                        request_id: resp.request_id,
+                        attempts: attempt,
+                    }),
+                    Err(e) => Err(e.with_attempts(attempt)),
+                };
+            }
+            tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(d) = retry_after {
+            return d.min(self.options.retry_max_delay);
+        }
+        let exp = self
+            .options
+            .retry_base_delay
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(self.options.retry_max_delay);
+        // Full jitter: a uniform delay in [0, exp] spreads retries of a bulk run apart.
+        exp.mul_f64(rand::random::<f64>())
+    }
+
+    async fn attempt(
+        &self,
+        request: &Request,
+        url: &str,
+    ) -> Result<(RawResponse, Option<Duration>), ClientError> {
+        let token = self.signer.rest_token(url)?;
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header(ACCEPT, request.accept)
+            .header(
+                AUTHORIZATION,
+                HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .map_err(|e| ClientError::Signing(e.to_string()))?,
+            );
+        match &request.body {
+            Some(payload) => {
+                builder = builder
+                    .header(CONTENT_TYPE, payload.content_type.as_str())
+                    .body(payload.body.clone());
+            }
+            None if request.method != reqwest::Method::HEAD
+                && request.method != reqwest::Method::GET =>
+            {
+                builder = builder.header(CONTENT_LENGTH, "0");
+            }
+            None => {}
+        }
+        if self.options.verbose >= 2 {
+            eprintln!("> accept: {}", request.accept);
+            eprintln!("> authorization: Bearer <redacted>");
+            if let Some(p) = &request.body {
+                eprintln!("> content-type: {}", p.content_type);
+                eprintln!("> body: {}", p.preview());
+            }
+        }
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let request_id = ["x-ms-request-id", "x-ms-client-request-id"]
+            .iter()
+            .find_map(|h| resp.headers().get(*h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint))?;
+        Ok((
+            RawResponse {
+                status,
+                body,
+                request_id,
+            },
+            retry_after,
+        ))
+    }
+
+    fn log(&self, request: &Request, url: &str, outcome: &str, started: Instant) {
+        if self.options.verbose >= 1 {
+            eprintln!(
+                "{} {} -> {} ({} ms)",
+                request.method,
+                url,
+                outcome,
+                started.elapsed().as_millis()
+            );
+        }
+    }
+}
+
+struct RawResponse {
+    status: u16,
+    body: bytes::Bytes,
+    request_id: Option<String>,
+}
+
+impl std::fmt::Display for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` as delta seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

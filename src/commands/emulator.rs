@@ -1,0 +1,70 @@
+//! `wps emulator`: run the local service until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+
+use super::{ExitStatus, SUCCESS};
+use crate::cli::EmulatorArgs;
+use crate::emulator::{self, EmulatorConfig, DEFAULT_ACCESS_KEY};
+use crate::error::CliError;
+use crate::settings::Settings;
+
+pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> {
+    let EmulatorArgs { host, port, key } = args;
+    let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
+    emulator::validate_access_key(&access_key)
+        .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
+    let mut server = emulator::start(EmulatorConfig {
+        host,
+        port,
+        access_key,
+        verbose: settings.verbose,
+    })
+    .await
+    .map_err(|e| CliError::Usage(format!("could not listen on {host}:{port}: {e}")))?;
+
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", server.connection_string()).context("writing the connection string")?;
+        out.flush()?;
+    }
+    if !settings.quiet {
+        eprintln!(
+            "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
+            server.addr()
+        );
+    }
+
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        _ = server.wait() => anyhow::bail!("the emulator stopped unexpectedly"),
+    }
+    if !settings.quiet {
+        eprintln!("wps emulator stopping");
+    }
+    server.shutdown().await;
+    Ok(SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,44 @@
+//! One module per command; `run` builds the runtime and dispatches.
+
+mod emulator;
+mod send;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::settings::{process_env, Settings};
+
+/// What a command reports back to `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus(pub u8);
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        std::process::ExitCode::from(s.0)
+    }
+}
+
+pub const SUCCESS: ExitStatus = ExitStatus(crate::error::code::OK);
+
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    let Cli { global, command } = cli;
+    // A single request needs no worker threads; the emulator serves many clients at once.
+    let runtime = match &command {
+        Command::Emulator(_) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?,
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+    };
+    let settings = Settings::resolve(&global, &process_env)?;
+    runtime.block_on(async move {
+        match command {
+            Command::SendAll(args) => send::send_all(&settings, args).await,
+            Command::SendGroup(args) => send::send_group(&settings, args).await,
+            Command::SendUser(args) => send::send_user(&settings, args).await,
+            Command::SendConnection(args) => send::send_connection(&settings, args).await,
+            Command::Emulator(args) => emulator::run(&settings, args).await,
+        }
+    })
+}

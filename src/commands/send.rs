@@ -1,0 +1,245 @@
+//! `send-all`, `send-group`, `send-user`, `send-connection`.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{Context, Result};
+
+use super::{ExitStatus, SUCCESS};
+use crate::cli::{PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs};
+use crate::client::{Client, ClientError, Payload, Request, SendOptions, MAX_MESSAGE_BYTES};
+use crate::error::{code, CliError};
+use crate::output::{self, OpResult};
+use crate::settings::Settings;
+
+pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStatus> {
+    let SendAllArgs {
+        exclude,
+        filter,
+        options,
+        payload,
+    } = args;
+    let opts = SendOptions {
+        excluded: exclude,
+        filter,
+        ttl_seconds: options.ttl,
+    };
+    let payload = read_payload(payload)?;
+    let client = settings.client()?;
+    let hub = settings.hub()?;
+    let req = client.send_to_all_request(hub, &payload, &opts)?;
+    run(settings, &client, "send-all", hub, vec![(None, req)]).await
+}
+
+pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<ExitStatus> {
+    let SendGroupArgs {
+        groups,
+        exclude,
+        filter,
+        options,
+        payload,
+    } = args;
+    let opts = SendOptions {
+        excluded: exclude,
+        filter,
+        ttl_seconds: options.ttl,
+    };
+    let payload = read_payload(payload)?;
+    let client = settings.client()?;
+    let hub = settings.hub()?;
+    let reqs = groups
+        .into_iter()
+        .map(|g| {
+            Ok((
+                Some(g.clone()),
+                client.send_to_group_request(hub, &g, &payload, &opts)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    run(settings, &client, "send-group", hub, reqs).await
+}
+
+pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitStatus> {
+    let SendUserArgs {
+        users,
+        filter,
+        options,
+        payload,
+    } = args;
+    let opts = SendOptions {
+        excluded: Vec::new(),
+        filter,
+        ttl_seconds: options.ttl,
+    };
+    let payload = read_payload(payload)?;
+    let client = settings.client()?;
+    let hub = settings.hub()?;
+    let reqs = users
+        .into_iter()
+        .map(|u| {
+            Ok((
+                Some(u.clone()),
+                client.send_to_user_request(hub, &u, &payload, &opts)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    run(settings, &client, "send-user", hub, reqs).await
+}
+
+pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
+    let SendConnectionArgs {
+        connections,
+        options,
+        payload,
+    } = args;
+    let opts = SendOptions {
+        ttl_seconds: options.ttl,
+        ..SendOptions::default()
+    };
+    let payload = read_payload(payload)?;
+    let client = settings.client()?;
+    let hub = settings.hub()?;
+    let reqs = connections
+        .into_iter()
+        .map(|c| {
+            Ok((
+                Some(c.clone()),
+                client.send_to_connection_request(hub, &c, &payload, &opts)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    run(settings, &client, "send-connection", hub, reqs).await
+}
+
+/// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome.
+async fn run(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    requests: Vec<(Option<String>, Request)>,
+) -> Result<ExitStatus> {
+    if settings.dry_run {
+        for (_, req) in &requests {
+            output::write_dry_run(settings.output, client, req)?;
+        }
+        return Ok(SUCCESS);
+    }
+    let single = requests.len() == 1;
+    let mut results = Vec::with_capacity(requests.len());
+    let mut failed = 0;
+    for (target, req) in requests {
+        match client.expect(&req, &[202]).await {
+            Ok(resp) => results.push(OpResult {
+                operation,
+                hub: hub.to_string(),
+                target,
+                status: resp.status,
+                ok: true,
+            }),
+            Err(e) if single => {
+                let what = target.map(|t| format!(" to '{t}'")).unwrap_or_default();
+                return Err(e).with_context(|| format!("{operation}{what} failed"));
+            }
+            Err(e) => {
+                failed += 1;
+                let status = match &e {
+                    ClientError::Status { status, .. } => *status,
+                    _ => 0,
+                };
+                eprintln!(
+                    "error: {operation} to '{}' failed: {e}",
+                    target.as_deref().unwrap_or("-")
+                );
+                results.push(OpResult {
+                    operation,
+                    hub: hub.to_string(),
+                    target,
+                    status,
+                    ok: false,
+                });
+            }
+        }
+    }
+    output::write_results(settings.output, &results)?;
+    Ok(if failed > 0 {
+        ExitStatus(code::PARTIAL)
+    } else {
+        SUCCESS
+    })
+}
+
+const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/octet-stream"];
+
+/// The message body from --text, --json, --file or piped stdin.
+pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
+    let PayloadArgs {
+        text,
+        json,
+        file,
+        content_type,
+    } = args;
+    if let Some(ct) = &content_type {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !CONTENT_TYPES.contains(&mime.as_str()) {
+            return Err(CliError::Usage(format!(
+                "invalid --content-type '{ct}': use text/plain, application/json or application/octet-stream"
+            ))
+            .into());
+        }
+        if text.is_some() || json.is_some() {
+            return Err(
+                CliError::Usage("--content-type applies to --file and stdin only".into()).into(),
+            );
+        }
+    }
+    if let Some(t) = text {
+        return Ok(Payload::text(t));
+    }
+    if let Some(j) = json {
+        return Ok(Payload::json(j)?);
+    }
+    let body = match file {
+        Some(path) if path.as_os_str() != "-" => {
+            if path.is_dir() {
+                return Err(
+                    CliError::Usage(format!("--file {}: is a directory", path.display())).into(),
+                );
+            }
+            std::fs::read(&path)
+                .with_context(|| format!("could not read --file {}", path.display()))?
+        }
+        Some(_) => read_stdin()?,
+        None if std::io::stdin().is_terminal() => {
+            return Err(CliError::Usage(
+                "no payload: pass --text, --json or --file, or pipe the message on stdin".into(),
+            )
+            .into())
+        }
+        None => read_stdin()?,
+    };
+    let payload = Payload {
+        content_type: content_type.unwrap_or_else(|| "application/octet-stream".into()),
+        body: body.into(),
+    };
+    if payload.content_type.starts_with("application/json") {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&payload.body)
+            .map_err(|e| ClientError::Invalid(format!("invalid JSON payload: {e}")))?;
+    }
+    Ok(payload)
+}
+
+fn read_stdin() -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    // Read one byte past the limit so an oversized body is refused without reading it all.
+    std::io::stdin()
+        .lock()
+        .take(MAX_MESSAGE_BYTES as u64 + 1)
+        .read_to_end(&mut body)
+        .context("could not read the payload from stdin")?;
+    Ok(body)
+}

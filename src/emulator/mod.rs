@@ -1,0 +1,166 @@
+//! `wps emulator`: a local, in-memory stand-in for the Azure Web PubSub service.
+//!
+//! It serves the data-plane REST API under `/api/` and WebSocket clients under
+//! `/client/hubs/{hub}`, checks tokens like the service, and keeps all state in memory.
+//! Tests and `wps demo` start it in-process with [`start`].
+
+mod auth;
+mod filter;
+mod rest;
+pub mod state;
+mod ws;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use state::Registry;
+
+/// The key the official emulator prints; well known, so never use it outside development.
+pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub access_key: String,
+    /// 1 logs each request on stderr.
+    pub verbose: u8,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            access_key: DEFAULT_ACCESS_KEY.to_string(),
+            verbose: 0,
+        }
+    }
+}
+
+/// Checks a key the way the official emulator does: at least 32 bytes, no `;`, no control
+/// characters, no surrounding whitespace (so it fits in a connection string).
+pub fn validate_access_key(key: &str) -> Result<(), String> {
+    if key.len() < 32 {
+        return Err(format!(
+            "the access key must be at least 32 bytes (got {})",
+            key.len()
+        ));
+    }
+    if key.contains(';') || key.chars().any(char::is_control) || key.trim() != key {
+        return Err(
+            "the access key must not contain ';', control characters or surrounding whitespace"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub registry: Registry,
+    pub verifier: auth::Verifier,
+    pub verbose: u8,
+    /// Flips to true when the emulator stops, so WebSocket tasks end too.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// A running emulator. Dropping it leaves it running until the runtime ends; call
+/// [`Emulator::shutdown`] to stop it.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    access_key: String,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `Endpoint=http://HOST;Port=N;AccessKey=KEY;Version=1.0;`
+    pub fn connection_string(&self) -> String {
+        let host = match self.addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        format!(
+            "Endpoint=http://{host};Port={};AccessKey={};Version=1.0;",
+            self.addr.port(),
+            self.access_key
+        )
+    }
+
+    /// Stops accepting, closes every WebSocket client and waits for the server to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Resolves when the server has stopped on its own (it only does on a fatal error).
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds and starts serving in the background; returns once connections are accepted.
+pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    validate_access_key(&config.access_key)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let listener = TcpListener::bind((config.host, config.port)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopping) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        registry: Registry::default(),
+        verifier: auth::Verifier::new(&config.access_key),
+        verbose: config.verbose,
+        stopping: stopping.clone(),
+    });
+    let app = axum::Router::new().fallback(dispatch).with_state(shared);
+    let mut stopping_rx = stopping;
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stopped(&mut stopping_rx).await;
+        });
+        if let Err(e) = serve.await {
+            eprintln!("emulator: server error: {e}");
+        }
+    });
+    Ok(Emulator {
+        addr,
+        access_key: config.access_key,
+        stop,
+        task,
+    })
+}
+
+async fn dispatch(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/client/") {
+        ws::handle(shared, req).await
+    } else {
+        rest::handle(shared, req).await
+    }
+}
+
+/// Resolves once the emulator is told to stop; never, if its handle was dropped without it.
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Shared test fixtures: an in-process emulator, an isolated `wps` command, WebSocket clients.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use wps::client::{now_secs, ClientClaims, KeySigner, Secret};
+use wps::emulator::{self, Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One test's world: its own emulator on a free port and its own empty config directory.
+pub struct World {
+    pub emulator: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let emulator = emulator::start(EmulatorConfig {
+            port: 0,
+            ..EmulatorConfig::default()
+        })
+        .await
+        .expect("emulator starts");
+        World {
+            emulator,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn connection_string(&self) -> String {
+        self.emulator.connection_string()
+    }
+
+    /// `wps` with a cleared environment, a private HOME and config path, and the emulator's
+    /// connection string in `WPS_CONNECTION_STRING` and hub `chat`.
+    pub fn wps(&self) -> Command {
+        let mut cmd = self.bare_wps();
+        cmd.env("WPS_CONNECTION_STRING", self.connection_string())
+            .env("WPS_HUB", "chat");
+        cmd
+    }
+
+    /// `wps` with nothing configured at all.
+    pub fn bare_wps(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wps"));
+        cmd.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
+            .env("WPS_CONFIG", self.config_path())
+            .env("WPS_TEST_RETRY_BASE_MS", "1")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    /// A client token for this emulator, signed like the SDK's `get_client_access_token`.
+    pub fn client_token(
+        &self,
+        hub: &str,
+        user: Option<&str>,
+        roles: &[&str],
+        groups: &[&str],
+    ) -> String {
+        let signer = KeySigner::new(&Secret::new(DEFAULT_ACCESS_KEY));
+        let now = now_secs();
+        let claims = ClientClaims {
+            aud: format!("http://{}/client/hubs/{hub}", self.emulator.addr()),
+            iat: now,
+            exp: now + 3600,
+            sub: user.map(str::to_string),
+            role: roles.iter().map(|r| r.to_string()).collect(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        signer.sign(&claims).expect("sign").expose().to_string()
+    }
+
+    /// Connects a WebSocket client; `subprotocol` None = plain WebSocket.
+    pub async fn connect(
+        &self,
+        hub: &str,
+        user: Option<&str>,
+        roles: &[&str],
+        groups: &[&str],
+        subprotocol: Option<&str>,
+    ) -> Socket {
+        let token = self.client_token(hub, user, roles, groups);
+        let url = format!(
+            "ws://{}/client/hubs/{hub}?access_token={token}",
+            self.emulator.addr()
+        );
+        let mut req = url.into_client_request().expect("request");
+        if let Some(p) = subprotocol {
+            req.headers_mut().insert(
+                "Sec-WebSocket-Protocol",
+                HeaderValue::from_str(p).expect("header"),
+            );
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("websocket connects");
+        socket
+    }
+
+    /// A JSON-subprotocol client; returns the socket and its connection id from `connected`.
+    pub async fn connect_json(
+        &self,
+        hub: &str,
+        user: Option<&str>,
+        roles: &[&str],
+        groups: &[&str],
+    ) -> (Socket, String) {
+        let mut socket = self
+            .connect(hub, user, roles, groups, Some("json.webpubsub.azure.v1"))
+            .await;
+        let connected = next_json(&mut socket).await;
+        assert_eq!(connected["event"], "connected", "{connected}");
+        let id = connected["connectionId"]
+            .as_str()
+            .expect("connectionId")
+            .to_string();
+        (socket, id)
+    }
+}
+
+/// Runs a command off the async runtime (the emulator lives on it) and returns its output.
+pub async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("wps runs"))
+        .await
+        .expect("join")
+}
+
+/// Runs a command with `input` on stdin.
+pub async fn run_with_stdin(mut cmd: Command, input: Vec<u8>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("wps runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wps ends");
+        writer.join().expect("writer");
+        out
+    })
+    .await
+    .expect("join")
+}
+
+/// The next data frame (text or binary), failing the test after 5 s.
+pub async fn next_frame(socket: &mut Socket) -> Message {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame arrives within 5 s")
+            .expect("socket open")
+            .expect("frame ok");
+        match msg {
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
+    match next_frame(socket).await {
+        Message::Text(t) => serde_json::from_str(&t).expect("JSON frame"),
+        other => panic!("expected a JSON text frame, got {other:?}"),
+    }
+}
+
+/// Asserts nothing arrives for a short while.
+pub async fn assert_silent(socket: &mut Socket) {
+    if let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(300), socket.next()).await {
+        panic!("expected no frame, got {m:?}");
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the built `wps` binary against the in-process emulator, with real
+//! WebSocket clients that must receive what was sent.
+
+mod common;
+mod send;
