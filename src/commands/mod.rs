@@ -1,5 +1,6 @@
 //! One module per command; `run` builds the runtime and dispatches.
 
+mod bulk;
 mod emulator;
 mod send;
 

@@ -4,11 +4,10 @@ use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, Result};
 
-use super::{ExitStatus, SUCCESS};
+use super::{bulk, ExitStatus};
 use crate::cli::{PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs};
-use crate::client::{Client, ClientError, Payload, Request, SendOptions, MAX_MESSAGE_BYTES};
-use crate::error::{code, CliError};
-use crate::output::{self, OpResult};
+use crate::client::{ClientError, Payload, SendOptions, MAX_MESSAGE_BYTES};
+use crate::error::CliError;
 use crate::settings::Settings;
 
 pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStatus> {
@@ -27,7 +26,15 @@ pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStat
     let client = settings.client()?;
     let hub = settings.hub()?;
     let req = client.send_to_all_request(hub, &payload, &opts)?;
-    run(settings, &client, "send-all", hub, vec![(None, req)]).await
+    bulk::run(
+        settings,
+        &client,
+        "send-all",
+        hub,
+        vec![(None, req)],
+        &[202],
+    )
+    .await
 }
 
 pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<ExitStatus> {
@@ -55,7 +62,7 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    run(settings, &client, "send-group", hub, reqs).await
+    bulk::run(settings, &client, "send-group", hub, reqs, &[202]).await
 }
 
 pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitStatus> {
@@ -82,7 +89,7 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    run(settings, &client, "send-user", hub, reqs).await
+    bulk::run(settings, &client, "send-user", hub, reqs, &[202]).await
 }
 
 pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
@@ -107,65 +114,7 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    run(settings, &client, "send-connection", hub, reqs).await
-}
-
-/// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome.
-async fn run(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    requests: Vec<(Option<String>, Request)>,
-) -> Result<ExitStatus> {
-    if settings.dry_run {
-        for (_, req) in &requests {
-            output::write_dry_run(settings.output, client, req)?;
-        }
-        return Ok(SUCCESS);
-    }
-    let single = requests.len() == 1;
-    let mut results = Vec::with_capacity(requests.len());
-    let mut failed = 0;
-    for (target, req) in requests {
-        match client.expect(&req, &[202]).await {
-            Ok(resp) => results.push(OpResult {
-                operation,
-                hub: hub.to_string(),
-                target,
-                status: resp.status,
-                ok: true,
-            }),
-            Err(e) if single => {
-                let what = target.map(|t| format!(" to '{t}'")).unwrap_or_default();
-                return Err(e).with_context(|| format!("{operation}{what} failed"));
-            }
-            Err(e) => {
-                failed += 1;
-                let status = match &e {
-                    ClientError::Status { status, .. } => *status,
-                    _ => 0,
-                };
-                eprintln!(
-                    "error: {operation} to '{}' failed: {e}",
-                    target.as_deref().unwrap_or("-")
-                );
-                results.push(OpResult {
-                    operation,
-                    hub: hub.to_string(),
-                    target,
-                    status,
-                    ok: false,
-                });
-            }
-        }
-    }
-    output::write_results(settings.output, &results)?;
-    Ok(if failed > 0 {
-        ExitStatus(code::PARTIAL)
-    } else {
-        SUCCESS
-    })
+    bulk::run(settings, &client, "send-connection", hub, reqs, &[202]).await
 }
 
 const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/octet-stream"];
