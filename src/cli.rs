@@ -113,6 +113,14 @@ pub enum Command {
         after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello"
     )]
     SendConnection(SendConnectionArgs),
+    /// Start an emulator in-process, connect a client, send to it, and show what arrived
+    #[command(
+        long_about = "Start an emulator in-process, connect a listening WebSocket client, send text, JSON and \
+            binary to all, a group and a user through the real client, and show what arrived. Exits 0 only \
+            if every message arrived. Needs no configuration and no Azure account.",
+        after_long_help = "Examples:\n  wps demo\n  wps demo -o json"
+    )]
+    Demo,
     /// Run a local Web PubSub-compatible service in the foreground
     #[command(
         long_about = "Run a local Web PubSub-compatible service in the foreground.\n\n\

@@ -19,6 +19,7 @@ mod connstr;
 mod error;
 pub mod operations;
 mod secret;
+pub mod subscriber;
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,7 @@
 //! One module per command; `run` builds the runtime and dispatches.
 
 mod bulk;
+mod demo;
 mod emulator;
 mod send;
 
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::SendUser(args) => send::send_user(&settings, args).await,
             Command::SendConnection(args) => send::send_connection(&settings, args).await,
             Command::Emulator(args) => emulator::run(&settings, args).await,
+            Command::Demo => demo::run(&settings).await,
         }
     })
 }

@@ -2,4 +2,5 @@
 //! WebSocket clients that must receive what was sent.
 
 mod common;
+mod demo;
 mod send;

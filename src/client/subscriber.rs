@@ -1,0 +1,114 @@
+//! A WebSocket client of the service's client endpoint, for `wps listen` and `wps demo`.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::ClientError;
+
+/// What arrives on a client connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A JSON frame of a `json.*.webpubsub.azure.v1` subprotocol, as sent.
+    Json(serde_json::Value),
+    /// A text frame on a plain WebSocket (or a non-JSON text frame).
+    Text(String),
+    /// A binary frame.
+    Binary(Vec<u8>),
+    /// The service closed the connection.
+    Closed { code: u16, reason: String },
+}
+
+pub struct Subscriber {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    json: bool,
+}
+
+impl std::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("json", &self.json)
+            .finish()
+    }
+}
+
+impl Subscriber {
+    /// Connects to a client access URL (`ws[s]://.../client/hubs/{hub}?access_token=...`),
+    /// offering `subprotocol` if given. The URL holds a token, so errors never repeat it.
+    pub async fn connect(url: &str, subprotocol: Option<&str>) -> Result<Self, ClientError> {
+        let shown = url.split('?').next().unwrap_or("");
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| ClientError::Invalid(format!("invalid client URL {shown}: {e}")))?;
+        if let Some(p) = subprotocol {
+            let value = HeaderValue::from_str(p)
+                .map_err(|_| ClientError::Invalid(format!("invalid subprotocol '{p}'")))?;
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", value);
+        }
+        let (socket, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
+                    status: resp.status().as_u16(),
+                    code: None,
+                    message: Some(format!("WebSocket connection to {shown} refused")),
+                    attempts: 1,
+                },
+                other => ClientError::Transport {
+                    attempts: 1,
+                    detail: format!("could not open a WebSocket to {shown}: {other}"),
+                },
+            })?;
+        let json = response.headers().get("Sec-WebSocket-Protocol").is_some();
+        Ok(Subscriber { socket, json })
+    }
+
+    /// The next event; `None` once the connection is gone.
+    pub async fn next(&mut self) -> Result<Option<Event>, ClientError> {
+        loop {
+            let Some(frame) = self.socket.next().await else {
+                return Ok(None);
+            };
+            let frame = frame.map_err(|e| ClientError::Transport {
+                attempts: 1,
+                detail: format!("WebSocket error: {e}"),
+            })?;
+            return Ok(Some(match frame {
+                Message::Text(t) if self.json => match serde_json::from_str(&t) {
+                    Ok(v) => Event::Json(v),
+                    Err(_) => Event::Text(t.to_string()),
+                },
+                Message::Text(t) => Event::Text(t.to_string()),
+                Message::Binary(b) => Event::Binary(b.to_vec()),
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((u16::from(CloseCode::Status), String::new()));
+                    Event::Closed { code, reason }
+                }
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            }));
+        }
+    }
+
+    /// Sends one JSON message (subprotocol clients).
+    pub async fn send_json(&mut self, value: &serde_json::Value) -> Result<(), ClientError> {
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .map_err(|e| ClientError::Transport {
+                attempts: 1,
+                detail: format!("WebSocket error: {e}"),
+            })
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
