@@ -113,6 +113,16 @@ pub enum Command {
         after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello"
     )]
     SendConnection(SendConnectionArgs),
+    /// Connect as a WebSocket client and print what arrives, one JSON object a line
+    #[command(
+        long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
+            one JSON object a line, flushed as it arrives. The token is signed locally from the key. \
+            With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
+            they did not arrive in time. A dropped connection is re-established (resumed without loss \
+            with --reliable).",
+        after_long_help = "Examples:\n  wps listen --hub chat --group g1\n  wps listen --count 1 --timeout 10 > got.json &\n  wps listen --raw --output table"
+    )]
+    Listen(ListenArgs),
     /// Start an emulator in-process, connect a client, send to it, and show what arrived
     #[command(
         long_about = "Start an emulator in-process, connect a listening WebSocket client, send text, JSON and \
@@ -231,6 +241,31 @@ pub struct SendConnectionArgs {
     pub options: SendOptionsArgs,
     #[command(flatten)]
     pub payload: PayloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// User id to connect as
+    #[arg(long, short = 'u')]
+    pub user: Option<String>,
+    /// Role for the client token, e.g. webpubsub.sendToGroup (repeatable)
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Group to join after connecting (repeatable)
+    #[arg(long = "group", short = 'g', value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Exit 0 after this many messages
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Use json.reliable.webpubsub.azure.v1: acks sequence ids, resumes after a drop without loss
+    #[arg(long, conflicts_with_all = ["raw", "subprotocol"])]
+    pub reliable: bool,
+    /// Plain WebSocket: print payloads as they arrive, no envelopes
+    #[arg(long, conflicts_with = "subprotocol")]
+    pub raw: bool,
+    /// Subprotocol to offer (default json.webpubsub.azure.v1)
+    #[arg(long)]
+    pub subprotocol: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod bulk;
 mod demo;
 mod emulator;
+mod listen;
 mod send;
 
 use anyhow::Result;
@@ -34,6 +35,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             .build()?,
     };
     let settings = Settings::resolve(&global, &process_env)?;
+    // `listen` reads the global --timeout as its overall wait, with no default.
+    let wait = global.timeout.map(std::time::Duration::from_secs_f64);
     runtime.block_on(async move {
         match command {
             Command::SendAll(args) => send::send_all(&settings, args).await,
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::SendConnection(args) => send::send_connection(&settings, args).await,
             Command::Emulator(args) => emulator::run(&settings, args).await,
             Command::Demo => demo::run(&settings).await,
+            Command::Listen(args) => listen::run(&settings, args, wait).await,
         }
     })
 }

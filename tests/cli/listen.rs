@@ -1,0 +1,133 @@
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::common::*;
+
+/// Starts `wps listen` with `args` (which must join g1), waits until it has joined, and
+/// returns the child.
+async fn start_listen(world: &World, args: &[&str]) -> std::process::Child {
+    let mut cmd = world.wps();
+    cmd.arg("listen")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("listen starts");
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if world_has_connection(world).await {
+            return child;
+        }
+    }
+    panic!("listen never connected");
+}
+
+async fn world_has_connection(world: &World) -> bool {
+    let cs = wps::client::ConnectionString::parse(&world.connection_string()).expect("cs");
+    let client = wps::client::Client::new(cs, Default::default()).expect("client");
+    let req = wps::client::Request {
+        method: reqwest::Method::HEAD,
+        path: "/api/hubs/chat/groups/g1".into(),
+        query: vec![("api-version".into(), "2024-12-01".into())],
+        body: None,
+        accept: "*/*",
+    };
+    client
+        .execute(&req)
+        .await
+        .map(|r| r.status == 200)
+        .unwrap_or(false)
+}
+
+async fn finish(child: std::process::Child) -> std::process::Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("listen ends"))
+        .await
+        .expect("join")
+}
+
+fn send(world: &World, args: &[&str]) -> std::process::Command {
+    let mut c = world.wps();
+    c.args(args);
+    c
+}
+
+#[tokio::test]
+async fn listen_prints_each_data_type_and_group_messages_then_exits_at_count() {
+    let world = World::new().await;
+    let child = start_listen(
+        &world,
+        &["--group", "g1", "--count", "3", "--timeout", "20"],
+    )
+    .await;
+    assert_eq!(
+        code(&run(send(&world, &["send-all", "--text", "hi"])).await),
+        0
+    );
+    assert_eq!(
+        code(
+            &run(send(
+                &world,
+                &["send-group", "--group", "g1", "--json", r#"{"a":1}"#]
+            ))
+            .await
+        ),
+        0
+    );
+    assert_eq!(
+        code(&run_with_stdin(send(&world, &["send-all"]), vec![0, 1, 255]).await),
+        0
+    );
+    let out = finish(child).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert!(
+        lines[0].starts_with(r#"{"type":"system","event":"connected""#),
+        "{lines:?}"
+    );
+    assert_eq!(
+        &lines[1..],
+        [
+            r#"{"type":"message","from":"server","dataType":"text","data":"hi"}"#,
+            r#"{"type":"message","from":"group","group":"g1","fromUserId":null,"dataType":"json","data":{"a":1}}"#,
+            r#"{"type":"message","from":"server","dataType":"binary","data":"AAH/"}"#,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn listen_times_out_with_exit_6_when_nothing_arrives() {
+    let world = World::new().await;
+    let out = run(send(&world, &["listen", "--timeout", "0.5"])).await;
+    assert_eq!(code(&out), 6, "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("timed out"));
+}
+
+#[tokio::test]
+async fn listen_ends_when_the_service_closes_with_a_reason() {
+    let world = World::new().await;
+    let child = start_listen(&world, &["--group", "g1", "--timeout", "20"]).await;
+    let cs = wps::client::ConnectionString::parse(&world.connection_string()).expect("cs");
+    let client = wps::client::Client::new(cs, Default::default()).expect("client");
+    let req = wps::client::Request {
+        method: reqwest::Method::POST,
+        path: "/api/hubs/chat/:closeConnections".into(),
+        query: vec![
+            ("reason".into(), "maintenance".into()),
+            ("api-version".into(), "2024-12-01".into()),
+        ],
+        body: None,
+        accept: "application/json",
+    };
+    assert_eq!(client.execute(&req).await.expect("close").status, 204);
+    let out = finish(child).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(r#"{"type":"system","event":"disconnected","message":"maintenance"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"{"type":"closed","code":1000,"reason":"maintenance"}"#),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("maintenance"));
+}
