@@ -11,13 +11,15 @@ async fn start_listen(world: &World, args: &[&str]) -> std::process::Child {
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("listen starts");
+    let mut child = cmd.spawn().expect("listen starts");
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
         if world_has_connection(world).await {
             return child;
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("listen never connected");
 }
 
