@@ -73,6 +73,138 @@ impl KeySigner {
     }
 }
 
+/// The client endpoint a token is for; each has its own path (as in the SDK's `client_protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientType {
+    #[default]
+    Default,
+    Mqtt,
+    SocketIo,
+}
+
+impl ClientType {
+    pub fn path(self) -> &'static str {
+        match self {
+            ClientType::Default => "/client/hubs/",
+            ClientType::Mqtt => "/clients/mqtt/hubs/",
+            ClientType::SocketIo => "/clients/socketio/hubs/",
+        }
+    }
+}
+
+/// What a client token is for: the SDK's `get_client_access_token` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct ClientTokenRequest {
+    pub user: Option<String>,
+    pub roles: Vec<String>,
+    pub groups: Vec<String>,
+    pub minutes_to_expire: u64,
+    pub client_type: ClientType,
+}
+
+/// A client access token and the URLs built from it, as `get_client_access_token` returns them.
+#[derive(Debug, Clone)]
+pub struct ClientAccess {
+    pub base_url: String,
+    pub token: Secret,
+    pub url: String,
+    pub claims: ClientClaims,
+}
+
+/// Signs a client access token locally, exactly as the Python SDK does with a key credential:
+/// endpoint lowercased (no trailing `/`), `aud` = endpoint + path + hub, `baseUrl` = `ws` + the
+/// endpoint minus its first four characters + path + hub, token appended unescaped.
+pub fn client_access_token(
+    endpoint: &str,
+    hub: &str,
+    signer: &KeySigner,
+    request: &ClientTokenRequest,
+    now: u64,
+) -> Result<ClientAccess, ClientError> {
+    let endpoint = endpoint.trim_end_matches('/').to_ascii_lowercase();
+    let rest = endpoint
+        .strip_prefix("http")
+        .filter(|r| r.starts_with("://") || r.starts_with("s://"))
+        .ok_or_else(|| {
+            ClientError::ConnectionString(format!(
+                "invalid Endpoint '{endpoint}': it must start with http:// or https://"
+            ))
+        })?;
+    let path = request.client_type.path();
+    let claims = ClientClaims {
+        aud: format!("{endpoint}{path}{hub}"),
+        iat: now,
+        exp: now.saturating_add(request.minutes_to_expire.saturating_mul(60)),
+        sub: request.user.clone().filter(|u| !u.is_empty()),
+        role: request.roles.clone(),
+        groups: request.groups.clone(),
+    };
+    let token = signer.sign_as_sdk(&claims)?;
+    let base_url = format!("ws{rest}{path}{hub}");
+    let url = format!("{base_url}?access_token={}", token.expose());
+    Ok(ClientAccess {
+        base_url,
+        token,
+        url,
+        claims,
+    })
+}
+
+/// The JWT header PyJWT writes for HS256 (keys sorted, compact).
+const SDK_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+impl KeySigner {
+    /// Signs claims byte for byte as PyJWT does: its header, compact JSON with non-ASCII
+    /// escaped as `\uXXXX` (Python's `ensure_ascii`), base64url without padding.
+    pub fn sign_as_sdk<T: Serialize>(&self, claims: &T) -> Result<Secret, ClientError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let json =
+            serde_json::to_string(claims).map_err(|e| ClientError::Signing(e.to_string()))?;
+        let mut message = b64.encode(SDK_HEADER);
+        message.push('.');
+        message.push_str(&b64.encode(ascii_escape(&json)));
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &self.key, Algorithm::HS256)
+                .map_err(|e| ClientError::Signing(e.to_string()))?;
+        message.push('.');
+        message.push_str(&signature);
+        Ok(Secret::new(message))
+    }
+}
+
+/// Escapes every character outside printable ASCII as `\uXXXX` (UTF-16 units, lowercase hex),
+/// as Python's `json.dumps` does by default. Only string contents can hold such characters,
+/// and serde_json has already escaped the control characters below 0x20.
+fn ascii_escape(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if (' '..='~').contains(&c) || c < ' ' {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Checks an HS256 signature over `header.claims` with this key.
+pub fn verify_hs256(token: &str, access_key: &Secret) -> bool {
+    let Some((message, signature)) = token.rsplit_once('.') else {
+        return false;
+    };
+    jsonwebtoken::crypto::verify(
+        signature,
+        message.as_bytes(),
+        &jsonwebtoken::DecodingKey::from_secret(access_key.expose().as_bytes()),
+        Algorithm::HS256,
+    )
+    .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +226,89 @@ mod tests {
         let exp = data.claims["exp"].as_u64().unwrap();
         assert!(exp >= now_secs() + 59 && exp <= now_secs() + 60);
         assert_eq!(data.claims.as_object().unwrap().len(), 2);
+    }
+
+    const EMULATOR_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+    #[test]
+    fn client_token_matches_the_sdk_vector_byte_for_byte() {
+        // auth.md (c): PyJWT with the emulator key, iat 1767222000, exp 1767225600.
+        let signer = KeySigner::new(&Secret::new(EMULATOR_KEY));
+        let access = client_access_token(
+            "http://LocalHost:8080/",
+            "chat",
+            &signer,
+            &ClientTokenRequest {
+                user: Some("user1".into()),
+                roles: vec!["webpubsub.sendToGroup.g1".into()],
+                groups: vec!["g1".into()],
+                minutes_to_expire: 60,
+                client_type: ClientType::Default,
+            },
+            1_767_222_000,
+        )
+        .unwrap();
+        assert_eq!(
+            access.token.expose(),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0OjgwODAvY2xpZW50L2h1YnMvY2hhdCIsImlhdCI6MTc2NzIyMjAwMCwiZXhwIjoxNzY3MjI1NjAwLCJzdWIiOiJ1c2VyMSIsInJvbGUiOlsid2VicHVic3ViLnNlbmRUb0dyb3VwLmcxIl0sIndlYnB1YnN1Yi5ncm91cCI6WyJnMSJdfQ.Sni7mu9i8fuzCuhi6ASeG-GrUU_EY0DuCSAjAEHD3pg"
+        );
+        assert_eq!(access.base_url, "ws://localhost:8080/client/hubs/chat");
+        assert_eq!(
+            access.url,
+            format!("{}?access_token={}", access.base_url, access.token.expose())
+        );
+        assert!(verify_hs256(access.token.expose(), &Secret::new(EMULATOR_KEY)));
+        assert!(!verify_hs256(access.token.expose(), &Secret::new("x".repeat(43))));
+    }
+
+    #[test]
+    fn rest_vector_with_the_sdk_header() {
+        #[derive(Serialize)]
+        struct C {
+            aud: &'static str,
+            exp: u64,
+        }
+        let signer = KeySigner::new(&Secret::new(EMULATOR_KEY));
+        let t = signer
+            .sign_as_sdk(&C {
+                aud: "http://localhost:8080/api/hubs/chat/:send?api-version=2024-12-01",
+                exp: 1_767_225_600,
+            })
+            .unwrap();
+        assert_eq!(t.expose(), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0OjgwODAvYXBpL2h1YnMvY2hhdC86c2VuZD9hcGktdmVyc2lvbj0yMDI0LTEyLTAxIiwiZXhwIjoxNzY3MjI1NjAwfQ.mdb-YGcKvaJd2r4vueNzSxA-HWM4iLU4uEU7ujzOIz8");
+    }
+
+    #[test]
+    fn paths_https_and_empty_fields_follow_the_sdk() {
+        let signer = KeySigner::new(&Secret::new(EMULATOR_KEY));
+        let req = |client_type, user: &str| ClientTokenRequest {
+            user: Some(user.into()),
+            minutes_to_expire: 30,
+            client_type,
+            ..Default::default()
+        };
+        let a = client_access_token(
+            "https://Contoso.webpubsub.azure.com",
+            "Chat",
+            &signer,
+            &req(ClientType::Mqtt, ""),
+            100,
+        )
+        .unwrap();
+        assert_eq!(a.base_url, "wss://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat");
+        assert_eq!(a.claims.aud, "https://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat");
+        assert_eq!(a.claims.exp, 100 + 1800);
+        let json = serde_json::to_string(&a.claims).unwrap();
+        assert_eq!(json, format!(r#"{{"aud":"{}","iat":100,"exp":1900}}"#, a.claims.aud));
+        let s = client_access_token("http://h", "hub", &signer, &req(ClientType::SocketIo, "u"), 0)
+            .unwrap();
+        assert_eq!(s.base_url, "ws://h/clients/socketio/hubs/hub");
+        assert!(client_access_token("ftp://h", "hub", &signer, &req(ClientType::Default, "u"), 0).is_err());
+    }
+
+    #[test]
+    fn non_ascii_is_escaped_like_python() {
+        assert_eq!(ascii_escape(r#"{"sub":"üa😀\u001f"}"#), r#"{"sub":"\u00fca\ud83d\ude00\u001f"}"#);
+        assert_eq!(ascii_escape("\u{7f}"), "\\u007f");
     }
 }

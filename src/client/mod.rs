@@ -28,6 +28,9 @@ use reqwest::header::{
 };
 
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
+pub use auth::{
+    client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType,
+};
 pub use connstr::{normalize_endpoint, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
