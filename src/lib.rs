@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod emulator;
 pub mod error;
 pub mod output;

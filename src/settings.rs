@@ -1,12 +1,18 @@
 //! Flags, environment, profile and defaults resolved into plain values, each tagged with
 //! where it came from (flag > environment > profile > default).
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
-use crate::client::{normalize_endpoint, Client, ClientOptions, ConnectionString, Secret};
+use crate::client::{
+    normalize_endpoint, Client, ClientOptions, ConnectionString, Secret, DEFAULT_API_VERSION,
+};
+use crate::config::{config_path, ConfigFile, Profile};
 use crate::error::CliError;
 
 /// Where a resolved value came from.
@@ -15,6 +21,11 @@ pub enum Source {
     Flag(&'static str),
     Env(&'static str),
     Profile(String),
+    /// A profile's `*_env` reference: the value is read from that variable.
+    ProfileEnv {
+        profile: String,
+        var: String,
+    },
     Default,
 }
 
@@ -24,6 +35,7 @@ impl fmt::Display for Source {
             Source::Flag(name) => write!(f, "flag {name}"),
             Source::Env(name) => write!(f, "environment variable {name}"),
             Source::Profile(p) => write!(f, "profile '{p}'"),
+            Source::ProfileEnv { profile, var } => write!(f, "profile '{profile}' via ${var}"),
             Source::Default => f.write_str("default"),
         }
     }
@@ -45,6 +57,15 @@ pub enum ConnectionInput {
     },
 }
 
+/// The profile in use and what selected it.
+#[derive(Debug, Clone)]
+pub struct SelectedProfile {
+    pub name: String,
+    /// `--profile`, `WPS_PROFILE` or `default_profile`.
+    pub selected_by: &'static str,
+    pub values: Profile,
+}
+
 /// Everything a command needs to know that is not its own arguments.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -55,7 +76,21 @@ pub struct Settings {
     pub color: ColorChoice,
     pub hub: Option<Resolved<String>>,
     pub connection: Option<Resolved<ConnectionInput>>,
+    /// Where the access key paired with an endpoint came from.
+    pub access_key_source: Option<Source>,
+    /// `auth` mode from the profile (`key` when absent).
+    pub auth: Option<Resolved<String>>,
+    pub api_version: Resolved<String>,
     pub client_options: ClientOptions,
+    /// The config file path, or why there is none.
+    pub config_path: Result<PathBuf, String>,
+    pub profile: Option<SelectedProfile>,
+    /// A broken config, an unknown profile or an unset `*_env` variable: raised only when a
+    /// command asks for a setting, so `emulator`, `profile add` and the like still work.
+    config_error: Option<String>,
+    /// Printed once, the first time a setting is asked for.
+    notices: Vec<String>,
+    noticed: Arc<Once>,
 }
 
 /// Reads one environment variable; tests pass their own.
@@ -66,9 +101,26 @@ pub fn process_env(name: &str) -> Option<String> {
 }
 
 impl Settings {
+    /// Flags and environment, then the profile from the config file (`--config`, `WPS_CONFIG`
+    /// or the platform config dir). Config problems are kept for the first accessor to raise.
     pub fn resolve(global: &GlobalArgs, env: Env<'_>) -> Result<Self, CliError> {
+        let path = config_path(global.config.as_deref(), env("WPS_CONFIG"));
+        let config = match &path {
+            Ok(p) => Some(ConfigFile::load(p)),
+            Err(_) => None,
+        };
+        Self::resolve_with(global, env, path, config)
+    }
+
+    /// [`Settings::resolve`] with the config file already read (or not available).
+    pub fn resolve_with(
+        global: &GlobalArgs,
+        env: Env<'_>,
+        config_path: Result<PathBuf, String>,
+        config: Option<Result<ConfigFile, CliError>>,
+    ) -> Result<Self, CliError> {
         let GlobalArgs {
-            profile: _,
+            profile,
             connection_string,
             endpoint,
             access_key,
@@ -99,59 +151,194 @@ impl Settings {
             },
         };
 
+        let mut config_error: Option<String> = None;
+        let mut notices = Vec::new();
+        let config = match config {
+            Some(Ok(c)) => {
+                notices.extend(c.permission_warning());
+                Some(c)
+            }
+            Some(Err(e)) => {
+                config_error = Some(e.to_string());
+                None
+            }
+            None => None,
+        };
+
+        // Profile selection: --profile > WPS_PROFILE > default_profile > none.
+        let wanted = profile
+            .clone()
+            .map(|p| (p, "--profile"))
+            .or_else(|| env("WPS_PROFILE").map(|p| (p, "WPS_PROFILE")))
+            .or_else(|| {
+                config
+                    .as_ref()
+                    .and_then(|c| c.default_profile())
+                    .map(|p| (p.to_string(), "default_profile"))
+            });
+        let selected = match (wanted, &config) {
+            (None, _) => None,
+            (Some((name, by)), Some(c)) => match c.profile(&name) {
+                Ok(Some(values)) => Some(SelectedProfile {
+                    name,
+                    selected_by: by,
+                    values,
+                }),
+                Ok(None) => {
+                    config_error.get_or_insert(c.unknown_profile(&name, by).to_string());
+                    None
+                }
+                Err(e) => {
+                    config_error.get_or_insert(e.to_string());
+                    None
+                }
+            },
+            (Some((name, by)), None) => {
+                let why = match &config_path {
+                    Ok(p) => format!("config file {} could not be read", p.display()),
+                    Err(e) => e.clone(),
+                };
+                config_error
+                    .get_or_insert(format!("no profile '{name}' (selected by {by}): {why}"));
+                None
+            }
+        };
+        let prof = selected.as_ref().map(|s| (&s.name, &s.values));
+        let from_profile = |name: &String| Source::Profile(name.clone());
+
         let hub = first_of([
             hub.clone().map(|v| (v, Source::Flag("--hub"))),
             env("WPS_HUB").map(|v| (v, Source::Env("WPS_HUB"))),
+            prof.and_then(|(n, p)| p.hub.clone().map(|v| (v, from_profile(n)))),
         ]);
 
-        let connection = first_of([
-            connection_string.clone().map(|v| {
+        let auth = prof.and_then(|(n, p)| {
+            p.auth.clone().map(|value| Resolved {
+                value,
+                source: from_profile(n),
+            })
+        });
+
+        // Reads a profile's `*_env` reference; an unset variable is a config error when used.
+        let env_error: RefCell<Option<String>> = RefCell::new(None);
+        let env_ref = |profile: &str, field: &str, var: &str| -> Option<String> {
+            let v = env(var);
+            if v.is_none() {
+                env_error.borrow_mut().get_or_insert(format!(
+                    "profile '{profile}': {field} names the environment variable {var}, which is not set"
+                ));
+            }
+            v
+        };
+
+        // The key paired with an endpoint: flag > env > profile.
+        let key_for_endpoint = || -> Option<(Secret, Source)> {
+            if let Some(k) = access_key.clone() {
+                return Some((Secret::new(k), Source::Flag("--access-key")));
+            }
+            if let Some(k) = env("WPS_ACCESS_KEY") {
+                return Some((Secret::new(k), Source::Env("WPS_ACCESS_KEY")));
+            }
+            let (name, p) = prof?;
+            if let Some(k) = &p.access_key {
+                return Some((Secret::new(k.clone()), from_profile(name)));
+            }
+            let var = p.access_key_env.as_ref()?;
+            env_ref(name, "access_key_env", var).map(|k| {
                 (
-                    ConnectionInput::ConnectionString(Secret::new(v)),
-                    Source::Flag("--connection-string"),
+                    Secret::new(k),
+                    Source::ProfileEnv {
+                        profile: name.clone(),
+                        var: var.clone(),
+                    },
                 )
-            }),
-            endpoint.clone().map(|e| {
-                let key = access_key
+            })
+        };
+
+        let mut access_key_source = None;
+        let mut endpoint_input = |e: String, source: Source| {
+            let key = key_for_endpoint().map(|(k, s)| {
+                access_key_source = Some(s);
+                k
+            });
+            Some((ConnectionInput::EndpointKey { endpoint: e, key }, source))
+        };
+        let cs = |v: String, source: Source| {
+            Some((ConnectionInput::ConnectionString(Secret::new(v)), source))
+        };
+
+        // Later candidates are only looked at when earlier ones gave nothing, so an unset
+        // `*_env` variable in the profile does not matter when a flag or env var wins.
+        let connection = None
+            .or_else(|| {
+                connection_string
                     .clone()
-                    .map(Secret::new)
-                    .or_else(|| env("WPS_ACCESS_KEY").map(Secret::new));
-                (
-                    ConnectionInput::EndpointKey { endpoint: e, key },
-                    Source::Flag("--endpoint"),
-                )
-            }),
-            env("WPS_CONNECTION_STRING").map(|v| {
-                (
-                    ConnectionInput::ConnectionString(Secret::new(v)),
-                    Source::Env("WPS_CONNECTION_STRING"),
-                )
-            }),
-            env("WebPubSubConnectionString").map(|v| {
-                (
-                    ConnectionInput::ConnectionString(Secret::new(v)),
-                    Source::Env("WebPubSubConnectionString"),
-                )
-            }),
-            env("WPS_ENDPOINT").map(|e| {
-                let key = access_key
+                    .and_then(|v| cs(v, Source::Flag("--connection-string")))
+            })
+            .or_else(|| {
+                endpoint
                     .clone()
-                    .map(Secret::new)
-                    .or_else(|| env("WPS_ACCESS_KEY").map(Secret::new));
-                (
-                    ConnectionInput::EndpointKey { endpoint: e, key },
-                    Source::Env("WPS_ENDPOINT"),
-                )
-            }),
-        ]);
+                    .and_then(|e| endpoint_input(e, Source::Flag("--endpoint")))
+            })
+            .or_else(|| {
+                env("WPS_CONNECTION_STRING")
+                    .and_then(|v| cs(v, Source::Env("WPS_CONNECTION_STRING")))
+            })
+            .or_else(|| {
+                env("WebPubSubConnectionString")
+                    .and_then(|v| cs(v, Source::Env("WebPubSubConnectionString")))
+            })
+            .or_else(|| {
+                env("WPS_ENDPOINT").and_then(|e| endpoint_input(e, Source::Env("WPS_ENDPOINT")))
+            })
+            .or_else(|| {
+                let (name, p) = prof?;
+                if let Some(v) = &p.connection_string {
+                    return cs(v.clone(), from_profile(name));
+                }
+                if let Some(var) = &p.connection_string_env {
+                    let v = env_ref(name, "connection_string_env", var)?;
+                    return cs(
+                        v,
+                        Source::ProfileEnv {
+                            profile: name.clone(),
+                            var: var.clone(),
+                        },
+                    );
+                }
+                let e = p.endpoint.clone()?;
+                endpoint_input(e, from_profile(name))
+            })
+            .map(|(value, source)| Resolved { value, source });
+        if let Some(e) = env_error.into_inner() {
+            config_error.get_or_insert(e);
+        }
+        if !matches!(
+            connection,
+            Some(Resolved {
+                value: ConnectionInput::EndpointKey { .. },
+                ..
+            })
+        ) {
+            access_key_source = None;
+        }
+
+        let api_version = first_of([
+            api_version
+                .clone()
+                .map(|v| (v, Source::Flag("--api-version"))),
+            prof.and_then(|(n, p)| p.api_version.clone().map(|v| (v, from_profile(n)))),
+        ])
+        .unwrap_or(Resolved {
+            value: DEFAULT_API_VERSION.to_string(),
+            source: Source::Default,
+        });
 
         let mut client_options = ClientOptions {
             verbose: *verbose,
             ..ClientOptions::default()
         };
-        if let Some(v) = api_version {
-            client_options.api_version = v.clone();
-        }
+        client_options.api_version = api_version.value.clone();
         if let Some(t) = timeout {
             if !(t.is_finite() && *t > 0.0 && *t <= 3600.0) {
                 return Err(CliError::Usage(format!(
@@ -176,12 +363,36 @@ impl Settings {
             color: *color,
             hub,
             connection,
+            access_key_source,
+            auth,
+            api_version,
             client_options,
+            config_path,
+            profile: selected,
+            config_error,
+            notices,
+            noticed: Arc::new(Once::new()),
         })
+    }
+
+    /// Raises a deferred config problem, and prints config warnings once.
+    pub fn check_config(&self) -> Result<(), CliError> {
+        if !self.quiet {
+            self.noticed.call_once(|| {
+                for n in &self.notices {
+                    eprintln!("{n}");
+                }
+            });
+        }
+        match &self.config_error {
+            Some(e) => Err(CliError::Config(e.clone())),
+            None => Ok(()),
+        }
     }
 
     /// The hub, or a configuration error saying how to give one.
     pub fn hub(&self) -> Result<&str, CliError> {
+        self.check_config()?;
         self.hub.as_ref().map(|h| h.value.as_str()).ok_or_else(|| {
             CliError::Config(
                 "no hub given: pass --hub, set WPS_HUB, or set `hub` in the profile".into(),
@@ -191,10 +402,11 @@ impl Settings {
 
     /// The parsed connection, or a configuration error naming what is missing.
     pub fn connection_string(&self) -> Result<ConnectionString, CliError> {
+        self.check_config()?;
         let Some(conn) = &self.connection else {
             return Err(CliError::Config(
                 "no connection configured: pass --connection-string (or --endpoint with --access-key), \
-                 set WPS_CONNECTION_STRING, or add a profile"
+                 set WPS_CONNECTION_STRING, or add a profile with `wps profile add`"
                     .into(),
             ));
         };
@@ -207,7 +419,7 @@ impl Settings {
                     .map_err(|e| CliError::Config(format!("{e} (from {from})")))?;
                 let key = key.clone().ok_or_else(|| {
                     CliError::Config(format!(
-                        "an endpoint is set (from {from}) but no access key: pass --access-key or set WPS_ACCESS_KEY"
+                        "an endpoint is set (from {from}) but no access key: pass --access-key, set WPS_ACCESS_KEY, or set access_key_env in the profile"
                     ))
                 })?;
                 Ok(ConnectionString {
@@ -245,6 +457,27 @@ mod tests {
         }
     }
 
+    /// Resolves against an in-memory config file (None = no file), never the real one.
+    fn resolve(args: &GlobalArgs, env: Env<'_>, config: Option<&str>) -> Settings {
+        let path = PathBuf::from("/test/config.toml");
+        let config = config.map(|text| ConfigFile::parse(&path, text));
+        Settings::resolve_with(args, env, Ok(path), config).unwrap()
+    }
+
+    const CONFIG: &str = r#"
+default_profile = "dev"
+[profiles.dev]
+connection_string = "Endpoint=http://dev;AccessKey=devkey"
+hub = "devhub"
+api_version = "2024-01-01"
+[profiles.ci]
+connection_string_env = "CI_CS"
+[profiles.ep]
+endpoint = "http://ep"
+access_key_env = "EP_KEY"
+auth = "key"
+"#;
+
     #[test]
     fn flag_beats_env() {
         let env = env_of(&[
@@ -255,7 +488,7 @@ mod tests {
             hub: Some("flaghub".into()),
             ..Default::default()
         };
-        let s = Settings::resolve(&args, &env).unwrap();
+        let s = resolve(&args, &env, Some(CONFIG));
         assert_eq!(s.hub().unwrap(), "flaghub");
         assert_eq!(s.hub.unwrap().source, Source::Flag("--hub"));
         assert_eq!(
@@ -265,21 +498,103 @@ mod tests {
     }
 
     #[test]
+    fn profile_fills_what_flags_and_env_leave() {
+        let s = resolve(&GlobalArgs::default(), &|_| None, Some(CONFIG));
+        assert_eq!(s.hub().unwrap(), "devhub");
+        assert_eq!(
+            s.hub.as_ref().unwrap().source,
+            Source::Profile("dev".into())
+        );
+        assert_eq!(s.connection_string().unwrap().endpoint, "http://dev");
+        assert_eq!(s.client_options.api_version, "2024-01-01");
+        assert_eq!(s.profile.as_ref().unwrap().selected_by, "default_profile");
+        let env = env_of(&[("WPS_HUB", "envhub")]);
+        let s = resolve(&GlobalArgs::default(), &env, Some(CONFIG));
+        assert_eq!(s.hub().unwrap(), "envhub");
+        let s = resolve(&GlobalArgs::default(), &|_| None, None);
+        assert_eq!(s.api_version.source, Source::Default);
+        assert!(s.hub().is_err());
+    }
+
+    #[test]
+    fn env_references_are_read_and_named_when_unset() {
+        let env = env_of(&[
+            ("WPS_PROFILE", "ci"),
+            ("CI_CS", "Endpoint=http://ci;AccessKey=k"),
+        ]);
+        let s = resolve(&GlobalArgs::default(), &env, Some(CONFIG));
+        assert_eq!(s.connection_string().unwrap().endpoint, "http://ci");
+        assert_eq!(
+            s.connection.unwrap().source.to_string(),
+            "profile 'ci' via $CI_CS"
+        );
+        let env = env_of(&[("WPS_PROFILE", "ci")]);
+        let s = resolve(&GlobalArgs::default(), &env, Some(CONFIG));
+        let e = s.connection_string().unwrap_err().to_string();
+        assert!(e.contains("CI_CS") && e.contains("not set"), "{e}");
+        // A flag that wins means the unset variable is never needed.
+        let args = GlobalArgs {
+            profile: Some("ci".into()),
+            connection_string: Some("Endpoint=http://f;AccessKey=k".into()),
+            ..Default::default()
+        };
+        let s = resolve(&args, &|_| None, Some(CONFIG));
+        assert_eq!(s.connection_string().unwrap().endpoint, "http://f");
+    }
+
+    #[test]
+    fn endpoint_profile_takes_key_by_precedence() {
+        let env = env_of(&[("WPS_PROFILE", "ep"), ("EP_KEY", "fromenvref")]);
+        let s = resolve(&GlobalArgs::default(), &env, Some(CONFIG));
+        assert_eq!(
+            s.connection_string().unwrap().access_key.expose(),
+            "fromenvref"
+        );
+        assert_eq!(s.auth.as_ref().unwrap().value, "key");
+        let args = GlobalArgs {
+            access_key: Some("flagkey".into()),
+            ..Default::default()
+        };
+        let s = resolve(&args, &env, Some(CONFIG));
+        assert_eq!(
+            s.connection_string().unwrap().access_key.expose(),
+            "flagkey"
+        );
+        assert_eq!(s.access_key_source, Some(Source::Flag("--access-key")));
+        assert_eq!(s.connection_string().unwrap().endpoint, "http://ep");
+    }
+
+    #[test]
+    fn unknown_and_broken_configs_wait_until_needed() {
+        let args = GlobalArgs {
+            profile: Some("nope".into()),
+            ..Default::default()
+        };
+        let s = resolve(&args, &|_| None, Some(CONFIG));
+        let e = s.hub().unwrap_err().to_string();
+        assert!(e.contains("'nope'") && e.contains("ci, dev, ep"), "{e}");
+        let s = resolve(&GlobalArgs::default(), &|_| None, Some("x = = 1"));
+        assert!(matches!(s.connection_string(), Err(CliError::Config(_))));
+        let s = resolve(&args, &|_| None, None);
+        assert!(s.hub().is_err());
+    }
+
+    #[test]
     fn functions_name_is_honoured_after_ours() {
         let env = env_of(&[("WebPubSubConnectionString", "Endpoint=http://f;AccessKey=k")]);
-        let s = Settings::resolve(&GlobalArgs::default(), &env).unwrap();
+        let s = resolve(&GlobalArgs::default(), &env, Some(CONFIG));
         assert_eq!(s.connection_string().unwrap().endpoint, "http://f");
         let env = env_of(&[
             ("WebPubSubConnectionString", "Endpoint=http://f;AccessKey=k"),
             ("WPS_CONNECTION_STRING", "Endpoint=http://w;AccessKey=k"),
         ]);
-        let s = Settings::resolve(&GlobalArgs::default(), &env).unwrap();
+        let s = resolve(&GlobalArgs::default(), &env, None);
         assert_eq!(s.connection_string().unwrap().endpoint, "http://w");
     }
 
     #[test]
     fn missing_values_are_config_errors() {
-        let s = Settings::resolve(&GlobalArgs::default(), &|_| None).unwrap();
+        let s = resolve(&GlobalArgs::default(), &|_| None, None);
         assert!(matches!(s.hub(), Err(CliError::Config(_))));
         assert!(matches!(s.connection_string(), Err(CliError::Config(_))));
     }

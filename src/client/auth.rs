@@ -164,9 +164,8 @@ impl KeySigner {
         let mut message = b64.encode(SDK_HEADER);
         message.push('.');
         message.push_str(&b64.encode(ascii_escape(&json)));
-        let signature =
-            jsonwebtoken::crypto::sign(message.as_bytes(), &self.key, Algorithm::HS256)
-                .map_err(|e| ClientError::Signing(e.to_string()))?;
+        let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &self.key, Algorithm::HS256)
+            .map_err(|e| ClientError::Signing(e.to_string()))?;
         message.push('.');
         message.push_str(&signature);
         Ok(Secret::new(message))
@@ -257,8 +256,14 @@ mod tests {
             access.url,
             format!("{}?access_token={}", access.base_url, access.token.expose())
         );
-        assert!(verify_hs256(access.token.expose(), &Secret::new(EMULATOR_KEY)));
-        assert!(!verify_hs256(access.token.expose(), &Secret::new("x".repeat(43))));
+        assert!(verify_hs256(
+            access.token.expose(),
+            &Secret::new(EMULATOR_KEY)
+        ));
+        assert!(!verify_hs256(
+            access.token.expose(),
+            &Secret::new("x".repeat(43))
+        ));
     }
 
     #[test]
@@ -295,20 +300,41 @@ mod tests {
             100,
         )
         .unwrap();
-        assert_eq!(a.base_url, "wss://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat");
-        assert_eq!(a.claims.aud, "https://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat");
+        assert_eq!(
+            a.base_url,
+            "wss://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat"
+        );
+        assert_eq!(
+            a.claims.aud,
+            "https://contoso.webpubsub.azure.com/clients/mqtt/hubs/Chat"
+        );
         assert_eq!(a.claims.exp, 100 + 1800);
         let json = serde_json::to_string(&a.claims).unwrap();
-        assert_eq!(json, format!(r#"{{"aud":"{}","iat":100,"exp":1900}}"#, a.claims.aud));
-        let s = client_access_token("http://h", "hub", &signer, &req(ClientType::SocketIo, "u"), 0)
-            .unwrap();
+        assert_eq!(
+            json,
+            format!(r#"{{"aud":"{}","iat":100,"exp":1900}}"#, a.claims.aud)
+        );
+        let s = client_access_token(
+            "http://h",
+            "hub",
+            &signer,
+            &req(ClientType::SocketIo, "u"),
+            0,
+        )
+        .unwrap();
         assert_eq!(s.base_url, "ws://h/clients/socketio/hubs/hub");
-        assert!(client_access_token("ftp://h", "hub", &signer, &req(ClientType::Default, "u"), 0).is_err());
+        assert!(
+            client_access_token("ftp://h", "hub", &signer, &req(ClientType::Default, "u"), 0)
+                .is_err()
+        );
     }
 
     #[test]
     fn non_ascii_is_escaped_like_python() {
-        assert_eq!(ascii_escape(r#"{"sub":"üa😀\u001f"}"#), r#"{"sub":"\u00fca\ud83d\ude00\u001f"}"#);
+        assert_eq!(
+            ascii_escape(r#"{"sub":"üa😀\u001f"}"#),
+            r#"{"sub":"\u00fca\ud83d\ude00\u001f"}"#
+        );
         assert_eq!(ascii_escape("\u{7f}"), "\\u007f");
     }
 }

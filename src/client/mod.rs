@@ -27,10 +27,8 @@ use reqwest::header::{
     HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER,
 };
 
+pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
-pub use auth::{
-    client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType,
-};
 pub use connstr::{normalize_endpoint, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
