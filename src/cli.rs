@@ -27,6 +27,30 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--auth` / a profile's `auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    Key,
+    AzureCli,
+    ManagedIdentity,
+    WorkloadIdentity,
+    ClientSecret,
+    Default,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Key => "key",
+            AuthMode::AzureCli => "azure-cli",
+            AuthMode::ManagedIdentity => "managed-identity",
+            AuthMode::WorkloadIdentity => "workload-identity",
+            AuthMode::ClientSecret => "client-secret",
+            AuthMode::Default => "default",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ColorChoice {
     #[default]
@@ -36,7 +60,7 @@ pub enum ColorChoice {
 }
 
 /// Options every command takes, before or after the command name.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, Clone)]
 pub struct GlobalArgs {
     /// Profile from the config file [env: WPS_PROFILE]
     #[arg(long, short = 'p', global = true, help_heading = "Connection")]
@@ -58,6 +82,9 @@ pub struct GlobalArgs {
     /// Hub name [env: WPS_HUB]
     #[arg(long, global = true, help_heading = "Connection")]
     pub hub: Option<String>,
+    /// How to authenticate: key (access key), or a Microsoft Entra ID credential
+    #[arg(long, global = true, value_enum, help_heading = "Connection")]
+    pub auth: Option<AuthMode>,
     /// REST api-version to send
     #[arg(long, global = true, help_heading = "Connection")]
     pub api_version: Option<String>,
@@ -131,6 +158,21 @@ pub enum Command {
         after_long_help = "Examples:\n  wps demo\n  wps demo -o json"
     )]
     Demo,
+    /// Print a client access URL and token for the hub, signed locally from the key
+    #[command(
+        long_about = "Print a client access URL and token for the hub, signed locally from the access key \
+            exactly as the official SDKs' get_client_access_token does (no request is sent). \
+            `wps token decode` shows what a token holds.",
+        after_long_help = "Examples:\n  wps token --user alice --role webpubsub.sendToGroup --group g1\n  \
+            websocat \"$(wps token -o json | jq -r .url)\"\n  wps token decode \"$URL\""
+    )]
+    Token(TokenArgs),
+    /// Manage connection profiles in the config file
+    #[command(
+        after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat --default\n  \
+            wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING\n  wps profile show\n  wps -p ci send-all --text hi"
+    )]
+    Profile(ProfileArgs),
     /// Run a local Web PubSub-compatible service in the foreground
     #[command(
         long_about = "Run a local Web PubSub-compatible service in the foreground.\n\n\
@@ -279,6 +321,111 @@ pub struct EmulatorArgs {
     /// Access key clients must sign with (at least 32 characters); defaults to the well-known development key
     #[arg(long, hide_default_value = true)]
     pub key: Option<String>,
+}
+
+/// `token` creates a client token; `token decode` reads one.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub action: Option<TokenAction>,
+    #[command(flatten)]
+    pub create: TokenCreateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Show a token's claims, when it expires, and (with a key configured) whether its signature is valid
+    #[command(
+        after_long_help = "Examples:\n  wps token decode eyJhbGciOi...\n  wps token decode \"wss://host/client/hubs/chat?access_token=...\"\n  wps token -o json | jq -r .token | wps token decode"
+    )]
+    Decode(TokenDecodeArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TokenCreateArgs {
+    /// User id (the `sub` claim)
+    #[arg(long, short = 'u')]
+    pub user: Option<String>,
+    /// Role, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Group the client joins when it connects (repeatable)
+    #[arg(long = "group", short = 'g', value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Minutes until the token expires
+    #[arg(long, value_name = "MIN", default_value_t = 60)]
+    pub expires: u32,
+    /// Which client endpoint the token is for
+    #[arg(long, value_enum, default_value_t)]
+    pub client_type: ClientTypeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ClientTypeArg {
+    #[default]
+    Default,
+    Mqtt,
+    Socketio,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenDecodeArgs {
+    /// A token, or a client URL with ?access_token=; `-` or nothing reads it from stdin
+    #[arg(value_name = "TOKEN|URL")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile (or update it); takes the global --connection-string, --endpoint,
+    /// --access-key, --hub, --auth and --api-version
+    #[command(
+        after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat\n  \
+            wps profile add prod --endpoint https://contoso.webpubsub.azure.com --access-key-env PROD_KEY --hub chat\n  \
+            wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING --default"
+    )]
+    Add(ProfileAddArgs),
+    /// List the profiles
+    List,
+    /// Show every resolved setting and where it came from (secrets redacted)
+    Show(ProfileShowArgs),
+    /// Make a profile the default
+    Use(ProfileNameArgs),
+    /// Remove a profile
+    Remove(ProfileNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// Profile name: letters, digits, '-' and '_'
+    pub name: String,
+    /// Read the connection string from this environment variable at run time
+    #[arg(long, value_name = "VAR", conflicts_with = "access_key_env")]
+    pub connection_string_env: Option<String>,
+    /// Read the access key (used with --endpoint) from this environment variable at run time
+    #[arg(long, value_name = "VAR")]
+    pub access_key_env: Option<String>,
+    /// Make it the default profile
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileShowArgs {
+    /// Profile to show (default: the one in use)
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileNameArgs {
+    pub name: String,
 }
 
 #[cfg(test)]

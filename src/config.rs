@@ -224,7 +224,7 @@ impl ConfigFile {
     }
 
     /// The error for a profile that does not exist, naming those that do.
-    pub fn unknown_profile(&self, name: &str, how: &str) -> CliError {
+    pub fn unknown_profile(&self, name: &str, how: Option<&str>) -> CliError {
         let names = self.profile_names();
         let known = if names.is_empty() {
             "there are no profiles; add one with `wps profile add NAME`".to_string()
@@ -233,7 +233,11 @@ impl ConfigFile {
         };
         config_error(
             &self.path,
-            format_args!("no profile '{name}' (selected by {how}); {known}"),
+            format_args!(
+                "no profile '{name}'{}; {known}",
+                how.map(|h| format!(" (selected by {h})"))
+                    .unwrap_or_default()
+            ),
         )
     }
 

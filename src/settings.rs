@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use crate::cli::{ColorChoice, GlobalArgs, OutputFormat};
+use clap::ValueEnum;
+
+use crate::cli::{AuthMode, ColorChoice, GlobalArgs, OutputFormat};
 use crate::client::{
     normalize_endpoint, Client, ClientOptions, ConnectionString, Secret, DEFAULT_API_VERSION,
 };
@@ -78,7 +80,7 @@ pub struct Settings {
     pub connection: Option<Resolved<ConnectionInput>>,
     /// Where the access key paired with an endpoint came from.
     pub access_key_source: Option<Source>,
-    /// `auth` mode from the profile (`key` when absent).
+    /// `--auth` or the profile's `auth` (access key when absent).
     pub auth: Option<Resolved<String>>,
     pub api_version: Resolved<String>,
     pub client_options: ClientOptions,
@@ -125,6 +127,7 @@ impl Settings {
             endpoint,
             access_key,
             hub,
+            auth,
             api_version,
             config: _,
             timeout,
@@ -185,7 +188,7 @@ impl Settings {
                     values,
                 }),
                 Ok(None) => {
-                    config_error.get_or_insert(c.unknown_profile(&name, by).to_string());
+                    config_error.get_or_insert(c.unknown_profile(&name, Some(by)).to_string());
                     None
                 }
                 Err(e) => {
@@ -212,12 +215,18 @@ impl Settings {
             prof.and_then(|(n, p)| p.hub.clone().map(|v| (v, from_profile(n)))),
         ]);
 
-        let auth = prof.and_then(|(n, p)| {
-            p.auth.clone().map(|value| Resolved {
-                value,
-                source: from_profile(n),
-            })
-        });
+        let auth = first_of([
+            auth.map(|a| (a.as_str().to_string(), Source::Flag("--auth"))),
+            prof.and_then(|(n, p)| p.auth.clone().map(|v| (v, from_profile(n)))),
+        ]);
+        if let Some(a) = &auth {
+            if AuthMode::from_str(&a.value, false).is_err() {
+                config_error.get_or_insert(format!(
+                    "invalid auth '{}' (from {}): expected one of key, azure-cli, managed-identity, workload-identity, client-secret, default",
+                    a.value, a.source
+                ));
+            }
+        }
 
         // Reads a profile's `*_env` reference; an unset variable is a config error when used.
         let env_error: RefCell<Option<String>> = RefCell::new(None);

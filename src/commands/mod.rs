@@ -4,7 +4,9 @@ mod bulk;
 mod demo;
 mod emulator;
 mod listen;
+mod profile;
 mod send;
+mod token;
 
 use anyhow::Result;
 
@@ -46,6 +48,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::Emulator(args) => emulator::run(&settings, args).await,
             Command::Demo => demo::run(&settings).await,
             Command::Listen(args) => listen::run(&settings, args, wait).await,
+            Command::Token(args) => token::run(&settings, args).await,
+            Command::Profile(args) => profile::run(&settings, &global, args.command).await,
         }
     })
 }
