@@ -2,6 +2,8 @@
 //! WebSocket clients that must receive what was sent.
 
 mod common;
+mod config;
 mod demo;
 mod listen;
 mod send;
+mod token;
