@@ -410,6 +410,17 @@ async fn list_connections_prints_json_lines_across_pages() {
         lines.sort_by_key(|v| v["connectionId"].to_string());
         assert_eq!(lines, expected, "{args:?}");
     }
+    // One connection a page: the second arrives only by following nextLink, signed anew.
+    let out = ok(
+        &world,
+        &["list-connections", "-g", "g1", "--max-page-size", "1", "-v"],
+    )
+    .await;
+    let gets = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("GET "))
+        .count();
+    assert!(gets >= 2, "{}", stderr(&out));
     let out = ok(&world, &["list-connections", "--group", "g1", "--top", "1"]).await;
     assert_eq!(json_lines(&out).len(), 1);
     let out = ok(&world, &["list-connections", "--group", "empty"]).await;
