@@ -712,10 +712,7 @@ impl Client {
                 "the path must start with /api/, got '{path}'"
             )));
         }
-        if path
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
-        {
+        if path.chars().any(|c| !c.is_ascii_graphic() || c == '#') {
             return Err(ClientError::Invalid(format!(
                 "the path '{path}' has characters that must be percent-encoded"
             )));
@@ -1244,5 +1241,11 @@ mod tests {
         assert!(c
             .raw_request(Method::GET, "/api/hubs/a b", &[], None)
             .is_err());
+        assert!(c
+            .raw_request(Method::GET, "/api/hubs/chat/users/é", &[], None)
+            .is_err());
+        assert!(c
+            .raw_request(Method::GET, "/api/hubs/chat/users/%C3%A9", &[], None)
+            .is_ok());
     }
 }
