@@ -513,3 +513,21 @@ async fn dry_run_sends_nothing() {
     assert_eq!(one_json(&out)["dryRun"], true);
     assert_silent(&mut a).await;
 }
+
+#[tokio::test]
+async fn api_sends_piped_stdin_byte_for_byte() {
+    let world = World::new().await;
+    let mut client = world.connect("chat", None, &[], &[], None).await;
+    let bytes: Vec<u8> = (0..=255u8).rev().collect();
+    let out = run_with_stdin(
+        {
+            let mut c = world.wps();
+            c.args(["api", "POST", "/api/hubs/chat/:send"]);
+            c
+        },
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(next_frame(&mut client).await, Message::Binary(bytes.into()));
+}
