@@ -57,10 +57,12 @@ pub(super) fn member_requests(
     let MemberTargetArgs { connections, users } = targets;
     let mut reqs = Vec::with_capacity(connections.len() + users.len());
     for c in connections {
-        reqs.push((for_connection(&c)?, Some(c)));
+        let req = for_connection(&c)?;
+        reqs.push((Some(c), req));
     }
     for u in users {
-        reqs.push((for_user(&u)?, Some(u)));
+        let req = for_user(&u)?;
+        reqs.push((Some(u), req));
     }
-    Ok(reqs.into_iter().map(|(req, id)| (id, req)).collect())
+    Ok(reqs)
 }
