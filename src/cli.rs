@@ -173,6 +173,56 @@ pub enum Command {
             wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING\n  wps profile show\n  wps -p ci send-all --text hi"
     )]
     Profile(ProfileArgs),
+    /// Put connections or users into a group, or every connection matching a filter into groups
+    #[command(
+        after_long_help = "Examples:\n  wps add-to-group --group g1 --connection abc123\n  wps add-to-group --group g1 --user alice --user bob\n  wps add-to-group --group g1 --group g2 --filter \"userId eq 'alice'\""
+    )]
+    AddToGroup(AddToGroupArgs),
+    /// Take connections or users out of a group (or of every group)
+    #[command(
+        after_long_help = "Examples:\n  wps remove-from-group --group g1 --connection abc123\n  wps remove-from-group --all-groups --user alice\n  wps remove-from-group --group g1 --filter \"startswith(userId, 'bot-')\""
+    )]
+    RemoveFromGroup(RemoveFromGroupArgs),
+    /// Close connections: by id, of users, of groups, or all of them
+    #[command(
+        after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance"
+    )]
+    Close(CloseArgs),
+    /// Give a connection a permission (on one group, or on all groups)
+    #[command(
+        after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1"
+    )]
+    Grant(PermissionArgs),
+    /// Take a permission away from a connection
+    #[command(
+        after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1"
+    )]
+    Revoke(PermissionArgs),
+    /// Whether a connection has a permission: exit 0 yes, 1 no
+    #[command(
+        after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed"
+    )]
+    Check(PermissionArgs),
+    /// Whether a connection, user or group exists: exit 0 yes, 1 no
+    #[command(
+        long_about = "Whether a connection, user or group exists: exit 0 yes, 1 no.\n\n\
+            A user exists while it has a connection; a group while a connection is in it.",
+        after_long_help = "Examples:\n  wps exists --user alice && echo online"
+    )]
+    Exists(ExistsArgs),
+    /// The connections in a group (JSON lines or a table)
+    #[command(after_long_help = "Examples:\n  wps list-connections --group g1 --top 100")]
+    ListConnections(ListConnectionsArgs),
+    /// Send any data-plane request, signed like the others (for what the named commands don't cover)
+    #[command(
+        long_about = "Send any data-plane request, signed like the others.\n\n\
+            PATH starts with /api/ and is sent as given (percent-encode names yourself); \
+            api-version is appended when neither PATH nor --query has one. \
+            Prints the status and the body (as JSON when it parses); exits like the other commands \
+            by the status class (2xx: 0, 401/403: 4, other 4xx: 5, 5xx: 6).",
+        after_long_help = "Examples:\n  wps api POST /api/hubs/chat/:send --text hi\n  wps api HEAD /api/hubs/chat/users/alice\n  wps api GET /api/hubs/chat/groups/g1/connections --query top=5"
+    )]
+    Api(ApiArgs),
     /// Run a local Web PubSub-compatible service in the foreground
     #[command(
         long_about = "Run a local Web PubSub-compatible service in the foreground.\n\n\
@@ -281,6 +331,184 @@ pub struct SendConnectionArgs {
     pub connections: Vec<String>,
     #[command(flatten)]
     pub options: SendOptionsArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
+}
+
+/// `--connection` or `--user` targets of the group commands.
+#[derive(Debug, Args)]
+pub struct MemberTargetArgs {
+    /// Connection id (repeatable)
+    #[arg(
+        long = "connection",
+        short = 'c',
+        value_name = "CONN",
+        help_heading = "Target"
+    )]
+    pub connections: Vec<String>,
+    /// User id (repeatable)
+    #[arg(
+        long = "user",
+        short = 'u',
+        value_name = "USER",
+        help_heading = "Target"
+    )]
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("who").required(true).multiple(false).args(["connections", "users", "filter"]))]
+pub struct AddToGroupArgs {
+    /// Group to add to (repeatable only with --filter)
+    #[arg(
+        long = "group",
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub groups: Vec<String>,
+    #[command(flatten)]
+    pub targets: MemberTargetArgs,
+    /// Every connection this OData filter matches (one :addToGroups request)
+    #[arg(long, value_name = "ODATA", help_heading = "Target")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("who").required(true).multiple(false).args(["connections", "users", "filter"]))]
+#[command(group = clap::ArgGroup::new("from").required(true).multiple(false).args(["groups", "all_groups"]))]
+pub struct RemoveFromGroupArgs {
+    /// Group to remove from (repeatable only with --filter)
+    #[arg(
+        long = "group",
+        short = 'g',
+        value_name = "GROUP",
+        help_heading = "Target"
+    )]
+    pub groups: Vec<String>,
+    /// Remove from every group (with --connection or --user)
+    #[arg(long, conflicts_with = "filter", help_heading = "Target")]
+    pub all_groups: bool,
+    #[command(flatten)]
+    pub targets: MemberTargetArgs,
+    /// Every connection this OData filter matches (one :removeFromGroups request)
+    #[arg(long, value_name = "ODATA", help_heading = "Target")]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).multiple(false).args(["connections", "users", "groups", "all"]))]
+pub struct CloseArgs {
+    /// Connection to close (repeatable)
+    #[arg(
+        long = "connection",
+        short = 'c',
+        value_name = "CONN",
+        help_heading = "Target"
+    )]
+    pub connections: Vec<String>,
+    /// Close every connection of this user (repeatable)
+    #[arg(
+        long = "user",
+        short = 'u',
+        value_name = "USER",
+        help_heading = "Target"
+    )]
+    pub users: Vec<String>,
+    /// Close every connection in this group (repeatable)
+    #[arg(
+        long = "group",
+        short = 'g',
+        value_name = "GROUP",
+        help_heading = "Target"
+    )]
+    pub groups: Vec<String>,
+    /// Close every connection in the hub
+    #[arg(long, help_heading = "Target")]
+    pub all: bool,
+    /// Connection id to keep open (repeatable; not with --connection)
+    #[arg(
+        long = "exclude",
+        value_name = "CONN",
+        conflicts_with = "connections",
+        help_heading = "Target"
+    )]
+    pub exclude: Vec<String>,
+    /// Reason the clients are told
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PermissionArg {
+    /// Send to a group (sendToGroup)
+    SendToGroup,
+    /// Join and leave a group (joinLeaveGroup)
+    JoinLeaveGroup,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionArgs {
+    /// Connection id
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "CONN",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub connection: String,
+    /// The permission
+    #[arg(long, value_enum, required = true, help_heading = "Target")]
+    pub permission: PermissionArg,
+    /// The group it applies to; without it, every group
+    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["connection", "user", "group"]))]
+pub struct ExistsArgs {
+    /// Connection id
+    #[arg(long, short = 'c', value_name = "CONN", help_heading = "Target")]
+    pub connection: Option<String>,
+    /// User id (exists while it has a connection)
+    #[arg(long, short = 'u', value_name = "USER", help_heading = "Target")]
+    pub user: Option<String>,
+    /// Group (exists while a connection is in it)
+    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListConnectionsArgs {
+    /// Group to list
+    #[arg(
+        long,
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub group: String,
+    /// At most this many connections in all
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2147483647))]
+    pub top: Option<u32>,
+    /// At most this many connections a page (1-200)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub max_page_size: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// HTTP method: GET, HEAD, POST, PUT, DELETE, PATCH
+    pub method: String,
+    /// Path under the endpoint, starting with /api/ (may carry ?k=v)
+    pub path: String,
+    /// Query parameter k=v, appended in order (repeatable)
+    #[arg(long = "query", value_name = "K=V")]
+    pub query: Vec<String>,
     #[command(flatten)]
     pub payload: PayloadArgs,
 }

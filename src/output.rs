@@ -101,3 +101,108 @@ pub fn write_dry_run(
         }
     }
 }
+
+/// The answer of `exists`: exit 0 when `exists`, 1 otherwise.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExistsResult {
+    pub operation: &'static str,
+    pub hub: String,
+    pub target: String,
+    pub exists: bool,
+}
+
+/// The answer of `check`: exit 0 when `allowed`, 1 otherwise.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub operation: &'static str,
+    pub hub: String,
+    pub target: String,
+    pub permission: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub allowed: bool,
+}
+
+/// What `wps api` got back: the status, and the body as JSON when it parses, else as text
+/// (null when empty).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiResult {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+pub fn write_exists(format: OutputFormat, r: &ExistsResult) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => write_json(r),
+        OutputFormat::Table => write_table(
+            &["hub", "target", "exists"],
+            vec![vec![r.hub.clone(), r.target.clone(), yes_no(r.exists)]],
+        ),
+    }
+}
+
+pub fn write_check(format: OutputFormat, r: &CheckResult) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => write_json(r),
+        OutputFormat::Table => write_table(
+            &["hub", "connection", "permission", "group", "allowed"],
+            vec![vec![
+                r.hub.clone(),
+                r.target.clone(),
+                r.permission.to_string(),
+                r.group.clone().unwrap_or_else(|| "(all)".into()),
+                yes_no(r.allowed),
+            ]],
+        ),
+    }
+}
+
+/// Group members: JSON lines (one object per connection) or a table.
+pub fn write_members(
+    format: OutputFormat,
+    members: &[crate::client::operations::GroupMember],
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => members.iter().try_for_each(write_json),
+        OutputFormat::Table => write_table(
+            &["connectionId", "userId"],
+            members
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.connection_id.clone(),
+                        m.user_id.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect(),
+        ),
+    }
+}
+
+pub fn write_api(format: OutputFormat, r: &ApiResult) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => write_json(r),
+        OutputFormat::Table => {
+            let mut out = std::io::stdout().lock();
+            let reason = reqwest::StatusCode::from_u16(r.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            writeln!(out, "{} {reason}", r.status)?;
+            match &r.body {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => writeln!(out, "{s}")?,
+                other => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(other).map_err(std::io::Error::other)?
+                )?,
+            }
+            out.flush()
+        }
+    }
+}

@@ -151,6 +151,39 @@ fn validate_ttl(ttl: Option<u32>) -> Result<(), ClientError> {
     }
 }
 
+/// One connection of a group, as `list_connections` pages carry it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMember {
+    pub connection_id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionPage {
+    value: Vec<GroupMember>,
+    #[serde(default)]
+    next_link: Option<String>,
+}
+
+/// `a=1&b=x%20y` into raw pairs in order (values percent-decoded; `+` kept as is).
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
 impl Client {
     fn hub_path(&self, hub: &str) -> Result<String, ClientError> {
         validate_hub(hub)?;
@@ -304,6 +337,579 @@ impl Client {
         self.expect(&req, &[202]).await
     }
 
+    fn bodyless(&self, method: Method, path: String, mut query: Vec<(String, String)>) -> Request {
+        query.push(self.api_version());
+        self.request(method, path, query)
+    }
+
+    fn group_path(&self, hub: &str, group: &str) -> Result<String, ClientError> {
+        validate_group(group)?;
+        Ok(format!("{}/groups/{}", self.hub_path(hub)?, encode(group)))
+    }
+
+    fn user_path(&self, hub: &str, user: &str) -> Result<String, ClientError> {
+        validate_id("user id", user)?;
+        Ok(format!("{}/users/{}", self.hub_path(hub)?, encode(user)))
+    }
+
+    fn connection_path(&self, hub: &str, connection: &str) -> Result<String, ClientError> {
+        validate_id("connection id", connection)?;
+        Ok(format!(
+            "{}/connections/{}",
+            self.hub_path(hub)?,
+            encode(connection)
+        ))
+    }
+
+    /// `PUT groups/{group}/connections/{connection}`; success is 200.
+    pub fn add_connection_to_group_request(
+        &self,
+        hub: &str,
+        group: &str,
+        connection: &str,
+    ) -> Result<Request, ClientError> {
+        validate_id("connection id", connection)?;
+        let path = format!(
+            "{}/connections/{}",
+            self.group_path(hub, group)?,
+            encode(connection)
+        );
+        Ok(self.bodyless(Method::PUT, path, Vec::new()))
+    }
+
+    /// `DELETE groups/{group}/connections/{connection}`; success is 204.
+    pub fn remove_connection_from_group_request(
+        &self,
+        hub: &str,
+        group: &str,
+        connection: &str,
+    ) -> Result<Request, ClientError> {
+        let mut req = self.add_connection_to_group_request(hub, group, connection)?;
+        req.method = Method::DELETE;
+        Ok(req)
+    }
+
+    /// `DELETE connections/{connection}/groups`; success is 204.
+    pub fn remove_connection_from_all_groups_request(
+        &self,
+        hub: &str,
+        connection: &str,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/groups", self.connection_path(hub, connection)?);
+        Ok(self.bodyless(Method::DELETE, path, Vec::new()))
+    }
+
+    /// `PUT users/{user}/groups/{group}` (note the order, unlike connections); success is 200.
+    pub fn add_user_to_group_request(
+        &self,
+        hub: &str,
+        group: &str,
+        user: &str,
+    ) -> Result<Request, ClientError> {
+        validate_group(group)?;
+        let path = format!("{}/groups/{}", self.user_path(hub, user)?, encode(group));
+        Ok(self.bodyless(Method::PUT, path, Vec::new()))
+    }
+
+    /// `DELETE users/{user}/groups/{group}`; success is 204.
+    pub fn remove_user_from_group_request(
+        &self,
+        hub: &str,
+        group: &str,
+        user: &str,
+    ) -> Result<Request, ClientError> {
+        let mut req = self.add_user_to_group_request(hub, group, user)?;
+        req.method = Method::DELETE;
+        Ok(req)
+    }
+
+    /// `DELETE users/{user}/groups`; success is 204.
+    pub fn remove_user_from_all_groups_request(
+        &self,
+        hub: &str,
+        user: &str,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/groups", self.user_path(hub, user)?);
+        Ok(self.bodyless(Method::DELETE, path, Vec::new()))
+    }
+
+    /// `POST :addToGroups` with `{"groups":[...],"filter":"..."}`; success is 200.
+    pub fn add_to_groups_request(
+        &self,
+        hub: &str,
+        groups: &[String],
+        filter: &str,
+    ) -> Result<Request, ClientError> {
+        self.groups_filter_request(hub, ":addToGroups", groups, filter)
+    }
+
+    /// `POST :removeFromGroups`, same body as `:addToGroups`; success is 200.
+    pub fn remove_from_groups_request(
+        &self,
+        hub: &str,
+        groups: &[String],
+        filter: &str,
+    ) -> Result<Request, ClientError> {
+        self.groups_filter_request(hub, ":removeFromGroups", groups, filter)
+    }
+
+    fn groups_filter_request(
+        &self,
+        hub: &str,
+        action: &str,
+        groups: &[String],
+        filter: &str,
+    ) -> Result<Request, ClientError> {
+        if groups.is_empty() {
+            return Err(ClientError::Invalid("at least one group is needed".into()));
+        }
+        for g in groups {
+            validate_group(g)?;
+        }
+        // A struct keeps the field order of the spec's examples: groups, then filter.
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            groups: &'a [String],
+            filter: &'a str,
+        }
+        let body = serde_json::to_string(&Body { groups, filter })
+            .map_err(|e| ClientError::Invalid(e.to_string()))?;
+        let path = format!("{}/{action}", self.hub_path(hub)?);
+        let mut req = self.bodyless(Method::POST, path, Vec::new());
+        req.body = Some(Payload::json(body)?);
+        Ok(req)
+    }
+
+    /// Query of the close operations: `excluded`..., `reason`, `api-version`.
+    fn close_request(&self, path: String, excluded: &[String], reason: Option<&str>) -> Request {
+        let mut query: Vec<(String, String)> = excluded
+            .iter()
+            .map(|c| ("excluded".to_string(), c.clone()))
+            .collect();
+        if let Some(r) = reason {
+            query.push(("reason".into(), r.to_string()));
+        }
+        self.bodyless(Method::POST, path, query)
+    }
+
+    /// `POST :closeConnections`; success is 204.
+    pub fn close_all_connections_request(
+        &self,
+        hub: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/:closeConnections", self.hub_path(hub)?);
+        Ok(self.close_request(path, excluded, reason))
+    }
+
+    /// `POST groups/{group}/:closeConnections`; success is 204.
+    pub fn close_group_connections_request(
+        &self,
+        hub: &str,
+        group: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/:closeConnections", self.group_path(hub, group)?);
+        Ok(self.close_request(path, excluded, reason))
+    }
+
+    /// `POST users/{user}/:closeConnections`; success is 204.
+    pub fn close_user_connections_request(
+        &self,
+        hub: &str,
+        user: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/:closeConnections", self.user_path(hub, user)?);
+        Ok(self.close_request(path, excluded, reason))
+    }
+
+    /// `DELETE connections/{connection}?reason`; success is 204.
+    pub fn close_connection_request(
+        &self,
+        hub: &str,
+        connection: &str,
+        reason: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        let path = self.connection_path(hub, connection)?;
+        let mut req = self.close_request(path, &[], reason);
+        req.method = Method::DELETE;
+        Ok(req)
+    }
+
+    /// `HEAD connections/{connection}`: 200 yes, 404 no.
+    pub fn connection_exists_request(
+        &self,
+        hub: &str,
+        connection: &str,
+    ) -> Result<Request, ClientError> {
+        let path = self.connection_path(hub, connection)?;
+        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+    }
+
+    /// `HEAD users/{user}`: 200 when the user has a connection, 404 otherwise.
+    pub fn user_exists_request(&self, hub: &str, user: &str) -> Result<Request, ClientError> {
+        let path = self.user_path(hub, user)?;
+        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+    }
+
+    /// `HEAD groups/{group}`: 200 when the group has a connection, 404 otherwise.
+    pub fn group_exists_request(&self, hub: &str, group: &str) -> Result<Request, ClientError> {
+        let path = self.group_path(hub, group)?;
+        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+    }
+
+    /// `permissions/{permission}/connections/{connection}?targetName&api-version`.
+    fn permission_request(
+        &self,
+        method: Method,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        validate_id("connection id", connection)?;
+        if let Some(t) = target {
+            validate_group(t)?;
+        }
+        let path = format!(
+            "{}/permissions/{}/connections/{}",
+            self.hub_path(hub)?,
+            permission.as_str(),
+            encode(connection)
+        );
+        let query = target
+            .map(|t| vec![("targetName".to_string(), t.to_string())])
+            .unwrap_or_default();
+        Ok(self.bodyless(method, path, query))
+    }
+
+    /// `PUT permissions/...`; success is 200.
+    pub fn grant_permission_request(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        self.permission_request(Method::PUT, hub, permission, connection, target)
+    }
+
+    /// `DELETE permissions/...`; success is 204.
+    pub fn revoke_permission_request(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        self.permission_request(Method::DELETE, hub, permission, connection, target)
+    }
+
+    /// `HEAD permissions/...`: 200 yes, 404 no.
+    pub fn check_permission_request(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Request, ClientError> {
+        self.permission_request(Method::HEAD, hub, permission, connection, target)
+    }
+
+    /// `GET groups/{group}/connections?top&maxpagesize&api-version`: the first page.
+    pub fn list_connections_request(
+        &self,
+        hub: &str,
+        group: &str,
+        top: Option<u32>,
+        max_page_size: Option<u32>,
+    ) -> Result<Request, ClientError> {
+        let path = format!("{}/connections", self.group_path(hub, group)?);
+        let mut query = Vec::new();
+        if let Some(t) = top {
+            query.push(("top".to_string(), t.to_string()));
+        }
+        if let Some(m) = max_page_size {
+            query.push(("maxpagesize".to_string(), m.to_string()));
+        }
+        Ok(self.bodyless(Method::GET, path, query))
+    }
+
+    /// The request for a page's `nextLink`: its path and query on this client's endpoint (a
+    /// token is never sent to another host), with this client's api-version forced.
+    pub fn next_page_request(&self, next_link: &str) -> Result<Request, ClientError> {
+        let invalid =
+            || ClientError::Invalid(format!("the service sent a bad nextLink: {next_link}"));
+        let rest = match next_link.find("://") {
+            Some(i) => {
+                let after = &next_link[i + 3..];
+                &after[after.find('/').ok_or_else(invalid)?..]
+            }
+            None => next_link,
+        };
+        let (path, raw_query) = rest.split_once('?').unwrap_or((rest, ""));
+        if !path.starts_with("/api/") {
+            return Err(invalid());
+        }
+        let mut query = parse_query(raw_query);
+        match query.iter_mut().find(|(k, _)| k == "api-version") {
+            Some(pair) => pair.1 = self.options.api_version.clone(),
+            None => query.push(self.api_version()),
+        }
+        Ok(self.request(Method::GET, path.to_string(), query))
+    }
+
+    /// Fetches one page of a group's connections, and the request for the next one.
+    pub async fn list_connections_page(
+        &self,
+        req: &Request,
+    ) -> Result<(Vec<GroupMember>, Option<Request>), ClientError> {
+        let resp = self.expect(req, &[200]).await?;
+        let page: ConnectionPage = serde_json::from_slice(&resp.body).map_err(|e| {
+            ClientError::Invalid(format!("the service sent an unreadable page: {e}"))
+        })?;
+        let next = match page.next_link.as_deref() {
+            Some(link) if !link.is_empty() => Some(self.next_page_request(link)?),
+            _ => None,
+        };
+        Ok((page.value, next))
+    }
+
+    /// Every connection in a group, following `nextLink` (each page signed anew).
+    pub async fn list_connections(
+        &self,
+        hub: &str,
+        group: &str,
+        top: Option<u32>,
+        max_page_size: Option<u32>,
+    ) -> Result<Vec<GroupMember>, ClientError> {
+        let mut next = Some(self.list_connections_request(hub, group, top, max_page_size)?);
+        let mut all = Vec::new();
+        while let Some(req) = next {
+            let (members, following) = self.list_connections_page(&req).await?;
+            all.extend(members);
+            next = following;
+        }
+        Ok(all)
+    }
+
+    /// Any data-plane request (`wps api`): `path` must start with `/api/` and may carry a query;
+    /// `query` pairs follow it in order, then `api-version` unless one was given.
+    pub fn raw_request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<Payload>,
+    ) -> Result<Request, ClientError> {
+        let (path, raw_query) = path.split_once('?').unwrap_or((path, ""));
+        if !path.starts_with("/api/") {
+            return Err(ClientError::Invalid(format!(
+                "the path must start with /api/, got '{path}'"
+            )));
+        }
+        if path.chars().any(|c| !c.is_ascii_graphic() || c == '#') {
+            return Err(ClientError::Invalid(format!(
+                "the path '{path}' has characters that must be percent-encoded"
+            )));
+        }
+        if let Some(p) = &body {
+            validate_payload(p)?;
+        }
+        let mut pairs = parse_query(raw_query);
+        pairs.extend(query.iter().cloned());
+        // Keys are written as given by `Client::url`, so they are encoded here.
+        let mut pairs: Vec<(String, String)> =
+            pairs.into_iter().map(|(k, v)| (encode(&k), v)).collect();
+        if !pairs.iter().any(|(k, _)| k == "api-version") {
+            pairs.push(self.api_version());
+        }
+        let mut req = self.request(method, path.to_string(), pairs);
+        req.body = body;
+        Ok(req)
+    }
+
+    /// Sends a HEAD request: 200 is yes, 404 is no, anything else an error.
+    pub async fn head_exists(&self, req: &Request) -> Result<bool, ClientError> {
+        Ok(self.expect(req, &[200, 404]).await?.status == 200)
+    }
+
+    pub async fn connection_exists(
+        &self,
+        hub: &str,
+        connection: &str,
+    ) -> Result<bool, ClientError> {
+        self.head_exists(&self.connection_exists_request(hub, connection)?)
+            .await
+    }
+
+    pub async fn user_exists(&self, hub: &str, user: &str) -> Result<bool, ClientError> {
+        self.head_exists(&self.user_exists_request(hub, user)?)
+            .await
+    }
+
+    pub async fn group_exists(&self, hub: &str, group: &str) -> Result<bool, ClientError> {
+        self.head_exists(&self.group_exists_request(hub, group)?)
+            .await
+    }
+
+    pub async fn check_permission(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<bool, ClientError> {
+        self.head_exists(&self.check_permission_request(hub, permission, connection, target)?)
+            .await
+    }
+
+    pub async fn grant_permission(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.grant_permission_request(hub, permission, connection, target)?;
+        self.expect(&req, &[200]).await
+    }
+
+    pub async fn revoke_permission(
+        &self,
+        hub: &str,
+        permission: Permission,
+        connection: &str,
+        target: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.revoke_permission_request(hub, permission, connection, target)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn add_connection_to_group(
+        &self,
+        hub: &str,
+        group: &str,
+        connection: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.add_connection_to_group_request(hub, group, connection)?;
+        self.expect(&req, &[200]).await
+    }
+
+    pub async fn add_user_to_group(
+        &self,
+        hub: &str,
+        group: &str,
+        user: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.add_user_to_group_request(hub, group, user)?;
+        self.expect(&req, &[200]).await
+    }
+
+    pub async fn remove_connection_from_group(
+        &self,
+        hub: &str,
+        group: &str,
+        connection: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.remove_connection_from_group_request(hub, group, connection)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn remove_user_from_group(
+        &self,
+        hub: &str,
+        group: &str,
+        user: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.remove_user_from_group_request(hub, group, user)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn remove_connection_from_all_groups(
+        &self,
+        hub: &str,
+        connection: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.remove_connection_from_all_groups_request(hub, connection)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn remove_user_from_all_groups(
+        &self,
+        hub: &str,
+        user: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.remove_user_from_all_groups_request(hub, user)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn add_to_groups(
+        &self,
+        hub: &str,
+        groups: &[String],
+        filter: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.add_to_groups_request(hub, groups, filter)?;
+        self.expect(&req, &[200]).await
+    }
+
+    pub async fn remove_from_groups(
+        &self,
+        hub: &str,
+        groups: &[String],
+        filter: &str,
+    ) -> Result<Response, ClientError> {
+        let req = self.remove_from_groups_request(hub, groups, filter)?;
+        self.expect(&req, &[200]).await
+    }
+
+    pub async fn close_all_connections(
+        &self,
+        hub: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.close_all_connections_request(hub, excluded, reason)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn close_group_connections(
+        &self,
+        hub: &str,
+        group: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.close_group_connections_request(hub, group, excluded, reason)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn close_user_connections(
+        &self,
+        hub: &str,
+        user: &str,
+        excluded: &[String],
+        reason: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.close_user_connections_request(hub, user, excluded, reason)?;
+        self.expect(&req, &[204]).await
+    }
+
+    pub async fn close_connection(
+        &self,
+        hub: &str,
+        connection: &str,
+        reason: Option<&str>,
+    ) -> Result<Response, ClientError> {
+        let req = self.close_connection_request(hub, connection, reason)?;
+        self.expect(&req, &[204]).await
+    }
+
     /// Sends `req` and turns any status outside `ok` into a [`ClientError::Status`].
     pub async fn expect(&self, req: &Request, ok: &[u16]) -> Result<Response, ClientError> {
         let resp = self.execute(req).await?;
@@ -401,5 +1007,245 @@ mod tests {
         assert!(c
             .send_to_all_request("chat", &Payload::text("x"), &opts)
             .is_err());
+    }
+
+    /// Each URL equals the one captured from the Python SDK (host aside).
+    #[test]
+    fn management_urls_match_captures() {
+        let c = client();
+        let base = "http://localhost:9/api/hubs/chat";
+        let v = "api-version=2024-12-01";
+        let ex = vec!["c1".to_string()];
+        let cases: Vec<(Request, &str, String)> = vec![
+            (
+                c.add_connection_to_group_request("chat", "g1", "conn1")
+                    .unwrap(),
+                "PUT",
+                format!("{base}/groups/g1/connections/conn1?{v}"),
+            ),
+            (
+                c.remove_connection_from_group_request("chat", "g1", "conn1")
+                    .unwrap(),
+                "DELETE",
+                format!("{base}/groups/g1/connections/conn1?{v}"),
+            ),
+            (
+                c.remove_connection_from_all_groups_request("chat", "conn1")
+                    .unwrap(),
+                "DELETE",
+                format!("{base}/connections/conn1/groups?{v}"),
+            ),
+            (
+                c.add_user_to_group_request("chat", "g1", "user1").unwrap(),
+                "PUT",
+                format!("{base}/users/user1/groups/g1?{v}"),
+            ),
+            (
+                c.remove_user_from_group_request("chat", "g1", "user1")
+                    .unwrap(),
+                "DELETE",
+                format!("{base}/users/user1/groups/g1?{v}"),
+            ),
+            (
+                c.remove_user_from_all_groups_request("chat", "user1")
+                    .unwrap(),
+                "DELETE",
+                format!("{base}/users/user1/groups?{v}"),
+            ),
+            (
+                c.close_all_connections_request("chat", &ex, Some("maintenance"))
+                    .unwrap(),
+                "POST",
+                format!("{base}/:closeConnections?excluded=c1&reason=maintenance&{v}"),
+            ),
+            (
+                c.close_group_connections_request("chat", "g1", &ex, Some("bye"))
+                    .unwrap(),
+                "POST",
+                format!("{base}/groups/g1/:closeConnections?excluded=c1&reason=bye&{v}"),
+            ),
+            (
+                c.close_user_connections_request("chat", "user1", &ex, Some("bye"))
+                    .unwrap(),
+                "POST",
+                format!("{base}/users/user1/:closeConnections?excluded=c1&reason=bye&{v}"),
+            ),
+            (
+                c.close_connection_request("chat", "conn1", Some("bye"))
+                    .unwrap(),
+                "DELETE",
+                format!("{base}/connections/conn1?reason=bye&{v}"),
+            ),
+            (
+                c.connection_exists_request("chat", "conn1").unwrap(),
+                "HEAD",
+                format!("{base}/connections/conn1?{v}"),
+            ),
+            (
+                c.group_exists_request("chat", "g1").unwrap(),
+                "HEAD",
+                format!("{base}/groups/g1?{v}"),
+            ),
+            (
+                c.user_exists_request("chat", "user1").unwrap(),
+                "HEAD",
+                format!("{base}/users/user1?{v}"),
+            ),
+            (
+                c.grant_permission_request("chat", Permission::SendToGroup, "conn1", Some("g1"))
+                    .unwrap(),
+                "PUT",
+                format!("{base}/permissions/sendToGroup/connections/conn1?targetName=g1&{v}"),
+            ),
+            (
+                c.revoke_permission_request(
+                    "chat",
+                    Permission::JoinLeaveGroup,
+                    "conn1",
+                    Some("g1"),
+                )
+                .unwrap(),
+                "DELETE",
+                format!("{base}/permissions/joinLeaveGroup/connections/conn1?targetName=g1&{v}"),
+            ),
+            (
+                c.check_permission_request("chat", Permission::SendToGroup, "conn1", Some("g1"))
+                    .unwrap(),
+                "HEAD",
+                format!("{base}/permissions/sendToGroup/connections/conn1?targetName=g1&{v}"),
+            ),
+            (
+                c.list_connections_request("chat", "g1", Some(10), None)
+                    .unwrap(),
+                "GET",
+                format!("{base}/groups/g1/connections?top=10&{v}"),
+            ),
+        ];
+        for (req, method, url) in cases {
+            assert_eq!(req.method.as_str(), method, "{url}");
+            assert_eq!(c.url(&req), url);
+            assert!(req.body.is_none(), "{url}");
+            let accept = if method == "HEAD" {
+                "*/*"
+            } else {
+                "application/json"
+            };
+            assert_eq!(req.accept, accept, "{url}");
+        }
+    }
+
+    #[test]
+    fn names_are_encoded_in_management_paths() {
+        let c = client();
+        let req = c
+            .add_user_to_group_request("chat", "team #1/a?b", "user 1/é")
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/users/user%201%2F%C3%A9/groups/team%20%231%2Fa%3Fb?api-version=2024-12-01"
+        );
+        let req = c.close_connection_request("chat", "c 1", None).unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/connections/c%201?api-version=2024-12-01"
+        );
+        let req = c
+            .grant_permission_request("chat", Permission::JoinLeaveGroup, "c1", None)
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/permissions/joinLeaveGroup/connections/c1?api-version=2024-12-01"
+        );
+        assert!(c.close_connection_request("chat", "", None).is_err());
+        assert!(c
+            .add_connection_to_group_request("chat", " ", "c1")
+            .is_err());
+    }
+
+    #[test]
+    fn batch_group_body_is_groups_then_filter() {
+        let c = client();
+        let req = c
+            .add_to_groups_request("chat", &["g1".into(), "g 2".into()], "userId eq 'u1'")
+            .unwrap();
+        assert_eq!(req.method, Method::POST);
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/:addToGroups?api-version=2024-12-01"
+        );
+        let body = req.body.unwrap();
+        assert_eq!(body.content_type, "application/json");
+        assert_eq!(
+            &body.body[..],
+            br#"{"groups":["g1","g 2"],"filter":"userId eq 'u1'"}"#
+        );
+        let req = c
+            .remove_from_groups_request("chat", &["g1".into()], "")
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/:removeFromGroups?api-version=2024-12-01"
+        );
+        assert!(c.add_to_groups_request("chat", &[], "x").is_err());
+    }
+
+    #[test]
+    fn next_link_keeps_host_private_and_forces_api_version() {
+        let c = client();
+        let req = c
+            .next_page_request("https://evil.example/api/hubs/chat/groups/g1/connections?top=5&maxpagesize=2&continuationToken=a%2Fb&api-version=2020-01-01")
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/groups/g1/connections?top=5&maxpagesize=2&continuationToken=a%2Fb&api-version=2024-12-01"
+        );
+        let req = c
+            .next_page_request("/api/hubs/chat/groups/g1/connections?continuationToken=t")
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/groups/g1/connections?continuationToken=t&api-version=2024-12-01"
+        );
+        assert!(c.next_page_request("https://x/other").is_err());
+    }
+
+    #[test]
+    fn raw_requests_keep_the_query_order_and_add_api_version() {
+        let c = client();
+        let req = c
+            .raw_request(
+                Method::POST,
+                "/api/hubs/chat/:send?excluded=c1",
+                &[("filter".into(), "userId eq 'u 1'".into())],
+                Some(Payload::text("hi")),
+            )
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/hubs/chat/:send?excluded=c1&filter=userId%20eq%20%27u%201%27&api-version=2024-12-01"
+        );
+        let req = c
+            .raw_request(
+                Method::HEAD,
+                "/api/health",
+                &[("api-version".into(), "2024-01-01".into())],
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            c.url(&req),
+            "http://localhost:9/api/health?api-version=2024-01-01"
+        );
+        assert_eq!(req.accept, "*/*");
+        assert!(c.raw_request(Method::GET, "/hubs/chat", &[], None).is_err());
+        assert!(c
+            .raw_request(Method::GET, "/api/hubs/a b", &[], None)
+            .is_err());
+        assert!(c
+            .raw_request(Method::GET, "/api/hubs/chat/users/é", &[], None)
+            .is_err());
+        assert!(c
+            .raw_request(Method::GET, "/api/hubs/chat/users/%C3%A9", &[], None)
+            .is_ok());
     }
 }

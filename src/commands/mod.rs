@@ -1,10 +1,17 @@
 //! One module per command; `run` builds the runtime and dispatches.
 
+mod add_to_group;
+mod api;
 mod bulk;
+mod close;
 mod demo;
 mod emulator;
+mod exists;
+mod list_connections;
 mod listen;
+mod permission;
 mod profile;
+mod remove_from_group;
 mod send;
 mod token;
 
@@ -45,6 +52,15 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::SendGroup(args) => send::send_group(&settings, args).await,
             Command::SendUser(args) => send::send_user(&settings, args).await,
             Command::SendConnection(args) => send::send_connection(&settings, args).await,
+            Command::AddToGroup(args) => add_to_group::run(&settings, args).await,
+            Command::RemoveFromGroup(args) => remove_from_group::run(&settings, args).await,
+            Command::Close(args) => close::run(&settings, args).await,
+            Command::Grant(args) => permission::grant(&settings, args).await,
+            Command::Revoke(args) => permission::revoke(&settings, args).await,
+            Command::Check(args) => permission::check(&settings, args).await,
+            Command::Exists(args) => exists::run(&settings, args).await,
+            Command::ListConnections(args) => list_connections::run(&settings, args).await,
+            Command::Api(args) => api::run(&settings, args).await,
             Command::Emulator(args) => emulator::run(&settings, args).await,
             Command::Demo => demo::run(&settings).await,
             Command::Listen(args) => listen::run(&settings, args, wait).await,

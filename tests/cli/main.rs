@@ -1,6 +1,7 @@
 //! Integration tests: the built `wps` binary against the in-process emulator, with real
 //! WebSocket clients that must receive what was sent.
 
+mod commands;
 mod common;
 mod config;
 mod demo;
