@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde::Serialize;
 
 use super::secret::Secret;
@@ -64,12 +64,6 @@ impl KeySigner {
             exp: now_secs() + REST_TOKEN_LIFETIME_SECS,
         };
         self.sign(&claims)
-    }
-
-    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<Secret, ClientError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.key)
-            .map(Secret::new)
-            .map_err(|e| ClientError::Signing(e.to_string()))
     }
 }
 
@@ -139,7 +133,7 @@ pub fn client_access_token(
         role: request.roles.clone(),
         groups: request.groups.clone(),
     };
-    let token = signer.sign_as_sdk(&claims)?;
+    let token = signer.sign(&claims)?;
     let base_url = format!("ws{rest}{path}{hub}");
     let url = format!("{base_url}?access_token={}", token.expose());
     Ok(ClientAccess {
@@ -156,7 +150,7 @@ const SDK_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 impl KeySigner {
     /// Signs claims byte for byte as PyJWT does: its header, compact JSON with non-ASCII
     /// escaped as `\uXXXX` (Python's `ensure_ascii`), base64url without padding.
-    pub fn sign_as_sdk<T: Serialize>(&self, claims: &T) -> Result<Secret, ClientError> {
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<Secret, ClientError> {
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let json =
@@ -172,7 +166,7 @@ impl KeySigner {
     }
 }
 
-/// Escapes every character outside printable ASCII as `\uXXXX` (UTF-16 units, lowercase hex),
+/// Escapes every character outside printable ASCII (DEL included, as Python does) as `\uXXXX` (UTF-16 units, lowercase hex),
 /// as Python's `json.dumps` does by default. Only string contents can hold such characters,
 /// and serde_json has already escaped the control characters below 0x20.
 fn ascii_escape(json: &str) -> String {
@@ -275,7 +269,7 @@ mod tests {
         }
         let signer = KeySigner::new(&Secret::new(EMULATOR_KEY));
         let t = signer
-            .sign_as_sdk(&C {
+            .sign(&C {
                 aud: "http://localhost:8080/api/hubs/chat/:send?api-version=2024-12-01",
                 exp: 1_767_225_600,
             })

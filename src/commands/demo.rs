@@ -11,7 +11,10 @@ use serde_json::{json, Value};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::OutputFormat;
 use crate::client::subscriber::{Event, Subscriber};
-use crate::client::{now_secs, Client, ClientClaims, ConnectionString, Payload, SendOptions};
+use crate::client::{
+    client_access_token, now_secs, Client, ClientTokenRequest, ConnectionString, Payload,
+    SendOptions,
+};
 use crate::emulator::{self, EmulatorConfig};
 use crate::error::code;
 use crate::output;
@@ -45,7 +48,7 @@ pub async fn run(settings: &Settings) -> Result<ExitStatus> {
     }
 
     let mut listener =
-        Subscriber::connect(&client_url(&client, &cs), Some("json.webpubsub.azure.v1")).await?;
+        Subscriber::connect(&client_url(&client, &cs)?, Some("json.webpubsub.azure.v1")).await?;
     match next_json(&mut listener).await {
         Some(v) if v["event"] == "connected" => {}
         other => anyhow::bail!("the client did not get its 'connected' message (got {other:?})"),
@@ -139,24 +142,14 @@ fn payloads(target: &str) -> Vec<(&'static str, Payload, Value)> {
 }
 
 /// The client URL for the demo user, in the demo group, signed with the emulator's key.
-fn client_url(client: &Client, cs: &ConnectionString) -> String {
-    let now = now_secs();
-    let endpoint = cs.endpoint.to_ascii_lowercase();
-    let claims = ClientClaims {
-        aud: format!("{endpoint}/client/hubs/{HUB}"),
-        iat: now,
-        exp: now + 3600,
-        sub: Some(USER.into()),
-        role: Vec::new(),
+fn client_url(client: &Client, cs: &ConnectionString) -> Result<String> {
+    let request = ClientTokenRequest {
+        user: Some(USER.into()),
         groups: vec![GROUP.into()],
+        minutes_to_expire: 60,
+        ..ClientTokenRequest::default()
     };
-    let token = client
-        .signer()
-        .sign(&claims)
-        .map(|t| t.expose().to_string())
-        .unwrap_or_default();
-    let ws = endpoint.replacen("http", "ws", 1);
-    format!("{ws}/client/hubs/{HUB}?access_token={token}")
+    Ok(client_access_token(&cs.endpoint, HUB, client.signer(), &request, now_secs())?.url)
 }
 
 async fn next_json(listener: &mut Subscriber) -> Option<Value> {

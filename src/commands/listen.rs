@@ -11,7 +11,9 @@ use tokio::time::Instant;
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{ListenArgs, OutputFormat};
 use crate::client::subscriber::{Event, Subscriber};
-use crate::client::{now_secs, operations, ClientClaims, ConnectionString};
+use crate::client::{
+    client_access_token, now_secs, operations, ClientTokenRequest, ConnectionString, KeySigner,
+};
 use crate::emulator::state::Protocol;
 use crate::error::{code, CliError};
 use crate::settings::Settings;
@@ -306,20 +308,12 @@ fn client_url(
     user: Option<&str>,
     roles: &[String],
 ) -> Result<String> {
-    let now = now_secs();
-    let endpoint = cs.endpoint.to_ascii_lowercase();
-    let claims = ClientClaims {
-        aud: format!("{endpoint}/client/hubs/{hub}"),
-        iat: now,
-        exp: now + 3600,
-        sub: user.filter(|u| !u.is_empty()).map(str::to_string),
-        role: roles.to_vec(),
-        groups: Vec::new(),
+    let request = ClientTokenRequest {
+        user: user.map(str::to_string),
+        roles: roles.to_vec(),
+        minutes_to_expire: 60,
+        ..ClientTokenRequest::default()
     };
-    let token = crate::client::KeySigner::new(&cs.access_key).sign(&claims)?;
-    let ws = endpoint.replacen("http", "ws", 1);
-    Ok(format!(
-        "{ws}/client/hubs/{hub}?access_token={}",
-        token.expose()
-    ))
+    let signer = KeySigner::new(&cs.access_key);
+    Ok(client_access_token(&cs.endpoint, hub, &signer, &request, now_secs())?.url)
 }
