@@ -157,10 +157,7 @@ struct Token {
 }
 
 fn char_pos(input: &str, byte: usize) -> usize {
-    input
-        .get(..byte)
-        .map(|s| s.chars().count())
-        .unwrap_or(byte)
+    input.get(..byte).map(|s| s.chars().count()).unwrap_or(byte)
 }
 
 fn lex(input: &str) -> Result<Vec<Token>, String> {
@@ -429,12 +426,12 @@ impl Parser<'_> {
         let (right, rty) = self.parse_unary()?;
         if lty == Ty::Groups || rty == Ty::Groups {
             let at = if lty == Ty::Groups { op_at } else { right_at };
-            return Err(self.err_at(at, "a collection cannot be compared; use 'in groups'".into()));
+            return Err(self.err_at(
+                at,
+                "a collection cannot be compared; use 'in groups'".into(),
+            ));
         }
-        Ok((
-            Expr::Compare(op, Box::new(left), Box::new(right)),
-            Ty::Bool,
-        ))
+        Ok((Expr::Compare(op, Box::new(left), Box::new(right)), Ty::Bool))
     }
 
     fn parse_in(&mut self, left: Expr, lty: Ty, op_at: usize) -> Result<(Expr, Ty), String> {
@@ -466,7 +463,10 @@ impl Parser<'_> {
             return Err(self.err_at(at, "expected 'groups' or a '(' list after 'in'".into()));
         }
         if !fits(lty, Ty::Str) {
-            return Err(self.err_at(op_at, format!("'in groups' needs a string, not {}", lty.name())));
+            return Err(self.err_at(
+                op_at,
+                format!("'in groups' needs a string, not {}", lty.name()),
+            ));
         }
         Ok((Expr::InGroups(Box::new(left)), Ty::Bool))
     }
@@ -707,13 +707,9 @@ fn call<'a>(f: Func, args: &'a [Expr], c: &'a ConnEntry) -> Val<'a> {
             Some(t) => Val::Str(Cow::Owned(format!("{s}{t}"))),
             None => Val::Null,
         },
-        Func::IndexOf => Val::Int(
-            second()
-                .and_then(|t| s.find(t.as_ref()))
-                .map_or(-1, |b| {
-                    i64::try_from(s[..b].chars().count()).unwrap_or(i64::MAX)
-                }),
-        ),
+        Func::IndexOf => Val::Int(second().and_then(|t| s.find(t.as_ref())).map_or(-1, |b| {
+            i64::try_from(s[..b].chars().count()).unwrap_or(i64::MAX)
+        })),
         Func::StartsWith => Val::Bool(second().is_some_and(|t| s.starts_with(t.as_ref()))),
         Func::EndsWith => Val::Bool(second().is_some_and(|t| s.ends_with(t.as_ref()))),
         Func::Contains => Val::Bool(second().is_some_and(|t| s.contains(t.as_ref()))),
@@ -828,10 +824,7 @@ mod tests {
         assert!(yes("not ('g9' in groups)", &a));
         assert!(yes("not false and true", &a));
         assert!(yes("not not true", &a));
-        assert!(yes(
-            "userId eq 'alice' and (not ('group1' in groups))",
-            &a
-        ));
+        assert!(yes("userId eq 'alice' and (not ('group1' in groups))", &a));
         assert!(yes("TRUE", &a));
     }
 
@@ -876,7 +869,9 @@ mod tests {
         assert!(parse_err("userId eq 'a' xx").starts_with("at position 14: unexpected 'xx'"));
         assert!(parse_err("(userId eq 'a'").starts_with("at position 14: expected ')'"));
         assert!(parse_err("nope eq 'a'").starts_with("at position 0: unknown identifier"));
-        assert!(parse_err("userId eq 'a' & true").starts_with("at position 14: unexpected character"));
+        assert!(
+            parse_err("userId eq 'a' & true").starts_with("at position 14: unexpected character")
+        );
         assert!(parse_err("not length(userId) gt 5").starts_with("at position 4:"));
         assert!(parse_err("userId").contains("not a condition"));
         assert!(parse_err("length(1) eq 1").contains("expects a string"));
@@ -909,11 +904,51 @@ mod tests {
     fn random_inputs_never_panic() {
         use rand::{Rng, SeedableRng};
         let pieces = [
-            "userId", "connectionId", "groups", "protocol", "eq", "ne", "gt", "ge", "lt", "le",
-            "and", "or", "not", "in", "(", ")", ",", "'g1'", "'a''b'", "'", "-5", "+", "7",
-            "99999999999999999999", "true", "false", "null", "tolower", "toupper", "trim",
-            "substring", "concat", "indexof", "length", "startswith", "endswith", "contains",
-            "é", "\u{0}", " ", "-", "x", "$", "''", "-9223372036854775808",
+            "userId",
+            "connectionId",
+            "groups",
+            "protocol",
+            "eq",
+            "ne",
+            "gt",
+            "ge",
+            "lt",
+            "le",
+            "and",
+            "or",
+            "not",
+            "in",
+            "(",
+            ")",
+            ",",
+            "'g1'",
+            "'a''b'",
+            "'",
+            "-5",
+            "+",
+            "7",
+            "99999999999999999999",
+            "true",
+            "false",
+            "null",
+            "tolower",
+            "toupper",
+            "trim",
+            "substring",
+            "concat",
+            "indexof",
+            "length",
+            "startswith",
+            "endswith",
+            "contains",
+            "é",
+            "\u{0}",
+            " ",
+            "-",
+            "x",
+            "$",
+            "''",
+            "-9223372036854775808",
         ];
         let conns = [alice(), anon()];
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -936,6 +971,9 @@ mod tests {
             let bytes: Vec<u8> = (0..rng.random_range(0..20)).map(|_| rng.random()).collect();
             let _ = Filter::parse(&String::from_utf8_lossy(&bytes));
         }
-        assert!(parsed > 100, "the generator should produce some valid filters ({parsed})");
+        assert!(
+            parsed > 100,
+            "the generator should produce some valid filters ({parsed})"
+        );
     }
 }

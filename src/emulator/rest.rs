@@ -375,9 +375,7 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             validate_group(group)?;
             list_connections(hub, &parts, hub_name, group, &query, version)
         }
-        (&Method::POST, [":generateToken"]) => {
-            generate_token(shared, &parts, hub_name, &query)
-        }
+        (&Method::POST, [":generateToken"]) => generate_token(shared, &parts, hub_name, &query),
         _ => Err(error(
             StatusCode::NOT_FOUND,
             "Error.NotFound",
@@ -614,7 +612,9 @@ async fn read_batch(headers: &axum::http::HeaderMap, body: Body) -> Result<Batch
         .map_err(|e| bad_request(format!("Invalid request body: {e}")))?;
     let groups = parsed.groups.unwrap_or_default();
     if groups.is_empty() {
-        return Err(bad_request("The 'groups' property must list at least one group."));
+        return Err(bad_request(
+            "The 'groups' property must list at least one group.",
+        ));
     }
     for g in &groups {
         validate_group(g)?;
@@ -746,7 +746,11 @@ fn generate_token(
     for g in &groups {
         validate_group(g)?;
     }
-    let path = match query.get("clientType").map(str::to_ascii_lowercase).as_deref() {
+    let path = match query
+        .get("clientType")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("mqtt") => "clients/mqtt/hubs",
         Some("socketio") => "clients/socketio/hubs",
         // Default, and like the SDK, anything unknown.
@@ -767,14 +771,15 @@ fn generate_token(
         role: query.all("role"),
         groups,
     };
-    let token = shared.verifier.sign_client(&claims).map_err(|e| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Error.Internal",
-            e,
-        )
-    })?;
-    Ok((StatusCode::OK, axum::Json(serde_json::json!({ "token": token }))).into_response())
+    let token = shared
+        .verifier
+        .sign_client(&claims)
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "Error.Internal", e))?;
+    Ok((
+        StatusCode::OK,
+        axum::Json(serde_json::json!({ "token": token })),
+    )
+        .into_response())
 }
 
 /// Reads a send body: 1 MiB at most, one of the three content types, JSON checked.

@@ -4,6 +4,7 @@
 mod common;
 mod config;
 mod demo;
+mod emulator_rest;
 mod listen;
 mod send;
 mod token;
