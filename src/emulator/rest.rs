@@ -169,18 +169,15 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             let filter = gate.filter(&query)?;
             let msg = read_message(&parts.headers, body).await?;
             let excluded = query.all("excluded");
-            deliver(
-                hub,
-                msg,
-                |s| {
-                    s.conns
-                        .keys()
-                        .filter(|id| !excluded.contains(id))
-                        .cloned()
-                        .collect()
-                },
-                filter.as_ref(),
-            );
+            // The widest fan-out: walk the hub once, without copying any connection id.
+            let (kind, body) = msg;
+            let message = Message::new(Source::Server, kind, body);
+            let state = hub.read();
+            for (id, entry) in &state.conns {
+                if !excluded.contains(id) && filter.as_ref().is_none_or(|f| f.matches(entry)) {
+                    let _ = entry.conn.tx.send(Outbound::Data(message.clone()));
+                }
+            }
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["groups", group, ":send"]) => {
@@ -375,7 +372,9 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             validate_group(group)?;
             list_connections(hub, &parts, hub_name, group, &query, version)
         }
-        (&Method::POST, [":generateToken"]) => generate_token(shared, &parts, hub_name, &query),
+        (&Method::POST, [":generateToken"]) => {
+            generate_token(shared, &parts, hub_name, &query, &gate)
+        }
         _ => Err(error(
             StatusCode::NOT_FOUND,
             "Error.NotFound",
@@ -730,6 +729,7 @@ fn generate_token(
     parts: &axum::http::request::Parts,
     hub_name: &str,
     query: &Query,
+    gate: &Gate,
 ) -> Result<Response> {
     let minutes = match query.get("minutesToExpire") {
         None => 60,
@@ -743,6 +743,12 @@ fn generate_token(
         },
     };
     let groups = query.all("group");
+    if !groups.is_empty() {
+        gate.parameter("2022-11-01", "group")?;
+    }
+    if query.get("clientType").is_some() {
+        gate.parameter("2024-01-01", "clientType")?;
+    }
     for g in &groups {
         validate_group(g)?;
     }

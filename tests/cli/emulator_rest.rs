@@ -727,6 +727,17 @@ async fn bad_tokens_are_401_with_a_body_and_the_emulator_keeps_serving() {
         assert_eq!(body["code"], "Error.Unauthorized", "{what}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+    let resp = reqwest::Client::new()
+        .head(url.replace(":send", "groups/g"))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["x-ms-error-code"], "Error.Unauthorized");
+    assert!(
+        resp.bytes().await.expect("body").is_empty(),
+        "HEAD 401 has no body"
+    );
     assert_silent(&mut plain).await;
     // The documented form of aud (no query) is accepted, and so is the full URL.
     let no_query = url.split('?').next().unwrap_or_default().to_string();
@@ -935,6 +946,9 @@ async fn generated_tokens_connect_clients_with_their_claims() {
         c["exp"].as_u64().unwrap_or(0) - c["iat"].as_u64().unwrap_or(0),
         3600
     );
+    let old = [("clientType", "MQTT"), ("api-version", "2022-11-01")];
+    let r = api(&world, Method::POST, "/:generateToken", &old, None).await;
+    assert_eq!(r.status, 400, "clientType arrived in 2024-01-01");
     for bad in ["0", "-1", "x"] {
         let r = api(
             &world,
