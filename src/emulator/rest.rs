@@ -131,25 +131,25 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
         ));
     }
     let version = match query.get("api-version") {
-        None => LATEST_API_VERSION,
-        Some(v) if API_VERSIONS.contains(&v) => v,
-        Some(v) => {
-            return Err(bad_request(format!(
-                "The api-version '{v}' is not supported. Supported versions: {}.",
-                API_VERSIONS.join(", ")
-            )))
-        }
+        None => Ok(LATEST_API_VERSION),
+        Some(v) if API_VERSIONS.contains(&v) => Ok(v),
+        Some(v) => Err(bad_request(format!(
+            "The api-version '{v}' is not supported. Supported versions: {}.",
+            API_VERSIONS.join(", ")
+        ))),
     };
     let method = parts.method.clone();
     // Health probes come from load balancers and monitors, which sign nothing.
     if segs == ["api", "health"] {
+        version?;
         return match method {
             Method::HEAD | Method::GET => Ok(status(StatusCode::OK)),
             _ => Err(not_found(format!("no operation {method} {path}"))),
         };
     }
-    // Authenticate before looking at the operation, as the service does.
+    // Authenticate before anything else, as the service does.
     authorize(shared, &parts)?;
+    let version = version?;
     let gate = Gate { version };
     let ["api", "hubs", hub, rest @ ..] = segs.as_slice() else {
         return Err(error(
