@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 
+use super::filter::Filter;
 use super::state::{DataKind, Hub, Message, Outbound, Source};
 use super::Shared;
 
@@ -465,8 +466,6 @@ fn validate_id(id: &str, what: &str) -> Result<()> {
         Ok(())
     }
 }
-
-use super::filter::Filter;
 
 fn parse_filter(text: Option<&str>) -> Result<Option<Filter>> {
     match text {
