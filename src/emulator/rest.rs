@@ -339,9 +339,18 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             close(hub, &reason, |_| vec![conn.to_string()]);
             Ok(status(StatusCode::NO_CONTENT))
         }
-        (&Method::HEAD, ["connections", conn]) => exists(hub.read().conns.contains_key(*conn)),
-        (&Method::HEAD, ["users", user]) => exists(hub.read().users.contains_key(*user)),
-        (&Method::HEAD, ["groups", group]) => exists(hub.read().groups.contains_key(*group)),
+        (&Method::HEAD, ["connections", conn]) => {
+            validate_id(conn, "connection id")?;
+            exists(hub.read().conns.contains_key(*conn))
+        }
+        (&Method::HEAD, ["users", user]) => {
+            validate_id(user, "user id")?;
+            exists(hub.read().users.contains_key(*user))
+        }
+        (&Method::HEAD, ["groups", group]) => {
+            validate_group(group)?;
+            exists(hub.read().groups.contains_key(*group))
+        }
         (m, ["permissions", permission, "connections", conn])
             if matches!(*m, Method::PUT | Method::DELETE | Method::HEAD) =>
         {

@@ -163,6 +163,15 @@ async fn filters_choose_the_receivers_of_each_send() {
             "f8",
         ],
         vec![
+            "send-all",
+            "--exclude",
+            &b_id,
+            "--filter",
+            "'g1' in groups",
+            "--text",
+            "f10",
+        ],
+        vec![
             "send-user",
             "--user",
             "u1",
@@ -176,7 +185,7 @@ async fn filters_choose_the_receivers_of_each_send() {
     for args in &sends {
         wps_ok(&world, args).await;
     }
-    assert_eq!(received(&mut a).await, ["f1", "f7", "f9"]);
+    assert_eq!(received(&mut a).await, ["f1", "f7", "f10", "f9"]);
     assert_eq!(received(&mut b).await, ["f2", "f3", "f4", "f5", "f7", "f8"]);
     assert_eq!(received(&mut c).await, ["f5", "f6"]);
     assert_eq!(received(&mut d).await, ["f1", "f6"]);
@@ -845,6 +854,11 @@ async fn unknown_api_version_is_400_with_the_flat_error_body() {
         )
         .await;
         assert_eq!(r.status, 404, "{v}");
+    }
+    // Names are checked on existence checks too (and HEAD errors have no body).
+    for path in ["/groups/%20", "/users/", "/connections/"] {
+        let r = api(&world, Method::HEAD, path, &[], None).await;
+        assert_eq!((r.status, r.body.len()), (400, 0), "{path}");
     }
     // Removing a connection from all groups arrived in 2022-11-01.
     let path = "/connections/c/groups";
