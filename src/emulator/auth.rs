@@ -2,6 +2,8 @@
 //! (5 minutes of clock skew allowed), `nbf` if present, and `aud` against the request URL.
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+use crate::client::{ClientClaims, KeySigner, Secret};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
@@ -11,6 +13,8 @@ pub type AuthError = String;
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    /// Signs client tokens for `:generateToken` with the same key.
+    signer: KeySigner,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -29,7 +33,16 @@ impl Verifier {
         Verifier {
             key: DecodingKey::from_secret(access_key.as_bytes()),
             validation,
+            signer: KeySigner::new(&Secret::new(access_key)),
         }
+    }
+
+    /// A client access token signed with the emulator's key.
+    pub fn sign_client(&self, claims: &ClientClaims) -> Result<String, AuthError> {
+        self.signer
+            .sign(claims)
+            .map(|t| t.expose().to_string())
+            .map_err(|e| format!("could not sign the token: {e}"))
     }
 
     /// Checks signature and lifetime and returns the claims.

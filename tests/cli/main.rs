@@ -5,6 +5,7 @@ mod commands;
 mod common;
 mod config;
 mod demo;
+mod emulator_rest;
 mod listen;
 mod send;
 mod token;
