@@ -8,4 +8,5 @@ mod demo;
 mod emulator_rest;
 mod listen;
 mod send;
+mod shapes;
 mod token;
