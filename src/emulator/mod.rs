@@ -68,6 +68,10 @@ pub fn validate_access_key(key: &str) -> Result<(), String> {
 pub(crate) struct Shared {
     pub registry: Registry,
     pub verifier: auth::Verifier,
+    /// Signs and checks reliable clients' reconnection tokens.
+    pub reconnect: ws::ReconnectKeys,
+    /// Reliable sessions that a recovery request can hand a new socket to.
+    pub sessions: ws::Sessions,
     pub verbose: u8,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
@@ -123,6 +127,8 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     let shared = Arc::new(Shared {
         registry: Registry::default(),
         verifier: auth::Verifier::new(&config.access_key),
+        reconnect: ws::ReconnectKeys::new(&config.access_key),
+        sessions: ws::Sessions::default(),
         verbose: config.verbose,
         stopping: stopping.clone(),
     });
