@@ -221,6 +221,8 @@ fn close_frame(code: u16, reason: &str) -> WsMessage {
 type Start = Box<dyn FnOnce(WebSocket) -> futures_util::future::BoxFuture<'static, ()> + Send>;
 
 /// Checks a new connection's token and parameters; on success returns what runs it.
+// The error is the one response sent for the request, so its size does not matter.
+#[allow(clippy::result_large_err)]
 fn accept_new(
     shared: Arc<Shared>,
     hub: String,
@@ -365,7 +367,7 @@ enum End {
     /// The transport went away without a normal close: recoverable if reliable.
     Lost,
     /// A recovery brought a new socket while the old one still looked alive.
-    Replaced(WebSocket),
+    Replaced(Box<WebSocket>),
 }
 
 /// What one client frame asks of the session.
@@ -402,7 +404,7 @@ impl Session {
         loop {
             match self.serve(&mut socket).await {
                 End::Done => return,
-                End::Replaced(new) => socket = new,
+                End::Replaced(new) => socket = *new,
                 End::Lost if self.reliable() => match self.wait_for_recovery().await {
                     Some(new) => socket = new,
                     None => return,
@@ -516,7 +518,7 @@ impl Session {
                 }
                 new = self.attach_rx.recv() => {
                     if let Some(new) = new {
-                        return End::Replaced(new);
+                        return End::Replaced(Box::new(new));
                     }
                 }
                 _ = super::stopped(&mut stopping) => {
@@ -754,7 +756,7 @@ impl Session {
             return Err(("BadRequest", invalid_group(g)));
         }
         if let Some(ttl) = v.get("ttlSeconds").filter(|t| !t.is_null()) {
-            if !ttl.as_u64().is_some_and(|t| t <= 300) {
+            if ttl.as_u64().is_none_or(|t| t > 300) {
                 return Err((
                     "BadRequest",
                     "ttlSeconds must be an integer between 0 and 300.".to_string(),
