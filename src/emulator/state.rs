@@ -73,6 +73,7 @@ pub struct Message {
     pub body: Bytes,
     envelope: OnceLock<serde_json::Map<String, serde_json::Value>>,
     envelope_text: OnceLock<Utf8Bytes>,
+    raw_text: OnceLock<Utf8Bytes>,
 }
 
 impl Message {
@@ -83,6 +84,7 @@ impl Message {
             body,
             envelope: OnceLock::new(),
             envelope_text: OnceLock::new(),
+            raw_text: OnceLock::new(),
         })
     }
 
@@ -130,6 +132,13 @@ impl Message {
 }
 
 impl Message {
+    /// The body as one shared text frame (plain WebSocket clients, text and JSON bodies).
+    pub fn raw_text(&self) -> Utf8Bytes {
+        self.raw_text
+            .get_or_init(|| Utf8Bytes::from(String::from_utf8_lossy(&self.body).into_owned()))
+            .clone()
+    }
+
     /// The envelope with `sequenceId` appended (reliable clients): the shared text with the
     /// field spliced in before its closing brace, so the body is not serialized again.
     pub fn sequenced_text(&self, sequence_id: u64) -> Utf8Bytes {

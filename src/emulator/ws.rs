@@ -30,8 +30,8 @@ use super::Shared;
 const MAX_FRAME: usize = 1024 * 1024;
 /// Frames up to this size are read whole so an oversize one gets a clean 1009.
 const READ_LIMIT: usize = 16 * MAX_FRAME;
-/// How long a reliable connection waits for its client to recover it.
-const RECOVERY_WINDOW: Duration = Duration::from_secs(30);
+/// How long a reliable connection waits for its client to recover it, by default.
+pub(crate) const RECOVERY_WINDOW_MS: u64 = 30_000;
 const MAX_UNACKED: usize = 1000;
 const MAX_UNACKED_BYTES: usize = 16 * 1024 * 1024;
 /// Reconnection tokens live about a week, as the service's do.
@@ -452,9 +452,7 @@ impl Session {
                             let frame = match self.conn.protocol {
                                 Protocol::Raw => match msg.kind {
                                     DataKind::Binary => WsMessage::Binary(msg.body.clone()),
-                                    _ => WsMessage::Text(Utf8Bytes::from(
-                                        String::from_utf8_lossy(&msg.body).into_owned(),
-                                    )),
+                                    _ => WsMessage::Text(msg.raw_text()),
                                 },
                                 Protocol::Json => WsMessage::Text(msg.envelope_text()),
                                 Protocol::JsonReliable => match self.buffer(&msg) {
@@ -532,7 +530,11 @@ impl Session {
     /// Keeps a reliable connection while its client is away: buffers what arrives and waits
     /// for a recovery request, the end of the window, a REST close or shutdown.
     async fn wait_for_recovery(&mut self) -> Option<WebSocket> {
-        let deadline = Instant::now() + RECOVERY_WINDOW;
+        let window = self
+            .shared
+            .recovery_window_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_millis(window);
         let mut stopping = self.shared.stopping.clone();
         loop {
             tokio::select! {

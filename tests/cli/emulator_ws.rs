@@ -713,3 +713,38 @@ async fn shutdown_closes_clients_with_1001() {
         .expect("shutdown ends")
         .expect("join");
 }
+
+#[tokio::test]
+async fn an_unrecovered_reliable_connection_is_removed_after_the_window() {
+    let world = World::new().await;
+    world
+        .emulator
+        .set_recovery_window(Duration::from_millis(300));
+    let (client, id, token) = world
+        .connect_reliable("chat", Some("gone"), &[], &["g"])
+        .await;
+    drop(client);
+    let head = |path: String| {
+        let world = &world;
+        async move { world.rest("HEAD", &path, &[], None).await.status }
+    };
+    assert_eq!(head(format!("/api/hubs/chat/connections/{id}")).await, 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while head(format!("/api/hubs/chat/connections/{id}")).await != 404 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still there after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(head("/api/hubs/chat/groups/g".into()).await, 404);
+    assert_eq!(head("/api/hubs/chat/users/gone".into()).await, 404);
+    let (mut late, _) = world
+        .try_connect_url(
+            &recovery_path(&id, &token),
+            &[("Sec-WebSocket-Protocol", RELIABLE)],
+        )
+        .await
+        .expect("upgraded");
+    assert_eq!(next_close(&mut late).await.0, 1008);
+}
