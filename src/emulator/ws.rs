@@ -487,7 +487,8 @@ impl Session {
                         Some(Ok(WsMessage::Text(text))) => self.on_frame(DataKind::Text, Bytes::from(text)),
                         Some(Ok(WsMessage::Binary(data))) => self.on_frame(DataKind::Binary, data),
                         Some(Ok(WsMessage::Close(frame))) => {
-                            let normal = frame.is_some_and(|f| f.code == 1000);
+                            // A close without a status code is still a deliberate close, not a lost transport.
+                            let normal = frame.is_none_or(|f| f.code == 1000);
                             return if normal { End::Done } else { End::Lost };
                         }
                         Some(Ok(_)) => Verdict::Continue,

@@ -748,3 +748,30 @@ async fn an_unrecovered_reliable_connection_is_removed_after_the_window() {
         .expect("upgraded");
     assert_eq!(next_close(&mut late).await.0, 1008);
 }
+
+#[tokio::test]
+async fn a_close_other_than_1000_leaves_a_reliable_connection_recoverable() {
+    let world = World::new().await;
+    let (mut client, id, token) = world.connect_reliable("chat", None, &[], &[]).await;
+    client
+        .close(Some(CloseFrame {
+            code: CloseCode::Away,
+            reason: "".into(),
+        }))
+        .await
+        .expect("close");
+    drop(client);
+    send_to_connection(&world, &id, "while away").await;
+    let (mut recovered, _) = world
+        .try_connect_url(
+            &recovery_path(&id, &token),
+            &[("Sec-WebSocket-Protocol", RELIABLE)],
+        )
+        .await
+        .expect("upgraded");
+    let msg = next_json(&mut recovered).await;
+    assert_eq!(
+        (&msg["sequenceId"], &msg["data"]),
+        (&json!(1), &json!("while away"))
+    );
+}
