@@ -304,10 +304,11 @@ async fn start_session(
         roles,
         tx,
     });
-    let (attach_tx, attach_rx) = mpsc::unbounded_channel();
-    if protocol == Protocol::JsonReliable {
+    let attach_rx = (protocol == Protocol::JsonReliable).then(|| {
+        let (attach_tx, attach_rx) = mpsc::unbounded_channel();
         shared.sessions.lock().insert(id.clone(), attach_tx);
-    }
+        attach_rx
+    });
     {
         // Initial groups are joined before `connected`, and need no role.
         let mut state = hub.write();
@@ -360,6 +361,17 @@ async fn start_session(
     }
 }
 
+/// The next socket a recovery hands over; never resolves for connections that cannot be
+/// recovered (so a `select!` branch on it stays quiet instead of spinning).
+async fn recovered_socket(rx: &mut Option<mpsc::UnboundedReceiver<WebSocket>>) -> WebSocket {
+    if let Some(rx) = rx {
+        if let Some(socket) = rx.recv().await {
+            return socket;
+        }
+    }
+    std::future::pending().await
+}
+
 /// How serving one socket ended.
 enum End {
     /// The connection is over: remove it.
@@ -383,7 +395,8 @@ struct Session {
     conn: Arc<Conn>,
     mode: RawMode,
     rx: mpsc::UnboundedReceiver<Outbound>,
-    attach_rx: mpsc::UnboundedReceiver<WebSocket>,
+    /// Where recovered sockets arrive (reliable connections only).
+    attach_rx: Option<mpsc::UnboundedReceiver<WebSocket>>,
     /// Last `sequenceId` given out (reliable).
     sequence: u64,
     /// Sent but not yet acknowledged frames, oldest first (reliable).
@@ -515,10 +528,8 @@ impl Session {
                         }
                     }
                 }
-                new = self.attach_rx.recv() => {
-                    if let Some(new) = new {
-                        return End::Replaced(Box::new(new));
-                    }
+                new = recovered_socket(&mut self.attach_rx) => {
+                    return End::Replaced(Box::new(new));
                 }
                 _ = super::stopped(&mut stopping) => {
                     let _ = socket.send(close_frame(1001, "The emulator is stopping.")).await;
@@ -547,7 +558,7 @@ impl Session {
                     Some(Outbound::Json(_)) => {}
                     Some(Outbound::Close { .. }) | None => return None,
                 },
-                new = self.attach_rx.recv() => return new,
+                new = recovered_socket(&mut self.attach_rx) => return Some(new),
                 _ = tokio::time::sleep_until(deadline) => return None,
                 _ = super::stopped(&mut stopping) => return None,
             }
