@@ -413,8 +413,36 @@ impl Session {
 
     /// Serves sockets until the connection ends, recovering reliable ones in between.
     async fn run(&mut self, socket: WebSocket) {
-        let mut socket = socket;
+        self.serve_from(socket, false).await;
+    }
+
+    /// For a reliable client whose socket failed before `connected` went out.
+    async fn run_detached(&mut self) {
+        if let Some(socket) = self.wait_for_recovery().await {
+            self.serve_from(socket, true).await;
+        }
+    }
+
+    async fn serve_from(&mut self, mut socket: WebSocket, mut recovered: bool) {
         loop {
+            if recovered {
+                if self.shared.verbose >= 1 {
+                    eprintln!(
+                        "emulator: client {} recovered, replaying {} messages",
+                        self.conn.id,
+                        self.unacked.len()
+                    );
+                }
+                if !self.replay(&mut socket).await {
+                    // The new socket failed at once; wait for another recovery.
+                    match self.wait_for_recovery().await {
+                        Some(new) => socket = new,
+                        None => return,
+                    }
+                    continue;
+                }
+            }
+            recovered = true;
             match self.serve(&mut socket).await {
                 End::Done => return,
                 End::Replaced(new) => socket = *new,
@@ -423,23 +451,6 @@ impl Session {
                     None => return,
                 },
                 End::Lost => return,
-            }
-            if !self.replay(&mut socket).await {
-                // The new socket failed at once; wait for another recovery.
-                match self.wait_for_recovery().await {
-                    Some(new) => socket = new,
-                    None => return,
-                }
-            }
-        }
-    }
-
-    /// For a reliable client whose socket failed before `connected` went out.
-    async fn run_detached(&mut self) {
-        if let Some(socket) = self.wait_for_recovery().await {
-            let mut socket = socket;
-            if self.replay(&mut socket).await {
-                self.run(socket).await;
             }
         }
     }
