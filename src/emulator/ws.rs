@@ -4,6 +4,7 @@
 //! For the reliable subprotocol the session outlives its socket: after a transport loss it
 //! keeps buffering for the recovery window, and a recovery request hands it the new socket.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,6 +37,9 @@ const MAX_UNACKED: usize = 1000;
 const MAX_UNACKED_BYTES: usize = 16 * 1024 * 1024;
 /// Reconnection tokens live about a week, as the service's do.
 const RECONNECTION_TOKEN_SECS: u64 = 7 * 24 * 3600;
+
+/// Close frame payloads are at most 125 bytes, two of them the code.
+const MAX_CLOSE_REASON: usize = 123;
 
 const BUFFER_FULL: &str = "The reliable message buffer is full.";
 const NOT_RECOVERED: &str = "The connection could not be recovered.";
@@ -211,10 +215,16 @@ async fn refuse(mut socket: WebSocket) {
     let _ = socket.send(close_frame(1008, NOT_RECOVERED)).await;
 }
 
+/// A close frame; the reason is cut to the 123 bytes a control frame can carry (the full
+/// text still goes out in `disconnected`).
 fn close_frame(code: u16, reason: &str) -> WsMessage {
+    let mut end = reason.len().min(MAX_CLOSE_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
     WsMessage::Close(Some(CloseFrame {
         code,
-        reason: reason.into(),
+        reason: reason[..end].into(),
     }))
 }
 
@@ -385,8 +395,7 @@ enum End {
 /// What one client frame asks of the session.
 enum Verdict {
     Continue,
-    Close(u16, &'static str),
-    CloseWith(u16, String),
+    Close(u16, Cow<'static, str>),
 }
 
 struct Session {
@@ -517,9 +526,9 @@ impl Session {
                         }
                         Some(Ok(_)) => Verdict::Continue,
                         Some(Err(e)) => {
-                            if e.to_string().to_ascii_lowercase().contains("too long")
-                                || e.to_string().to_ascii_lowercase().contains("space limit")
-                            {
+                            // Frames past the read limit fail inside the WebSocket library.
+                            let why = e.to_string().to_ascii_lowercase();
+                            if why.contains("too long") || why.contains("space limit") {
                                 let _ = socket.send(close_frame(1009, "The message is too large.")).await;
                                 return End::Done;
                             }
@@ -530,10 +539,6 @@ impl Session {
                     match verdict {
                         Verdict::Continue => {}
                         Verdict::Close(code, reason) => {
-                            let _ = socket.send(close_frame(code, reason)).await;
-                            return End::Done;
-                        }
-                        Verdict::CloseWith(code, reason) => {
                             let _ = socket.send(close_frame(code, &reason)).await;
                             return End::Done;
                         }
@@ -590,29 +595,32 @@ impl Session {
 
     fn on_frame(&mut self, kind: DataKind, data: Bytes) -> Verdict {
         if data.len() > MAX_FRAME {
-            return Verdict::Close(1009, "The message is too large.");
+            return Verdict::Close(1009, "The message is too large.".into());
         }
         if self.conn.protocol == Protocol::Raw {
             return self.on_raw_frame(kind, data);
         }
         if kind == DataKind::Binary {
-            return Verdict::Close(1003, "Binary frames are not supported by this subprotocol.");
+            return Verdict::Close(
+                1003,
+                "Binary frames are not supported by this subprotocol.".into(),
+            );
         }
         match self.on_client_message(&data) {
             Ok(()) => Verdict::Continue,
-            Err(()) => Verdict::Close(1007, "Invalid message."),
+            Err(()) => Verdict::Close(1007, "Invalid message.".into()),
         }
     }
 
     /// A plain WebSocket frame: published to the mode's group, or an event nobody handles.
     fn on_raw_frame(&self, kind: DataKind, data: Bytes) -> Verdict {
         let RawMode::SendToGroup(group) = &self.mode else {
-            return Verdict::Close(1011, "No event handler is configured for this hub.");
+            return Verdict::Close(1011, "No event handler is configured for this hub.".into());
         };
         if !self.allowed("sendToGroup", group) {
-            return Verdict::CloseWith(
+            return Verdict::Close(
                 1008,
-                format!("The client does not have permission to send to group '{group}'."),
+                format!("The client does not have permission to send to group '{group}'.").into(),
             );
         }
         let source = Source::Group {
@@ -846,6 +854,16 @@ fn decode_data(v: &Value) -> Result<(DataKind, Bytes), ()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(100);
+        let WsMessage::Close(Some(frame)) = close_frame(1000, &long) else {
+            panic!("not a close frame");
+        };
+        assert_eq!(frame.reason.len(), 122);
+        assert!(long.starts_with(frame.reason.as_str()));
+    }
 
     #[test]
     fn reconnection_token_is_bound_to_one_connection() {

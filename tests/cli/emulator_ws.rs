@@ -775,3 +775,21 @@ async fn a_close_other_than_1000_leaves_a_reliable_connection_recoverable() {
         (&json!(1), &json!("while away"))
     );
 }
+
+#[tokio::test]
+async fn a_long_close_reason_arrives_whole_in_disconnected_and_cut_in_the_frame() {
+    let world = World::new().await;
+    let (mut client, id) = world.connect_json("chat", None, &[], &[]).await;
+    let reason = "r".repeat(300);
+    world
+        .rest(
+            "DELETE",
+            &format!("/api/hubs/chat/connections/{id}"),
+            &[("reason", &reason)],
+            None,
+        )
+        .await;
+    assert_eq!(next_json(&mut client).await["message"], reason.as_str());
+    let (code, cut) = next_close(&mut client).await;
+    assert_eq!((code, cut.len()), (1000, 123));
+}
