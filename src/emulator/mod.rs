@@ -11,7 +11,9 @@ pub mod state;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -68,6 +70,12 @@ pub fn validate_access_key(key: &str) -> Result<(), String> {
 pub(crate) struct Shared {
     pub registry: Registry,
     pub verifier: auth::Verifier,
+    /// Signs and checks reliable clients' reconnection tokens.
+    pub reconnect: ws::ReconnectKeys,
+    /// Reliable sessions that a recovery request can hand a new socket to.
+    pub sessions: ws::Sessions,
+    /// How long a reliable connection waits to be recovered, in milliseconds.
+    pub recovery_window_ms: AtomicU64,
     pub verbose: u8,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
@@ -81,6 +89,7 @@ pub struct Emulator {
     access_key: String,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    shared: Arc<Shared>,
 }
 
 impl Emulator {
@@ -99,6 +108,13 @@ impl Emulator {
             self.addr.port(),
             self.access_key
         )
+    }
+
+    /// How long a reliable connection whose transport dropped is kept for recovery (30 s,
+    /// as the service promises); shorter values let tests see the expiry.
+    pub fn set_recovery_window(&self, window: Duration) {
+        let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+        self.shared.recovery_window_ms.store(ms, Ordering::Relaxed);
     }
 
     /// Stops accepting, closes every WebSocket client and waits for the server to end.
@@ -123,10 +139,15 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     let shared = Arc::new(Shared {
         registry: Registry::default(),
         verifier: auth::Verifier::new(&config.access_key),
+        reconnect: ws::ReconnectKeys::new(&config.access_key),
+        sessions: ws::Sessions::default(),
+        recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         verbose: config.verbose,
         stopping: stopping.clone(),
     });
-    let app = axum::Router::new().fallback(dispatch).with_state(shared);
+    let app = axum::Router::new()
+        .fallback(dispatch)
+        .with_state(shared.clone());
     let mut stopping_rx = stopping;
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -141,6 +162,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         access_key: config.access_key,
         stop,
         task,
+        shared,
     })
 }
 

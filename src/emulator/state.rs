@@ -73,6 +73,7 @@ pub struct Message {
     pub body: Bytes,
     envelope: OnceLock<serde_json::Map<String, serde_json::Value>>,
     envelope_text: OnceLock<Utf8Bytes>,
+    raw_text: OnceLock<Utf8Bytes>,
 }
 
 impl Message {
@@ -83,6 +84,7 @@ impl Message {
             body,
             envelope: OnceLock::new(),
             envelope_text: OnceLock::new(),
+            raw_text: OnceLock::new(),
         })
     }
 
@@ -126,6 +128,23 @@ impl Message {
                 Utf8Bytes::from(serde_json::Value::Object(self.envelope().clone()).to_string())
             })
             .clone()
+    }
+}
+
+impl Message {
+    /// The body as one shared text frame (plain WebSocket clients, text and JSON bodies).
+    pub fn raw_text(&self) -> Utf8Bytes {
+        self.raw_text
+            .get_or_init(|| Utf8Bytes::from(String::from_utf8_lossy(&self.body).into_owned()))
+            .clone()
+    }
+
+    /// The envelope with `sequenceId` appended (reliable clients): the shared text with the
+    /// field spliced in before its closing brace, so the body is not serialized again.
+    pub fn sequenced_text(&self, sequence_id: u64) -> Utf8Bytes {
+        let text = self.envelope_text();
+        let open = text.as_str().strip_suffix('}').unwrap_or(text.as_str());
+        Utf8Bytes::from(format!("{open},\"sequenceId\":{sequence_id}}}"))
     }
 }
 
@@ -311,7 +330,8 @@ impl Registry {
 
 impl ConnEntry {
     /// Whether this connection may `permission` (`sendToGroup` / `joinLeaveGroup`) on `group`:
-    /// a REST revoke wins, then a REST grant, then the token's roles.
+    /// a REST revoke wins, then a REST grant, then the token's roles (any group, one group,
+    /// or a wildcard pattern).
     pub fn allowed(&self, permission: &str, group: &str) -> bool {
         let key = (permission.to_string(), group.to_string());
         if self.revoked.contains(&key) {
@@ -320,9 +340,184 @@ impl ConnEntry {
         if self.granted.contains(&key) {
             return true;
         }
-        let any = format!("webpubsub.{permission}");
-        self.conn.roles.iter().any(|role| {
-            role == &any || role.strip_prefix(&any).and_then(|r| r.strip_prefix('.')) == Some(group)
-        })
+        self.conn
+            .roles
+            .iter()
+            .any(|role| role_allows(role, permission, group))
+    }
+
+    /// REST grant: an exact-group allow that also lifts an earlier revoke of that group.
+    pub fn grant(&mut self, permission: &str, group: &str) {
+        let key = (permission.to_string(), group.to_string());
+        self.revoked.remove(&key);
+        self.granted.insert(key);
+    }
+
+    /// REST revoke: an exact-group deny that beats any role or pattern.
+    pub fn revoke(&mut self, permission: &str, group: &str) {
+        let key = (permission.to_string(), group.to_string());
+        self.granted.remove(&key);
+        self.revoked.insert(key);
+    }
+}
+
+/// Whether one role grants `permission` on `group`: `webpubsub.<permission>` (any group),
+/// `webpubsub.<permission>.<group>` (exactly that one), `webpubsub.<permission>s.<pattern>`.
+pub fn role_allows(role: &str, permission: &str, group: &str) -> bool {
+    let Some(rest) = role
+        .strip_prefix("webpubsub.")
+        .and_then(|r| r.strip_prefix(permission))
+    else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    if let Some(exact) = rest.strip_prefix('.') {
+        return exact == group;
+    }
+    rest.strip_prefix("s.")
+        .is_some_and(|pattern| wildcard_matches(pattern, group))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Token {
+    Literal(char),
+    /// `?`: one character other than `.`.
+    One,
+    /// `*`: any run of characters without `.`.
+    Star,
+    /// `**`: any run of characters.
+    DoubleStar,
+}
+
+/// Most `*` a wildcard role may hold; longer patterns match nothing.
+const MAX_STARS: usize = 5;
+
+/// Matches a group name against a wildcard role pattern (`?`, `*`, `**`, `\` escapes).
+pub fn wildcard_matches(pattern: &str, name: &str) -> bool {
+    let mut tokens = Vec::new();
+    let mut stars = 0;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped) => tokens.push(Token::Literal(escaped)),
+                // A dangling escape makes the pattern invalid.
+                None => return false,
+            },
+            '?' => tokens.push(Token::One),
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                stars += 2;
+                tokens.push(Token::DoubleStar);
+            }
+            '*' => {
+                stars += 1;
+                tokens.push(Token::Star);
+            }
+            c => tokens.push(Token::Literal(c)),
+        }
+    }
+    if stars > MAX_STARS {
+        return false;
+    }
+    let name: Vec<char> = name.chars().collect();
+    // reach[j]: the tokens so far can consume exactly name[..j].
+    let mut reach = vec![false; name.len() + 1];
+    reach[0] = true;
+    for token in tokens {
+        let mut next = vec![false; name.len() + 1];
+        for j in 0..=name.len() {
+            match token {
+                Token::Literal(c) => {
+                    if j > 0 && reach[j - 1] && name[j - 1] == c {
+                        next[j] = true;
+                    }
+                }
+                Token::One => {
+                    if j > 0 && reach[j - 1] && name[j - 1] != '.' {
+                        next[j] = true;
+                    }
+                }
+                Token::Star | Token::DoubleStar => {
+                    let any = token == Token::DoubleStar;
+                    next[j] = reach[j] || (j > 0 && next[j - 1] && (any || name[j - 1] != '.'));
+                }
+            }
+        }
+        reach = next;
+    }
+    reach[name.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_patterns_follow_the_service_rules() {
+        assert!(wildcard_matches("room?", "room1"));
+        assert!(!wildcard_matches("room?", "room."));
+        assert!(!wildcard_matches("room?", "room12"));
+        assert!(wildcard_matches("room*", "room"));
+        assert!(wildcard_matches("room*", "room-other"));
+        assert!(!wildcard_matches("room*", "room.a"));
+        assert!(wildcard_matches("room.**", "room.a.b"));
+        assert!(wildcard_matches("a*b*c", "axxbyyc"));
+        assert!(!wildcard_matches("a*b*c", "axxbyy"));
+        assert!(wildcard_matches("lit\\*", "lit*"));
+        assert!(!wildcard_matches("lit\\*", "litx"));
+        assert!(wildcard_matches("*-*-*-*-*", "a-b-c-d-e"));
+        assert!(!wildcard_matches("*-*-*-*-*-*", "a-b-c-d-e-f"));
+        assert!(!wildcard_matches("bad\\", "bad\\"));
+    }
+
+    #[test]
+    fn roles_grant_any_exact_or_pattern_and_revoke_wins() {
+        assert!(role_allows("webpubsub.sendToGroup", "sendToGroup", "g"));
+        assert!(role_allows("webpubsub.sendToGroup.g", "sendToGroup", "g"));
+        assert!(!role_allows("webpubsub.sendToGroup.g", "sendToGroup", "G"));
+        assert!(!role_allows(
+            "webpubsub.sendToGroup.g",
+            "joinLeaveGroup",
+            "g"
+        ));
+        assert!(role_allows(
+            "webpubsub.sendToGroups.g*",
+            "sendToGroup",
+            "g2"
+        ));
+        assert!(role_allows(
+            "webpubsub.joinLeaveGroups.**",
+            "joinLeaveGroup",
+            "a.b"
+        ));
+        assert!(!role_allows(
+            "webpubsub.joinLeaveGroupsx",
+            "joinLeaveGroup",
+            "x"
+        ));
+
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let conn = Arc::new(Conn {
+            id: "c".into(),
+            user_id: None,
+            protocol: Protocol::Json,
+            roles: vec!["webpubsub.joinLeaveGroups.room*".into()],
+            tx,
+        });
+        let mut state = HubState::default();
+        state.add_conn(conn);
+        let entry = state.conns.get_mut("c").expect("added");
+        assert!(entry.allowed("joinLeaveGroup", "room"));
+        entry.revoke("joinLeaveGroup", "room");
+        assert!(!entry.allowed("joinLeaveGroup", "room"));
+        assert!(entry.allowed("joinLeaveGroup", "room-other"));
+        entry.grant("joinLeaveGroup", "room");
+        entry.grant("joinLeaveGroup", "lobby");
+        assert!(entry.allowed("joinLeaveGroup", "room"));
+        assert!(entry.allowed("joinLeaveGroup", "lobby"));
+        assert!(!entry.allowed("sendToGroup", "lobby"));
     }
 }

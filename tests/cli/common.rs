@@ -200,3 +200,115 @@ pub fn stderr(out: &Output) -> String {
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally")
 }
+
+/// The reliable JSON subprotocol, as the Python and JS SDKs offer it.
+pub const RELIABLE: &str = "json.reliable.webpubsub.azure.v1";
+
+impl World {
+    /// The library client for this emulator, for REST calls no command makes yet.
+    pub fn rest_client(&self) -> wps::client::Client {
+        let cs = wps::client::ConnectionString::parse(&self.connection_string())
+            .expect("connection string");
+        wps::client::Client::new(cs, wps::client::ClientOptions::default()).expect("client")
+    }
+
+    /// One raw REST call: `path` under the endpoint, `query` values unencoded.
+    pub async fn rest(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<wps::client::Payload>,
+    ) -> wps::client::Response {
+        let req = wps::client::Request {
+            method: method.parse().expect("method"),
+            path: path.to_string(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body,
+            accept: "application/json",
+        };
+        self.rest_client().execute(&req).await.expect("REST call")
+    }
+
+    /// Signs arbitrary client-token claims (e.g. `role` as a plain string).
+    pub fn sign_claims(&self, claims: &serde_json::Value) -> String {
+        KeySigner::new(&Secret::new(DEFAULT_ACCESS_KEY))
+            .sign(claims)
+            .expect("sign")
+            .expose()
+            .to_string()
+    }
+
+    /// Opens `ws://<emulator><path_and_query>`; the handshake error (e.g. HTTP 401) is
+    /// returned, not a panic. `headers` are extra request headers.
+    pub async fn try_connect_url(
+        &self,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<
+        (
+            Socket,
+            tokio_tungstenite::tungstenite::handshake::client::Response,
+        ),
+        tokio_tungstenite::tungstenite::Error,
+    > {
+        let url = format!("ws://{}{path_and_query}", self.emulator.addr());
+        let mut req = url.into_client_request().expect("request");
+        for (name, value) in headers {
+            req.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        tokio_tungstenite::connect_async(req).await
+    }
+
+    /// A reliable client: the socket, its connection id and its reconnection token.
+    pub async fn connect_reliable(
+        &self,
+        hub: &str,
+        user: Option<&str>,
+        roles: &[&str],
+        groups: &[&str],
+    ) -> (Socket, String, String) {
+        let mut socket = self.connect(hub, user, roles, groups, Some(RELIABLE)).await;
+        let connected = next_json(&mut socket).await;
+        assert_eq!(connected["event"], "connected", "{connected}");
+        let id = connected["connectionId"].as_str().expect("connectionId");
+        let token = connected["reconnectionToken"]
+            .as_str()
+            .expect("reconnectionToken");
+        (socket, id.to_string(), token.to_string())
+    }
+}
+
+/// Sends one JSON message on a client socket.
+pub async fn send_json(socket: &mut Socket, value: serde_json::Value) {
+    use futures_util::SinkExt;
+    socket
+        .send(Message::Text(value.to_string().into()))
+        .await
+        .expect("send");
+}
+
+/// Reads until the close frame; returns its code and reason (data frames before it are
+/// skipped). Fails after 5 s.
+pub async fn next_close(socket: &mut Socket) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a close frame arrives within 5 s")
+        {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                return (frame.code.into(), frame.reason.to_string())
+            }
+            Some(Ok(Message::Close(None))) => return (1005, String::new()),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}

@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod demo;
 mod emulator_rest;
+mod emulator_ws;
 mod listen;
 mod send;
 mod shapes;
