@@ -6,7 +6,15 @@ use crate::common::*;
 /// Starts `wps listen` with `args` (which must join g1), waits until it has joined, and
 /// returns the child.
 async fn start_listen(world: &World, args: &[&str]) -> std::process::Child {
-    let mut cmd = world.wps();
+    start_listen_via(world, world.wps(), args).await
+}
+
+/// Like `start_listen`, with a prepared command (e.g. pointed at a proxy).
+async fn start_listen_via(
+    world: &World,
+    mut cmd: std::process::Command,
+    args: &[&str],
+) -> std::process::Child {
     cmd.arg("listen")
         .args(args)
         .stdout(Stdio::piped())
@@ -132,4 +140,89 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
         "{text}"
     );
     assert!(stderr(&out).contains("maintenance"));
+}
+
+/// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
+/// client's transport without a close frame.
+struct Proxy {
+    port: u16,
+    cut: tokio::sync::watch::Sender<u32>,
+}
+
+impl Proxy {
+    async fn start(upstream: std::net::SocketAddr) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (cut, cuts) = tokio::sync::watch::channel(0u32);
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                let mut cuts = cuts.clone();
+                cuts.borrow_and_update();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
+                        _ = cuts.changed() => {} // dropping both sockets resets them
+                    }
+                });
+            }
+        });
+        Proxy { port, cut }
+    }
+
+    fn cut_all(&self) {
+        self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+#[tokio::test]
+async fn reliable_listen_resumes_after_a_dropped_transport_without_loss() {
+    let world = World::new().await;
+    let proxy = Proxy::start(world.emulator.addr()).await;
+    let via_proxy = world.connection_string().replace(
+        &format!("Port={}", world.emulator.addr().port()),
+        &format!("Port={}", proxy.port),
+    );
+    let mut cmd = world.wps();
+    cmd.env("WPS_CONNECTION_STRING", via_proxy);
+    let child = start_listen_via(
+        &world,
+        cmd,
+        &[
+            "--reliable",
+            "--group",
+            "g1",
+            "--count",
+            "4",
+            "--timeout",
+            "20",
+        ],
+    )
+    .await;
+    let send = |text: &'static str| {
+        let mut c = world.wps();
+        c.args(["send-group", "--group", "g1", "--text", text]);
+        run(c)
+    };
+    assert_eq!(code(&send("m1").await), 0);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    proxy.cut_all();
+    // Sent while the client is away: the service keeps them for the recovery.
+    assert_eq!(code(&send("m2").await), 0);
+    assert_eq!(code(&send("m3").await), 0);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(code(&send("m4").await), 0);
+    let out = finish(child).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let texts: Vec<String> = stdout(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "message")
+        .map(|v| v["data"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(texts, ["m1", "m2", "m3", "m4"], "stdout: {}", stdout(&out));
 }
