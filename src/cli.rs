@@ -261,6 +261,20 @@ pub struct SendOptionsArgs {
     pub ttl: Option<u32>,
 }
 
+/// Options of every command that runs over many targets; flatten into its args.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BulkArgs {
+    /// Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)
+    #[arg(long, value_name = "PATH", help_heading = "Bulk")]
+    pub from_file: Option<PathBuf>,
+    /// Requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Bulk")]
+    pub concurrency: u32,
+    /// Write the targets that did not succeed to this file, one a line (ready for --from-file)
+    #[arg(long, value_name = "PATH", help_heading = "Bulk")]
+    pub failed_to: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct SendAllArgs {
     /// Connection id to leave out (repeatable)
@@ -282,7 +296,7 @@ pub struct SendGroupArgs {
         long = "group",
         short = 'g',
         value_name = "GROUP",
-        required = true,
+        required_unless_present = "from_file",
         help_heading = "Target"
     )]
     pub groups: Vec<String>,
@@ -296,6 +310,8 @@ pub struct SendGroupArgs {
     pub options: SendOptionsArgs,
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -305,7 +321,7 @@ pub struct SendUserArgs {
         long = "user",
         short = 'u',
         value_name = "USER",
-        required = true,
+        required_unless_present = "from_file",
         help_heading = "Target"
     )]
     pub users: Vec<String>,
@@ -316,6 +332,8 @@ pub struct SendUserArgs {
     pub options: SendOptionsArgs,
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -325,7 +343,7 @@ pub struct SendConnectionArgs {
         long = "connection",
         short = 'c',
         value_name = "CONN",
-        required = true,
+        required_unless_present = "from_file",
         help_heading = "Target"
     )]
     pub connections: Vec<String>,
@@ -333,6 +351,8 @@ pub struct SendConnectionArgs {
     pub options: SendOptionsArgs,
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 /// `--connection` or `--user` targets of the group commands.

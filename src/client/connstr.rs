@@ -53,13 +53,28 @@ impl ConnectionString {
         let key = key
             .filter(|k| !k.is_empty())
             .ok_or_else(|| bad("missing 'AccessKey'".into()))?;
-        let mut endpoint = normalize_endpoint(endpoint)?;
+        // A missing `;` makes the key part of the Endpoint or Port value: never echo those then.
+        let runs_into_key = |v: &str| {
+            v.to_ascii_lowercase().contains("accesskey") || (key.len() >= 8 && v.contains(key))
+        };
+        let mut endpoint = normalize_endpoint(endpoint).map_err(|e| {
+            if runs_into_key(endpoint) {
+                bad(
+                    "invalid Endpoint: it runs into the AccessKey; separate the parts with ';'"
+                        .into(),
+                )
+            } else {
+                e
+            }
+        })?;
         if let Some(port) = port.filter(|p| !p.is_empty()) {
-            let n: u16 = port
-                .parse()
-                .ok()
-                .filter(|n| *n != 0)
-                .ok_or_else(|| bad(format!("invalid Port '{port}' (expected 1-65535)")))?;
+            let n: u16 = port.parse().ok().filter(|n| *n != 0).ok_or_else(|| {
+                if runs_into_key(port) {
+                    bad("invalid Port (expected 1-65535); separate the parts with ';'".into())
+                } else {
+                    bad(format!("invalid Port '{port}' (expected 1-65535)"))
+                }
+            })?;
             let url =
                 url::Url::parse(&endpoint).map_err(|e| bad(format!("invalid Endpoint: {e}")))?;
             if url.port().is_some() || url.path() != "/" {
@@ -154,5 +169,36 @@ mod tests {
         assert!(!e.contains("supersecret"));
         let e = parse("AccessKeysupersecret;Endpoint=http://a").unwrap_err();
         assert!(!e.contains("supersecret"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_panics(input in "\\PC*") {
+            let _ = ConnectionString::parse(&input);
+        }
+
+        #[test]
+        fn errors_never_contain_the_key_whatever_surrounds_it(
+            key in "[A-Za-z0-9+/]{12,44}={0,2}",
+            before in "[ -~]{0,40}",
+            after in "[ -~]{0,40}",
+            port in "[ -~]{0,8}",
+        ) {
+            for input in [
+                format!("{before};AccessKey={key};{after}"),
+                format!("Endpoint={before};AccessKey={key};Port={port};{after}"),
+                format!("AccessKey={key};Endpoint={after}"),
+                format!("AccessKey{key};Endpoint=http://a"),
+                format!("Endpoint=http://a{before} AccessKey={key}"),
+                format!("Endpoint=http://a;Port=80 AccessKey={key}"),
+                format!("AccessKey={key};Endpoint=http://a;Port={key}"),
+                format!("AccessKey={key};Endpoint={key}"),
+                format!("{key}"),
+            ] {
+                if let Err(e) = ConnectionString::parse(&input) {
+                    proptest::prop_assert!(!e.to_string().contains(&key), "{e}");
+                }
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ pub enum ErrorKind {
     Auth,
     /// Another 4xx.
     Rejected,
-    /// 5xx, timeout, refused, DNS, TLS: after retries.
+    /// 5xx, 408, 429, timeout, refused, DNS, TLS: after retries.
     Unavailable,
 }
 
@@ -30,18 +30,28 @@ pub enum ClientError {
         message: Option<String>,
         attempts: u32,
     },
-    #[error("request timed out{}", attempts_suffix(*.attempts))]
-    Timeout { attempts: u32 },
+    #[error("no answer within the {}timeout{}", timeout_secs(*.after), attempts_suffix(*.attempts))]
+    Timeout {
+        attempts: u32,
+        /// The per-attempt limit that ran out, when known.
+        after: Option<std::time::Duration>,
+    },
     #[error("{detail}{}", attempts_suffix(*.attempts))]
     Transport { attempts: u32, detail: String },
 }
 
 fn attempts_suffix(attempts: u32) -> String {
     if attempts > 1 {
-        format!(" (after {attempts} attempts)")
+        format!(" (gave up after {attempts} attempts)")
     } else {
         String::new()
     }
+}
+
+fn timeout_secs(after: Option<std::time::Duration>) -> String {
+    after
+        .map(|d| format!("{} s ", d.as_secs_f64()))
+        .unwrap_or_default()
 }
 
 fn status_line(status: u16, code: Option<&str>, message: Option<&str>, attempts: u32) -> String {
@@ -78,10 +88,24 @@ impl ClientError {
             ClientError::Status {
                 status: 401 | 403, ..
             } => ErrorKind::Auth,
+            // Timeouts and throttling are the service being unavailable, not a refusal.
+            ClientError::Status {
+                status: 408 | 429, ..
+            } => ErrorKind::Unavailable,
             ClientError::Status { status, .. } if *status < 500 => ErrorKind::Rejected,
             ClientError::Status { .. }
             | ClientError::Timeout { .. }
             | ClientError::Transport { .. } => ErrorKind::Unavailable,
+        }
+    }
+
+    /// The number of attempts made, for the errors that come from sending.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            ClientError::Status { attempts, .. }
+            | ClientError::Timeout { attempts, .. }
+            | ClientError::Transport { attempts, .. } => Some(*attempts),
+            _ => None,
         }
     }
 
@@ -94,7 +118,7 @@ impl ClientError {
 
     pub(crate) fn with_attempts(self, n: u32) -> Self {
         match self {
-            ClientError::Timeout { .. } => ClientError::Timeout { attempts: n },
+            ClientError::Timeout { after, .. } => ClientError::Timeout { attempts: n, after },
             ClientError::Transport { detail, .. } => ClientError::Transport {
                 attempts: n,
                 detail,
@@ -142,9 +166,16 @@ impl ClientError {
         }
     }
 
-    pub(crate) fn from_reqwest(e: &reqwest::Error, endpoint: &str) -> Self {
+    pub(crate) fn from_reqwest(
+        e: &reqwest::Error,
+        endpoint: &str,
+        timeout: std::time::Duration,
+    ) -> Self {
         if e.is_timeout() {
-            return ClientError::Timeout { attempts: 1 };
+            return ClientError::Timeout {
+                attempts: 1,
+                after: Some(timeout),
+            };
         }
         // The innermost cause says what really happened (refused, DNS, TLS); reqwest's own
         // message only repeats the URL.
@@ -161,5 +192,63 @@ impl ClientError {
             attempts: 1,
             detail: format!("{what} {endpoint}: {cause}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_failures_say_attempts_and_last_status() {
+        let e = ClientError::Status {
+            status: 503,
+            code: None,
+            message: Some("busy".into()),
+            attempts: 4,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the service answered 503 Service Unavailable: busy (gave up after 4 attempts)"
+        );
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        let e = ClientError::Timeout {
+            attempts: 2,
+            after: Some(std::time::Duration::from_millis(500)),
+        };
+        assert_eq!(
+            e.to_string(),
+            "no answer within the 0.5 s timeout (gave up after 2 attempts)"
+        );
+    }
+
+    #[test]
+    fn throttling_is_unavailable_not_rejected() {
+        for (status, kind) in [
+            (400, ErrorKind::Rejected),
+            (401, ErrorKind::Auth),
+            (403, ErrorKind::Auth),
+            (404, ErrorKind::Rejected),
+            (408, ErrorKind::Unavailable),
+            (409, ErrorKind::Rejected),
+            (413, ErrorKind::Rejected),
+            (429, ErrorKind::Unavailable),
+            (500, ErrorKind::Unavailable),
+        ] {
+            assert_eq!(
+                ClientError::from_response(status, b"", 1).kind(),
+                kind,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_bodies_in_both_shapes() {
+        let flat = ClientError::from_response(400, br#"{"code":"Bad","message":"no"}"#, 1);
+        let wrapped =
+            ClientError::from_response(400, br#"{"error":{"code":"Bad","message":"no"}}"#, 1);
+        assert_eq!(flat.to_string(), wrapped.to_string());
+        assert!(flat.to_string().contains("(Bad) no"));
     }
 }

@@ -140,9 +140,10 @@ impl Client {
         url
     }
 
-    /// Signs and sends a request, retrying 408/429/5xx and connection errors with
-    /// exponential backoff and full jitter (honouring `Retry-After`). Any status is returned
-    /// as a [`Response`]; callers decide which ones are success.
+    /// Signs and sends a request, retrying 408/429/500/502/503/504 and connection errors with
+    /// exponential backoff and full jitter (honouring `Retry-After`, capped at
+    /// `retry_max_delay`). Any status is returned as a [`Response`] carrying the number of
+    /// attempts; callers decide which ones are success.
     pub async fn execute(&self, request: &Request) -> Result<Response, ClientError> {
         let url = self.url(request);
         let mut attempt = 0;
@@ -150,41 +151,38 @@ impl Client {
             attempt += 1;
             let started = Instant::now();
             let result = self.attempt(request, &url).await;
-            let retry_after = match &result {
+            let last = attempt > self.options.retries;
+            let retry_after = match result {
                 Ok((resp, retry_after)) => {
-                    self.log(request, &url, &resp.to_string(), started);
-                    if !is_retryable_status(resp.status) {
-                        let (status, body, request_id) =
-                            (resp.status, resp.body.clone(), resp.request_id.clone());
+                    self.log(request, &url, &resp.to_string(), attempt, started);
+                    if last || !is_retryable_status(resp.status) {
                         return Ok(Response {
-                            status,
-                            body,
-                            request_id,
+                            status: resp.status,
+                            body: resp.body,
+                            request_id: resp.request_id,
                             attempts: attempt,
                         });
                     }
-                    *retry_after
+                    retry_after
                 }
                 Err(e) => {
-                    self.log(request, &url, &e.to_string(), started);
-                    if !e.is_retryable() {
-                        return Err(e.clone().with_attempts(attempt));
+                    self.log(request, &url, &e.to_string(), attempt, started);
+                    if last || !e.is_retryable() {
+                        return Err(e.with_attempts(attempt));
                     }
                     None
                 }
             };
-            if attempt > self.options.retries {
-                return match result {
-                    Ok((resp, _)) => Ok(Response {
-                        status: resp.status,
-                        body: resp.body,
-                        request_id: resp.request_id,
-                        attempts: attempt,
-                    }),
-                    Err(e) => Err(e.with_attempts(attempt)),
-                };
+            let delay = self.backoff(attempt, retry_after);
+            if self.options.verbose >= 1 {
+                eprintln!(
+                    "  retrying in {} ms (attempt {} of {})",
+                    delay.as_millis(),
+                    attempt + 1,
+                    self.options.retries + 1
+                );
             }
-            tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+            tokio::time::sleep(delay).await;
         }
     }
 
@@ -230,6 +228,7 @@ impl Client {
             None => {}
         }
         if self.options.verbose >= 2 {
+            eprintln!("> {} {}", request.method, url);
             eprintln!("> accept: {}", request.accept);
             eprintln!("> authorization: Bearer <redacted>");
             if let Some(p) = &request.body {
@@ -240,7 +239,7 @@ impl Client {
         let resp = builder
             .send()
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint))?;
+            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -252,10 +251,31 @@ impl Client {
             .find_map(|h| resp.headers().get(*h))
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp
             .bytes()
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint))?;
+            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
+        if self.options.verbose >= 2 {
+            if let Some(ct) = &content_type {
+                eprintln!("< content-type: {ct}");
+            }
+            if let Some(id) = &request_id {
+                eprintln!("< x-ms-request-id: {id}");
+            }
+            if !body.is_empty() {
+                let preview = Payload {
+                    content_type: content_type.unwrap_or_default(),
+                    body: body.clone(),
+                }
+                .preview();
+                eprintln!("< body: {preview}");
+            }
+        }
         Ok((
             RawResponse {
                 status,
@@ -266,10 +286,16 @@ impl Client {
         ))
     }
 
-    fn log(&self, request: &Request, url: &str, outcome: &str, started: Instant) {
+    /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header).
+    fn log(&self, request: &Request, url: &str, outcome: &str, attempt: u32, started: Instant) {
         if self.options.verbose >= 1 {
+            let nth = if attempt > 1 {
+                format!(" attempt {attempt}")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "{} {} -> {} ({} ms)",
+                "{} {} -> {} ({} ms{nth})",
                 request.method,
                 url,
                 outcome,
@@ -324,5 +350,60 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        let soon = std::time::SystemTime::now() + Duration::from_secs(30);
+        let d = parse_retry_after(&httpdate::fmt_http_date(soon)).unwrap();
+        assert!(
+            d > Duration::from_secs(28) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+    }
+
+    fn client(base_ms: u64, max_ms: u64) -> Client {
+        let cs = ConnectionString::parse("Endpoint=http://127.0.0.1:1;AccessKey=k").unwrap();
+        Client::new(
+            cs,
+            ClientOptions {
+                retry_base_delay: Duration::from_millis(base_ms),
+                retry_max_delay: Duration::from_millis(max_ms),
+                ..ClientOptions::default()
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_growing_cap() {
+        let c = client(100, 1_000);
+        for attempt in 1..=6u32 {
+            let cap = Duration::from_millis((100u64 << (attempt - 1)).min(1_000));
+            let delays: Vec<Duration> = (0..200).map(|_| c.backoff(attempt, None)).collect();
+            assert!(delays.iter().all(|d| *d <= cap), "attempt {attempt}");
+            // Full jitter spreads delays over the whole range, not just near the cap.
+            assert!(delays.iter().any(|d| *d < cap / 2), "attempt {attempt}");
+        }
+        assert!(c.backoff(40, None) <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn retry_after_wins_but_is_capped() {
+        let c = client(100, 5_000);
+        assert_eq!(
+            c.backoff(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            c.backoff(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(is_retryable_status(s), "{s}");
+        }
+        for s in [200, 202, 400, 401, 403, 404, 409, 413, 501, 505] {
+            assert!(!is_retryable_status(s), "{s}");
+        }
     }
 }

@@ -1,14 +1,155 @@
 //! Running one operation over one or many targets and reporting every outcome.
+//!
+//! A command gathers its targets with [`targets`] (flags, then `--from-file`, duplicates
+//! dropped), builds one [`Request`] per target and hands them to [`run_with`] (or [`run`] when it
+//! has no `BulkArgs`). One target behaves like a plain command: its error is the command's
+//! error. Several run with bounded concurrency over the one shared [`Client`], and every target
+//! ends up reported as sent, failed or not sent, whatever happens (including Ctrl-C).
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::{ExitStatus, SUCCESS};
-use crate::client::{Client, ClientError, Request};
-use crate::error::code;
+use crate::cli::{BulkArgs, OutputFormat};
+use crate::client::{Client, ClientError, Request, Response};
+use crate::error::{code, CliError};
 use crate::output::{self, OpResult};
 use crate::settings::Settings;
 
-/// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome.
+/// Requests in flight at once when the command does not say.
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// How a multi-target run behaves.
+#[derive(Debug, Clone)]
+pub struct BulkOptions {
+    pub concurrency: usize,
+    /// Where to write the targets that did not succeed.
+    pub failed_to: Option<PathBuf>,
+    /// Duplicates dropped while gathering targets, for the summary.
+    pub skipped: usize,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            failed_to: None,
+            skipped: 0,
+        }
+    }
+}
+
+impl BulkOptions {
+    pub fn new(args: &BulkArgs, targets: &Targets) -> Self {
+        BulkOptions {
+            concurrency: (args.concurrency as usize).max(1),
+            failed_to: args.failed_to.clone(),
+            skipped: targets.skipped,
+        }
+    }
+}
+
+/// The targets of a run, in order, each once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub list: Vec<String>,
+    /// How many duplicates were dropped.
+    pub skipped: usize,
+}
+
+/// True when `--from-file -` reads targets from stdin.
+pub fn reads_stdin(args: &BulkArgs) -> bool {
+    args.from_file.as_deref() == Some(Path::new("-"))
+}
+
+/// The targets given as flags followed by those from `--from-file`, duplicates reported once
+/// on stderr (unless `quiet`) and dropped.
+pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targets> {
+    let mut all = given;
+    if let Some(path) = &args.from_file {
+        let text = if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .lock()
+                .read_to_string(&mut text)
+                .context("could not read targets from stdin")?;
+            text
+        } else {
+            if path.is_dir() {
+                return Err(CliError::Usage(format!(
+                    "--from-file {}: is a directory",
+                    path.display()
+                ))
+                .into());
+            }
+            std::fs::read_to_string(path)
+                .with_context(|| format!("could not read --from-file {}", path.display()))?
+        };
+        all.extend(parse_target_lines(&text));
+    }
+    let (list, duplicates) = dedup(all);
+    if !duplicates.is_empty() && !quiet {
+        const SHOWN: usize = 5;
+        let mut names: Vec<String> = duplicates
+            .iter()
+            .take(SHOWN)
+            .map(|d| format!("'{d}'"))
+            .collect();
+        if duplicates.len() > SHOWN {
+            names.push(format!("and {} more", duplicates.len() - SHOWN));
+        }
+        eprintln!(
+            "warning: {} duplicate target{} will be sent once: {}",
+            duplicates.len(),
+            if duplicates.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+    }
+    Ok(Targets {
+        list,
+        skipped: duplicates.len(),
+    })
+}
+
+/// One target a line; surrounding whitespace trimmed, blank lines and `#` comments skipped.
+pub fn parse_target_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+}
+
+/// Keeps the first occurrence of each target; returns the kept list and each duplicated
+/// target once.
+fn dedup(all: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let mut seen = HashSet::with_capacity(all.len());
+    let mut reported = HashSet::new();
+    let mut list = Vec::with_capacity(all.len());
+    let mut duplicates = Vec::new();
+    for t in all {
+        if seen.contains(&t) {
+            if reported.insert(t.clone()) {
+                duplicates.push(t);
+            }
+        } else {
+            seen.insert(t.clone());
+            list.push(t);
+        }
+    }
+    (list, duplicates)
+}
+
+/// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome,
+/// with the default bulk options.
 pub async fn run(
     settings: &Settings,
     client: &Client,
@@ -17,52 +158,448 @@ pub async fn run(
     requests: Vec<(Option<String>, Request)>,
     ok: &[u16],
 ) -> Result<ExitStatus> {
+    run_with(
+        settings,
+        client,
+        operation,
+        hub,
+        requests,
+        ok,
+        &BulkOptions::default(),
+    )
+    .await
+}
+
+/// What became of one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Sent,
+    Failed,
+    NotSent,
+}
+
+/// One line of a bulk report: the [`OpResult`] shape plus what became of the target.
+#[derive(Debug, Clone, Serialize)]
+struct Report {
+    #[serde(flatten)]
+    result: OpResult,
+    outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Like [`run`], with the command's `--concurrency` and `--failed-to`.
+pub async fn run_with(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    requests: Vec<(Option<String>, Request)>,
+    ok: &[u16],
+    opts: &BulkOptions,
+) -> Result<ExitStatus> {
     if settings.dry_run {
         for (_, req) in &requests {
             output::write_dry_run(settings.output, client, req)?;
         }
         return Ok(SUCCESS);
     }
-    let single = requests.len() == 1;
-    let mut results = Vec::with_capacity(requests.len());
-    let mut failed = 0;
-    for (target, req) in requests {
-        match client.expect(&req, ok).await {
-            Ok(resp) => results.push(OpResult {
-                operation,
-                hub: hub.to_string(),
-                target,
-                status: resp.status,
-                ok: true,
-            }),
-            Err(e) if single => {
-                let what = target.map(|t| format!(" to '{t}'")).unwrap_or_default();
-                return Err(e).with_context(|| format!("{operation}{what} failed"));
+    match requests.len() {
+        0 => {
+            write_failed(opts, std::iter::empty())?;
+            if !settings.quiet {
+                eprintln!("nothing to do: no targets");
             }
-            Err(e) => {
-                failed += 1;
-                let status = match &e {
-                    ClientError::Status { status, .. } => *status,
-                    _ => 0,
-                };
-                eprintln!(
-                    "error: {operation} to '{}' failed: {e}",
-                    target.as_deref().unwrap_or("-")
-                );
-                results.push(OpResult {
+            Ok(SUCCESS)
+        }
+        1 => {
+            let mut requests = requests;
+            let Some((target, req)) = requests.pop() else {
+                return Ok(SUCCESS);
+            };
+            single(settings, client, operation, hub, target, req, ok, opts).await
+        }
+        _ => many(settings, client, operation, hub, requests, ok, opts).await,
+    }
+}
+
+/// One target: its failure is the command's error, with that error's exit code.
+#[allow(clippy::too_many_arguments)]
+async fn single(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    target: Option<String>,
+    req: Request,
+    ok: &[u16],
+    opts: &BulkOptions,
+) -> Result<ExitStatus> {
+    match client.expect(&req, ok).await {
+        Ok(resp) => {
+            write_failed(opts, std::iter::empty())?;
+            output::write_results(
+                settings.output,
+                &[OpResult {
                     operation,
                     hub: hub.to_string(),
                     target,
-                    status,
-                    ok: false,
-                });
+                    status: resp.status,
+                    ok: true,
+                }],
+            )?;
+            Ok(SUCCESS)
+        }
+        Err(e) => {
+            write_failed(opts, target.iter().map(String::as_str))?;
+            let what = target.map(|t| format!(" to '{t}'")).unwrap_or_default();
+            Err(e).with_context(|| format!("{operation}{what} failed"))
+        }
+    }
+}
+
+/// Many targets: bounded concurrency, progress, Ctrl-C, a report for every target.
+async fn many(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    requests: Vec<(Option<String>, Request)>,
+    ok: &[u16],
+    opts: &BulkOptions,
+) -> Result<ExitStatus> {
+    let started = Instant::now();
+    let total = requests.len();
+    let names: Vec<Option<String>> = requests.iter().map(|(t, _)| t.clone()).collect();
+    let mut reports: Vec<Option<Report>> = vec![None; total];
+    let bar = progress_bar(settings, total);
+    // Installed before the first request so an early Ctrl-C is never the default kill.
+    let mut interrupts = Interrupts::new()?;
+    let ok: Arc<[u16]> = ok.into();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
+    let mut tasks = JoinSet::new();
+    let mut pending = requests.into_iter().enumerate();
+    let mut in_flight = 0usize;
+    let mut interrupted = false;
+    let mut abandoned = false;
+    let mut out = Streamer::new(settings.output);
+
+    loop {
+        while !interrupted && in_flight < opts.concurrency {
+            let Some((i, (_, req))) = pending.next() else {
+                break;
+            };
+            let (client, ok, tx) = (client.clone(), ok.clone(), tx.clone());
+            tasks.spawn(async move {
+                let result = client.expect(&req, &ok).await;
+                // The receiver outlives every task unless the run was abandoned.
+                let _ = tx.send((i, result));
+            });
+            in_flight += 1;
+        }
+        if in_flight == 0 {
+            break;
+        }
+        tokio::select! {
+            Some((i, result)) = rx.recv() => {
+                in_flight -= 1;
+                let report = finish(operation, hub, names[i].clone(), result);
+                if report.outcome == Outcome::Failed && bar.is_some() {
+                    say(&bar, &format!(
+                        "failed: {}: {}",
+                        names[i].as_deref().unwrap_or("-"),
+                        report.error.as_deref().unwrap_or("")
+                    ));
+                }
+                out.write(&report)?;
+                reports[i] = Some(report);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            }
+            () = interrupts.next() => {
+                if interrupted {
+                    // Second Ctrl-C: the operator will not wait for the retries in flight.
+                    tasks.abort_all();
+                    abandoned = true;
+                    break;
+                }
+                interrupted = true;
+                if !settings.quiet {
+                    say(&bar, &format!(
+                        "interrupted: starting no new requests; waiting for {in_flight} in flight (Ctrl-C again to abandon them)"
+                    ));
+                }
             }
         }
     }
-    output::write_results(settings.output, &results)?;
-    Ok(if failed > 0 {
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    // Whatever was not reported was either never started or abandoned in flight.
+    for (i, slot) in reports.iter_mut().enumerate() {
+        if slot.is_none() {
+            let report = Report {
+                result: OpResult {
+                    operation,
+                    hub: hub.to_string(),
+                    target: names[i].clone(),
+                    status: 0,
+                    ok: false,
+                },
+                outcome: Outcome::NotSent,
+                error: Some(
+                    if abandoned {
+                        "not sent or outcome unknown: abandoned after interrupt"
+                    } else {
+                        "not sent: interrupted"
+                    }
+                    .into(),
+                ),
+            };
+            out.write(&report)?;
+            *slot = Some(report);
+        }
+    }
+    let reports: Vec<Report> = reports.into_iter().flatten().collect();
+    if settings.output == OutputFormat::Table {
+        write_table(&reports)?;
+    }
+    write_failed(
+        opts,
+        reports
+            .iter()
+            .filter(|r| r.outcome != Outcome::Sent)
+            .filter_map(|r| r.result.target.as_deref()),
+    )?;
+
+    let count = |o: Outcome| reports.iter().filter(|r| r.outcome == o).count();
+    let (sent, failed, not_sent) = (
+        count(Outcome::Sent),
+        count(Outcome::Failed),
+        count(Outcome::NotSent),
+    );
+    if !settings.quiet {
+        eprintln!(
+            "{}",
+            summary(sent, failed, not_sent, opts.skipped, started.elapsed())
+        );
+    }
+    Ok(if interrupted {
+        ExitStatus(code::INTERRUPTED)
+    } else if failed + not_sent > 0 {
         ExitStatus(code::PARTIAL)
     } else {
         SUCCESS
     })
+}
+
+fn finish(
+    operation: &'static str,
+    hub: &str,
+    target: Option<String>,
+    result: Result<Response, ClientError>,
+) -> Report {
+    let (status, outcome, error) = match result {
+        Ok(resp) => (resp.status, Outcome::Sent, None),
+        Err(e) => {
+            let status = match &e {
+                ClientError::Status { status, .. } => *status,
+                _ => 0,
+            };
+            (status, Outcome::Failed, Some(e.to_string()))
+        }
+    };
+    Report {
+        result: OpResult {
+            operation,
+            hub: hub.to_string(),
+            target,
+            status,
+            ok: outcome == Outcome::Sent,
+        },
+        outcome,
+        error,
+    }
+}
+
+/// The closing line of a run, e.g. `sent 98, failed 2, not sent 0, skipped 1 in 1.20 s (83/s)`.
+pub fn summary(
+    sent: usize,
+    failed: usize,
+    not_sent: usize,
+    skipped: usize,
+    elapsed: Duration,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        (sent + failed) as f64 / secs
+    } else {
+        0.0
+    };
+    format!(
+        "sent {sent}, failed {failed}, not sent {not_sent}, skipped {skipped} (duplicates) in {secs:.2} s ({rate:.0}/s)"
+    )
+}
+
+/// JSON lines go out as each target finishes, so a watcher (or a crash) loses nothing.
+struct Streamer {
+    json: bool,
+}
+
+impl Streamer {
+    fn new(format: OutputFormat) -> Self {
+        Streamer {
+            json: format == OutputFormat::Json,
+        }
+    }
+
+    fn write(&mut self, report: &Report) -> std::io::Result<()> {
+        if self.json {
+            output::write_json(report)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn write_table(reports: &[Report]) -> std::io::Result<()> {
+    output::write_table(
+        &["operation", "hub", "target", "status", "outcome", "error"],
+        reports
+            .iter()
+            .map(|r| {
+                vec![
+                    r.result.operation.to_string(),
+                    r.result.hub.clone(),
+                    r.result.target.clone().unwrap_or_else(|| "-".into()),
+                    if r.result.status == 0 {
+                        "-".into()
+                    } else {
+                        r.result.status.to_string()
+                    },
+                    match r.outcome {
+                        Outcome::Sent => "sent",
+                        Outcome::Failed => "failed",
+                        Outcome::NotSent => "not sent",
+                    }
+                    .into(),
+                    r.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// Writes `--failed-to` (always, so an empty file means nothing is left to do).
+fn write_failed<'a>(opts: &BulkOptions, failed: impl Iterator<Item = &'a str>) -> Result<()> {
+    let Some(path) = &opts.failed_to else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for t in failed {
+        text.push_str(t);
+        text.push('\n');
+    }
+    std::fs::write(path, text)
+        .with_context(|| format!("could not write --failed-to {}", path.display()))
+}
+
+fn progress_bar(settings: &Settings, total: usize) -> Option<ProgressBar> {
+    if settings.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} {per_sec} elapsed {elapsed_precise} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// A line on stderr that does not tear the progress bar.
+fn say(bar: &Option<ProgressBar>, line: &str) {
+    match bar {
+        Some(b) => b.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
+}
+
+/// Ctrl-C as a stream, so none is missed between two waits.
+struct Interrupts {
+    #[cfg(unix)]
+    inner: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    inner: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupts {
+    fn new() -> Result<Self> {
+        #[cfg(unix)]
+        let inner = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .context("could not listen for Ctrl-C")?;
+        #[cfg(windows)]
+        let inner = tokio::signal::windows::ctrl_c().context("could not listen for Ctrl-C")?;
+        Ok(Interrupts { inner })
+    }
+
+    async fn next(&mut self) {
+        if self.inner.recv().await.is_none() {
+            // The signal driver is gone; never report an interrupt that did not happen.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_skip_blanks_and_comments() {
+        let got: Vec<String> = parse_target_lines("a\n\n  # note\n b \r\n#c\nd").collect();
+        assert_eq!(got, ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn duplicates_kept_once_and_reported_once() {
+        let all = ["a", "b", "a", "c", "a", "b"].map(String::from).to_vec();
+        let (list, dups) = dedup(all);
+        assert_eq!(list, ["a", "b", "c"]);
+        assert_eq!(dups, ["a", "b"]);
+    }
+
+    #[test]
+    fn summary_names_every_count() {
+        let s = summary(98, 2, 0, 1, Duration::from_secs(2));
+        assert_eq!(
+            s,
+            "sent 98, failed 2, not sent 0, skipped 1 (duplicates) in 2.00 s (50/s)"
+        );
+    }
+
+    #[test]
+    fn report_is_the_op_result_shape_plus_outcome() {
+        let r = finish(
+            "send-user",
+            "chat",
+            Some("u1".into()),
+            Err(ClientError::Status {
+                status: 503,
+                code: None,
+                message: None,
+                attempts: 4,
+            }),
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["operation"], "send-user");
+        assert_eq!(v["target"], "u1");
+        assert_eq!(v["status"], 503);
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["outcome"], "failed");
+        assert!(v["error"].as_str().unwrap().contains("4 attempts"));
+    }
 }

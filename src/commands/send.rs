@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Read};
 use anyhow::{Context, Result};
 
 use super::{bulk, ExitStatus};
-use crate::cli::{PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs};
+use crate::cli::{
+    BulkArgs, PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs,
+};
 use crate::client::{ClientError, Payload, SendOptions, MAX_MESSAGE_BYTES};
 use crate::error::CliError;
 use crate::settings::Settings;
@@ -44,16 +46,21 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
         filter,
         options,
         payload,
+        bulk: bulk_args,
     } = args;
     let opts = SendOptions {
         excluded: exclude,
         filter,
         ttl_seconds: options.ttl,
     };
+    check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
+    let targets = bulk::targets(groups, &bulk_args, settings.quiet)?;
+    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = groups
+    let reqs = targets
+        .list
         .into_iter()
         .map(|g| {
             Ok((
@@ -62,7 +69,16 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run(settings, &client, "send-group", hub, reqs, &[202]).await
+    bulk::run_with(
+        settings,
+        &client,
+        "send-group",
+        hub,
+        reqs,
+        &[202],
+        &run_opts,
+    )
+    .await
 }
 
 pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitStatus> {
@@ -71,16 +87,21 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
         filter,
         options,
         payload,
+        bulk: bulk_args,
     } = args;
     let opts = SendOptions {
         excluded: Vec::new(),
         filter,
         ttl_seconds: options.ttl,
     };
+    check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
+    let targets = bulk::targets(users, &bulk_args, settings.quiet)?;
+    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = users
+    let reqs = targets
+        .list
         .into_iter()
         .map(|u| {
             Ok((
@@ -89,7 +110,7 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run(settings, &client, "send-user", hub, reqs, &[202]).await
+    bulk::run_with(settings, &client, "send-user", hub, reqs, &[202], &run_opts).await
 }
 
 pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
@@ -97,15 +118,20 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
         connections,
         options,
         payload,
+        bulk: bulk_args,
     } = args;
     let opts = SendOptions {
         ttl_seconds: options.ttl,
         ..SendOptions::default()
     };
+    check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
+    let targets = bulk::targets(connections, &bulk_args, settings.quiet)?;
+    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = connections
+    let reqs = targets
+        .list
         .into_iter()
         .map(|c| {
             Ok((
@@ -114,7 +140,30 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
             ))
         })
         .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run(settings, &client, "send-connection", hub, reqs, &[202]).await
+    bulk::run_with(
+        settings,
+        &client,
+        "send-connection",
+        hub,
+        reqs,
+        &[202],
+        &run_opts,
+    )
+    .await
+}
+
+/// `--from-file -` and a payload from stdin cannot share it.
+fn check_stdin(bulk_args: &BulkArgs, payload: &PayloadArgs) -> Result<()> {
+    let payload_from_stdin = payload.text.is_none()
+        && payload.json.is_none()
+        && payload.file.as_ref().is_none_or(|f| f.as_os_str() == "-");
+    if bulk::reads_stdin(bulk_args) && payload_from_stdin {
+        return Err(CliError::Usage(
+            "--from-file - reads targets from stdin, so the payload cannot come from stdin too: pass --text, --json or --file PATH".into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/octet-stream"];
