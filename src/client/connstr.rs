@@ -193,7 +193,7 @@ mod tests {
                 format!("Endpoint=http://a;Port=80 AccessKey={key}"),
                 format!("AccessKey={key};Endpoint=http://a;Port={key}"),
                 format!("AccessKey={key};Endpoint={key}"),
-                format!("{key}"),
+                key.clone(),
             ] {
                 if let Err(e) = ConnectionString::parse(&input) {
                     proptest::prop_assert!(!e.to_string().contains(&key), "{e}");
