@@ -1,12 +1,15 @@
 //! Integration tests: the built `wps` binary against the in-process emulator, with real
 //! WebSocket clients that must receive what was sent.
 
+mod bad_input;
+mod bulk;
 mod commands;
 mod common;
 mod config;
 mod demo;
 mod emulator_rest;
 mod emulator_ws;
+mod faults;
 mod listen;
 mod send;
 mod shapes;
