@@ -1,0 +1,333 @@
+//! Bulk runs: many targets, every one accounted for, `--failed-to`, Ctrl-C.
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::common::*;
+use crate::faults::{FaultServer, Hit, Reply};
+
+/// The user id in `/api/hubs/chat/users/{user}/:send`.
+fn user_of(hit: &Hit) -> String {
+    hit.path
+        .strip_prefix("/api/hubs/chat/users/")
+        .and_then(|p| p.strip_suffix("/:send"))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("JSON line {l:?}: {e}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn two_thousand_targets_every_one_accounted_for_exactly_once() {
+    let world = World::new().await;
+    let users: Vec<String> = (0..2000).map(|i| format!("user-{i:04}")).collect();
+    // A fresh random subset each run fails: some refused (400), some never recover (503).
+    let mut refused = HashSet::new();
+    let mut unavailable = HashSet::new();
+    for u in &users {
+        match rand::random_range(0..100) {
+            0..7 => refused.insert(u.clone()),
+            7..10 => unavailable.insert(u.clone()),
+            _ => false,
+        };
+    }
+    let failed: HashSet<String> = refused.union(&unavailable).cloned().collect();
+    let (r, un) = (refused.clone(), unavailable.clone());
+    let server = FaultServer::start(move |hit, _| {
+        let user = user_of(hit);
+        if r.contains(&user) {
+            Reply::with_body(400, r#"{"code":"Nope","message":"refused"}"#)
+        } else if un.contains(&user) {
+            Reply::status(503)
+        } else {
+            Reply::status(202)
+        }
+    })
+    .await;
+
+    // The first 10 users come as flags, the rest from a file with comments, blank lines
+    // and duplicates (of flag targets and of file targets).
+    let mut file = String::from("# targets for the test\n\n");
+    for u in &users[10..] {
+        file.push_str(&format!("{u}\n"));
+    }
+    file.push_str(&format!("  {}  \n{}\n\n# end\n", users[0], users[1500]));
+    let list = world.dir.path().join("users.txt");
+    let failed_to = world.dir.path().join("failed.txt");
+    std::fs::write(&list, file).expect("write list");
+
+    let out = run({
+        let mut c = crate::faults::wps_at(&world, &server.connection_string());
+        c.args(["send-user", "--text", "hi", "-o", "json", "--retries", "1"])
+            .args(["--concurrency", "32", "--from-file"])
+            .arg(&list)
+            .arg("--failed-to")
+            .arg(&failed_to);
+        for u in &users[..10] {
+            c.args(["--user", u]);
+        }
+        c
+    })
+    .await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 7, "stderr: {err}");
+
+    // stdout: one line per target, each exactly once, with the right outcome.
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), users.len());
+    let mut seen = HashMap::new();
+    for l in &lines {
+        let target = l["target"].as_str().expect("target").to_string();
+        assert_eq!(l["operation"], "send-user");
+        assert_eq!(l["hub"], "chat");
+        let expect_ok = !failed.contains(&target);
+        assert_eq!(l["ok"], expect_ok, "{l}");
+        if expect_ok {
+            assert_eq!(l["status"], 202, "{l}");
+            assert_eq!(l["outcome"], "sent", "{l}");
+            assert!(l.get("error").is_none(), "{l}");
+        } else {
+            assert_eq!(l["outcome"], "failed", "{l}");
+            let status = if refused.contains(&target) { 400 } else { 503 };
+            assert_eq!(l["status"], status, "{l}");
+            assert!(l["error"].as_str().is_some_and(|e| !e.is_empty()), "{l}");
+        }
+        assert!(seen.insert(target, ()).is_none(), "reported twice: {l}");
+    }
+    assert_eq!(
+        seen.keys().cloned().collect::<HashSet<_>>(),
+        users.iter().cloned().collect::<HashSet<_>>()
+    );
+
+    // The server: each target once, the 503 ones twice (one retry), nothing else.
+    let mut hits: HashMap<String, usize> = HashMap::new();
+    for h in server.hits() {
+        assert!(h.authorized && h.method == "POST", "{h:?}");
+        *hits.entry(user_of(&h)).or_default() += 1;
+    }
+    for u in &users {
+        let want = if unavailable.contains(u) { 2 } else { 1 };
+        assert_eq!(hits.get(u).copied().unwrap_or(0), want, "{u}");
+    }
+    assert_eq!(hits.len(), users.len());
+
+    // --failed-to is exactly the failed set, one a line.
+    let written = std::fs::read_to_string(&failed_to).expect("failed-to file");
+    let written: Vec<&str> = written.lines().collect();
+    assert_eq!(written.len(), failed.len());
+    assert_eq!(
+        written
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<HashSet<_>>(),
+        failed
+    );
+
+    // stderr: duplicates reported once, then the summary.
+    let dup_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("duplicate target"))
+        .collect();
+    assert_eq!(dup_lines.len(), 1, "{err}");
+    assert!(
+        dup_lines[0].starts_with("warning: 2 duplicate targets"),
+        "{err}"
+    );
+    let summary = err.lines().last().expect("summary");
+    assert!(
+        summary.starts_with(&format!(
+            "sent {}, failed {}, not sent 0, skipped 2 (duplicates) in ",
+            users.len() - failed.len(),
+            failed.len()
+        )),
+        "{summary}"
+    );
+    assert!(summary.ends_with("/s)"), "{summary}");
+    assert!(!err.contains("panicked"));
+}
+
+#[tokio::test]
+async fn failed_targets_fed_back_from_file_reach_real_clients() {
+    let world = World::new().await;
+    let mut sockets = Vec::new();
+    let mut list = String::new();
+    for i in 0..20 {
+        let user = format!("u{i}");
+        sockets.push(world.connect_json("chat", Some(&user), &[], &[]).await.0);
+        list.push_str(&user);
+        list.push('\n');
+    }
+    let path = world.dir.path().join("users.txt");
+    let failed_to = world.dir.path().join("failed.txt");
+    std::fs::write(&path, list).expect("write");
+    let out = run({
+        let mut c = world.wps();
+        c.args(["send-user", "--text", "fan-out", "-o", "table", "-q"])
+            .args(["--concurrency", "4", "--from-file"])
+            .arg(&path)
+            .arg("--failed-to")
+            .arg(&failed_to);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "-q leaves stderr empty");
+    let table = stdout(&out);
+    assert_eq!(table.matches("sent").count(), 20, "{table}");
+    for s in &mut sockets {
+        let msg = next_json(s).await;
+        assert_eq!(msg["data"], "fan-out", "{msg}");
+    }
+    assert_eq!(std::fs::read_to_string(&failed_to).expect("file"), "");
+}
+
+#[tokio::test]
+async fn targets_from_stdin_with_a_payload_flag() {
+    let world = World::new().await;
+    let (mut a, _) = world.connect_json("chat", None, &[], &["ga"]).await;
+    let (mut b, _) = world.connect_json("chat", None, &[], &["gb"]).await;
+    let out = run_with_stdin(
+        {
+            let mut c = world.wps();
+            c.args(["send-group", "--from-file", "-", "--text", "hey"]);
+            c
+        },
+        b"ga\n# skip\ngb\n".to_vec(),
+    )
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 2);
+    // Groups are joined through the client token, so the message arrives as a group message.
+    assert_eq!(next_json(&mut a).await["data"], "hey");
+    assert_eq!(next_json(&mut b).await["data"], "hey");
+}
+
+#[tokio::test]
+async fn targets_and_payload_both_from_stdin_is_a_usage_error() {
+    let world = World::new().await;
+    for payload in [vec![], vec!["--file", "-"]] {
+        let out = run_with_stdin(
+            {
+                let mut c = world.wps();
+                c.args(["send-user", "--from-file", "-"]).args(&payload);
+                c
+            },
+            b"u1\n".to_vec(),
+        )
+        .await;
+        assert_eq!(code(&out), 2, "stderr: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: --from-file - reads targets from stdin"));
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_new_requests_waits_for_in_flight_and_reports_all() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_millis(1500))).await;
+    let failed_to = world.dir.path().join("failed.txt");
+    let users: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
+    let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
+    cmd.args([
+        "send-user",
+        "--text",
+        "hi",
+        "-o",
+        "json",
+        "--concurrency",
+        "4",
+    ])
+    .arg("--failed-to")
+    .arg(&failed_to)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for u in &users {
+        cmd.args(["--user", u]);
+    }
+    let child = cmd.spawn().expect("wps starts");
+    // Interrupt once the first requests are in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.hits().len() < 4 {
+        assert!(std::time::Instant::now() < deadline, "no request arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
+        .await
+        .expect("join");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 130, "stderr: {err}");
+    assert!(
+        err.contains("interrupted: starting no new requests"),
+        "{err}"
+    );
+
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), users.len(), "every target reported");
+    let sent: Vec<&serde_json::Value> = lines.iter().filter(|l| l["outcome"] == "sent").collect();
+    let not_sent: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "not-sent")
+        .collect();
+    // The 4 in flight were waited for and succeeded; nothing new was started.
+    assert_eq!(sent.len(), 4, "{lines:?}");
+    assert_eq!(not_sent.len(), 96);
+    assert_eq!(server.hits().len(), 4);
+    for l in &not_sent {
+        assert_eq!(l["ok"], false);
+        assert_eq!(l["error"], "not sent: interrupted");
+    }
+    let targets: HashSet<&str> = lines.iter().filter_map(|l| l["target"].as_str()).collect();
+    assert_eq!(targets.len(), users.len());
+    let written = std::fs::read_to_string(&failed_to).expect("failed-to file");
+    let written: HashSet<&str> = written.lines().collect();
+    let expected: HashSet<&str> = not_sent
+        .iter()
+        .filter_map(|l| l["target"].as_str())
+        .collect();
+    assert_eq!(written, expected);
+    assert!(err
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with("sent 4, failed 0, not sent 96")));
+}
+
+#[tokio::test]
+async fn a_single_target_fails_like_a_plain_command() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::status(404)).await;
+    let failed_to = world.dir.path().join("failed.txt");
+    let out = run({
+        let mut c = crate::faults::wps_at(&world, &server.connection_string());
+        c.args([
+            "send-user",
+            "--user",
+            "ghost",
+            "--text",
+            "hi",
+            "--failed-to",
+        ])
+        .arg(&failed_to);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 5, "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: send-user to 'ghost' failed: the service answered 404"));
+    assert_eq!(
+        std::fs::read_to_string(&failed_to).expect("file"),
+        "ghost\n"
+    );
+}

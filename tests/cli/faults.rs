@@ -386,7 +386,10 @@ async fn dry_run_sends_nothing_and_redacts_auth() {
         )
     );
     assert_eq!(lines[0]["headers"]["authorization"], "Bearer <redacted>");
-    assert!(lines[0]["bodyPreview"].as_str().expect("preview").contains(":1}"));
+    assert!(lines[0]["bodyPreview"]
+        .as_str()
+        .expect("preview")
+        .contains(":1}"));
     // Give a stray request time to land before concluding none was sent.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(server.hits().is_empty(), "{:?}", server.hits());
@@ -465,11 +468,27 @@ async fn no_secret_in_any_output_at_any_verbosity() {
     let commands: Vec<Vec<&str>> = vec![
         vec!["send-all", "--text", "hi"],
         vec!["send-all", "--json", "{bad"],
-        vec!["send-group", "--group", "g1", "--group", "g2", "--text", "hi"],
+        vec![
+            "send-group",
+            "--group",
+            "g1",
+            "--group",
+            "g2",
+            "--text",
+            "hi",
+        ],
         vec!["send-user", "--user", "u1", "--text", "hi", "--ttl", "5"],
         vec!["send-user", "--user", "u1", "--text", "hi", "--ttl", "999"],
         vec!["send-connection", "--connection", "c1", "--text", "hi"],
-        vec!["send-connection", "--connection", "c1", "--connection", "c2", "--text", "hi"],
+        vec![
+            "send-connection",
+            "--connection",
+            "c1",
+            "--connection",
+            "c2",
+            "--text",
+            "hi",
+        ],
         vec!["send-all", "--text", "hi", "--dry-run"],
     ];
     let mut runs = 0;
@@ -491,7 +510,10 @@ async fn no_secret_in_any_output_at_any_verbosity() {
                 let all = format!("{}{}", stdout(&out), stderr(&out));
                 assert!(!all.contains(&secret), "{args:?}: key leaked: {all}");
                 assert!(!all.contains("eyJ"), "{args:?}: token leaked: {all}");
-                assert!(!all.contains(cs), "{args:?}: connection string leaked: {all}");
+                assert!(
+                    !all.contains(cs),
+                    "{args:?}: connection string leaked: {all}"
+                );
                 assert!(!all.contains("panicked"), "{args:?}: {all}");
             }
         }
