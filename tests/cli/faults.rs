@@ -332,7 +332,7 @@ async fn a_connection_reset_is_retried_and_counted() {
         while let Ok((socket, _)) = listener.accept().await {
             *count.lock().expect("lock") += 1;
             // Linger 0 turns the close into a TCP reset.
-            let _ = socket.set_linger(Some(Duration::ZERO));
+            let _ = socket.set_zero_linger();
             drop(socket);
         }
     });
