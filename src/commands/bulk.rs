@@ -177,6 +177,8 @@ pub enum Outcome {
     Sent,
     Failed,
     NotSent,
+    /// In flight when a second Ctrl-C abandoned it: it may or may not have been delivered.
+    Unknown,
 }
 
 /// One line of a bulk report: the [`OpResult`] shape plus what became of the target.
@@ -281,8 +283,8 @@ async fn many(
     let mut tasks = JoinSet::new();
     let mut pending = requests.into_iter().enumerate();
     let mut in_flight = 0usize;
+    let mut started_flags = vec![false; total];
     let mut interrupted = false;
-    let mut abandoned = false;
     let mut out = Streamer::new(settings.output);
 
     loop {
@@ -297,6 +299,7 @@ async fn many(
                 let _ = tx.send((i, result));
             });
             in_flight += 1;
+            started_flags[i] = true;
         }
         if in_flight == 0 {
             break;
@@ -322,7 +325,6 @@ async fn many(
                 if interrupted {
                     // Second Ctrl-C: the operator will not wait for the retries in flight.
                     tasks.abort_all();
-                    abandoned = true;
                     break;
                 }
                 interrupted = true;
@@ -341,6 +343,14 @@ async fn many(
     // Whatever was not reported was either never started or abandoned in flight.
     for (i, slot) in reports.iter_mut().enumerate() {
         if slot.is_none() {
+            let (outcome, error) = if started_flags[i] {
+                (
+                    Outcome::Unknown,
+                    "outcome unknown: abandoned in flight after a second interrupt",
+                )
+            } else {
+                (Outcome::NotSent, "not sent: interrupted")
+            };
             let report = Report {
                 result: OpResult {
                     operation,
@@ -349,15 +359,8 @@ async fn many(
                     status: 0,
                     ok: false,
                 },
-                outcome: Outcome::NotSent,
-                error: Some(
-                    if abandoned {
-                        "not sent or outcome unknown: abandoned after interrupt"
-                    } else {
-                        "not sent: interrupted"
-                    }
-                    .into(),
-                ),
+                outcome,
+                error: Some(error.into()),
             };
             out.write(&report)?;
             *slot = Some(report);
@@ -376,20 +379,24 @@ async fn many(
     )?;
 
     let count = |o: Outcome| reports.iter().filter(|r| r.outcome == o).count();
-    let (sent, failed, not_sent) = (
+    let (sent, failed, not_sent, unknown) = (
         count(Outcome::Sent),
         count(Outcome::Failed),
         count(Outcome::NotSent),
+        count(Outcome::Unknown),
     );
     if !settings.quiet {
-        eprintln!(
-            "{}",
-            summary(sent, failed, not_sent, opts.skipped, started.elapsed())
-        );
+        let mut line = summary(sent, failed, not_sent, opts.skipped, started.elapsed());
+        if unknown > 0 {
+            line.push_str(&format!(
+                ", {unknown} abandoned in flight (outcome unknown)"
+            ));
+        }
+        eprintln!("{line}");
     }
     Ok(if interrupted {
         ExitStatus(code::INTERRUPTED)
-    } else if failed + not_sent > 0 {
+    } else if failed + not_sent + unknown > 0 {
         ExitStatus(code::PARTIAL)
     } else {
         SUCCESS
@@ -484,6 +491,7 @@ fn write_table(reports: &[Report]) -> std::io::Result<()> {
                         Outcome::Sent => "sent",
                         Outcome::Failed => "failed",
                         Outcome::NotSent => "not sent",
+                        Outcome::Unknown => "unknown",
                     }
                     .into(),
                     r.error.clone().unwrap_or_default(),

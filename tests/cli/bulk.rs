@@ -331,3 +331,58 @@ async fn a_single_target_fails_like_a_plain_command() {
         "ghost\n"
     );
 }
+
+#[tokio::test]
+async fn a_second_ctrl_c_abandons_requests_in_flight() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(30))).await;
+    let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
+    cmd.args(["send-user", "-u", "a", "-u", "b", "-u", "c", "--text", "hi"])
+        .args(["-o", "json", "--concurrency", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("wps starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.hits().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no request arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = std::time::Instant::now();
+    for _ in 0..2 {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(ok.success());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
+        .await
+        .expect("join");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "did not wait 30 s"
+    );
+    assert_eq!(code(&out), 130, "stderr: {}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l["ok"] == false));
+    // Two were in flight (delivery unknown), one never started.
+    let outcome = |t: &str| {
+        lines
+            .iter()
+            .find(|l| l["target"] == t)
+            .map(|l| l["outcome"].clone())
+    };
+    assert_eq!(outcome("a"), Some("unknown".into()));
+    assert_eq!(outcome("b"), Some("unknown".into()));
+    assert_eq!(outcome("c"), Some("not-sent".into()));
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("sent 0, failed 0, not sent 1")
+                && l.ends_with("2 abandoned in flight (outcome unknown)")),
+        "{err}"
+    );
+}
