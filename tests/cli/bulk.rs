@@ -231,7 +231,7 @@ async fn targets_and_payload_both_from_stdin_is_a_usage_error() {
 #[tokio::test]
 async fn ctrl_c_stops_new_requests_waits_for_in_flight_and_reports_all() {
     let world = World::new().await;
-    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_millis(1500))).await;
+    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(3))).await;
     let failed_to = world.dir.path().join("failed.txt");
     let users: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
     let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
