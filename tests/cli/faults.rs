@@ -490,6 +490,8 @@ async fn no_secret_in_any_output_at_any_verbosity() {
             "hi",
         ],
         vec!["send-all", "--text", "hi", "--dry-run"],
+        vec!["listen", "--count", "1", "--timeout", "1"],
+        vec!["demo"],
     ];
     let mut runs = 0;
     for (cs, secret) in [
