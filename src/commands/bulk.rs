@@ -170,6 +170,33 @@ pub async fn run(
     .await
 }
 
+/// The usual shape of a target-taking command: gathers the targets from `given` and
+/// `--from-file`, builds one request per target with `build` (all checked before anything is
+/// sent) and runs them with the command's `BulkArgs`.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_each(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    given: Vec<String>,
+    args: &BulkArgs,
+    ok: &[u16],
+    mut build: impl FnMut(&str) -> Result<Request, ClientError>,
+) -> Result<ExitStatus> {
+    let targets = targets(given, args, settings.quiet)?;
+    let opts = BulkOptions::new(args, &targets);
+    let requests = targets
+        .list
+        .into_iter()
+        .map(|t| {
+            let req = build(&t)?;
+            Ok((Some(t), req))
+        })
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    run_with(settings, client, operation, hub, requests, ok, &opts).await
+}
+
 /// What became of one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

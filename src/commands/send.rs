@@ -55,28 +55,17 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
     };
     check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
-    let targets = bulk::targets(groups, &bulk_args, settings.quiet)?;
-    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = targets
-        .list
-        .into_iter()
-        .map(|g| {
-            Ok((
-                Some(g.clone()),
-                client.send_to_group_request(hub, &g, &payload, &opts)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run_with(
+    bulk::run_each(
         settings,
         &client,
         "send-group",
         hub,
-        reqs,
+        groups,
+        &bulk_args,
         &[202],
-        &run_opts,
+        |t| client.send_to_group_request(hub, t, &payload, &opts),
     )
     .await
 }
@@ -96,21 +85,19 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
     };
     check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
-    let targets = bulk::targets(users, &bulk_args, settings.quiet)?;
-    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = targets
-        .list
-        .into_iter()
-        .map(|u| {
-            Ok((
-                Some(u.clone()),
-                client.send_to_user_request(hub, &u, &payload, &opts)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run_with(settings, &client, "send-user", hub, reqs, &[202], &run_opts).await
+    bulk::run_each(
+        settings,
+        &client,
+        "send-user",
+        hub,
+        users,
+        &bulk_args,
+        &[202],
+        |t| client.send_to_user_request(hub, t, &payload, &opts),
+    )
+    .await
 }
 
 pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
@@ -126,28 +113,17 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
     };
     check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload)?;
-    let targets = bulk::targets(connections, &bulk_args, settings.quiet)?;
-    let run_opts = bulk::BulkOptions::new(&bulk_args, &targets);
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let reqs = targets
-        .list
-        .into_iter()
-        .map(|c| {
-            Ok((
-                Some(c.clone()),
-                client.send_to_connection_request(hub, &c, &payload, &opts)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, ClientError>>()?;
-    bulk::run_with(
+    bulk::run_each(
         settings,
         &client,
         "send-connection",
         hub,
-        reqs,
+        connections,
+        &bulk_args,
         &[202],
-        &run_opts,
+        |t| client.send_to_connection_request(hub, t, &payload, &opts),
     )
     .await
 }
