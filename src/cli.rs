@@ -261,8 +261,10 @@ pub struct SendOptionsArgs {
     pub ttl: Option<u32>,
 }
 
-/// Options of every command that runs over many targets; flatten into its args.
-#[derive(Debug, Args, Default, Clone)]
+/// Options of every command that runs over many targets; flatten into its args
+/// (`#[command(flatten)] pub bulk: BulkArgs`) and make the target flag
+/// `required_unless_present = "from_file"`.
+#[derive(Debug, Args, Clone)]
 pub struct BulkArgs {
     /// Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
@@ -273,6 +275,16 @@ pub struct BulkArgs {
     /// Write the targets that did not succeed to this file, one a line (ready for --from-file)
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
     pub failed_to: Option<PathBuf>,
+}
+
+impl Default for BulkArgs {
+    fn default() -> Self {
+        BulkArgs {
+            from_file: None,
+            concurrency: 16,
+            failed_to: None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
