@@ -443,3 +443,21 @@ async fn plain_text_error_bodies_are_shown_on_one_line() {
     .await;
     assert_one_error(&out, 6, "502 Bad Gateway: <html>bad gateway</html>");
 }
+
+#[tokio::test]
+async fn profile_env_reference_unset() {
+    let world = World::new().await;
+    std::fs::write(
+        world.config_path(),
+        "default_profile = \"ci\"\n[profiles.ci]\nconnection_string_env = \"WPS_TEST_UNSET_CS\"\nhub = \"chat\"\n",
+    )
+    .expect("write config");
+    let out = run({
+        let mut c = world.bare_wps();
+        c.args(["send-all", "--text", "hi"]);
+        c
+    })
+    .await;
+    assert_one_error(&out, 3, "WPS_TEST_UNSET_CS");
+    assert!(stderr(&out).contains("not set"), "{}", stderr(&out));
+}

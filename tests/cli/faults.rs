@@ -540,3 +540,62 @@ async fn no_secret_in_any_output_at_any_verbosity() {
     }
     assert!(runs >= 50);
 }
+
+/// `profile` and `token`, -vv, success and failure: the key and connection string never show
+/// (`token` prints a JWT by design, so only the key is checked there).
+#[tokio::test]
+async fn profile_and_token_never_print_the_key() {
+    let world = World::new().await;
+    let key = wps::emulator::DEFAULT_ACCESS_KEY;
+    let cs = world.connection_string();
+    let bad_cs = format!("Endpoint=nope;AccessKey={key}");
+    let runs: Vec<(Vec<&str>, bool)> = vec![
+        (
+            vec![
+                "profile",
+                "add",
+                "p",
+                "--connection-string",
+                &cs,
+                "--hub",
+                "chat",
+                "--default",
+            ],
+            false,
+        ),
+        (
+            vec!["profile", "add", "q", "--connection-string", &bad_cs],
+            false,
+        ),
+        (vec!["profile", "list"], false),
+        (vec!["profile", "show", "p"], false),
+        (vec!["profile", "show"], false),
+        (vec!["profile", "show", "nosuch"], false),
+        (vec!["profile", "use", "p"], false),
+        (vec!["token", "--user", "u1"], true),
+        (vec!["token", "--expires", "0"], true),
+        (vec!["-p", "p", "send-all", "--text", "hi"], false),
+        (vec!["-p", "nosuch", "send-all", "--text", "hi"], false),
+        (vec!["profile", "remove", "p"], false),
+    ];
+    for (args, prints_a_token) in runs {
+        for output in ["json", "table"] {
+            let out = run({
+                let mut c = world.wps();
+                c.args(&args).args(["-vv", "-o", output]);
+                c
+            })
+            .await;
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(!all.contains(key), "{args:?}: key leaked: {all}");
+            assert!(
+                !all.contains(&cs),
+                "{args:?}: connection string leaked: {all}"
+            );
+            assert!(!all.contains("panicked"), "{args:?}: {all}");
+            if !prints_a_token {
+                assert!(!all.contains("eyJ"), "{args:?}: token leaked: {all}");
+            }
+        }
+    }
+}
