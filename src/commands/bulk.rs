@@ -20,13 +20,18 @@ use tokio::task::JoinSet;
 
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{BulkArgs, OutputFormat};
-use crate::client::{Client, ClientError, Request, Response};
+use crate::client::{Client, ClientError, ErrorKind, Request, Response};
 use crate::error::{code, CliError};
 use crate::output::{self, OpResult};
 use crate::settings::Settings;
 
 /// Requests in flight at once when the command does not say.
 pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// A run whose first this-many outcomes are all failures of the whole service (bad key,
+/// unreachable, 5xx after retries) stops starting requests: the rest would fail the same way,
+/// slowly. Target-specific refusals (404, 400, ...) never stop a run.
+pub const FAIL_FAST_AFTER: usize = 10;
 
 /// How a multi-target run behaves.
 #[derive(Debug, Clone)]
@@ -312,10 +317,13 @@ async fn many(
     let mut in_flight = 0usize;
     let mut started_flags = vec![false; total];
     let mut interrupted = false;
+    let mut any_sent = false;
+    let mut systemic_failures = 0usize;
+    let mut stopped = false;
     let mut out = Streamer::new(settings.output);
 
     loop {
-        while !interrupted && in_flight < opts.concurrency {
+        while !interrupted && !stopped && in_flight < opts.concurrency {
             let Some((i, (_, req))) = pending.next() else {
                 break;
             };
@@ -334,7 +342,19 @@ async fn many(
         tokio::select! {
             Some((i, result)) = rx.recv() => {
                 in_flight -= 1;
+                match &result {
+                    Ok(_) => any_sent = true,
+                    Err(e) if !any_sent && is_systemic(e) => systemic_failures += 1,
+                    Err(_) => {}
+                }
                 let report = finish(operation, hub, names[i].clone(), result);
+                if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
+                    stopped = true;
+                    say(&bar, &format!(
+                        "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {in_flight} in flight, starting no more",
+                        report.error.as_deref().unwrap_or("")
+                    ));
+                }
                 if report.outcome == Outcome::Failed && bar.is_some() {
                     say(&bar, &format!(
                         "failed: {}: {}",
@@ -376,7 +396,14 @@ async fn many(
                     "outcome unknown: abandoned in flight after a second interrupt",
                 )
             } else {
-                (Outcome::NotSent, "not sent: interrupted")
+                (
+                    Outcome::NotSent,
+                    if interrupted {
+                        "not sent: interrupted"
+                    } else {
+                        "not sent: the run stopped after its first requests all failed"
+                    },
+                )
             };
             let report = Report {
                 result: OpResult {
@@ -428,6 +455,11 @@ async fn many(
     } else {
         SUCCESS
     })
+}
+
+/// A failure that says nothing about the target: every other target would fail the same way.
+fn is_systemic(e: &ClientError) -> bool {
+    matches!(e.kind(), ErrorKind::Auth | ErrorKind::Unavailable)
 }
 
 fn finish(

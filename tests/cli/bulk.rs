@@ -386,3 +386,73 @@ async fn a_second_ctrl_c_abandons_requests_in_flight() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_run_whose_first_requests_all_fail_stops_early() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::status(401)).await;
+    let failed_to = world.dir.path().join("failed.txt");
+    let users: Vec<String> = (0..500).map(|i| format!("u{i}")).collect();
+    let out = run({
+        let mut c = crate::faults::wps_at(&world, &server.connection_string());
+        c.args([
+            "send-user",
+            "--text",
+            "hi",
+            "-o",
+            "json",
+            "--concurrency",
+            "4",
+        ])
+        .arg("--failed-to")
+        .arg(&failed_to);
+        for u in &users {
+            c.args(["--user", u]);
+        }
+        c
+    })
+    .await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 7, "stderr: {err}");
+    assert!(
+        err.contains("error: stopping: the first 10 requests all failed (the service answered 401"),
+        "{err}"
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), users.len(), "every target still reported");
+    let failed = lines.iter().filter(|l| l["outcome"] == "failed").count();
+    let not_sent = lines.iter().filter(|l| l["outcome"] == "not-sent").count();
+    // 10 failures stop it; at most the 3 others in flight then finish.
+    assert!((10..=13).contains(&failed), "{failed}");
+    assert_eq!(failed + not_sent, users.len());
+    assert_eq!(server.hits().len(), failed);
+    let written = std::fs::read_to_string(&failed_to).expect("file");
+    assert_eq!(written.lines().count(), users.len());
+}
+
+#[tokio::test]
+async fn target_specific_refusals_never_stop_a_run() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::status(404)).await;
+    let users: Vec<String> = (0..40).map(|i| format!("u{i}")).collect();
+    let out = run({
+        let mut c = crate::faults::wps_at(&world, &server.connection_string());
+        c.args([
+            "send-user",
+            "--text",
+            "hi",
+            "-o",
+            "json",
+            "--concurrency",
+            "4",
+        ]);
+        for u in &users {
+            c.args(["--user", u]);
+        }
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 7, "stderr: {}", stderr(&out));
+    assert_eq!(server.hits().len(), users.len());
+    assert!(json_lines(&out).iter().all(|l| l["outcome"] == "failed"));
+}
