@@ -575,7 +575,8 @@ fn write_failed<'a>(opts: &BulkOptions, failed: impl Iterator<Item = &'a str>) -
 }
 
 fn progress_bar(settings: &Settings, total: usize) -> Option<ProgressBar> {
-    if settings.quiet || !std::io::stderr().is_terminal() {
+    // With -v the request log is the progress, and a bar would tear it.
+    if settings.quiet || settings.verbose > 0 || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
