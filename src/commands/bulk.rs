@@ -7,7 +7,7 @@
 //! ends up reported as sent, failed or not sent, whatever happens (including Ctrl-C).
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -234,7 +234,11 @@ pub async fn run_with(
     opts: &BulkOptions,
 ) -> Result<ExitStatus> {
     if settings.dry_run {
-        for (_, req) in &requests {
+        for (i, (_, req)) in requests.iter().enumerate() {
+            if i > 0 && settings.output == OutputFormat::Table {
+                // A blank line between requests keeps each one's headers and body together.
+                writeln!(std::io::stdout())?;
+            }
             output::write_dry_run(settings.output, client, req)?;
         }
         return Ok(SUCCESS);
