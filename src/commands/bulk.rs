@@ -213,11 +213,19 @@ pub enum Outcome {
     Unknown,
 }
 
+impl Outcome {
+    fn is_sent(&self) -> bool {
+        *self == Outcome::Sent
+    }
+}
+
 /// One line of a bulk report: the [`OpResult`] shape plus what became of the target.
 #[derive(Debug, Clone, Serialize)]
 struct Report {
     #[serde(flatten)]
     result: OpResult,
+    /// Left out when sent, so a success line is exactly the [`OpResult`] shape.
+    #[serde(skip_serializing_if = "Outcome::is_sent")]
     outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
