@@ -492,6 +492,47 @@ async fn no_secret_in_any_output_at_any_verbosity() {
         vec!["send-all", "--text", "hi", "--dry-run"],
         vec!["listen", "--count", "1", "--timeout", "1"],
         vec!["demo"],
+        vec!["add-to-group", "--group", "g1", "--connection", "c1"],
+        vec![
+            "add-to-group",
+            "--group",
+            "g1",
+            "--user",
+            "u1",
+            "--user",
+            "u2",
+        ],
+        vec!["remove-from-group", "--group", "g1", "--connection", "c1"],
+        vec!["remove-from-group", "--all-groups", "--user", "u1"],
+        vec!["close", "--connection", "c1", "--reason", "bye"],
+        vec!["close", "--all"],
+        vec![
+            "grant",
+            "--connection",
+            "c1",
+            "--permission",
+            "send-to-group",
+            "--group",
+            "g1",
+        ],
+        vec![
+            "revoke",
+            "--connection",
+            "c1",
+            "--permission",
+            "join-leave-group",
+        ],
+        vec![
+            "check",
+            "--connection",
+            "c1",
+            "--permission",
+            "send-to-group",
+        ],
+        vec!["exists", "--group", "g1"],
+        vec!["list-connections", "--group", "g1"],
+        vec!["api", "GET", "/api/hubs/chat/groups/g1/connections"],
+        vec!["api", "POST", "/api/hubs/chat/:send", "--text", "hi"],
     ];
     let mut runs = 0;
     for (cs, secret) in [
@@ -538,7 +579,7 @@ async fn no_secret_in_any_output_at_any_verbosity() {
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert!(!all.contains(key), "{all}");
     }
-    assert!(runs >= 50);
+    assert!(runs >= 130);
 }
 
 /// `profile` and `token`, -vv, success and failure: the key and connection string never show
