@@ -135,6 +135,8 @@ class RawClient:
 
     def __init__(self, url: str, subprotocol: str = None):
         self.subprotocol = subprotocol
+        # Frames read while waiting for an ack, kept for the next reader.
+        self._pending = []
         self.ws = websocket.create_connection(
             url,
             subprotocols=[subprotocol] if subprotocol else None,
@@ -155,6 +157,11 @@ class RawClient:
 
     def next_frame(self, timeout: float = RECV_TIMEOUT):
         """(opcode, payload) of the next data frame; text payload as str, binary as bytes."""
+        if self._pending:
+            return self._pending.pop(0)
+        return self._read_frame(timeout)
+
+    def _read_frame(self, timeout: float):
         self.ws.settimeout(timeout)
         opcode, data = self.ws.recv_data(control_frame=False)
         if opcode == websocket.ABNF.OPCODE_TEXT:
@@ -177,6 +184,7 @@ class RawClient:
                 return msg
 
     def assert_silent(self, wait: float = SILENCE):
+        assert not self._pending, f"expected nothing, got {self._pending!r}"
         self.ws.settimeout(wait)
         try:
             got = self.ws.recv_data(control_frame=False)
@@ -194,9 +202,12 @@ class RawClient:
         self.send_json(obj)
         deadline = time.monotonic() + timeout
         while True:
-            msg = self.next_json(max(0.05, deadline - time.monotonic()))
-            if msg.get("type") == "ack" and msg.get("ackId") == self._ack:
-                return msg
+            frame = self._read_frame(max(0.05, deadline - time.monotonic()))
+            if frame[0] == websocket.ABNF.OPCODE_TEXT:
+                msg = json.loads(frame[1])
+                if msg.get("type") == "ack" and msg.get("ackId") == self._ack:
+                    return msg
+            self._pending.append(frame)
 
     def expect_close(self, timeout: float = RECV_TIMEOUT):
         """Read until the close frame; returns (code, reason, frames seen before it)."""
