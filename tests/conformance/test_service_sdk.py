@@ -15,7 +15,9 @@ from azure.core.exceptions import (
     HttpResponseError,
     ResourceNotFoundError,
 )
+from azure.core.rest import HttpRequest
 from azure.messaging.webpubsubservice import WebPubSubServiceClient
+from azure.messaging.webpubsubservice._operations import _operations as gen
 from websocket import ABNF
 
 from conftest import SILENCE, RawClient, RELIABLE_PROTOCOL, b64
@@ -547,3 +549,97 @@ def test_error_body_is_parsed_by_the_sdk(service):
     assert err.value.status_code == 400
     # A flat ErrorDetail body with a JSON content type: azure-core surfaces its code.
     assert err.value.error is not None and err.value.error.code
+
+
+# ------------------------------------------- operations without an SDK wrapper
+# The SDK's own pipeline (send_request: same signing, same client) carries the request;
+# messageTtlSeconds goes through the SDK's generated request builders.
+
+API = {"api-version": "2024-12-01"}
+
+
+def _batch(service, hub, op, groups, filter=None):
+    body = {"groups": groups}
+    if filter is not None:
+        body["filter"] = filter
+    response = service.send_request(HttpRequest("POST", f"/api/hubs/{hub}/{op}", json=body, params=API))
+    return response
+
+
+def test_add_connections_to_groups_with_filter(service, connect, hub):
+    a = connect(user_id="a")
+    b = connect(user_id="b")
+    response = _batch(service, hub, ":addToGroups", ["g1", "g2"], "userId eq 'a'")
+    assert response.status_code == 200
+    assert service.group_exists("g1") and service.group_exists("g2")
+    service.send_to_group("g2", "batch", content_type="text/plain")
+    assert a.next_message()["data"] == "batch"
+    b.assert_silent()
+
+
+def test_remove_connections_from_groups_with_filter(service, connect, hub):
+    a = connect(user_id="a", groups=["g1", "g2"])
+    b = connect(user_id="b", groups=["g1"])
+    response = _batch(service, hub, ":removeFromGroups", ["g1"], f"connectionId eq '{a.connection_id}'")
+    assert response.status_code == 200
+    service.send_to_group("g1", "left", content_type="text/plain")
+    assert b.next_message()["data"] == "left"
+    a.assert_silent()
+    assert service.group_exists("g2") is True
+
+
+def test_batch_without_filter_selects_every_connection(service, connect, hub):
+    a, b = connect(), connect()
+    assert _batch(service, hub, ":addToGroups", ["all"]).status_code == 200
+    service.send_to_group("all", "x", content_type="text/plain")
+    assert a.next_message()["data"] == "x"
+    assert b.next_message()["data"] == "x"
+
+
+def test_batch_bad_body_or_filter_is_400(service, hub):
+    assert _batch(service, hub, ":addToGroups", []).status_code == 400
+    assert _batch(service, hub, ":addToGroups", ["g"], "userId eq").status_code == 400
+
+
+def test_message_ttl_seconds(service, connect, hub):
+    a = connect(user_id="u", groups=["g"])
+    builders = [
+        lambda ttl: gen.build_web_pub_sub_service_send_to_all_request(
+            hub=hub, content=b"t", content_type="text/plain", message_ttl_seconds=ttl),
+        lambda ttl: gen.build_web_pub_sub_service_send_to_group_request(
+            group="g", hub=hub, content=b"t", content_type="text/plain", message_ttl_seconds=ttl),
+        lambda ttl: gen.build_web_pub_sub_service_send_to_user_request(
+            user_id="u", hub=hub, content=b"t", content_type="text/plain",
+            message_ttl_seconds=ttl),
+        lambda ttl: gen.build_web_pub_sub_service_send_to_connection_request(
+            connection_id=a.connection_id, hub=hub, content=b"t", content_type="text/plain",
+            message_ttl_seconds=ttl),
+    ]
+    for build in builders:
+        assert service.send_request(build(30)).status_code == 202
+        assert a.next_message()["data"] == "t"
+        # Out of range (0-300): the service's 400 (the SDK does no client-side validation).
+        assert service.send_request(build(301)).status_code == 400
+        assert service.send_request(build(-1)).status_code == 400
+    a.assert_silent()
+
+
+def test_health(service):
+    response = service.send_request(HttpRequest("HEAD", "/api/health?api-version=2024-12-01"))
+    assert response.status_code == 200
+
+
+def test_unsupported_content_type_is_415(service, hub):
+    response = service.send_request(
+        HttpRequest("POST", f"/api/hubs/{hub}/:send", content=b"<a/>", params=API,
+                    headers={"Content-Type": "application/xml"})
+    )
+    assert response.status_code == 415
+
+
+def test_invalid_json_body_is_400(service, hub):
+    response = service.send_request(
+        HttpRequest("POST", f"/api/hubs/{hub}/:send", content=b"{not json", params=API,
+                    headers={"Content-Type": "application/json"})
+    )
+    assert response.status_code == 400

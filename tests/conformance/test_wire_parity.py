@@ -516,3 +516,31 @@ def test_token_claims_match(capture, sdk, wps, kwargs, args):
         assert got.get(claim) == want.get(claim), claim
     assert got["exp"] - got["iat"] == want["exp"] - want["iat"]
     assert abs(got["iat"] - want["iat"]) <= 2
+
+
+# ------------------------------------------------------ configuration paths
+
+
+def test_api_version_override(capture, conn_str, wps):
+    old = WebPubSubServiceClient.from_connection_string(conn_str, hub=HUB, api_version="2024-01-01")
+    check(
+        capture,
+        lambda: old.close_user_connections(USER, excluded=["c1"], reason="r"),
+        lambda: wps("--api-version", "2024-01-01", "close", "--user", USER, "--exclude", "c1",
+                    "--reason", "r"),
+    )
+
+
+def test_endpoint_and_key_instead_of_connection_string(capture, sdk, wps_bin, tmp_path):
+    def run():
+        proc = subprocess.run(
+            [str(wps_bin), "send-group", "--group", GROUP, "--text", "hi"],
+            input=b"",
+            capture_output=True,
+            env=clean_env(tmp_path, WPS_ENDPOINT=f"http://127.0.0.1:{capture.port}",
+                          WPS_ACCESS_KEY=KEY, WPS_HUB=HUB),
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
+
+    check(capture, lambda: sdk.send_to_group(GROUP, "hi", content_type="text/plain"), run)
