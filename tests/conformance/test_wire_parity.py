@@ -241,19 +241,30 @@ def test_send_binary_file_and_stdin(capture, sdk, wps, tmp_path):
     check(capture, group_call, lambda: wps("send-group", "--group", GROUP, stdin=body))
 
 
-def test_file_with_explicit_content_type(capture, sdk, wps, tmp_path):
-    path = tmp_path / "msg.txt"
-    path.write_bytes("hé".encode())
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("text/plain", "hé".encode()),
+        ("application/json", b'{"a": 1}'),
+        ("text/plain; charset=utf-8", "hé".encode()),  # parameters are sent as given
+    ],
+    ids=["text", "json", "text-charset"],
+)
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_explicit_content_type(capture, sdk, wps, tmp_path, content_type, body, source):
+    # design.md: --file and stdin are application/octet-stream unless --content-type says otherwise.
+    path = tmp_path / "msg"
+    path.write_bytes(body)
+    payload = ["--file", str(path)] if source == "file" else []
     check(
         capture,
-        lambda: sdk.send_to_all("hé", content_type="text/plain; charset=utf-8"),
-        lambda: wps("send-all", "--file", str(path), "--content-type", "text/plain; charset=utf-8"),
-    )
-    check(
-        capture,
-        lambda: sdk.send_to_group(GROUP, b'{"a": 1}', content_type="application/json"),
-        lambda: wps("send-group", "--group", GROUP, "--content-type", "application/json",
-                    stdin=b'{"a": 1}'),
+        # The SDK JSON-encodes whatever it is given as application/json (bytes become a
+        # base64 string), so it gets the parsed object; json.dumps gives back the same bytes.
+        lambda: sdk.send_to_group(
+            GROUP, json.loads(body) if content_type == "application/json" else body,
+            content_type=content_type),
+        lambda: wps("send-group", "--group", GROUP, *payload, "--content-type", content_type,
+                    stdin=body if source == "stdin" else None),
     )
 
 
