@@ -4,13 +4,21 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// `wps --version`: the version and the target it was built for.
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("WPS_TARGET"), ")");
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wps",
-    version,
+    version = LONG_VERSION,
     about = "Azure Web PubSub from the command line: send, manage groups and connections, run a local emulator",
+    long_about = "Azure Web PubSub from the command line: send messages to a hub, groups, users or \
+        connections, manage groups, connections and permissions, and run a local emulator.\n\n\
+        Values come from flags, then environment variables, then the selected profile, then defaults. \
+        stdout carries results only (a table on a terminal, JSON otherwise); logs and errors go to stderr.",
+    after_long_help = "Examples:\n  wps demo\n  wps emulator --port 0\n  wps send-all --hub chat --text hello",
     arg_required_else_help = true,
     propagate_version = true
 )]
@@ -124,20 +132,34 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Send a message to every connection in the hub
     #[command(
+        long_about = "Send a message to every connection in the hub.\n\n\
+            The payload is --text (text/plain), --json (application/json, checked first), --file, \
+            or stdin byte for byte (application/octet-stream unless --content-type says otherwise). \
+            --exclude leaves connections out; --filter selects by userId, connectionId and groups.",
         after_long_help = "Examples:\n  wps send-all --hub chat --text hello\n  wps send-all --json '{\"kind\":\"deploy\"}' --exclude conn1\n  cat frame.bin | wps send-all"
     )]
     SendAll(SendAllArgs),
     /// Send a message to one or more groups
     #[command(
-        after_long_help = "Examples:\n  wps send-group --group g1 --text hello\n  cat frame.bin | wps send-group --group g1"
+        long_about = "Send a message to every connection in one or more groups.\n\n\
+            Each --group is one request; with several, every outcome is reported, one result a line. \
+            The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-group --group g1 --text hello\n  wps send-group -g g1 -g g2 --json '{\"n\":1}' --exclude abc123\n  cat frame.bin | wps send-group --group g1"
     )]
     SendGroup(SendGroupArgs),
     /// Send a message to one or more users
-    #[command(after_long_help = "Examples:\n  wps send-user --user alice --text hello")]
+    #[command(
+        long_about = "Send a message to every connection of one or more users.\n\n\
+            Each --user is one request; a user with no connection is not an error. \
+            The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-user --user alice --text hello\n  wps send-user --user alice --user bob --json '{\"n\":1}' --ttl 30"
+    )]
     SendUser(SendUserArgs),
     /// Send a message to one or more connections
     #[command(
-        after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello"
+        long_about = "Send a message to one or more connections, by connection id.\n\n\
+            Each --connection is one request. The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello\n  wps send-connection -c abc123 -c def456 --file frame.bin"
     )]
     SendConnection(SendConnectionArgs),
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
@@ -233,6 +255,29 @@ pub enum Command {
         after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
     )]
     Emulator(EmulatorArgs),
+    /// Write shell completions or man pages (for packagers; hidden)
+    #[command(
+        hide = true,
+        after_long_help = "Examples:\n  wps generate completions bash > /usr/share/bash-completion/completions/wps\n  wps generate completions zsh completions/\n  wps generate man man/"
+    )]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Completion script for a shell: to DIR under its usual file name, else to stdout
+    Completions {
+        shell: clap_complete::Shell,
+        dir: Option<PathBuf>,
+    },
+    /// Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR
+    Man { dir: PathBuf },
 }
 
 /// The message body of the send commands.
@@ -686,6 +731,14 @@ pub struct ProfileShowArgs {
 #[derive(Debug, Args)]
 pub struct ProfileNameArgs {
     pub name: String,
+}
+
+/// Parses the process arguments. Clap's help and errors are coloured as `--color`, NO_COLOR
+/// and CLICOLOR_FORCE say, which must be known before clap parses anything.
+pub fn parse() -> Cli {
+    let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
+    let matches = Cli::command().color(color).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 #[cfg(test)]
