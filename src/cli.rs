@@ -1,5 +1,7 @@
 //! The command line: clap types only. They are resolved into plain settings
 //! (`settings.rs`) before any command runs.
+// Doc comments here are `--help` text, where a URL is plain text, not a rustdoc link.
+#![allow(rustdoc::bare_urls)]
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -280,15 +282,15 @@ pub enum GenerateWhat {
     Man { dir: PathBuf },
 }
 
-/// The message body of the send commands.
+/// The message body of the send commands. Not an arg group: --content-type goes with --file.
 #[derive(Debug, Args, Default)]
-#[group(id = "payload", multiple = false)]
+#[group(skip)]
 pub struct PayloadArgs {
     /// Send this text (text/plain)
-    #[arg(long, help_heading = "Payload")]
+    #[arg(long, help_heading = "Payload", conflicts_with_all = ["json", "file", "content_type"])]
     pub text: Option<String>,
     /// Send this JSON (application/json); checked before sending
-    #[arg(long, help_heading = "Payload")]
+    #[arg(long, help_heading = "Payload", conflicts_with_all = ["file", "content_type"])]
     pub json: Option<String>,
     /// Send this file's bytes (application/octet-stream); `-` reads stdin
     #[arg(long, help_heading = "Payload")]
