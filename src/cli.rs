@@ -193,49 +193,76 @@ pub enum Command {
     Token(TokenArgs),
     /// Manage connection profiles in the config file
     #[command(
+        long_about = "Manage connection profiles in the config file ($WPS_CONFIG, else \
+            <config dir>/wps/config.toml): add, list, show, use, remove. A profile holds an endpoint \
+            and key (or names the environment variables that hold them), a hub, an auth mode and an \
+            api-version.",
         after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat --default\n  \
             wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING\n  wps profile show\n  wps -p ci send-all --text hi"
     )]
     Profile(ProfileArgs),
     /// Put connections or users into a group, or every connection matching a filter into groups
     #[command(
+        long_about = "Put connections or users into a group, or every connection matching a filter into groups.\n\n\
+            With --connection or --user it takes one --group and sends one request a target, reporting \
+            each (exit 7 when some failed). With --filter (an OData filter over userId, connectionId and \
+            groups) it takes one or more --group and sends a single request.",
         after_long_help = "Examples:\n  wps add-to-group --group g1 --connection abc123\n  wps add-to-group --group g1 --user alice --user bob\n  wps add-to-group --group g1 --group g2 --filter \"userId eq 'alice'\""
     )]
     AddToGroup(AddToGroupArgs),
     /// Take connections or users out of a group (or of every group)
     #[command(
+        long_about = "Take connections or users out of a group, or with --all-groups out of every group.\n\n\
+            With --connection or --user it sends one request a target, reporting each (exit 7 when some \
+            failed). With --filter it takes one or more --group and sends a single request.",
         after_long_help = "Examples:\n  wps remove-from-group --group g1 --connection abc123\n  wps remove-from-group --all-groups --user alice\n  wps remove-from-group --group g1 --filter \"startswith(userId, 'bot-')\""
     )]
     RemoveFromGroup(RemoveFromGroupArgs),
     /// Close connections: by id, of users, of groups, or all of them
     #[command(
+        long_about = "Close connections: by id, every connection of a user or of a group, or all of them.\n\n\
+            Clients are told --reason (JSON clients get a `disconnected` event, then close code 1000). \
+            --exclude keeps connections open with --user, --group and --all.",
         after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance"
     )]
     Close(CloseArgs),
     /// Give a connection a permission (on one group, or on all groups)
     #[command(
-        after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1"
+        long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
+            (joinLeaveGroup), on the group --group names, or on every group without it.",
+        after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
+            wps grant --connection abc123 --permission join-leave-group"
     )]
     Grant(PermissionArgs),
     /// Take a permission away from a connection
     #[command(
-        after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1"
+        long_about = "Take a permission away from a connection: on the group --group names, or on every \
+            group without it. Revoking a permission the connection does not have is not an error.",
+        after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1\n  \
+            wps revoke --connection abc123 --permission send-to-group"
     )]
     Revoke(PermissionArgs),
     /// Whether a connection has a permission: exit 0 yes, 1 no
     #[command(
-        after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed"
+        long_about = "Whether a connection has a permission, on the group --group names or on every group: \
+            exit 0 yes, 1 no. \"No\" is an answer, not an error: nothing is printed on stderr.",
+        after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed\n  \
+            wps check -c abc123 --permission join-leave-group -o json"
     )]
     Check(PermissionArgs),
     /// Whether a connection, user or group exists: exit 0 yes, 1 no
     #[command(
         long_about = "Whether a connection, user or group exists: exit 0 yes, 1 no.\n\n\
             A user exists while it has a connection; a group while a connection is in it.",
-        after_long_help = "Examples:\n  wps exists --user alice && echo online"
+        after_long_help = "Examples:\n  wps exists --user alice && echo online\n  wps exists --connection abc123\n  wps exists --group g1 -o json"
     )]
     Exists(ExistsArgs),
     /// The connections in a group (JSON lines or a table)
-    #[command(after_long_help = "Examples:\n  wps list-connections --group g1 --top 100")]
+    #[command(
+        long_about = "The connections in a group, with their user ids: one JSON object a line, or a table on \
+            a terminal. The service's pages (nextLink) are followed and printed as they arrive.",
+        after_long_help = "Examples:\n  wps list-connections --group g1\n  wps list-connections --group g1 --top 100 --max-page-size 50"
+    )]
     ListConnections(ListConnectionsArgs),
     /// Send any data-plane request, signed like the others (for what the named commands don't cover)
     #[command(
@@ -644,6 +671,9 @@ pub struct TokenArgs {
 pub enum TokenAction {
     /// Show a token's claims, when it expires, and (with a key configured) whether its signature is valid
     #[command(
+        long_about = "Show a token's header and claims, when it was issued and expires (UTC), whether it has \
+            expired, and, when an access key is configured, whether its signature is valid. Takes a token \
+            or a client URL with ?access_token=, as an argument or on stdin. Exits 0 whatever the answer.",
         after_long_help = "Examples:\n  wps token decode eyJhbGciOi...\n  wps token decode \"wss://host/client/hubs/chat?access_token=...\"\n  wps token -o json | jq -r .token | wps token decode"
     )]
     Decode(TokenDecodeArgs),
@@ -694,18 +724,41 @@ pub enum ProfileCommand {
     /// Add a profile (or update it); takes the global --connection-string, --endpoint,
     /// --access-key, --hub, --auth and --api-version
     #[command(
+        long_about = "Add a profile, or update it if it exists, from the global --connection-string, --endpoint, \
+            --access-key, --hub, --auth and --api-version, validated first. --connection-string-env and \
+            --access-key-env store the name of an environment variable instead of the secret. The first \
+            profile becomes the default. The file is written atomically with mode 0600.",
         after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat\n  \
             wps profile add prod --endpoint https://contoso.webpubsub.azure.com --access-key-env PROD_KEY --hub chat\n  \
             wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING --default"
     )]
     Add(ProfileAddArgs),
     /// List the profiles
+    #[command(
+        long_about = "List the profiles: name, whether it is the default, endpoint and hub (a JSON array with -o json).",
+        after_long_help = "Examples:\n  wps profile list\n  wps profile list -o json"
+    )]
     List,
     /// Show every resolved setting and where it came from (secrets redacted)
+    #[command(
+        long_about = "Show every resolved setting (endpoint, key, hub, auth, api-version) and where it came \
+            from: flag, environment variable, profile or default. Keys are redacted; a warning says when \
+            an environment variable overrides the profile.",
+        after_long_help = "Examples:\n  wps profile show\n  wps profile show prod -o json\n  wps -p ci --hub other profile show"
+    )]
     Show(ProfileShowArgs),
     /// Make a profile the default
+    #[command(
+        long_about = "Make a profile the default: set default_profile in the config file. \
+            --profile and WPS_PROFILE still choose another for one command.",
+        after_long_help = "Examples:\n  wps profile use prod\n  wps profile use dev && wps send-all --text hi"
+    )]
     Use(ProfileNameArgs),
     /// Remove a profile
+    #[command(
+        long_about = "Remove a profile from the config file. Removing the default profile leaves no default.",
+        after_long_help = "Examples:\n  wps profile remove ci\n  wps --config ./wps.toml profile remove old"
+    )]
     Remove(ProfileNameArgs),
 }
 

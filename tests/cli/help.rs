@@ -37,7 +37,7 @@ fn examples(text: &str) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn every_command_has_a_summary_and_real_examples() {
+fn every_command_has_a_summary_long_help_and_real_examples() {
     // Unbuilt, so clap's own `help` subcommand is not among them.
     let cmd = Cli::command();
     let mut commands = Vec::new();
@@ -62,14 +62,15 @@ fn every_command_has_a_summary_and_real_examples() {
         if sub.has_subcommands() && !sub.is_args_conflicts_with_subcommands_set() {
             continue; // a group like `profile`: its members carry the examples
         }
-        // A member of a group may rely on the group's examples.
-        let path: Vec<String> = name.split(' ').map(str::to_string).collect();
-        let runs_it = |words: &Vec<String>| words.windows(path.len()).any(|w| w == path);
         assert!(
-            own.iter()
-                .chain(examples(&parent_after).iter())
-                .any(runs_it),
-            "`wps {name}` needs examples in after_long_help (\"Examples:\\n  wps {name} ...\")"
+            sub.get_long_about().is_some(),
+            "`wps {name}` needs long help (long_about) beyond its summary"
+        );
+        let path: Vec<String> = name.split(' ').map(str::to_string).collect();
+        let runs_it = |words: &&Vec<String>| words.windows(path.len()).any(|w| w == path);
+        assert!(
+            own.iter().filter(runs_it).count() >= 2,
+            "`wps {name}` needs two or three examples in after_long_help (\"Examples:\\n  wps {name} ...\")"
         );
     }
 }
