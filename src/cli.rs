@@ -229,25 +229,25 @@ pub enum Command {
     /// Give a connection a permission (on one group, or on all groups)
     #[command(
         long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
-            (joinLeaveGroup), on the group --group names, or on every group without it.",
+            (joinLeaveGroup), on the group --group names.",
         after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
-            wps grant --connection abc123 --permission join-leave-group"
+            wps grant -c abc123 --permission join-leave-group --group g2"
     )]
     Grant(PermissionArgs),
     /// Take a permission away from a connection
     #[command(
-        long_about = "Take a permission away from a connection: on the group --group names, or on every \
-            group without it. Revoking a permission the connection does not have is not an error.",
+        long_about = "Take a permission away from a connection, on the group --group names. Revoking a \
+            permission the connection does not have is not an error.",
         after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1\n  \
-            wps revoke --connection abc123 --permission send-to-group"
+            wps revoke -c abc123 --permission send-to-group --group g2"
     )]
     Revoke(PermissionArgs),
     /// Whether a connection has a permission: exit 0 yes, 1 no
     #[command(
-        long_about = "Whether a connection has a permission, on the group --group names or on every group: \
+        long_about = "Whether a connection has a permission on the group --group names: \
             exit 0 yes, 1 no. \"No\" is an answer, not an error: nothing is printed on stderr.",
         after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed\n  \
-            wps check -c abc123 --permission join-leave-group -o json"
+            wps check -c abc123 --permission join-leave-group --group g2 -o json"
     )]
     Check(PermissionArgs),
     /// Whether a connection, user or group exists: exit 0 yes, 1 no
