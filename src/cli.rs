@@ -73,7 +73,7 @@ pub enum ColorChoice {
 #[derive(Debug, Args, Default, Clone)]
 pub struct GlobalArgs {
     /// Profile from the config file [env: WPS_PROFILE]
-    #[arg(long, short = 'p', global = true, help_heading = "Connection")]
+    #[arg(long, short = 'p', global = true, help_heading = "Connection", add = profile_names())]
     pub profile: Option<String>,
     /// Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]
     #[arg(
@@ -780,17 +780,37 @@ pub struct ProfileAddArgs {
 #[derive(Debug, Args)]
 pub struct ProfileShowArgs {
     /// Profile to show (default: the one in use)
+    #[arg(add = profile_names())]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ProfileNameArgs {
+    #[arg(add = profile_names())]
     pub name: String,
 }
 
+/// Dynamic completion of profile names (`COMPLETE=bash wps`), from the config file that
+/// WPS_CONFIG or the default path names; nothing when it cannot be read.
+fn profile_names() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| {
+        let env = crate::settings::process_env("WPS_CONFIG");
+        crate::config::config_path(None, env)
+            .ok()
+            .and_then(|path| crate::config::ConfigFile::load(&path).ok())
+            .map(|config| config.profile_names())
+            .unwrap_or_default()
+            .into_iter()
+            .map(clap_complete::CompletionCandidate::new)
+            .collect()
+    })
+}
+
 /// Parses the process arguments. Clap's help and errors are coloured as `--color`, NO_COLOR
-/// and CLICOLOR_FORCE say, which must be known before clap parses anything.
+/// and CLICOLOR_FORCE say, which must be known before clap parses anything. With COMPLETE set
+/// (by the shell's dynamic completion script) it prints completions and exits instead.
 pub fn parse() -> Cli {
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
     let matches = Cli::command().color(color).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())

@@ -103,3 +103,36 @@ async fn completions_go_to_stdout_without_a_dir() {
         "stdout differs from completions/wps.bash; {REGENERATE}"
     );
 }
+
+/// `COMPLETE=fish wps -- wps ARGS...`: the candidates dynamic completion offers.
+fn complete(world: &World, args: &[&str]) -> Vec<String> {
+    let out = world
+        .bare_wps()
+        .env("COMPLETE", "fish")
+        .arg("--")
+        .arg("wps")
+        .args(args)
+        .output()
+        .expect("wps runs");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn profile_names_complete_dynamically() {
+    let world = World::new().await;
+    std::fs::write(
+        world.config_path(),
+        "default_profile = \"dev\"\n[profiles.dev]\nhub = \"chat\"\n[profiles.prod-eu]\nhub = \"chat\"\n",
+    )
+    .expect("write config");
+    assert_eq!(complete(&world, &["--profile", ""]), ["dev", "prod-eu"]);
+    assert_eq!(complete(&world, &["send-all", "-p", "pr"]), ["prod-eu"]);
+    assert_eq!(complete(&world, &["profile", "use", "d"]), ["dev"]);
+    // A broken config completes nothing, quietly.
+    std::fs::write(world.config_path(), "not [toml").expect("write config");
+    assert!(complete(&world, &["--profile", ""]).is_empty());
+}
