@@ -34,6 +34,11 @@
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
+/// README's Rust examples compile (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod cli;
 pub mod client;
 pub mod commands;
