@@ -2687,7 +2687,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__connection)
-            opts="-c -p -o -v -q -h -V --connection --ttl --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -p -o -v -q -h -V --connection --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2718,6 +2718,18 @@ _wps() {
                     return 0
                     ;;
                 --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2785,7 +2797,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__group)
-            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2824,6 +2836,18 @@ _wps() {
                     return 0
                     ;;
                 --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2891,7 +2915,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__user)
-            opts="-u -p -o -v -q -h -V --user --filter --ttl --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -p -o -v -q -h -V --user --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2926,6 +2950,18 @@ _wps() {
                     return 0
                     ;;
                 --content-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -109,6 +109,9 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -l text -d 'Send thi
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -141,6 +144,9 @@ complete -c wps -n "__fish_wps_using_subcommand send-user" -l text -d 'Send this
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -172,6 +178,9 @@ complete -c wps -n "__fish_wps_using_subcommand send-connection" -l text -d 'Sen
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
