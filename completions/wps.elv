@@ -37,8 +37,8 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand --dry-run 'Print the requests that would be sent, and send nothing'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand send-all 'Send a message to every connection in the hub'
@@ -52,14 +52,13 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand add-to-group 'Put connections or users into a group, or every connection matching a filter into groups'
             cand remove-from-group 'Take connections or users out of a group (or of every group)'
             cand close 'Close connections: by id, of users, of groups, or all of them'
-            cand grant 'Give a connection a permission (on one group, or on all groups)'
+            cand grant 'Give a connection a permission on a group'
             cand revoke 'Take a permission away from a connection'
             cand check 'Whether a connection has a permission: exit 0 yes, 1 no'
             cand exists 'Whether a connection, user or group exists: exit 0 yes, 1 no'
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
             cand emulator 'Run a local Web PubSub-compatible service in the foreground'
-            cand generate 'Write shell completions or man pages (for packagers; hidden)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wps;send-all'= {
@@ -814,95 +813,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'wps;generate'= {
-            cand -p 'Profile from the config file [env: WPS_PROFILE]'
-            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
-            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
-            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
-            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
-            cand --hub 'Hub name [env: WPS_HUB]'
-            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
-            cand --api-version 'REST api-version to send'
-            cand --config 'Config file [env: WPS_CONFIG]'
-            cand --timeout 'Seconds to wait for each request attempt'
-            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables'
-            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --color 'When to use colour'
-            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand -q 'Print nothing on stderr but errors'
-            cand --quiet 'Print nothing on stderr but errors'
-            cand --dry-run 'Print the requests that would be sent, and send nothing'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand completions 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-            cand man 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'wps;generate;completions'= {
-            cand -p 'Profile from the config file [env: WPS_PROFILE]'
-            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
-            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
-            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
-            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
-            cand --hub 'Hub name [env: WPS_HUB]'
-            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
-            cand --api-version 'REST api-version to send'
-            cand --config 'Config file [env: WPS_CONFIG]'
-            cand --timeout 'Seconds to wait for each request attempt'
-            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables'
-            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --color 'When to use colour'
-            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand -q 'Print nothing on stderr but errors'
-            cand --quiet 'Print nothing on stderr but errors'
-            cand --dry-run 'Print the requests that would be sent, and send nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'wps;generate;man'= {
-            cand -p 'Profile from the config file [env: WPS_PROFILE]'
-            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
-            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
-            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
-            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
-            cand --hub 'Hub name [env: WPS_HUB]'
-            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
-            cand --api-version 'REST api-version to send'
-            cand --config 'Config file [env: WPS_CONFIG]'
-            cand --timeout 'Seconds to wait for each request attempt'
-            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables'
-            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
-            cand --color 'When to use colour'
-            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-            cand -q 'Print nothing on stderr but errors'
-            cand --quiet 'Print nothing on stderr but errors'
-            cand --dry-run 'Print the requests that would be sent, and send nothing'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'wps;generate;help'= {
-            cand completions 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-            cand man 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'wps;generate;help;completions'= {
-        }
-        &'wps;generate;help;man'= {
-        }
-        &'wps;generate;help;help'= {
-        }
         &'wps;help'= {
             cand send-all 'Send a message to every connection in the hub'
             cand send-group 'Send a message to one or more groups'
@@ -915,14 +825,13 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand add-to-group 'Put connections or users into a group, or every connection matching a filter into groups'
             cand remove-from-group 'Take connections or users out of a group (or of every group)'
             cand close 'Close connections: by id, of users, of groups, or all of them'
-            cand grant 'Give a connection a permission (on one group, or on all groups)'
+            cand grant 'Give a connection a permission on a group'
             cand revoke 'Take a permission away from a connection'
             cand check 'Whether a connection has a permission: exit 0 yes, 1 no'
             cand exists 'Whether a connection, user or group exists: exit 0 yes, 1 no'
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
             cand emulator 'Run a local Web PubSub-compatible service in the foreground'
-            cand generate 'Write shell completions or man pages (for packagers; hidden)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wps;help;send-all'= {
@@ -978,14 +887,6 @@ set edit:completion:arg-completer[wps] = {|@words|
         &'wps;help;api'= {
         }
         &'wps;help;emulator'= {
-        }
-        &'wps;help;generate'= {
-            cand completions 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-            cand man 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'
-        }
-        &'wps;help;generate;completions'= {
-        }
-        &'wps;help;generate;man'= {
         }
         &'wps;help;help'= {
         }

@@ -47,7 +47,7 @@ never\t''"
 complete -c wps -n "__fish_wps_needs_command" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_needs_command" -l dry-run -d 'Print the requests that would be sent, and send nothing'
-complete -c wps -n "__fish_wps_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wps -n "__fish_wps_needs_command" -s h -l help -d 'Print help'
 complete -c wps -n "__fish_wps_needs_command" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_needs_command" -f -a "send-all" -d 'Send a message to every connection in the hub'
 complete -c wps -n "__fish_wps_needs_command" -f -a "send-group" -d 'Send a message to one or more groups'
@@ -60,14 +60,13 @@ complete -c wps -n "__fish_wps_needs_command" -f -a "profile" -d 'Manage connect
 complete -c wps -n "__fish_wps_needs_command" -f -a "add-to-group" -d 'Put connections or users into a group, or every connection matching a filter into groups'
 complete -c wps -n "__fish_wps_needs_command" -f -a "remove-from-group" -d 'Take connections or users out of a group (or of every group)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "close" -d 'Close connections: by id, of users, of groups, or all of them'
-complete -c wps -n "__fish_wps_needs_command" -f -a "grant" -d 'Give a connection a permission (on one group, or on all groups)'
+complete -c wps -n "__fish_wps_needs_command" -f -a "grant" -d 'Give a connection a permission on a group'
 complete -c wps -n "__fish_wps_needs_command" -f -a "revoke" -d 'Take a permission away from a connection'
 complete -c wps -n "__fish_wps_needs_command" -f -a "check" -d 'Whether a connection has a permission: exit 0 yes, 1 no'
 complete -c wps -n "__fish_wps_needs_command" -f -a "exists" -d 'Whether a connection, user or group exists: exit 0 yes, 1 no'
 complete -c wps -n "__fish_wps_needs_command" -f -a "list-connections" -d 'The connections in a group (JSON lines or a table)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "api" -d 'Send any data-plane request, signed like the others (for what the named commands don\'t cover)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground'
-complete -c wps -n "__fish_wps_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers; hidden)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l filter -d 'OData filter over userId, connectionId and groups' -r
@@ -780,112 +779,28 @@ complete -c wps -n "__fish_wps_using_subcommand emulator" -s q -l quiet -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l hub -d 'Hub name [env: WPS_HUB]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
-azure-cli\t''
-managed-identity\t''
-workload-identity\t''
-client-secret\t''
-default\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l api-version -d 'REST api-version to send' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
-json\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l color -d 'When to use colour' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l dry-run -d 'Print the requests that would be sent, and send nothing'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'
-complete -c wps -n "__fish_wps_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l hub -d 'Hub name [env: WPS_HUB]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
-azure-cli\t''
-managed-identity\t''
-workload-identity\t''
-client-secret\t''
-default\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l api-version -d 'REST api-version to send' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
-json\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l color -d 'When to use colour' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dry-run -d 'Print the requests that would be sent, and send nothing'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l hub -d 'Hub name [env: WPS_HUB]' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
-azure-cli\t''
-managed-identity\t''
-workload-identity\t''
-client-secret\t''
-default\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l api-version -d 'REST api-version to send' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
-json\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l color -d 'When to use colour' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -l dry-run -d 'Print the requests that would be sent, and send nothing'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'
-complete -c wps -n "__fish_wps_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "send-all" -d 'Send a message to every connection in the hub'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "send-group" -d 'Send a message to one or more groups'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "send-user" -d 'Send a message to one or more users'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "send-connection" -d 'Send a message to one or more connections'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "listen" -d 'Connect as a WebSocket client and print what arrives, one JSON object a line'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "demo" -d 'Start an emulator in-process, connect a client, send to it, and show what arrived'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "token" -d 'Print a client access URL and token for the hub, signed locally from the key'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "profile" -d 'Manage connection profiles in the config file'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "add-to-group" -d 'Put connections or users into a group, or every connection matching a filter into groups'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "remove-from-group" -d 'Take connections or users out of a group (or of every group)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "close" -d 'Close connections: by id, of users, of groups, or all of them'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "grant" -d 'Give a connection a permission (on one group, or on all groups)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "revoke" -d 'Take a permission away from a connection'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "check" -d 'Whether a connection has a permission: exit 0 yes, 1 no'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "exists" -d 'Whether a connection, user or group exists: exit 0 yes, 1 no'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "list-connections" -d 'The connections in a group (JSON lines or a table)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "api" -d 'Send any data-plane request, signed like the others (for what the named commands don\'t cover)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; hidden)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "send-all" -d 'Send a message to every connection in the hub'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "send-group" -d 'Send a message to one or more groups'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "send-user" -d 'Send a message to one or more users'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "send-connection" -d 'Send a message to one or more connections'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "listen" -d 'Connect as a WebSocket client and print what arrives, one JSON object a line'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "demo" -d 'Start an emulator in-process, connect a client, send to it, and show what arrived'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "token" -d 'Print a client access URL and token for the hub, signed locally from the key'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "profile" -d 'Manage connection profiles in the config file'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "add-to-group" -d 'Put connections or users into a group, or every connection matching a filter into groups'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "remove-from-group" -d 'Take connections or users out of a group (or of every group)'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "close" -d 'Close connections: by id, of users, of groups, or all of them'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "grant" -d 'Give a connection a permission on a group'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "revoke" -d 'Take a permission away from a connection'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "check" -d 'Whether a connection has a permission: exit 0 yes, 1 no'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "exists" -d 'Whether a connection, user or group exists: exit 0 yes, 1 no'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "list-connections" -d 'The connections in a group (JSON lines or a table)'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "api" -d 'Send any data-plane request, signed like the others (for what the named commands don\'t cover)'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "decode" -d 'Show a token\'s claims, when it expires, and (with a key configured) whether its signature is valid'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "add" -d 'Add a profile (or update it); takes the global --connection-string, --endpoint, --access-key, --hub, --auth and --api-version'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the profiles'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show every resolved setting and where it came from (secrets redacted)'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "use" -d 'Make a profile the default'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile'
-complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Completion script for a shell: to DIR under its usual file name, else to stdout'
-complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR'

@@ -226,7 +226,7 @@ pub enum Command {
         after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance"
     )]
     Close(CloseArgs),
-    /// Give a connection a permission (on one group, or on all groups)
+    /// Give a connection a permission on a group
     #[command(
         long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
             (joinLeaveGroup), on the group --group names.",

@@ -71,10 +71,29 @@ pub fn doc_command() -> clap::Command {
     Cli::command().version(env!("CARGO_PKG_VERSION"))
 }
 
+/// The command line completion scripts cover: [`doc_command`] without hidden commands, which
+/// clap_complete would otherwise offer. Rebuilt from the parts, as clap cannot remove a
+/// subcommand.
+fn completion_command() -> clap::Command {
+    let full = doc_command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect();
+    let mut root = clap::Command::new("wps")
+        .version(env!("CARGO_PKG_VERSION"))
+        .propagate_version(true);
+    if let Some(about) = full.get_about() {
+        root = root.about(about.clone());
+    }
+    <crate::cli::GlobalArgs as clap::Args>::augment_args(root).subcommands(visible)
+}
+
 pub fn run(args: GenerateArgs) -> Result<ExitStatus> {
     match args.what {
         GenerateWhat::Completions { shell, dir } => {
-            let mut cmd = doc_command();
+            let mut cmd = completion_command();
             match dir {
                 Some(dir) => {
                     std::fs::create_dir_all(&dir)
@@ -188,6 +207,26 @@ mod tests {
     fn exit_codes_are_the_error_table() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
         assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130]);
+    }
+
+    #[test]
+    fn completions_cover_every_visible_command_and_no_hidden_one() {
+        let names = |c: &clap::Command| {
+            c.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name().to_string())
+                .collect::<Vec<_>>()
+        };
+        let cmd = completion_command();
+        assert_eq!(names(&cmd), names(&doc_command()));
+        assert!(cmd.find_subcommand("generate").is_none());
+        let args = |c: &clap::Command| {
+            c.get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(args(&cmd), args(&doc_command()));
+        cmd.debug_assert();
     }
 
     #[test]
