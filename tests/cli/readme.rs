@@ -157,6 +157,8 @@ fn readme_exit_code_table_is_the_code_table() {
     }
 }
 
+// The examples are POSIX shell.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_examples_run() {
     let md = readme();
