@@ -1,16 +1,26 @@
 //! The command line: clap types only. They are resolved into plain settings
 //! (`settings.rs`) before any command runs.
+// Doc comments here are `--help` text, where a URL is plain text, not a rustdoc link.
+#![allow(rustdoc::bare_urls)]
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// `wps --version`: the version and the target it was built for.
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("WPS_TARGET"), ")");
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wps",
-    version,
+    version = LONG_VERSION,
     about = "Azure Web PubSub from the command line: send, manage groups and connections, run a local emulator",
+    long_about = "Azure Web PubSub from the command line: send messages to a hub, groups, users or \
+        connections, manage groups, connections and permissions, and run a local emulator.\n\n\
+        Values come from flags, then environment variables, then the selected profile, then defaults. \
+        stdout carries results only (a table on a terminal, JSON otherwise); logs and errors go to stderr.",
+    after_long_help = "Examples:\n  wps demo\n  wps emulator --port 0\n  wps send-all --hub chat --text hello",
     arg_required_else_help = true,
     propagate_version = true
 )]
@@ -63,7 +73,7 @@ pub enum ColorChoice {
 #[derive(Debug, Args, Default, Clone)]
 pub struct GlobalArgs {
     /// Profile from the config file [env: WPS_PROFILE]
-    #[arg(long, short = 'p', global = true, help_heading = "Connection")]
+    #[arg(long, short = 'p', global = true, help_heading = "Connection", add = profile_names())]
     pub profile: Option<String>,
     /// Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]
     #[arg(
@@ -124,20 +134,34 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Send a message to every connection in the hub
     #[command(
+        long_about = "Send a message to every connection in the hub.\n\n\
+            The payload is --text (text/plain), --json (application/json, checked first), --file, \
+            or stdin byte for byte (application/octet-stream unless --content-type says otherwise). \
+            --exclude leaves connections out; --filter selects by userId, connectionId and groups.",
         after_long_help = "Examples:\n  wps send-all --hub chat --text hello\n  wps send-all --json '{\"kind\":\"deploy\"}' --exclude conn1\n  cat frame.bin | wps send-all"
     )]
     SendAll(SendAllArgs),
     /// Send a message to one or more groups
     #[command(
-        after_long_help = "Examples:\n  wps send-group --group g1 --text hello\n  cat frame.bin | wps send-group --group g1"
+        long_about = "Send a message to every connection in one or more groups.\n\n\
+            Each --group is one request; with several, every outcome is reported, one result a line. \
+            The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-group --group g1 --text hello\n  wps send-group -g g1 -g g2 --json '{\"n\":1}' --exclude abc123\n  cat frame.bin | wps send-group --group g1"
     )]
     SendGroup(SendGroupArgs),
     /// Send a message to one or more users
-    #[command(after_long_help = "Examples:\n  wps send-user --user alice --text hello")]
+    #[command(
+        long_about = "Send a message to every connection of one or more users.\n\n\
+            Each --user is one request; a user with no connection is not an error. \
+            The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-user --user alice --text hello\n  wps send-user --user alice --user bob --json '{\"n\":1}' --ttl 30"
+    )]
     SendUser(SendUserArgs),
     /// Send a message to one or more connections
     #[command(
-        after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello"
+        long_about = "Send a message to one or more connections, by connection id.\n\n\
+            Each --connection is one request. The payload is given as for send-all.",
+        after_long_help = "Examples:\n  wps send-connection --connection abc123 --text hello\n  wps send-connection -c abc123 -c def456 --file frame.bin"
     )]
     SendConnection(SendConnectionArgs),
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
@@ -169,49 +193,76 @@ pub enum Command {
     Token(TokenArgs),
     /// Manage connection profiles in the config file
     #[command(
+        long_about = "Manage connection profiles in the config file ($WPS_CONFIG, else \
+            <config dir>/wps/config.toml): add, list, show, use, remove. A profile holds an endpoint \
+            and key (or names the environment variables that hold them), a hub, an auth mode and an \
+            api-version.",
         after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat --default\n  \
             wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING\n  wps profile show\n  wps -p ci send-all --text hi"
     )]
     Profile(ProfileArgs),
     /// Put connections or users into a group, or every connection matching a filter into groups
     #[command(
+        long_about = "Put connections or users into a group, or every connection matching a filter into groups.\n\n\
+            With --connection or --user it takes one --group and sends one request a target, reporting \
+            each (exit 7 when some failed). With --filter (an OData filter over userId, connectionId and \
+            groups) it takes one or more --group and sends a single request.",
         after_long_help = "Examples:\n  wps add-to-group --group g1 --connection abc123\n  wps add-to-group --group g1 --user alice --user bob\n  wps add-to-group --group g1 --group g2 --filter \"userId eq 'alice'\""
     )]
     AddToGroup(AddToGroupArgs),
     /// Take connections or users out of a group (or of every group)
     #[command(
+        long_about = "Take connections or users out of a group, or with --all-groups out of every group.\n\n\
+            With --connection or --user it sends one request a target, reporting each (exit 7 when some \
+            failed). With --filter it takes one or more --group and sends a single request.",
         after_long_help = "Examples:\n  wps remove-from-group --group g1 --connection abc123\n  wps remove-from-group --all-groups --user alice\n  wps remove-from-group --group g1 --filter \"startswith(userId, 'bot-')\""
     )]
     RemoveFromGroup(RemoveFromGroupArgs),
     /// Close connections: by id, of users, of groups, or all of them
     #[command(
+        long_about = "Close connections: by id, every connection of a user or of a group, or all of them.\n\n\
+            Clients are told --reason (JSON clients get a `disconnected` event, then close code 1000). \
+            --exclude keeps connections open with --user, --group and --all.",
         after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance"
     )]
     Close(CloseArgs),
-    /// Give a connection a permission (on one group, or on all groups)
+    /// Give a connection a permission on a group
     #[command(
-        after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1"
+        long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
+            (joinLeaveGroup), on the group --group names.",
+        after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
+            wps grant -c abc123 --permission join-leave-group --group g2"
     )]
     Grant(PermissionArgs),
     /// Take a permission away from a connection
     #[command(
-        after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1"
+        long_about = "Take a permission away from a connection, on the group --group names. Revoking a \
+            permission the connection does not have is not an error.",
+        after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1\n  \
+            wps revoke -c abc123 --permission send-to-group --group g2"
     )]
     Revoke(PermissionArgs),
     /// Whether a connection has a permission: exit 0 yes, 1 no
     #[command(
-        after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed"
+        long_about = "Whether a connection has a permission on the group --group names: \
+            exit 0 yes, 1 no. \"No\" is an answer, not an error: nothing is printed on stderr.",
+        after_long_help = "Examples:\n  wps check --connection abc123 --permission send-to-group --group g1 && echo allowed\n  \
+            wps check -c abc123 --permission join-leave-group --group g2 -o json"
     )]
     Check(PermissionArgs),
     /// Whether a connection, user or group exists: exit 0 yes, 1 no
     #[command(
         long_about = "Whether a connection, user or group exists: exit 0 yes, 1 no.\n\n\
             A user exists while it has a connection; a group while a connection is in it.",
-        after_long_help = "Examples:\n  wps exists --user alice && echo online"
+        after_long_help = "Examples:\n  wps exists --user alice && echo online\n  wps exists --connection abc123\n  wps exists --group g1 -o json"
     )]
     Exists(ExistsArgs),
     /// The connections in a group (JSON lines or a table)
-    #[command(after_long_help = "Examples:\n  wps list-connections --group g1 --top 100")]
+    #[command(
+        long_about = "The connections in a group, with their user ids: one JSON object a line, or a table on \
+            a terminal. The service's pages (nextLink) are followed and printed as they arrive.",
+        after_long_help = "Examples:\n  wps list-connections --group g1\n  wps list-connections --group g1 --top 100 --max-page-size 50"
+    )]
     ListConnections(ListConnectionsArgs),
     /// Send any data-plane request, signed like the others (for what the named commands don't cover)
     #[command(
@@ -233,17 +284,40 @@ pub enum Command {
         after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
     )]
     Emulator(EmulatorArgs),
+    /// Write shell completions or man pages (for packagers; hidden)
+    #[command(
+        hide = true,
+        after_long_help = "Examples:\n  wps generate completions bash > /usr/share/bash-completion/completions/wps\n  wps generate completions zsh completions/\n  wps generate man man/"
+    )]
+    Generate(GenerateArgs),
 }
 
-/// The message body of the send commands.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Completion script for a shell: to DIR under its usual file name, else to stdout
+    Completions {
+        shell: clap_complete::Shell,
+        dir: Option<PathBuf>,
+    },
+    /// Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR
+    Man { dir: PathBuf },
+}
+
+/// The message body of the send commands. Not an arg group: --content-type goes with --file.
 #[derive(Debug, Args, Default)]
-#[group(id = "payload", multiple = false)]
+#[group(skip)]
 pub struct PayloadArgs {
     /// Send this text (text/plain)
-    #[arg(long, help_heading = "Payload")]
+    #[arg(long, help_heading = "Payload", conflicts_with_all = ["json", "file", "content_type"])]
     pub text: Option<String>,
     /// Send this JSON (application/json); checked before sending
-    #[arg(long, help_heading = "Payload")]
+    #[arg(long, help_heading = "Payload", conflicts_with_all = ["file", "content_type"])]
     pub json: Option<String>,
     /// Send this file's bytes (application/octet-stream); `-` reads stdin
     #[arg(long, help_heading = "Payload")]
@@ -597,6 +671,9 @@ pub struct TokenArgs {
 pub enum TokenAction {
     /// Show a token's claims, when it expires, and (with a key configured) whether its signature is valid
     #[command(
+        long_about = "Show a token's header and claims, when it was issued and expires (UTC), whether it has \
+            expired, and, when an access key is configured, whether its signature is valid. Takes a token \
+            or a client URL with ?access_token=, as an argument or on stdin. Exits 0 whatever the answer.",
         after_long_help = "Examples:\n  wps token decode eyJhbGciOi...\n  wps token decode \"wss://host/client/hubs/chat?access_token=...\"\n  wps token -o json | jq -r .token | wps token decode"
     )]
     Decode(TokenDecodeArgs),
@@ -647,18 +724,41 @@ pub enum ProfileCommand {
     /// Add a profile (or update it); takes the global --connection-string, --endpoint,
     /// --access-key, --hub, --auth and --api-version
     #[command(
+        long_about = "Add a profile, or update it if it exists, from the global --connection-string, --endpoint, \
+            --access-key, --hub, --auth and --api-version, validated first. --connection-string-env and \
+            --access-key-env store the name of an environment variable instead of the secret. The first \
+            profile becomes the default. The file is written atomically with mode 0600.",
         after_long_help = "Examples:\n  wps profile add dev --connection-string \"$CS\" --hub chat\n  \
             wps profile add prod --endpoint https://contoso.webpubsub.azure.com --access-key-env PROD_KEY --hub chat\n  \
             wps profile add ci --connection-string-env PROD_WPS_CONNECTION_STRING --default"
     )]
     Add(ProfileAddArgs),
     /// List the profiles
+    #[command(
+        long_about = "List the profiles: name, whether it is the default, endpoint and hub (a JSON array with -o json).",
+        after_long_help = "Examples:\n  wps profile list\n  wps profile list -o json"
+    )]
     List,
     /// Show every resolved setting and where it came from (secrets redacted)
+    #[command(
+        long_about = "Show every resolved setting (endpoint, key, hub, auth, api-version) and where it came \
+            from: flag, environment variable, profile or default. Keys are redacted; a warning says when \
+            an environment variable overrides the profile.",
+        after_long_help = "Examples:\n  wps profile show\n  wps profile show prod -o json\n  wps -p ci --hub other profile show"
+    )]
     Show(ProfileShowArgs),
     /// Make a profile the default
+    #[command(
+        long_about = "Make a profile the default: set default_profile in the config file. \
+            --profile and WPS_PROFILE still choose another for one command.",
+        after_long_help = "Examples:\n  wps profile use prod\n  wps profile use dev && wps send-all --text hi"
+    )]
     Use(ProfileNameArgs),
     /// Remove a profile
+    #[command(
+        long_about = "Remove a profile from the config file. Removing the default profile leaves no default.",
+        after_long_help = "Examples:\n  wps profile remove ci\n  wps --config ./wps.toml profile remove old"
+    )]
     Remove(ProfileNameArgs),
 }
 
@@ -680,12 +780,40 @@ pub struct ProfileAddArgs {
 #[derive(Debug, Args)]
 pub struct ProfileShowArgs {
     /// Profile to show (default: the one in use)
+    #[arg(add = profile_names())]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ProfileNameArgs {
+    #[arg(add = profile_names())]
     pub name: String,
+}
+
+/// Dynamic completion of profile names (`COMPLETE=bash wps`), from the config file that
+/// WPS_CONFIG or the default path names; nothing when it cannot be read.
+fn profile_names() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| {
+        let env = crate::settings::process_env("WPS_CONFIG");
+        crate::config::config_path(None, env)
+            .ok()
+            .and_then(|path| crate::config::ConfigFile::load(&path).ok())
+            .map(|config| config.profile_names())
+            .unwrap_or_default()
+            .into_iter()
+            .map(clap_complete::CompletionCandidate::new)
+            .collect()
+    })
+}
+
+/// Parses the process arguments. Clap's help and errors are coloured as `--color`, NO_COLOR
+/// and CLICOLOR_FORCE say, which must be known before clap parses anything. With COMPLETE set
+/// (by the shell's dynamic completion script) it prints completions and exits instead.
+pub fn parse() -> Cli {
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
+    let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
+    let matches = Cli::command().color(color).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use std::io::Write;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
+use crate::cli::{ColorChoice, OutputFormat};
+use crate::settings::Env;
 
 /// The outcome of one operation on one target, in the stable JSON shape documented in README.
 #[derive(Debug, Clone, Serialize)]
@@ -204,5 +205,128 @@ pub fn write_api(format: OutputFormat, r: &ApiResult) -> std::io::Result<()> {
             }
             out.flush()
         }
+    }
+}
+
+/// Whether to colour a stream: `--color always|never` decides; with `auto`, NO_COLOR (set and
+/// non-empty) turns colour off, CLICOLOR_FORCE (not "0") turns it on, and otherwise a terminal
+/// that is not `TERM=dumb` gets colour.
+pub fn use_color(choice: ColorChoice, is_terminal: bool, env: Env<'_>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env("NO_COLOR").is_some() {
+                false
+            } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                true
+            } else {
+                is_terminal && env("TERM").as_deref() != Some("dumb")
+            }
+        }
+    }
+}
+
+/// The `--color` value in raw arguments (last one wins, none after `--`), for use before clap
+/// parses them. An invalid value counts as `auto`: clap reports it.
+pub fn color_flag<I, S>(args: I) -> ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut choice = ColorChoice::Auto;
+    let mut args = args.into_iter().map(Into::into).skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let value = if arg == "--" {
+            break;
+        } else if arg == "--color" {
+            args.next().map(|v| v.to_string_lossy().into_owned())
+        } else {
+            arg.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            choice = <ColorChoice as clap::ValueEnum>::from_str(&v, true).unwrap_or_default();
+        }
+    }
+    choice
+}
+
+/// Clap's colour setting for these arguments and environment. Left as `Auto` when only the
+/// terminal decides, so clap asks of the stream it actually writes to (help: stdout, errors: stderr).
+pub fn clap_color<I, S>(args: I, env: Env<'_>) -> clap::ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    match color_flag(args) {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto if use_color(ColorChoice::Auto, false, env) => clap::ColorChoice::Always,
+        ColorChoice::Auto if env("NO_COLOR").is_some() => clap::ColorChoice::Never,
+        ColorChoice::Auto => clap::ColorChoice::Auto,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, v)| *k == name && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn colour_policy() {
+        let none = env_of(&[]);
+        assert!(use_color(ColorChoice::Auto, true, &none));
+        assert!(!use_color(ColorChoice::Auto, false, &none));
+        assert!(use_color(ColorChoice::Always, false, &none));
+        let no_color = env_of(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
+        assert!(!use_color(ColorChoice::Auto, true, &no_color));
+        assert!(use_color(ColorChoice::Always, true, &no_color));
+        let empty_no_color = env_of(&[("NO_COLOR", "")]);
+        assert!(use_color(ColorChoice::Auto, true, &empty_no_color));
+        let force = env_of(&[("CLICOLOR_FORCE", "1")]);
+        assert!(use_color(ColorChoice::Auto, false, &force));
+        assert!(!use_color(ColorChoice::Never, true, &force));
+        let force_off = env_of(&[("CLICOLOR_FORCE", "0")]);
+        assert!(!use_color(ColorChoice::Auto, false, &force_off));
+        let dumb = env_of(&[("TERM", "dumb")]);
+        assert!(!use_color(ColorChoice::Auto, true, &dumb));
+    }
+
+    #[test]
+    fn colour_flag_is_found_before_parsing() {
+        assert_eq!(color_flag(["wps", "send-all"]), ColorChoice::Auto);
+        assert_eq!(
+            color_flag(["wps", "--color", "never", "x"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "x", "--color=always"]),
+            ColorChoice::Always
+        );
+        assert_eq!(
+            color_flag(["wps", "--color=always", "--color", "never"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "--", "--color=always"]),
+            ColorChoice::Auto
+        );
+        assert_eq!(color_flag(["wps", "--color=purple"]), ColorChoice::Auto);
+        let none = env_of(&[]);
+        assert_eq!(clap_color(["wps"], &none), clap::ColorChoice::Auto);
+        let no_color = env_of(&[("NO_COLOR", "1")]);
+        assert_eq!(clap_color(["wps"], &no_color), clap::ColorChoice::Never);
+        assert_eq!(
+            clap_color(["wps", "--color", "always"], &no_color),
+            clap::ColorChoice::Always
+        );
     }
 }

@@ -7,6 +7,7 @@ mod close;
 mod demo;
 mod emulator;
 mod exists;
+mod generate;
 mod list_connections;
 mod listen;
 mod permission;
@@ -30,10 +31,16 @@ impl From<ExitStatus> for std::process::ExitCode {
     }
 }
 
+pub use generate::{doc_command, EXIT_CODES};
+
 pub const SUCCESS: ExitStatus = ExitStatus(crate::error::code::OK);
 
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     let Cli { global, command } = cli;
+    // Needs no settings, so it works with a broken config and an empty environment.
+    if let Command::Generate(args) = command {
+        return generate::run(args);
+    }
     // A single request needs no worker threads; the emulator serves many clients at once.
     let runtime = match &command {
         Command::Emulator(_) => tokio::runtime::Builder::new_multi_thread()
@@ -66,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::Listen(args) => listen::run(&settings, args, wait).await,
             Command::Token(args) => token::run(&settings, args).await,
             Command::Profile(args) => profile::run(&settings, &global, args.command).await,
+            Command::Generate(args) => generate::run(args),
         }
     })
 }

@@ -1,0 +1,252 @@
+//! `wps generate` (hidden): shell completions and man pages from the clap definitions, so
+//! they cannot drift from the code. Needs no configuration.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+
+use super::{ExitStatus, SUCCESS};
+use crate::cli::{Cli, GenerateArgs, GenerateWhat};
+use crate::error::code;
+
+/// The exit-code table of README and the man page.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (code::OK, "success; for check and exists, the answer is yes"),
+    (code::NO, "check / exists: the answer is no"),
+    (code::USAGE, "usage error or invalid input"),
+    (
+        code::CONFIG,
+        "configuration error: missing or invalid config, unknown profile, bad connection string",
+    ),
+    (
+        code::AUTH,
+        "authentication or authorization refused (401/403)",
+    ),
+    (
+        code::REJECTED,
+        "the service rejected the request (other 4xx)",
+    ),
+    (
+        code::UNAVAILABLE,
+        "the service or network failed after retries (5xx, timeout, refused, DNS)",
+    ),
+    (
+        code::PARTIAL,
+        "bulk run finished with some targets failed (every outcome is reported)",
+    ),
+    (code::INTERRUPTED, "interrupted (Ctrl-C)"),
+];
+
+/// Environment variables read by `wps`, for the man page.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("WPS_PROFILE", "profile to use, as --profile"),
+    (
+        "WPS_CONNECTION_STRING",
+        "connection string, as --connection-string",
+    ),
+    (
+        "WebPubSubConnectionString",
+        "connection string, read after WPS_CONNECTION_STRING (the name Azure Functions uses)",
+    ),
+    ("WPS_ENDPOINT", "service endpoint, as --endpoint"),
+    ("WPS_ACCESS_KEY", "access key, as --access-key"),
+    ("WPS_HUB", "hub name, as --hub"),
+    ("WPS_CONFIG", "config file, as --config"),
+    ("WPS_OUTPUT", "table or json, as --output"),
+    (
+        "NO_COLOR",
+        "when set and not empty, no colour (unless --color always)",
+    ),
+    (
+        "CLICOLOR_FORCE",
+        "when set and not 0, colour even when not on a terminal",
+    ),
+];
+
+/// The command line as documented: the plain version, so generated files do not depend on
+/// the platform they were generated on.
+pub fn doc_command() -> clap::Command {
+    Cli::command().version(env!("CARGO_PKG_VERSION"))
+}
+
+/// The command line completion scripts cover: [`doc_command`] without hidden commands, which
+/// clap_complete would otherwise offer. Rebuilt from the parts, as clap cannot remove a
+/// subcommand.
+fn completion_command() -> clap::Command {
+    let full = doc_command();
+    let visible: Vec<clap::Command> = full
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .cloned()
+        .collect();
+    let mut root = clap::Command::new("wps")
+        .version(env!("CARGO_PKG_VERSION"))
+        .propagate_version(true);
+    if let Some(about) = full.get_about() {
+        root = root.about(about.clone());
+    }
+    <crate::cli::GlobalArgs as clap::Args>::augment_args(root).subcommands(visible)
+}
+
+pub fn run(args: GenerateArgs) -> Result<ExitStatus> {
+    match args.what {
+        GenerateWhat::Completions { shell, dir } => {
+            let mut cmd = completion_command();
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    let path = clap_complete::generate_to(shell, &mut cmd, "wps", &dir)
+                        .with_context(|| format!("writing completions into {}", dir.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    clap_complete::generate(shell, &mut cmd, "wps", &mut out);
+                    out.flush()?;
+                }
+            }
+        }
+        GenerateWhat::Man { dir } => {
+            for path in write_man_pages(&dir)? {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(SUCCESS)
+}
+
+/// Writes wps.1 and one page per visible (sub)command into `dir`, after removing the pages a
+/// previous run wrote, so a removed command leaves no stale page. Returns the paths written.
+pub fn write_man_pages(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name == "wps.1" || (name.starts_with("wps-") && name.ends_with(".1")) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    let mut cmd = doc_command().disable_help_subcommand(true);
+    cmd.build();
+    let mut written = Vec::new();
+    let top = dir.join("wps.1");
+    let mut page = Vec::new();
+    render_top_page(&cmd, &mut page)?;
+    std::fs::write(&top, page).with_context(|| format!("writing {}", top.display()))?;
+    written.push(top);
+    write_sub_pages(&cmd, dir, &mut written)?;
+    Ok(written)
+}
+
+fn write_sub_pages(
+    cmd: &clap::Command,
+    dir: &Path,
+    written: &mut Vec<std::path::PathBuf>,
+) -> Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let man = clap_mangen::Man::new(sub.clone());
+        let path = man
+            .generate_to(dir)
+            .with_context(|| format!("writing the man page of {}", sub.get_name()))?;
+        written.push(path);
+        write_sub_pages(sub, dir, written)?;
+    }
+    Ok(())
+}
+
+/// wps.1: clap_mangen's sections, then EXIT STATUS, ENVIRONMENT and SEE ALSO.
+fn render_top_page(cmd: &clap::Command, w: &mut Vec<u8>) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    man.render_options_section(w)?;
+    man.render_subcommands_section(w)?;
+    man.render_extra_section(w)?;
+    writeln!(w, ".SH \"EXIT STATUS\"")?;
+    for (code, meaning) in EXIT_CODES {
+        writeln!(w, ".TP\n{code}\n{}", roff_text(meaning))?;
+    }
+    writeln!(w, ".SH ENVIRONMENT")?;
+    for (name, meaning) in ENVIRONMENT {
+        writeln!(
+            w,
+            ".TP\n\\fB{}\\fR\n{}",
+            roff_text(name),
+            roff_text(meaning)
+        )?;
+    }
+    let see_also: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| format!("\\fBwps\\-{}\\fR(1)", roff_text(s.get_name())))
+        .collect();
+    writeln!(w, ".SH \"SEE ALSO\"\n{}", see_also.join(", "))?;
+    man.render_version_section(w)
+}
+
+/// Escapes text for a roff text line.
+fn roff_text(s: &str) -> String {
+    let escaped = s.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_error_table() {
+        let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130]);
+    }
+
+    #[test]
+    fn completions_cover_every_visible_command_and_no_hidden_one() {
+        let names = |c: &clap::Command| {
+            c.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name().to_string())
+                .collect::<Vec<_>>()
+        };
+        let cmd = completion_command();
+        assert_eq!(names(&cmd), names(&doc_command()));
+        assert!(cmd.find_subcommand("generate").is_none());
+        let args = |c: &clap::Command| {
+            c.get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(args(&cmd), args(&doc_command()));
+        cmd.debug_assert();
+    }
+
+    #[test]
+    fn roff_escapes() {
+        assert_eq!(roff_text("a-b\\c"), "a\\-b\\ec");
+        assert_eq!(roff_text(".x"), "\\&.x");
+    }
+
+    #[test]
+    fn top_page_has_exit_status_and_every_command() {
+        let mut cmd = doc_command().disable_help_subcommand(true);
+        cmd.build();
+        let mut page = Vec::new();
+        render_top_page(&cmd, &mut page).expect("renders");
+        let page = String::from_utf8(page).expect("utf-8");
+        assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
+        assert!(page.contains("wps\\-send\\-all\\fR(1)"), "{page}");
+        assert!(
+            !page.contains("generate"),
+            "hidden command documented: {page}"
+        );
+    }
+}
