@@ -38,7 +38,19 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
     let started = Instant::now();
     let method = req.method().clone();
     let uri = req.uri().clone();
-    let mut resp = route(&shared, req).await.unwrap_or_else(|e| e);
+    let (parts, body) = req.into_parts();
+    // Read the whole body before answering, even to refuse the request: an answer sent with
+    // the body unread makes the server drop the keep-alive connection under the client's next
+    // request.
+    let mut resp = match read_limited(body).await {
+        Ok(body) => route(&shared, parts, body).await.unwrap_or_else(|e| e),
+        Err(mut refused) => {
+            refused
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            refused
+        }
+    };
     if method == Method::HEAD {
         // HEAD answers declare the error code header but carry no body.
         *resp.body_mut() = Body::empty();
@@ -113,8 +125,11 @@ fn decode(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
-    let (parts, body) = req.into_parts();
+async fn route(
+    shared: &Shared,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Response> {
     let path = parts.uri.path();
     let query = Query::parse(parts.uri.query());
     let segments: Vec<String> = path
@@ -168,7 +183,7 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
         (&Method::POST, [":send"]) => {
             gate.ttl(&query)?;
             let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body).await?;
+            let msg = read_message(&parts.headers, body)?;
             let excluded = query.all("excluded");
             // The widest fan-out: walk the hub once, without copying any connection id.
             let (kind, body) = msg;
@@ -185,7 +200,7 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             validate_group(group)?;
             gate.ttl(&query)?;
             let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body).await?;
+            let msg = read_message(&parts.headers, body)?;
             let excluded = query.all("excluded");
             let group = group.to_string();
             deliver_from(
@@ -209,14 +224,14 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
             validate_id(user, "user id")?;
             gate.ttl(&query)?;
             let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body).await?;
+            let msg = read_message(&parts.headers, body)?;
             deliver(hub, msg, |s| s.user_conn_ids(user), filter.as_ref());
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["connections", conn, ":send"]) => {
             validate_id(conn, "connection id")?;
             gate.ttl(&query)?;
-            let msg = read_message(&parts.headers, body).await?;
+            let msg = read_message(&parts.headers, body)?;
             deliver(
                 hub,
                 msg,
@@ -358,7 +373,7 @@ async fn route(shared: &Shared, req: Request<Body>) -> Result<Response> {
         }
         (&Method::POST, [action @ (":addToGroups" | ":removeFromGroups")]) => {
             gate.operation("2024-01-01", "Adding or removing connections by filter")?;
-            let batch = read_batch(&parts.headers, body).await?;
+            let batch = read_batch(&parts.headers, body)?;
             let mut s = hub.write();
             let ids: Vec<String> = s
                 .conns
@@ -601,7 +616,7 @@ struct BatchBody {
     filter: Option<String>,
 }
 
-async fn read_batch(headers: &axum::http::HeaderMap, body: Body) -> Result<Batch> {
+fn read_batch(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<Batch> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -614,7 +629,6 @@ async fn read_batch(headers: &axum::http::HeaderMap, body: Body) -> Result<Batch
             format!("Content type '{content_type}' is not supported; use application/json."),
         ));
     }
-    let bytes = read_limited(body).await?;
     let parsed: BatchBody = serde_json::from_slice(&bytes)
         .map_err(|e| bad_request(format!("Invalid request body: {e}")))?;
     let groups = parsed.groups.unwrap_or_default();
@@ -796,8 +810,8 @@ fn generate_token(
         .into_response())
 }
 
-/// Reads a send body: 1 MiB at most, one of the three content types, JSON checked.
-async fn read_message(headers: &axum::http::HeaderMap, body: Body) -> Result<(DataKind, Bytes)> {
+/// Checks a send body: one of the three content types, JSON parsed.
+fn read_message(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<(DataKind, Bytes)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -820,7 +834,6 @@ async fn read_message(headers: &axum::http::HeaderMap, body: Body) -> Result<(Da
             ))
         }
     };
-    let bytes = read_limited(body).await?;
     if kind == DataKind::Json && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
         return Err(bad_request("The body is not valid JSON."));
     }
