@@ -233,7 +233,7 @@ pub enum Command {
         after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
             wps grant -c abc123 --permission join-leave-group --group g2"
     )]
-    Grant(PermissionArgs),
+    Grant(PermissionChangeArgs),
     /// Take a permission away from a connection
     #[command(
         long_about = "Take a permission away from a connection, on the group --group names. Revoking a \
@@ -241,7 +241,7 @@ pub enum Command {
         after_long_help = "Examples:\n  wps revoke --connection abc123 --permission join-leave-group --group g1\n  \
             wps revoke -c abc123 --permission send-to-group --group g2"
     )]
-    Revoke(PermissionArgs),
+    Revoke(PermissionChangeArgs),
     /// Whether a connection has a permission: exit 0 yes, 1 no
     #[command(
         long_about = "Whether a connection has a permission on the group --group names: \
@@ -462,10 +462,19 @@ pub struct MemberTargetArgs {
     pub users: Vec<String>,
 }
 
+/// What the lines of `--from-file` are, where a command takes more than one kind of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetKind {
+    Connection,
+    User,
+    Group,
+}
+
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("who").required(true).multiple(false).args(["connections", "users", "filter"]))]
+#[command(group = clap::ArgGroup::new("who").multiple(false).args(["connections", "users", "filter"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(true).args(["connections", "users", "filter", "from_file"]))]
 pub struct AddToGroupArgs {
-    /// Group to add to (repeatable only with --filter)
+    /// Group to add to (repeatable: each target is added to each group)
     #[arg(
         long = "group",
         short = 'g',
@@ -477,15 +486,21 @@ pub struct AddToGroupArgs {
     #[command(flatten)]
     pub targets: MemberTargetArgs,
     /// Every connection this OData filter matches (one :addToGroups request)
-    #[arg(long, value_name = "ODATA", help_heading = "Target")]
+    #[arg(long, value_name = "ODATA", conflicts_with = "from_file", help_heading = "Target")]
     pub filter: Option<String>,
+    /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
+    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    pub target_kind: Option<TargetKind>,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("who").required(true).multiple(false).args(["connections", "users", "filter"]))]
+#[command(group = clap::ArgGroup::new("who").multiple(false).args(["connections", "users", "filter"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(true).args(["connections", "users", "filter", "from_file"]))]
 #[command(group = clap::ArgGroup::new("from").required(true).multiple(false).args(["groups", "all_groups"]))]
 pub struct RemoveFromGroupArgs {
-    /// Group to remove from (repeatable only with --filter)
+    /// Group to remove from (repeatable: each target is removed from each group)
     #[arg(
         long = "group",
         short = 'g',
@@ -499,12 +514,18 @@ pub struct RemoveFromGroupArgs {
     #[command(flatten)]
     pub targets: MemberTargetArgs,
     /// Every connection this OData filter matches (one :removeFromGroups request)
-    #[arg(long, value_name = "ODATA", help_heading = "Target")]
+    #[arg(long, value_name = "ODATA", conflicts_with = "from_file", help_heading = "Target")]
     pub filter: Option<String>,
+    /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
+    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    pub target_kind: Option<TargetKind>,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("which").required(true).multiple(false).args(["connections", "users", "groups", "all"]))]
+#[command(group = clap::ArgGroup::new("which").multiple(false).args(["connections", "users", "groups", "all"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(true).args(["connections", "users", "groups", "all", "from_file"]))]
 pub struct CloseArgs {
     /// Connection to close (repeatable)
     #[arg(
@@ -531,7 +552,7 @@ pub struct CloseArgs {
     )]
     pub groups: Vec<String>,
     /// Close every connection in the hub
-    #[arg(long, help_heading = "Target")]
+    #[arg(long, conflicts_with = "from_file", help_heading = "Target")]
     pub all: bool,
     /// Connection id to keep open (repeatable; not with --connection)
     #[arg(
@@ -544,6 +565,11 @@ pub struct CloseArgs {
     /// Reason the clients are told
     #[arg(long)]
     pub reason: Option<String>,
+    /// What --from-file lists: connection, user or group (default: the kind of --connection/--user/--group given, else connection)
+    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    pub target_kind: Option<TargetKind>,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -571,6 +597,28 @@ pub struct PermissionArgs {
     /// The group it applies to; without it, every group
     #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
     pub group: Option<String>,
+}
+
+/// `grant` and `revoke`: one permission for many connections.
+#[derive(Debug, Args)]
+pub struct PermissionChangeArgs {
+    /// Connection id (repeatable)
+    #[arg(
+        long = "connection",
+        short = 'c',
+        value_name = "CONN",
+        required_unless_present = "from_file",
+        help_heading = "Target"
+    )]
+    pub connections: Vec<String>,
+    /// The permission
+    #[arg(long, value_enum, required = true, help_heading = "Target")]
+    pub permission: PermissionArg,
+    /// The group it applies to; without it, every group
+    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
+    pub group: Option<String>,
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,12 @@ pub struct OpResult {
     pub operation: &'static str,
     pub hub: String,
     pub target: Option<String>,
+    /// The group of a membership change (add-to-group, remove-from-group with --group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The permission of a grant or revoke (`sendToGroup`, `joinLeaveGroup`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<&'static str>,
     pub status: u16,
     pub ok: bool,
 }
@@ -48,22 +54,56 @@ pub fn write_results(format: OutputFormat, results: &[OpResult]) -> std::io::Res
             [one] => write_json(one),
             many => many.iter().try_for_each(write_json),
         },
-        OutputFormat::Table => write_table(
-            &["operation", "hub", "target", "status", "ok"],
-            results
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.operation.to_string(),
-                        r.hub.clone(),
-                        r.target.clone().unwrap_or_else(|| "-".into()),
-                        r.status.to_string(),
-                        if r.ok { "yes".into() } else { "no".into() },
-                    ]
-                })
-                .collect(),
-        ),
+        OutputFormat::Table => {
+            let (mut header, targets) = target_columns(results.iter());
+            header.extend(["status", "ok"]);
+            write_table(
+                &header,
+                results
+                    .iter()
+                    .zip(targets)
+                    .map(|(r, mut row)| {
+                        row.push(r.status.to_string());
+                        row.push(yes_no(r.ok));
+                        row
+                    })
+                    .collect(),
+            )
+        }
     }
+}
+
+/// The leading columns of a result table: operation, hub, target, then group and permission
+/// only when some result has one. Returns the header and one row start per result.
+pub fn target_columns<'a>(
+    results: impl Iterator<Item = &'a OpResult> + Clone,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let with_group = results.clone().any(|r| r.group.is_some());
+    let with_permission = results.clone().any(|r| r.permission.is_some());
+    let mut header = vec!["operation", "hub", "target"];
+    if with_group {
+        header.push("group");
+    }
+    if with_permission {
+        header.push("permission");
+    }
+    let rows = results
+        .map(|r| {
+            let mut row = vec![
+                r.operation.to_string(),
+                r.hub.clone(),
+                r.target.clone().unwrap_or_else(|| "-".into()),
+            ];
+            if with_group {
+                row.push(r.group.clone().unwrap_or_else(|| "-".into()));
+            }
+            if with_permission {
+                row.push(r.permission.unwrap_or("-").to_string());
+            }
+            row
+        })
+        .collect();
+    (header, rows)
 }
 
 /// One request that `--dry-run` did not send: method, URL, headers (auth redacted), body preview.
@@ -108,6 +148,8 @@ pub fn write_dry_run(
 pub struct ExistsResult {
     pub operation: &'static str,
     pub hub: String,
+    /// What `target` names: `connection`, `user` or `group`.
+    pub kind: &'static str,
     pub target: String,
     pub exists: bool,
 }
@@ -140,8 +182,13 @@ pub fn write_exists(format: OutputFormat, r: &ExistsResult) -> std::io::Result<(
     match format {
         OutputFormat::Json => write_json(r),
         OutputFormat::Table => write_table(
-            &["hub", "target", "exists"],
-            vec![vec![r.hub.clone(), r.target.clone(), yes_no(r.exists)]],
+            &["hub", "kind", "target", "exists"],
+            vec![vec![
+                r.hub.clone(),
+                r.kind.to_string(),
+                r.target.clone(),
+                yes_no(r.exists),
+            ]],
         ),
     }
 }

@@ -52,17 +52,37 @@ impl Payload {
         }
     }
 
-    /// A short, printable preview for logs and dry runs.
+    /// A short preview for logs and dry runs: text and JSON as they are (the first 200 bytes,
+    /// whole characters only), other control characters escaped so a terminal is safe, and a
+    /// byte count for binary bodies.
     pub fn preview(&self) -> String {
         const MAX: usize = 200;
+        let truncated = self.body.len() > MAX;
         let shown = &self.body[..self.body.len().min(MAX)];
-        let mut s = match std::str::from_utf8(shown) {
-            Ok(t) if !self.content_type.starts_with("application/octet-stream") => {
-                t.escape_debug().to_string()
+        let text = if self.content_type.starts_with("application/octet-stream") {
+            None
+        } else {
+            match std::str::from_utf8(shown) {
+                Ok(t) => Some(t),
+                // The cut at MAX fell inside a character: the text before it is still text.
+                Err(e) if truncated && e.error_len().is_none() => {
+                    std::str::from_utf8(&shown[..e.valid_up_to()]).ok()
+                }
+                Err(_) => None,
             }
-            _ => format!("<{} bytes binary>", self.body.len()),
         };
-        if self.body.len() > MAX && !s.starts_with('<') {
+        let Some(text) = text else {
+            return format!("<{} bytes binary>", self.body.len());
+        };
+        let mut s = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_control() && c != '\n' && c != '\t' {
+                s.extend(c.escape_debug());
+            } else {
+                s.push(c);
+            }
+        }
+        if truncated {
             s.push_str(&format!("… ({} bytes)", self.body.len()));
         }
         s
@@ -935,6 +955,36 @@ mod tests {
             ConnectionString::parse("Endpoint=http://localhost;Port=9;AccessKey=k;Version=1.0;")
                 .unwrap();
         Client::new(cs, ClientOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn preview_shows_json_and_text_as_they_are() {
+        let json = Payload::json(r#"{"a":"x y","b":[1,2]}"#).unwrap();
+        assert_eq!(json.preview(), r#"{"a":"x y","b":[1,2]}"#);
+        assert_eq!(Payload::text("two\nlines\ttab").preview(), "two\nlines\ttab");
+        // Other control characters could drive the terminal: escaped.
+        assert_eq!(Payload::text("a\u{1b}[2Jb\r").preview(), "a\\u{1b}[2Jb\\r");
+    }
+
+    #[test]
+    fn preview_of_text_cut_inside_a_character_is_still_text() {
+        // 199 ASCII bytes then a 3-byte character: the 200-byte cut falls inside it.
+        let text = format!("{}€€", "a".repeat(199));
+        let p = Payload::text(text.clone());
+        assert_eq!(
+            p.preview(),
+            format!("{}… ({} bytes)", "a".repeat(199), text.len())
+        );
+        let bytes = Payload {
+            content_type: "application/octet-stream".into(),
+            body: text.into_bytes().into(),
+        };
+        assert_eq!(bytes.preview(), "<205 bytes binary>");
+        let broken = Payload {
+            content_type: "text/plain".into(),
+            body: vec![b'a', 0xff, b'b'].into(),
+        };
+        assert_eq!(broken.preview(), "<3 bytes binary>");
     }
 
     #[test]

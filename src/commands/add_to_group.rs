@@ -1,9 +1,9 @@
-//! `add-to-group`: connections or users into a group, or a filter's matches into groups.
+//! `add-to-group`: connections or users into groups, or a filter's matches into groups.
 
 use anyhow::Result;
 
 use super::{bulk, ExitStatus};
-use crate::cli::{AddToGroupArgs, MemberTargetArgs};
+use crate::cli::{AddToGroupArgs, MemberTargetArgs, TargetKind};
 use crate::client::{ClientError, Request};
 use crate::error::CliError;
 use crate::settings::Settings;
@@ -13,56 +13,99 @@ pub async fn run(settings: &Settings, args: AddToGroupArgs) -> Result<ExitStatus
         groups,
         targets,
         filter,
+        target_kind,
+        bulk: bulk_args,
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;
+    const OP: &str = "add-to-group";
     if let Some(filter) = filter {
         let req = client.add_to_groups_request(hub, &groups, &filter)?;
-        return bulk::run(
-            settings,
-            &client,
-            "add-to-group",
-            hub,
-            vec![(None, req)],
-            &[200],
-        )
-        .await;
+        return bulk::run(settings, &client, OP, hub, vec![(None, req)], &[200]).await;
     }
-    let group = single_group(&groups, "add-to-group")?;
-    let reqs = member_requests(
-        targets,
-        |c| client.add_connection_to_group_request(hub, group, c),
-        |u| client.add_user_to_group_request(hub, group, u),
-    )?;
-    bulk::run(settings, &client, "add-to-group", hub, reqs, &[200]).await
+    let (kind, given) = member_kind(targets, target_kind, OP)?;
+    let targets = bulk::targets(given, &bulk_args, settings.quiet)?;
+    let reqs = pairs(&targets.list, &groups, |t, g| match kind {
+        TargetKind::User => client.add_user_to_group_request(hub, g, t),
+        _ => client.add_connection_to_group_request(hub, g, t),
+    })?;
+    let opts = bulk::BulkOptions::new(&bulk_args, &targets);
+    bulk::run_labelled(settings, &client, OP, hub, reqs, &[200], &opts).await
 }
 
-/// The one group of a `--connection`/`--user` run (the service has no multi-group call for them).
-pub(super) fn single_group<'a>(groups: &'a [String], command: &str) -> Result<&'a str> {
-    match groups {
-        [one] => Ok(one),
-        _ => Err(CliError::Usage(format!(
-            "{command} takes one --group with --connection or --user (several only with --filter)"
+/// The kind of the targets of a `--connection`/`--user` run and those given as flags: the
+/// lines of `--from-file` are of the same kind (or of `--target-kind`; connections when the
+/// command names neither).
+pub(super) fn member_kind(
+    targets: MemberTargetArgs,
+    target_kind: Option<TargetKind>,
+    command: &str,
+) -> Result<(TargetKind, Vec<String>)> {
+    let MemberTargetArgs { connections, users } = targets;
+    let flags = [
+        (TargetKind::Connection, connections),
+        (TargetKind::User, users),
+    ];
+    let (kind, given) = kind_of(flags, target_kind, command)?;
+    if kind == TargetKind::Group {
+        return Err(CliError::Usage(format!(
+            "{command} --target-kind group: the targets are connections or users; name the groups with --group"
+        ))
+        .into());
+    }
+    Ok((kind, given))
+}
+
+/// Picks the one kind of target a run is about from the flags given (clap allows one kind of
+/// flag at a time) and `--target-kind`, defaulting to connections.
+pub(super) fn kind_of<const N: usize>(
+    flags: [(TargetKind, Vec<String>); N],
+    target_kind: Option<TargetKind>,
+    command: &str,
+) -> Result<(TargetKind, Vec<String>)> {
+    let mut named = flags.into_iter().filter(|(_, v)| !v.is_empty());
+    let flag = named.next();
+    if named.next().is_some() {
+        return Err(CliError::Usage(format!(
+            "{command} takes one kind of target at a time"
+        ))
+        .into());
+    }
+    match (flag, target_kind) {
+        (Some((k, _)), Some(t)) if k != t => Err(CliError::Usage(format!(
+            "--target-kind {} does not match --{}: a run takes one kind of target",
+            kind_name(t),
+            kind_name(k)
         ))
         .into()),
+        (Some((k, given)), _) => Ok((k, given)),
+        (None, t) => Ok((t.unwrap_or(TargetKind::Connection), Vec::new())),
     }
 }
 
-/// One request per connection or user, labelled with its id.
-pub(super) fn member_requests(
-    targets: MemberTargetArgs,
-    for_connection: impl Fn(&str) -> Result<Request, ClientError>,
-    for_user: impl Fn(&str) -> Result<Request, ClientError>,
-) -> Result<Vec<(Option<String>, Request)>> {
-    let MemberTargetArgs { connections, users } = targets;
-    let mut reqs = Vec::with_capacity(connections.len() + users.len());
-    for c in connections {
-        let req = for_connection(&c)?;
-        reqs.push((Some(c), req));
+pub(super) fn kind_name(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Connection => "connection",
+        TargetKind::User => "user",
+        TargetKind::Group => "group",
     }
-    for u in users {
-        let req = for_user(&u)?;
-        reqs.push((Some(u), req));
+}
+
+/// One request per (target, group) pair, target by target, each labelled with both.
+pub(super) fn pairs(
+    targets: &[String],
+    groups: &[String],
+    build: impl Fn(&str, &str) -> Result<Request, ClientError>,
+) -> Result<Vec<(bulk::Label, Request)>> {
+    let mut reqs = Vec::with_capacity(targets.len() * groups.len());
+    for t in targets {
+        for g in groups {
+            let label = bulk::Label {
+                group: Some(g.clone()),
+                ..bulk::Label::target(t.as_str())
+            };
+            reqs.push((label, build(t, g)?));
+        }
     }
     Ok(reqs)
 }

@@ -63,6 +63,37 @@ impl BulkOptions {
     }
 }
 
+/// What one request is about, as its report line names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Label {
+    pub target: Option<String>,
+    /// The group of a membership change.
+    pub group: Option<String>,
+    /// The permission of a grant or revoke.
+    pub permission: Option<&'static str>,
+}
+
+impl Label {
+    pub fn target(target: impl Into<String>) -> Self {
+        Label {
+            target: Some(target.into()),
+            ..Label::default()
+        }
+    }
+
+    fn result(&self, operation: &'static str, hub: &str, status: u16, ok: bool) -> OpResult {
+        OpResult {
+            operation,
+            hub: hub.to_string(),
+            target: self.target.clone(),
+            group: self.group.clone(),
+            permission: self.permission,
+            status,
+            ok,
+        }
+    }
+}
+
 /// The targets of a run, in order, each once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Targets {
@@ -241,6 +272,31 @@ pub async fn run_with(
     ok: &[u16],
     opts: &BulkOptions,
 ) -> Result<ExitStatus> {
+    let requests = requests
+        .into_iter()
+        .map(|(target, req)| {
+            (
+                Label {
+                    target,
+                    ..Label::default()
+                },
+                req,
+            )
+        })
+        .collect();
+    run_labelled(settings, client, operation, hub, requests, ok, opts).await
+}
+
+/// Like [`run_with`], each request labelled with more than its target (a group, a permission).
+pub async fn run_labelled(
+    settings: &Settings,
+    client: &Client,
+    operation: &'static str,
+    hub: &str,
+    requests: Vec<(Label, Request)>,
+    ok: &[u16],
+    opts: &BulkOptions,
+) -> Result<ExitStatus> {
     if settings.dry_run {
         for (i, (_, req)) in requests.iter().enumerate() {
             if i > 0 && settings.output == OutputFormat::Table {
@@ -261,10 +317,10 @@ pub async fn run_with(
         }
         1 => {
             let mut requests = requests;
-            let Some((target, req)) = requests.pop() else {
+            let Some((label, req)) = requests.pop() else {
                 return Ok(SUCCESS);
             };
-            single(settings, client, operation, hub, target, req, ok, opts).await
+            single(settings, client, operation, hub, label, req, ok, opts).await
         }
         _ => many(settings, client, operation, hub, requests, ok, opts).await,
     }
@@ -277,7 +333,7 @@ async fn single(
     client: &Client,
     operation: &'static str,
     hub: &str,
-    target: Option<String>,
+    label: Label,
     req: Request,
     ok: &[u16],
     opts: &BulkOptions,
@@ -287,19 +343,17 @@ async fn single(
             write_failed(opts, std::iter::empty())?;
             output::write_results(
                 settings.output,
-                &[OpResult {
-                    operation,
-                    hub: hub.to_string(),
-                    target,
-                    status: resp.status,
-                    ok: true,
-                }],
+                &[label.result(operation, hub, resp.status, true)],
             )?;
             Ok(SUCCESS)
         }
         Err(e) => {
-            write_failed(opts, target.iter().map(String::as_str))?;
-            let what = target.map(|t| format!(" to '{t}'")).unwrap_or_default();
+            write_failed(opts, label.target.iter().map(String::as_str))?;
+            let what = match (&label.target, &label.group) {
+                (Some(t), Some(g)) => format!(" of '{t}' (group '{g}')"),
+                (Some(t), None) => format!(" to '{t}'"),
+                _ => String::new(),
+            };
             Err(e).with_context(|| format!("{operation}{what} failed"))
         }
     }
@@ -311,13 +365,13 @@ async fn many(
     client: &Client,
     operation: &'static str,
     hub: &str,
-    requests: Vec<(Option<String>, Request)>,
+    requests: Vec<(Label, Request)>,
     ok: &[u16],
     opts: &BulkOptions,
 ) -> Result<ExitStatus> {
     let started = Instant::now();
     let total = requests.len();
-    let names: Vec<Option<String>> = requests.iter().map(|(t, _)| t.clone()).collect();
+    let names: Vec<Label> = requests.iter().map(|(l, _)| l.clone()).collect();
     let mut reports: Vec<Option<Report>> = vec![None; total];
     let bar = progress_bar(settings, total);
     // Installed before the first request so an early Ctrl-C is never the default kill.
@@ -359,7 +413,7 @@ async fn many(
                     Err(e) if !any_sent && is_systemic(e) => systemic_failures += 1,
                     Err(_) => {}
                 }
-                let report = finish(operation, hub, names[i].clone(), result);
+                let report = finish(operation, hub, &names[i], result);
                 if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
                     stopped = true;
                     say(&bar, &format!(
@@ -370,7 +424,7 @@ async fn many(
                 if report.outcome == Outcome::Failed && bar.is_some() {
                     say(&bar, &format!(
                         "failed: {}: {}",
-                        names[i].as_deref().unwrap_or("-"),
+                        names[i].target.as_deref().unwrap_or("-"),
                         report.error.as_deref().unwrap_or("")
                     ));
                 }
@@ -418,13 +472,7 @@ async fn many(
                 )
             };
             let report = Report {
-                result: OpResult {
-                    operation,
-                    hub: hub.to_string(),
-                    target: names[i].clone(),
-                    status: 0,
-                    ok: false,
-                },
+                result: names[i].result(operation, hub, 0, false),
                 outcome,
                 error: Some(error.into()),
             };
@@ -477,7 +525,7 @@ fn is_systemic(e: &ClientError) -> bool {
 fn finish(
     operation: &'static str,
     hub: &str,
-    target: Option<String>,
+    label: &Label,
     result: Result<Response, ClientError>,
 ) -> Report {
     let (status, outcome, error) = match result {
@@ -491,13 +539,7 @@ fn finish(
         }
     };
     Report {
-        result: OpResult {
-            operation,
-            hub: hub.to_string(),
-            target,
-            status,
-            ok: outcome == Outcome::Sent,
-        },
+        result: label.result(operation, hub, status, outcome == Outcome::Sent),
         outcome,
         error,
     }
@@ -544,20 +586,20 @@ impl Streamer {
 }
 
 fn write_table(reports: &[Report]) -> std::io::Result<()> {
+    let (mut header, targets) = output::target_columns(reports.iter().map(|r| &r.result));
+    header.extend(["status", "outcome", "error"]);
     output::write_table(
-        &["operation", "hub", "target", "status", "outcome", "error"],
+        &header,
         reports
             .iter()
-            .map(|r| {
-                vec![
-                    r.result.operation.to_string(),
-                    r.result.hub.clone(),
-                    r.result.target.clone().unwrap_or_else(|| "-".into()),
-                    if r.result.status == 0 {
-                        "-".into()
-                    } else {
-                        r.result.status.to_string()
-                    },
+            .zip(targets)
+            .map(|(r, mut row)| {
+                row.push(if r.result.status == 0 {
+                    "-".into()
+                } else {
+                    r.result.status.to_string()
+                });
+                row.push(
                     match r.outcome {
                         Outcome::Sent => "sent",
                         Outcome::Failed => "failed",
@@ -565,8 +607,9 @@ fn write_table(reports: &[Report]) -> std::io::Result<()> {
                         Outcome::Unknown => "unknown",
                     }
                     .into(),
-                    r.error.clone().unwrap_or_default(),
-                ]
+                );
+                row.push(r.error.clone().unwrap_or_default());
+                row
             })
             .collect(),
     )
@@ -578,7 +621,9 @@ fn write_failed<'a>(opts: &BulkOptions, failed: impl Iterator<Item = &'a str>) -
         return Ok(());
     };
     let mut text = String::new();
-    for t in failed {
+    // A target failing in several requests (one per group) is still one line to retry.
+    let mut seen = HashSet::new();
+    for t in failed.filter(|t| seen.insert(*t)) {
         text.push_str(t);
         text.push('\n');
     }
@@ -666,7 +711,7 @@ mod tests {
         let r = finish(
             "send-user",
             "chat",
-            Some("u1".into()),
+            &Label::target("u1"),
             Err(ClientError::Status {
                 status: 503,
                 code: None,
@@ -681,5 +726,46 @@ mod tests {
         assert_eq!(v["ok"], false);
         assert_eq!(v["outcome"], "failed");
         assert!(v["error"].as_str().unwrap().contains("4 attempts"));
+        // No group or permission key unless the operation has one.
+        assert!(v.get("group").is_none() && v.get("permission").is_none());
+    }
+
+    #[test]
+    fn report_names_the_group_and_permission_when_labelled() {
+        let label = Label {
+            group: Some("g1".into()),
+            permission: Some("sendToGroup"),
+            ..Label::target("c1")
+        };
+        let r = finish(
+            "grant",
+            "chat",
+            &label,
+            Ok(Response {
+                status: 200,
+                body: Default::default(),
+                request_id: None,
+                attempts: 1,
+            }),
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"operation":"grant","hub":"chat","target":"c1","group":"g1","permission":"sendToGroup","status":200,"ok":true})
+        );
+    }
+
+    #[test]
+    fn failed_targets_are_written_once() {
+        let dir = std::env::temp_dir().join(format!("wps-failed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("failed.txt");
+        let opts = BulkOptions {
+            failed_to: Some(path.clone()),
+            ..BulkOptions::default()
+        };
+        write_failed(&opts, ["c1", "c2", "c1"].into_iter()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "c1\nc2\n");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

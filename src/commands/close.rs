@@ -2,8 +2,10 @@
 
 use anyhow::Result;
 
+use super::add_to_group::kind_of;
 use super::{bulk, ExitStatus};
-use crate::cli::CloseArgs;
+use crate::cli::{CloseArgs, TargetKind};
+use crate::error::CliError;
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
@@ -14,34 +16,38 @@ pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
         all,
         exclude,
         reason,
+        target_kind,
+        bulk: bulk_args,
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;
     let reason = reason.as_deref();
-    let mut reqs = Vec::new();
+    const OP: &str = "close";
     if all {
-        reqs.push((
-            None,
-            client.close_all_connections_request(hub, &exclude, reason)?,
-        ));
+        let req = client.close_all_connections_request(hub, &exclude, reason)?;
+        return bulk::run(settings, &client, OP, hub, vec![(None, req)], &[204]).await;
     }
-    for c in connections {
-        reqs.push((
-            Some(c.clone()),
-            client.close_connection_request(hub, &c, reason)?,
-        ));
+    let (kind, given) = kind_of(
+        [
+            (TargetKind::Connection, connections),
+            (TargetKind::User, users),
+            (TargetKind::Group, groups),
+        ],
+        target_kind,
+        OP,
+    )?;
+    if kind == TargetKind::Connection && !exclude.is_empty() {
+        return Err(CliError::Usage(
+            "--exclude applies to --user, --group and --all, not to connections".into(),
+        )
+        .into());
     }
-    for u in users {
-        reqs.push((
-            Some(u.clone()),
-            client.close_user_connections_request(hub, &u, &exclude, reason)?,
-        ));
-    }
-    for g in groups {
-        reqs.push((
-            Some(g.clone()),
-            client.close_group_connections_request(hub, &g, &exclude, reason)?,
-        ));
-    }
-    bulk::run(settings, &client, "close", hub, reqs, &[204]).await
+    bulk::run_each(settings, &client, OP, hub, given, &bulk_args, &[204], |t| {
+        match kind {
+            TargetKind::Connection => client.close_connection_request(hub, t, reason),
+            TargetKind::User => client.close_user_connections_request(hub, t, &exclude, reason),
+            TargetKind::Group => client.close_group_connections_request(hub, t, &exclude, reason),
+        }
+    })
+    .await
 }

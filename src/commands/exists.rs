@@ -16,10 +16,10 @@ pub async fn run(settings: &Settings, args: ExistsArgs) -> Result<ExitStatus> {
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let (req, target) = match (connection, user, group) {
-        (Some(c), None, None) => (client.connection_exists_request(hub, &c)?, c),
-        (None, Some(u), None) => (client.user_exists_request(hub, &u)?, u),
-        (None, None, Some(g)) => (client.group_exists_request(hub, &g)?, g),
+    let (req, kind, target) = match (connection, user, group) {
+        (Some(c), None, None) => (client.connection_exists_request(hub, &c)?, "connection", c),
+        (None, Some(u), None) => (client.user_exists_request(hub, &u)?, "user", u),
+        (None, None, Some(g)) => (client.group_exists_request(hub, &g)?, "group", g),
         // clap enforces exactly one; this keeps a future flag change from passing silently.
         _ => {
             return Err(CliError::Usage(
@@ -41,6 +41,7 @@ pub async fn run(settings: &Settings, args: ExistsArgs) -> Result<ExitStatus> {
         &ExistsResult {
             operation: "exists",
             hub: hub.to_string(),
+            kind,
             target,
             exists,
         },

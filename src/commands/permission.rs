@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 
 use super::{bulk, ExitStatus, SUCCESS};
-use crate::cli::{PermissionArg, PermissionArgs};
+use crate::cli::{PermissionArg, PermissionArgs, PermissionChangeArgs};
 use crate::client::operations::Permission;
 use crate::error::code;
 use crate::output::{self, CheckResult};
@@ -16,45 +16,50 @@ fn permission(arg: PermissionArg) -> Permission {
     }
 }
 
-pub async fn grant(settings: &Settings, args: PermissionArgs) -> Result<ExitStatus> {
-    let PermissionArgs {
-        connection,
-        permission: p,
-        group,
-    } = args;
-    let client = settings.client()?;
-    let hub = settings.hub()?;
-    let req = client.grant_permission_request(hub, permission(p), &connection, group.as_deref())?;
-    bulk::run(
-        settings,
-        &client,
-        "grant",
-        hub,
-        vec![(Some(connection), req)],
-        &[200],
-    )
-    .await
+pub async fn grant(settings: &Settings, args: PermissionChangeArgs) -> Result<ExitStatus> {
+    change(settings, args, "grant", &[200]).await
 }
 
-pub async fn revoke(settings: &Settings, args: PermissionArgs) -> Result<ExitStatus> {
-    let PermissionArgs {
-        connection,
+pub async fn revoke(settings: &Settings, args: PermissionChangeArgs) -> Result<ExitStatus> {
+    change(settings, args, "revoke", &[204]).await
+}
+
+/// `grant` or `revoke` over every connection given, each outcome naming the permission and group.
+async fn change(
+    settings: &Settings,
+    args: PermissionChangeArgs,
+    operation: &'static str,
+    ok: &[u16],
+) -> Result<ExitStatus> {
+    let PermissionChangeArgs {
+        connections,
         permission: p,
         group,
+        bulk: bulk_args,
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    let req =
-        client.revoke_permission_request(hub, permission(p), &connection, group.as_deref())?;
-    bulk::run(
-        settings,
-        &client,
-        "revoke",
-        hub,
-        vec![(Some(connection), req)],
-        &[204],
-    )
-    .await
+    let p = permission(p);
+    let targets = bulk::targets(connections, &bulk_args, settings.quiet)?;
+    let opts = bulk::BulkOptions::new(&bulk_args, &targets);
+    let reqs = targets
+        .list
+        .iter()
+        .map(|c| {
+            let req = if operation == "grant" {
+                client.grant_permission_request(hub, p, c, group.as_deref())?
+            } else {
+                client.revoke_permission_request(hub, p, c, group.as_deref())?
+            };
+            let label = bulk::Label {
+                group: group.clone(),
+                permission: Some(p.as_str()),
+                ..bulk::Label::target(c.as_str())
+            };
+            Ok((label, req))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    bulk::run_labelled(settings, &client, operation, hub, reqs, ok, &opts).await
 }
 
 pub async fn check(settings: &Settings, args: PermissionArgs) -> Result<ExitStatus> {
