@@ -459,3 +459,224 @@ async fn target_specific_refusals_never_stop_a_run() {
     assert_eq!(server.hits().len(), users.len());
     assert!(json_lines(&out).iter().all(|l| l["outcome"] == "failed"));
 }
+
+/// The next message a JSON client receives, asserted to be `text` sent to `group`.
+async fn expect_group_text(socket: &mut Socket, group: &str, text: &str) {
+    let msg = next_json(socket).await;
+    assert_eq!(msg["type"], "message", "{msg}");
+    assert_eq!(msg["group"], group, "{msg}");
+    assert_eq!(msg["data"], text, "{msg}");
+}
+
+/// A JSON client sees `disconnected` with the reason (the close frame follows).
+async fn expect_disconnected(socket: &mut Socket, reason: &str) {
+    let msg = next_json(socket).await;
+    assert_eq!(
+        msg,
+        serde_json::json!({"type":"system","event":"disconnected","message":reason})
+    );
+}
+
+#[tokio::test]
+async fn add_to_group_fifty_connections_from_a_file_then_a_group_send_reaches_them_all() {
+    let world = World::new().await;
+    let mut clients = Vec::new();
+    let mut list = String::from("# fifty connections\n");
+    for i in 0..50 {
+        let (socket, id) = world
+            .connect_json("chat", Some(&format!("u{i}")), &[], &[])
+            .await;
+        list.push_str(&format!("{id}\n"));
+        clients.push(socket);
+    }
+    let (mut outsider, _) = world.connect_json("chat", Some("out"), &[], &[]).await;
+    let path = world.dir.path().join("conns.txt");
+    std::fs::write(&path, &list).expect("write list");
+
+    let mut c = world.wps();
+    c.args(["add-to-group", "--group", "big", "--concurrency", "8"])
+        .arg("--from-file")
+        .arg(&path);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 50);
+    let ids: HashSet<&str> = list.lines().skip(1).collect();
+    let reported: HashSet<&str> = lines
+        .iter()
+        .map(|l| {
+            assert_eq!(l["operation"], "add-to-group", "{l}");
+            assert_eq!(l["group"], "big", "{l}");
+            assert_eq!(l["status"], 200, "{l}");
+            assert_eq!(l["ok"], true, "{l}");
+            l["target"].as_str().expect("target")
+        })
+        .collect();
+    assert_eq!(reported, ids, "every connection of the file reported once");
+    assert!(stderr(&out).contains("sent 50, failed 0"), "{}", stderr(&out));
+
+    let mut c = world.wps();
+    c.args(["send-group", "--group", "big", "--text", "all fifty"]);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    for socket in &mut clients {
+        expect_group_text(socket, "big", "all fifty").await;
+    }
+    assert_silent(&mut outsider).await;
+}
+
+#[tokio::test]
+async fn add_to_several_groups_with_one_unknown_connection_is_exit_7_and_failed_to_holds_it() {
+    let world = World::new().await;
+    let (mut a, a_id) = world.connect_json("chat", None, &[], &[]).await;
+    let (mut b, b_id) = world.connect_json("chat", None, &[], &[]).await;
+    let list = world.dir.path().join("conns.txt");
+    let failed_to = world.dir.path().join("failed.txt");
+    std::fs::write(&list, format!("{a_id}\nno-such-connection\n")).expect("write list");
+
+    let mut c = world.wps();
+    c.args(["add-to-group", "-g", "g1", "-g", "g2", "-c", &b_id])
+        .arg("--from-file")
+        .arg(&list)
+        .arg("--failed-to")
+        .arg(&failed_to);
+    let out = run(c).await;
+    assert_eq!(code(&out), 7, "stderr: {}", stderr(&out));
+    // One request per (connection, group) pair, every one reported.
+    let mut pairs: Vec<(String, String, bool)> = json_lines(&out)
+        .iter()
+        .map(|l| {
+            (
+                l["target"].as_str().expect("target").to_string(),
+                l["group"].as_str().expect("group").to_string(),
+                l["ok"].as_bool().expect("ok"),
+            )
+        })
+        .collect();
+    pairs.sort();
+    let mut expected = vec![
+        (a_id.clone(), "g1".to_string(), true),
+        (a_id.clone(), "g2".to_string(), true),
+        (b_id.clone(), "g1".to_string(), true),
+        (b_id.clone(), "g2".to_string(), true),
+        ("no-such-connection".to_string(), "g1".to_string(), false),
+        ("no-such-connection".to_string(), "g2".to_string(), false),
+    ];
+    expected.sort();
+    assert_eq!(pairs, expected);
+    assert_eq!(
+        std::fs::read_to_string(&failed_to).expect("failed-to written"),
+        "no-such-connection\n",
+        "the failed target once, ready for --from-file"
+    );
+
+    // The good pairs took effect: both connections hear both groups.
+    for g in ["g1", "g2"] {
+        let mut c = world.wps();
+        c.args(["send-group", "--group", g, "--text", g]);
+        assert_eq!(code(&run(c).await), 0);
+        expect_group_text(&mut a, g, g).await;
+        expect_group_text(&mut b, g, g).await;
+    }
+
+    // The same users, removed from both groups from a file read as users.
+    let users = world.dir.path().join("users.txt");
+    std::fs::write(&users, "nobody\n").expect("write users");
+    let mut c = world.wps();
+    c.args(["remove-from-group", "-g", "g1", "--target-kind", "user"])
+        .arg("--from-file")
+        .arg(&users);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("one JSON document"),
+        serde_json::json!({"operation":"remove-from-group","hub":"chat","target":"nobody","group":"g1","status":204,"ok":true})
+    );
+}
+
+#[tokio::test]
+async fn close_from_a_file_of_connections_and_of_users() {
+    let world = World::new().await;
+    let (mut a, a_id) = world.connect_json("chat", Some("ua"), &[], &[]).await;
+    let (mut b, b_id) = world.connect_json("chat", Some("ub"), &[], &[]).await;
+    let (mut c1, _) = world.connect_json("chat", Some("uc"), &[], &[]).await;
+    let (mut c2, _) = world.connect_json("chat", Some("uc"), &[], &[]).await;
+    let (mut keep, keep_id) = world.connect_json("chat", Some("ud"), &[], &[]).await;
+
+    // Connections (the default kind of a close list), read from stdin.
+    let mut c = world.wps();
+    c.args(["close", "--from-file", "-", "--reason", "bulk bye"]);
+    let out = run_with_stdin(c, format!("# two\n{a_id}\n\n{b_id}\n{a_id}\n").into_bytes()).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    let targets: HashSet<String> = json_lines(&out)
+        .iter()
+        .map(|l| l["target"].as_str().expect("target").to_string())
+        .collect();
+    assert_eq!(targets, HashSet::from([a_id.clone(), b_id.clone()]));
+    assert!(stderr(&out).contains("skipped 1"), "{}", stderr(&out));
+    expect_disconnected(&mut a, "bulk bye").await;
+    expect_disconnected(&mut b, "bulk bye").await;
+
+    // Users, from a file named as such; --exclude applies to them.
+    let users = world.dir.path().join("users.txt");
+    std::fs::write(&users, "uc\nud\n").expect("write users");
+    let mut c = world.wps();
+    c.args(["close", "--target-kind", "user", "--reason", "users gone"])
+        .args(["--exclude", &keep_id])
+        .arg("--from-file")
+        .arg(&users);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(json_lines(&out).len(), 2);
+    expect_disconnected(&mut c1, "users gone").await;
+    expect_disconnected(&mut c2, "users gone").await;
+    assert_silent(&mut keep).await;
+
+    // --exclude with a list of connections makes no sense: refused before any request.
+    let mut c = world.wps();
+    c.args(["close", "--exclude", "x"])
+        .arg("--from-file")
+        .arg(&users);
+    let out = run(c).await;
+    assert_eq!(code(&out), 2, "stderr: {}", stderr(&out));
+    assert_silent(&mut keep).await;
+}
+
+#[tokio::test]
+async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
+    let world = World::new().await;
+    let (mut a, a_id) = world.connect_json("chat", None, &[], &[]).await;
+    let (mut b, b_id) = world.connect_json("chat", None, &[], &[]).await;
+    let (mut other, other_id) = world.connect_json("chat", None, &[], &[]).await;
+    let list = world.dir.path().join("conns.txt");
+    std::fs::write(&list, format!("{a_id}\n{b_id}\n")).expect("write list");
+    let mut c = world.wps();
+    c.args(["grant", "--permission", "send-to-group", "--group", "g1"])
+        .arg("--from-file")
+        .arg(&list);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    for l in json_lines(&out) {
+        assert_eq!(l["permission"], "sendToGroup", "{l}");
+        assert_eq!(l["group"], "g1", "{l}");
+        assert_eq!(l["ok"], true, "{l}");
+    }
+    for (id, want) in [(&a_id, 0), (&b_id, 0), (&other_id, 1)] {
+        let mut c = world.wps();
+        c.args(["check", "-c", id, "--permission", "send-to-group", "-g", "g1"]);
+        assert_eq!(code(&run(c).await), want, "check {id}");
+    }
+    let mut c = world.wps();
+    c.args(["revoke", "--permission", "send-to-group", "--group", "g1"])
+        .args(["-c", &a_id, "-c", &b_id]);
+    let out = run(c).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    for id in [&a_id, &b_id] {
+        let mut c = world.wps();
+        c.args(["check", "-c", id, "--permission", "send-to-group", "-g", "g1"]);
+        assert_eq!(code(&run(c).await), 1, "check {id} after revoke");
+    }
+    for s in [&mut a, &mut b, &mut other] {
+        assert_silent(s).await;
+    }
+}

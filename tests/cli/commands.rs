@@ -91,7 +91,7 @@ async fn add_then_remove_connection_and_user_decides_who_gets_group_sends() {
     .await;
     assert_eq!(
         one_json(&out),
-        json!({"operation":"add-to-group","hub":"chat","target":a_id,"status":200,"ok":true})
+        json!({"operation":"add-to-group","hub":"chat","target":a_id,"group":"g1","status":200,"ok":true})
     );
     let out = ok(&world, &["add-to-group", "-g", "g1", "--user", "ub"]).await;
     assert_eq!(one_json(&out)["target"], "ub");
@@ -109,7 +109,7 @@ async fn add_then_remove_connection_and_user_decides_who_gets_group_sends() {
     .await;
     assert_eq!(
         one_json(&out),
-        json!({"operation":"remove-from-group","hub":"chat","target":a_id,"status":204,"ok":true})
+        json!({"operation":"remove-from-group","hub":"chat","target":a_id,"group":"g1","status":204,"ok":true})
     );
     ok(
         &world,
@@ -139,13 +139,22 @@ async fn add_to_a_missing_connection_is_exit_5_and_several_targets_report_each()
     assert_eq!(lines[0]["ok"], true);
     assert_eq!(lines[1]["ok"], false);
     assert_eq!(lines[1]["status"], 404);
-    // Several groups need --filter: refused before any request.
+    // A target flag of one kind and --target-kind of another: refused before any request.
+    let list = world.dir.path().join("users.txt");
+    std::fs::write(&list, "u1\n").expect("write list");
     let out = wps(
         &world,
-        &["add-to-group", "-g", "g1", "-g", "g2", "-c", &a_id],
+        &["add-to-group", "-g", "g1", "-c", &a_id, "--target-kind", "user"],
     )
     .await;
+    assert_eq!(code(&out), 2, "--target-kind needs --from-file: {}", stderr(&out));
+    let mut c = world.wps();
+    c.args(["add-to-group", "-g", "g1", "-c", &a_id, "--target-kind", "user"])
+        .arg("--from-file")
+        .arg(&list);
+    let out = run(c).await;
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--target-kind user"), "{}", stderr(&out));
 }
 
 #[tokio::test]
@@ -303,15 +312,16 @@ async fn exists_answers_with_exit_codes() {
     let (_a, a_id) = world
         .connect_json("chat", Some("alice"), &[], &["g1"])
         .await;
-    for (flag, yes, no) in [
-        ("--connection", a_id.as_str(), "missing-conn"),
-        ("--user", "alice", "bob"),
-        ("--group", "g1", "g2"),
+    for (kind, yes, no) in [
+        ("connection", a_id.as_str(), "missing-conn"),
+        ("user", "alice", "bob"),
+        ("group", "g1", "g2"),
     ] {
+        let flag = &format!("--{kind}");
         let out = ok(&world, &["exists", flag, yes]).await;
         assert_eq!(
             one_json(&out),
-            json!({"operation":"exists","hub":"chat","target":yes,"exists":true})
+            json!({"operation":"exists","hub":"chat","kind":kind,"target":yes,"exists":true})
         );
         let out = wps(&world, &["exists", flag, no]).await;
         assert_eq!(code(&out), 1, "{flag} {no}: {}", stderr(&out));
@@ -359,7 +369,7 @@ async fn grant_check_revoke_round_trip_is_enforced_for_the_client() {
     .await;
     assert_eq!(
         one_json(&out),
-        json!({"operation":"grant","hub":"chat","target":a_id,"status":200,"ok":true})
+        json!({"operation":"grant","hub":"chat","target":a_id,"group":"g1","permission":"joinLeaveGroup","status":200,"ok":true})
     );
     let out = ok(&world, &check).await;
     assert_eq!(one_json(&out)["allowed"], true);
