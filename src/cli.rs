@@ -486,10 +486,21 @@ pub struct AddToGroupArgs {
     #[command(flatten)]
     pub targets: MemberTargetArgs,
     /// Every connection this OData filter matches (one :addToGroups request)
-    #[arg(long, value_name = "ODATA", conflicts_with = "from_file", help_heading = "Target")]
+    #[arg(
+        long,
+        value_name = "ODATA",
+        conflicts_with = "from_file",
+        help_heading = "Target"
+    )]
     pub filter: Option<String>,
     /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
-    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        requires = "from_file",
+        help_heading = "Bulk"
+    )]
     pub target_kind: Option<TargetKind>,
     #[command(flatten)]
     pub bulk: BulkArgs,
@@ -514,10 +525,21 @@ pub struct RemoveFromGroupArgs {
     #[command(flatten)]
     pub targets: MemberTargetArgs,
     /// Every connection this OData filter matches (one :removeFromGroups request)
-    #[arg(long, value_name = "ODATA", conflicts_with = "from_file", help_heading = "Target")]
+    #[arg(
+        long,
+        value_name = "ODATA",
+        conflicts_with = "from_file",
+        help_heading = "Target"
+    )]
     pub filter: Option<String>,
     /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
-    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        requires = "from_file",
+        help_heading = "Bulk"
+    )]
     pub target_kind: Option<TargetKind>,
     #[command(flatten)]
     pub bulk: BulkArgs,
@@ -566,7 +588,13 @@ pub struct CloseArgs {
     #[arg(long)]
     pub reason: Option<String>,
     /// What --from-file lists: connection, user or group (default: the kind of --connection/--user/--group given, else connection)
-    #[arg(long, value_enum, value_name = "KIND", requires = "from_file", help_heading = "Bulk")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        requires = "from_file",
+        help_heading = "Bulk"
+    )]
     pub target_kind: Option<TargetKind>,
     #[command(flatten)]
     pub bulk: BulkArgs,

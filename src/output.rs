@@ -14,12 +14,13 @@ pub struct OpResult {
     pub operation: &'static str,
     pub hub: String,
     pub target: Option<String>,
-    /// The group of a membership change (add-to-group, remove-from-group with --group).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
     /// The permission of a grant or revoke (`sendToGroup`, `joinLeaveGroup`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<&'static str>,
+    /// The group of a membership change, or the one a permission applies to (in the order
+    /// `check` prints them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub status: u16,
     pub ok: bool,
 }
@@ -73,7 +74,7 @@ pub fn write_results(format: OutputFormat, results: &[OpResult]) -> std::io::Res
     }
 }
 
-/// The leading columns of a result table: operation, hub, target, then group and permission
+/// The leading columns of a result table: operation, hub, target, then permission and group
 /// only when some result has one. Returns the header and one row start per result.
 pub fn target_columns<'a>(
     results: impl Iterator<Item = &'a OpResult> + Clone,
@@ -81,11 +82,11 @@ pub fn target_columns<'a>(
     let with_group = results.clone().any(|r| r.group.is_some());
     let with_permission = results.clone().any(|r| r.permission.is_some());
     let mut header = vec!["operation", "hub", "target"];
-    if with_group {
-        header.push("group");
-    }
     if with_permission {
         header.push("permission");
+    }
+    if with_group {
+        header.push("group");
     }
     let rows = results
         .map(|r| {
@@ -94,11 +95,11 @@ pub fn target_columns<'a>(
                 r.hub.clone(),
                 r.target.clone().unwrap_or_else(|| "-".into()),
             ];
-            if with_group {
-                row.push(r.group.clone().unwrap_or_else(|| "-".into()));
-            }
             if with_permission {
                 row.push(r.permission.unwrap_or("-").to_string());
+            }
+            if with_group {
+                row.push(r.group.clone().unwrap_or_else(|| "(all)".into()));
             }
             row
         })

@@ -961,7 +961,10 @@ mod tests {
     fn preview_shows_json_and_text_as_they_are() {
         let json = Payload::json(r#"{"a":"x y","b":[1,2]}"#).unwrap();
         assert_eq!(json.preview(), r#"{"a":"x y","b":[1,2]}"#);
-        assert_eq!(Payload::text("two\nlines\ttab").preview(), "two\nlines\ttab");
+        assert_eq!(
+            Payload::text("two\nlines\ttab").preview(),
+            "two\nlines\ttab"
+        );
         // Other control characters could drive the terminal: escaped.
         assert_eq!(Payload::text("a\u{1b}[2Jb\r").preview(), "a\\u{1b}[2Jb\\r");
     }

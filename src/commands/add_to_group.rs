@@ -66,10 +66,9 @@ pub(super) fn kind_of<const N: usize>(
     let mut named = flags.into_iter().filter(|(_, v)| !v.is_empty());
     let flag = named.next();
     if named.next().is_some() {
-        return Err(CliError::Usage(format!(
-            "{command} takes one kind of target at a time"
-        ))
-        .into());
+        return Err(
+            CliError::Usage(format!("{command} takes one kind of target at a time")).into(),
+        );
     }
     match (flag, target_kind) {
         (Some((k, _)), Some(t)) if k != t => Err(CliError::Usage(format!(

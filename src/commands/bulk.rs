@@ -751,7 +751,7 @@ mod tests {
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"operation":"grant","hub":"chat","target":"c1","group":"g1","permission":"sendToGroup","status":200,"ok":true})
+            serde_json::json!({"operation":"grant","hub":"chat","target":"c1","permission":"sendToGroup","group":"g1","status":200,"ok":true})
         );
     }
 

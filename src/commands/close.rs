@@ -42,12 +42,19 @@ pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
         )
         .into());
     }
-    bulk::run_each(settings, &client, OP, hub, given, &bulk_args, &[204], |t| {
-        match kind {
+    bulk::run_each(
+        settings,
+        &client,
+        OP,
+        hub,
+        given,
+        &bulk_args,
+        &[204],
+        |t| match kind {
             TargetKind::Connection => client.close_connection_request(hub, t, reason),
             TargetKind::User => client.close_user_connections_request(hub, t, &exclude, reason),
             TargetKind::Group => client.close_group_connections_request(hub, t, &exclude, reason),
-        }
-    })
+        },
+    )
     .await
 }

@@ -513,7 +513,11 @@ async fn add_to_group_fifty_connections_from_a_file_then_a_group_send_reaches_th
         })
         .collect();
     assert_eq!(reported, ids, "every connection of the file reported once");
-    assert!(stderr(&out).contains("sent 50, failed 0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sent 50, failed 0"),
+        "{}",
+        stderr(&out)
+    );
 
     let mut c = world.wps();
     c.args(["send-group", "--group", "big", "--text", "all fifty"]);
@@ -663,7 +667,15 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
     }
     for (id, want) in [(&a_id, 0), (&b_id, 0), (&other_id, 1)] {
         let mut c = world.wps();
-        c.args(["check", "-c", id, "--permission", "send-to-group", "-g", "g1"]);
+        c.args([
+            "check",
+            "-c",
+            id,
+            "--permission",
+            "send-to-group",
+            "-g",
+            "g1",
+        ]);
         assert_eq!(code(&run(c).await), want, "check {id}");
     }
     let mut c = world.wps();
@@ -673,7 +685,15 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     for id in [&a_id, &b_id] {
         let mut c = world.wps();
-        c.args(["check", "-c", id, "--permission", "send-to-group", "-g", "g1"]);
+        c.args([
+            "check",
+            "-c",
+            id,
+            "--permission",
+            "send-to-group",
+            "-g",
+            "g1",
+        ]);
         assert_eq!(code(&run(c).await), 1, "check {id} after revoke");
     }
     for s in [&mut a, &mut b, &mut other] {

@@ -144,17 +144,42 @@ async fn add_to_a_missing_connection_is_exit_5_and_several_targets_report_each()
     std::fs::write(&list, "u1\n").expect("write list");
     let out = wps(
         &world,
-        &["add-to-group", "-g", "g1", "-c", &a_id, "--target-kind", "user"],
+        &[
+            "add-to-group",
+            "-g",
+            "g1",
+            "-c",
+            &a_id,
+            "--target-kind",
+            "user",
+        ],
     )
     .await;
-    assert_eq!(code(&out), 2, "--target-kind needs --from-file: {}", stderr(&out));
+    assert_eq!(
+        code(&out),
+        2,
+        "--target-kind needs --from-file: {}",
+        stderr(&out)
+    );
     let mut c = world.wps();
-    c.args(["add-to-group", "-g", "g1", "-c", &a_id, "--target-kind", "user"])
-        .arg("--from-file")
-        .arg(&list);
+    c.args([
+        "add-to-group",
+        "-g",
+        "g1",
+        "-c",
+        &a_id,
+        "--target-kind",
+        "user",
+    ])
+    .arg("--from-file")
+    .arg(&list);
     let out = run(c).await;
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(stderr(&out).contains("--target-kind user"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--target-kind user"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
@@ -369,7 +394,7 @@ async fn grant_check_revoke_round_trip_is_enforced_for_the_client() {
     .await;
     assert_eq!(
         one_json(&out),
-        json!({"operation":"grant","hub":"chat","target":a_id,"group":"g1","permission":"joinLeaveGroup","status":200,"ok":true})
+        json!({"operation":"grant","hub":"chat","target":a_id,"permission":"joinLeaveGroup","group":"g1","status":200,"ok":true})
     );
     let out = ok(&world, &check).await;
     assert_eq!(one_json(&out)["allowed"], true);
@@ -540,4 +565,39 @@ async fn api_sends_piped_stdin_byte_for_byte() {
     .await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(next_frame(&mut client).await, Message::Binary(bytes.into()));
+}
+
+#[tokio::test]
+async fn dry_run_and_vv_show_json_and_text_bodies_as_they_are() {
+    let world = World::new().await;
+    let body = r#"{"a":"b c","n":[1,2]}"#;
+    let out = ok(&world, &["send-all", "--dry-run", "--json", body]).await;
+    // Escaped once, by the JSON line itself: parsing it gives the body back.
+    assert_eq!(one_json(&out)["bodyPreview"], body);
+    let out = ok(
+        &world,
+        &[
+            "send-all",
+            "--dry-run",
+            "-o",
+            "table",
+            "--text",
+            "two\nlines",
+        ],
+    )
+    .await;
+    assert!(
+        stdout(&out).ends_with("\n\ntwo\nlines\n"),
+        "{}",
+        stdout(&out)
+    );
+    let (mut a, _) = world.connect_json("chat", None, &[], &[]).await;
+    let out = ok(&world, &["-vv", "send-all", "--json", body]).await;
+    assert!(
+        stderr(&out).contains(&format!("body: {body}")),
+        "{}",
+        stderr(&out)
+    );
+    let msg = next_json(&mut a).await;
+    assert_eq!(msg["data"], json!({"a":"b c","n":[1,2]}), "{msg}");
 }

@@ -48,6 +48,15 @@ async fn json_output_shapes() {
         &["send-connection", "--connection", &bob_id, "--text", "hi"],
         &["add-to-group", "--group", "g2", "--connection", &bob_id],
         &["add-to-group", "--group", "g3", "--user", "alice"],
+        &[
+            "add-to-group",
+            "--group",
+            "g4",
+            "--group",
+            "g5",
+            "--connection",
+            &bob_id,
+        ],
         &["remove-from-group", "--group", "g3", "--user", "alice"],
         &[
             "grant",
