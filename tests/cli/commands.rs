@@ -601,3 +601,82 @@ async fn dry_run_and_vv_show_json_and_text_bodies_as_they_are() {
     let msg = next_json(&mut a).await;
     assert_eq!(msg["data"], json!({"a":"b c","n":[1,2]}), "{msg}");
 }
+
+#[tokio::test]
+async fn tables_show_group_and_permission_columns_only_when_they_apply() {
+    let world = World::new().await;
+    let (_a, a_id) = world.connect_json("chat", None, &[], &[]).await;
+    let (_b, b_id) = world.connect_json("chat", None, &[], &[]).await;
+    let header = |out: &Output| {
+        let text = stdout(out);
+        let line = text
+            .lines()
+            .find(|l| l.contains("operation"))
+            .unwrap_or_else(|| panic!("a header row in {text}"))
+            .to_string();
+        line.split(['│', '┆'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let out = ok(
+        &world,
+        &[
+            "-o",
+            "table",
+            "add-to-group",
+            "-g",
+            "g1",
+            "-g",
+            "g2",
+            "-c",
+            &a_id,
+            "-c",
+            &b_id,
+        ],
+    )
+    .await;
+    assert_eq!(
+        header(&out),
+        [
+            "operation",
+            "hub",
+            "target",
+            "group",
+            "status",
+            "outcome",
+            "error"
+        ]
+    );
+    assert_eq!(stdout(&out).matches("add-to-group").count(), 4);
+    let out = ok(
+        &world,
+        &[
+            "-o",
+            "table",
+            "grant",
+            "-c",
+            &a_id,
+            "--permission",
+            "send-to-group",
+            "-g",
+            "g1",
+        ],
+    )
+    .await;
+    assert_eq!(
+        header(&out),
+        [
+            "operation",
+            "hub",
+            "target",
+            "permission",
+            "group",
+            "status",
+            "ok"
+        ]
+    );
+    let out = ok(&world, &["-o", "table", "close", "-c", &a_id]).await;
+    assert_eq!(header(&out), ["operation", "hub", "target", "status", "ok"]);
+}
