@@ -108,3 +108,79 @@ pub(super) fn pairs(
     }
     Ok(reqs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn the_file_follows_the_flag_given_else_target_kind_else_connections() {
+        let (k, given) = kind_of(
+            [
+                (TargetKind::Connection, v(&[])),
+                (TargetKind::User, v(&["alice"])),
+            ],
+            None,
+            "t",
+        )
+        .unwrap();
+        assert_eq!((k, given), (TargetKind::User, v(&["alice"])));
+        let (k, _) = kind_of([(TargetKind::Connection, v(&[]))], None, "t").unwrap();
+        assert_eq!(k, TargetKind::Connection);
+        let (k, _) = kind_of(
+            [
+                (TargetKind::Connection, v(&[])),
+                (TargetKind::Group, v(&[])),
+            ],
+            Some(TargetKind::Group),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(k, TargetKind::Group);
+        // Agreeing is fine; contradicting is a usage error.
+        assert!(kind_of([(TargetKind::User, v(&["a"]))], Some(TargetKind::User), "t").is_ok());
+        assert!(kind_of(
+            [(TargetKind::User, v(&["a"]))],
+            Some(TargetKind::Connection),
+            "t"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn membership_runs_refuse_groups_as_targets() {
+        let targets = MemberTargetArgs {
+            connections: Vec::new(),
+            users: Vec::new(),
+        };
+        let err = member_kind(targets, Some(TargetKind::Group), "add-to-group").unwrap_err();
+        assert!(err.to_string().contains("--group"), "{err}");
+    }
+
+    #[test]
+    fn one_request_per_target_and_group() {
+        let reqs = pairs(&v(&["c1", "c2"]), &v(&["g1", "g2"]), |_, _| {
+            Ok(Request {
+                method: reqwest::Method::PUT,
+                path: "/x".into(),
+                query: Vec::new(),
+                body: None,
+                accept: "application/json",
+            })
+        });
+        let labels: Vec<(String, String)> = reqs
+            .unwrap()
+            .into_iter()
+            .map(|(l, _)| (l.target.unwrap(), l.group.unwrap()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("c1", "g1"), ("c1", "g2"), ("c2", "g1"), ("c2", "g2")]
+                .map(|(t, g)| (t.to_string(), g.to_string()))
+        );
+    }
+}
