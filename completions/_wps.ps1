@@ -535,13 +535,17 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;add-to-group' {
-            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Group to add to (repeatable only with --filter)')
-            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Group to add to (repeatable only with --filter)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Group to add to (repeatable: each target is added to each group)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Group to add to (repeatable: each target is added to each group)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User id (repeatable)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User id (repeatable)')
             [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Every connection this OData filter matches (one :addToGroups request)')
+            [CompletionResult]::new('--target-kind', '--target-kind', [CompletionResultType]::ParameterName, 'What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--failed-to', '--failed-to', [CompletionResultType]::ParameterName, 'Write the targets that did not succeed to this file, one a line (ready for --from-file)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
@@ -568,13 +572,17 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;remove-from-group' {
-            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Group to remove from (repeatable only with --filter)')
-            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Group to remove from (repeatable only with --filter)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Group to remove from (repeatable: each target is removed from each group)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Group to remove from (repeatable: each target is removed from each group)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User id (repeatable)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User id (repeatable)')
             [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Every connection this OData filter matches (one :removeFromGroups request)')
+            [CompletionResult]::new('--target-kind', '--target-kind', [CompletionResultType]::ParameterName, 'What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--failed-to', '--failed-to', [CompletionResultType]::ParameterName, 'Write the targets that did not succeed to this file, one a line (ready for --from-file)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
@@ -610,6 +618,10 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Close every connection in this group (repeatable)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Connection id to keep open (repeatable; not with --connection)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Reason the clients are told')
+            [CompletionResult]::new('--target-kind', '--target-kind', [CompletionResultType]::ParameterName, 'What --from-file lists: connection, user or group (default: the kind of --connection/--user/--group given, else connection)')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--failed-to', '--failed-to', [CompletionResultType]::ParameterName, 'Write the targets that did not succeed to this file, one a line (ready for --from-file)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
@@ -637,11 +649,14 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;grant' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id')
-            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('--permission', '--permission', [CompletionResultType]::ParameterName, 'The permission')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'The group it applies to; without it, every group')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The group it applies to; without it, every group')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--failed-to', '--failed-to', [CompletionResultType]::ParameterName, 'Write the targets that did not succeed to this file, one a line (ready for --from-file)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
@@ -668,11 +683,14 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;revoke' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id')
-            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
+            [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Connection id (repeatable)')
             [CompletionResult]::new('--permission', '--permission', [CompletionResultType]::ParameterName, 'The permission')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'The group it applies to; without it, every group')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The group it applies to; without it, every group')
+            [CompletionResult]::new('--from-file', '--from-file', [CompletionResultType]::ParameterName, 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once')
+            [CompletionResult]::new('--failed-to', '--failed-to', [CompletionResultType]::ParameterName, 'Write the targets that did not succeed to this file, one a line (ready for --from-file)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')

@@ -273,7 +273,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__add__subcmd__to__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +304,22 @@ _wps() {
                     return 0
                     ;;
                 --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-kind)
+                    COMPREPLY=($(compgen -W "connection user group" -- "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -551,7 +567,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__close)
-            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +602,22 @@ _wps() {
                     return 0
                     ;;
                 --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-kind)
+                    COMPREPLY=($(compgen -W "connection user group" -- "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -899,7 +931,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__grant)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -922,6 +954,18 @@ _wps() {
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2063,7 +2107,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__remove__subcmd__from__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2094,6 +2138,22 @@ _wps() {
                     return 0
                     ;;
                 --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-kind)
+                    COMPREPLY=($(compgen -W "connection user group" -- "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2161,7 +2221,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__revoke)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2184,6 +2244,18 @@ _wps() {
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --failed-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -488,10 +488,16 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "use" -d 'Make a profile the default'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a profile'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s g -l group -d 'Group to add to (repeatable only with --filter)' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s g -l group -d 'Group to add to (repeatable: each target is added to each group)' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s u -l user -d 'User id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l filter -d 'Every connection this OData filter matches (one :addToGroups request)' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l target-kind -d 'What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)' -r -f -a "connection\t''
+user\t''
+group\t''"
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -517,10 +523,16 @@ complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s q -l quiet -d '
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s g -l group -d 'Group to remove from (repeatable only with --filter)' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s g -l group -d 'Group to remove from (repeatable: each target is removed from each group)' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s u -l user -d 'User id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l filter -d 'Every connection this OData filter matches (one :removeFromGroups request)' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l target-kind -d 'What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)' -r -f -a "connection\t''
+user\t''
+group\t''"
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -552,6 +564,12 @@ complete -c wps -n "__fish_wps_using_subcommand close" -s u -l user -d 'Close ev
 complete -c wps -n "__fish_wps_using_subcommand close" -s g -l group -d 'Close every connection in this group (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l exclude -d 'Connection id to keep open (repeatable; not with --connection)' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l reason -d 'Reason the clients are told' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l target-kind -d 'What --from-file lists: connection, user or group (default: the kind of --connection/--user/--group given, else connection)' -r -f -a "connection\t''
+user\t''
+group\t''"
+complete -c wps -n "__fish_wps_using_subcommand close" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand close" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand close" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -578,10 +596,13 @@ complete -c wps -n "__fish_wps_using_subcommand close" -s q -l quiet -d 'Print n
 complete -c wps -n "__fish_wps_using_subcommand close" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand close" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand close" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand grant" -s c -l connection -d 'Connection id' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
 complete -c wps -n "__fish_wps_using_subcommand grant" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand grant" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand grant" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -607,10 +628,13 @@ complete -c wps -n "__fish_wps_using_subcommand grant" -s q -l quiet -d 'Print n
 complete -c wps -n "__fish_wps_using_subcommand grant" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand grant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand grant" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand revoke" -s c -l connection -d 'Connection id' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l concurrency -d 'Requests in flight at once' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r

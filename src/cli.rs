@@ -204,34 +204,47 @@ pub enum Command {
     /// Put connections or users into a group, or every connection matching a filter into groups
     #[command(
         long_about = "Put connections or users into a group, or every connection matching a filter into groups.\n\n\
-            With --connection or --user it takes one --group and sends one request a target, reporting \
-            each (exit 7 when some failed). With --filter (an OData filter over userId, connectionId and \
-            groups) it takes one or more --group and sends a single request.",
-        after_long_help = "Examples:\n  wps add-to-group --group g1 --connection abc123\n  wps add-to-group --group g1 --user alice --user bob\n  wps add-to-group --group g1 --group g2 --filter \"userId eq 'alice'\""
+            With --connection or --user (repeated, or listed in --from-file) it sends one request per \
+            target and --group, reporting each (exit 7 when some failed). The lines of --from-file are \
+            of the kind of target flag given, else connection ids unless --target-kind user. With \
+            --filter (an OData filter over userId, connectionId and groups) it takes one or more \
+            --group and sends a single request.",
+        after_long_help = "Examples:\n  wps add-to-group --group g1 --connection abc123\n  wps add-to-group --group g1 --user alice --user bob\n  \
+            wps add-to-group --group g1 --group g2 --from-file conns.txt --failed-to retry.txt\n  \
+            wps add-to-group --group g1 --target-kind user --from-file users.txt\n  \
+            wps add-to-group --group g1 --group g2 --filter \"userId eq 'alice'\""
     )]
     AddToGroup(AddToGroupArgs),
     /// Take connections or users out of a group (or of every group)
     #[command(
         long_about = "Take connections or users out of a group, or with --all-groups out of every group.\n\n\
-            With --connection or --user it sends one request a target, reporting each (exit 7 when some \
-            failed). With --filter it takes one or more --group and sends a single request.",
-        after_long_help = "Examples:\n  wps remove-from-group --group g1 --connection abc123\n  wps remove-from-group --all-groups --user alice\n  wps remove-from-group --group g1 --filter \"startswith(userId, 'bot-')\""
+            With --connection or --user (repeated, or listed in --from-file, read as for add-to-group) \
+            it sends one request per target and --group, reporting each (exit 7 when some failed). \
+            With --filter it takes one or more --group and sends a single request.",
+        after_long_help = "Examples:\n  wps remove-from-group --group g1 --connection abc123\n  wps remove-from-group --all-groups --user alice\n  \
+            wps remove-from-group --group g1 --group g2 --from-file conns.txt\n  wps remove-from-group --group g1 --filter \"startswith(userId, 'bot-')\""
     )]
     RemoveFromGroup(RemoveFromGroupArgs),
     /// Close connections: by id, of users, of groups, or all of them
     #[command(
         long_about = "Close connections: by id, every connection of a user or of a group, or all of them.\n\n\
             Clients are told --reason (JSON clients get a `disconnected` event, then close code 1000). \
-            --exclude keeps connections open with --user, --group and --all.",
-        after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance"
+            --exclude keeps connections open with --user, --group and --all. The lines of --from-file \
+            are of the kind of target flag given, else connection ids unless --target-kind says user \
+            or group.",
+        after_long_help = "Examples:\n  wps close --connection abc123 --reason bye\n  wps close --user alice\n  wps close --all --exclude abc123 --reason maintenance\n  \
+            wps close --from-file conns.txt --reason bye --failed-to retry.txt\n  \
+            wps close --target-kind user --from-file users.txt"
     )]
     Close(CloseArgs),
     /// Give a connection a permission on a group
     #[command(
         long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
-            (joinLeaveGroup), on the group --group names.",
+            (joinLeaveGroup), on the group --group names. --connection repeats; --from-file lists \
+            connection ids.",
         after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
-            wps grant -c abc123 --permission join-leave-group --group g2"
+            wps grant -c abc123 --permission join-leave-group --group g2\n  \
+            wps grant --from-file conns.txt --permission send-to-group --group g1"
     )]
     Grant(PermissionChangeArgs),
     /// Take a permission away from a connection
