@@ -440,8 +440,61 @@ impl Settings {
     }
 
     pub fn client(&self) -> anyhow::Result<Client> {
+        if self.is_entra() {
+            return self.entra_client();
+        }
         let cs = self.connection_string()?;
         Ok(Client::new(cs, self.client_options.clone())?)
+    }
+
+    /// True when `--auth` (or the profile) names an Entra ID credential rather than the key.
+    pub fn is_entra(&self) -> bool {
+        self.auth.as_ref().is_some_and(|a| a.value != "key")
+    }
+
+    /// The endpoint alone: Entra ID sign-in needs no access key.
+    pub fn endpoint(&self) -> Result<String, CliError> {
+        self.check_config()?;
+        match self.connection.as_ref().map(|c| (&c.value, &c.source)) {
+            Some((ConnectionInput::EndpointKey { endpoint, .. }, from)) => {
+                normalize_endpoint(endpoint)
+                    .map_err(|e| CliError::Config(format!("{e} (from {from})")))
+            }
+            _ => self.connection_string().map(|cs| cs.endpoint),
+        }
+    }
+
+    #[cfg(feature = "entra")]
+    fn entra_client(&self) -> anyhow::Result<Client> {
+        use crate::client::entra::{EntraCredential, EntraMode};
+        use crate::client::Credential;
+        let endpoint = self.endpoint()?;
+        let auth = self
+            .auth
+            .as_ref()
+            .map(|a| a.value.as_str())
+            .unwrap_or("key");
+        let mode = EntraMode::from_name(auth)
+            .ok_or_else(|| CliError::Config(format!("unknown auth '{auth}'")))?;
+        let credential = EntraCredential::new(mode, &process_env)?;
+        Ok(Client::with_credential(
+            endpoint,
+            Credential::Entra(credential),
+            self.client_options.clone(),
+        )?)
+    }
+
+    #[cfg(not(feature = "entra"))]
+    fn entra_client(&self) -> anyhow::Result<Client> {
+        let auth = self
+            .auth
+            .as_ref()
+            .map(|a| a.value.as_str())
+            .unwrap_or("key");
+        Err(CliError::Config(format!(
+            "auth '{auth}' needs Entra ID support, and this wps was built without the `entra` feature"
+        ))
+        .into())
     }
 }
 

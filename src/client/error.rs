@@ -38,6 +38,9 @@ pub enum ClientError {
     },
     #[error("{detail}{}", attempts_suffix(*.attempts))]
     Transport { attempts: u32, detail: String },
+    /// Entra ID sign-in failed before any request was sent.
+    #[error("{0}")]
+    Credential(String),
 }
 
 fn attempts_suffix(attempts: u32) -> String {
@@ -85,6 +88,7 @@ impl ClientError {
         match self {
             ClientError::ConnectionString(_) | ClientError::Signing(_) => ErrorKind::Config,
             ClientError::Invalid(_) => ErrorKind::Invalid,
+            ClientError::Credential(_) => ErrorKind::Auth,
             ClientError::Status {
                 status: 401 | 403, ..
             } => ErrorKind::Auth,

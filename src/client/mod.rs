@@ -16,6 +16,7 @@
 
 mod auth;
 mod connstr;
+pub mod entra;
 mod error;
 pub mod operations;
 mod secret;
@@ -88,17 +89,41 @@ pub struct Response {
     pub attempts: u32,
 }
 
+/// How requests are authorized.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A fresh HS256 token per request, signed with the access key.
+    Key(KeySigner),
+    /// An Entra ID access token, fetched once and reused while valid.
+    #[cfg(feature = "entra")]
+    Entra(entra::EntraCredential),
+}
+
 /// The Web PubSub REST client. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
     endpoint: String,
-    signer: KeySigner,
+    credential: Credential,
     options: ClientOptions,
 }
 
 impl Client {
     pub fn new(connection: ConnectionString, options: ClientOptions) -> Result<Self, ClientError> {
+        let signer = KeySigner::new(&connection.access_key);
+        Self::with_credential(connection.endpoint, Credential::Key(signer), options)
+    }
+
+    /// A client for a normalized endpoint (see [`normalize_endpoint`]). Entra tokens are
+    /// refused over plain http except to this machine.
+    pub fn with_credential(
+        endpoint: String,
+        credential: Credential,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        if !matches!(credential, Credential::Key(_)) {
+            entra::check_endpoint_for_bearer(&endpoint)?;
+        }
         let http = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
@@ -110,8 +135,8 @@ impl Client {
             })?;
         Ok(Client {
             http,
-            endpoint: connection.endpoint,
-            signer: KeySigner::new(&connection.access_key),
+            endpoint,
+            credential,
             options,
         })
     }
@@ -124,8 +149,17 @@ impl Client {
         &self.options
     }
 
-    pub fn signer(&self) -> &KeySigner {
-        &self.signer
+    /// The key signer, when the client signs with an access key.
+    pub fn signer(&self) -> Option<&KeySigner> {
+        match &self.credential {
+            Credential::Key(signer) => Some(signer),
+            #[cfg(feature = "entra")]
+            Credential::Entra(_) => None,
+        }
+    }
+
+    pub fn credential(&self) -> &Credential {
+        &self.credential
     }
 
     /// The full URL of a request, exactly as it goes on the wire (and into `aud`).
@@ -204,7 +238,11 @@ impl Client {
         request: &Request,
         url: &str,
     ) -> Result<(RawResponse, Option<Duration>), ClientError> {
-        let token = self.signer.rest_token(url)?;
+        let token = match &self.credential {
+            Credential::Key(signer) => signer.rest_token(url)?,
+            #[cfg(feature = "entra")]
+            Credential::Entra(entra) => entra.token().await?,
+        };
         let mut builder = self
             .http
             .request(request.method.clone(), url)

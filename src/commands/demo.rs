@@ -149,7 +149,10 @@ fn client_url(client: &Client, cs: &ConnectionString) -> Result<String> {
         minutes_to_expire: 60,
         ..ClientTokenRequest::default()
     };
-    Ok(client_access_token(&cs.endpoint, HUB, client.signer(), &request, now_secs())?.url)
+    let signer = client
+        .signer()
+        .context("the demo client signs with the emulator's key")?;
+    Ok(client_access_token(&cs.endpoint, HUB, signer, &request, now_secs())?.url)
 }
 
 async fn next_json(listener: &mut Subscriber) -> Option<Value> {

@@ -11,9 +11,7 @@ use tokio::time::Instant;
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{ListenArgs, OutputFormat};
 use crate::client::subscriber::{Event, Subscriber};
-use crate::client::{
-    client_access_token, now_secs, operations, ClientTokenRequest, ConnectionString, KeySigner,
-};
+use crate::client::{client_access_token, now_secs, operations, ClientTokenRequest, KeySigner};
 use crate::emulator::state::Protocol;
 use crate::error::{code, CliError};
 use crate::settings::Settings;
@@ -35,7 +33,6 @@ pub async fn run(
         raw,
         subprotocol,
     } = args;
-    let cs = settings.connection_string()?;
     let hub = settings.hub()?.to_string();
     operations::validate_hub(&hub)?;
     for g in &groups {
@@ -55,7 +52,7 @@ pub async fn run(
             .iter()
             .map(|g| format!("webpubsub.joinLeaveGroup.{g}")),
     );
-    let url = client_url(&cs, &hub, user.as_deref(), &roles)?;
+    let url = client_url(settings, &hub, user.as_deref(), &roles).await?;
 
     let deadline = wait.map(|w| Instant::now() + w);
     let mut printer = Printer {
@@ -301,9 +298,10 @@ async fn until<F: std::future::Future>(deadline: Option<Instant>, fut: F) -> Opt
     }
 }
 
-/// A client access URL signed locally with the key, valid for an hour.
-fn client_url(
-    cs: &ConnectionString,
+/// A client access URL valid for an hour: signed locally with the key, or under Entra ID
+/// issued by the service's `:generateToken`.
+async fn client_url(
+    settings: &Settings,
     hub: &str,
     user: Option<&str>,
     roles: &[String],
@@ -314,6 +312,11 @@ fn client_url(
         minutes_to_expire: 60,
         ..ClientTokenRequest::default()
     };
+    if settings.is_entra() {
+        let client = settings.client()?;
+        return Ok(client.generate_client_token(hub, &request).await?.url);
+    }
+    let cs = settings.connection_string()?;
     let signer = KeySigner::new(&cs.access_key);
     Ok(client_access_token(&cs.endpoint, hub, &signer, &request, now_secs())?.url)
 }

@@ -19,7 +19,7 @@ use crate::settings::Settings;
 pub async fn run(settings: &Settings, args: TokenArgs) -> Result<ExitStatus> {
     match args.action {
         Some(TokenAction::Decode(d)) => decode(settings, d.token),
-        None => create(settings, args.create),
+        None => create(settings, args.create).await,
     }
 }
 
@@ -32,7 +32,7 @@ struct TokenOutput<'a> {
     url: &'a str,
 }
 
-fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus> {
+async fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus> {
     let TokenCreateArgs {
         user,
         roles,
@@ -42,14 +42,6 @@ fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus> {
     } = args;
     let hub = settings.hub()?;
     operations::validate_hub(hub)?;
-    if let Some(a) = settings.auth.as_ref().filter(|a| a.value != "key") {
-        return Err(CliError::Config(format!(
-            "auth '{}' (from {}) would need the service's :generateToken, which `wps token` does not call yet; use an access key",
-            a.value, a.source
-        ))
-        .into());
-    }
-    let cs = settings.connection_string()?;
     let request = ClientTokenRequest {
         user,
         roles,
@@ -61,8 +53,15 @@ fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus> {
             ClientTypeArg::Socketio => ClientType::SocketIo,
         },
     };
-    let signer = KeySigner::new(&cs.access_key);
-    let access = client_access_token(&cs.endpoint, hub, &signer, &request, now_secs())?;
+    // Under Entra ID there is no key to sign with: the service issues the token.
+    let access = if settings.is_entra() {
+        let client = settings.client()?;
+        client.generate_client_token(hub, &request).await?
+    } else {
+        let cs = settings.connection_string()?;
+        let signer = KeySigner::new(&cs.access_key);
+        client_access_token(&cs.endpoint, hub, &signer, &request, now_secs())?
+    };
     let out = TokenOutput {
         base_url: &access.base_url,
         token: access.token.expose(),
