@@ -744,6 +744,10 @@ pub struct EmulatorArgs {
     /// Access key clients must sign with (at least 32 characters); defaults to the well-known development key
     #[arg(long, hide_default_value = true)]
     pub key: Option<String>,
+    /// Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience
+    /// https://webpubsub.azure.com, standing in for Entra ID in tests
+    #[arg(long, value_name = "PUBKEY.pem")]
+    pub entra_issuer_key: Option<PathBuf>,
 }
 
 /// `token` creates a client token; `token decode` reads one.

@@ -11,18 +11,36 @@ use crate::error::CliError;
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> {
-    let EmulatorArgs { host, port, key } = args;
+    let EmulatorArgs {
+        host,
+        port,
+        key,
+        entra_issuer_key,
+    } = args;
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
     emulator::validate_access_key(&access_key)
         .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
+    let entra_issuer_key = match entra_issuer_key {
+        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+            CliError::Usage(format!(
+                "could not read --entra-issuer-key {}: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
     let mut server = emulator::start(EmulatorConfig {
         host,
         port,
         access_key,
         verbose: settings.verbose,
+        entra_issuer_key,
     })
     .await
-    .map_err(|e| CliError::Usage(format!("could not listen on {host}:{port}: {e}")))?;
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => CliError::Usage(e.to_string()),
+        _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
+    })?;
 
     {
         let mut out = std::io::stdout().lock();

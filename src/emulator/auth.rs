@@ -1,5 +1,9 @@
 //! Token checks, as the service makes them: HS256 signature with the access key, `exp`
 //! (5 minutes of clock skew allowed), `nbf` if present, and `aud` against the request URL.
+//!
+//! With an Entra issuer key configured, REST calls may instead carry an RS256 token signed by
+//! that key whose `aud` is the Web PubSub resource (`https://webpubsub.azure.com`), as Entra ID
+//! issues them: tests stand in for Entra ID with a key pair of their own.
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
@@ -7,12 +11,17 @@ use crate::client::{ClientClaims, KeySigner, Secret};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
+/// The `aud` of Entra ID tokens for Web PubSub.
+pub const ENTRA_AUDIENCE: &str = "https://webpubsub.azure.com";
+
 /// Why a token was refused; the text goes into the 401 body.
 pub type AuthError = String;
 
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    /// The test issuer's public key and its checks, when Entra tokens are accepted.
+    entra: Option<(DecodingKey, Validation)>,
     /// Signs client tokens for `:generateToken` with the same key.
     signer: KeySigner,
 }
@@ -33,8 +42,29 @@ impl Verifier {
         Verifier {
             key: DecodingKey::from_secret(access_key.as_bytes()),
             validation,
+            entra: None,
             signer: KeySigner::new(&Secret::new(access_key)),
         }
+    }
+
+    /// Also accepts RS256 REST tokens signed by the holder of this public key (PEM), with
+    /// `aud` = [`ENTRA_AUDIENCE`].
+    pub fn with_entra_issuer(mut self, public_key_pem: &str) -> Result<Self, AuthError> {
+        let key = DecodingKey::from_rsa_pem(public_key_pem.as_bytes())
+            .map_err(|e| format!("the Entra issuer key is not an RSA public key in PEM: {e}"))?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 300;
+        validation.validate_nbf = true;
+        validation.set_audience(&[ENTRA_AUDIENCE, &format!("{ENTRA_AUDIENCE}/")]);
+        validation.required_spec_claims = ["exp", "aud"].iter().map(|s| s.to_string()).collect();
+        self.entra = Some((key, validation));
+        Ok(self)
+    }
+
+    /// True when the token is an Entra ID token (RS256) this emulator accepts.
+    pub fn is_entra_token(&self, token: &str) -> bool {
+        self.entra.is_some()
+            && jsonwebtoken::decode_header(token).is_ok_and(|h| h.alg == Algorithm::RS256)
     }
 
     /// A client access token signed with the emulator's key.
@@ -65,7 +95,24 @@ impl Verifier {
 
     /// A REST token: `aud` must be the request URL, with or without its query, compared
     /// case-insensitively (also after one round of URL-decoding).
+    /// An Entra token is checked against the issuer key and the Web PubSub audience instead.
     pub fn check_rest(&self, token: &str, full_url: &str) -> Result<(), AuthError> {
+        if let (true, Some((key, validation))) = (self.is_entra_token(token), &self.entra) {
+            return jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, key, validation)
+                .map(|_| ())
+                .map_err(|e| match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                        "the Entra ID token has expired".to_string()
+                    }
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                        "the Entra ID token's signature is invalid".to_string()
+                    }
+                    jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+                        format!("the Entra ID token's audience is not '{ENTRA_AUDIENCE}'")
+                    }
+                    _ => format!("the Entra ID token is invalid: {e}"),
+                });
+        }
         let claims = self.decode(token)?;
         let without_query = full_url.split('?').next().unwrap_or(full_url);
         check_aud(&claims, &[full_url, without_query])

@@ -34,6 +34,9 @@ pub struct EmulatorConfig {
     pub access_key: String,
     /// 1 logs each request on stderr.
     pub verbose: u8,
+    /// An RSA public key (PEM) whose RS256 tokens with `aud` `https://webpubsub.azure.com`
+    /// are accepted as Entra ID tokens on the REST API.
+    pub entra_issuer_key: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -43,6 +46,7 @@ impl Default for EmulatorConfig {
             port: 8080,
             access_key: DEFAULT_ACCESS_KEY.to_string(),
             verbose: 0,
+            entra_issuer_key: None,
         }
     }
 }
@@ -133,12 +137,18 @@ impl Emulator {
 pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     validate_access_key(&config.access_key)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let mut verifier = auth::Verifier::new(&config.access_key);
+    if let Some(pem) = &config.entra_issuer_key {
+        verifier = verifier
+            .with_entra_issuer(pem)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         registry: Registry::default(),
-        verifier: auth::Verifier::new(&config.access_key),
+        verifier,
         reconnect: ws::ReconnectKeys::new(&config.access_key),
         sessions: ws::Sessions::default(),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),

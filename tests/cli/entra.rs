@@ -1,0 +1,388 @@
+//! Entra ID sign-in without Azure: the test is the issuer. It makes an RSA key pair, starts the
+//! emulator trusting the public key, and hands `wps` RS256 tokens through a fake `az` on PATH.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use wps::emulator::{self, EmulatorConfig};
+
+use crate::common::*;
+
+const AUDIENCE: &str = "https://webpubsub.azure.com";
+
+/// (private PEM, public PEM), made once per test run with the machine's openssl.
+fn key_pair() -> &'static (String, String) {
+    static PAIR: OnceLock<(String, String)> = OnceLock::new();
+    PAIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let private = dir.path().join("issuer.pem");
+        let public = dir.path().join("issuer.pub.pem");
+        let ok = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ])
+            .arg("-out")
+            .arg(&private)
+            .output()
+            .expect("openssl runs")
+            .status
+            .success();
+        assert!(ok, "openssl genpkey");
+        let ok = std::process::Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&private)
+            .arg("-out")
+            .arg(&public)
+            .output()
+            .expect("openssl runs")
+            .status
+            .success();
+        assert!(ok, "openssl pkey -pubout");
+        (
+            std::fs::read_to_string(private).expect("private key"),
+            std::fs::read_to_string(public).expect("public key"),
+        )
+    })
+}
+
+/// An Entra-shaped access token signed by the test issuer.
+fn entra_token(aud: &str, exp_in_secs: i64) -> String {
+    let now = wps::client::now_secs() as i64;
+    let claims = serde_json::json!({
+        "aud": aud,
+        "iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
+        "iat": now,
+        "nbf": now,
+        "exp": now + exp_in_secs,
+        "oid": "11111111-1111-1111-1111-111111111111",
+    });
+    let key = EncodingKey::from_rsa_pem(key_pair().0.as_bytes()).expect("RSA key");
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).expect("sign")
+}
+
+/// A world whose emulator also trusts the test issuer.
+async fn entra_world() -> World {
+    let emulator = emulator::start(EmulatorConfig {
+        port: 0,
+        entra_issuer_key: Some(key_pair().1.clone()),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts");
+    World {
+        emulator,
+        dir: tempfile::tempdir().expect("temp dir"),
+    }
+}
+
+/// A directory holding a fake `az` that prints `stdout` and exits with `exit`, logging each
+/// call's arguments to `az.log` beside it.
+fn fake_az(world: &World, stdout: &str, stderr: &str, exit: i32) -> PathBuf {
+    let bin = world.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let log = world.dir.path().join("az.log");
+    // Shell builtins only: PATH holds nothing but this directory.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> {}\nprintf '%s\\n' {}\nprintf '%s\\n' {} >&2\nexit {exit}\n",
+        quote(&log.display().to_string()),
+        quote(stdout),
+        quote(stderr),
+    );
+    let path = bin.join("az");
+    std::fs::write(&path, script).expect("write az");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+/// The JSON `az account get-access-token -o json` prints.
+fn az_output(token: &str) -> String {
+    let exp = wps::client::now_secs() + 3600;
+    serde_json::json!({
+        "accessToken": token,
+        "expiresOn": "2099-01-01 00:00:00.000000",
+        "expires_on": exp,
+        "subscription": "22222222-2222-2222-2222-222222222222",
+        "tenant": "00000000-0000-0000-0000-000000000000",
+        "tokenType": "Bearer",
+    })
+    .to_string()
+}
+
+fn az_calls(world: &World) -> Vec<String> {
+    std::fs::read_to_string(world.dir.path().join("az.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `wps --auth MODE` against the emulator by endpoint alone (no key anywhere), with `bin`
+/// as the only PATH entry.
+fn entra_wps(world: &World, mode: &str, bin: &Path) -> std::process::Command {
+    let mut cmd = world.bare_wps();
+    cmd.env("PATH", bin)
+        .env("WPS_HUB", "chat")
+        .arg("--auth")
+        .arg(mode)
+        .arg("--endpoint")
+        .arg(format!("http://{}", world.emulator.addr()));
+    cmd
+}
+
+fn assert_one_line_exit(out: &std::process::Output, exit: i32, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), exit, "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    assert!(!err.contains("eyJ"), "no token in errors: {err}");
+    assert!(stdout(out).is_empty(), "{}", stdout(out));
+}
+
+#[tokio::test]
+async fn azure_cli_sends_reach_clients_with_one_sign_in_per_run() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let (mut alice, _) = world.connect_json("chat", Some("alice"), &[], &[]).await;
+    let (mut bob, _) = world.connect_json("chat", Some("bob"), &[], &[]).await;
+
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args([
+        "send-user",
+        "--user",
+        "alice",
+        "--user",
+        "bob",
+        "--text",
+        "hi",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for socket in [&mut alice, &mut bob] {
+        let m = next_json(socket).await;
+        assert_eq!(m["data"], "hi", "{m}");
+    }
+    // Two requests, one token: the credential's answer is reused while valid.
+    let calls = az_calls(&world);
+    assert_eq!(
+        calls,
+        ["account get-access-token -o json --scope https://webpubsub.azure.com/.default"],
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn azure_cli_token_comes_from_generate_token_and_a_client_connects() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args([
+        "-o",
+        "json",
+        "token",
+        "--user",
+        "carol",
+        "--group",
+        "g1",
+        "--expires",
+        "5",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let base = format!("ws://{}/client/hubs/chat", world.emulator.addr());
+    assert_eq!(v["baseUrl"], base.as_str(), "{v}");
+    let token = v["token"].as_str().expect("token");
+    assert_eq!(v["url"], format!("{base}?access_token={token}").as_str());
+    // The emulator signed it with its key (HS256), not the Entra issuer.
+    assert!(token.starts_with("eyJhbGciOiJIUzI1NiIs"), "{token}");
+
+    let mut req = v["url"]
+        .as_str()
+        .expect("url")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("json.webpubsub.azure.v1"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("the client connects with the issued token");
+    let connected = next_json(&mut socket).await;
+    assert_eq!(connected["event"], "connected", "{connected}");
+    assert_eq!(connected["userId"], "carol", "{connected}");
+
+    // The group from the token was joined: a group send under Entra reaches it.
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args(["send-group", "--group", "g1", "--text", "to g1"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let m = next_json(&mut socket).await;
+    assert_eq!(m["group"], "g1", "{m}");
+    assert_eq!(m["data"], "to g1", "{m}");
+}
+
+#[tokio::test]
+async fn listen_under_entra_receives_what_is_sent() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let mut listen = entra_wps(&world, "azure-cli", &bin);
+    listen.args([
+        "--timeout",
+        "10",
+        "listen",
+        "--user",
+        "dana",
+        "--count",
+        "1",
+    ]);
+    let listener = tokio::task::spawn_blocking(move || listen.output().expect("listen runs"));
+    // Send until the listener is connected and has the message.
+    let mut delivered = false;
+    for _ in 0..50 {
+        let mut cmd = entra_wps(&world, "azure-cli", &bin);
+        cmd.args(["-o", "json", "exists", "--user", "dana"]);
+        if code(&run(cmd).await) == 0 {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "listen never connected");
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args(["send-user", "--user", "dana", "--text", "hello dana"]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let out = listener.await.expect("join");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("hello dana"), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn the_service_refusing_the_token_is_exit_4() {
+    let world = entra_world().await;
+    let cases = [
+        (
+            "wrong audience",
+            entra_token("https://management.azure.com", 3600),
+        ),
+        ("expired", entra_token(AUDIENCE, -3600)),
+    ];
+    for (what, token) in cases {
+        let bin = fake_az(&world, &az_output(&token), "", 0);
+        let mut cmd = entra_wps(&world, "azure-cli", &bin);
+        cmd.args(["send-all", "--text", "x"]);
+        let out = run(cmd).await;
+        assert_one_line_exit(&out, 4, "401");
+        let _ = what;
+    }
+}
+
+#[tokio::test]
+async fn no_az_on_path_is_exit_4() {
+    let world = entra_world().await;
+    let empty = world.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let mut cmd = entra_wps(&world, "azure-cli", &empty);
+    cmd.args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "az not found on PATH");
+}
+
+#[tokio::test]
+async fn az_not_logged_in_is_exit_4() {
+    let world = entra_world().await;
+    let bin = fake_az(
+        &world,
+        "",
+        "ERROR: Please run 'az login' to setup account.",
+        1,
+    );
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args(["token"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "Please run 'az login'");
+}
+
+#[tokio::test]
+async fn client_secret_problems_are_exit_4() {
+    let world = entra_world().await;
+    let bin = world.dir.path().to_path_buf();
+    // Missing variables.
+    let mut cmd = entra_wps(&world, "client-secret", &bin);
+    cmd.args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "AZURE_TENANT_ID");
+    // A tenant that cannot be one.
+    let mut cmd = entra_wps(&world, "client-secret", &bin);
+    cmd.env("AZURE_TENANT_ID", "not a tenant/..")
+        .env("AZURE_CLIENT_ID", "app")
+        .env("AZURE_CLIENT_SECRET", "s3cret-value")
+        .args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "tenant");
+    assert!(!stderr(&out).contains("s3cret-value"), "{}", stderr(&out));
+    // azure_identity only talks to an https authority, so a local fake authority over http
+    // is refused before any request; that refusal is what can be tested here.
+    let mut cmd = entra_wps(&world, "client-secret", &bin);
+    cmd.env("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000000")
+        .env("AZURE_CLIENT_ID", "app")
+        .env("AZURE_CLIENT_SECRET", "s3cret-value")
+        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+        .args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "HTTPS");
+}
+
+#[tokio::test]
+async fn bearer_tokens_are_refused_over_plain_http_to_other_hosts() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let mut cmd = world.bare_wps();
+    cmd.env("PATH", &bin).args([
+        "--auth",
+        "azure-cli",
+        "--endpoint",
+        "http://wps.example.invalid",
+        "--hub",
+        "chat",
+        "send-all",
+        "--text",
+        "x",
+    ]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 3, "plain http");
+    assert!(az_calls(&world).is_empty(), "no sign-in before refusing");
+}
+
+#[tokio::test]
+async fn key_tokens_keep_working_next_to_entra() {
+    let world = entra_world().await;
+    let (mut socket, _) = world.connect_json("chat", None, &[], &[]).await;
+    let mut cmd = world.wps();
+    cmd.args(["send-all", "--text", "by key"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(next_json(&mut socket).await["data"], "by key");
+}
+
+#[tokio::test]
+async fn emulator_refuses_a_bad_issuer_key() {
+    let world = World::new().await;
+    let pem = world.dir.path().join("bad.pem");
+    std::fs::write(&pem, "not a key").expect("write");
+    let mut cmd = world.bare_wps();
+    cmd.args(["emulator", "--port", "0", "--entra-issuer-key"])
+        .arg(&pem);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 2, "Entra issuer key");
+}
