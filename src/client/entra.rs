@@ -14,7 +14,9 @@ use std::sync::Arc;
 #[cfg(feature = "entra")]
 use azure_core::credentials::TokenCredential;
 #[cfg(feature = "entra")]
-use azure_core::http::{AsyncRawResponse, Body, HttpClient, Transport};
+use azure_core::http::{
+    AsyncRawResponse, Body, ExponentialRetryOptions, HttpClient, RetryOptions, Transport,
+};
 #[cfg(feature = "entra")]
 use azure_identity::{
     AzureCliCredential, ClientSecretCredential, ClientSecretCredentialOptions,
@@ -98,15 +100,37 @@ impl EntraCredential {
     /// Builds the credential for `mode`, reading its `AZURE_*` variables through `env`.
     /// Nothing is fetched until the first request.
     pub fn new(mode: EntraMode, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .map_err(|e| {
-                ClientError::Credential(format!("could not build the HTTP client: {e}"))
+            .timeout(std::time::Duration::from_secs(30));
+        // Authorities behind TLS-inspecting proxies need the proxy's CA: honour the variable
+        // OpenSSL and the Azure CLI read.
+        if let Some(path) = env("SSL_CERT_FILE") {
+            let pem = std::fs::read(&path).map_err(|e| {
+                ClientError::Credential(format!("could not read SSL_CERT_FILE {path}: {e}"))
             })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                ClientError::Credential(format!(
+                    "SSL_CERT_FILE {path} is not PEM certificates: {e}"
+                ))
+            })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|e| {
+            ClientError::Credential(format!("could not build the HTTP client: {e}"))
+        })?;
         let client_options = || azure_core::http::ClientOptions {
             transport: Some(Transport::new(Arc::new(ReqwestTransport(http.clone())))),
+            // The crate's default retries for a minute; a sign-in that fails twice (an
+            // untrusted certificate, a dead proxy) will not heal in the next one.
+            retry: RetryOptions::exponential(ExponentialRetryOptions {
+                initial_delay: azure_core::time::Duration::milliseconds(500),
+                max_retries: 2,
+                max_total_elapsed: azure_core::time::Duration::seconds(10),
+                max_delay: azure_core::time::Duration::seconds(4),
+            }),
             ..Default::default()
         };
         let fail = |e: azure_core::Error| ClientError::Credential(one_line(mode, &e.to_string()));

@@ -2,7 +2,7 @@
 //! emulator trusting the public key, and hands `wps` RS256 tokens through a fake `az` on PATH.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -313,34 +313,282 @@ async fn az_not_logged_in_is_exit_4() {
     assert_one_line_exit(&out, 4, "Please run 'az login'");
 }
 
+/// A fake Entra authority: HTTPS on 127.0.0.1 with a certificate from a CA the test makes
+/// (`SSL_CERT_FILE` points `wps` at it). It answers the client-credentials token request for
+/// one tenant and AADSTS90002 for any other, and records what it was sent.
+struct Authority {
+    url: String,
+    ca: PathBuf,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+}
+
+async fn authority(world: &World, access_token: String) -> Authority {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::{crypto::ring, ServerConfig};
+
+    let dir = world.dir.path().join("authority");
+    std::fs::create_dir_all(&dir).expect("dir");
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=wps test CA",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("ext");
+    openssl(
+        &dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+        ],
+    );
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("leaf.pem"))
+        .expect("leaf cert")
+        .map(|c| c.expect("cert"))
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("leaf.key")).expect("leaf key");
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let seen = seen.clone();
+            let access_token = access_token.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                // One HTTP/1.1 request: headers, then Content-Length bytes of form body.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body) = loop {
+                    let Ok(n) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < end + 4 + len {
+                        let Ok(n) = tls.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    break (
+                        head,
+                        String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned(),
+                    );
+                };
+                let request_line = head.lines().next().unwrap_or("").to_string();
+                seen.lock()
+                    .expect("lock")
+                    .push((request_line.clone(), body));
+                let (status, answer) = if request_line
+                    .starts_with(&format!("POST /{TENANT}/oauth2/v2.0/token "))
+                {
+                    (
+                        "200 OK",
+                        serde_json::json!({
+                            "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                            "access_token": access_token,
+                        }),
+                    )
+                } else {
+                    (
+                        "400 Bad Request",
+                        serde_json::json!({
+                            "error": "invalid_request",
+                            "error_description": "AADSTS90002: Tenant not found. Check to make sure you have the correct tenant ID.",
+                            "error_codes": [90002],
+                        }),
+                    )
+                };
+                let body = answer.to_string();
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    Authority {
+        url,
+        ca: dir.join("ca.pem"),
+        requests,
+    }
+}
+
+fn client_secret_wps(world: &World, authority: &Authority, tenant: &str) -> std::process::Command {
+    let mut cmd = entra_wps(world, "client-secret", world.dir.path());
+    cmd.env("AZURE_AUTHORITY_HOST", &authority.url)
+        .env("SSL_CERT_FILE", &authority.ca)
+        .env("AZURE_TENANT_ID", tenant)
+        .env("AZURE_CLIENT_ID", "app-id")
+        .env("AZURE_CLIENT_SECRET", "s3cret-value");
+    cmd
+}
+
+#[tokio::test]
+async fn client_secret_signs_in_at_the_authority_and_sends() {
+    let world = entra_world().await;
+    let authority = authority(&world, entra_token(AUDIENCE, 3600)).await;
+    let (mut alice, _) = world.connect_json("chat", Some("alice"), &[], &[]).await;
+    let (mut bob, _) = world.connect_json("chat", Some("bob"), &[], &[]).await;
+    let mut cmd = client_secret_wps(&world, &authority, TENANT);
+    cmd.args([
+        "send-user",
+        "--user",
+        "alice",
+        "--user",
+        "bob",
+        "--text",
+        "via sp",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for socket in [&mut alice, &mut bob] {
+        assert_eq!(next_json(socket).await["data"], "via sp");
+    }
+    let requests = authority.requests.lock().expect("lock").clone();
+    assert_eq!(requests.len(), 1, "one sign-in for two sends: {requests:?}");
+    let (line, body) = &requests[0];
+    assert_eq!(line, &format!("POST /{TENANT}/oauth2/v2.0/token HTTP/1.1"));
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(field("grant_type"), Some("client_credentials"));
+    assert_eq!(field("client_id"), Some("app-id"));
+    assert_eq!(field("client_secret"), Some("s3cret-value"));
+    assert_eq!(field("scope"), Some("https://webpubsub.azure.com/.default"));
+}
+
 #[tokio::test]
 async fn client_secret_problems_are_exit_4() {
     let world = entra_world().await;
-    let bin = world.dir.path().to_path_buf();
+    let authority = authority(&world, entra_token(AUDIENCE, 3600)).await;
+    // A tenant the authority does not know.
+    let mut cmd = client_secret_wps(&world, &authority, "00000000-0000-0000-0000-000000000000");
+    cmd.args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "AADSTS90002: Tenant not found");
+    assert!(!stderr(&out).contains("s3cret-value"), "{}", stderr(&out));
+    // A tenant that cannot be one: refused before any request.
+    let mut cmd = client_secret_wps(&world, &authority, "not a tenant/..");
+    cmd.args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "tenant");
     // Missing variables.
-    let mut cmd = entra_wps(&world, "client-secret", &bin);
+    let mut cmd = entra_wps(&world, "client-secret", world.dir.path());
     cmd.args(["send-all", "--text", "x"]);
     let out = run(cmd).await;
     assert_one_line_exit(&out, 4, "AZURE_TENANT_ID");
-    // A tenant that cannot be one.
-    let mut cmd = entra_wps(&world, "client-secret", &bin);
-    cmd.env("AZURE_TENANT_ID", "not a tenant/..")
-        .env("AZURE_CLIENT_ID", "app")
-        .env("AZURE_CLIENT_SECRET", "s3cret-value")
-        .args(["send-all", "--text", "x"]);
-    let out = run(cmd).await;
-    assert_one_line_exit(&out, 4, "tenant");
-    assert!(!stderr(&out).contains("s3cret-value"), "{}", stderr(&out));
-    // azure_identity only talks to an https authority, so a local fake authority over http
-    // is refused before any request; that refusal is what can be tested here.
-    let mut cmd = entra_wps(&world, "client-secret", &bin);
-    cmd.env("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000000")
-        .env("AZURE_CLIENT_ID", "app")
-        .env("AZURE_CLIENT_SECRET", "s3cret-value")
-        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+    // azure_identity talks to https authorities only.
+    let mut cmd = client_secret_wps(&world, &authority, TENANT);
+    cmd.env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
         .args(["send-all", "--text", "x"]);
     let out = run(cmd).await;
     assert_one_line_exit(&out, 4, "HTTPS");
+    // Without the test CA the authority's certificate is not trusted.
+    let mut cmd = client_secret_wps(&world, &authority, TENANT);
+    cmd.env_remove("SSL_CERT_FILE")
+        .args(["send-all", "--text", "x"]);
+    let out = run(cmd).await;
+    assert_one_line_exit(&out, 4, "client-secret");
+    assert_eq!(
+        authority.requests.lock().expect("lock").len(),
+        1,
+        "only the unknown tenant got through"
+    );
 }
 
 #[tokio::test]
