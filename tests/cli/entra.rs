@@ -13,47 +13,55 @@ use crate::common::*;
 
 const AUDIENCE: &str = "https://webpubsub.azure.com";
 
-/// (private PEM, public PEM), made once per test run with the machine's openssl.
+/// (private PEM, public PEM) of the test issuer, made once per test run with openssl.
 fn key_pair() -> &'static (String, String) {
     static PAIR: OnceLock<(String, String)> = OnceLock::new();
-    PAIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let private = dir.path().join("issuer.pem");
-        let public = dir.path().join("issuer.pub.pem");
-        let ok = std::process::Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-            ])
-            .arg("-out")
-            .arg(&private)
-            .output()
-            .expect("openssl runs")
-            .status
-            .success();
-        assert!(ok, "openssl genpkey");
-        let ok = std::process::Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&private)
-            .arg("-out")
-            .arg(&public)
-            .output()
-            .expect("openssl runs")
-            .status
-            .success();
-        assert!(ok, "openssl pkey -pubout");
-        (
-            std::fs::read_to_string(private).expect("private key"),
-            std::fs::read_to_string(public).expect("public key"),
-        )
-    })
+    PAIR.get_or_init(make_key_pair)
+}
+
+/// A second issuer the emulator does not trust.
+fn stranger_key_pair() -> &'static (String, String) {
+    static PAIR: OnceLock<(String, String)> = OnceLock::new();
+    PAIR.get_or_init(make_key_pair)
+}
+
+fn make_key_pair() -> (String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    openssl(
+        dir.path(),
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "issuer.pem",
+        ],
+    );
+    openssl(
+        dir.path(),
+        &[
+            "pkey",
+            "-pubout",
+            "-in",
+            "issuer.pem",
+            "-out",
+            "issuer.pub.pem",
+        ],
+    );
+    (
+        std::fs::read_to_string(dir.path().join("issuer.pem")).expect("private key"),
+        std::fs::read_to_string(dir.path().join("issuer.pub.pem")).expect("public key"),
+    )
 }
 
 /// An Entra-shaped access token signed by the test issuer.
 fn entra_token(aud: &str, exp_in_secs: i64) -> String {
+    signed_by(&key_pair().0, aud, exp_in_secs)
+}
+
+fn signed_by(private_pem: &str, aud: &str, exp_in_secs: i64) -> String {
     let now = wps::client::now_secs() as i64;
     let claims = serde_json::json!({
         "aud": aud,
@@ -63,7 +71,7 @@ fn entra_token(aud: &str, exp_in_secs: i64) -> String {
         "exp": now + exp_in_secs,
         "oid": "11111111-1111-1111-1111-111111111111",
     });
-    let key = EncodingKey::from_rsa_pem(key_pair().0.as_bytes()).expect("RSA key");
+    let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).expect("RSA key");
     jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key).expect("sign")
 }
 
@@ -276,14 +284,18 @@ async fn the_service_refusing_the_token_is_exit_4() {
             entra_token("https://management.azure.com", 3600),
         ),
         ("expired", entra_token(AUDIENCE, -3600)),
+        (
+            "another issuer",
+            signed_by(&stranger_key_pair().0, AUDIENCE, 3600),
+        ),
     ];
     for (what, token) in cases {
         let bin = fake_az(&world, &az_output(&token), "", 0);
         let mut cmd = entra_wps(&world, "azure-cli", &bin);
         cmd.args(["send-all", "--text", "x"]);
         let out = run(cmd).await;
+        eprintln!("case: {what}");
         assert_one_line_exit(&out, 4, "401");
-        let _ = what;
     }
 }
 
