@@ -85,7 +85,9 @@ impl EntraMode {
 pub struct EntraCredential {
     mode: EntraMode,
     inner: Arc<dyn TokenCredential>,
-    cached: Arc<Mutex<Option<(Secret, u64)>>>,
+    /// The last answer; a failure is kept too, so a run with many requests signs in (or
+    /// fails to) once.
+    cached: Arc<Mutex<Option<Result<(Secret, u64), ClientError>>>>,
 }
 
 #[cfg(feature = "entra")]
@@ -186,20 +188,26 @@ impl EntraCredential {
     /// minutes left, else a new one.
     pub async fn token(&self) -> Result<Secret, ClientError> {
         let mut cached = self.cached.lock().await;
-        if let Some((token, expires)) = cached.as_ref() {
-            if expires.saturating_sub(RENEW_BEFORE_SECS) > super::now_secs() {
+        match cached.as_ref() {
+            Some(Ok((token, expires)))
+                if expires.saturating_sub(RENEW_BEFORE_SECS) > super::now_secs() =>
+            {
                 return Ok(token.clone());
             }
+            Some(Err(e)) => return Err(e.clone()),
+            _ => {}
         }
         let got = self
             .inner
             .get_token(&[WEB_PUBSUB_SCOPE], None)
             .await
-            .map_err(|e| ClientError::Credential(one_line(self.mode, &e.to_string())))?;
-        let token = Secret::new(got.token.secret());
-        let expires = u64::try_from(got.expires_on.unix_timestamp()).unwrap_or(0);
-        *cached = Some((token.clone(), expires));
-        Ok(token)
+            .map(|got| {
+                let expires = u64::try_from(got.expires_on.unix_timestamp()).unwrap_or(0);
+                (Secret::new(got.token.secret()), expires)
+            })
+            .map_err(|e| ClientError::Credential(one_line(self.mode, &e.to_string())));
+        *cached = Some(got.clone());
+        got.map(|(token, _)| token)
     }
 }
 
@@ -230,14 +238,10 @@ pub fn check_endpoint_for_bearer(endpoint: &str) -> Result<(), ClientError> {
 /// troubleshooting link is generic.
 #[cfg(feature = "entra")]
 fn one_line(mode: EntraMode, message: &str) -> String {
-    let text = message
-        .split("To troubleshoot, visit")
-        .next()
-        .unwrap_or(message);
-    let mut joined = text
+    let mut joined = message
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !l.starts_with("To troubleshoot, visit"))
         .collect::<Vec<_>>()
         .join(" ");
     if joined.chars().count() > 400 {
@@ -442,11 +446,11 @@ mod tests {
     fn errors_collapse_to_one_line_without_the_link() {
         let m = one_line(
             EntraMode::AzureCli,
-            "AzureCliCredential authentication failed. ERROR: Please run 'az login'.\n\nTo troubleshoot, visit https://aka.ms/x",
+            "Multiple errors were encountered:\nAzureCliCredential authentication failed. ERROR: Please run 'az login'.\n\nTo troubleshoot, visit https://aka.ms/x#azure-cli\nAzureDeveloperCliCredential authentication failed. azd not found on PATH\nTo troubleshoot, visit https://aka.ms/x#azd",
         );
         assert_eq!(
             m,
-            "Entra ID sign-in (azure-cli) failed: AzureCliCredential authentication failed. ERROR: Please run 'az login'."
+            "Entra ID sign-in (azure-cli) failed: Multiple errors were encountered: AzureCliCredential authentication failed. ERROR: Please run 'az login'. AzureDeveloperCliCredential authentication failed. azd not found on PATH"
         );
     }
 

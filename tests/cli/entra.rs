@@ -311,6 +311,53 @@ async fn no_az_on_path_is_exit_4() {
 }
 
 #[tokio::test]
+async fn default_mode_uses_the_azure_cli_first() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let (mut socket, _) = world.connect_json("chat", None, &[], &[]).await;
+    let mut cmd = entra_wps(&world, "default", &bin);
+    cmd.args(["send-all", "--text", "by default"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(next_json(&mut socket).await["data"], "by default");
+    assert_eq!(az_calls(&world).len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_is_tried_once_per_run() {
+    let world = entra_world().await;
+    let bin = fake_az(
+        &world,
+        "",
+        "ERROR: AADSTS700082: The refresh token has expired.",
+        1,
+    );
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args([
+        "send-user",
+        "--user",
+        "a",
+        "--user",
+        "b",
+        "--user",
+        "c",
+        "--text",
+        "x",
+    ]);
+    let out = run(cmd).await;
+    // Several targets: a bulk run, whose failures exit 7 (see the bulk tests).
+    assert_eq!(code(&out), 7, "{}", stderr(&out));
+    // Each target's outcome is data on stdout.
+    assert_eq!(
+        stdout(&out).matches("AADSTS700082").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(az_calls(&world).len(), 1, "{:?}", az_calls(&world));
+}
+
+#[tokio::test]
 async fn az_not_logged_in_is_exit_4() {
     let world = entra_world().await;
     let bin = fake_az(
