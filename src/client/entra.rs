@@ -79,6 +79,10 @@ impl EntraMode {
     }
 }
 
+/// A sign-in's outcome: the token and its expiry (Unix seconds), or why it failed.
+#[cfg(feature = "entra")]
+type SignIn = Result<(Secret, u64), ClientError>;
+
 /// An Entra ID credential with the token it last got. Cheap to clone: clones share the cache.
 #[cfg(feature = "entra")]
 #[derive(Clone)]
@@ -87,7 +91,7 @@ pub struct EntraCredential {
     inner: Arc<dyn TokenCredential>,
     /// The last answer; a failure is kept too, so a run with many requests signs in (or
     /// fails to) once.
-    cached: Arc<Mutex<Option<Result<(Secret, u64), ClientError>>>>,
+    cached: Arc<Mutex<Option<SignIn>>>,
 }
 
 #[cfg(feature = "entra")]
