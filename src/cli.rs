@@ -167,7 +167,8 @@ pub enum Command {
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
     #[command(
         long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
-            one JSON object a line, flushed as it arrives. The token is signed locally from the key. \
+            one JSON object a line, flushed as it arrives. The token is signed locally from the key, or under \
+            Entra ID (--auth) issued by the service's :generateToken. \
             With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
             they did not arrive in time. A dropped connection is re-established (resumed without loss \
             with --reliable).",
@@ -185,7 +186,8 @@ pub enum Command {
     /// Print a client access URL and token for the hub, signed locally from the key
     #[command(
         long_about = "Print a client access URL and token for the hub, signed locally from the access key \
-            exactly as the official SDKs' get_client_access_token does (no request is sent). \
+            exactly as the official SDKs' get_client_access_token does (no request is sent). Under Entra \
+            ID (--auth) the service issues the token through :generateToken, as the SDKs do. \
             `wps token decode` shows what a token holds.",
         after_long_help = "Examples:\n  wps token --user alice --role webpubsub.sendToGroup --group g1\n  \
             websocat \"$(wps token -o json | jq -r .url)\"\n  wps token decode \"$URL\""

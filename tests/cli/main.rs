@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod emulator_rest;
 mod emulator_ws;
+#[cfg(feature = "entra")]
 mod entra;
 mod faults;
 mod generate;
