@@ -74,7 +74,7 @@ fn status_line(status: u16, code: Option<&str>, message: Option<&str>, attempts:
     }
     line.push_str(&attempts_suffix(attempts));
     match status {
-        401 => line.push_str("; hint: check the access key, and that this machine's clock is right (tokens live 60 s)"),
+        401 => line.push_str("; hint: check the access key (with --auth, that the Entra ID token is for this resource), and that this machine's clock is right (key tokens live 60 s)"),
         403 => line.push_str("; hint: the credential lacks the role or permission for this operation"),
         413 => line.push_str("; hint: messages are limited to 1 MiB"),
         429 => line.push_str("; hint: the service is throttling; lower --concurrency or add units"),
