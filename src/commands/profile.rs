@@ -1,6 +1,8 @@
 //! `wps profile add|list|show|use|remove`: the profiles in the config file.
 
-use anyhow::Result;
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{ExitStatus, SUCCESS};
@@ -135,11 +137,19 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
     }
     profile.connection_string_env = connection_string_env;
     profile.access_key_env = access_key_env;
-    if profile.endpoint.is_some()
+    let wants_key = profile.endpoint.is_some()
         && profile.access_key.is_none()
         && profile.access_key_env.is_none()
-        && profile.auth.as_deref().is_none_or(|a| a == "key")
-    {
+        && profile.auth.as_deref().is_none_or(|a| a == "key");
+    // Ask only a person at a terminal; scripts and CI never get a prompt.
+    if wants_key && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let key = rpassword::prompt_password("Access key (input hidden, empty to skip): ")
+            .context("could not read the access key")?;
+        if !key.is_empty() {
+            profile.access_key = Some(key);
+        }
+    }
+    if wants_key && profile.access_key.is_none() {
         status(
             settings,
             "note: no access key saved; pass --access-key or --access-key-env, or set WPS_ACCESS_KEY when using it".into(),

@@ -443,3 +443,55 @@ async fn readable_config_with_a_key_gets_a_warning() {
     assert_eq!(code(&run(use_).await), 0);
     assert_eq!(mode(&world.config_path()), 0o600);
 }
+
+#[tokio::test]
+async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
+    let world = World::new().await;
+    // Without a terminal: no prompt, no key saved, a note instead.
+    let mut cmd = world.bare_wps();
+    cmd.args(["profile", "add", "plain", "--endpoint", "http://h.example"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no access key saved"),
+        "{}",
+        stderr(&out)
+    );
+
+    // On a terminal (a pseudo-terminal from util-linux `script`): prompted, typed key not echoed.
+    let config = world.config_path();
+    let line = format!(
+        "{} profile add tty --endpoint http://h.example",
+        env!("CARGO_BIN_EXE_wps")
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("WPS_CONFIG", &config)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        // Type only once the prompt has turned echo off.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"typed-secret-key-0123456789\r")
+            .expect("type");
+        child.wait_with_output().expect("script ends")
+    })
+    .await
+    .expect("join");
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(shown.contains("Access key (input hidden"), "{shown}");
+    assert!(
+        !shown.contains("typed-secret-key"),
+        "the key was echoed: {shown}"
+    );
+    let saved = std::fs::read_to_string(world.config_path()).expect("config written");
+    assert!(saved.contains("typed-secret-key-0123456789"), "{saved}");
+}
