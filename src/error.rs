@@ -62,7 +62,7 @@ pub fn report(err: &anyhow::Error) -> u8 {
     if code == code::OK {
         return code;
     }
-    let mut line = String::from("error: ");
+    let mut line = String::new();
     let mut first = true;
     for cause in err.chain() {
         let text = cause.to_string();
@@ -76,7 +76,18 @@ pub fn report(err: &anyhow::Error) -> u8 {
         line.push_str(&text);
         first = false;
     }
-    eprintln!("{}", line.replace('\n', " "));
+    // Colour marks the prefix only, so the line reads the same without it.
+    let colour = crate::output::use_color(
+        crate::output::color_flag(std::env::args_os()),
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        &crate::settings::process_env,
+    );
+    let prefix = if colour {
+        "\x1b[1;31merror:\x1b[0m"
+    } else {
+        "error:"
+    };
+    eprintln!("{prefix} {}", line.replace('\n', " "));
     code
 }
 

@@ -3,7 +3,7 @@
 use clap::{CommandFactory, Parser};
 use wps::cli::Cli;
 
-use crate::common::{code, stderr, stdout, World};
+use crate::common::{code, run, stderr, stdout, World};
 use crate::readme::shell_words;
 
 /// Every visible command, nested ones included, as ("profile add", its command, its parent's
@@ -176,4 +176,44 @@ async fn colour_follows_flag_no_color_and_clicolor_force() {
         .output()
         .expect("wps runs");
     assert!(stdout(&out).contains(ESC));
+}
+
+#[tokio::test]
+async fn our_error_prefix_is_coloured_only_when_asked() {
+    let world = World::new().await;
+    let error_line = |args: &'static [&'static str],
+                      env: &'static [(&'static str, &'static str)]| {
+        let mut c = world.bare_wps();
+        c.args(["send-all", "--hub", "chat", "--text", "x"])
+            .args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        run(c)
+    };
+    let plain = error_line(&[], &[]).await;
+    assert_eq!(code(&plain), 3);
+    assert!(
+        stderr(&plain).starts_with("error: no connection"),
+        "{}",
+        stderr(&plain)
+    );
+    let forced = error_line(&["--color", "always"], &[]).await;
+    assert!(
+        stderr(&forced).starts_with("\x1b[1;31merror:\x1b[0m no connection"),
+        "{:?}",
+        stderr(&forced)
+    );
+    let env_forced = error_line(&[], &[("CLICOLOR_FORCE", "1")]).await;
+    assert!(
+        stderr(&env_forced).starts_with("\x1b[1;31merror:"),
+        "{:?}",
+        stderr(&env_forced)
+    );
+    let no_color = error_line(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).await;
+    assert!(
+        stderr(&no_color).starts_with("error: "),
+        "{:?}",
+        stderr(&no_color)
+    );
 }
