@@ -40,6 +40,7 @@
 struct ReadmeDoctests;
 
 pub mod cli;
+#[warn(missing_docs)]
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -11,6 +11,7 @@ use super::ClientError;
 /// How long a REST request token lives (the Python SDK uses 60 s).
 pub const REST_TOKEN_LIFETIME_SECS: u64 = 60;
 
+/// Seconds since the Unix epoch, the unit of `iat` and `exp` (0 if the clock is before 1970).
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -39,18 +40,26 @@ struct RestClaims<'a> {
 /// Claims of a client access token, in the order the Python SDK writes them.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ClientClaims {
+    /// The client endpoint URL the token is good for, with the http(s) scheme kept
+    /// (e.g. `https://host/client/hubs/chat`).
     pub aud: String,
+    /// Issued at, Unix seconds.
     pub iat: u64,
+    /// Expiry, Unix seconds.
     pub exp: u64,
+    /// The user id the connection authenticates as; omitted when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
+    /// Roles such as `webpubsub.sendToGroup` or `webpubsub.joinLeaveGroup.{group}`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub role: Vec<String>,
+    /// Groups the connection joins on connect (`webpubsub.group`).
     #[serde(rename = "webpubsub.group", skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
 }
 
 impl KeySigner {
+    /// A signer for one access key. Any string is accepted: a wrong key only shows as a 401.
     pub fn new(access_key: &Secret) -> Self {
         KeySigner {
             key: EncodingKey::from_secret(access_key.expose().as_bytes()),
@@ -70,13 +79,17 @@ impl KeySigner {
 /// The client endpoint a token is for; each has its own path (as in the SDK's `client_protocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ClientType {
+    /// WebSocket clients, plain or with a `json.*.webpubsub.azure.v1` subprotocol.
     #[default]
     Default,
+    /// MQTT clients.
     Mqtt,
+    /// Socket.IO clients.
     SocketIo,
 }
 
 impl ClientType {
+    /// The path before the hub name, which is also part of the token's `aud`.
     pub fn path(self) -> &'static str {
         match self {
             ClientType::Default => "/client/hubs/",
@@ -89,19 +102,29 @@ impl ClientType {
 /// What a client token is for: the SDK's `get_client_access_token` arguments.
 #[derive(Debug, Clone, Default)]
 pub struct ClientTokenRequest {
+    /// User id (`sub` claim, `userId` on `:generateToken`); `None` or empty for anonymous.
     pub user: Option<String>,
+    /// Roles granted to the connection (`role` claim).
     pub roles: Vec<String>,
+    /// Groups joined on connect (`webpubsub.group` claim).
     pub groups: Vec<String>,
+    /// Lifetime; the SDK default is 60. The connection outlives the token once open.
     pub minutes_to_expire: u64,
+    /// Which client endpoint the token is for.
     pub client_type: ClientType,
 }
 
 /// A client access token and the URLs built from it, as `get_client_access_token` returns them.
 #[derive(Debug, Clone)]
 pub struct ClientAccess {
+    /// `ws[s]://host/client/hubs/{hub}` (or the MQTT / Socket.IO path), without the token.
     pub base_url: String,
+    /// The signed JWT.
     pub token: Secret,
+    /// `base_url?access_token=<token>`: what a client connects to. It holds the token, so
+    /// print it only when asked to.
     pub url: String,
+    /// The claims inside `token`.
     pub claims: ClientClaims,
 }
 

@@ -8,6 +8,7 @@ use super::ClientError;
 pub struct ConnectionString {
     /// `scheme://host[:port][/prefix]`, no trailing `/`.
     pub endpoint: String,
+    /// The `AccessKey` value as written; it is the HMAC key of every token.
     pub access_key: Secret,
 }
 

@@ -56,6 +56,7 @@ pub enum EntraMode {
 }
 
 impl EntraMode {
+    /// The `--auth` value that selects this mode.
     pub fn name(self) -> &'static str {
         match self {
             EntraMode::AzureCli => "azure-cli",
@@ -184,6 +185,7 @@ impl EntraCredential {
         })
     }
 
+    /// Which credential this is.
     pub fn mode(&self) -> EntraMode {
         self.mode
     }

@@ -15,29 +15,50 @@ pub enum ErrorKind {
     Unavailable,
 }
 
+/// Everything a [`Client`](super::Client) call can fail with. Messages are one line, never
+/// hold a key or token, and for 401/403/413/429 end with a hint. Match on
+/// [`kind`](Self::kind) rather than on variants to decide what to do.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
+    /// The connection string (or endpoint) could not be used; the text says which part.
     #[error("invalid connection string: {0}")]
     ConnectionString(String),
+    /// Refused before sending: a bad hub or group name, an empty id, a payload over 1 MiB,
+    /// a TTL over 300, invalid JSON; also an unreadable response page.
     #[error("{0}")]
     Invalid(String),
+    /// A token could not be signed or put in a header.
     #[error("could not sign the request: {0}")]
     Signing(String),
+    /// The service answered with a status the operation does not treat as success.
     #[error("{}", status_line(*.status, .code.as_deref(), .message.as_deref(), *.attempts))]
     Status {
+        /// HTTP status of the last attempt.
         status: u16,
+        /// The service's error `code`, when the body was a JSON error.
         code: Option<String>,
+        /// The service's error `message`, or the first line of a plain-text body.
         message: Option<String>,
+        /// Attempts made, retries included.
         attempts: u32,
     },
+    /// No answer within [`ClientOptions::timeout`](super::ClientOptions::timeout), on the
+    /// last attempt.
     #[error("no answer within the {}timeout{}", timeout_secs(*.after), attempts_suffix(*.attempts))]
     Timeout {
+        /// Attempts made, retries included.
         attempts: u32,
         /// The per-attempt limit that ran out, when known.
         after: Option<std::time::Duration>,
     },
+    /// The request never got an answer: connection refused, DNS, TLS, a dropped connection.
     #[error("{detail}{}", attempts_suffix(*.attempts))]
-    Transport { attempts: u32, detail: String },
+    Transport {
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// What failed and where, without secrets.
+        detail: String,
+    },
     /// Entra ID sign-in failed before any request was sent.
     #[error("{0}")]
     Credential(String),
@@ -84,6 +105,8 @@ fn status_line(status: u16, code: Option<&str>, message: Option<&str>, attempts:
 }
 
 impl ClientError {
+    /// The class of failure: the CLI's exit code, and what a caller should do about it
+    /// (fix input, fix credentials, retry later).
     pub fn kind(&self) -> ErrorKind {
         match self {
             ClientError::ConnectionString(_) | ClientError::Signing(_) => ErrorKind::Config,

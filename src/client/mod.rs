@@ -43,8 +43,10 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// Knobs that are the same for every request of one client.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
+    /// Sent as the `api-version` query parameter of every request.
     pub api_version: String,
-    /// Per attempt.
+    /// Per attempt, covering connect, send and reading the body; connecting alone is
+    /// further capped at 10 s.
     pub timeout: Duration,
     /// Retries after the first attempt (0 disables them).
     pub retries: u32,
@@ -52,6 +54,8 @@ pub struct ClientOptions {
     pub verbose: u8,
     /// Base delay of the exponential backoff.
     pub retry_base_delay: Duration,
+    /// Upper bound of any one wait between attempts, including one asked for by
+    /// `Retry-After`.
     pub retry_max_delay: Duration,
 }
 
@@ -72,9 +76,15 @@ impl Default for ClientOptions {
 /// query pairs in wire order (values raw, encoded when built), optional body.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// HTTP method.
     pub method: reqwest::Method,
+    /// Path under the endpoint, starting with `/` and already percent-encoded
+    /// (e.g. `/api/hubs/chat/:send`).
     pub path: String,
+    /// Query pairs in the order they go on the wire; values are raw and encoded by
+    /// [`Client::url`].
     pub query: Vec<(String, String)>,
+    /// Body and its content type; `None` sends no body (`Content-Length: 0` on POST/PUT/DELETE).
     pub body: Option<Payload>,
     /// `Accept` header: the SDK sends `*/*` on HEAD, `application/json` otherwise.
     pub accept: &'static str,
@@ -83,9 +93,13 @@ pub struct Request {
 /// What came back: status, body and the service's request id, if any.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// HTTP status of the last attempt.
     pub status: u16,
+    /// Response body, possibly empty.
     pub body: bytes::Bytes,
+    /// `x-ms-request-id` (or `x-ms-client-request-id`), worth quoting in a support request.
     pub request_id: Option<String>,
+    /// How many attempts were made, 1 when the first one was final.
     pub attempts: u32,
 }
 
@@ -109,6 +123,10 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client that signs every request with the connection string's access key.
+    ///
+    /// Fails only if the HTTP client cannot be built ([`ClientError::Transport`]); nothing
+    /// is sent until the first call.
     pub fn new(connection: ConnectionString, options: ClientOptions) -> Result<Self, ClientError> {
         let signer = KeySigner::new(&connection.access_key);
         Self::with_credential(connection.endpoint, Credential::Key(signer), options)
@@ -141,10 +159,12 @@ impl Client {
         })
     }
 
+    /// The normalized endpoint every request path is appended to (no trailing `/`).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
+    /// The options the client was built with.
     pub fn options(&self) -> &ClientOptions {
         &self.options
     }
@@ -158,6 +178,7 @@ impl Client {
         }
     }
 
+    /// How this client authorizes its requests.
     pub fn credential(&self) -> &Credential {
         &self.credential
     }

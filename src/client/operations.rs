@@ -22,11 +22,15 @@ pub fn encode(value: &str) -> String {
 /// A message body and its content type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload {
+    /// Sent as the `Content-Type` header; the service delivers it to subscribers with the
+    /// message (`text/plain`, `application/json` or `application/octet-stream`).
     pub content_type: String,
+    /// Sent byte for byte; at most [`MAX_MESSAGE_BYTES`].
     pub body: Bytes,
 }
 
 impl Payload {
+    /// A `text/plain` message (no charset parameter, as the SDK sends it).
     pub fn text(s: impl Into<String>) -> Self {
         Payload {
             content_type: "text/plain".into(),
@@ -35,6 +39,8 @@ impl Payload {
     }
 
     /// JSON text, checked to parse; sent byte for byte as given.
+    ///
+    /// Returns [`ClientError::Invalid`] when `s` is not JSON.
     pub fn json(s: impl Into<String>) -> Result<Self, ClientError> {
         let s = s.into();
         serde_json::from_str::<serde::de::IgnoredAny>(&s)
@@ -45,6 +51,7 @@ impl Payload {
         })
     }
 
+    /// An `application/octet-stream` message.
     pub fn binary(body: impl Into<Bytes>) -> Self {
         Payload {
             content_type: "application/octet-stream".into(),
@@ -92,20 +99,28 @@ impl Payload {
 /// Options of the send operations; each operation sends only what the service accepts for it.
 #[derive(Debug, Clone, Default)]
 pub struct SendOptions {
+    /// Connection ids that must not receive the message (repeated `excluded` query key);
+    /// only sent to all and to a group.
     pub excluded: Vec<String>,
+    /// An OData filter (e.g. `userId ne 'u1'`) narrowing the receivers; not sent on
+    /// send to connection.
     pub filter: Option<String>,
     /// 0–300 seconds; `None` leaves it out.
     pub ttl_seconds: Option<u32>,
 }
 
-/// `sendToGroup` or `joinLeaveGroup`.
+/// A permission a connection can be granted on one group or on every group; the path
+/// segment of the `permissions/{permission}` operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
+    /// May publish to the group (`sendToGroup`).
     SendToGroup,
+    /// May join and leave the group itself (`joinLeaveGroup`).
     JoinLeaveGroup,
 }
 
 impl Permission {
+    /// The name as it appears in the URL.
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::SendToGroup => "sendToGroup",
@@ -175,7 +190,9 @@ fn validate_ttl(ttl: Option<u32>) -> Result<(), ClientError> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupMember {
+    /// The connection's id (`connectionId`).
     pub connection_id: String,
+    /// The user the connection authenticated as (`userId`), absent for anonymous ones.
     #[serde(default)]
     pub user_id: Option<String>,
 }
@@ -255,7 +272,9 @@ impl Client {
         Ok(req)
     }
 
-    /// Builds the request of an operation without sending it (for `--dry-run`).
+    /// Builds the request of [`send_to_all`](Self::send_to_all) without sending it (for
+    /// `--dry-run`). Every `*_request` method is the same: the exact request the matching
+    /// method would sign and send, after the same local validation.
     pub fn send_to_all_request(
         &self,
         hub: &str,
@@ -266,6 +285,7 @@ impl Client {
         self.send_request(path, payload, opts)
     }
 
+    /// Request of [`send_to_group`](Self::send_to_group): `POST /api/hubs/{hub}/groups/{group}/:send`
     pub fn send_to_group_request(
         &self,
         hub: &str,
@@ -278,6 +298,7 @@ impl Client {
         self.send_request(path, payload, opts)
     }
 
+    /// Request of [`send_to_user`](Self::send_to_user): `POST /api/hubs/{hub}/users/{userId}/:send`; `excluded` is dropped, the service takes none here.
     pub fn send_to_user_request(
         &self,
         hub: &str,
@@ -294,6 +315,7 @@ impl Client {
         self.send_request(path, payload, &opts)
     }
 
+    /// Request of [`send_to_connection`](Self::send_to_connection): `POST /api/hubs/{hub}/connections/{connectionId}/:send`; only the TTL is sent, the service takes no `excluded` or `filter` here.
     pub fn send_to_connection_request(
         &self,
         hub: &str,
@@ -314,6 +336,11 @@ impl Client {
         self.send_request(path, payload, &opts)
     }
 
+    /// Sends a message to every connection of the hub: `POST /api/hubs/{hub}/:send`; 202
+    /// (accepted, not delivered: there is no delivery receipt).
+    ///
+    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
+    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
     pub async fn send_to_all(
         &self,
         hub: &str,
@@ -324,6 +351,11 @@ impl Client {
         self.expect(&req, &[202]).await
     }
 
+    /// Sends a message to every connection in a group:
+    /// `POST /api/hubs/{hub}/groups/{group}/:send`; 202, also when the group is empty.
+    ///
+    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
+    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
     pub async fn send_to_group(
         &self,
         hub: &str,
@@ -335,6 +367,12 @@ impl Client {
         self.expect(&req, &[202]).await
     }
 
+    /// Sends a message to every connection of a user:
+    /// `POST /api/hubs/{hub}/users/{userId}/:send`; 202, also when the user has none.
+    /// `opts.excluded` is not sent (the service takes none here).
+    ///
+    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
+    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
     pub async fn send_to_user(
         &self,
         hub: &str,
@@ -346,6 +384,12 @@ impl Client {
         self.expect(&req, &[202]).await
     }
 
+    /// Sends a message to one connection:
+    /// `POST /api/hubs/{hub}/connections/{connectionId}/:send`; 202. Only `opts.ttl_seconds`
+    /// is sent.
+    ///
+    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
+    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
     pub async fn send_to_connection(
         &self,
         hub: &str,
@@ -758,6 +802,8 @@ impl Client {
         Ok(self.expect(req, &[200, 404]).await?.status == 200)
     }
 
+    /// Whether a connection is open: `HEAD /api/hubs/{hub}/connections/{connectionId}`;
+    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
     pub async fn connection_exists(
         &self,
         hub: &str,
@@ -767,16 +813,23 @@ impl Client {
             .await
     }
 
+    /// Whether a user has at least one connection: `HEAD /api/hubs/{hub}/users/{userId}`;
+    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
     pub async fn user_exists(&self, hub: &str, user: &str) -> Result<bool, ClientError> {
         self.head_exists(&self.user_exists_request(hub, user)?)
             .await
     }
 
+    /// Whether a group has at least one connection: `HEAD /api/hubs/{hub}/groups/{group}`;
+    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
     pub async fn group_exists(&self, hub: &str, group: &str) -> Result<bool, ClientError> {
         self.head_exists(&self.group_exists_request(hub, group)?)
             .await
     }
 
+    /// Whether a connection holds a permission, on `target` (a group) or on every group when
+    /// `None`: `HEAD /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`;
+    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
     pub async fn check_permission(
         &self,
         hub: &str,
@@ -788,6 +841,9 @@ impl Client {
             .await
     }
 
+    /// Grants a permission on `target` (a group) or on every group when `None`:
+    /// `PUT /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`; 200.
+    /// A missing connection is a 404 [`ClientError::Status`].
     pub async fn grant_permission(
         &self,
         hub: &str,
@@ -799,6 +855,8 @@ impl Client {
         self.expect(&req, &[200]).await
     }
 
+    /// Revokes a permission: `DELETE /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`;
+    /// 204, also when the connection does not exist.
     pub async fn revoke_permission(
         &self,
         hub: &str,
@@ -810,6 +868,9 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Adds a connection to a group:
+    /// `PUT /api/hubs/{hub}/groups/{group}/connections/{connectionId}`; 200. A missing
+    /// connection is a 404 [`ClientError::Status`].
     pub async fn add_connection_to_group(
         &self,
         hub: &str,
@@ -820,6 +881,8 @@ impl Client {
         self.expect(&req, &[200]).await
     }
 
+    /// Adds a user (all of its connections) to a group:
+    /// `PUT /api/hubs/{hub}/users/{userId}/groups/{group}`; 200.
     pub async fn add_user_to_group(
         &self,
         hub: &str,
@@ -830,6 +893,9 @@ impl Client {
         self.expect(&req, &[200]).await
     }
 
+    /// Removes a connection from a group:
+    /// `DELETE /api/hubs/{hub}/groups/{group}/connections/{connectionId}`; 204, also when it
+    /// was not a member.
     pub async fn remove_connection_from_group(
         &self,
         hub: &str,
@@ -840,6 +906,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Removes a user from a group:
+    /// `DELETE /api/hubs/{hub}/users/{userId}/groups/{group}`; 204, also when it was not a member.
     pub async fn remove_user_from_group(
         &self,
         hub: &str,
@@ -850,6 +918,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Removes a connection from every group it is in:
+    /// `DELETE /api/hubs/{hub}/connections/{connectionId}/groups`; 204.
     pub async fn remove_connection_from_all_groups(
         &self,
         hub: &str,
@@ -859,6 +929,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Removes a user from every group it is in:
+    /// `DELETE /api/hubs/{hub}/users/{userId}/groups`; 204.
     pub async fn remove_user_from_all_groups(
         &self,
         hub: &str,
@@ -868,6 +940,10 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Adds every connection matching an OData `filter` to each of `groups`:
+    /// `POST /api/hubs/{hub}/:addToGroups` with `{"groups":[...],"filter":"..."}`; 200, even
+    /// when nothing matches. An empty `filter` selects every connection of the hub; an empty
+    /// `groups` is a [`ClientError::Invalid`].
     pub async fn add_to_groups(
         &self,
         hub: &str,
@@ -878,6 +954,8 @@ impl Client {
         self.expect(&req, &[200]).await
     }
 
+    /// Removes every connection matching an OData `filter` from each of `groups`:
+    /// `POST /api/hubs/{hub}/:removeFromGroups`, same body as [`add_to_groups`](Self::add_to_groups); 200.
     pub async fn remove_from_groups(
         &self,
         hub: &str,
@@ -888,6 +966,8 @@ impl Client {
         self.expect(&req, &[200]).await
     }
 
+    /// Closes every connection of the hub but the `excluded` ones, with an optional close
+    /// `reason`: `POST /api/hubs/{hub}/:closeConnections`; 204.
     pub async fn close_all_connections(
         &self,
         hub: &str,
@@ -898,6 +978,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Closes every connection in a group but the `excluded` ones:
+    /// `POST /api/hubs/{hub}/groups/{group}/:closeConnections`; 204.
     pub async fn close_group_connections(
         &self,
         hub: &str,
@@ -909,6 +991,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Closes every connection of a user but the `excluded` ones:
+    /// `POST /api/hubs/{hub}/users/{userId}/:closeConnections`; 204.
     pub async fn close_user_connections(
         &self,
         hub: &str,
@@ -920,6 +1004,8 @@ impl Client {
         self.expect(&req, &[204]).await
     }
 
+    /// Closes one connection with an optional `reason`:
+    /// `DELETE /api/hubs/{hub}/connections/{connectionId}`; 204, also when it does not exist.
     pub async fn close_connection(
         &self,
         hub: &str,

@@ -9,6 +9,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value so it can no longer be printed by accident.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }

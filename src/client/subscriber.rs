@@ -20,9 +20,20 @@ pub enum Event {
     /// A binary frame.
     Binary(Vec<u8>),
     /// The service closed the connection.
-    Closed { code: u16, reason: String },
+    Closed {
+        /// WebSocket close code (1005 when the close frame carried none).
+        code: u16,
+        /// Close reason as sent, possibly empty.
+        reason: String,
+    },
 }
 
+/// One open WebSocket connection to the client endpoint
+/// (`/client/hubs/{hub}`), receiving what the REST API sends to it.
+///
+/// Get the URL from [`client_access_token`](super::client_access_token) (key) or
+/// `Client::generate_client_token` (Entra ID), then [`connect`](Self::connect) and
+/// read with [`next`](Self::next).
 pub struct Subscriber {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     json: bool,
@@ -108,6 +119,8 @@ impl Subscriber {
             })
     }
 
+    /// Sends a close frame and drops the connection; a failure to close is ignored since
+    /// the connection is being discarded anyway.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
