@@ -5,13 +5,127 @@
 //! the full URL. The client owns auth, retries, timeouts, the user agent and request logging;
 //! callers use the typed methods in [`operations`].
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), wps::client::ClientError> {
-//! use wps::client::{Client, ClientOptions, ConnectionString, Payload, SendOptions};
-//! let cs = ConnectionString::parse("Endpoint=http://127.0.0.1;Port=8080;AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;")?;
-//! let client = Client::new(cs, ClientOptions::default())?;
-//! client.send_to_all("chat", &Payload::text("hello"), &SendOptions::default()).await?;
-//! # Ok(()) }
+//! # A short tour
+//!
+//! - **Connect**: [`ConnectionString::parse`] takes the string from the portal
+//!   (`Endpoint=...;AccessKey=...;Version=1.0;`), and [`Client::new`] turns it into a client
+//!   that signs each request with the key. Nothing is sent until the first call.
+//! - **Call**: one `async` method per REST operation ([`Client::send_to_all`],
+//!   [`Client::add_connection_to_group`], [`Client::connection_exists`],
+//!   [`Client::list_connections`], [`Client::close_connection`], ...). Each documents its
+//!   path and the status it treats as success. Every operation also has a `*_request` twin
+//!   that builds the exact request without sending it, for dry runs.
+//! - **Errors**: every method returns [`ClientError`]; [`ClientError::kind`] sorts it into
+//!   an [`ErrorKind`] (bad config, refused input, auth, other rejection, unavailable), which
+//!   is what a caller usually branches on.
+//! - **Retries and timeouts**: [`ClientOptions`] sets the per-attempt timeout and how many
+//!   times 408, 429, 5xx and connection failures are retried (exponential backoff with full
+//!   jitter, `Retry-After` honoured).
+//! - **Microsoft Entra ID**: instead of a key, build a `Credential::Entra` from an
+//!   `entra::EntraCredential` (cargo feature `entra`, on by default) and pass it to
+//!   [`Client::with_credential`]. Client tokens then come from the service
+//!   (`Client::generate_client_token`); with a key they are signed locally by
+//!   [`client_access_token`].
+//! - **Receiving**: [`subscriber::Subscriber`] is a WebSocket client of the hub's client
+//!   endpoint, to watch what the REST calls deliver.
+//!
+//! # Examples
+//!
+//! Both examples run against the in-process [`emulator`](crate::emulator); against Azure,
+//! parse the connection string from the portal instead.
+//!
+//! A subscriber joins a group and receives what is sent to it:
+//!
+//! ```
+//! use wps::client::subscriber::{Event, Subscriber};
+//! use wps::client::{
+//!     client_access_token, now_secs, Client, ClientOptions, ClientTokenRequest,
+//!     ConnectionString, Payload, SendOptions,
+//! };
+//! use wps::emulator::{self, EmulatorConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let service = emulator::start(EmulatorConfig { port: 0, ..EmulatorConfig::default() }).await?;
+//! let client = Client::new(
+//!     ConnectionString::parse(&service.connection_string())?,
+//!     ClientOptions::default(),
+//! )?;
+//!
+//! // A client token signed locally with the key, as the SDKs' get_client_access_token does.
+//! let signer = client.signer().ok_or("not a key credential")?;
+//! let token_request = ClientTokenRequest {
+//!     user: Some("alice".into()),
+//!     minutes_to_expire: 60,
+//!     ..ClientTokenRequest::default()
+//! };
+//! let access = client_access_token(client.endpoint(), "chat", signer, &token_request, now_secs())?;
+//!
+//! // With the JSON subprotocol, the first frame says which connection this is.
+//! let mut alice = Subscriber::connect(&access.url, Some("json.webpubsub.azure.v1")).await?;
+//! let Some(Event::Json(connected)) = alice.next().await? else {
+//!     return Err("no connected event".into());
+//! };
+//! let id = connected["connectionId"].as_str().ok_or("no connectionId")?.to_string();
+//!
+//! client.add_connection_to_group("chat", "team", &id).await?;
+//! assert!(client.group_exists("chat", "team").await?);
+//! client.send_to_group("chat", "team", &Payload::text("hi"), &SendOptions::default()).await?;
+//!
+//! let Some(Event::Json(message)) = alice.next().await? else {
+//!     return Err("no message".into());
+//! };
+//! assert_eq!(message["group"], "team");
+//! assert_eq!(message["data"], "hi");
+//!
+//! let members = client.list_connections("chat", "team", None, None).await?;
+//! assert_eq!(members[0].user_id.as_deref(), Some("alice"));
+//!
+//! client.close_connection("chat", &id, Some("done")).await?;
+//! assert!(!client.connection_exists("chat", &id).await?);
+//! service.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Telling failures apart by [`ErrorKind`], with retries turned off:
+//!
+//! ```
+//! use std::time::Duration;
+//! use wps::client::{Client, ClientOptions, ConnectionString, ErrorKind, Payload, SendOptions};
+//! use wps::emulator::{self, EmulatorConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let service = emulator::start(EmulatorConfig { port: 0, ..EmulatorConfig::default() }).await?;
+//! let options = ClientOptions {
+//!     retries: 0,
+//!     timeout: Duration::from_secs(5),
+//!     ..ClientOptions::default()
+//! };
+//! let hello = Payload::text("hello");
+//! let send = SendOptions::default();
+//!
+//! // A key the service does not know: 401, which is never retried.
+//! let wrong_key = format!("Endpoint=http://{};AccessKey={};Version=1.0;", service.addr(), "x".repeat(44));
+//! let client = Client::new(ConnectionString::parse(&wrong_key)?, options.clone())?;
+//! let err = client.send_to_all("chat", &hello, &send).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Auth);
+//!
+//! // Input the service would refuse is refused before anything is sent.
+//! let err = client.send_to_all("1-not-a-hub", &hello, &send).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Invalid);
+//!
+//! // Nothing listening: a transport error, reported as the service being unavailable.
+//! let addr = service.addr();
+//! service.shutdown().await;
+//! let gone = format!("Endpoint=http://{addr};AccessKey={};Version=1.0;", "x".repeat(44));
+//! let client = Client::new(ConnectionString::parse(&gone)?, options)?;
+//! let err = client.send_to_all("chat", &hello, &send).await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Unavailable);
+//! assert_eq!(err.attempts(), Some(1));
+//! # Ok(())
+//! # }
 //! ```
 
 mod auth;
