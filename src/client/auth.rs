@@ -108,7 +108,7 @@ pub struct ClientTokenRequest {
     pub roles: Vec<String>,
     /// Groups joined on connect (`webpubsub.group` claim).
     pub groups: Vec<String>,
-    /// Lifetime; the SDK default is 60. The connection outlives the token once open.
+    /// Token lifetime in minutes; the SDKs default to 60.
     pub minutes_to_expire: u64,
     /// Which client endpoint the token is for.
     pub client_type: ClientType,
