@@ -1,0 +1,184 @@
+"""Turns the raw figures of one benches/run into benches/RESULTS.md.
+
+Usage: report.py WORKDIR OUT.md. WORKDIR holds meta.env, cold.json (hyperfine's export),
+rss.tsv, bulk.jsonl and fanout.jsonl. benches/ANALYSIS.md, when present, is appended as the
+closing note (where the time goes, written from a profile of the same build).
+"""
+import json
+import math
+import pathlib
+import statistics
+import sys
+
+work, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+meta = dict(
+    line.split("=", 1) for line in (work / "meta.env").read_text().splitlines() if "=" in line
+)
+
+
+def pct(values, p):
+    """Nearest-rank percentile."""
+    s = sorted(values)
+    return s[max(1, math.ceil(p * len(s))) - 1]
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:.1f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.2f} ms"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+cold = {}
+for r in json.loads((work / "cold.json").read_text())["results"]:
+    t = r["times"]
+    cold[r["command"]] = {"median": statistics.median(t), "p90": pct(t, 0.9),
+                          "mean": statistics.fmean(t), "min": min(t), "runs": len(t)}
+rss = {}
+for line in (work / "rss.tsv").read_text().splitlines():
+    name, kib = line.split("\t")
+    rss.setdefault(name, []).append(int(kib))
+bulk = [json.loads(l) for l in (work / "bulk.jsonl").read_text().splitlines() if l.strip()]
+fan = [json.loads(l) for l in (work / "fanout.jsonl").read_text().splitlines() if l.strip()]
+
+WPS_SEND, SDK_SEND, CURL = "wps send-all --text hi", "python + SDK send_to_all", "curl, pre-signed token"
+wps_bulk = [b for b in bulk if b["tool"] == "wps"]
+raw_bulk = [b for b in bulk if b["tool"] == "raw"]
+sdk_bulk = [b for b in bulk if b["tool"] == "sdk-loop"]
+for b in wps_bulk:
+    b["rate"] = b["requests"] / b["elapsed_s"]
+wps_rate = statistics.median(b["rate"] for b in wps_bulk)
+raw_rate = statistics.median(b["rate"] for b in raw_bulk)
+sdk_rate = statistics.median(b["rate"] for b in sdk_bulk)
+wps_all_ok = all(b["ok"] == b["requests"] and b["exit"] == 0 for b in wps_bulk)
+raw_all_ok = all(b["ok"] == b["requests"] for b in raw_bulk)
+
+L = []
+w = L.append
+w("# Benchmark results")
+w("")
+w("Written by `benches/run` (see README, *Benchmarks*); every figure below comes from one run on one")
+w("machine, with one `wps emulator` on 127.0.0.1 serving every contender. Re-run it after any")
+w("change that may move a figure, and commit this file with that change.")
+w("")
+w("| | |")
+w("| --- | --- |")
+for key, label in [("date", "date"), ("commit", "commit"), ("cpu", "CPU"), ("kernel", "kernel"),
+                   ("load", "load average at the end"), ("rustc", "rustc"), ("python", "Python"),
+                   ("sdk", "Python SDK"), ("curl", "curl"), ("timer", "cold-start timer")]:
+    if key in meta:
+        w(f"| {label} | {meta[key]} |")
+w("")
+
+if meta.get("profile", "release") != "release":
+    w("**A debug build: these figures only test the harness; they say nothing about wps.**")
+    w("")
+w("## Goals (issue #8)")
+w("")
+w("| goal | measured | |")
+w("| --- | --- | --- |")
+sdk_x = cold[SDK_SEND]["median"] / cold[WPS_SEND]["median"]
+curl_x = cold[WPS_SEND]["median"] / cold[CURL]["median"]
+send_rss = max(rss[WPS_SEND])
+fan10k = [f for f in fan if f["clients"] == 10000]
+goals = [
+    ("one send >= 50x faster than the Python SDK process",
+     f"{sdk_x:.1f}x ({ms(cold[SDK_SEND]['median'])} vs {ms(cold[WPS_SEND]['median'])}, medians)",
+     sdk_x >= 50),
+    ("one send within 2x of curl", f"{curl_x:.2f}x curl ({ms(cold[CURL]['median'])})", curl_x <= 2),
+    ("bulk >= 20x the SDK's sequential loop",
+     f"{wps_rate / sdk_rate:.1f}x ({wps_rate:,.0f}/s vs {sdk_rate:,.0f}/s)", wps_rate / sdk_rate >= 20),
+    ("bulk >= 80% of the raw generator",
+     f"{wps_rate / raw_rate:.0%} ({wps_rate:,.0f}/s vs {raw_rate:,.0f}/s)", wps_rate / raw_rate >= 0.8),
+    ("peak RSS of one send < 15 MiB", f"{send_rss / 1024:.1f} MiB", send_rss < 15 * 1024),
+]
+if fan10k:
+    all10k = [f["all_ms"] for f in fan10k]
+    done = all(a is not None for a in all10k)
+    med = statistics.median(a for a in all10k if a is not None) if any(all10k) else None
+    goals.append(("10,000-client fan-out within 1 s",
+                  f"{med:.0f} ms (median of {len(all10k)})" if done and med is not None
+                  else "not every client received it", done and med is not None and med <= 1000))
+for g, m, ok in goals:
+    w(f"| {g} | {m} | {verdict(ok)} |")
+w("")
+
+w("## Build")
+w("")
+w("| | |")
+w("| --- | --- |")
+w(f"| release build time | {float(meta['build_s']):.1f} s, {meta['build_kind']} |")
+w(f"| binary size | {int(meta['size_bytes']) / 1024 / 1024:.2f} MiB ({int(meta['size_bytes']):,} bytes) |")
+prof = pathlib.Path("Cargo.toml").read_text().split("[profile.release]", 1)
+if len(prof) == 2:
+    body = prof[1].split("\n[", 1)[0]
+    settings = [l.strip() for l in body.splitlines() if l.strip() and not l.strip().startswith("#")]
+    w(f"| `[profile.release]` | {', '.join(f'`{s}`' for s in settings)} |")
+w("")
+
+w(f"## Cold start: one whole process ({cold[WPS_SEND]['runs']} runs each)")
+w("")
+w("| command | median | p90 | mean | min | vs `wps send-all` |")
+w("| --- | ---: | ---: | ---: | ---: | ---: |")
+for name, c in cold.items():
+    w(f"| {name} | {ms(c['median'])} | {ms(c['p90'])} | {ms(c['mean'])} | {ms(c['min'])} | "
+      f"{c['median'] / cold[WPS_SEND]['median']:.2f}x |")
+w("")
+w("`wps send-all` and the SDK process each parse a connection string, sign a token and make one")
+w("HTTP request; curl only makes the request, with a token signed beforehand.")
+w("")
+
+w("## Peak RSS (GNU time, max of 5 runs)")
+w("")
+w("| process | peak RSS |")
+w("| --- | ---: |")
+for name, v in rss.items():
+    w(f"| {name} | {max(v) / 1024:.1f} MiB |")
+w(f"| wps, bulk run of {meta['bulk']} targets | {max(b['rss_kib'] for b in wps_bulk) / 1024:.1f} MiB |")
+if "emulator_rss_kib" in meta:
+    most = max((f["clients"] for f in fan), default=0)
+    w(f"| the emulator, whole run (up to {most:,} clients) | {int(meta['emulator_rss_kib']) / 1024:.1f} MiB |")
+w("")
+
+w(f"## Bulk: {int(meta['bulk']):,} `send-user` targets")
+w("")
+w(f"wps: `{meta['bulk_mode']}`, concurrency {meta['wps_concurrency']}; raw generator: the same requests,")
+w(f"every token signed before the clock starts, concurrency {meta['concurrency']} over one keep-alive pool")
+w("(`benches/load.rs raw`, reqwest); the SDK: `send_to_user` in a loop, timed after import.")
+w("")
+w("| contender | runs | median rate | median time | every target accepted | vs wps |")
+w("| --- | ---: | ---: | ---: | --- | ---: |")
+for name, rows, rate, ok in [("wps (whole process)", wps_bulk, wps_rate, wps_all_ok),
+                             ("raw generator", raw_bulk, raw_rate, raw_all_ok),
+                             ("Python SDK loop", sdk_bulk, sdk_rate,
+                              all(b["ok"] == b["requests"] for b in sdk_bulk))]:
+    w(f"| {name} | {len(rows)} | {rate:,.0f}/s | {statistics.median(b['elapsed_s'] for b in rows):.2f} s | "
+      f"{'yes' if ok else 'NO'} | {rate / wps_rate:.2f}x |")
+w("")
+
+w("## Emulator fan-out: one REST send to N WebSocket clients")
+w("")
+w("Clients use `json.webpubsub.azure.v1` and count as connected once their `connected` frame")
+w("arrived; the clock starts when the `POST .../:send` leaves the load tool and stops when the")
+w("last client has the message. Load tool and emulator share the same cores.")
+w("")
+w("| clients | connect all | REST answer | first | p50 | p99 | all received |")
+w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+
+def f_ms(v):
+    return "-" if v is None else f"{v:.1f} ms"
+
+
+for f in fan:
+    w(f"| {f['clients']:,} | {f['connect_s']:.2f} s | {f_ms(f['rest_ms'])} ({f['rest_status']}) | "
+      f"{f_ms(f['first_ms'])} | {f_ms(f['p50_ms'])} | {f_ms(f['p99_ms'])} | "
+      f"{f_ms(f['all_ms']) if f['all_ms'] is not None else str(f['received']) + ' of ' + str(f['clients'])} |")
+w("")
+
+analysis = pathlib.Path("benches/ANALYSIS.md")
+if analysis.exists():
+    w(analysis.read_text().rstrip())
+    w("")
+out.write_text("\n".join(L))
