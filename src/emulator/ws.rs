@@ -139,7 +139,11 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
             .map(|(_, v)| v.clone())
     };
 
+    // Small starting buffers (they grow for a big frame): tungstenite's 128 KiB defaults cost
+    // over a gigabyte at 10,000 mostly idle clients. Each frame is flushed as it is sent.
     let upgrade = upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .max_message_size(READ_LIMIT)
         .max_frame_size(READ_LIMIT);
     let mut resp = if let (Some(id), Some(token)) = (
