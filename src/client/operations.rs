@@ -129,13 +129,24 @@ impl Permission {
     }
 }
 
+/// The service's hub name rule: `^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$`. The emulator applies
+/// the same rule, so the two cannot drift apart.
+pub fn is_valid_hub_name(hub: &str) -> bool {
+    let mut chars = hub.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && hub.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_`,.[]".contains(c))
+}
+
+/// The service's group name rule: 1-1024 characters, not only whitespace.
+pub fn is_valid_group_name(group: &str) -> bool {
+    let n = group.chars().count();
+    n > 0 && n <= 1024 && !group.trim().is_empty()
+}
+
 /// Hub names: a letter, then up to 127 of `A-Z a-z 0-9 _ ` , . [ ]`.
 pub fn validate_hub(hub: &str) -> Result<(), ClientError> {
-    let mut chars = hub.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && hub.len() <= 128
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_`,.[]".contains(c));
-    if ok {
+    if is_valid_hub_name(hub) {
         Ok(())
     } else {
         Err(ClientError::Invalid(format!(
@@ -146,8 +157,7 @@ pub fn validate_hub(hub: &str) -> Result<(), ClientError> {
 
 /// Group names: 1–1024 characters, not only whitespace.
 pub fn validate_group(group: &str) -> Result<(), ClientError> {
-    let n = group.chars().count();
-    if n == 0 || n > 1024 || group.trim().is_empty() {
+    if !is_valid_group_name(group) {
         return Err(ClientError::Invalid(format!(
             "invalid group name '{}': it must have 1-1024 characters, not only whitespace",
             group.chars().take(40).collect::<String>()

@@ -156,6 +156,16 @@ fn check_aud(claims: &serde_json::Map<String, Value>, accepted: &[&str]) -> Resu
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 /// A claim that may be one string or an array of strings (`role`, `webpubsub.group`).
 pub fn string_list(claims: &serde_json::Map<String, Value>, name: &str) -> Vec<String> {
     match claims.get(name) {

@@ -410,14 +410,7 @@ async fn route(
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {
     let unauthorized = |why: String| error(StatusCode::UNAUTHORIZED, "Error.Unauthorized", why);
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+    let token = super::auth::bearer(&parts.headers)
         .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token.".into()))?;
     let host = parts
         .headers
@@ -457,11 +450,7 @@ fn close_reason(query: &Query) -> String {
 }
 
 pub(crate) fn validate_hub(hub: &str) -> Result<()> {
-    let mut chars = hub.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && hub.len() <= 128
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_`,.[]".contains(c));
-    if ok {
+    if crate::client::operations::is_valid_hub_name(hub) {
         Ok(())
     } else {
         Err(bad_request(format!(
@@ -471,8 +460,7 @@ pub(crate) fn validate_hub(hub: &str) -> Result<()> {
 }
 
 pub(crate) fn validate_group(group: &str) -> Result<()> {
-    let n = group.chars().count();
-    if n == 0 || n > 1024 || group.trim().is_empty() {
+    if !crate::client::operations::is_valid_group_name(group) {
         Err(bad_request(
             "Invalid group name: it must have 1-1024 characters and not be only whitespace.",
         ))

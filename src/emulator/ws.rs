@@ -244,17 +244,8 @@ fn accept_new(
     protocol: Protocol,
     param: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Start, Response> {
-    let token = param("access_token").or_else(|| {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::to_string)
-    });
+    let token =
+        param("access_token").or_else(|| super::auth::bearer(&parts.headers).map(str::to_string));
     let host = parts
         .headers
         .get(header::HOST)
