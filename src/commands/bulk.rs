@@ -359,7 +359,52 @@ async fn single(
     }
 }
 
+/// What the workers of a run share: the requests not yet started and what decides whether
+/// to start more.
+struct Queue {
+    pending: std::iter::Enumerate<std::vec::IntoIter<Request>>,
+    /// Set by Ctrl-C or by the fail-fast rule: no worker takes another request.
+    closed: bool,
+    any_sent: bool,
+    systemic_failures: usize,
+}
+
+impl Queue {
+    /// The next request to start, unless the run is closed or drained.
+    fn take(&mut self) -> Option<(usize, Request)> {
+        if self.closed {
+            None
+        } else {
+            self.pending.next()
+        }
+    }
+
+    /// Counts an outcome towards the fail-fast rule, closing the queue when it trips. Done by
+    /// the worker as its request ends, so no worker starts another one in between.
+    fn record(&mut self, result: &Result<Response, ClientError>) {
+        match result {
+            Ok(_) => self.any_sent = true,
+            Err(e) if !self.any_sent && is_systemic(e) => {
+                self.systemic_failures += 1;
+                if self.systemic_failures >= FAIL_FAST_AFTER {
+                    self.closed = true;
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn lock(queue: &std::sync::Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    // A worker cannot panic while holding the lock (release builds abort on panic anyway).
+    queue.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Many targets: bounded concurrency, progress, Ctrl-C, a report for every target.
+///
+/// `concurrency` workers take the requests in order from one shared queue, and the finished
+/// ones are reported as they arrive: memory does not grow with the number of targets beyond
+/// the targets themselves and their outcomes.
 async fn many(
     settings: &Settings,
     client: &Client,
@@ -371,43 +416,61 @@ async fn many(
 ) -> Result<ExitStatus> {
     let started = Instant::now();
     let total = requests.len();
-    let names: Vec<Label> = requests.iter().map(|(l, _)| l.clone()).collect();
-    let mut reports: Vec<Option<Report>> = vec![None; total];
+    let (names, requests): (Vec<Label>, Vec<Request>) = requests.into_iter().unzip();
+    let table = settings.output == OutputFormat::Table;
+    // Full reports are kept only for the table printed at the end; JSON lines stream out.
+    let mut reports: Vec<Option<Report>> = Vec::new();
+    if table {
+        reports.resize_with(total, || None);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
     let bar = progress_bar(settings, total);
     // Installed before the first request so an early Ctrl-C is never the default kill.
     let mut interrupts = Interrupts::new()?;
     let ok: Arc<[u16]> = ok.into();
+    let queue = Arc::new(std::sync::Mutex::new(Queue {
+        pending: requests.into_iter().enumerate(),
+        closed: false,
+        any_sent: false,
+        systemic_failures: 0,
+    }));
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
-    let mut tasks = JoinSet::new();
-    let mut pending = requests.into_iter().enumerate();
-    let mut in_flight = 0usize;
-    let mut started_flags = vec![false; total];
+    let mut workers = JoinSet::new();
+    for _ in 0..opts.concurrency.min(total) {
+        let (client, ok, tx, queue) = (client.clone(), ok.clone(), tx.clone(), queue.clone());
+        workers.spawn(async move {
+            loop {
+                let Some((i, req)) = lock(&queue).take() else {
+                    break;
+                };
+                let result = client.expect(&req, &ok).await;
+                lock(&queue).record(&result);
+                // The receiver outlives every worker unless the run was abandoned.
+                if tx.send((i, result)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    // The channel closes when the last worker is done.
+    drop(tx);
+    let mut reported = 0usize;
+    let in_flight = |reported: usize| total - lock(&queue).pending.len() - reported;
     let mut interrupted = false;
     let mut any_sent = false;
     let mut systemic_failures = 0usize;
     let mut stopped = false;
     let mut out = Streamer::new(settings.output);
+    let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
-        while !interrupted && !stopped && in_flight < opts.concurrency {
-            let Some((i, (_, req))) = pending.next() else {
-                break;
-            };
-            let (client, ok, tx) = (client.clone(), ok.clone(), tx.clone());
-            tasks.spawn(async move {
-                let result = client.expect(&req, &ok).await;
-                // The receiver outlives every task unless the run was abandoned.
-                let _ = tx.send((i, result));
-            });
-            in_flight += 1;
-            started_flags[i] = true;
-        }
-        if in_flight == 0 {
-            break;
-        }
         tokio::select! {
-            Some((i, result)) = rx.recv() => {
-                in_flight -= 1;
+            received = rx.recv() => {
+                let Some((i, result)) = received else {
+                    break;
+                };
+                reported += 1;
                 match &result {
                     Ok(_) => any_sent = true,
                     Err(e) if !any_sent && is_systemic(e) => systemic_failures += 1,
@@ -417,8 +480,9 @@ async fn many(
                 if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
                     stopped = true;
                     say(&bar, &format!(
-                        "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {in_flight} in flight, starting no more",
-                        report.error.as_deref().unwrap_or("")
+                        "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {} in flight, starting no more",
+                        report.error.as_deref().unwrap_or(""),
+                        in_flight(reported)
                     ));
                 }
                 if report.outcome == Outcome::Failed && bar.is_some() {
@@ -429,34 +493,42 @@ async fn many(
                     ));
                 }
                 out.write(&report)?;
-                reports[i] = Some(report);
+                outcomes[i] = Some(report.outcome);
+                if table {
+                    reports[i] = Some(report);
+                }
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
             }
+            _ = flush_tick.tick() => out.flush()?,
             () = interrupts.next() => {
                 if interrupted {
                     // Second Ctrl-C: the operator will not wait for the retries in flight.
-                    tasks.abort_all();
+                    workers.abort_all();
                     break;
                 }
                 interrupted = true;
+                lock(&queue).closed = true;
                 if !settings.quiet {
                     say(&bar, &format!(
-                        "interrupted: starting no new requests; waiting for {in_flight} in flight (Ctrl-C again to abandon them)"
+                        "interrupted: starting no new requests; waiting for {} in flight (Ctrl-C again to abandon them)",
+                        in_flight(reported)
                     ));
                 }
             }
         }
     }
+    // Requests are taken in order: the first `taken` were started.
+    let taken = total - lock(&queue).pending.len();
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
 
     // Whatever was not reported was either never started or abandoned in flight.
-    for (i, slot) in reports.iter_mut().enumerate() {
+    for (i, slot) in outcomes.iter_mut().enumerate() {
         if slot.is_none() {
-            let (outcome, error) = if started_flags[i] {
+            let (outcome, error) = if i < taken {
                 (
                     Outcome::Unknown,
                     "outcome unknown: abandoned in flight after a second interrupt",
@@ -477,22 +549,28 @@ async fn many(
                 error: Some(error.into()),
             };
             out.write(&report)?;
-            *slot = Some(report);
+            *slot = Some(outcome);
+            if table {
+                reports[i] = Some(report);
+            }
         }
     }
-    let reports: Vec<Report> = reports.into_iter().flatten().collect();
-    if settings.output == OutputFormat::Table {
+    out.flush()?;
+    if table {
+        let reports: Vec<Report> = reports.into_iter().flatten().collect();
         write_table(&reports)?;
     }
+    let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     write_failed(
         opts,
-        reports
+        outcomes
             .iter()
-            .filter(|r| r.outcome != Outcome::Sent)
-            .filter_map(|r| r.result.target.as_deref()),
+            .zip(&names)
+            .filter(|(o, _)| **o != Outcome::Sent)
+            .filter_map(|(_, l)| l.target.as_deref()),
     )?;
 
-    let count = |o: Outcome| reports.iter().filter(|r| r.outcome == o).count();
+    let count = |o: Outcome| outcomes.iter().filter(|r| **r == o).count();
     let (sent, failed, not_sent, unknown) = (
         count(Outcome::Sent),
         count(Outcome::Failed),
@@ -564,23 +642,40 @@ pub fn summary(
     )
 }
 
-/// JSON lines go out as each target finishes, so a watcher (or a crash) loses nothing.
+/// How long a finished target's JSON line may wait in the buffer before it is written out.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
+/// JSON lines go out as targets finish, buffered: written when the buffer fills, at least every
+/// [`FLUSH_EVERY`] while the run goes on (so a watcher sees progress) and when it ends.
 struct Streamer {
-    json: bool,
+    out: Option<std::io::BufWriter<std::io::Stdout>>,
+    /// One serialized line, reused so each line reaches the buffer whole.
+    line: Vec<u8>,
 }
 
 impl Streamer {
     fn new(format: OutputFormat) -> Self {
         Streamer {
-            json: format == OutputFormat::Json,
+            out: (format == OutputFormat::Json)
+                .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
+            line: Vec::with_capacity(256),
         }
     }
 
     fn write(&mut self, report: &Report) -> std::io::Result<()> {
-        if self.json {
-            output::write_json(report)
-        } else {
-            Ok(())
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, report)?;
+        self.line.push(b'\n');
+        out.write_all(&self.line)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.out {
+            Some(out) => out.flush(),
+            None => Ok(()),
         }
     }
 }
