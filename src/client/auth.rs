@@ -31,12 +31,6 @@ impl std::fmt::Debug for KeySigner {
     }
 }
 
-#[derive(Serialize)]
-struct RestClaims<'a> {
-    aud: &'a str,
-    exp: u64,
-}
-
 /// Claims of a client access token, in the order the Python SDK writes them.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ClientClaims {
@@ -68,11 +62,21 @@ impl KeySigner {
 
     /// The bearer token for one REST request: `aud` is the full URL as sent.
     pub fn rest_token(&self, url: &str) -> Result<Secret, ClientError> {
-        let claims = RestClaims {
-            aud: url,
-            exp: now_secs() + REST_TOKEN_LIFETIME_SECS,
-        };
-        self.sign(&claims)
+        self.rest_token_at(url, now_secs() + REST_TOKEN_LIFETIME_SECS)
+    }
+
+    /// [`rest_token`](Self::rest_token) with a given `exp`. It runs once per request, so the
+    /// claims are written by hand rather than through a serialized struct: the same bytes as
+    /// `{"aud":...,"exp":...}` from serde_json.
+    fn rest_token_at(&self, url: &str, exp: u64) -> Result<Secret, ClientError> {
+        use std::io::Write as _;
+        let mut json = Vec::with_capacity(url.len() + 40);
+        json.extend_from_slice(br#"{"aud":"#);
+        serde_json::to_writer(&mut json, url).map_err(|e| ClientError::Signing(e.to_string()))?;
+        // Writing into a Vec cannot fail.
+        let _ = write!(json, r#","exp":{exp}}}"#);
+        let json = String::from_utf8(json).map_err(|e| ClientError::Signing(e.to_string()))?;
+        self.sign_json(&json)
     }
 }
 
@@ -168,19 +172,31 @@ pub fn client_access_token(
 }
 
 /// The JWT header PyJWT writes for HS256 (keys sorted, compact).
+#[cfg(test)]
 const SDK_HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+/// The SDK header in base64url, the first part of every token (checked by a test).
+const SDK_HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 impl KeySigner {
     /// Signs claims byte for byte as PyJWT does: its header, compact JSON with non-ASCII
     /// escaped as `\uXXXX` (Python's `ensure_ascii`), base64url without padding.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<Secret, ClientError> {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let json =
             serde_json::to_string(claims).map_err(|e| ClientError::Signing(e.to_string()))?;
-        let mut message = b64.encode(SDK_HEADER);
+        self.sign_json(&json)
+    }
+
+    /// Signs claims already serialized as compact JSON (escaped here as PyJWT would).
+    fn sign_json(&self, json: &str) -> Result<Secret, ClientError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let json = ascii_escape(json);
+        // header '.' claims '.' 43-character signature
+        let mut message =
+            String::with_capacity(SDK_HEADER_B64.len() + json.len().div_ceil(3) * 4 + 46);
+        message.push_str(SDK_HEADER_B64);
         message.push('.');
-        message.push_str(&b64.encode(ascii_escape(&json)));
+        b64.encode_string(json.as_bytes(), &mut message);
         let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &self.key, Algorithm::HS256)
             .map_err(|e| ClientError::Signing(e.to_string()))?;
         message.push('.');
@@ -192,8 +208,12 @@ impl KeySigner {
 /// Escapes every character outside printable ASCII (DEL included, as Python does) as `\uXXXX` (UTF-16 units, lowercase hex),
 /// as Python's `json.dumps` does by default. Only string contents can hold such characters,
 /// and serde_json has already escaped the control characters below 0x20.
-fn ascii_escape(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
+fn ascii_escape(json: &str) -> std::borrow::Cow<'_, str> {
+    // Almost every token is plain ASCII: nothing to copy.
+    if json.bytes().all(|b| b < 0x7f) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if (' '..='~').contains(&c) || c < ' ' {
             out.push(c);
@@ -204,7 +224,7 @@ fn ascii_escape(json: &str) -> String {
             }
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Checks an HS256 signature over `header.claims` with this key.
@@ -344,6 +364,61 @@ mod tests {
             client_access_token("ftp://h", "hub", &signer, &req(ClientType::Default, "u"), 0)
                 .is_err()
         );
+    }
+
+    /// The signing as it was before the hand-written fast path: a serialized struct, the
+    /// header encoded each time.
+    fn old_rest_token(key: &str, url: &str, exp: u64) -> String {
+        use base64::Engine as _;
+        #[derive(Serialize)]
+        struct RestClaims<'a> {
+            aud: &'a str,
+            exp: u64,
+        }
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let json = serde_json::to_string(&RestClaims { aud: url, exp }).unwrap();
+        let mut message = b64.encode(SDK_HEADER);
+        message.push('.');
+        message.push_str(&b64.encode(ascii_escape(&json).as_bytes()));
+        let k = EncodingKey::from_secret(key.as_bytes());
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &k, Algorithm::HS256).unwrap();
+        format!("{message}.{signature}")
+    }
+
+    #[test]
+    fn header_constant_is_the_sdk_header_encoded() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        assert_eq!(b64.encode(SDK_HEADER), SDK_HEADER_B64);
+    }
+
+    #[test]
+    fn rest_token_fast_path_is_byte_identical_to_the_old_signing() {
+        let signer = KeySigner::new(&Secret::new(EMULATOR_KEY));
+        let url = "http://localhost:8080/api/hubs/chat/:send?api-version=2024-12-01";
+        assert_eq!(
+            signer.rest_token_at(url, 1_767_225_600).unwrap().expose(),
+            old_rest_token(EMULATOR_KEY, url, 1_767_225_600)
+        );
+        // Random URLs, with quotes, backslashes, control characters, DEL and non-ASCII
+        // mixed in so every escaping path is taken.
+        let alphabet: Vec<char> = "abcXYZ019/:?&=%-._~ \"\\\u{1}\u{1f}\u{7f}üé中😀"
+            .chars()
+            .collect();
+        for _ in 0..2000 {
+            let len = rand::random_range(0..80);
+            let tail: String = (0..len)
+                .map(|_| alphabet[rand::random_range(0..alphabet.len())])
+                .collect();
+            let url = format!("https://h.example/api/hubs/h/{tail}");
+            let exp = rand::random::<u64>() >> rand::random_range(0..64);
+            assert_eq!(
+                signer.rest_token_at(&url, exp).unwrap().expose(),
+                old_rest_token(EMULATOR_KEY, &url, exp),
+                "{url:?} {exp}"
+            );
+        }
     }
 
     #[test]
