@@ -323,7 +323,7 @@ impl Client {
             let last = attempt > self.options.retries;
             let retry_after = match result {
                 Ok((resp, retry_after)) => {
-                    self.log(request, &url, &resp.to_string(), attempt, started);
+                    self.log(request, &url, &resp, attempt, started);
                     if last || !is_retryable_status(resp.status) {
                         return Ok(Response {
                             status: resp.status,
@@ -335,7 +335,7 @@ impl Client {
                     retry_after
                 }
                 Err(e) => {
-                    self.log(request, &url, &e.to_string(), attempt, started);
+                    self.log(request, &url, &e, attempt, started);
                     if last || !e.is_retryable() {
                         return Err(e.with_attempts(attempt));
                     }
@@ -424,11 +424,15 @@ impl Client {
             .find_map(|h| resp.headers().get(*h))
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        // Only -vv shows it; not copied otherwise.
+        let content_type = if self.options.verbose >= 2 {
+            resp.headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        } else {
+            None
+        };
         let body = resp
             .bytes()
             .await
@@ -460,7 +464,15 @@ impl Client {
     }
 
     /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header).
-    fn log(&self, request: &Request, url: &str, outcome: &str, attempt: u32, started: Instant) {
+    // The outcome is formatted only when it is printed: this runs once per request.
+    fn log(
+        &self,
+        request: &Request,
+        url: &str,
+        outcome: &dyn std::fmt::Display,
+        attempt: u32,
+        started: Instant,
+    ) {
         if self.options.verbose >= 1 {
             let nth = if attempt > 1 {
                 format!(" attempt {attempt}")
