@@ -700,3 +700,47 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
         assert_silent(s).await;
     }
 }
+
+#[tokio::test]
+async fn json_lines_reach_a_pipe_while_the_run_goes_on() {
+    // Lines are buffered, but flushed at least every 100 ms: a watcher sees the fast target's
+    // line long before the slow one ends the run.
+    let world = World::new().await;
+    let server = FaultServer::start(|hit, _| {
+        if user_of(hit) == "slow" {
+            Reply::Hang(Duration::from_secs(3))
+        } else {
+            Reply::status(202)
+        }
+    })
+    .await;
+    let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
+    cmd.args(["send-user", "-u", "fast", "-u", "slow", "--text", "hi"])
+        .args(["-o", "json", "--concurrency", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("wps starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let started = std::time::Instant::now();
+    let (first, rest) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().expect("a line").expect("readable");
+        let at = started.elapsed();
+        let rest: Vec<String> = lines.map(|l| l.expect("readable")).collect();
+        ((first, at), rest)
+    })
+    .await
+    .expect("join");
+    let status = child.wait().expect("wps ends");
+    assert!(status.success());
+    let line: serde_json::Value = serde_json::from_str(&first.0).expect("JSON");
+    assert_eq!(line["target"], "fast");
+    assert!(
+        first.1 < Duration::from_secs(2),
+        "first line after {:?}",
+        first.1
+    );
+    assert_eq!(rest.len(), 1);
+    assert!(started.elapsed() >= Duration::from_secs(3));
+}
