@@ -6,17 +6,17 @@
 //! error. Several run with bounded concurrency over the one shared [`Client`], and every target
 //! ends up reported as sent, failed or not sent, whatever happens (including Ctrl-C).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{BulkArgs, OutputFormat};
@@ -222,15 +222,30 @@ pub async fn run_each(
 ) -> Result<ExitStatus> {
     let targets = targets(given, args, settings.quiet)?;
     let opts = BulkOptions::new(args, &targets);
-    let requests = targets
-        .list
-        .into_iter()
-        .map(|t| {
-            let req = build(&t)?;
-            Ok((Some(t), req))
-        })
-        .collect::<Result<Vec<_>, ClientError>>()?;
-    run_with(settings, client, operation, hub, requests, ok, &opts).await
+    if settings.dry_run || targets.list.len() <= 1 {
+        let requests = targets
+            .list
+            .into_iter()
+            .map(|t| {
+                let req = build(&t)?;
+                Ok((Some(t), req))
+            })
+            .collect::<Result<Vec<_>, ClientError>>()?;
+        return run_with(settings, client, operation, hub, requests, ok, &opts).await;
+    }
+    // Every target is checked before the first request goes out; the requests themselves are
+    // built again as workers take them, so a large run never holds them all at once.
+    for t in &targets.list {
+        build(t)?;
+    }
+    let names: Vec<Label> = targets.list.into_iter().map(Label::target).collect();
+    let requests = names
+        .iter()
+        .map(move |l| build(l.target.as_deref().unwrap_or_default()));
+    many(
+        settings, client, operation, hub, &names, requests, ok, &opts,
+    )
+    .await
 }
 
 /// What became of one target.
@@ -322,7 +337,11 @@ pub async fn run_labelled(
             };
             single(settings, client, operation, hub, label, req, ok, opts).await
         }
-        _ => many(settings, client, operation, hub, requests, ok, opts).await,
+        _ => {
+            let (names, requests): (Vec<Label>, Vec<Request>) = requests.into_iter().unzip();
+            let requests = requests.into_iter().map(Ok);
+            many(settings, client, operation, hub, &names, requests, ok, opts).await
+        }
     }
 }
 
@@ -359,24 +378,31 @@ async fn single(
     }
 }
 
+/// A request as a worker takes it: built as it is taken, so a build error (which the checks
+/// before the run make unlikely) is that target's failure.
+type Built = Result<Request, ClientError>;
+
 /// What the workers of a run share: the requests not yet started and what decides whether
 /// to start more.
-struct Queue {
-    pending: std::iter::Enumerate<std::vec::IntoIter<Request>>,
+struct Queue<I> {
+    pending: I,
+    /// How many were taken: requests are taken in order, so these are the first ones.
+    taken: usize,
     /// Set by Ctrl-C or by the fail-fast rule: no worker takes another request.
     closed: bool,
     any_sent: bool,
     systemic_failures: usize,
 }
 
-impl Queue {
+impl<I: Iterator<Item = Built>> Queue<I> {
     /// The next request to start, unless the run is closed or drained.
-    fn take(&mut self) -> Option<(usize, Request)> {
+    fn take(&mut self) -> Option<(usize, Built)> {
         if self.closed {
-            None
-        } else {
-            self.pending.next()
+            return None;
         }
+        let req = self.pending.next()?;
+        self.taken += 1;
+        Some((self.taken - 1, req))
     }
 
     /// Counts an outcome towards the fail-fast rule, closing the queue when it trips. Done by
@@ -395,28 +421,24 @@ impl Queue {
     }
 }
 
-fn lock(queue: &std::sync::Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
-    // A worker cannot panic while holding the lock (release builds abort on panic anyway).
-    queue.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Many targets: bounded concurrency, progress, Ctrl-C, a report for every target.
 ///
-/// `concurrency` workers take the requests in order from one shared queue, and the finished
-/// ones are reported as they arrive: memory does not grow with the number of targets beyond
-/// the targets themselves and their outcomes.
+/// `concurrency` workers (futures of this task: one thread, no spawning) take the requests in
+/// order from one queue, building each as they take it, and the finished ones are reported as
+/// they arrive: beyond the targets and their outcomes, memory does not grow with the run.
+#[allow(clippy::too_many_arguments)]
 async fn many(
     settings: &Settings,
     client: &Client,
     operation: &'static str,
     hub: &str,
-    requests: Vec<(Label, Request)>,
+    names: &[Label],
+    requests: impl Iterator<Item = Built>,
     ok: &[u16],
     opts: &BulkOptions,
 ) -> Result<ExitStatus> {
     let started = Instant::now();
-    let total = requests.len();
-    let (names, requests): (Vec<Label>, Vec<Request>) = requests.into_iter().unzip();
+    let total = names.len();
     let table = settings.output == OutputFormat::Table;
     // Full reports are kept only for the table printed at the end; JSON lines stream out.
     let mut reports: Vec<Option<Report>> = Vec::new();
@@ -427,35 +449,40 @@ async fn many(
     let bar = progress_bar(settings, total);
     // Installed before the first request so an early Ctrl-C is never the default kill.
     let mut interrupts = Interrupts::new()?;
-    let ok: Arc<[u16]> = ok.into();
-    let queue = Arc::new(std::sync::Mutex::new(Queue {
-        pending: requests.into_iter().enumerate(),
+    let queue = RefCell::new(Queue {
+        pending: requests,
+        taken: 0,
         closed: false,
         any_sent: false,
         systemic_failures: 0,
-    }));
+    });
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
-    let mut workers = JoinSet::new();
-    for _ in 0..opts.concurrency.min(total) {
-        let (client, ok, tx, queue) = (client.clone(), ok.clone(), tx.clone(), queue.clone());
-        workers.spawn(async move {
+    let worker = |tx: mpsc::UnboundedSender<(usize, Result<Response, ClientError>)>| {
+        let queue = &queue;
+        async move {
             loop {
-                let Some((i, req)) = lock(&queue).take() else {
+                let Some((i, req)) = queue.borrow_mut().take() else {
                     break;
                 };
-                let result = client.expect(&req, &ok).await;
-                lock(&queue).record(&result);
+                let result = match req {
+                    Ok(req) => client.expect(&req, ok).await,
+                    Err(e) => Err(e),
+                };
+                queue.borrow_mut().record(&result);
                 // The receiver outlives every worker unless the run was abandoned.
                 if tx.send((i, result)).is_err() {
                     break;
                 }
             }
-        });
-    }
+        }
+    };
+    let mut workers: FuturesUnordered<_> = (0..opts.concurrency.min(total))
+        .map(|_| worker(tx.clone()))
+        .collect();
     // The channel closes when the last worker is done.
     drop(tx);
     let mut reported = 0usize;
-    let in_flight = |reported: usize| total - lock(&queue).pending.len() - reported;
+    let in_flight = |reported: usize| queue.borrow().taken - reported;
     let mut interrupted = false;
     let mut any_sent = false;
     let mut systemic_failures = 0usize;
@@ -501,15 +528,16 @@ async fn many(
                     b.inc(1);
                 }
             }
+            Some(()) = workers.next(), if !workers.is_empty() => {}
             _ = flush_tick.tick() => out.flush()?,
             () = interrupts.next() => {
                 if interrupted {
-                    // Second Ctrl-C: the operator will not wait for the retries in flight.
-                    workers.abort_all();
+                    // Second Ctrl-C: the operator will not wait for the retries in flight
+                    // (dropping the workers drops their requests).
                     break;
                 }
                 interrupted = true;
-                lock(&queue).closed = true;
+                queue.borrow_mut().closed = true;
                 if !settings.quiet {
                     say(&bar, &format!(
                         "interrupted: starting no new requests; waiting for {} in flight (Ctrl-C again to abandon them)",
@@ -519,8 +547,9 @@ async fn many(
             }
         }
     }
+    drop(workers);
     // Requests are taken in order: the first `taken` were started.
-    let taken = total - lock(&queue).pending.len();
+    let taken = queue.borrow().taken;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -565,7 +594,7 @@ async fn many(
         opts,
         outcomes
             .iter()
-            .zip(&names)
+            .zip(names)
             .filter(|(o, _)| **o != Outcome::Sent)
             .filter_map(|(_, l)| l.target.as_deref()),
     )?;
