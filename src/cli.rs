@@ -766,7 +766,8 @@ pub struct TokenArgs {
 pub enum TokenAction {
     /// Show a token's claims, when it expires, and (with a key configured) whether its signature is valid
     #[command(
-        long_about = "Show a token's header and claims, when it was issued and expires (UTC), whether it has \
+        long_about = "Show a token's header and claims, when it was issued and expires (local time in the \
+            table, UTC in JSON), whether it has \
             expired, and, when an access key is configured, whether its signature is valid. Takes a token \
             or a client URL with ?access_token=, as an argument or on stdin. Exits 0 whatever the answer.",
         after_long_help = "Examples:\n  wps token decode eyJhbGciOi...\n  wps token decode \"wss://host/client/hubs/chat?access_token=...\"\n  wps token -o json | jq -r .token | wps token decode"

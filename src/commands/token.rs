@@ -168,7 +168,7 @@ fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
                 }
             }
             if let Some(iat) = time("iat") {
-                pairs.push(("issued", format_utc(iat)));
+                pairs.push(("issued", format_local(iat)));
             }
             pairs.push((
                 "expires",
@@ -215,9 +215,9 @@ fn split_token(token: &str) -> Result<(serde_json::Value, serde_json::Value), Cl
     Ok((part(h, "header")?, part(c, "claims")?))
 }
 
-/// `2026-01-01 00:00:00 UTC (in 59m 58s)` or `... (expired 3m ago)`.
+/// `2026-01-01 01:00:00 +01:00 (in 59m 58s)` or `... (expired 3m ago)`, in local time.
 fn describe_time(at: u64, now: u64) -> String {
-    let when = format_utc(at);
+    let when = format_local(at);
     if at > now {
         format!("{when} (in {})", format_duration(at - now))
     } else {
@@ -233,6 +233,20 @@ fn format_duration(secs: u64) -> String {
         (0, _, _) => format!("{h}h {m}m"),
         _ => format!("{d}d {h}h"),
     }
+}
+
+/// Unix seconds in this machine's local time, `YYYY-MM-DD HH:MM:SS +HH:MM`; in UTC when the
+/// local offset cannot be known (the time crate refuses to ask once other threads run).
+fn format_local(secs: u64) -> String {
+    let at = i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok());
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.and_then(|at| Some(at.to_offset(time::UtcOffset::local_offset_at(at).ok()?)))
+        .and_then(|local| local.format(&format).ok())
+        .unwrap_or_else(|| format_utc(secs))
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (civil-from-days, proleptic Gregorian).
@@ -266,7 +280,13 @@ mod tests {
         assert_eq!(format_utc(1_767_225_600), "2026-01-01 00:00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59 UTC");
-        assert_eq!(describe_time(100, 40), "1970-01-01 00:01:40 UTC (in 1m 0s)");
+        // Local time depends on the machine (and on whether the offset can be known here).
+        let soon = describe_time(100, 40);
+        assert!(
+            soon.starts_with("1970-01-01 ") || soon.starts_with("1969-12-31 "),
+            "{soon}"
+        );
+        assert!(soon.ends_with(" (in 1m 0s)"), "{soon}");
         assert!(describe_time(0, 90_000).ends_with("(expired 1d 1h ago)"));
     }
 

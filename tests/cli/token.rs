@@ -179,11 +179,18 @@ async fn decode_shows_claims_expiry_and_signature() {
     // No key at all: not verified, from stdin, table output.
     let (_, expired, _, _, _) = token(&world, &["--expires", "0"]).await;
     let mut cmd = world.bare_wps();
-    cmd.args(["token", "decode", "-o", "table"]);
+    // POSIX TZ: "XYZ-5" is five hours east of UTC; people read times in their own zone.
+    cmd.args(["token", "decode", "-o", "table"])
+        .env("TZ", "XYZ-5");
     let out = run_with_stdin(cmd, format!("{expired}\n").into_bytes()).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let table = stdout(&out);
     assert!(table.contains("expired"), "{table}");
+    let expires = table
+        .lines()
+        .find(|l| l.starts_with("expires"))
+        .expect("an expires line");
+    assert!(expires.contains(" +05:00 (expired "), "{table}");
     assert!(table.contains("not verified"), "{table}");
     assert!(table.contains("/client/hubs/chat"), "{table}");
 
