@@ -476,13 +476,25 @@ async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("script runs");
-        // Type only once the prompt has turned echo off.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // Type only once the prompt is up (rpassword turns echo off right after showing it).
+        let mut terminal = child.stdout.take().expect("stdout");
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 256];
+        while !String::from_utf8_lossy(&seen).contains("Access key") {
+            match std::io::Read::read(&mut terminal, &mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&chunk[..n]),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
         let mut stdin = child.stdin.take().expect("stdin");
         stdin
             .write_all(b"typed-secret-key-0123456789\r")
             .expect("type");
-        child.wait_with_output().expect("script ends")
+        std::io::Read::read_to_end(&mut terminal, &mut seen).expect("read the terminal");
+        let mut out = child.wait_with_output().expect("script ends");
+        out.stdout = seen;
+        out
     })
     .await
     .expect("join");
