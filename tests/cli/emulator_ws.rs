@@ -333,8 +333,10 @@ async fn reliable_recovery_replays_unacked_then_new_messages_with_groups_kept() 
         assert_eq!(next_json(&mut client).await["sequenceId"], want);
     }
     send_json(&mut client, json!({"type":"sequenceAck","sequenceId":1})).await;
-    // Give the ack time to land, then lose the transport without a close frame.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Frames are handled in order: once the pong is back, the ack has landed. Then lose the
+    // transport without a close frame.
+    send_json(&mut client, json!({"type":"ping"})).await;
+    assert_eq!(next_json(&mut client).await, json!({"type":"pong"}));
     drop(client);
 
     // Sent while the client is away: buffered.
@@ -395,16 +397,27 @@ async fn reliable_recovery_replays_unacked_then_new_messages_with_groups_kept() 
         }))
         .await
         .expect("close");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let exists = world
-        .rest(
-            "HEAD",
-            &format!("/api/hubs/chat/connections/{id}"),
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(exists.status, 404);
+    // The close is handled on the emulator's side of the socket: wait for it, within 5 s.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let exists = world
+            .rest(
+                "HEAD",
+                &format!("/api/hubs/chat/connections/{id}"),
+                &[],
+                None,
+            )
+            .await;
+        if exists.status == 404 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still there: {}",
+            exists.status
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (mut again, _) = world
         .try_connect_url(
             &recovery_path(&id, &token),
