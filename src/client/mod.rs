@@ -133,6 +133,7 @@ mod connstr;
 pub mod entra;
 mod error;
 pub mod operations;
+mod protocol;
 mod secret;
 pub mod subscriber;
 
@@ -147,6 +148,7 @@ pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
 pub use connstr::{normalize_endpoint, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
+pub use protocol::Protocol;
 pub use secret::Secret;
 
 /// The api-version the official SDKs send today.

@@ -11,8 +11,8 @@ use tokio::time::Instant;
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{ListenArgs, OutputFormat};
 use crate::client::subscriber::{Event, Subscriber};
+use crate::client::Protocol;
 use crate::client::{client_access_token, now_secs, operations, ClientTokenRequest, KeySigner};
-use crate::emulator::state::Protocol;
 use crate::error::{code, CliError};
 use crate::settings::Settings;
 

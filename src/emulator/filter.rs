@@ -8,7 +8,18 @@
 
 use std::borrow::Cow;
 
-use super::state::{ConnEntry, Protocol};
+use std::collections::HashSet;
+
+use crate::client::Protocol;
+
+/// What a filter sees of one connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub connection_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub protocol: Protocol,
+    pub groups: &'a HashSet<String>,
+}
 
 /// Nesting limit (parentheses, `not`, function calls), as in the official emulator.
 const MAX_DEPTH: usize = 100;
@@ -97,7 +108,7 @@ enum Val<'a> {
     Bool(bool),
     Int(i64),
     Str(Cow<'a, str>),
-    Groups(&'a std::collections::HashSet<String>),
+    Groups(&'a HashSet<String>),
 }
 
 impl Filter {
@@ -119,7 +130,7 @@ impl Filter {
         Ok(Filter { root })
     }
 
-    pub fn matches(&self, conn: &ConnEntry) -> bool {
+    pub fn matches(&self, conn: &Subject<'_>) -> bool {
         matches!(eval(&self.root, conn), Val::Bool(true))
     }
 }
@@ -610,16 +621,16 @@ fn opt_str(s: Option<&str>) -> Val<'_> {
     s.map_or(Val::Null, |s| Val::Str(Cow::Borrowed(s)))
 }
 
-fn eval<'a>(e: &'a Expr, c: &'a ConnEntry) -> Val<'a> {
+fn eval<'a>(e: &'a Expr, c: &'a Subject<'a>) -> Val<'a> {
     match e {
         Expr::Null => Val::Null,
         Expr::Bool(b) => Val::Bool(*b),
         Expr::Int(n) => Val::Int(*n),
         Expr::Str(s) => Val::Str(Cow::Borrowed(s)),
-        Expr::Field(Field::UserId) => opt_str(c.conn.user_id.as_deref()),
-        Expr::Field(Field::ConnectionId) => Val::Str(Cow::Borrowed(&c.conn.id)),
-        Expr::Field(Field::Protocol) => opt_str(protocol_name(c.conn.protocol)),
-        Expr::Field(Field::Groups) => Val::Groups(&c.groups),
+        Expr::Field(Field::UserId) => opt_str(c.user_id),
+        Expr::Field(Field::ConnectionId) => Val::Str(Cow::Borrowed(c.connection_id)),
+        Expr::Field(Field::Protocol) => opt_str(protocol_name(c.protocol)),
+        Expr::Field(Field::Groups) => Val::Groups(c.groups),
         Expr::Not(inner) => Val::Bool(!truthy(inner, c)),
         Expr::And(items) => Val::Bool(items.iter().all(|i| truthy(i, c))),
         Expr::Or(items) => Val::Bool(items.iter().any(|i| truthy(i, c))),
@@ -636,7 +647,7 @@ fn eval<'a>(e: &'a Expr, c: &'a ConnEntry) -> Val<'a> {
     }
 }
 
-fn truthy(e: &Expr, c: &ConnEntry) -> bool {
+fn truthy(e: &Expr, c: &Subject<'_>) -> bool {
     matches!(eval(e, c), Val::Bool(true))
 }
 
@@ -658,7 +669,7 @@ fn compare(op: Cmp, l: &Val, r: &Val) -> bool {
     }
 }
 
-fn call<'a>(f: Func, args: &'a [Expr], c: &'a ConnEntry) -> Val<'a> {
+fn call<'a>(f: Func, args: &'a [Expr], c: &'a Subject<'a>) -> Val<'a> {
     let arg = |i: usize| args.get(i).map_or(Val::Null, |a| eval(a, c));
     let int = |i: usize| match arg(i) {
         Val::Int(n) => Some(n),
@@ -719,38 +730,47 @@ fn call<'a>(f: Func, args: &'a [Expr], c: &'a ConnEntry) -> Val<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::state::Conn;
-    use std::collections::HashSet;
-    use std::sync::Arc;
 
-    fn entry(id: &str, user: Option<&str>, groups: &[&str], protocol: Protocol) -> ConnEntry {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        ConnEntry {
-            conn: Arc::new(Conn {
-                id: id.into(),
-                user_id: user.map(str::to_string),
-                protocol,
-                roles: vec![],
-                tx,
-            }),
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            granted: HashSet::new(),
-            revoked: HashSet::new(),
+    /// A connection as the tests describe it; `subject()` is what the filter sees.
+    struct Conn {
+        id: String,
+        user: Option<String>,
+        protocol: Protocol,
+        groups: HashSet<String>,
+    }
+
+    impl Conn {
+        fn subject(&self) -> Subject<'_> {
+            Subject {
+                connection_id: &self.id,
+                user_id: self.user.as_deref(),
+                protocol: self.protocol,
+                groups: &self.groups,
+            }
         }
     }
 
-    fn alice() -> ConnEntry {
+    fn entry(id: &str, user: Option<&str>, groups: &[&str], protocol: Protocol) -> Conn {
+        Conn {
+            id: id.into(),
+            user: user.map(str::to_string),
+            protocol,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    fn alice() -> Conn {
         entry("c1", Some("alice"), &["g1", "g2"], Protocol::Json)
     }
 
-    fn anon() -> ConnEntry {
+    fn anon() -> Conn {
         entry("c2", None, &[], Protocol::Raw)
     }
 
-    fn yes(f: &str, c: &ConnEntry) -> bool {
+    fn yes(f: &str, c: &Conn) -> bool {
         Filter::parse(f)
             .unwrap_or_else(|e| panic!("{f}: {e}"))
-            .matches(c)
+            .matches(&c.subject())
     }
 
     fn parse_err(f: &str) -> String {
@@ -965,7 +985,7 @@ mod tests {
             if let Ok(f) = Filter::parse(&s) {
                 parsed += 1;
                 for c in &conns {
-                    f.matches(c);
+                    f.matches(&c.subject());
                 }
             }
             let bytes: Vec<u8> = (0..rng.random_range(0..20)).map(|_| rng.random()).collect();

@@ -5,9 +5,13 @@
 //! Tests and `wps demo` start it in-process with [`start`].
 
 mod auth;
+mod errors;
 mod filter;
+mod hub;
+mod message;
+mod names;
+mod permissions;
 mod rest;
-pub mod state;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -21,7 +25,7 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use state::Registry;
+use hub::Registry;
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";

@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 
+use super::errors::{bad_request, error, not_found, unauthorized};
 use super::filter::Filter;
-use super::state::{DataKind, Hub, Message, Outbound, Source};
-use super::Shared;
+use super::hub::{Hub, Permission, Targets};
+use super::message::{DataKind, Message, Source};
+use super::{names, Shared};
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
 const API_VERSIONS: &[&str] = &[
@@ -66,20 +68,6 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         );
     }
     resp
-}
-
-/// The service's flat error body, with `x-ms-error-code`. HEAD answers carry no body.
-pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({"code": code, "message": message.into(), "target": "Request"});
-    let mut resp = (status, axum::Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(code) {
-        resp.headers_mut().insert("x-ms-error-code", v);
-    }
-    resp
-}
-
-fn bad_request(message: impl Into<String>) -> Response {
-    error(StatusCode::BAD_REQUEST, "Error.BadRequest", message)
 }
 
 fn status(code: StatusCode) -> Response {
@@ -140,11 +128,7 @@ async fn route(
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
 
     if !matches!(segs.first(), Some(&"api")) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "Error.NotFound",
-            format!("no route for {path}"),
-        ));
+        return Err(not_found(format!("no route for {path}")));
     }
     let version = match query.get("api-version") {
         None => Ok(LATEST_API_VERSION),
@@ -168,203 +152,116 @@ async fn route(
     let version = version?;
     let gate = Gate { version };
     let ["api", "hubs", hub, rest @ ..] = segs.as_slice() else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "Error.NotFound",
-            format!("no route for {path}"),
-        ));
+        return Err(not_found(format!("no route for {path}")));
     };
-    validate_hub(hub)?;
+    hub_name(hub)?;
     let hub_name = *hub;
     let hub_state = shared.registry.hub(hub);
     let hub = hub_state.as_ref();
 
+    let excluded = query.all("excluded");
     match (&method, rest) {
         (&Method::POST, [":send"]) => {
-            gate.ttl(&query)?;
-            let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body)?;
-            let excluded = query.all("excluded");
-            // The widest fan-out: walk the hub once, without copying any connection id.
-            let (kind, body) = msg;
-            let message = Message::new(Source::Server, kind, body);
-            let state = hub.read();
-            for (id, entry) in &state.conns {
-                if !excluded.contains(id) && filter.as_ref().is_none_or(|f| f.matches(entry)) {
-                    let _ = entry.conn.tx.send(Outbound::Data(message.clone()));
-                }
-            }
+            let (filter, message) = read_send(&gate, &query, &parts.headers, body, Source::Server)?;
+            hub.send(Targets::All, &excluded, filter.as_ref(), message);
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["groups", group, ":send"]) => {
-            validate_group(group)?;
-            gate.ttl(&query)?;
-            let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body)?;
-            let excluded = query.all("excluded");
-            let group = group.to_string();
-            deliver_from(
-                hub,
-                msg,
-                Source::Group {
-                    group: group.clone(),
-                    from_user: None,
-                },
-                |s| {
-                    s.group_conn_ids(&group)
-                        .into_iter()
-                        .filter(|id| !excluded.contains(id))
-                        .collect()
-                },
-                filter.as_ref(),
-            );
+            group_name(group)?;
+            let source = Source::Group {
+                group: group.to_string(),
+                from_user: None,
+            };
+            let (filter, message) = read_send(&gate, &query, &parts.headers, body, source)?;
+            hub.send(Targets::Group(group), &excluded, filter.as_ref(), message);
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["users", user, ":send"]) => {
-            validate_id(user, "user id")?;
-            gate.ttl(&query)?;
-            let filter = gate.filter(&query)?;
-            let msg = read_message(&parts.headers, body)?;
-            deliver(hub, msg, |s| s.user_conn_ids(user), filter.as_ref());
+            id_name(user, "user id")?;
+            let (filter, message) = read_send(&gate, &query, &parts.headers, body, Source::Server)?;
+            hub.send(Targets::User(user), &[], filter.as_ref(), message);
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["connections", conn, ":send"]) => {
-            validate_id(conn, "connection id")?;
+            id_name(conn, "connection id")?;
+            // This operation takes no filter.
             gate.ttl(&query)?;
-            let msg = read_message(&parts.headers, body)?;
-            deliver(
-                hub,
-                msg,
-                |s| {
-                    if s.conns.contains_key(*conn) {
-                        vec![conn.to_string()]
-                    } else {
-                        vec![]
-                    }
-                },
-                None,
-            );
+            let (kind, body) = read_message(&parts.headers, body)?;
+            let message = Message::new(Source::Server, kind, body);
+            hub.send(Targets::Connection(conn), &[], None, message);
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::PUT, ["groups", group, "connections", conn]) => {
-            validate_group(group)?;
-            validate_id(conn, "connection id")?;
-            if hub.write().join_group(conn, group) {
+            group_name(group)?;
+            id_name(conn, "connection id")?;
+            if hub.add_connection_to_group(conn, group) {
                 Ok(status(StatusCode::OK))
             } else {
                 Err(not_found(format!("Connection '{conn}' does not exist.")))
             }
         }
         (&Method::DELETE, ["groups", group, "connections", conn]) => {
-            validate_group(group)?;
-            validate_id(conn, "connection id")?;
-            hub.write().leave_group(conn, group);
+            group_name(group)?;
+            id_name(conn, "connection id")?;
+            hub.remove_connection_from_group(conn, group);
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::DELETE, ["connections", conn, "groups"]) => {
             gate.operation("2022-11-01", "Removing a connection from all groups")?;
-            validate_id(conn, "connection id")?;
-            let mut s = hub.write();
-            let groups: Vec<String> = s
-                .conns
-                .get(*conn)
-                .map(|e| e.groups.iter().cloned().collect())
-                .unwrap_or_default();
-            for g in groups {
-                s.leave_group(conn, &g);
-            }
+            id_name(conn, "connection id")?;
+            hub.remove_connection_from_all_groups(conn);
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::PUT, ["users", user, "groups", group]) => {
-            validate_id(user, "user id")?;
-            validate_group(group)?;
-            let mut s = hub.write();
-            let ids = s.user_conn_ids(user);
-            if ids.is_empty() {
-                return Err(not_found(format!("User '{user}' does not exist.")));
+            id_name(user, "user id")?;
+            group_name(group)?;
+            if hub.add_user_to_group(user, group) {
+                Ok(status(StatusCode::OK))
+            } else {
+                Err(not_found(format!("User '{user}' does not exist.")))
             }
-            for id in ids {
-                s.join_group(&id, group);
-            }
-            Ok(status(StatusCode::OK))
         }
         (&Method::DELETE, ["users", user, "groups", group]) => {
-            validate_id(user, "user id")?;
-            validate_group(group)?;
-            let mut s = hub.write();
-            for id in s.user_conn_ids(user) {
-                s.leave_group(&id, group);
-            }
+            id_name(user, "user id")?;
+            group_name(group)?;
+            hub.remove_user_from_group(user, group);
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::DELETE, ["users", user, "groups"]) => {
-            validate_id(user, "user id")?;
-            let mut s = hub.write();
-            for id in s.user_conn_ids(user) {
-                let groups: Vec<String> = s
-                    .conns
-                    .get(&id)
-                    .map(|e| e.groups.iter().cloned().collect())
-                    .unwrap_or_default();
-                for g in groups {
-                    s.leave_group(&id, &g);
-                }
-            }
+            id_name(user, "user id")?;
+            hub.remove_user_from_all_groups(user);
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::POST, [":closeConnections"]) => {
-            let excluded = query.all("excluded");
-            let reason = close_reason(&query);
-            close(hub, &reason, |s| {
-                s.conns
-                    .keys()
-                    .filter(|id| !excluded.contains(id))
-                    .cloned()
-                    .collect()
-            });
+            hub.close(Targets::All, &excluded, &close_reason(&query));
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::POST, ["groups", group, ":closeConnections"]) => {
-            validate_group(group)?;
-            let excluded = query.all("excluded");
-            let reason = close_reason(&query);
-            close(hub, &reason, |s| {
-                s.group_conn_ids(group)
-                    .into_iter()
-                    .filter(|id| !excluded.contains(id))
-                    .collect()
-            });
+            group_name(group)?;
+            hub.close(Targets::Group(group), &excluded, &close_reason(&query));
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::POST, ["users", user, ":closeConnections"]) => {
-            validate_id(user, "user id")?;
-            let excluded = query.all("excluded");
-            let reason = close_reason(&query);
-            close(hub, &reason, |s| {
-                s.user_conn_ids(user)
-                    .into_iter()
-                    .filter(|id| !excluded.contains(id))
-                    .collect()
-            });
+            id_name(user, "user id")?;
+            hub.close(Targets::User(user), &excluded, &close_reason(&query));
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::DELETE, ["connections", conn]) => {
-            validate_id(conn, "connection id")?;
-            let reason = close_reason(&query);
-            close(hub, &reason, |_| vec![conn.to_string()]);
+            id_name(conn, "connection id")?;
+            hub.close(Targets::Connection(conn), &[], &close_reason(&query));
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::HEAD, ["connections", conn]) => {
-            validate_id(conn, "connection id")?;
-            exists(hub.read().conns.contains_key(*conn))
+            id_name(conn, "connection id")?;
+            exists(hub.has_connection(conn))
         }
         (&Method::HEAD, ["users", user]) => {
-            validate_id(user, "user id")?;
-            exists(hub.read().users.contains_key(*user))
+            id_name(user, "user id")?;
+            exists(hub.has_user(user))
         }
         (&Method::HEAD, ["groups", group]) => {
-            validate_group(group)?;
-            exists(hub.read().groups.contains_key(*group))
+            group_name(group)?;
+            exists(hub.has_group(group))
         }
         (m, ["permissions", permission, "connections", conn])
             if matches!(*m, Method::PUT | Method::DELETE | Method::HEAD) =>
@@ -374,44 +271,40 @@ async fn route(
         (&Method::POST, [action @ (":addToGroups" | ":removeFromGroups")]) => {
             gate.operation("2024-01-01", "Adding or removing connections by filter")?;
             let batch = read_batch(&parts.headers, body)?;
-            let mut s = hub.write();
-            let ids: Vec<String> = s
-                .conns
-                .iter()
-                .filter(|(_, e)| batch.filter.as_ref().is_none_or(|f| f.matches(e)))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in &ids {
-                for g in &batch.groups {
-                    if *action == ":addToGroups" {
-                        s.join_group(id, g);
-                    } else {
-                        s.leave_group(id, g);
-                    }
-                }
-            }
+            let add = *action == ":addToGroups";
+            hub.change_groups_by_filter(add, &batch.groups, batch.filter.as_ref());
             Ok(status(StatusCode::OK))
         }
         (&Method::GET, ["groups", group, "connections"]) => {
             gate.operation("2024-12-01", "Listing the connections of a group")?;
-            validate_group(group)?;
+            group_name(group)?;
             list_connections(hub, &parts, hub_name, group, &query, version)
         }
         (&Method::POST, [":generateToken"]) => {
             generate_token(shared, &parts, hub_name, &query, &gate)
         }
-        _ => Err(error(
-            StatusCode::NOT_FOUND,
-            "Error.NotFound",
-            format!("no operation {method} {path}"),
-        )),
+        _ => Err(not_found(format!("no operation {method} {path}"))),
     }
 }
 
+/// A send's query and body: ttl checked, the filter parsed, the message built once for the
+/// whole fan-out.
+fn read_send(
+    gate: &Gate,
+    query: &Query,
+    headers: &axum::http::HeaderMap,
+    body: Bytes,
+    source: Source,
+) -> Result<(Option<Filter>, Arc<Message>)> {
+    gate.ttl(query)?;
+    let filter = gate.filter(query)?;
+    let (kind, body) = read_message(headers, body)?;
+    Ok((filter, Message::new(source, kind, body)))
+}
+
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {
-    let unauthorized = |why: String| error(StatusCode::UNAUTHORIZED, "Error.Unauthorized", why);
     let token = super::auth::bearer(&parts.headers)
-        .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token.".into()))?;
+        .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token."))?;
     let host = parts
         .headers
         .get(header::HOST)
@@ -427,10 +320,6 @@ fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> 
         .verifier
         .check_rest(token, &url)
         .map_err(unauthorized)
-}
-
-fn not_found(message: String) -> Response {
-    error(StatusCode::NOT_FOUND, "Error.NotFound", message)
 }
 
 fn exists(yes: bool) -> Result<Response> {
@@ -449,34 +338,16 @@ fn close_reason(query: &Query) -> String {
         .to_string()
 }
 
-pub(crate) fn validate_hub(hub: &str) -> Result<()> {
-    if crate::client::operations::is_valid_hub_name(hub) {
-        Ok(())
-    } else {
-        Err(bad_request(format!(
-            "Invalid hub name '{hub}': it must match ^[A-Za-z][A-Za-z0-9_`,.[\\]]{{0,127}}$."
-        )))
-    }
+fn hub_name(hub: &str) -> Result<()> {
+    names::hub(hub).map_err(bad_request)
 }
 
-pub(crate) fn validate_group(group: &str) -> Result<()> {
-    if !crate::client::operations::is_valid_group_name(group) {
-        Err(bad_request(
-            "Invalid group name: it must have 1-1024 characters and not be only whitespace.",
-        ))
-    } else {
-        Ok(())
-    }
+fn group_name(group: &str) -> Result<()> {
+    names::group(group).map_err(bad_request)
 }
 
-fn validate_id(id: &str, what: &str) -> Result<()> {
-    if id.is_empty() {
-        Err(bad_request(format!(
-            "Invalid {what}: it must not be empty."
-        )))
-    } else {
-        Ok(())
-    }
+fn id_name(id: &str, what: &str) -> Result<()> {
+    names::id(id, what).map_err(bad_request)
 }
 
 fn parse_filter(text: Option<&str>) -> Result<Option<Filter>> {
@@ -549,45 +420,25 @@ fn permission_op(
     conn: &str,
     query: &Query,
 ) -> Result<Response> {
-    let permission = ["sendToGroup", "joinLeaveGroup"]
-        .into_iter()
-        .find(|p| p.eq_ignore_ascii_case(permission))
-        .ok_or_else(|| {
-            bad_request(format!(
-                "Invalid permission '{permission}': use sendToGroup or joinLeaveGroup."
-            ))
-        })?;
-    validate_id(conn, "connection id")?;
+    let permission = Permission::parse(permission).ok_or_else(|| {
+        bad_request(format!(
+            "Invalid permission '{permission}': use sendToGroup or joinLeaveGroup."
+        ))
+    })?;
+    id_name(conn, "connection id")?;
     let target = query
         .get("targetName")
         .ok_or_else(|| bad_request("The targetName parameter is required."))?;
-    validate_group(target)?;
-    let key = (permission.to_string(), target.to_string());
-    if *method == Method::HEAD {
-        let state = hub.read();
-        return exists(
-            state
-                .conns
-                .get(conn)
-                .is_some_and(|e| e.allowed(permission, target)),
-        );
-    }
-    let mut state = hub.write();
-    let entry = state.conns.get_mut(conn);
-    if *method == Method::PUT {
-        let Some(entry) = entry else {
-            return Err(not_found(format!("Connection '{conn}' does not exist.")));
-        };
-        entry.revoked.remove(&key);
-        entry.granted.insert(key);
-        Ok(status(StatusCode::OK))
-    } else {
-        // A revoke is an explicit deny, so it also beats a role that covers the group.
-        if let Some(entry) = entry {
-            entry.granted.remove(&key);
-            entry.revoked.insert(key);
+    group_name(target)?;
+    match *method {
+        Method::HEAD => exists(hub.allowed(conn, permission, target)),
+        Method::PUT if hub.grant(conn, permission, target) => Ok(status(StatusCode::OK)),
+        Method::PUT => Err(not_found(format!("Connection '{conn}' does not exist."))),
+        _ => {
+            // A revoke is an explicit deny, so it also beats a role that covers the group.
+            hub.revoke(conn, permission, target);
+            Ok(status(StatusCode::NO_CONTENT))
         }
-        Ok(status(StatusCode::NO_CONTENT))
     }
 }
 
@@ -626,7 +477,7 @@ fn read_batch(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<Batch> {
         ));
     }
     for g in &groups {
-        validate_group(g)?;
+        group_name(g)?;
     }
     Ok(Batch {
         groups,
@@ -690,32 +541,14 @@ fn list_connections(
         ),
     };
     let take = top.map_or(page_size, |t| t.min(page_size)) as usize;
-    let state = hub.read();
-    let mut ids: Vec<&String> = state
-        .groups
-        .get(group)
-        .map(|m| {
-            m.iter()
-                .filter(|id| after.as_ref().is_none_or(|a| id.as_str() > a.as_str()))
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort_unstable();
-    let more = ids.len() > take;
-    ids.truncate(take);
-    let value: Vec<serde_json::Value> = ids
+    let (members, more) = hub.members_page(group, after.as_deref(), take);
+    let value: Vec<serde_json::Value> = members
         .iter()
-        .map(|id| {
-            let user = state
-                .conns
-                .get(id.as_str())
-                .and_then(|e| e.conn.user_id.clone());
-            serde_json::json!({"connectionId": id, "userId": user})
-        })
+        .map(|m| serde_json::json!({"connectionId": m.connection_id, "userId": m.user_id}))
         .collect();
     let remaining_top = top.map(|t| t - value.len() as u32);
     let mut body = serde_json::json!({ "value": value });
-    if let (true, Some(last)) = (more && remaining_top != Some(0), ids.last()) {
+    if let (true, Some(last)) = (more && remaining_top != Some(0), members.last()) {
         use crate::client::operations::encode;
         let mut link = format!(
             "http://{}/api/hubs/{}/groups/{}/connections?api-version={version}&maxpagesize={page_size}",
@@ -727,7 +560,7 @@ fn list_connections(
             link.push_str(&format!("&top={t}"));
         }
         link.push_str("&continuationToken=");
-        link.push_str(&URL_SAFE_NO_PAD.encode(last.as_bytes()));
+        link.push_str(&URL_SAFE_NO_PAD.encode(last.connection_id.as_bytes()));
         body["nextLink"] = link.into();
     }
     Ok((StatusCode::OK, axum::Json(body)).into_response())
@@ -760,7 +593,7 @@ fn generate_token(
         gate.parameter("2024-01-01", "clientType")?;
     }
     for g in &groups {
-        validate_group(g)?;
+        group_name(g)?;
     }
     let path = match query
         .get("clientType")
@@ -826,49 +659,4 @@ fn read_message(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<(DataKi
         return Err(bad_request("The body is not valid JSON."));
     }
     Ok((kind, bytes))
-}
-
-fn deliver(
-    hub: &Hub,
-    msg: (DataKind, Bytes),
-    targets: impl FnOnce(&super::state::HubState) -> Vec<String>,
-    filter: Option<&Filter>,
-) {
-    deliver_from(hub, msg, Source::Server, targets, filter)
-}
-
-/// Sends one message to the chosen connections (those passing `filter`, if any).
-pub(crate) fn deliver_from(
-    hub: &Hub,
-    (kind, body): (DataKind, Bytes),
-    source: Source,
-    targets: impl FnOnce(&super::state::HubState) -> Vec<String>,
-    filter: Option<&Filter>,
-) {
-    let message = Message::new(source, kind, body);
-    let state = hub.read();
-    for id in targets(&state) {
-        if let Some(entry) = state.conns.get(&id) {
-            if filter.is_none_or(|f| f.matches(entry)) {
-                let _ = entry.conn.tx.send(Outbound::Data(message.clone()));
-            }
-        }
-    }
-}
-
-/// Closes the chosen connections: removed from the hub at once, then told why.
-pub(crate) fn close(
-    hub: &Hub,
-    reason: &str,
-    targets: impl FnOnce(&super::state::HubState) -> Vec<String>,
-) {
-    let mut state = hub.write();
-    for id in targets(&state) {
-        if let Some(entry) = state.remove_conn(&id) {
-            let _ = entry.conn.tx.send(Outbound::Close {
-                code: 1000,
-                reason: reason.to_string(),
-            });
-        }
-    }
 }

@@ -1,0 +1,541 @@
+//! Hubs: their connections, users and groups, behind one API.
+//!
+//! Each hub has its own lock, so traffic on one hub never waits for another. Fan-out takes a
+//! read lock only long enough to hand each target the shared message; the frames are written
+//! by each connection's own task. Nothing outside this file sees the hub's state.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use tokio::sync::mpsc;
+
+use super::filter::{Filter, Subject};
+use super::message::{Message, Outbound};
+use super::permissions::role_allows;
+use crate::client::Protocol;
+
+/// The two per-group permissions of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Permission {
+    SendToGroup,
+    JoinLeaveGroup,
+}
+
+impl Permission {
+    /// The REST path segment (case-insensitive), as the service accepts it.
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        [Permission::SendToGroup, Permission::JoinLeaveGroup]
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(name))
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Permission::SendToGroup => "sendToGroup",
+            Permission::JoinLeaveGroup => "joinLeaveGroup",
+        }
+    }
+}
+
+/// A connected client as the hub sees it; its queue leads to its session task.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub protocol: Protocol,
+    pub roles: Vec<String>,
+    tx: mpsc::UnboundedSender<Outbound>,
+}
+
+impl Conn {
+    /// A connection and the receiving end of its outbound queue.
+    pub fn new(
+        id: String,
+        user_id: Option<String>,
+        protocol: Protocol,
+        roles: Vec<String>,
+    ) -> (Arc<Conn>, mpsc::UnboundedReceiver<Outbound>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let conn = Conn {
+            id,
+            user_id,
+            protocol,
+            roles,
+            tx,
+        };
+        (Arc::new(conn), rx)
+    }
+
+    /// Queues something for this connection's socket; a finished session drops it.
+    pub fn push(&self, out: Outbound) {
+        let _ = self.tx.send(out);
+    }
+}
+
+/// Which connections an operation reaches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Targets<'a> {
+    All,
+    Group(&'a str),
+    User(&'a str),
+    Connection(&'a str),
+}
+
+/// One member of a group, as the paged list shows it.
+#[derive(Debug)]
+pub(crate) struct Member {
+    pub connection_id: String,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    conn: Arc<Conn>,
+    groups: HashSet<String>,
+    /// Per-group rights granted over REST.
+    granted: HashSet<(Permission, String)>,
+    /// Per-group rights revoked over REST; a revoke beats any role.
+    revoked: HashSet<(Permission, String)>,
+}
+
+impl Entry {
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            connection_id: &self.conn.id,
+            user_id: self.conn.user_id.as_deref(),
+            protocol: self.conn.protocol,
+            groups: &self.groups,
+        }
+    }
+
+    /// A REST revoke wins, then a REST grant, then the token's roles (any group, one group,
+    /// or a wildcard pattern).
+    fn allowed(&self, permission: Permission, group: &str) -> bool {
+        let key = (permission, group.to_string());
+        if self.revoked.contains(&key) {
+            return false;
+        }
+        if self.granted.contains(&key) {
+            return true;
+        }
+        self.conn
+            .roles
+            .iter()
+            .any(|role| role_allows(role, permission.as_str(), group))
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    conns: HashMap<String, Entry>,
+    users: HashMap<String, HashSet<String>>,
+    groups: HashMap<String, HashSet<String>>,
+}
+
+impl State {
+    /// The ids an operation reaches, before exclusions and filters.
+    fn ids(&self, targets: Targets<'_>) -> Vec<String> {
+        let set = |s: Option<&HashSet<String>>| s.map(|s| s.iter().cloned().collect());
+        match targets {
+            Targets::All => self.conns.keys().cloned().collect(),
+            Targets::Group(g) => set(self.groups.get(g)).unwrap_or_default(),
+            Targets::User(u) => set(self.users.get(u)).unwrap_or_default(),
+            Targets::Connection(c) if self.conns.contains_key(c) => vec![c.to_string()],
+            Targets::Connection(_) => Vec::new(),
+        }
+    }
+
+    fn add(&mut self, conn: Arc<Conn>) {
+        if let Some(u) = &conn.user_id {
+            self.users
+                .entry(u.clone())
+                .or_default()
+                .insert(conn.id.clone());
+        }
+        let entry = Entry {
+            conn: conn.clone(),
+            groups: HashSet::new(),
+            granted: HashSet::new(),
+            revoked: HashSet::new(),
+        };
+        self.conns.insert(conn.id.clone(), entry);
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Entry> {
+        let entry = self.conns.remove(id)?;
+        if let Some(u) = &entry.conn.user_id {
+            if let Some(set) = self.users.get_mut(u) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.users.remove(u);
+                }
+            }
+        }
+        for g in &entry.groups {
+            self.unindex(g, id);
+        }
+        Some(entry)
+    }
+
+    fn join(&mut self, id: &str, group: &str) -> bool {
+        let Some(entry) = self.conns.get_mut(id) else {
+            return false;
+        };
+        entry.groups.insert(group.to_string());
+        self.groups
+            .entry(group.to_string())
+            .or_default()
+            .insert(id.to_string());
+        true
+    }
+
+    fn leave(&mut self, id: &str, group: &str) {
+        if let Some(entry) = self.conns.get_mut(id) {
+            entry.groups.remove(group);
+        }
+        self.unindex(group, id);
+    }
+
+    fn leave_all(&mut self, id: &str) {
+        let groups: Vec<String> = self
+            .conns
+            .get(id)
+            .map(|e| e.groups.iter().cloned().collect())
+            .unwrap_or_default();
+        for g in groups {
+            self.leave(id, &g);
+        }
+    }
+
+    fn unindex(&mut self, group: &str, id: &str) {
+        if let Some(set) = self.groups.get_mut(group) {
+            set.remove(id);
+            if set.is_empty() {
+                self.groups.remove(group);
+            }
+        }
+    }
+}
+
+/// Why a client's own request was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Denied;
+
+/// One hub: its state behind its own lock.
+#[derive(Debug, Default)]
+pub(crate) struct Hub {
+    state: RwLock<State>,
+}
+
+impl Hub {
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        // A poisoned lock means a panic elsewhere already; the data is still consistent
+        // enough for an emulator, so keep serving.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new connection, already in its initial groups (they need no role).
+    pub fn connect(&self, conn: Arc<Conn>, groups: &[String]) {
+        let mut state = self.write();
+        let id = conn.id.clone();
+        state.add(conn);
+        for g in groups {
+            state.join(&id, g);
+        }
+    }
+
+    /// Takes a connection out of the hub, its user and every group.
+    pub fn disconnect(&self, id: &str) {
+        self.write().remove(id);
+    }
+
+    /// The protocol of a connection still in the hub.
+    pub fn protocol_of(&self, id: &str) -> Option<Protocol> {
+        self.read().conns.get(id).map(|e| e.conn.protocol)
+    }
+
+    pub fn has_connection(&self, id: &str) -> bool {
+        self.read().conns.contains_key(id)
+    }
+
+    pub fn has_user(&self, user: &str) -> bool {
+        self.read().users.contains_key(user)
+    }
+
+    pub fn has_group(&self, group: &str) -> bool {
+        self.read().groups.contains_key(group)
+    }
+
+    /// Adds a connection to a group; false when there is no such connection.
+    pub fn add_connection_to_group(&self, id: &str, group: &str) -> bool {
+        self.write().join(id, group)
+    }
+
+    pub fn remove_connection_from_group(&self, id: &str, group: &str) {
+        self.write().leave(id, group);
+    }
+
+    pub fn remove_connection_from_all_groups(&self, id: &str) {
+        self.write().leave_all(id);
+    }
+
+    /// Adds every connection of a user to a group; false when the user has none.
+    pub fn add_user_to_group(&self, user: &str, group: &str) -> bool {
+        let mut state = self.write();
+        let ids = state.ids(Targets::User(user));
+        for id in &ids {
+            state.join(id, group);
+        }
+        !ids.is_empty()
+    }
+
+    pub fn remove_user_from_group(&self, user: &str, group: &str) {
+        let mut state = self.write();
+        for id in state.ids(Targets::User(user)) {
+            state.leave(&id, group);
+        }
+    }
+
+    pub fn remove_user_from_all_groups(&self, user: &str) {
+        let mut state = self.write();
+        for id in state.ids(Targets::User(user)) {
+            state.leave_all(&id);
+        }
+    }
+
+    /// Adds (or removes) every connection that passes `filter` (all, without one) to each
+    /// group.
+    pub fn change_groups_by_filter(&self, add: bool, groups: &[String], filter: Option<&Filter>) {
+        let mut state = self.write();
+        let ids: Vec<String> = state
+            .conns
+            .iter()
+            .filter(|(_, e)| filter.is_none_or(|f| f.matches(&e.subject())))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            for g in groups {
+                if add {
+                    state.join(id, g);
+                } else {
+                    state.leave(id, g);
+                }
+            }
+        }
+    }
+
+    /// Sends one message to the targets that are not excluded and pass `filter`.
+    pub fn send(
+        &self,
+        targets: Targets<'_>,
+        excluded: &[String],
+        filter: Option<&Filter>,
+        message: Arc<Message>,
+    ) {
+        let state = self.read();
+        let deliver = |entry: &Entry| {
+            if !excluded.contains(&entry.conn.id)
+                && filter.is_none_or(|f| f.matches(&entry.subject()))
+            {
+                entry.conn.push(Outbound::Data(message.clone()));
+            }
+        };
+        match targets {
+            // The widest fan-out: walk the hub once, without copying any connection id.
+            Targets::All => state.conns.values().for_each(deliver),
+            _ => {
+                for id in state.ids(targets) {
+                    if let Some(entry) = state.conns.get(&id) {
+                        deliver(entry);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Closes the targets that are not excluded: removed from the hub at once, then told why.
+    pub fn close(&self, targets: Targets<'_>, excluded: &[String], reason: &str) {
+        let mut state = self.write();
+        for id in state.ids(targets) {
+            if excluded.contains(&id) {
+                continue;
+            }
+            if let Some(entry) = state.remove(&id) {
+                entry.conn.push(Outbound::Close {
+                    code: 1000,
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+
+    /// REST grant: an exact-group allow that also lifts an earlier revoke of that group;
+    /// false when there is no such connection.
+    pub fn grant(&self, id: &str, permission: Permission, group: &str) -> bool {
+        let mut state = self.write();
+        let Some(entry) = state.conns.get_mut(id) else {
+            return false;
+        };
+        let key = (permission, group.to_string());
+        entry.revoked.remove(&key);
+        entry.granted.insert(key);
+        true
+    }
+
+    /// REST revoke: an exact-group deny that beats any role or pattern.
+    pub fn revoke(&self, id: &str, permission: Permission, group: &str) {
+        if let Some(entry) = self.write().conns.get_mut(id) {
+            let key = (permission, group.to_string());
+            entry.granted.remove(&key);
+            entry.revoked.insert(key);
+        }
+    }
+
+    /// Whether a connection may `permission` on `group` (false when it does not exist).
+    pub fn allowed(&self, id: &str, permission: Permission, group: &str) -> bool {
+        self.read()
+            .conns
+            .get(id)
+            .is_some_and(|e| e.allowed(permission, group))
+    }
+
+    /// A client's own join or leave, checked against its rights under the same lock.
+    pub fn join_or_leave(&self, id: &str, group: &str, join: bool) -> Result<(), Denied> {
+        let mut state = self.write();
+        let allowed = state
+            .conns
+            .get(id)
+            .is_some_and(|e| e.allowed(Permission::JoinLeaveGroup, group));
+        if !allowed {
+            return Err(Denied);
+        }
+        if join {
+            state.join(id, group);
+        } else {
+            state.leave(id, group);
+        }
+        Ok(())
+    }
+
+    /// Up to `take` members of a group after connection id `after`, ordered by id, and
+    /// whether more follow.
+    pub fn members_page(
+        &self,
+        group: &str,
+        after: Option<&str>,
+        take: usize,
+    ) -> (Vec<Member>, bool) {
+        let state = self.read();
+        let mut ids: Vec<&String> = state
+            .groups
+            .get(group)
+            .map(|m| {
+                m.iter()
+                    .filter(|id| after.is_none_or(|a| id.as_str() > a))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort_unstable();
+        let more = ids.len() > take;
+        ids.truncate(take);
+        let members = ids
+            .into_iter()
+            .map(|id| Member {
+                connection_id: id.clone(),
+                user_id: state.conns.get(id).and_then(|e| e.conn.user_id.clone()),
+            })
+            .collect();
+        (members, more)
+    }
+}
+
+/// All hubs and the connection-id counter.
+#[derive(Debug)]
+pub(crate) struct Registry {
+    hubs: RwLock<HashMap<String, Arc<Hub>>>,
+    next_id: AtomicU64,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            hubs: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+}
+
+impl Registry {
+    /// The hub by name; hub names are case-insensitive, as in the official emulator.
+    pub fn hub(&self, name: &str) -> Arc<Hub> {
+        let key = name.to_ascii_lowercase();
+        if let Some(h) = self
+            .hubs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return h.clone();
+        }
+        self.hubs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone()
+    }
+
+    pub fn new_connection_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let salt: u32 = rand::random();
+        format!("{n:x}-{salt:08x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revoke_beats_roles_and_grant_lifts_it() {
+        let hub = Hub::default();
+        let roles = vec!["webpubsub.joinLeaveGroups.room*".into()];
+        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Json, roles);
+        hub.connect(conn, &[]);
+        let join = Permission::JoinLeaveGroup;
+        assert!(hub.allowed("c", join, "room"));
+        hub.revoke("c", join, "room");
+        assert!(!hub.allowed("c", join, "room"));
+        assert!(hub.allowed("c", join, "room-other"));
+        assert!(hub.grant("c", join, "room"));
+        assert!(hub.grant("c", join, "lobby"));
+        assert!(hub.allowed("c", join, "room"));
+        assert!(hub.allowed("c", join, "lobby"));
+        assert!(!hub.allowed("c", Permission::SendToGroup, "lobby"));
+        assert!(!hub.grant("nobody", join, "room"));
+    }
+
+    #[test]
+    fn indexes_follow_joins_leaves_and_disconnects() {
+        let hub = Hub::default();
+        let (a, _ra) = Conn::new("a".into(), Some("u".into()), Protocol::Raw, vec![]);
+        let (b, _rb) = Conn::new("b".into(), Some("u".into()), Protocol::Raw, vec![]);
+        hub.connect(a, &["g1".into()]);
+        hub.connect(b, &[]);
+        assert!(hub.add_user_to_group("u", "g2"));
+        assert!(!hub.add_user_to_group("nobody", "g2"));
+        let (page, more) = hub.members_page("g2", None, 1);
+        assert_eq!(page[0].connection_id, "a");
+        assert!(more);
+        hub.remove_user_from_all_groups("u");
+        assert!(!hub.has_group("g1") && !hub.has_group("g2"));
+        hub.disconnect("a");
+        hub.disconnect("b");
+        assert!(!hub.has_user("u"));
+    }
+}

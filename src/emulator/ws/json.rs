@@ -1,0 +1,189 @@
+//! What a `json.webpubsub.azure.v1` (or reliable) client may ask: join and leave groups, send
+//! to a group, raise events, acknowledge sequence ids, ping. Each request with an ackId gets
+//! one ack, through the outbound queue so it follows any data the request delivered.
+
+use axum::extract::ws::Utf8Bytes;
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::session::Session;
+use crate::emulator::hub::{Denied, Permission, Targets};
+use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::names;
+
+/// A failed ack: the error name the protocol defines and a message.
+type AckError = (&'static str, String);
+
+impl Session {
+    /// Handles one JSON message; `Err` means it is invalid and the connection closes (1007).
+    pub(super) fn on_client_message(&mut self, text: &[u8]) -> Result<(), ()> {
+        let v: Value = serde_json::from_slice(text).map_err(|_| ())?;
+        let kind = v.get("type").and_then(Value::as_str).ok_or(())?;
+        let ack_id = match v.get("ackId") {
+            None | Some(Value::Null) => None,
+            Some(a) => Some(a.as_u64().ok_or(())?),
+        };
+        let group = || -> Result<String, ()> {
+            v.get("group")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or(())
+        };
+        match kind {
+            "joinGroup" | "leaveGroup" => {
+                let g = group()?;
+                if self.duplicate(ack_id) {
+                    return Ok(());
+                }
+                let result = self.join_or_leave(kind == "joinGroup", &g);
+                self.finish(ack_id, result);
+            }
+            "sendToGroup" => {
+                let g = group()?;
+                let data = decode_data(&v)?;
+                let no_echo = match v.get("noEcho") {
+                    None | Some(Value::Null) => false,
+                    Some(b) => b.as_bool().ok_or(())?,
+                };
+                if self.duplicate(ack_id) {
+                    return Ok(());
+                }
+                let result = self.send_to_group(&v, &g, data, no_echo);
+                self.finish(ack_id, result);
+            }
+            "event" => {
+                v.get("event").and_then(Value::as_str).ok_or(())?;
+                decode_data(&v)?;
+                if self.duplicate(ack_id) {
+                    return Ok(());
+                }
+                self.finish(
+                    ack_id,
+                    Err((
+                        "InternalServerError",
+                        "No event handler is configured for this hub.".to_string(),
+                    )),
+                );
+            }
+            "sequenceAck" => {
+                let upto = v.get("sequenceId").and_then(Value::as_u64).ok_or(())?;
+                self.buffer.ack(upto);
+            }
+            "ping" => {
+                self.conn
+                    .push(Outbound::Json(Utf8Bytes::from_static(r#"{"type":"pong"}"#)));
+            }
+            _ => return Err(()),
+        }
+        Ok(())
+    }
+
+    fn ack(&self, ack_id: Option<u64>, result: Result<(), AckError>) {
+        let Some(ack_id) = ack_id else { return };
+        let frame = match result {
+            Ok(()) => json!({"type": "ack", "ackId": ack_id, "success": true}),
+            Err((name, message)) => json!({
+                "type": "ack", "ackId": ack_id, "success": false,
+                "error": {"name": name, "message": message},
+            }),
+        };
+        self.conn.push(Outbound::Json(frame.to_string().into()));
+    }
+
+    /// Answers a repeated successful ackId with `Duplicate` instead of acting again.
+    fn duplicate(&self, ack_id: Option<u64>) -> bool {
+        match ack_id {
+            Some(id) if self.acked.contains(&id) => {
+                self.ack(
+                    Some(id),
+                    Err((
+                        "Duplicate",
+                        format!("Message with ack-id: {id} has been processed"),
+                    )),
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Acks the outcome; only successes are remembered, so a failure may be retried.
+    fn finish(&mut self, ack_id: Option<u64>, result: Result<(), AckError>) {
+        if let (Some(id), Ok(())) = (ack_id, &result) {
+            self.acked.insert(id);
+        }
+        self.ack(ack_id, result);
+    }
+
+    fn join_or_leave(&self, join: bool, g: &str) -> Result<(), AckError> {
+        if names::group(g).is_err() {
+            return Err(("BadRequest", names::invalid_group_for_client(g)));
+        }
+        self.hub
+            .join_or_leave(&self.conn.id, g, join)
+            .map_err(|Denied| {
+                let verb = if join { "join" } else { "leave" };
+                (
+                    "Forbidden",
+                    format!("The client does not have permission to {verb} group '{g}'."),
+                )
+            })
+    }
+
+    fn send_to_group(
+        &self,
+        v: &Value,
+        g: &str,
+        (kind, body): (DataKind, Bytes),
+        no_echo: bool,
+    ) -> Result<(), AckError> {
+        if names::group(g).is_err() {
+            return Err(("BadRequest", names::invalid_group_for_client(g)));
+        }
+        if let Some(ttl) = v.get("ttlSeconds").filter(|t| !t.is_null()) {
+            if ttl.as_u64().is_none_or(|t| t > 300) {
+                return Err((
+                    "BadRequest",
+                    "ttlSeconds must be an integer between 0 and 300.".to_string(),
+                ));
+            }
+        }
+        if !self.allowed(Permission::SendToGroup, g) {
+            return Err((
+                "Forbidden",
+                format!("The client does not have permission to send to group '{g}'."),
+            ));
+        }
+        let source = Source::Group {
+            group: g.to_string(),
+            from_user: self.conn.user_id.clone(),
+        };
+        let me = [self.conn.id.clone()];
+        let excluded: &[String] = if no_echo { &me } else { &[] };
+        let message = Message::new(source, kind, body);
+        self.hub.send(Targets::Group(g), excluded, None, message);
+        Ok(())
+    }
+}
+
+/// `data` by `dataType` (json when absent): text must be a string, binary standard base64,
+/// json anything but null.
+fn decode_data(v: &Value) -> Result<(DataKind, Bytes), ()> {
+    let data = v.get("data").ok_or(())?;
+    match v.get("dataType").and_then(Value::as_str).unwrap_or("json") {
+        "text" => Ok((
+            DataKind::Text,
+            Bytes::from(data.as_str().ok_or(())?.to_string()),
+        )),
+        "json" if !data.is_null() => Ok((DataKind::Json, Bytes::from(data.to_string()))),
+        "binary" => {
+            let s = data.as_str().ok_or(())?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|_| ())?;
+            Ok((DataKind::Binary, Bytes::from(bytes)))
+        }
+        _ => Err(()),
+    }
+}

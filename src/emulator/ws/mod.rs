@@ -1,0 +1,52 @@
+//! The client endpoint `/client/hubs/{hub}`: plain WebSockets and the JSON subprotocols.
+//!
+//! - `handshake`: the upgrade request: token, subprotocol, recovery requests;
+//! - `session`: one task per connection that owns its socket and outbound queue;
+//! - `json`: what JSON subprotocol clients may ask (join, leave, send, event, acks);
+//! - `reliable`: sequence ids, the unacknowledged buffer and reconnection.
+
+mod handshake;
+mod json;
+mod reliable;
+mod session;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage};
+
+pub(crate) use handshake::handle;
+pub(crate) use reliable::{ReconnectKeys, Sessions, RECOVERY_WINDOW_MS};
+
+/// The service's client frame limit (1 MiB).
+const MAX_FRAME: usize = 1024 * 1024;
+/// Frames up to this size are read whole so an oversize one gets a clean 1009.
+const READ_LIMIT: usize = 16 * MAX_FRAME;
+
+/// Close frame payloads are at most 125 bytes, two of them the code.
+const MAX_CLOSE_REASON: usize = 123;
+
+/// A close frame; the reason is cut to the 123 bytes a control frame can carry (the full
+/// text still goes out in `disconnected`).
+fn close_frame(code: u16, reason: &str) -> WsMessage {
+    let mut end = reason.len().min(MAX_CLOSE_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason[..end].into(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(100);
+        let WsMessage::Close(Some(frame)) = close_frame(1000, &long) else {
+            panic!("not a close frame");
+        };
+        assert_eq!(frame.reason.len(), 122);
+        assert!(long.starts_with(frame.reason.as_str()));
+    }
+}

@@ -1,0 +1,343 @@
+//! One task per connection: it owns the socket and the outbound queue. For the reliable
+//! subprotocol the session outlives its socket: after a transport loss it keeps buffering for
+//! the recovery window, and a recovery request hands it the new socket.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket};
+use bytes::Bytes;
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::reliable::{self, BUFFER_FULL};
+use super::{close_frame, MAX_FRAME};
+use crate::client::Protocol;
+use crate::emulator::hub::{Conn, Hub, Permission, Targets};
+use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::Shared;
+
+/// What a plain WebSocket client's frames do (`webpubsub_mode`).
+#[derive(Debug, Clone)]
+pub(super) enum RawMode {
+    /// Each frame is a `message` event for the event handler (none is configured here).
+    SendEvent,
+    /// Each frame is published to this group.
+    SendToGroup(String),
+}
+
+/// A connection the handshake accepted: who it is and what it may do.
+#[derive(Debug)]
+pub(super) struct Admission {
+    pub hub: String,
+    pub user_id: Option<String>,
+    pub roles: Vec<String>,
+    /// Joined before `connected`, with no role needed.
+    pub groups: Vec<String>,
+    pub protocol: Protocol,
+    pub mode: RawMode,
+}
+
+/// Serves one accepted connection from its first socket to its end.
+pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: WebSocket) {
+    let Admission {
+        hub: hub_name,
+        user_id,
+        roles,
+        groups,
+        protocol,
+        mode,
+    } = admission;
+    let hub = shared.registry.hub(&hub_name);
+    let id = shared.registry.new_connection_id();
+    let (conn, rx) = Conn::new(id.clone(), user_id.clone(), protocol, roles);
+    let attach_rx = (protocol == Protocol::JsonReliable).then(|| shared.sessions.register(&id));
+    hub.connect(conn.clone(), &groups);
+    if shared.verbose >= 1 {
+        eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
+    }
+    let mut session = Session {
+        shared: shared.clone(),
+        hub,
+        conn,
+        mode,
+        rx,
+        attach_rx,
+        buffer: reliable::Buffer::default(),
+        acked: HashSet::new(),
+    };
+    let connected_sent = if protocol == Protocol::Raw {
+        true
+    } else {
+        let mut connected = json!({
+            "type": "system",
+            "event": "connected",
+            "userId": user_id,
+            "connectionId": id,
+        });
+        if protocol == Protocol::JsonReliable {
+            connected["reconnectionToken"] = shared.reconnect.issue(&id).into();
+        }
+        socket
+            .send(WsMessage::Text(connected.to_string().into()))
+            .await
+            .is_ok()
+    };
+    if connected_sent {
+        session.serve_from(socket, false).await;
+    } else if protocol == Protocol::JsonReliable {
+        // The socket failed before `connected` went out: the client may still recover it.
+        if let Some(socket) = session.wait_for_recovery().await {
+            session.serve_from(socket, true).await;
+        }
+    }
+    session.hub.disconnect(&id);
+    shared.sessions.forget(&id);
+    if shared.verbose >= 1 {
+        eprintln!("emulator: client {id} disconnected");
+    }
+}
+
+/// The next socket a recovery hands over; never resolves for connections that cannot be
+/// recovered (so a `select!` branch on it stays quiet instead of spinning).
+async fn recovered_socket(rx: &mut Option<mpsc::UnboundedReceiver<WebSocket>>) -> WebSocket {
+    if let Some(rx) = rx {
+        if let Some(socket) = rx.recv().await {
+            return socket;
+        }
+    }
+    std::future::pending().await
+}
+
+/// How serving one socket ended.
+enum End {
+    /// The connection is over: remove it.
+    Done,
+    /// The transport went away without a normal close: recoverable if reliable.
+    Lost,
+    /// A recovery brought a new socket while the old one still looked alive.
+    Replaced(Box<WebSocket>),
+}
+
+/// What one client frame asks of the session.
+pub(super) enum Verdict {
+    Continue,
+    Close(u16, Cow<'static, str>),
+}
+
+pub(super) struct Session {
+    pub shared: Arc<Shared>,
+    pub hub: Arc<Hub>,
+    pub conn: Arc<Conn>,
+    mode: RawMode,
+    rx: mpsc::UnboundedReceiver<Outbound>,
+    /// Where recovered sockets arrive (reliable connections only).
+    attach_rx: Option<mpsc::UnboundedReceiver<WebSocket>>,
+    /// Sent but unacknowledged messages (reliable).
+    pub buffer: reliable::Buffer,
+    /// ackIds that succeeded, for `Duplicate`.
+    pub acked: HashSet<u64>,
+}
+
+impl Session {
+    fn reliable(&self) -> bool {
+        self.conn.protocol == Protocol::JsonReliable
+    }
+
+    /// Serves sockets until the connection ends, recovering reliable ones in between.
+    async fn serve_from(&mut self, mut socket: WebSocket, mut recovered: bool) {
+        loop {
+            if recovered {
+                let pending = self.buffer.pending();
+                if self.shared.verbose >= 1 {
+                    eprintln!(
+                        "emulator: client {} recovered, replaying {} messages",
+                        self.conn.id,
+                        pending.len()
+                    );
+                }
+                if !replay(&mut socket, pending).await {
+                    // The new socket failed at once; wait for another recovery.
+                    match self.wait_for_recovery().await {
+                        Some(new) => socket = new,
+                        None => return,
+                    }
+                    continue;
+                }
+            }
+            recovered = true;
+            match self.serve(&mut socket).await {
+                End::Done => return,
+                End::Replaced(new) => socket = *new,
+                End::Lost if self.reliable() => match self.wait_for_recovery().await {
+                    Some(new) => socket = new,
+                    None => return,
+                },
+                End::Lost => return,
+            }
+        }
+    }
+
+    async fn serve(&mut self, socket: &mut WebSocket) -> End {
+        let mut stopping = self.shared.stopping.clone();
+        loop {
+            tokio::select! {
+                out = self.rx.recv() => {
+                    let Some(out) = out else { return End::Done };
+                    match out {
+                        Outbound::Data(msg) => {
+                            let frame = match self.conn.protocol {
+                                Protocol::Raw => match msg.kind {
+                                    DataKind::Binary => WsMessage::Binary(msg.body.clone()),
+                                    _ => WsMessage::Text(msg.raw_text()),
+                                },
+                                Protocol::Json => WsMessage::Text(msg.envelope_text()),
+                                Protocol::JsonReliable => match self.buffer.push(&msg) {
+                                    Some(text) => WsMessage::Text(text),
+                                    None => {
+                                        let _ = socket.send(close_frame(1008, BUFFER_FULL)).await;
+                                        return End::Done;
+                                    }
+                                },
+                            };
+                            if socket.send(frame).await.is_err() {
+                                return End::Lost;
+                            }
+                        }
+                        Outbound::Json(text) => {
+                            if socket.send(WsMessage::Text(text)).await.is_err() {
+                                return End::Lost;
+                            }
+                        }
+                        Outbound::Close { code, reason } => {
+                            if self.conn.protocol != Protocol::Raw {
+                                let bye = json!({"type": "system", "event": "disconnected", "message": reason});
+                                let _ = socket.send(WsMessage::Text(bye.to_string().into())).await;
+                            }
+                            let _ = socket.send(close_frame(code, &reason)).await;
+                            return End::Done;
+                        }
+                    }
+                }
+                incoming = socket.recv() => {
+                    let verdict = match incoming {
+                        Some(Ok(WsMessage::Text(text))) => self.on_frame(DataKind::Text, Bytes::from(text)),
+                        Some(Ok(WsMessage::Binary(data))) => self.on_frame(DataKind::Binary, data),
+                        Some(Ok(WsMessage::Close(frame))) => {
+                            // A close without a status code is still a deliberate close, not a lost transport.
+                            let normal = frame.is_none_or(|f| f.code == 1000);
+                            return if normal { End::Done } else { End::Lost };
+                        }
+                        Some(Ok(_)) => Verdict::Continue,
+                        Some(Err(e)) => {
+                            // Frames past the read limit fail inside the WebSocket library.
+                            let why = e.to_string().to_ascii_lowercase();
+                            if why.contains("too long") || why.contains("space limit") {
+                                let _ = socket.send(close_frame(1009, "The message is too large.")).await;
+                                return End::Done;
+                            }
+                            return End::Lost;
+                        }
+                        None => return End::Lost,
+                    };
+                    match verdict {
+                        Verdict::Continue => {}
+                        Verdict::Close(code, reason) => {
+                            let _ = socket.send(close_frame(code, &reason)).await;
+                            return End::Done;
+                        }
+                    }
+                }
+                new = recovered_socket(&mut self.attach_rx) => {
+                    return End::Replaced(Box::new(new));
+                }
+                _ = crate::emulator::stopped(&mut stopping) => {
+                    let _ = socket.send(close_frame(1001, "The emulator is stopping.")).await;
+                    return End::Done;
+                }
+            }
+        }
+    }
+
+    /// Keeps a reliable connection while its client is away: buffers what arrives and waits
+    /// for a recovery request, the end of the window, a REST close or shutdown.
+    async fn wait_for_recovery(&mut self) -> Option<WebSocket> {
+        let window = self
+            .shared
+            .recovery_window_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_millis(window);
+        let mut stopping = self.shared.stopping.clone();
+        loop {
+            tokio::select! {
+                out = self.rx.recv() => match out {
+                    Some(Outbound::Data(msg)) => {
+                        self.buffer.push(&msg)?;
+                    }
+                    // Acks and pongs answer a socket that is gone.
+                    Some(Outbound::Json(_)) => {}
+                    Some(Outbound::Close { .. }) | None => return None,
+                },
+                new = recovered_socket(&mut self.attach_rx) => return Some(new),
+                _ = tokio::time::sleep_until(deadline) => return None,
+                _ = crate::emulator::stopped(&mut stopping) => return None,
+            }
+        }
+    }
+
+    fn on_frame(&mut self, kind: DataKind, data: Bytes) -> Verdict {
+        if data.len() > MAX_FRAME {
+            return Verdict::Close(1009, "The message is too large.".into());
+        }
+        if self.conn.protocol == Protocol::Raw {
+            return self.on_raw_frame(kind, data);
+        }
+        if kind == DataKind::Binary {
+            return Verdict::Close(
+                1003,
+                "Binary frames are not supported by this subprotocol.".into(),
+            );
+        }
+        match self.on_client_message(&data) {
+            Ok(()) => Verdict::Continue,
+            Err(()) => Verdict::Close(1007, "Invalid message.".into()),
+        }
+    }
+
+    /// A plain WebSocket frame: published to the mode's group, or an event nobody handles.
+    fn on_raw_frame(&self, kind: DataKind, data: Bytes) -> Verdict {
+        let RawMode::SendToGroup(group) = &self.mode else {
+            return Verdict::Close(1011, "No event handler is configured for this hub.".into());
+        };
+        if !self.allowed(Permission::SendToGroup, group) {
+            return Verdict::Close(
+                1008,
+                format!("The client does not have permission to send to group '{group}'.").into(),
+            );
+        }
+        let source = Source::Group {
+            group: group.clone(),
+            from_user: self.conn.user_id.clone(),
+        };
+        let message = Message::new(source, kind, data);
+        self.hub.send(Targets::Group(group), &[], None, message);
+        Verdict::Continue
+    }
+
+    pub fn allowed(&self, permission: Permission, group: &str) -> bool {
+        self.hub.allowed(&self.conn.id, permission, group)
+    }
+}
+
+/// Sends every unacknowledged message again, in order, on a recovered socket.
+async fn replay(socket: &mut WebSocket, frames: Vec<axum::extract::ws::Utf8Bytes>) -> bool {
+    for frame in frames {
+        if socket.send(WsMessage::Text(frame)).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
