@@ -5,10 +5,10 @@
 //! by each connection's own task. Nothing outside this file sees the hub's state.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::filter::{Filter, Subject};
 use super::message::{Message, Outbound};
@@ -38,6 +38,12 @@ impl Permission {
     }
 }
 
+/// Most items a connection's outbound queue holds; a client that falls this far behind is
+/// closed (1008), as the service closes it, instead of growing the emulator.
+const MAX_QUEUED_FRAMES: usize = 8192;
+/// Most payload bytes a connection's outbound queue holds (16 one-MiB messages).
+const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
+
 /// A connected client as the hub sees it; its queue leads to its session task.
 #[derive(Debug)]
 pub(crate) struct Conn {
@@ -45,7 +51,10 @@ pub(crate) struct Conn {
     pub user_id: Option<String>,
     pub protocol: Protocol,
     pub roles: Vec<String>,
-    tx: mpsc::UnboundedSender<Outbound>,
+    tx: mpsc::Sender<Outbound>,
+    queued_bytes: AtomicUsize,
+    overflowed: AtomicBool,
+    overflow: Notify,
 }
 
 impl Conn {
@@ -55,21 +64,52 @@ impl Conn {
         user_id: Option<String>,
         protocol: Protocol,
         roles: Vec<String>,
-    ) -> (Arc<Conn>, mpsc::UnboundedReceiver<Outbound>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    ) -> (Arc<Conn>, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(MAX_QUEUED_FRAMES);
         let conn = Conn {
             id,
             user_id,
             protocol,
             roles,
             tx,
+            queued_bytes: AtomicUsize::new(0),
+            overflowed: AtomicBool::new(false),
+            overflow: Notify::new(),
         };
         (Arc::new(conn), rx)
     }
 
-    /// Queues something for this connection's socket; a finished session drops it.
+    /// Queues something for this connection's socket without ever waiting: a full queue
+    /// marks the connection overflowed (its session closes it) and drops the item. A finished
+    /// session drops it too.
     pub fn push(&self, out: Outbound) {
-        let _ = self.tx.send(out);
+        if self.overflowed.load(Ordering::Relaxed) {
+            return;
+        }
+        let size = out.size();
+        let queued = self.queued_bytes.fetch_add(size, Ordering::Relaxed) + size;
+        let full = queued > MAX_QUEUED_BYTES
+            || matches!(
+                self.tx.try_send(out),
+                Err(mpsc::error::TrySendError::Full(_))
+            );
+        if full {
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            self.overflowed.store(true, Ordering::Relaxed);
+            self.overflow.notify_one();
+        }
+    }
+
+    /// The session took an item off the queue.
+    pub fn taken(&self, out: &Outbound) {
+        self.queued_bytes.fetch_sub(out.size(), Ordering::Relaxed);
+    }
+
+    /// Resolves once the queue has overflowed.
+    pub async fn overflowed(&self) {
+        if !self.overflowed.load(Ordering::Relaxed) {
+            self.overflow.notified().await;
+        }
     }
 }
 

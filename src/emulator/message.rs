@@ -129,3 +129,14 @@ pub enum Outbound {
         reason: String,
     },
 }
+
+impl Outbound {
+    /// What this item counts against a connection's queue, in bytes.
+    pub fn size(&self) -> usize {
+        match self {
+            Outbound::Data(msg) => msg.body.len(),
+            Outbound::Json(text) => text.len(),
+            Outbound::Close { reason, .. } => reason.len(),
+        }
+    }
+}

@@ -84,6 +84,9 @@ pub(crate) struct Shared {
     pub sessions: ws::Sessions,
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
+    /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered
+    /// ping and it is dropped.
+    pub keepalive_ms: AtomicU64,
     pub verbose: u8,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
@@ -125,6 +128,15 @@ impl Emulator {
         self.shared.recovery_window_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// How long a WebSocket client may stay silent before it is pinged (20 s); a client that
+    /// does not answer by the next ping is dropped, so a half-sent frame cannot hold memory.
+    pub fn set_keepalive(&self, interval: Duration) {
+        let ms = u64::try_from(interval.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
+    }
+
     /// Stops accepting, closes every WebSocket client and waits for the server to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -156,6 +168,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         reconnect: ws::ReconnectKeys::new(&config.access_key),
         sessions: ws::Sessions::default(),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
+        keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,
         stopping: stopping.clone(),
     });

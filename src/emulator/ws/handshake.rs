@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::reliable::refuse;
 use super::session::{self, Admission, RawMode};
-use super::READ_LIMIT;
+use super::MAX_FRAME;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
@@ -59,8 +59,8 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
     let upgrade = upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .max_message_size(READ_LIMIT)
-        .max_frame_size(READ_LIMIT);
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME);
     let mut resp = if let (Some(id), Some(token)) = (
         param("awps_connection_id"),
         param("awps_reconnection_token"),

@@ -2,6 +2,8 @@
 //! to a group, raise events, acknowledge sequence ids, ping. Each request with an ackId gets
 //! one ack, through the outbound queue so it follows any data the request delivered.
 
+use std::collections::{HashSet, VecDeque};
+
 use axum::extract::ws::Utf8Bytes;
 use base64::Engine;
 use bytes::Bytes;
@@ -14,6 +16,34 @@ use crate::emulator::names;
 
 /// A failed ack: the error name the protocol defines and a message.
 type AckError = (&'static str, String);
+
+/// How many successful ackIds a connection remembers for `Duplicate`: the latest ones, so a
+/// long-lived client cannot grow the emulator one id at a time.
+const REMEMBERED_ACK_IDS: usize = 10_000;
+
+/// The latest successful ackIds, oldest forgotten first.
+#[derive(Debug, Default)]
+pub(super) struct AckIds {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl AckIds {
+    fn contains(&self, id: u64) -> bool {
+        self.set.contains(&id)
+    }
+
+    fn remember(&mut self, id: u64) {
+        if self.set.insert(id) {
+            self.order.push_back(id);
+            if self.order.len() > REMEMBERED_ACK_IDS {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+}
 
 impl Session {
     /// Handles one JSON message; `Err` means it is invalid and the connection closes (1007).
@@ -94,7 +124,7 @@ impl Session {
     /// Answers a repeated successful ackId with `Duplicate` instead of acting again.
     fn duplicate(&self, ack_id: Option<u64>) -> bool {
         match ack_id {
-            Some(id) if self.acked.contains(&id) => {
+            Some(id) if self.acked.contains(id) => {
                 self.ack(
                     Some(id),
                     Err((
@@ -111,7 +141,7 @@ impl Session {
     /// Acks the outcome; only successes are remembered, so a failure may be retried.
     fn finish(&mut self, ack_id: Option<u64>, result: Result<(), AckError>) {
         if let (Some(id), Ok(())) = (ack_id, &result) {
-            self.acked.insert(id);
+            self.acked.remember(id);
         }
         self.ack(ack_id, result);
     }
@@ -185,5 +215,22 @@ fn decode_data(v: &Value) -> Result<(DataKind, Bytes), ()> {
             Ok((DataKind::Binary, Bytes::from(bytes)))
         }
         _ => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_latest_ack_ids_are_remembered() {
+        let mut ids = AckIds::default();
+        for id in 0..(REMEMBERED_ACK_IDS as u64 + 5) {
+            ids.remember(id);
+        }
+        ids.remember(7);
+        assert!(!ids.contains(0) && !ids.contains(4));
+        assert!(ids.contains(5) && ids.contains(REMEMBERED_ACK_IDS as u64 + 4));
+        assert_eq!(ids.set.len(), REMEMBERED_ACK_IDS);
     }
 }

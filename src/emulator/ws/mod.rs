@@ -10,15 +10,22 @@ mod json;
 mod reliable;
 mod session;
 
+use std::time::Duration;
+
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
 
 pub(crate) use handshake::handle;
 pub(crate) use reliable::{ReconnectKeys, Sessions, RECOVERY_WINDOW_MS};
 
-/// The service's client frame limit (1 MiB).
+/// The service's client frame limit (1 MiB). The WebSocket library refuses a longer frame
+/// from its header, so a client cannot make us buffer more than this for a frame in progress.
 const MAX_FRAME: usize = 1024 * 1024;
-/// Frames up to this size are read whole so an oversize one gets a clean 1009.
-const READ_LIMIT: usize = 16 * MAX_FRAME;
+/// How long a client may stay silent before it is pinged, by default.
+pub(crate) const KEEPALIVE_MS: u64 = 20_000;
+/// A write the client does not take within this long means the client is gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a close handshake may take before the TCP connection is dropped anyway.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Close frame payloads are at most 125 bytes, two of them the code.
 const MAX_CLOSE_REASON: usize = 123;

@@ -3,18 +3,19 @@
 //! the recovery window, and a recovery request hands it the new socket.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket};
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
 use bytes::Bytes;
 use serde_json::json;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
+use tokio::time::{Instant, MissedTickBehavior};
 
+use super::json::AckIds;
 use super::reliable::{self, BUFFER_FULL};
-use super::{close_frame, MAX_FRAME};
+use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
 use crate::client::Protocol;
 use crate::emulator::hub::{Conn, Hub, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
@@ -67,7 +68,7 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         rx,
         attach_rx,
         buffer: reliable::Buffer::default(),
-        acked: HashSet::new(),
+        acked: AckIds::default(),
     };
     let connected_sent = if protocol == Protocol::Raw {
         true
@@ -81,10 +82,8 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         if protocol == Protocol::JsonReliable {
             connected["reconnectionToken"] = shared.reconnect.issue(&id).into();
         }
-        socket
-            .send(WsMessage::Text(connected.to_string().into()))
-            .await
-            .is_ok()
+        let frame = WsMessage::Text(connected.to_string().into());
+        session.write(&mut socket, frame).await.is_ok()
     };
     if connected_sent {
         session.serve_from(socket, false).await;
@@ -122,6 +121,8 @@ enum End {
     Replaced(Box<WebSocket>),
 }
 
+const QUEUE_FULL: &str = "The connection's outbound queue is full.";
+
 /// What one client frame asks of the session.
 pub(super) enum Verdict {
     Continue,
@@ -133,13 +134,13 @@ pub(super) struct Session {
     pub hub: Arc<Hub>,
     pub conn: Arc<Conn>,
     mode: RawMode,
-    rx: mpsc::UnboundedReceiver<Outbound>,
+    rx: mpsc::Receiver<Outbound>,
     /// Where recovered sockets arrive (reliable connections only).
     attach_rx: Option<mpsc::UnboundedReceiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
     pub buffer: reliable::Buffer,
     /// ackIds that succeeded, for `Duplicate`.
-    pub acked: HashSet<u64>,
+    pub acked: AckIds,
 }
 
 impl Session {
@@ -159,8 +160,9 @@ impl Session {
                         pending.len()
                     );
                 }
-                if !replay(&mut socket, pending).await {
+                if !self.replay(&mut socket, pending).await {
                     // The new socket failed at once; wait for another recovery.
+                    drop(socket);
                     match self.wait_for_recovery().await {
                         Some(new) => socket = new,
                         None => return,
@@ -172,10 +174,14 @@ impl Session {
             match self.serve(&mut socket).await {
                 End::Done => return,
                 End::Replaced(new) => socket = *new,
-                End::Lost if self.reliable() => match self.wait_for_recovery().await {
-                    Some(new) => socket = new,
-                    None => return,
-                },
+                End::Lost if self.reliable() => {
+                    // Let the old TCP connection go while the client finds its way back.
+                    drop(socket);
+                    match self.wait_for_recovery().await {
+                        Some(new) => socket = new,
+                        None => return,
+                    }
+                }
                 End::Lost => return,
             }
         }
@@ -183,71 +189,59 @@ impl Session {
 
     async fn serve(&mut self, socket: &mut WebSocket) -> End {
         let mut stopping = self.shared.stopping.clone();
+        let keepalive = Duration::from_millis(self.shared.keepalive_ms.load(Ordering::Relaxed));
+        let mut ticks = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Whether a frame arrived since the last tick, and whether a ping is unanswered.
+        let mut heard = false;
+        let mut pinged = false;
         loop {
             tokio::select! {
                 out = self.rx.recv() => {
                     let Some(out) = out else { return End::Done };
-                    match out {
-                        Outbound::Data(msg) => {
-                            let frame = match self.conn.protocol {
-                                Protocol::Raw => match msg.kind {
-                                    DataKind::Binary => WsMessage::Binary(msg.body.clone()),
-                                    _ => WsMessage::Text(msg.raw_text()),
-                                },
-                                Protocol::Json => WsMessage::Text(msg.envelope_text()),
-                                Protocol::JsonReliable => match self.buffer.push(&msg) {
-                                    Some(text) => WsMessage::Text(text),
-                                    None => {
-                                        let _ = socket.send(close_frame(1008, BUFFER_FULL)).await;
-                                        return End::Done;
-                                    }
-                                },
-                            };
-                            if socket.send(frame).await.is_err() {
-                                return End::Lost;
-                            }
-                        }
-                        Outbound::Json(text) => {
-                            if socket.send(WsMessage::Text(text)).await.is_err() {
-                                return End::Lost;
-                            }
-                        }
-                        Outbound::Close { code, reason } => {
-                            if self.conn.protocol != Protocol::Raw {
-                                let bye = json!({"type": "system", "event": "disconnected", "message": reason});
-                                let _ = socket.send(WsMessage::Text(bye.to_string().into())).await;
-                            }
-                            let _ = socket.send(close_frame(code, &reason)).await;
-                            return End::Done;
-                        }
+                    self.conn.taken(&out);
+                    if let Err(end) = self.send_out(socket, out).await {
+                        return end;
                     }
                 }
+                () = self.conn.overflowed() => {
+                    return close(socket, 1008, QUEUE_FULL).await;
+                }
                 incoming = socket.recv() => {
+                    heard = true;
                     let verdict = match incoming {
                         Some(Ok(WsMessage::Text(text))) => self.on_frame(DataKind::Text, Bytes::from(text)),
                         Some(Ok(WsMessage::Binary(data))) => self.on_frame(DataKind::Binary, data),
                         Some(Ok(WsMessage::Close(frame))) => {
-                            // A close without a status code is still a deliberate close, not a lost transport.
+                            // Answer the close (the library queued the echo; reading flushes
+                            // it), then let TCP go. A close without a status code is still a
+                            // deliberate close, not a lost transport.
+                            finish_close(socket).await;
                             let normal = frame.is_none_or(|f| f.code == 1000);
                             return if normal { End::Done } else { End::Lost };
                         }
                         Some(Ok(_)) => Verdict::Continue,
-                        Some(Err(e)) => {
-                            // Frames past the read limit fail inside the WebSocket library.
-                            let why = e.to_string().to_ascii_lowercase();
-                            if why.contains("too long") || why.contains("space limit") {
-                                let _ = socket.send(close_frame(1009, "The message is too large.")).await;
-                                return End::Done;
-                            }
-                            return End::Lost;
-                        }
+                        Some(Err(e)) => match violation(e) {
+                            Some((code, reason)) => Verdict::Close(code, reason.into()),
+                            None => return End::Lost,
+                        },
                         None => return End::Lost,
                     };
-                    match verdict {
-                        Verdict::Continue => {}
-                        Verdict::Close(code, reason) => {
-                            let _ = socket.send(close_frame(code, &reason)).await;
-                            return End::Done;
+                    if let Verdict::Close(code, reason) = verdict {
+                        return close(socket, code, &reason).await;
+                    }
+                }
+                _ = ticks.tick() => {
+                    if std::mem::take(&mut heard) {
+                        pinged = false;
+                    } else if pinged {
+                        // Silent through a whole interval after a ping: the client is gone, or
+                        // stalled in the middle of a frame.
+                        return End::Lost;
+                    } else {
+                        pinged = true;
+                        if let Err(end) = self.write(socket, WsMessage::Ping(Bytes::new())).await {
+                            return end;
                         }
                     }
                 }
@@ -255,10 +249,59 @@ impl Session {
                     return End::Replaced(Box::new(new));
                 }
                 _ = crate::emulator::stopped(&mut stopping) => {
-                    let _ = socket.send(close_frame(1001, "The emulator is stopping.")).await;
-                    return End::Done;
+                    return close(socket, 1001, "The emulator is stopping.").await;
                 }
             }
+        }
+    }
+
+    /// Writes one queued item in the connection's framing.
+    async fn send_out(&mut self, socket: &mut WebSocket, out: Outbound) -> Result<(), End> {
+        let frame = match out {
+            Outbound::Data(msg) => match self.conn.protocol {
+                Protocol::Raw => match msg.kind {
+                    DataKind::Binary => WsMessage::Binary(msg.body.clone()),
+                    _ => WsMessage::Text(msg.raw_text()),
+                },
+                Protocol::Json => WsMessage::Text(msg.envelope_text()),
+                Protocol::JsonReliable => match self.buffer.push(&msg) {
+                    Some(text) => WsMessage::Text(text),
+                    None => return Err(close(socket, 1008, BUFFER_FULL).await),
+                },
+            },
+            Outbound::Json(text) => WsMessage::Text(text),
+            Outbound::Close { code, reason } => {
+                if self.conn.protocol != Protocol::Raw {
+                    let bye = json!({"type": "system", "event": "disconnected", "message": reason});
+                    let _ = self
+                        .write(socket, WsMessage::Text(bye.to_string().into()))
+                        .await;
+                }
+                return Err(close(socket, code, &reason).await);
+            }
+        };
+        self.write(socket, frame).await
+    }
+
+    /// Sends every unacknowledged message again, in order, on a recovered socket.
+    async fn replay(&self, socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
+        for frame in frames {
+            if self.write(socket, WsMessage::Text(frame)).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One frame out, unless the client stops taking them (write timeout) or its queue
+    /// overflows meanwhile.
+    async fn write(&self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
+        tokio::select! {
+            sent = tokio::time::timeout(WRITE_TIMEOUT, socket.send(frame)) => match sent {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(End::Lost),
+            },
+            () = self.conn.overflowed() => Err(close(socket, 1008, QUEUE_FULL).await),
         }
     }
 
@@ -273,7 +316,7 @@ impl Session {
         let mut stopping = self.shared.stopping.clone();
         loop {
             tokio::select! {
-                out = self.rx.recv() => match out {
+                out = self.rx.recv() => match out.inspect(|o| self.conn.taken(o)) {
                     Some(Outbound::Data(msg)) => {
                         self.buffer.push(&msg)?;
                     }
@@ -332,12 +375,41 @@ impl Session {
     }
 }
 
-/// Sends every unacknowledged message again, in order, on a recovered socket.
-async fn replay(socket: &mut WebSocket, frames: Vec<axum::extract::ws::Utf8Bytes>) -> bool {
-    for frame in frames {
-        if socket.send(WsMessage::Text(frame)).await.is_err() {
-            return false;
-        }
+/// Sends a close frame and waits briefly for the client's echo, then lets TCP go (RFC 6455
+/// §5.5.1). The connection is over either way.
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> End {
+    if tokio::time::timeout(CLOSE_TIMEOUT, socket.send(close_frame(code, reason)))
+        .await
+        .is_ok_and(|sent| sent.is_ok())
+    {
+        finish_close(socket).await;
     }
-    true
+    End::Done
+}
+
+/// Reads until the close handshake completes (this also flushes a queued close echo), for
+/// at most a second.
+async fn finish_close(socket: &mut WebSocket) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+    .await;
+}
+
+/// The close code and reason for a frame that breaks the protocol (RFC 6455 §7.4.1); None
+/// when the transport itself failed.
+fn violation(e: axum::Error) -> Option<(u16, &'static str)> {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error, ProtocolError};
+    let e = e.into_inner().downcast::<Error>().ok()?;
+    match *e {
+        Error::Capacity(CapacityError::MessageTooLong { .. }) => {
+            Some((1009, "The message is too large."))
+        }
+        Error::Capacity(_) => Some((1009, "The frame is too large.")),
+        Error::Utf8(_) => Some((1007, "Text frames must be valid UTF-8.")),
+        // A dropped TCP connection is a lost transport (recoverable), not a violation.
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        Error::Protocol(_) => Some((1002, "The frame breaks the WebSocket protocol.")),
+        _ => None,
+    }
 }

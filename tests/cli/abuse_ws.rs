@@ -1,0 +1,363 @@
+//! Hostile WebSocket clients: stalled readers, half-sent frames, protocol violations, and the
+//! close handshake. Each talks to the emulator over a real socket, most of them byte by byte.
+
+use std::io::BufRead;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use wps::client::{ClientOptions, ConnectionString, Payload, SendOptions};
+
+use crate::common::*;
+
+/// Opens a WebSocket to `path_and_query` by hand, so the test can then write any bytes.
+async fn raw_upgrade(
+    addr: std::net::SocketAddr,
+    path_and_query: &str,
+    protocol: Option<&str>,
+) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let protocol = protocol
+        .map(|p| format!("Sec-WebSocket-Protocol: {p}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "GET {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n{protocol}\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    // Read the 101 response head byte by byte so no frame bytes are taken with it.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut b))
+            .await
+            .expect("upgrade answered")
+            .expect("read");
+        assert_eq!(
+            n,
+            1,
+            "upgrade response cut short: {}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(b[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    stream
+}
+
+/// A client frame: `first` is FIN/RSV/opcode, the payload masked unless `masked` is false.
+fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    let mut out = vec![first];
+    let mask_bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => out.push(mask_bit | n as u8),
+        n if n <= 0xffff => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    if masked {
+        let key = [1u8, 2, 3, 4];
+        out.extend_from_slice(&key);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// Reads server frames until a close frame and returns its code; None if TCP ends first.
+async fn read_close_code(stream: &mut TcpStream) -> Option<u16> {
+    let read = async {
+        loop {
+            let mut hdr = [0u8; 2];
+            stream.read_exact(&mut hdr).await.ok()?;
+            let mut len = u64::from(hdr[1] & 0x7f);
+            if len == 126 {
+                let mut b = [0u8; 2];
+                stream.read_exact(&mut b).await.ok()?;
+                len = u64::from(u16::from_be_bytes(b));
+            } else if len == 127 {
+                let mut b = [0u8; 8];
+                stream.read_exact(&mut b).await.ok()?;
+                len = u64::from_be_bytes(b);
+            }
+            let mut payload = vec![0u8; len as usize];
+            stream.read_exact(&mut payload).await.ok()?;
+            if hdr[0] & 0x0f == 0x8 {
+                return Some(u16::from_be_bytes([payload[0], payload[1]]));
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .expect("the server answers within 5 s")
+}
+
+/// Whether the server closes TCP within `within` (reads and discards until EOF).
+async fn tcp_closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut sink = vec![0u8; 64 * 1024];
+    tokio::time::timeout(within, async {
+        loop {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+fn client_path(world: &World, subprotocol_user: Option<&str>) -> String {
+    let token = world.client_token("chat", subprotocol_user, &[], &[]);
+    format!("/client/hubs/chat?access_token={token}")
+}
+
+#[tokio::test]
+async fn protocol_violations_get_the_rfc_close_code() {
+    let world = World::new().await;
+    let cases: [(&str, Vec<u8>, u16); 5] = [
+        ("invalid UTF-8 text", frame(0x81, &[0xff, 0xfe], true), 1007),
+        ("RSV1 without an extension", frame(0xC1, b"hi", true), 1002),
+        ("an unmasked client frame", frame(0x81, b"hi", false), 1002),
+        (
+            "a ping over 125 bytes",
+            frame(0x89, &[0u8; 126], true),
+            1002,
+        ),
+        ("reserved opcode 3", frame(0x83, b"hi", true), 1002),
+    ];
+    for (what, bytes, want) in cases {
+        let mut stream = raw_upgrade(world.emulator.addr(), &client_path(&world, None), None).await;
+        stream.write_all(&bytes).await.expect("write");
+        assert_eq!(read_close_code(&mut stream).await, Some(want), "{what}");
+        assert!(
+            tcp_closed_within(&mut stream, Duration::from_secs(3)).await,
+            "{what}: TCP closed after the close frame"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_frame_declared_past_the_limit_is_refused_from_its_header() {
+    let world = World::new().await;
+    let mut stream = raw_upgrade(world.emulator.addr(), &client_path(&world, None), None).await;
+    // Declares 16 MiB, sends four bytes of it and stops.
+    let mut head = vec![0x82u8, 0x80 | 127];
+    head.extend_from_slice(&(16u64 * 1024 * 1024).to_be_bytes());
+    head.extend_from_slice(&[1, 2, 3, 4, 0, 0, 0, 0]);
+    stream.write_all(&head).await.expect("write");
+    assert_eq!(read_close_code(&mut stream).await, Some(1009));
+}
+
+#[tokio::test]
+async fn a_client_stalled_inside_a_frame_is_dropped_after_an_unanswered_ping() {
+    let world = World::new().await;
+    world.emulator.set_keepalive(Duration::from_millis(200));
+    let mut stream = raw_upgrade(world.emulator.addr(), &client_path(&world, None), None).await;
+    // Half a frame: 500 KB declared, ten bytes sent. No pong can come until it is finished.
+    let mut head = vec![0x82u8, 0x80 | 127];
+    head.extend_from_slice(&(500_000u64).to_be_bytes());
+    head.extend_from_slice(&[1, 2, 3, 4]);
+    head.extend_from_slice(&[0u8; 10]);
+    stream.write_all(&head).await.expect("write");
+    assert!(
+        tcp_closed_within(&mut stream, Duration::from_secs(5)).await,
+        "held past two keep-alive intervals"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_client_that_answers_pings_stays() {
+    let world = World::new().await;
+    world.emulator.set_keepalive(Duration::from_millis(100));
+    let (mut client, id) = world.connect_json("chat", None, &[], &[]).await;
+    // Reading answers the emulator's pings; nothing else arrives meanwhile.
+    let mut pings = 0;
+    let quiet = tokio::time::timeout(Duration::from_millis(800), async {
+        loop {
+            match client.next().await {
+                Some(Ok(Message::Ping(_))) => pings += 1,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "nothing but pings: {quiet:?}");
+    assert!(pings >= 2, "pinged while idle ({pings})");
+    let resp = world
+        .rest(
+            "HEAD",
+            &format!("/api/hubs/chat/connections/{id}"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(resp.status, 200);
+}
+
+#[tokio::test]
+async fn a_client_close_is_echoed_then_tcp_ends() {
+    let world = World::new().await;
+    for (subprotocol, code) in [
+        (None, 1000u16),
+        (Some("json.webpubsub.azure.v1"), 1000),
+        (Some(RELIABLE), 4000),
+        (Some(RELIABLE), 1000),
+    ] {
+        let mut client = world.connect("chat", None, &[], &[], subprotocol).await;
+        if subprotocol.is_some() {
+            next_json(&mut client).await;
+        }
+        client
+            .send(Message::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: "bye".into(),
+            })))
+            .await
+            .expect("send close");
+        let echo = tokio::time::timeout(Duration::from_secs(3), client.next())
+            .await
+            .unwrap_or_else(|_| panic!("{subprotocol:?} {code}: no close echo within 3 s"));
+        match echo {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), code, "{subprotocol:?}")
+            }
+            other => panic!("{subprotocol:?} {code}: expected the close echo, got {other:?}"),
+        }
+        let end = tokio::time::timeout(Duration::from_secs(3), client.next())
+            .await
+            .unwrap_or_else(|_| panic!("{subprotocol:?} {code}: TCP still open after 3 s"));
+        assert!(end.is_none(), "{subprotocol:?} {code}: {end:?}");
+    }
+}
+
+/// Resident memory of a process, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
+    // The real binary, so its memory is its own.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wps"))
+        .env_clear()
+        .args(["emulator", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("emulator starts");
+    let pid = child.id();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("connection string");
+    let cs = ConnectionString::parse(line.trim()).expect("connection string");
+    let port: u16 = line
+        .split("Port=")
+        .nth(1)
+        .and_then(|p| p.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let client = wps::client::Client::new(cs, ClientOptions::default()).expect("client");
+    let token_for = |user: &str| {
+        let signer = wps::client::KeySigner::new(&wps::client::Secret::new(
+            wps::emulator::DEFAULT_ACCESS_KEY,
+        ));
+        let now = wps::client::now_secs();
+        let claims = wps::client::ClientClaims {
+            aud: format!("http://{addr}/client/hubs/chat"),
+            iat: now,
+            exp: now + 3600,
+            sub: Some(user.to_string()),
+            role: vec![],
+            groups: vec![],
+        };
+        signer.sign(&claims).expect("sign").expose().to_string()
+    };
+
+    // The stalled client: a tiny receive buffer, and it never reads.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stalled_tcp = socket.connect(addr).await.expect("connect");
+    let url = format!(
+        "ws://{addr}/client/hubs/chat?access_token={}",
+        token_for("stalled")
+    );
+    let (_stalled, _) = tokio_tungstenite::client_async(url, stalled_tcp)
+        .await
+        .expect("stalled client connects");
+    // A healthy client that reads everything.
+    let url = format!(
+        "ws://{addr}/client/hubs/chat?access_token={}",
+        token_for("healthy")
+    );
+    let (mut healthy, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connects");
+
+    let before = rss_kib(pid);
+    let payload = Payload::binary(vec![7u8; 1024 * 1024]);
+    const SENDS: usize = 200;
+    let reader = tokio::spawn(async move {
+        let mut got = 0;
+        while got < SENDS {
+            match tokio::time::timeout(Duration::from_secs(30), healthy.next()).await {
+                Ok(Some(Ok(Message::Binary(b)))) if b.len() == 1024 * 1024 => got += 1,
+                Ok(Some(Ok(Message::Ping(_)))) => {}
+                other => panic!("healthy client after {got}: {other:?}"),
+            }
+        }
+        got
+    });
+    let mut peak = before;
+    for i in 0..SENDS {
+        client
+            .send_to_all("chat", &payload, &SendOptions::default())
+            .await
+            .expect("send");
+        if i % 20 == 0 {
+            peak = peak.max(rss_kib(pid));
+        }
+    }
+    assert_eq!(
+        reader.await.expect("reader"),
+        SENDS,
+        "the healthy client got every message"
+    );
+    peak = peak.max(rss_kib(pid));
+    // Closed with 1008 once its queue overflowed (the close itself may wait a second).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut stalled_there = true;
+    while stalled_there && tokio::time::Instant::now() < deadline {
+        stalled_there = client.user_exists("chat", "stalled").await.expect("exists");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let grown_mib = peak.saturating_sub(before) / 1024;
+    assert!(
+        grown_mib < 100,
+        "{SENDS} x 1 MiB to a stalled client grew the emulator by {grown_mib} MiB"
+    );
+    assert!(!stalled_there, "the stalled client was closed");
+}
