@@ -127,6 +127,15 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Retry delays of `base` × 1, 3, 5 (the default base is 1 s). For the session to apply
+    /// the documented test hook `WPS_TEST_RETRY_BASE_MS`, so fault tests stay fast.
+    pub fn with_retry_base(mut self, base: Duration) -> Options {
+        self.retry_delays = [1, 3, 5].map(|n| base * n).to_vec();
+        self
+    }
+}
+
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")

@@ -5,6 +5,19 @@
 //! ones listed under `*` (`_default` in appsettings.json, as the official emulator names
 //! it); a hub with a list of its own does not fall through to `*`. Within the list the
 //! first handler that takes the event wins. Flags come before the file's handlers.
+//!
+//! The TOML file (unknown keys are errors, so a typo never silently drops a handler):
+//!
+//! ```toml
+//! [[hubs.chat.handlers]]
+//! url_template = "http://localhost:3000/api/webpubsub/hubs/{hub}/"
+//! system_events = ["connect", "connected", "disconnected"]   # default: none
+//! user_events = "*"                                          # "*", "message", "a,b"; default: none
+//!
+//! [[hubs."*".handlers]]                                      # hubs without a list of their own
+//! url_template = "http://localhost:3000/events/{event}"
+//! system_events = ["connected"]
+//! ```
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -758,6 +758,16 @@ fn user_reply_kinds() {
 }
 
 #[test]
+fn retry_base_scales_the_official_delays() {
+    let o = Options::default().with_retry_base(Duration::from_millis(2));
+    assert_eq!(o.retry_delays, [2, 6, 10].map(Duration::from_millis));
+    assert_eq!(
+        Options::default().retry_delays,
+        [1, 3, 5].map(Duration::from_secs)
+    );
+}
+
+#[test]
 fn call_reports_read_well() {
     let r = CallReport {
         hub: "chat".into(),
