@@ -1,0 +1,209 @@
+//! Sending one request to a handler: retries, deadlines, a capped reply body.
+//!
+//! Retried (with the delays given, 1 s, 3 s, 5 s by default, as the official emulator
+//! does): 408, any 5xx, and failures to reach the handler. Not retried: other statuses,
+//! timeouts (the handler may still be working on it), and replies that break a rule.
+//! Retries resend the same event, so a handler may see it twice; the service does the same.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
+
+/// Why a call did not give a usable reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// No handler takes this event (only user events report it; see `Upstream::user_event`).
+    NoHandler,
+    /// The handler's URL did not pass abuse-protection validation.
+    NotAllowed,
+    /// The handler answered with this non-2xx status.
+    Status(u16),
+    /// No complete answer in time.
+    Timeout,
+    /// The handler could not be reached.
+    Network,
+    /// The reply body was over the cap.
+    TooLarge,
+    /// A 2xx reply the emulator cannot use (bad JSON, unknown content type, ...).
+    BadReply,
+    /// The event itself cannot be sent (a header value HTTP cannot carry, ...).
+    BadRequest,
+    /// Too many fire-and-forget calls in flight; this one was dropped.
+    Busy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// For logs; never contains the handler's reply body or URL query values.
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The status to refuse a connecting client with: the handler's own non-2xx status
+    /// (401, 403, ...), else 500, as the service and the official emulator do.
+    pub fn status(&self) -> u16 {
+        match self.kind {
+            FailureKind::Status(s) => s,
+            _ => 500,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct Policy<'a> {
+    /// The end of the whole call, retries and their delays included.
+    pub deadline: Instant,
+    /// Also a bound on each attempt (validation: 10 s each).
+    pub per_attempt: Option<Duration>,
+    pub retry_delays: &'a [Duration],
+    pub max_body: usize,
+}
+
+/// A reply: the status, its headers and (for 2xx only) its body, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Sends until a reply that is not retried, the retries run out or the deadline passes.
+/// Returns the outcome and how many attempts were made.
+pub async fn send(
+    http: &reqwest::Client,
+    method: Method,
+    url: &url::Url,
+    headers: &HeaderMap,
+    body: &Bytes,
+    policy: &Policy<'_>,
+) -> (Result<Reply, Failure>, u32) {
+    let mut attempts = 0u32;
+    loop {
+        let now = Instant::now();
+        if now >= policy.deadline {
+            return (Err(timeout()), attempts);
+        }
+        attempts += 1;
+        let attempt_end = match policy.per_attempt {
+            Some(limit) => policy.deadline.min(now + limit),
+            None => policy.deadline,
+        };
+        let request = http
+            .request(method.clone(), url.clone())
+            .headers(headers.clone())
+            .body(body.clone());
+        let outcome = tokio::time::timeout_at(attempt_end, request.send()).await;
+        let delay = policy.retry_delays.get(attempts as usize - 1).copied();
+        // Only retry when the delay leaves time for another attempt.
+        let may_retry = delay.filter(|d| Instant::now() + *d < policy.deadline);
+        match outcome {
+            Err(_) => return (Err(timeout()), attempts),
+            Ok(Err(e)) if e.is_timeout() => return (Err(timeout()), attempts),
+            Ok(Err(e)) => match may_retry {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    return (
+                        Err(Failure::new(FailureKind::Network, network(&e))),
+                        attempts,
+                    )
+                }
+            },
+            Ok(Ok(response)) => {
+                let status = response.status();
+                let retryable = status == StatusCode::REQUEST_TIMEOUT || status.is_server_error();
+                if let (true, Some(d)) = (retryable, may_retry) {
+                    drop(response);
+                    tokio::time::sleep(d).await;
+                    continue;
+                }
+                let headers = response.headers().clone();
+                let body = if status.is_success() {
+                    match tokio::time::timeout_at(
+                        attempt_end,
+                        read_capped(response, policy.max_body),
+                    )
+                    .await
+                    {
+                        Err(_) => return (Err(timeout()), attempts),
+                        Ok(Err(f)) => return (Err(f), attempts),
+                        Ok(Ok(body)) => body,
+                    }
+                } else {
+                    // Error bodies are never forwarded, so they are not read either.
+                    Bytes::new()
+                };
+                return (
+                    Ok(Reply {
+                        status,
+                        headers,
+                        body,
+                    }),
+                    attempts,
+                );
+            }
+        }
+    }
+}
+
+fn timeout() -> Failure {
+    Failure::new(FailureKind::Timeout, "the handler did not answer in time")
+}
+
+/// The innermost cause ("Connection refused (os error 111)"); reqwest's own message
+/// would repeat the URL, query keys included.
+fn network(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("the handler could not be reached: {cause}")
+}
+
+/// The whole body, or a failure as soon as it is known to be over `max`.
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Bytes, Failure> {
+    let too_large = || {
+        Failure::new(
+            FailureKind::TooLarge,
+            format!(
+                "the handler's reply is over the {} MiB limit",
+                max / (1024 * 1024)
+            ),
+        )
+    };
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Failure::new(FailureKind::Network, network(&e)))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
