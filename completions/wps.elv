@@ -808,6 +808,8 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --port 'Port to listen on; 0 picks a free one'
             cand --key 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key'
             cand --entra-issuer-key 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests'
+            cand --event-handler 'Send this hub''s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in'
+            cand --settings 'Per-hub event handler lists in a TOML file, or the official emulator''s appsettings.json; reloaded when it changes'
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
             cand --profile 'Profile from the config file [env: WPS_PROFILE]'
             cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'

@@ -779,6 +779,8 @@ complete -c wps -n "__fish_wps_using_subcommand emulator" -l host -d 'Address to
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l port -d 'Port to listen on; 0 picks a free one' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l key -d 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l event-handler -d 'Send this hub\'s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l settings -d 'Per-hub event handler lists in a TOML file, or the official emulator\'s appsettings.json; reloaded when it changes' -r -F
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r

@@ -750,6 +750,14 @@ pub struct EmulatorArgs {
     /// https://webpubsub.azure.com, standing in for Entra ID in tests
     #[arg(long, value_name = "PUBKEY.pem")]
     pub entra_issuer_key: Option<PathBuf>,
+    /// Send this hub's events (connect, connected, disconnected and every user event) to an
+    /// event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in
+    #[arg(long, value_name = "HUB=URL_TEMPLATE")]
+    pub event_handler: Vec<String>,
+    /// Per-hub event handler lists in a TOML file, or the official emulator's appsettings.json;
+    /// reloaded when it changes
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
 }
 
 /// `token` creates a client token; `token decode` reads one.

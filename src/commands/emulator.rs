@@ -1,12 +1,14 @@
 //! `wps emulator`: run the local service until Ctrl-C or SIGTERM.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
-use crate::emulator::{self, EmulatorConfig, DEFAULT_ACCESS_KEY};
+use crate::client::ClientOptions;
+use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, DEFAULT_ACCESS_KEY};
 use crate::error::CliError;
 use crate::settings::Settings;
 
@@ -16,6 +18,8 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         port,
         key,
         entra_issuer_key,
+        event_handler,
+        settings: settings_file,
     } = args;
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
     emulator::validate_access_key(&access_key)
@@ -35,6 +39,17 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         access_key,
         verbose: settings.verbose,
         entra_issuer_key,
+        event_handlers: EventHandlerConfig {
+            flags: event_handler,
+            settings_file,
+            // The client's test hook (WPS_TEST_RETRY_BASE_MS) shortens these retries too;
+            // otherwise the official emulator's 1 s base.
+            retry_base: match settings.client_options.retry_base_delay {
+                d if d == ClientOptions::default().retry_base_delay => Duration::from_secs(1),
+                d => d,
+            },
+            ..EventHandlerConfig::default()
+        },
     })
     .await
     .map_err(|e| match e.kind() {
@@ -52,6 +67,12 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
             "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
             server.addr()
         );
+        let handlers = server.event_handlers();
+        if handlers.is_empty() {
+            eprintln!("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
+        } else {
+            eprintln!("event handlers:\n{handlers}");
+        }
     }
 
     tokio::select! {

@@ -12,8 +12,6 @@ mod message;
 mod names;
 mod permissions;
 mod rest;
-// Not called yet: the WebSocket session wires it in next.
-#[allow(dead_code)]
 mod upstream;
 mod ws;
 
@@ -29,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hub::Registry;
+pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -44,6 +43,8 @@ pub struct EmulatorConfig {
     /// An RSA public key (PEM) whose RS256 tokens with `aud` `https://webpubsub.azure.com`
     /// are accepted as Entra ID tokens on the REST API.
     pub entra_issuer_key: Option<String>,
+    /// Where the emulator sends events (none by default).
+    pub event_handlers: EventHandlerConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +55,7 @@ impl Default for EmulatorConfig {
             access_key: DEFAULT_ACCESS_KEY.to_string(),
             verbose: 0,
             entra_issuer_key: None,
+            event_handlers: EventHandlerConfig::default(),
         }
     }
 }
@@ -91,6 +93,8 @@ pub(crate) struct Shared {
     /// ping and it is dropped.
     pub keepalive_ms: AtomicU64,
     pub verbose: u8,
+    /// The app's event handlers.
+    pub upstream: upstream::Upstream,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
 }
@@ -104,6 +108,8 @@ pub struct Emulator {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     shared: Arc<Shared>,
+    /// Reloads the settings file while the emulator runs.
+    watcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -131,6 +137,16 @@ impl Emulator {
         self.shared.recovery_window_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// The event handlers in force, one a line, for stderr (none: an empty string).
+    pub fn event_handlers(&self) -> String {
+        let settings = self.shared.upstream.settings().current();
+        if settings.is_empty() {
+            String::new()
+        } else {
+            settings.describe()
+        }
+    }
+
     /// How long a WebSocket client may stay silent before it is pinged (20 s); a client that
     /// does not answer by the next ping is dropped, so a half-sent frame cannot hold memory.
     pub fn set_keepalive(&self, interval: Duration) {
@@ -143,6 +159,9 @@ impl Emulator {
     /// Stops accepting, closes every WebSocket client and waits for the server to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
+        if let Some(watcher) = &self.watcher {
+            watcher.abort();
+        }
         let _ = self.task.await;
     }
 
@@ -164,6 +183,13 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     }
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let (upstream, watcher) = upstream::start(
+        &config.event_handlers,
+        &config.access_key,
+        &addr.to_string(),
+        config.verbose,
+    )
+    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         registry: Registry::default(),
@@ -173,6 +199,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,
+        upstream,
         stopping: stopping.clone(),
     });
     let app = axum::Router::new()
@@ -193,6 +220,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         stop,
         task,
         shared,
+        watcher,
     })
 }
 

@@ -58,10 +58,6 @@ impl Connection {
         &self.hub
     }
 
-    pub fn connection_id(&self) -> &str {
-        &self.connection_id
-    }
-
     pub fn user_id(&self) -> Option<&str> {
         self.user_id.as_deref()
     }

@@ -32,8 +32,6 @@ pub enum FailureKind {
     BadReply,
     /// The event itself cannot be sent (a header value HTTP cannot carry, ...).
     BadRequest,
-    /// Too many fire-and-forget calls in flight; this one was dropped.
-    Busy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -171,13 +171,6 @@ pub struct UserReply {
     pub metadata: Vec<(String, String)>,
 }
 
-impl UserReply {
-    /// Nothing to send back: an empty body and no metadata (a 204, say).
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty() && self.metadata.is_empty()
-    }
-}
-
 /// The event handlers of one emulator. Cheap to clone.
 #[derive(Clone)]
 pub struct Upstream {
@@ -675,3 +668,83 @@ fn reply_metadata(headers: &HeaderMap) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests;
+
+/// Where events go and how calls behave: `wps emulator --event-handler`, `--settings`.
+#[derive(Debug, Clone)]
+pub struct EventHandlerConfig {
+    /// `HUB=URL_TEMPLATE` values (`HUB` may be `*`), before the file's handlers.
+    pub flags: Vec<String>,
+    /// A TOML or `appsettings.json` file with per-hub handler lists, watched for changes.
+    pub settings_file: Option<std::path::PathBuf>,
+    /// One call, retries included.
+    pub timeout: Duration,
+    /// Retries wait this × 1, 3, 5.
+    pub retry_base: Duration,
+}
+
+impl Default for EventHandlerConfig {
+    fn default() -> Self {
+        EventHandlerConfig {
+            flags: Vec::new(),
+            settings_file: None,
+            timeout: Options::default().timeout,
+            retry_base: Duration::from_secs(1),
+        }
+    }
+}
+
+/// How often the settings file is checked for changes.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The handlers of a starting emulator and the watcher of its settings file (if any).
+/// Validation verdicts and reloads are always said on stderr (they explain why a handler
+/// hears nothing); each call only with `verbose`.
+pub(crate) fn start(
+    config: &EventHandlerConfig,
+    access_key: &str,
+    origin: &str,
+    verbose: u8,
+) -> Result<(Upstream, Option<tokio::task::JoinHandle<()>>), String> {
+    let source = watch::Source {
+        flags: settings::Settings::from_flags(&config.flags)?,
+        file: config.settings_file.clone(),
+    };
+    let shared = SharedSettings::new(source.load()?);
+    let report: Reporter = Arc::new(move |report| match report {
+        Report::Call(call) if verbose >= 1 => eprintln!("emulator: {call}"),
+        Report::Call(_) => {}
+        Report::Validation {
+            url,
+            refused: Some(why),
+        } => eprintln!("emulator: event handler {url} gets no events: {why}"),
+        Report::Validation { url, refused: None } if verbose >= 1 => {
+            eprintln!("emulator: event handler {url} accepted the emulator's origin")
+        }
+        Report::Validation { .. } => {}
+        Report::Dropped {
+            event,
+            connection_id,
+        } => eprintln!(
+            "emulator: dropped the {event} event of {connection_id}: too many calls in flight"
+        ),
+    });
+    let options = Options {
+        timeout: config.timeout,
+        report,
+        ..Options::default()
+    }
+    .with_retry_base(config.retry_base);
+    let upstream = Upstream::new(shared.clone(), access_key, origin, options)?;
+    let watcher = watch::watch(source, shared, RELOAD_INTERVAL, |reload| match reload {
+        watch::Reload::Applied(settings) => {
+            eprintln!("emulator: settings reloaded; event handlers now:");
+            eprintln!("{}", settings.describe());
+        }
+        watch::Reload::Rejected(why) => {
+            eprintln!(
+                "emulator: the settings file was not reloaded (the previous handlers stay): {why}"
+            )
+        }
+    });
+    Ok((upstream, watcher))
+}

@@ -180,10 +180,6 @@ impl Handler {
         Handler::new(url_template, SystemEvent::ALL.to_vec(), UserEvents::All)
     }
 
-    pub fn url_template(&self) -> &str {
-        &self.url_template
-    }
-
     /// The template with `{hub}` and `{event}` (any case) filled in, percent-encoded.
     pub fn url(&self, hub: &str, event: &str) -> String {
         fill(&self.url_template, hub, event)

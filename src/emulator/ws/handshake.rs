@@ -17,7 +17,10 @@ use super::MAX_FRAME;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::upstream::{self, Event, SystemEvent};
 use crate::emulator::{names, Shared};
+
+type Claims = serde_json::Map<String, Value>;
 
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let (mut parts, _body) = req.into_parts();
@@ -42,7 +45,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
             )
         }
     };
-    let (protocol, offered) = negotiate(&parts.headers);
+    let (protocol, mut offered) = negotiate(&parts.headers);
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
             .into_owned()
@@ -78,12 +81,25 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
             }
         })
     } else {
-        match admit(&shared, hub, &parts, protocol, &param) {
-            Ok(admission) => {
-                upgrade.on_upgrade(move |socket: WebSocket| session::run(shared, admission, socket))
-            }
+        let (mut admission, claims) = match admit(&shared, hub, &parts, protocol, &param) {
+            Ok(admitted) => admitted,
             Err(resp) => return resp,
+        };
+        admission.upstream.set_subprotocol(offered.clone());
+        let connect = Event::System(SystemEvent::Connect);
+        if shared.upstream.handles(&admission.hub, connect) {
+            let request = connect_request(&claims, &query, &parts.headers);
+            match shared.upstream.connect(&admission.upstream, &request).await {
+                Ok(Some(reply)) => {
+                    if let Err(resp) = apply_connect_reply(&mut admission, reply, &mut offered) {
+                        return resp;
+                    }
+                }
+                Ok(None) => {}
+                Err(failure) => return refused(&failure),
+            }
         }
+        upgrade.on_upgrade(move |socket: WebSocket| session::run(shared, admission, socket))
     };
     if let Some(p) = offered.and_then(|p| HeaderValue::from_str(&p).ok()) {
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
@@ -133,7 +149,7 @@ fn admit(
     parts: &axum::http::request::Parts,
     protocol: Protocol,
     param: &dyn Fn(&str) -> Option<String>,
-) -> Result<Admission, Response> {
+) -> Result<(Admission, Claims), Response> {
     let token = param("access_token").or_else(|| bearer(&parts.headers).map(str::to_string));
     let host = parts
         .headers
@@ -168,14 +184,114 @@ fn admit(
         .get("sub")
         .and_then(Value::as_str)
         .map(str::to_string);
-    Ok(Admission {
+    let id = shared.registry.new_connection_id();
+    let admission = Admission {
+        upstream: upstream::Connection::new(&hub, &id, user_id.as_deref()),
+        id,
         hub,
         user_id,
         roles: string_list(&claims, "role"),
         groups,
         protocol,
         mode,
-    })
+    };
+    Ok((admission, claims))
+}
+
+/// The `connect` event's body: the token's claims (each as a list of strings), the query
+/// and headers of the upgrade request, and the subprotocols the client offered.
+fn connect_request(
+    claims: &Claims,
+    query: &[(String, String)],
+    headers: &axum::http::HeaderMap,
+) -> upstream::ConnectRequest {
+    let claims = claims.iter().map(|(name, value)| {
+        let values = match value {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect(),
+            other => vec![other.to_string()],
+        };
+        (name.clone(), values)
+    });
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let headers = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    upstream::ConnectRequest::new(
+        claims,
+        query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        headers,
+        offered,
+    )
+}
+
+/// Applies what the handler's `connect` answer asks for: user id, groups, roles, and the
+/// subprotocol (which must be one the client offered).
+#[allow(clippy::result_large_err)]
+fn apply_connect_reply(
+    admission: &mut Admission,
+    reply: upstream::ConnectReply,
+    offered: &mut Option<String>,
+) -> Result<(), Response> {
+    if let Some(user) = reply.user_id {
+        let user = (!user.is_empty()).then_some(user);
+        admission.upstream.set_user_id(user.clone());
+        admission.user_id = user;
+    }
+    if let Some(groups) = reply.groups.filter(|g| !g.is_empty()) {
+        for g in &groups {
+            names::group(g).map_err(|why| {
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Error.InternalServerError",
+                    format!("The event handler's connect answer is invalid: {why}"),
+                )
+            })?;
+        }
+        admission.groups = groups;
+    }
+    if let Some(roles) = reply.roles {
+        admission.roles = roles;
+    }
+    if let Some(chosen) = reply.subprotocol.filter(|p| !p.is_empty()) {
+        admission.protocol = Protocol::from_subprotocol(Some(&chosen));
+        admission.upstream.set_subprotocol(Some(chosen.clone()));
+        *offered = Some(chosen);
+    }
+    Ok(())
+}
+
+/// The answer to a client the `connect` handler refused (or could not be asked): the
+/// handler's status, without its body.
+fn refused(failure: &upstream::Failure) -> Response {
+    let status = StatusCode::from_u16(failure.status())
+        .ok()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "Error.Unauthorized",
+        StatusCode::FORBIDDEN => "Error.Forbidden",
+        s if s.is_client_error() => "Error.BadRequest",
+        _ => "Error.InternalServerError",
+    };
+    error(
+        status,
+        code,
+        format!(
+            "The connect event handler refused the connection ({}).",
+            status.as_u16()
+        ),
+    )
 }
 
 #[cfg(test)]

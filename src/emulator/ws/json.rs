@@ -9,13 +9,26 @@ use base64::Engine;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
+use super::events::{Job, NO_HANDLER};
 use super::session::Session;
 use crate::emulator::hub::{Denied, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::names;
 
 /// A failed ack: the error name the protocol defines and a message.
-type AckError = (&'static str, String);
+pub(super) type AckError = (&'static str, String);
+
+/// An `ack` message.
+pub(super) fn ack_frame(ack_id: u64, result: Result<(), AckError>) -> Utf8Bytes {
+    let frame = match result {
+        Ok(()) => json!({"type": "ack", "ackId": ack_id, "success": true}),
+        Err((name, message)) => json!({
+            "type": "ack", "ackId": ack_id, "success": false,
+            "error": {"name": name, "message": message},
+        }),
+    };
+    frame.to_string().into()
+}
 
 /// How many successful ackIds a connection remembers for `Duplicate`: the latest ones, so a
 /// long-lived client cannot grow the emulator one id at a time.
@@ -33,7 +46,7 @@ impl AckIds {
         self.set.contains(&id)
     }
 
-    fn remember(&mut self, id: u64) {
+    pub(super) fn remember(&mut self, id: u64) {
         if self.set.insert(id) {
             self.order.push_back(id);
             if self.order.len() > REMEMBERED_ACK_IDS {
@@ -83,18 +96,25 @@ impl Session {
                 self.finish(ack_id, result);
             }
             "event" => {
-                v.get("event").and_then(Value::as_str).ok_or(())?;
-                decode_data(&v)?;
+                let name = v.get("event").and_then(Value::as_str).ok_or(())?;
+                let (kind, data) = decode_data(&v)?;
                 if self.duplicate(ack_id) {
                     return Ok(());
                 }
-                self.finish(
+                if !self.events.handled(name) {
+                    self.finish(ack_id, Err(("InternalServerError", NO_HANDLER.into())));
+                    return Ok(());
+                }
+                let job = Job {
+                    name: name.to_string(),
+                    kind,
+                    data,
                     ack_id,
-                    Err((
-                        "InternalServerError",
-                        "No event handler is configured for this hub.".to_string(),
-                    )),
-                );
+                };
+                // The worker acks once the handler has answered.
+                if let Err(why) = self.events.submit(job) {
+                    self.finish(ack_id, Err(("InternalServerError", why.into())));
+                }
             }
             "sequenceAck" => {
                 let upto = v.get("sequenceId").and_then(Value::as_u64).ok_or(())?;
@@ -110,21 +130,15 @@ impl Session {
     }
 
     fn ack(&self, ack_id: Option<u64>, result: Result<(), AckError>) {
-        let Some(ack_id) = ack_id else { return };
-        let frame = match result {
-            Ok(()) => json!({"type": "ack", "ackId": ack_id, "success": true}),
-            Err((name, message)) => json!({
-                "type": "ack", "ackId": ack_id, "success": false,
-                "error": {"name": name, "message": message},
-            }),
-        };
-        self.conn.push(Outbound::Json(frame.to_string().into()));
+        if let Some(id) = ack_id {
+            self.conn.push(Outbound::Json(ack_frame(id, result)));
+        }
     }
 
     /// Answers a repeated successful ackId with `Duplicate` instead of acting again.
     fn duplicate(&self, ack_id: Option<u64>) -> bool {
         match ack_id {
-            Some(id) if self.acked.contains(id) => {
+            Some(id) if self.acked().contains(id) => {
                 self.ack(
                     Some(id),
                     Err((
@@ -141,7 +155,7 @@ impl Session {
     /// Acks the outcome; only successes are remembered, so a failure may be retried.
     fn finish(&mut self, ack_id: Option<u64>, result: Result<(), AckError>) {
         if let (Some(id), Ok(())) = (ack_id, &result) {
-            self.acked.remember(id);
+            self.acked().remember(id);
         }
         self.ack(ack_id, result);
     }

@@ -5,6 +5,7 @@
 //! - `json`: what JSON subprotocol clients may ask (join, leave, send, event, acks);
 //! - `reliable`: sequence ids, the unacknowledged buffer and reconnection.
 
+mod events;
 mod handshake;
 mod json;
 mod reliable;

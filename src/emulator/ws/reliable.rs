@@ -20,7 +20,7 @@ const MAX_UNACKED_BYTES: usize = 16 * 1024 * 1024;
 const RECONNECTION_TOKEN_SECS: u64 = 7 * 24 * 3600;
 
 pub(super) const BUFFER_FULL: &str = "The reliable message buffer is full.";
-const NOT_RECOVERED: &str = "The connection could not be recovered.";
+pub(super) const NOT_RECOVERED: &str = "The connection could not be recovered.";
 
 /// Sessions that can take over a new socket, by connection id.
 #[derive(Debug, Default)]

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
@@ -13,12 +13,14 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::events::{Events, Job, NO_HANDLER};
 use super::json::AckIds;
-use super::reliable::{self, BUFFER_FULL};
+use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
 use crate::client::Protocol;
 use crate::emulator::hub::{Conn, Hub, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::upstream;
 use crate::emulator::Shared;
 
 /// What a plain WebSocket client's frames do (`webpubsub_mode`).
@@ -33,6 +35,7 @@ pub(super) enum RawMode {
 /// A connection the handshake accepted: who it is and what it may do.
 #[derive(Debug)]
 pub(super) struct Admission {
+    pub id: String,
     pub hub: String,
     pub user_id: Option<String>,
     pub roles: Vec<String>,
@@ -40,26 +43,38 @@ pub(super) struct Admission {
     pub groups: Vec<String>,
     pub protocol: Protocol,
     pub mode: RawMode,
+    /// The connection as event handlers see it (connect may have changed its user).
+    pub upstream: upstream::Connection,
 }
 
 /// Serves one accepted connection from its first socket to its end.
 pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: WebSocket) {
     let Admission {
+        id,
         hub: hub_name,
         user_id,
         roles,
         groups,
         protocol,
         mode,
+        upstream: handler_view,
     } = admission;
     let hub = shared.registry.hub(&hub_name);
-    let id = shared.registry.new_connection_id();
     let (conn, rx) = Conn::new(id.clone(), user_id.clone(), protocol, roles);
     let attach_rx = (protocol == Protocol::JsonReliable).then(|| shared.sessions.register(&id));
     hub.connect(conn.clone(), &groups);
     if shared.verbose >= 1 {
         eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
     }
+    let handler_view = Arc::new(handler_view);
+    shared.upstream.connected(&handler_view);
+    let acked = Arc::new(Mutex::new(AckIds::default()));
+    let events = Events::new(
+        shared.upstream.clone(),
+        conn.clone(),
+        handler_view.clone(),
+        acked.clone(),
+    );
     let mut session = Session {
         shared: shared.clone(),
         hub,
@@ -68,7 +83,9 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         rx,
         attach_rx,
         buffer: reliable::Buffer::default(),
-        acked: AckIds::default(),
+        acked,
+        events,
+        end_reason: String::new(),
     };
     let connected_sent = if protocol == Protocol::Raw {
         true
@@ -95,6 +112,9 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
     }
     session.hub.disconnect(&id);
     shared.sessions.forget(&id);
+    shared
+        .upstream
+        .disconnected(&handler_view, &session.end_reason);
     if shared.verbose >= 1 {
         eprintln!("emulator: client {id} disconnected");
     }
@@ -122,6 +142,7 @@ enum End {
 }
 
 const QUEUE_FULL: &str = "The connection's outbound queue is full.";
+const LOST: &str = "The connection was lost.";
 
 /// What one client frame asks of the session.
 pub(super) enum Verdict {
@@ -139,11 +160,25 @@ pub(super) struct Session {
     attach_rx: Option<mpsc::UnboundedReceiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
     pub buffer: reliable::Buffer,
-    /// ackIds that succeeded, for `Duplicate`.
-    pub acked: AckIds,
+    /// ackIds that succeeded, for `Duplicate` (the event worker adds its own).
+    pub acked: Arc<Mutex<AckIds>>,
+    /// User events on their way to the event handler.
+    pub events: Events,
+    /// Why the connection ended, for the `disconnected` event.
+    end_reason: String,
 }
 
 impl Session {
+    pub fn acked(&self) -> std::sync::MutexGuard<'_, AckIds> {
+        self.acked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the socket and remembers why, for `disconnected`.
+    async fn end(&mut self, socket: &mut WebSocket, code: u16, reason: &str) -> End {
+        self.end_reason = reason.to_string();
+        close(socket, code, reason).await
+    }
+
     fn reliable(&self) -> bool {
         self.conn.protocol == Protocol::JsonReliable
     }
@@ -205,7 +240,7 @@ impl Session {
                     }
                 }
                 () = self.conn.overflowed() => {
-                    return close(socket, 1008, QUEUE_FULL).await;
+                    return self.end(socket, 1008, QUEUE_FULL).await;
                 }
                 incoming = socket.recv() => {
                     heard = true;
@@ -217,6 +252,7 @@ impl Session {
                             // it), then let TCP go. A close without a status code is still a
                             // deliberate close, not a lost transport.
                             finish_close(socket).await;
+                            self.end_reason = frame.as_ref().map(|f| f.reason.to_string()).unwrap_or_default();
                             let normal = frame.is_none_or(|f| f.code == 1000);
                             return if normal { End::Done } else { End::Lost };
                         }
@@ -228,7 +264,7 @@ impl Session {
                         None => return End::Lost,
                     };
                     if let Verdict::Close(code, reason) = verdict {
-                        return close(socket, code, &reason).await;
+                        return self.end(socket, code, &reason).await;
                     }
                 }
                 _ = ticks.tick() => {
@@ -249,7 +285,7 @@ impl Session {
                     return End::Replaced(Box::new(new));
                 }
                 _ = crate::emulator::stopped(&mut stopping) => {
-                    return close(socket, 1001, "The emulator is stopping.").await;
+                    return self.end(socket, 1001, "The emulator is stopping.").await;
                 }
             }
         }
@@ -266,7 +302,7 @@ impl Session {
                 Protocol::Json => WsMessage::Text(msg.envelope_text()),
                 Protocol::JsonReliable => match self.buffer.push(&msg) {
                     Some(text) => WsMessage::Text(text),
-                    None => return Err(close(socket, 1008, BUFFER_FULL).await),
+                    None => return Err(self.end(socket, 1008, BUFFER_FULL).await),
                 },
             },
             Outbound::Json(text) => WsMessage::Text(text),
@@ -277,14 +313,14 @@ impl Session {
                         .write(socket, WsMessage::Text(bye.to_string().into()))
                         .await;
                 }
-                return Err(close(socket, code, &reason).await);
+                return Err(self.end(socket, code, &reason).await);
             }
         };
         self.write(socket, frame).await
     }
 
     /// Sends every unacknowledged message again, in order, on a recovered socket.
-    async fn replay(&self, socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
+    async fn replay(&mut self, socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
         for frame in frames {
             if self.write(socket, WsMessage::Text(frame)).await.is_err() {
                 return false;
@@ -295,13 +331,19 @@ impl Session {
 
     /// One frame out, unless the client stops taking them (write timeout) or its queue
     /// overflows meanwhile.
-    async fn write(&self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
-        tokio::select! {
+    async fn write(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
+        let overflowed = tokio::select! {
             sent = tokio::time::timeout(WRITE_TIMEOUT, socket.send(frame)) => match sent {
-                Ok(Ok(())) => Ok(()),
-                _ => Err(End::Lost),
+                Ok(Ok(())) => return Ok(()),
+                _ => false,
             },
-            () = self.conn.overflowed() => Err(close(socket, 1008, QUEUE_FULL).await),
+            () = self.conn.overflowed() => true,
+        };
+        if overflowed {
+            Err(self.end(socket, 1008, QUEUE_FULL).await)
+        } else {
+            self.end_reason = LOST.into();
+            Err(End::Lost)
         }
     }
 
@@ -322,10 +364,17 @@ impl Session {
                     }
                     // Acks and pongs answer a socket that is gone.
                     Some(Outbound::Json(_)) => {}
-                    Some(Outbound::Close { .. }) | None => return None,
+                    Some(Outbound::Close { reason, .. }) => {
+                        self.end_reason = reason;
+                        return None;
+                    }
+                    None => return None,
                 },
                 new = recovered_socket(&mut self.attach_rx) => return Some(new),
-                _ = tokio::time::sleep_until(deadline) => return None,
+                _ = tokio::time::sleep_until(deadline) => {
+                    self.end_reason = NOT_RECOVERED.into();
+                    return None;
+                }
                 _ = crate::emulator::stopped(&mut stopping) => return None,
             }
         }
@@ -350,10 +399,22 @@ impl Session {
         }
     }
 
-    /// A plain WebSocket frame: published to the mode's group, or an event nobody handles.
-    fn on_raw_frame(&self, kind: DataKind, data: Bytes) -> Verdict {
+    /// A plain WebSocket frame: published to the mode's group, or the `message` event.
+    fn on_raw_frame(&mut self, kind: DataKind, data: Bytes) -> Verdict {
         let RawMode::SendToGroup(group) = &self.mode else {
-            return Verdict::Close(1011, "No event handler is configured for this hub.".into());
+            if !self.events.handled("message") {
+                return Verdict::Close(1011, NO_HANDLER.into());
+            }
+            let job = Job {
+                name: "message".into(),
+                kind,
+                data,
+                ack_id: None,
+            };
+            return match self.events.submit(job) {
+                Ok(()) => Verdict::Continue,
+                Err(why) => Verdict::Close(1008, why.into()),
+            };
         };
         if !self.allowed(Permission::SendToGroup, group) {
             return Verdict::Close(
