@@ -256,6 +256,11 @@ fn one_line(mode: EntraMode, message: &str) -> String {
     format!("Entra ID sign-in ({}) failed: {joined}", mode.name())
 }
 
+/// A token answer is a few KB; a sign-in endpoint that sends more than this is broken, and
+/// must not be read without end.
+#[cfg(feature = "entra")]
+const MAX_SIGN_IN_RESPONSE_BYTES: usize = 1024 * 1024;
+
 /// `azure_core`'s transport over our reqwest client, so the credentials need no HTTP client
 /// of their own.
 #[cfg(feature = "entra")]
@@ -302,10 +307,17 @@ impl HttpClient for ReqwestTransport {
                 headers.insert(name.as_str().to_string(), v.to_string());
             }
         }
-        let body = resp
-            .bytes()
+        let body = super::read_body(resp, MAX_SIGN_IN_RESPONSE_BYTES)
             .await
-            .map_err(|e| Error::with_error(ErrorKind::Io, e, "reading the sign-in response"))?;
+            .map_err(|e| match e {
+                super::BodyError::TooLarge => Error::with_message(
+                    ErrorKind::Io,
+                    "the sign-in response is larger than 1 MiB; stopped reading it",
+                ),
+                super::BodyError::Read(e) => {
+                    Error::with_error(ErrorKind::Io, e, "reading the sign-in response")
+                }
+            })?;
         Ok(AsyncRawResponse::from_bytes(status.into(), headers, body))
     }
 }

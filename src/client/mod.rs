@@ -153,6 +153,10 @@ pub use secret::Secret;
 pub const DEFAULT_API_VERSION: &str = "2024-12-01";
 /// The service's message size limit (1 MiB), enforced before sending.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The most of a response body the client reads. The service's largest answer is one page of
+/// a group's connections (well under 1 MiB); 16 MiB leaves room for any proxy's error page,
+/// while a server that streams without end fails the request instead of exhausting memory.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Knobs that are the same for every request of one client.
 #[derive(Debug, Clone)]
@@ -433,10 +437,18 @@ impl Client {
         } else {
             None
         };
-        let body = resp
-            .bytes()
+        let body = read_body(resp, MAX_RESPONSE_BYTES)
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
+            .map_err(|e| match e {
+                BodyError::TooLarge => ClientError::ResponseTooLarge {
+                    endpoint: self.endpoint.clone(),
+                    limit: MAX_RESPONSE_BYTES,
+                    attempts: 1,
+                },
+                BodyError::Read(e) => {
+                    ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout)
+                }
+            })?;
         if self.options.verbose >= 2 {
             if let Some(ct) = &content_type {
                 eprintln!("< content-type: {ct}");
@@ -504,6 +516,33 @@ impl std::fmt::Display for RawResponse {
         }
         Ok(())
     }
+}
+
+/// Why a response body could not be read whole.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It passed the limit (by its `Content-Length` or as it arrived); the rest was not read.
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+/// Reads a response body of at most `limit` bytes, chunk by chunk, so a body that is too large
+/// (or never ends) costs at most `limit` bytes of memory.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn is_retryable_status(status: u16) -> bool {
