@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
+/// The largest config file read. Even hundreds of profiles take a few hundred KB; a larger
+/// "file" is the wrong path (`--config /dev/zero`), and reading it whole would never end.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// The fields of one `[profiles.NAME]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -123,10 +127,19 @@ impl ConfigFile {
         }
     }
 
-    /// Reads the file; a missing file is an empty config.
+    /// Reads the file (at most [`MAX_CONFIG_BYTES`]); a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, CliError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let text = match read_capped(path, MAX_CONFIG_BYTES) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Err(config_error(
+                    path,
+                    format_args!(
+                        "larger than {} MiB, which no config file is; is it the right path?",
+                        MAX_CONFIG_BYTES / (1024 * 1024)
+                    ),
+                ))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(ConfigFile::empty(path.to_path_buf()))
             }
@@ -320,6 +333,17 @@ impl ConfigFile {
         write_private_atomic(&self.path, text.as_bytes())
             .map_err(|e| config_error(&self.path, format_args!("cannot write it: {e}")))
     }
+}
+
+/// The file's text, or None when it holds more than `limit` bytes; one byte past the limit is
+/// read, never the rest (a device or a pipe may not end).
+fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    Ok((text.len() as u64 <= limit).then_some(text))
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -107,18 +107,18 @@ pub fn reads_stdin(args: &BulkArgs) -> bool {
     args.from_file.as_deref() == Some(Path::new("-"))
 }
 
+/// The longest `--from-file` line read. Every name the service takes is far shorter (group
+/// names stop at 1,024 characters); a longer line means the wrong file (`/dev/zero`, a binary),
+/// which could otherwise be read without end.
+pub const MAX_TARGET_LINE_BYTES: usize = 4096;
+
 /// The targets given as flags followed by those from `--from-file`, duplicates reported once
 /// on stderr (unless `quiet`) and dropped.
 pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targets> {
     let mut all = given;
     if let Some(path) = &args.from_file {
-        let text = if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .lock()
-                .read_to_string(&mut text)
-                .context("could not read targets from stdin")?;
-            text
+        if path.as_os_str() == "-" {
+            read_target_lines(std::io::stdin().lock(), "-", &mut all)?;
         } else {
             if path.is_dir() {
                 return Err(CliError::Usage(format!(
@@ -127,10 +127,14 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
                 ))
                 .into());
             }
-            std::fs::read_to_string(path)
-                .with_context(|| format!("could not read --from-file {}", path.display()))?
-        };
-        all.extend(parse_target_lines(&text));
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("could not read --from-file {}", path.display()))?;
+            read_target_lines(
+                std::io::BufReader::new(file),
+                &path.display().to_string(),
+                &mut all,
+            )?;
+        }
     }
     let (list, duplicates) = dedup(all);
     if !duplicates.is_empty() && !quiet {
@@ -156,12 +160,44 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
     })
 }
 
-/// One target a line; surrounding whitespace trimmed, blank lines and `#` comments skipped.
-pub fn parse_target_lines(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
+/// One target a line, appended to `into`; surrounding whitespace trimmed, blank lines and `#`
+/// comments skipped. Read a line at a time, never more than [`MAX_TARGET_LINE_BYTES`] of one.
+pub fn read_target_lines(
+    mut reader: impl BufRead,
+    source: &str,
+    into: &mut Vec<String>,
+) -> Result<()> {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        // One byte past the limit tells a line that is too long from one that just fits.
+        let n = (&mut reader)
+            .take(MAX_TARGET_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("could not read --from-file {source}"))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.len() > MAX_TARGET_LINE_BYTES {
+            return Err(CliError::Usage(format!(
+                "--from-file {source}: line {number} is longer than {MAX_TARGET_LINE_BYTES} bytes; expected one target a line"
+            ))
+            .into());
+        }
+        let text = std::str::from_utf8(&line).map_err(|_| {
+            CliError::Usage(format!(
+                "--from-file {source}: line {number} is not UTF-8 text"
+            ))
+        })?;
+        let target = text.trim();
+        if !target.is_empty() && !target.starts_with('#') {
+            into.push(target.to_string());
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the first occurrence of each target; returns the kept list and each duplicated
@@ -809,8 +845,23 @@ mod tests {
 
     #[test]
     fn lines_skip_blanks_and_comments() {
-        let got: Vec<String> = parse_target_lines("a\n\n  # note\n b \r\n#c\nd").collect();
+        let mut got = Vec::new();
+        read_target_lines(&b"a\n\n  # note\n b \r\n#c\nd"[..], "t", &mut got).unwrap();
         assert_eq!(got, ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn a_line_may_fill_the_limit_but_not_pass_it() {
+        let fits = "x".repeat(MAX_TARGET_LINE_BYTES);
+        let mut got = Vec::new();
+        read_target_lines(format!("{fits}\n{fits}").as_bytes(), "t", &mut got).unwrap();
+        assert_eq!(got.len(), 2);
+        let long = format!("a\n{fits}y\n");
+        let e = read_target_lines(long.as_bytes(), "t", &mut got).unwrap_err();
+        assert!(
+            e.to_string().contains("line 2 is longer than 4096 bytes"),
+            "{e}"
+        );
     }
 
     #[test]
