@@ -483,7 +483,8 @@ async fn many(
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
     let bar = progress_bar(settings, total);
-    // Installed before the first request so an early Ctrl-C is never the default kill.
+    // Installed before the first request so an early Ctrl-C or SIGTERM is never the default
+    // kill.
     let mut interrupts = Interrupts::new()?;
     let queue = RefCell::new(Queue {
         pending: requests,
@@ -519,11 +520,11 @@ async fn many(
     drop(tx);
     let mut reported = 0usize;
     let in_flight = |reported: usize| queue.borrow().taken - reported;
-    let mut interrupted = false;
+    let mut interrupted: Option<Signal> = None;
     let mut any_sent = false;
     let mut systemic_failures = 0usize;
     let mut stopped = false;
-    let mut out = Streamer::new(settings.output);
+    let mut out = Streamer::new(settings.output, bar.clone(), settings.quiet);
     let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
     flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -555,7 +556,7 @@ async fn many(
                         report.error.as_deref().unwrap_or("")
                     ));
                 }
-                out.write(&report)?;
+                out.write(&report);
                 outcomes[i] = Some(report.outcome);
                 if table {
                     reports[i] = Some(report);
@@ -565,18 +566,22 @@ async fn many(
                 }
             }
             Some(()) = workers.next(), if !workers.is_empty() => {}
-            _ = flush_tick.tick() => out.flush()?,
-            () = interrupts.next() => {
-                if interrupted {
-                    // Second Ctrl-C: the operator will not wait for the retries in flight
+            _ = flush_tick.tick() => out.flush(),
+            signal = interrupts.next() => {
+                if interrupted.is_some() {
+                    // A second signal: the operator will not wait for the retries in flight
                     // (dropping the workers drops their requests).
                     break;
                 }
-                interrupted = true;
+                interrupted = Some(signal);
                 queue.borrow_mut().closed = true;
                 if !settings.quiet {
+                    let (what, again) = match signal {
+                        Signal::Interrupt => ("interrupted", "Ctrl-C"),
+                        Signal::Terminate => ("terminated", "SIGTERM"),
+                    };
                     say(&bar, &format!(
-                        "interrupted: starting no new requests; waiting for {} in flight (Ctrl-C again to abandon them)",
+                        "{what}: starting no new requests; waiting for {} in flight ({again} again to abandon them)",
                         in_flight(reported)
                     ));
                 }
@@ -601,7 +606,7 @@ async fn many(
             } else {
                 (
                     Outcome::NotSent,
-                    if interrupted {
+                    if interrupted.is_some() {
                         "not sent: interrupted"
                     } else {
                         "not sent: the run stopped after its first requests all failed"
@@ -613,27 +618,30 @@ async fn many(
                 outcome,
                 error: Some(error.into()),
             };
-            out.write(&report)?;
+            out.write(&report);
             *slot = Some(outcome);
             if table {
                 reports[i] = Some(report);
             }
         }
     }
-    out.flush()?;
-    if table {
-        let reports: Vec<Report> = reports.into_iter().flatten().collect();
-        write_table(&reports)?;
-    }
+    out.flush();
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
-    write_failed(
+    // Before the table: a closed stdout must not cost the list of what is left to do.
+    let failed_written = write_failed(
         opts,
         outcomes
             .iter()
             .zip(names)
             .filter(|(o, _)| **o != Outcome::Sent)
             .filter_map(|(_, l)| l.target.as_deref()),
-    )?;
+    );
+    if table {
+        let reports: Vec<Report> = reports.into_iter().flatten().collect();
+        if let Err(e) = write_table(&reports) {
+            out.stopped(e);
+        }
+    }
 
     let count = |o: Outcome| outcomes.iter().filter(|r| **r == o).count();
     let (sent, failed, not_sent, unknown) = (
@@ -651,8 +659,9 @@ async fn many(
         }
         eprintln!("{line}");
     }
-    Ok(if interrupted {
-        ExitStatus(code::INTERRUPTED)
+    failed_written?;
+    Ok(if let Some(signal) = interrupted {
+        ExitStatus(signal.exit_code())
     } else if failed + not_sent + unknown > 0 {
         ExitStatus(code::PARTIAL)
     } else {
@@ -712,36 +721,68 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// JSON lines go out as targets finish, buffered: written when the buffer fills, at least every
 /// [`FLUSH_EVERY`] while the run goes on (so a watcher sees progress) and when it ends.
+///
+/// The sends are the point of a run, the report is not: when stdout closes (`| head -2`) or
+/// fails, the report stops with a note on stderr and the run goes on to its summary.
 struct Streamer {
     out: Option<std::io::BufWriter<std::io::Stdout>>,
     /// One serialized line, reused so each line reaches the buffer whole.
     line: Vec<u8>,
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    /// Set once the report has stopped, so the note is said once.
+    stopped: bool,
 }
 
 impl Streamer {
-    fn new(format: OutputFormat) -> Self {
+    fn new(format: OutputFormat, bar: Option<ProgressBar>, quiet: bool) -> Self {
         Streamer {
             out: (format == OutputFormat::Json)
                 .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
             line: Vec::with_capacity(256),
+            bar,
+            quiet,
+            stopped: false,
         }
     }
 
-    fn write(&mut self, report: &Report) -> std::io::Result<()> {
+    fn write(&mut self, report: &Report) {
         let Some(out) = &mut self.out else {
-            return Ok(());
+            return;
         };
         self.line.clear();
-        serde_json::to_writer(&mut self.line, report)?;
+        // A report always serializes (strings and numbers only).
+        let _ = serde_json::to_writer(&mut self.line, report);
         self.line.push(b'\n');
-        out.write_all(&self.line)
+        if let Err(e) = out.write_all(&self.line) {
+            self.stopped(e);
+        }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.out {
-            Some(out) => out.flush(),
-            None => Ok(()),
+    fn flush(&mut self) {
+        if let Some(Err(e)) = self.out.as_mut().map(|out| out.flush()) {
+            self.stopped(e);
         }
+    }
+
+    /// Stdout failed: no more report, and one note on stderr saying why.
+    fn stopped(&mut self, e: std::io::Error) {
+        if let Some(out) = self.out.take() {
+            // Dropping the writer would try to flush what it holds into the same failure.
+            let _ = out.into_parts();
+        }
+        if std::mem::replace(&mut self.stopped, true) || self.quiet {
+            return;
+        }
+        let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            "stdout was closed".to_string()
+        } else {
+            format!("could not write to stdout ({e})")
+        };
+        say(
+            &self.bar,
+            &format!("warning: {why}: the report stops here; the run goes on to its summary"),
+        );
     }
 }
 
@@ -813,28 +854,71 @@ fn say(bar: &Option<ProgressBar>, line: &str) {
     }
 }
 
-/// Ctrl-C as a stream, so none is missed between two waits.
+/// What stopped a run from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C (SIGINT).
+    Interrupt,
+    /// SIGTERM, what `kill`, systemd, Docker and CI runners send: handled like Ctrl-C, so a
+    /// stopped run still reports every target.
+    Terminate,
+}
+
+impl Signal {
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => code::INTERRUPTED,
+            Signal::Terminate => code::TERMINATED,
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM as a stream, so none is missed between two waits.
 struct Interrupts {
     #[cfg(unix)]
-    inner: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
     #[cfg(windows)]
-    inner: tokio::signal::windows::CtrlC,
+    interrupt: tokio::signal::windows::CtrlC,
 }
 
 impl Interrupts {
     fn new() -> Result<Self> {
         #[cfg(unix)]
-        let inner = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .context("could not listen for Ctrl-C")?;
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Interrupts {
+                interrupt: signal(SignalKind::interrupt())
+                    .context("could not listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate())
+                    .context("could not listen for SIGTERM")?,
+            })
+        }
         #[cfg(windows)]
-        let inner = tokio::signal::windows::ctrl_c().context("could not listen for Ctrl-C")?;
-        Ok(Interrupts { inner })
+        {
+            let interrupt =
+                tokio::signal::windows::ctrl_c().context("could not listen for Ctrl-C")?;
+            Ok(Interrupts { interrupt })
+        }
     }
 
-    async fn next(&mut self) {
-        if self.inner.recv().await.is_none() {
-            // The signal driver is gone; never report an interrupt that did not happen.
-            std::future::pending::<()>().await;
+    // A stream that ends means its signal driver is gone; never report a signal that did not
+    // come.
+    #[cfg(unix)]
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Signal::Interrupt,
+            Some(()) = self.terminate.recv() => Signal::Terminate,
+            else => std::future::pending().await,
+        }
+    }
+
+    #[cfg(windows)]
+    async fn next(&mut self) -> Signal {
+        match self.interrupt.recv().await {
+            Some(()) => Signal::Interrupt,
+            None => std::future::pending().await,
         }
     }
 }
