@@ -113,7 +113,7 @@ pub fn write_dry_run(
     client: &crate::client::Client,
     req: &crate::client::Request,
 ) -> std::io::Result<()> {
-    let url = client.url(req);
+    let url = crate::client::without_userinfo(&client.url(req)).into_owned();
     let content_type = req.body.as_ref().map(|p| p.content_type.clone());
     let preview = req.body.as_ref().map(|p| p.preview());
     match format {

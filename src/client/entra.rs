@@ -219,7 +219,9 @@ impl EntraCredential {
 
 /// Refuses to send a bearer token in clear text, except to this machine (the emulator).
 pub fn check_endpoint_for_bearer(endpoint: &str) -> Result<(), ClientError> {
-    let url = url::Url::parse(endpoint).map_err(|e| {
+    let url = url::Url::parse(endpoint);
+    let endpoint = super::without_userinfo(endpoint);
+    let url = url.map_err(|e| {
         ClientError::ConnectionString(format!("invalid endpoint '{endpoint}': {e}"))
     })?;
     if url.scheme() == "https" {
@@ -349,7 +351,10 @@ impl Client {
                 "the service's :generateToken answer has no token: {e}"
             ))
         })?;
-        let endpoint = self.endpoint().trim_end_matches('/').to_ascii_lowercase();
+        // As for key-signed tokens: no user info in a URL a client connects to, or shows.
+        let endpoint = super::without_userinfo(self.endpoint())
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
         let path = request.client_type.path();
         let rest = endpoint.strip_prefix("http").unwrap_or(&endpoint);
         let base_url = format!("ws{rest}{path}{hub}");

@@ -238,7 +238,7 @@ impl ClientError {
         };
         ClientError::Transport {
             attempts: 1,
-            detail: format!("{what} {endpoint}: {cause}"),
+            detail: format!("{what} {}: {cause}", super::without_userinfo(endpoint)),
         }
     }
 }

@@ -144,7 +144,7 @@ use reqwest::header::{
 
 pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
-pub use connstr::{normalize_endpoint, ConnectionString};
+pub use connstr::{normalize_endpoint, without_userinfo, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
 pub use secret::Secret;
@@ -405,7 +405,7 @@ impl Client {
             None => {}
         }
         if self.options.verbose >= 2 {
-            eprintln!("> {} {}", request.method, url);
+            eprintln!("> {} {}", request.method, without_userinfo(url));
             eprintln!("> accept: {}", request.accept);
             eprintln!("> authorization: Bearer <redacted>");
             if let Some(p) = &request.body {
@@ -441,7 +441,7 @@ impl Client {
             .await
             .map_err(|e| match e {
                 BodyError::TooLarge => ClientError::ResponseTooLarge {
-                    endpoint: self.endpoint.clone(),
+                    endpoint: without_userinfo(&self.endpoint).into_owned(),
                     limit: MAX_RESPONSE_BYTES,
                     attempts: 1,
                 },
@@ -475,7 +475,8 @@ impl Client {
         ))
     }
 
-    /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header).
+    /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header; user
+    /// info is left out).
     // The outcome is formatted only when it is printed: this runs once per request.
     fn log(
         &self,
@@ -494,7 +495,7 @@ impl Client {
             eprintln!(
                 "{} {} -> {} ({} ms{nth})",
                 request.method,
-                url,
+                without_userinfo(url),
                 outcome,
                 started.elapsed().as_millis()
             );

@@ -160,3 +160,75 @@ async fn a_target_file_that_never_ends_is_invalid_input() {
         .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"));
     fails_fast(c, 2, "error: the token on stdin is longer than 64 KiB").await;
 }
+
+#[tokio::test]
+async fn user_info_in_the_endpoint_is_never_shown() {
+    let world = World::new().await;
+    // Nothing listens on port 1: the connection error names the endpoint.
+    let cs = format!(
+        "Endpoint=http://admin:hunter2@127.0.0.1;Port=1;AccessKey={};Version=1.0;",
+        crate::faults::FAULT_KEY
+    );
+    let mut outputs = Vec::new();
+    for args in [
+        &["--retries", "0", "send-all", "--text", "hi"][..],
+        &["--retries", "0", "-vv", "send-all", "--text", "hi"][..],
+        &["--dry-run", "send-all", "--text", "hi"][..],
+        &["--dry-run", "-o", "table", "send-all", "--text", "hi"][..],
+        &["token", "-o", "json"][..],
+        &["profile", "show", "-o", "json"][..],
+    ] {
+        let mut c = wps_at(&world, &cs);
+        c.args(args);
+        outputs.push((args, run(c).await));
+    }
+    // A profile holding such an endpoint, listed and shown.
+    let out = run({
+        let mut c = world.bare_wps();
+        c.args([
+            "profile",
+            "add",
+            "ep",
+            "--endpoint",
+            "https://admin:hunter2@example.com",
+        ])
+        .args(["--access-key-env", "SOME_KEY"]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    for args in [
+        &["profile", "list", "-o", "table"][..],
+        &["profile", "show", "ep", "-o", "json"][..],
+    ] {
+        let mut c = world.bare_wps();
+        c.args(args);
+        outputs.push((args, run(c).await));
+    }
+    // An endpoint too broken to parse is not echoed with its user info either.
+    let mut c = wps_at(&world, "Endpoint=http://admin:hun/ter2@x;AccessKey=k");
+    c.args(["send-all", "--text", "hi"]);
+    outputs.push((&["broken endpoint"][..], run(c).await));
+
+    for (args, out) in &outputs {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(
+            !all.contains("hunter2") && !all.contains("ter2") && !all.contains("admin"),
+            "{args:?} shows user info: {all}"
+        );
+    }
+    let (_, refused) = &outputs[0];
+    assert_eq!(code(refused), 6);
+    assert!(
+        stderr(refused)
+            .starts_with("error: send-all failed: could not connect to http://127.0.0.1:1: "),
+        "{}",
+        stderr(refused)
+    );
+    let (_, list) = &outputs[6];
+    assert!(
+        stdout(list).contains("https://example.com"),
+        "{}",
+        stdout(list)
+    );
+}
