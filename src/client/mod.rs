@@ -410,7 +410,7 @@ impl Client {
             eprintln!("> authorization: Bearer <redacted>");
             if let Some(p) = &request.body {
                 eprintln!("> content-type: {}", p.content_type);
-                eprintln!("> body: {}", p.preview());
+                eprintln!("> body: {}", secret::redacted_preview(p));
             }
         }
         let resp = builder
@@ -457,11 +457,10 @@ impl Client {
                 eprintln!("< x-ms-request-id: {id}");
             }
             if !body.is_empty() {
-                let preview = Payload {
+                let preview = secret::redacted_preview(&Payload {
                     content_type: content_type.unwrap_or_default(),
                     body: body.clone(),
-                }
-                .preview();
+                });
                 eprintln!("< body: {preview}");
             }
         }

@@ -232,3 +232,31 @@ async fn user_info_in_the_endpoint_is_never_shown() {
         stdout(list)
     );
 }
+
+#[tokio::test]
+async fn vv_never_logs_a_client_token_from_generate_token() {
+    let world = World::new().await;
+    let out = run({
+        let mut c = world.wps();
+        c.args([
+            "-vv",
+            "-o",
+            "json",
+            "api",
+            "POST",
+            "/api/hubs/chat/:generateToken",
+        ])
+        .args(["--query", "userId=alice"]);
+        c
+    })
+    .await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "stderr: {err}");
+    // stdout is the answer the user asked for; the log on stderr is not.
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let token = answer["body"]["token"].as_str().expect("a token");
+    assert!(token.len() > 20);
+    assert!(!err.contains(token), "{err}");
+    assert!(!err.contains(&token[..30]), "{err}");
+    assert!(err.contains(r#"< body: {"token":"<redacted>"}"#), "{err}");
+}
