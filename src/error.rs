@@ -90,7 +90,11 @@ pub fn report(err: &anyhow::Error) -> u8 {
     } else {
         "error:"
     };
-    eprintln!("{prefix} {}", line.replace('\n', " "));
+    // Error text quotes target names and service answers: nothing in it may drive the terminal.
+    eprintln!(
+        "{prefix} {}",
+        crate::output::escape_control(&line.replace('\n', " "))
+    );
     code
 }
 

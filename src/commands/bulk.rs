@@ -142,7 +142,7 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
         let mut names: Vec<String> = duplicates
             .iter()
             .take(SHOWN)
-            .map(|d| format!("'{d}'"))
+            .map(|d| format!("'{}'", output::escape_control(d)))
             .collect();
         if duplicates.len() > SHOWN {
             names.push(format!("and {} more", duplicates.len() - SHOWN));
@@ -550,11 +550,11 @@ async fn many(
                     ));
                 }
                 if report.outcome == Outcome::Failed && bar.is_some() {
-                    say(&bar, &format!(
+                    say(&bar, &output::escape_control(&format!(
                         "failed: {}: {}",
                         names[i].target.as_deref().unwrap_or("-"),
                         report.error.as_deref().unwrap_or("")
-                    ));
+                    )));
                 }
                 out.write(&report);
                 outcomes[i] = Some(report.outcome);

@@ -260,3 +260,52 @@ async fn vv_never_logs_a_client_token_from_generate_token() {
     assert!(!err.contains(&token[..30]), "{err}");
     assert!(err.contains(r#"< body: {"token":"<redacted>"}"#), "{err}");
 }
+
+#[tokio::test]
+async fn table_output_never_writes_terminal_control_sequences() {
+    let world = World::new().await;
+    // An OSC title sequence, a screen clear, a carriage return and a bidi override.
+    let evil = "\u{1b}]0;pwned\u{7}x\u{1b}[2J\ry\u{202e}z";
+    let file = world.dir.path().join("targets.txt");
+    std::fs::write(&file, format!("{evil}\nplain\n")).expect("write");
+    for args in [
+        vec!["send-user", "--text", "hi", "-o", "table", "--user", evil],
+        vec![
+            "send-user",
+            "--text",
+            "hi",
+            "-o",
+            "table",
+            "--from-file",
+            file.to_str().expect("utf-8"),
+        ],
+    ] {
+        let out = run({
+            let mut c = world.wps();
+            c.args(&args);
+            c
+        })
+        .await;
+        let text = stdout(&out);
+        assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\r', '\u{202e}']),
+            "{args:?}: {text:?}"
+        );
+        assert!(text.contains(r"\u{1b}]0;pwned\u{7}x"), "{text}");
+    }
+    // Nor does an error line that quotes the target.
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(404)).await;
+    let out = run({
+        let mut c = wps_at(&world, &server.connection_string());
+        c.args(["send-user", "--text", "hi", "--user", evil]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 5);
+    let err = stderr(&out);
+    assert!(
+        !err.contains(['\u{1b}', '\u{7}', '\r', '\u{202e}']),
+        "{err:?}"
+    );
+}
