@@ -369,7 +369,30 @@ fn file_mode(_path: &Path) -> Option<u32> {
     None
 }
 
+/// The file a write to `path` replaces: `path`, or where its symlinks lead. A config kept
+/// elsewhere and linked in (a dotfiles repository) must stay linked, not be replaced by a copy.
+fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
+    // What the kernel allows (ELOOP), so a link cycle ends.
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            // Not a link, or not there yet (a dangling link's target is created).
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
 fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &resolve_symlinks(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -505,6 +528,32 @@ connection_string_env = "PROD"
         for bad in ["", "a b", "a.b", "ü", &"a".repeat(65)] {
             assert!(validate_profile_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_writes_through_a_chain_of_links_and_stops_at_a_cycle() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real/config.toml", dir.path().join("hop")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("hop"), dir.path().join("config.toml")).unwrap();
+        let link = dir.path().join("config.toml");
+        let mut c = ConfigFile::empty(link.clone());
+        c.set_default_profile("a");
+        c.save().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(std::fs::symlink_metadata(dir.path().join("hop"))
+            .unwrap()
+            .is_symlink());
+        let real = std::fs::read_to_string(dir.path().join("real/config.toml")).unwrap();
+        assert!(real.contains("default_profile"), "{real}");
+
+        std::os::unix::fs::symlink("loop2", dir.path().join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", dir.path().join("loop2")).unwrap();
+        let e = ConfigFile::empty(dir.path().join("loop1"))
+            .save()
+            .unwrap_err();
+        assert!(e.to_string().contains("symbolic links"), "{e}");
     }
 
     #[cfg(unix)]

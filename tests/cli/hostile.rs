@@ -309,3 +309,40 @@ async fn table_output_never_writes_terminal_control_sequences() {
         "{err:?}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn profile_add_through_a_symlinked_config_writes_the_target_and_keeps_the_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new().await;
+    // The real file lives elsewhere (a dotfiles repository), linked in relatively.
+    let real_dir = world.dir.path().join("dotfiles");
+    std::fs::create_dir(&real_dir).expect("mkdir");
+    let real = real_dir.join("wps.toml");
+    std::fs::write(&real, "[profiles.old]\nhub = \"chat\"\n").expect("write");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let link = world.config_path();
+    std::os::unix::fs::symlink("dotfiles/wps.toml", &link).expect("symlink");
+
+    let out = run({
+        let mut c = world.bare_wps();
+        c.args(["profile", "add", "new", "--connection-string"])
+            .arg(world.connection_string());
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link).expect("link").is_symlink(),
+        "the link was replaced by a file"
+    );
+    let text = std::fs::read_to_string(&real).expect("read");
+    assert!(
+        text.contains("[profiles.old]") && text.contains("[profiles.new]"),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&real).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // No temp file left beside either.
+    assert_eq!(std::fs::read_dir(&real_dir).expect("ls").count(), 1);
+}
