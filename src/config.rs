@@ -236,13 +236,21 @@ impl ConfigFile {
         Ok(Some(profile))
     }
 
-    /// The error for a profile that does not exist, naming those that do.
+    /// The error for a profile that does not exist, naming the first few that do (an error is
+    /// one line, however many profiles there are).
     pub fn unknown_profile(&self, name: &str, how: Option<&str>) -> CliError {
+        const SHOWN: usize = 5;
         let names = self.profile_names();
         let known = if names.is_empty() {
             "there are no profiles; add one with `wps profile add NAME`".to_string()
-        } else {
+        } else if names.len() <= SHOWN {
             format!("profiles: {}", names.join(", "))
+        } else {
+            format!(
+                "profiles: {} and {} more (`wps profile list` shows them all)",
+                names[..SHOWN].join(", "),
+                names.len() - SHOWN
+            )
         };
         config_error(
             &self.path,
@@ -511,6 +519,28 @@ connection_string_env = "PROD"
             back.profile("dev").unwrap().unwrap().hub.as_deref(),
             Some("b")
         );
+    }
+
+    #[test]
+    fn an_unknown_profile_names_a_few_and_counts_the_rest() {
+        let mut text = String::new();
+        for i in 0..10_000 {
+            text.push_str(&format!("[profiles.p{i:05}]\n"));
+        }
+        let e = parse(&text)
+            .unwrap()
+            .unknown_profile("nope", None)
+            .to_string();
+        assert!(
+            e.ends_with(
+                "no profile 'nope'; profiles: p00000, p00001, p00002, p00003, p00004 and 9995 more (`wps profile list` shows them all)"
+            ),
+            "{e}"
+        );
+        let e = parse("[profiles.a]\n[profiles.b]\n")
+            .unwrap()
+            .unknown_profile("c", None);
+        assert!(e.to_string().ends_with("profiles: a, b"), "{e}");
     }
 
     #[test]

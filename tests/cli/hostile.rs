@@ -346,3 +346,33 @@ async fn profile_add_through_a_symlinked_config_writes_the_target_and_keeps_the_
     // No temp file left beside either.
     assert_eq!(std::fs::read_dir(&real_dir).expect("ls").count(), 1);
 }
+
+#[tokio::test]
+async fn an_unknown_profile_among_ten_thousand_is_one_short_line() {
+    let world = World::new().await;
+    let mut text = String::new();
+    for i in 0..10_000 {
+        text.push_str(&format!("[profiles.team-{i:05}]\nhub = \"chat\"\n"));
+    }
+    std::fs::write(world.config_path(), text).expect("write");
+    for args in [
+        &["-p", "nope", "send-all", "--text", "hi"][..],
+        &["profile", "use", "nope"][..],
+    ] {
+        let out = run({
+            let mut c = world.bare_wps();
+            c.args(args);
+            c
+        })
+        .await;
+        let err = stderr(&out);
+        assert_eq!(code(&out), 3, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.len() < 400, "{} bytes: {err}", err.len());
+        assert!(
+            err.contains("no profile 'nope'")
+                && err.contains("profiles: team-00000, team-00001, team-00002, team-00003, team-00004 and 9995 more"),
+            "{err}"
+        );
+    }
+}
