@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
+/// The largest config file read. Even hundreds of profiles take a few hundred KB; a larger
+/// "file" is the wrong path (`--config /dev/zero`), and reading it whole would never end.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// The fields of one `[profiles.NAME]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -123,10 +127,19 @@ impl ConfigFile {
         }
     }
 
-    /// Reads the file; a missing file is an empty config.
+    /// Reads the file (at most [`MAX_CONFIG_BYTES`]); a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, CliError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        let text = match read_capped(path, MAX_CONFIG_BYTES) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                return Err(config_error(
+                    path,
+                    format_args!(
+                        "larger than {} MiB, which no config file is; is it the right path?",
+                        MAX_CONFIG_BYTES / (1024 * 1024)
+                    ),
+                ))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(ConfigFile::empty(path.to_path_buf()))
             }
@@ -223,13 +236,21 @@ impl ConfigFile {
         Ok(Some(profile))
     }
 
-    /// The error for a profile that does not exist, naming those that do.
+    /// The error for a profile that does not exist, naming the first few that do (an error is
+    /// one line, however many profiles there are).
     pub fn unknown_profile(&self, name: &str, how: Option<&str>) -> CliError {
+        const SHOWN: usize = 5;
         let names = self.profile_names();
         let known = if names.is_empty() {
             "there are no profiles; add one with `wps profile add NAME`".to_string()
-        } else {
+        } else if names.len() <= SHOWN {
             format!("profiles: {}", names.join(", "))
+        } else {
+            format!(
+                "profiles: {} and {} more (`wps profile list` shows them all)",
+                names[..SHOWN].join(", "),
+                names.len() - SHOWN
+            )
         };
         config_error(
             &self.path,
@@ -322,6 +343,17 @@ impl ConfigFile {
     }
 }
 
+/// The file's text, or None when it holds more than `limit` bytes; one byte past the limit is
+/// read, never the rest (a device or a pipe may not end).
+fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    Ok((text.len() as u64 <= limit).then_some(text))
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -345,7 +377,30 @@ fn file_mode(_path: &Path) -> Option<u32> {
     None
 }
 
+/// The file a write to `path` replaces: `path`, or where its symlinks lead. A config kept
+/// elsewhere and linked in (a dotfiles repository) must stay linked, not be replaced by a copy.
+fn resolve_symlinks(path: &Path) -> std::io::Result<PathBuf> {
+    // What the kernel allows (ELOOP), so a link cycle ends.
+    const MAX_LINKS: usize = 40;
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            // Not a link, or not there yet (a dangling link's target is created).
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
 fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &resolve_symlinks(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -467,6 +522,28 @@ connection_string_env = "PROD"
     }
 
     #[test]
+    fn an_unknown_profile_names_a_few_and_counts_the_rest() {
+        let mut text = String::new();
+        for i in 0..10_000 {
+            text.push_str(&format!("[profiles.p{i:05}]\n"));
+        }
+        let e = parse(&text)
+            .unwrap()
+            .unknown_profile("nope", None)
+            .to_string();
+        assert!(
+            e.ends_with(
+                "no profile 'nope'; profiles: p00000, p00001, p00002, p00003, p00004 and 9995 more (`wps profile list` shows them all)"
+            ),
+            "{e}"
+        );
+        let e = parse("[profiles.a]\n[profiles.b]\n")
+            .unwrap()
+            .unknown_profile("c", None);
+        assert!(e.to_string().ends_with("profiles: a, b"), "{e}");
+    }
+
+    #[test]
     fn remove_clears_the_default() {
         let mut c = parse("default_profile = \"a\"\n[profiles.a]\n[profiles.b]\n").unwrap();
         assert!(c.remove_profile("a"));
@@ -481,6 +558,32 @@ connection_string_env = "PROD"
         for bad in ["", "a b", "a.b", "ü", &"a".repeat(65)] {
             assert!(validate_profile_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_writes_through_a_chain_of_links_and_stops_at_a_cycle() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::os::unix::fs::symlink("real/config.toml", dir.path().join("hop")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("hop"), dir.path().join("config.toml")).unwrap();
+        let link = dir.path().join("config.toml");
+        let mut c = ConfigFile::empty(link.clone());
+        c.set_default_profile("a");
+        c.save().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(std::fs::symlink_metadata(dir.path().join("hop"))
+            .unwrap()
+            .is_symlink());
+        let real = std::fs::read_to_string(dir.path().join("real/config.toml")).unwrap();
+        assert!(real.contains("default_profile"), "{real}");
+
+        std::os::unix::fs::symlink("loop2", dir.path().join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", dir.path().join("loop2")).unwrap();
+        let e = ConfigFile::empty(dir.path().join("loop1"))
+            .save()
+            .unwrap_err();
+        assert!(e.to_string().contains("symbolic links"), "{e}");
     }
 
     #[cfg(unix)]

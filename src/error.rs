@@ -13,7 +13,10 @@ pub mod code {
     pub const REJECTED: u8 = 5;
     pub const UNAVAILABLE: u8 = 6;
     pub const PARTIAL: u8 = 7;
+    /// A bulk run stopped by Ctrl-C (128 + SIGINT).
     pub const INTERRUPTED: u8 = 130;
+    /// A bulk run stopped by SIGTERM (128 + SIGTERM), reported like Ctrl-C.
+    pub const TERMINATED: u8 = 143;
 }
 
 /// Errors raised by the CLI layer (not the client).
@@ -87,7 +90,11 @@ pub fn report(err: &anyhow::Error) -> u8 {
     } else {
         "error:"
     };
-    eprintln!("{prefix} {}", line.replace('\n', " "));
+    // Error text quotes target names and service answers: nothing in it may drive the terminal.
+    eprintln!(
+        "{prefix} {}",
+        crate::output::escape_control(&line.replace('\n', " "))
+    );
     code
 }
 

@@ -33,7 +33,30 @@ pub fn write_json<T: Serialize>(value: &T) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes a table with a header row.
+/// `text` with what could drive a terminal written out as escapes: control characters other
+/// than newline and tab (ESC starts colour, cursor and OSC title/hyperlink sequences; CR
+/// overwrites a line) and the bidirectional overrides that reorder what is shown. Target
+/// names, error bodies and ids come from files and the service, not from us.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Writes a table with a header row; cells are escaped with [`escape_control`].
 pub fn write_table(header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<()> {
     let mut table = Table::new();
     table
@@ -41,7 +64,7 @@ pub fn write_table(header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<(
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.iter().copied());
     for row in rows {
-        table.add_row(row);
+        table.add_row(row.iter().map(|cell| escape_control(cell)));
     }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{table}")?;
@@ -113,7 +136,7 @@ pub fn write_dry_run(
     client: &crate::client::Client,
     req: &crate::client::Request,
 ) -> std::io::Result<()> {
-    let url = client.url(req);
+    let url = crate::client::without_userinfo(&client.url(req)).into_owned();
     let content_type = req.body.as_ref().map(|p| p.content_type.clone());
     let preview = req.body.as_ref().map(|p| p.preview());
     match format {
@@ -244,7 +267,7 @@ pub fn write_api(format: OutputFormat, r: &ApiResult) -> std::io::Result<()> {
             writeln!(out, "{} {reason}", r.status)?;
             match &r.body {
                 serde_json::Value::Null => {}
-                serde_json::Value::String(s) => writeln!(out, "{s}")?,
+                serde_json::Value::String(s) => writeln!(out, "{}", escape_control(s))?,
                 other => writeln!(
                     out,
                     "{}",
@@ -326,6 +349,15 @@ mod tests {
                 .find(|(k, v)| *k == name && !v.is_empty())
                 .map(|(_, v)| v.to_string())
         }
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain é\tx\ny"), "plain é\tx\ny");
+        assert_eq!(
+            escape_control("a\u{1b}]0;t\u{7}b\u{1b}[2J\rc\u{202e}d"),
+            "a\\u{1b}]0;t\\u{7}b\\u{1b}[2J\\u{d}c\\u{202e}d"
+        );
     }
 
     #[test]

@@ -142,7 +142,11 @@ pub fn client_access_token(
     request: &ClientTokenRequest,
     now: u64,
 ) -> Result<ClientAccess, ClientError> {
-    let endpoint = endpoint.trim_end_matches('/').to_ascii_lowercase();
+    // User info never reaches the service in a client's request line, so it is not part of
+    // the URL the service checks `aud` against; and it would show a credential.
+    let endpoint = super::without_userinfo(endpoint)
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
     let rest = endpoint
         .strip_prefix("http")
         .filter(|r| r.starts_with("://") || r.starts_with("s://"))

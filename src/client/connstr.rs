@@ -92,17 +92,40 @@ impl ConnectionString {
     }
 }
 
+/// `url` without the `user:password@` before its host, for showing it: endpoints are echoed
+/// in errors, logs and tables, and user info there is a credential.
+pub fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://") else {
+        return url.into();
+    };
+    let (scheme, rest) = url.split_at(scheme_end + 3);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]).into(),
+        None => url.into(),
+    }
+}
+
 /// Checks an endpoint URL and strips its trailing `/`.
 pub fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
     let bad = |why: String| ClientError::ConnectionString(why);
-    let lower = endpoint.to_ascii_lowercase();
+    let raw = endpoint;
+    // Errors show it without user info (and not at all when an '@' outside the authority
+    // leaves that in doubt).
+    let shown = without_userinfo(raw);
+    let endpoint: &str = if shown.contains('@') {
+        "(not shown: it holds '@')"
+    } else {
+        &shown
+    };
+    let lower = raw.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(bad(format!(
             "invalid Endpoint '{endpoint}': it must start with http:// or https://"
         )));
     }
-    let url = url::Url::parse(endpoint)
-        .map_err(|e| bad(format!("invalid Endpoint '{endpoint}': {e}")))?;
+    let url =
+        url::Url::parse(raw).map_err(|e| bad(format!("invalid Endpoint '{endpoint}': {e}")))?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad(format!("invalid Endpoint '{endpoint}': no host")));
     }
@@ -111,7 +134,7 @@ pub fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
             "invalid Endpoint '{endpoint}': it must not have a query or fragment"
         )));
     }
-    Ok(endpoint.trim_end_matches('/').to_string())
+    Ok(raw.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
@@ -120,6 +143,23 @@ mod tests {
 
     fn parse(s: &str) -> Result<ConnectionString, String> {
         ConnectionString::parse(s).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn user_info_is_never_shown() {
+        for (url, shown) in [
+            ("http://u:p@h:1/x?y#z", "http://h:1/x?y#z"),
+            ("https://a%40b:p@ss@h", "https://h"),
+            ("http://h/users/a@b", "http://h/users/a@b"),
+            ("http://h", "http://h"),
+            ("no scheme@h", "no scheme@h"),
+        ] {
+            assert_eq!(without_userinfo(url), shown, "{url}");
+        }
+        let e = parse("Endpoint=ftp://u:secret@h;AccessKey=k").unwrap_err();
+        assert!(!e.contains("secret"), "{e}");
+        let e = parse("Endpoint=http://u:se/cret@h;AccessKey=k").unwrap_err();
+        assert!(!e.contains("cret"), "{e}");
     }
 
     #[test]

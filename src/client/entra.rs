@@ -219,7 +219,9 @@ impl EntraCredential {
 
 /// Refuses to send a bearer token in clear text, except to this machine (the emulator).
 pub fn check_endpoint_for_bearer(endpoint: &str) -> Result<(), ClientError> {
-    let url = url::Url::parse(endpoint).map_err(|e| {
+    let url = url::Url::parse(endpoint);
+    let endpoint = super::without_userinfo(endpoint);
+    let url = url.map_err(|e| {
         ClientError::ConnectionString(format!("invalid endpoint '{endpoint}': {e}"))
     })?;
     if url.scheme() == "https" {
@@ -255,6 +257,11 @@ fn one_line(mode: EntraMode, message: &str) -> String {
     }
     format!("Entra ID sign-in ({}) failed: {joined}", mode.name())
 }
+
+/// A token answer is a few KB; a sign-in endpoint that sends more than this is broken, and
+/// must not be read without end.
+#[cfg(feature = "entra")]
+const MAX_SIGN_IN_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// `azure_core`'s transport over our reqwest client, so the credentials need no HTTP client
 /// of their own.
@@ -302,10 +309,17 @@ impl HttpClient for ReqwestTransport {
                 headers.insert(name.as_str().to_string(), v.to_string());
             }
         }
-        let body = resp
-            .bytes()
+        let body = super::read_body(resp, MAX_SIGN_IN_RESPONSE_BYTES)
             .await
-            .map_err(|e| Error::with_error(ErrorKind::Io, e, "reading the sign-in response"))?;
+            .map_err(|e| match e {
+                super::BodyError::TooLarge => Error::with_message(
+                    ErrorKind::Io,
+                    "the sign-in response is larger than 1 MiB; stopped reading it",
+                ),
+                super::BodyError::Read(e) => {
+                    Error::with_error(ErrorKind::Io, e, "reading the sign-in response")
+                }
+            })?;
         Ok(AsyncRawResponse::from_bytes(status.into(), headers, body))
     }
 }
@@ -337,7 +351,10 @@ impl Client {
                 "the service's :generateToken answer has no token: {e}"
             ))
         })?;
-        let endpoint = self.endpoint().trim_end_matches('/').to_ascii_lowercase();
+        // As for key-signed tokens: no user info in a URL a client connects to, or shows.
+        let endpoint = super::without_userinfo(self.endpoint())
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
         let path = request.client_type.path();
         let rest = endpoint.strip_prefix("http").unwrap_or(&endpoint);
         let base_url = format!("ws{rest}{path}{hub}");

@@ -59,6 +59,18 @@ pub enum ClientError {
         /// What failed and where, without secrets.
         detail: String,
     },
+    /// The answer's body passed [`MAX_RESPONSE_BYTES`](super::MAX_RESPONSE_BYTES): no answer
+    /// of the service is that large, so the server (or something in between) is broken or
+    /// hostile. Not retried.
+    #[error("the answer from {endpoint} is larger than {} MiB; stopped reading it{}", .limit / (1024 * 1024), attempts_suffix(*.attempts))]
+    ResponseTooLarge {
+        /// Where the answer came from, without user info.
+        endpoint: String,
+        /// The limit that was passed, in bytes.
+        limit: usize,
+        /// Attempts made, retries included.
+        attempts: u32,
+    },
     /// Entra ID sign-in failed before any request was sent.
     #[error("{0}")]
     Credential(String),
@@ -122,7 +134,8 @@ impl ClientError {
             ClientError::Status { status, .. } if *status < 500 => ErrorKind::Rejected,
             ClientError::Status { .. }
             | ClientError::Timeout { .. }
-            | ClientError::Transport { .. } => ErrorKind::Unavailable,
+            | ClientError::Transport { .. }
+            | ClientError::ResponseTooLarge { .. } => ErrorKind::Unavailable,
         }
     }
 
@@ -131,7 +144,8 @@ impl ClientError {
         match self {
             ClientError::Status { attempts, .. }
             | ClientError::Timeout { attempts, .. }
-            | ClientError::Transport { attempts, .. } => Some(*attempts),
+            | ClientError::Transport { attempts, .. }
+            | ClientError::ResponseTooLarge { attempts, .. } => Some(*attempts),
             _ => None,
         }
     }
@@ -149,6 +163,13 @@ impl ClientError {
             ClientError::Transport { detail, .. } => ClientError::Transport {
                 attempts: n,
                 detail,
+            },
+            ClientError::ResponseTooLarge {
+                endpoint, limit, ..
+            } => ClientError::ResponseTooLarge {
+                endpoint,
+                limit,
+                attempts: n,
             },
             ClientError::Status {
                 status,
@@ -217,7 +238,7 @@ impl ClientError {
         };
         ClientError::Transport {
             attempts: 1,
-            detail: format!("{what} {endpoint}: {cause}"),
+            detail: format!("{what} {}: {cause}", super::without_userinfo(endpoint)),
         }
     }
 }

@@ -145,7 +145,7 @@ use reqwest::header::{
 
 pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
-pub use connstr::{normalize_endpoint, ConnectionString};
+pub use connstr::{normalize_endpoint, without_userinfo, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
 pub use protocol::Protocol;
@@ -155,6 +155,10 @@ pub use secret::Secret;
 pub const DEFAULT_API_VERSION: &str = "2024-12-01";
 /// The service's message size limit (1 MiB), enforced before sending.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The most of a response body the client reads. The service's largest answer is one page of
+/// a group's connections (well under 1 MiB); 16 MiB leaves room for any proxy's error page,
+/// while a server that streams without end fails the request instead of exhausting memory.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Knobs that are the same for every request of one client.
 #[derive(Debug, Clone)]
@@ -403,12 +407,12 @@ impl Client {
             None => {}
         }
         if self.options.verbose >= 2 {
-            eprintln!("> {} {}", request.method, url);
+            eprintln!("> {} {}", request.method, without_userinfo(url));
             eprintln!("> accept: {}", request.accept);
             eprintln!("> authorization: Bearer <redacted>");
             if let Some(p) = &request.body {
                 eprintln!("> content-type: {}", p.content_type);
-                eprintln!("> body: {}", p.preview());
+                eprintln!("> body: {}", secret::redacted_preview(p));
             }
         }
         let resp = builder
@@ -435,10 +439,18 @@ impl Client {
         } else {
             None
         };
-        let body = resp
-            .bytes()
+        let body = read_body(resp, MAX_RESPONSE_BYTES)
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
+            .map_err(|e| match e {
+                BodyError::TooLarge => ClientError::ResponseTooLarge {
+                    endpoint: without_userinfo(&self.endpoint).into_owned(),
+                    limit: MAX_RESPONSE_BYTES,
+                    attempts: 1,
+                },
+                BodyError::Read(e) => {
+                    ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout)
+                }
+            })?;
         if self.options.verbose >= 2 {
             if let Some(ct) = &content_type {
                 eprintln!("< content-type: {ct}");
@@ -447,11 +459,10 @@ impl Client {
                 eprintln!("< x-ms-request-id: {id}");
             }
             if !body.is_empty() {
-                let preview = Payload {
+                let preview = secret::redacted_preview(&Payload {
                     content_type: content_type.unwrap_or_default(),
                     body: body.clone(),
-                }
-                .preview();
+                });
                 eprintln!("< body: {preview}");
             }
         }
@@ -465,7 +476,8 @@ impl Client {
         ))
     }
 
-    /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header).
+    /// `-v`: one line per attempt. URLs carry no secret (the token travels in a header; user
+    /// info is left out).
     // The outcome is formatted only when it is printed: this runs once per request.
     fn log(
         &self,
@@ -484,7 +496,7 @@ impl Client {
             eprintln!(
                 "{} {} -> {} ({} ms{nth})",
                 request.method,
-                url,
+                without_userinfo(url),
                 outcome,
                 started.elapsed().as_millis()
             );
@@ -506,6 +518,33 @@ impl std::fmt::Display for RawResponse {
         }
         Ok(())
     }
+}
+
+/// Why a response body could not be read whole.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It passed the limit (by its `Content-Length` or as it arrived); the rest was not read.
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+/// Reads a response body of at most `limit` bytes, chunk by chunk, so a body that is too large
+/// (or never ends) costs at most `limit` bytes of memory.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 fn is_retryable_status(status: u16) -> bool {

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -107,18 +107,18 @@ pub fn reads_stdin(args: &BulkArgs) -> bool {
     args.from_file.as_deref() == Some(Path::new("-"))
 }
 
+/// The longest `--from-file` line read. Every name the service takes is far shorter (group
+/// names stop at 1,024 characters); a longer line means the wrong file (`/dev/zero`, a binary),
+/// which could otherwise be read without end.
+pub const MAX_TARGET_LINE_BYTES: usize = 4096;
+
 /// The targets given as flags followed by those from `--from-file`, duplicates reported once
 /// on stderr (unless `quiet`) and dropped.
 pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targets> {
     let mut all = given;
     if let Some(path) = &args.from_file {
-        let text = if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .lock()
-                .read_to_string(&mut text)
-                .context("could not read targets from stdin")?;
-            text
+        if path.as_os_str() == "-" {
+            read_target_lines(std::io::stdin().lock(), "-", &mut all)?;
         } else {
             if path.is_dir() {
                 return Err(CliError::Usage(format!(
@@ -127,10 +127,14 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
                 ))
                 .into());
             }
-            std::fs::read_to_string(path)
-                .with_context(|| format!("could not read --from-file {}", path.display()))?
-        };
-        all.extend(parse_target_lines(&text));
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("could not read --from-file {}", path.display()))?;
+            read_target_lines(
+                std::io::BufReader::new(file),
+                &path.display().to_string(),
+                &mut all,
+            )?;
+        }
     }
     let (list, duplicates) = dedup(all);
     if !duplicates.is_empty() && !quiet {
@@ -138,7 +142,7 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
         let mut names: Vec<String> = duplicates
             .iter()
             .take(SHOWN)
-            .map(|d| format!("'{d}'"))
+            .map(|d| format!("'{}'", output::escape_control(d)))
             .collect();
         if duplicates.len() > SHOWN {
             names.push(format!("and {} more", duplicates.len() - SHOWN));
@@ -156,12 +160,44 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
     })
 }
 
-/// One target a line; surrounding whitespace trimmed, blank lines and `#` comments skipped.
-pub fn parse_target_lines(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
+/// One target a line, appended to `into`; surrounding whitespace trimmed, blank lines and `#`
+/// comments skipped. Read a line at a time, never more than [`MAX_TARGET_LINE_BYTES`] of one.
+pub fn read_target_lines(
+    mut reader: impl BufRead,
+    source: &str,
+    into: &mut Vec<String>,
+) -> Result<()> {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        // One byte past the limit tells a line that is too long from one that just fits.
+        let n = (&mut reader)
+            .take(MAX_TARGET_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("could not read --from-file {source}"))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.len() > MAX_TARGET_LINE_BYTES {
+            return Err(CliError::Usage(format!(
+                "--from-file {source}: line {number} is longer than {MAX_TARGET_LINE_BYTES} bytes; expected one target a line"
+            ))
+            .into());
+        }
+        let text = std::str::from_utf8(&line).map_err(|_| {
+            CliError::Usage(format!(
+                "--from-file {source}: line {number} is not UTF-8 text"
+            ))
+        })?;
+        let target = text.trim();
+        if !target.is_empty() && !target.starts_with('#') {
+            into.push(target.to_string());
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the first occurrence of each target; returns the kept list and each duplicated
@@ -447,7 +483,8 @@ async fn many(
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
     let bar = progress_bar(settings, total);
-    // Installed before the first request so an early Ctrl-C is never the default kill.
+    // Installed before the first request so an early Ctrl-C or SIGTERM is never the default
+    // kill.
     let mut interrupts = Interrupts::new()?;
     let queue = RefCell::new(Queue {
         pending: requests,
@@ -483,11 +520,11 @@ async fn many(
     drop(tx);
     let mut reported = 0usize;
     let in_flight = |reported: usize| queue.borrow().taken - reported;
-    let mut interrupted = false;
+    let mut interrupted: Option<Signal> = None;
     let mut any_sent = false;
     let mut systemic_failures = 0usize;
     let mut stopped = false;
-    let mut out = Streamer::new(settings.output);
+    let mut out = Streamer::new(settings.output, bar.clone(), settings.quiet);
     let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
     flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -513,13 +550,13 @@ async fn many(
                     ));
                 }
                 if report.outcome == Outcome::Failed && bar.is_some() {
-                    say(&bar, &format!(
+                    say(&bar, &output::escape_control(&format!(
                         "failed: {}: {}",
                         names[i].target.as_deref().unwrap_or("-"),
                         report.error.as_deref().unwrap_or("")
-                    ));
+                    )));
                 }
-                out.write(&report)?;
+                out.write(&report);
                 outcomes[i] = Some(report.outcome);
                 if table {
                     reports[i] = Some(report);
@@ -529,18 +566,22 @@ async fn many(
                 }
             }
             Some(()) = workers.next(), if !workers.is_empty() => {}
-            _ = flush_tick.tick() => out.flush()?,
-            () = interrupts.next() => {
-                if interrupted {
-                    // Second Ctrl-C: the operator will not wait for the retries in flight
+            _ = flush_tick.tick() => out.flush(),
+            signal = interrupts.next() => {
+                if interrupted.is_some() {
+                    // A second signal: the operator will not wait for the retries in flight
                     // (dropping the workers drops their requests).
                     break;
                 }
-                interrupted = true;
+                interrupted = Some(signal);
                 queue.borrow_mut().closed = true;
                 if !settings.quiet {
+                    let (what, again) = match signal {
+                        Signal::Interrupt => ("interrupted", "Ctrl-C"),
+                        Signal::Terminate => ("terminated", "SIGTERM"),
+                    };
                     say(&bar, &format!(
-                        "interrupted: starting no new requests; waiting for {} in flight (Ctrl-C again to abandon them)",
+                        "{what}: starting no new requests; waiting for {} in flight ({again} again to abandon them)",
                         in_flight(reported)
                     ));
                 }
@@ -565,7 +606,7 @@ async fn many(
             } else {
                 (
                     Outcome::NotSent,
-                    if interrupted {
+                    if interrupted.is_some() {
                         "not sent: interrupted"
                     } else {
                         "not sent: the run stopped after its first requests all failed"
@@ -577,27 +618,30 @@ async fn many(
                 outcome,
                 error: Some(error.into()),
             };
-            out.write(&report)?;
+            out.write(&report);
             *slot = Some(outcome);
             if table {
                 reports[i] = Some(report);
             }
         }
     }
-    out.flush()?;
-    if table {
-        let reports: Vec<Report> = reports.into_iter().flatten().collect();
-        write_table(&reports)?;
-    }
+    out.flush();
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
-    write_failed(
+    // Before the table: a closed stdout must not cost the list of what is left to do.
+    let failed_written = write_failed(
         opts,
         outcomes
             .iter()
             .zip(names)
             .filter(|(o, _)| **o != Outcome::Sent)
             .filter_map(|(_, l)| l.target.as_deref()),
-    )?;
+    );
+    if table {
+        let reports: Vec<Report> = reports.into_iter().flatten().collect();
+        if let Err(e) = write_table(&reports) {
+            out.stopped(e);
+        }
+    }
 
     let count = |o: Outcome| outcomes.iter().filter(|r| **r == o).count();
     let (sent, failed, not_sent, unknown) = (
@@ -615,8 +659,9 @@ async fn many(
         }
         eprintln!("{line}");
     }
-    Ok(if interrupted {
-        ExitStatus(code::INTERRUPTED)
+    failed_written?;
+    Ok(if let Some(signal) = interrupted {
+        ExitStatus(signal.exit_code())
     } else if failed + not_sent + unknown > 0 {
         ExitStatus(code::PARTIAL)
     } else {
@@ -676,36 +721,68 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// JSON lines go out as targets finish, buffered: written when the buffer fills, at least every
 /// [`FLUSH_EVERY`] while the run goes on (so a watcher sees progress) and when it ends.
+///
+/// The sends are the point of a run, the report is not: when stdout closes (`| head -2`) or
+/// fails, the report stops with a note on stderr and the run goes on to its summary.
 struct Streamer {
     out: Option<std::io::BufWriter<std::io::Stdout>>,
     /// One serialized line, reused so each line reaches the buffer whole.
     line: Vec<u8>,
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    /// Set once the report has stopped, so the note is said once.
+    stopped: bool,
 }
 
 impl Streamer {
-    fn new(format: OutputFormat) -> Self {
+    fn new(format: OutputFormat, bar: Option<ProgressBar>, quiet: bool) -> Self {
         Streamer {
             out: (format == OutputFormat::Json)
                 .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
             line: Vec::with_capacity(256),
+            bar,
+            quiet,
+            stopped: false,
         }
     }
 
-    fn write(&mut self, report: &Report) -> std::io::Result<()> {
+    fn write(&mut self, report: &Report) {
         let Some(out) = &mut self.out else {
-            return Ok(());
+            return;
         };
         self.line.clear();
-        serde_json::to_writer(&mut self.line, report)?;
+        // A report always serializes (strings and numbers only).
+        let _ = serde_json::to_writer(&mut self.line, report);
         self.line.push(b'\n');
-        out.write_all(&self.line)
+        if let Err(e) = out.write_all(&self.line) {
+            self.stopped(e);
+        }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.out {
-            Some(out) => out.flush(),
-            None => Ok(()),
+    fn flush(&mut self) {
+        if let Some(Err(e)) = self.out.as_mut().map(|out| out.flush()) {
+            self.stopped(e);
         }
+    }
+
+    /// Stdout failed: no more report, and one note on stderr saying why.
+    fn stopped(&mut self, e: std::io::Error) {
+        if let Some(out) = self.out.take() {
+            // Dropping the writer would try to flush what it holds into the same failure.
+            let _ = out.into_parts();
+        }
+        if std::mem::replace(&mut self.stopped, true) || self.quiet {
+            return;
+        }
+        let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            "stdout was closed".to_string()
+        } else {
+            format!("could not write to stdout ({e})")
+        };
+        say(
+            &self.bar,
+            &format!("warning: {why}: the report stops here; the run goes on to its summary"),
+        );
     }
 }
 
@@ -777,28 +854,71 @@ fn say(bar: &Option<ProgressBar>, line: &str) {
     }
 }
 
-/// Ctrl-C as a stream, so none is missed between two waits.
+/// What stopped a run from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C (SIGINT).
+    Interrupt,
+    /// SIGTERM, what `kill`, systemd, Docker and CI runners send: handled like Ctrl-C, so a
+    /// stopped run still reports every target.
+    Terminate,
+}
+
+impl Signal {
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => code::INTERRUPTED,
+            Signal::Terminate => code::TERMINATED,
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM as a stream, so none is missed between two waits.
 struct Interrupts {
     #[cfg(unix)]
-    inner: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
     #[cfg(windows)]
-    inner: tokio::signal::windows::CtrlC,
+    interrupt: tokio::signal::windows::CtrlC,
 }
 
 impl Interrupts {
     fn new() -> Result<Self> {
         #[cfg(unix)]
-        let inner = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .context("could not listen for Ctrl-C")?;
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Interrupts {
+                interrupt: signal(SignalKind::interrupt())
+                    .context("could not listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate())
+                    .context("could not listen for SIGTERM")?,
+            })
+        }
         #[cfg(windows)]
-        let inner = tokio::signal::windows::ctrl_c().context("could not listen for Ctrl-C")?;
-        Ok(Interrupts { inner })
+        {
+            let interrupt =
+                tokio::signal::windows::ctrl_c().context("could not listen for Ctrl-C")?;
+            Ok(Interrupts { interrupt })
+        }
     }
 
-    async fn next(&mut self) {
-        if self.inner.recv().await.is_none() {
-            // The signal driver is gone; never report an interrupt that did not happen.
-            std::future::pending::<()>().await;
+    // A stream that ends means its signal driver is gone; never report a signal that did not
+    // come.
+    #[cfg(unix)]
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Signal::Interrupt,
+            Some(()) = self.terminate.recv() => Signal::Terminate,
+            else => std::future::pending().await,
+        }
+    }
+
+    #[cfg(windows)]
+    async fn next(&mut self) -> Signal {
+        match self.interrupt.recv().await {
+            Some(()) => Signal::Interrupt,
+            None => std::future::pending().await,
         }
     }
 }
@@ -809,8 +929,23 @@ mod tests {
 
     #[test]
     fn lines_skip_blanks_and_comments() {
-        let got: Vec<String> = parse_target_lines("a\n\n  # note\n b \r\n#c\nd").collect();
+        let mut got = Vec::new();
+        read_target_lines(&b"a\n\n  # note\n b \r\n#c\nd"[..], "t", &mut got).unwrap();
         assert_eq!(got, ["a", "b", "d"]);
+    }
+
+    #[test]
+    fn a_line_may_fill_the_limit_but_not_pass_it() {
+        let fits = "x".repeat(MAX_TARGET_LINE_BYTES);
+        let mut got = Vec::new();
+        read_target_lines(format!("{fits}\n{fits}").as_bytes(), "t", &mut got).unwrap();
+        assert_eq!(got.len(), 2);
+        let long = format!("a\n{fits}y\n");
+        let e = read_target_lines(long.as_bytes(), "t", &mut got).unwrap_err();
+        assert!(
+            e.to_string().contains("line 2 is longer than 4096 bytes"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         "bulk run finished with some targets failed (every outcome is reported)",
     ),
     (code::INTERRUPTED, "interrupted (Ctrl-C)"),
+    (
+        code::TERMINATED,
+        "bulk run stopped by SIGTERM (every target is still reported)",
+    ),
 ];
 
 /// Environment variables read by `wps`, for the man page.
@@ -206,7 +210,7 @@ mod tests {
     #[test]
     fn exit_codes_are_the_error_table() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130, 143]);
     }
 
     #[test]

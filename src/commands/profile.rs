@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{GlobalArgs, OutputFormat, ProfileAddArgs, ProfileCommand};
-use crate::client::{normalize_endpoint, operations, ConnectionString};
+use crate::client::{normalize_endpoint, operations, without_userinfo, ConnectionString};
 use crate::config::{validate_profile_name, ConfigFile, Profile};
 use crate::error::CliError;
 use crate::output::{write_json, write_table};
@@ -190,14 +190,16 @@ fn endpoint_of(p: &Profile) -> Option<String> {
     if let Some(cs) = &p.connection_string {
         return Some(
             ConnectionString::parse(cs)
-                .map(|c| c.endpoint)
+                .map(|c| without_userinfo(&c.endpoint).into_owned())
                 .unwrap_or_else(|_| "(invalid connection string)".into()),
         );
     }
     if let Some(var) = &p.connection_string_env {
         return Some(format!("${var}"));
     }
-    p.endpoint.clone()
+    p.endpoint
+        .as_deref()
+        .map(|e| without_userinfo(e).into_owned())
 }
 
 fn list(settings: &Settings) -> Result<ExitStatus> {
@@ -289,7 +291,7 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
                     ShownValue {
                         // Parse errors never include the key (connstr.rs tests that).
                         value: Some(match ConnectionString::parse(s.expose()) {
-                            Ok(c) => c.endpoint,
+                            Ok(c) => without_userinfo(&c.endpoint).into_owned(),
                             Err(e) => format!("(invalid: {e})"),
                         }),
                         source: source.clone(),
@@ -301,7 +303,7 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
                 ),
                 ConnectionInput::EndpointKey { endpoint, key } => (
                     ShownValue {
-                        value: Some(endpoint.clone()),
+                        value: Some(without_userinfo(endpoint).into_owned()),
                         source,
                     },
                     ShownValue {

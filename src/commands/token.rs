@@ -103,6 +103,10 @@ struct DecodeOutput {
     signature: &'static str,
 }
 
+/// Tokens (or URLs holding one) are a few KB even with many roles and groups; stdin is read
+/// no further than this, so a stream that never ends cannot be read into memory.
+const MAX_TOKEN_INPUT_BYTES: u64 = 64 * 1024;
+
 fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
     let input = match input.filter(|t| t != "-") {
         Some(t) => t,
@@ -115,8 +119,16 @@ fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
             }
             let mut s = String::new();
             std::io::stdin()
+                .take(MAX_TOKEN_INPUT_BYTES + 1)
                 .read_to_string(&mut s)
                 .context("reading the token from stdin")?;
+            if s.len() as u64 > MAX_TOKEN_INPUT_BYTES {
+                return Err(CliError::Usage(format!(
+                    "the token on stdin is longer than {} KiB; is it the right input?",
+                    MAX_TOKEN_INPUT_BYTES / 1024
+                ))
+                .into());
+            }
             s
         }
     };

@@ -744,3 +744,139 @@ async fn json_lines_reach_a_pipe_while_the_run_goes_on() {
     assert_eq!(rest.len(), 1);
     assert!(started.elapsed() >= Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn piped_into_head_the_run_still_sends_everything_and_reports_on_stderr() {
+    // `wps send-user --from-file big.txt | head -2`: the report stops when head exits, the
+    // sends do not; the summary and --failed-to are still written.
+    let world = World::new().await;
+    let n = 5000;
+    let targets = world.dir.path().join("users.txt");
+    let users: Vec<String> = (0..n).map(|i| format!("user-{i:05}")).collect();
+    std::fs::write(&targets, users.join("\n")).expect("write targets");
+    let failed_to = world.dir.path().join("failed.txt");
+    // The last target's message proves the run went on to the end.
+    let last = users.last().expect("a user").clone();
+    let (mut socket, _) = world.connect_json("chat", Some(&last), &[], &[]).await;
+    let mut cmd = world.wps();
+    cmd.args(["send-user", "--text", "hi", "-o", "json", "--from-file"])
+        .arg(&targets)
+        .arg("--failed-to")
+        .arg(&failed_to)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("wps starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    // Far more than a pipe holds is written, so the run is still going when "head" exits.
+    let head = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let lines: Vec<String> = std::io::BufReader::new(stdout)
+            .lines()
+            .take(2)
+            .map(|l| l.expect("readable"))
+            .collect();
+        lines
+    })
+    .await
+    .expect("join");
+    assert_eq!(head.len(), 2);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
+        .await
+        .expect("join");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "stderr: {err}");
+    assert!(
+        err.contains("warning: stdout was closed: the report stops here"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with(&format!("sent {n}, failed 0, not sent 0"))),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&failed_to).expect("--failed-to written"),
+        ""
+    );
+    let got = next_json(&mut socket).await;
+    assert_eq!(got["data"], "hi", "{got}");
+
+    // A table is written at the end: stdout already closed then costs neither the summary
+    // nor --failed-to.
+    let mut cmd = world.wps();
+    cmd.args(["send-user", "-u", "a", "-u", "b", "-u", "c", "--text", "hi"])
+        .args(["-o", "table", "--failed-to"])
+        .arg(&failed_to)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    std::fs::remove_file(&failed_to).expect("remove");
+    let mut child = cmd.spawn().expect("wps starts");
+    drop(child.stdout.take());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
+        .await
+        .expect("join");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "stderr: {err}");
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("sent 3, failed 0, not sent 0")),
+        "{err}"
+    );
+    assert!(failed_to.exists());
+}
+
+#[tokio::test]
+async fn sigterm_is_handled_like_ctrl_c_and_exits_143() {
+    let world = World::new().await;
+    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(2))).await;
+    let failed_to = world.dir.path().join("failed.txt");
+    let users: Vec<String> = (0..50).map(|i| format!("u{i}")).collect();
+    let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
+    cmd.args(["send-user", "--text", "hi", "-o", "json"])
+        .args(["--concurrency", "3", "--failed-to"])
+        .arg(&failed_to)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for u in &users {
+        cmd.args(["--user", u]);
+    }
+    let child = cmd.spawn().expect("wps starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.hits().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "no request arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
+        .await
+        .expect("join");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 143, "stderr: {err}");
+    assert!(
+        err.contains("terminated: starting no new requests; waiting for 3 in flight"),
+        "{err}"
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), users.len(), "every target reported");
+    let not_sent: HashSet<&str> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "not-sent")
+        .filter_map(|l| l["target"].as_str())
+        .collect();
+    assert_eq!(not_sent.len(), 47, "{lines:?}");
+    assert_eq!(server.hits().len(), 3);
+    let written = std::fs::read_to_string(&failed_to).expect("failed-to file");
+    assert_eq!(written.lines().collect::<HashSet<&str>>(), not_sent);
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("sent 3, failed 0, not sent 47")),
+        "{err}"
+    );
+}

@@ -15,6 +15,7 @@ mod entra;
 mod faults;
 mod generate;
 mod help;
+mod hostile;
 mod listen;
 mod readme;
 mod send;

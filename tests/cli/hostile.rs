@@ -1,0 +1,378 @@
+//! The CLI under a hostile server or hostile input: bounded memory, clear errors, no secret
+//! or terminal control sequence echoed (issue 13, CLI items).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::*;
+use crate::faults::{connection_string_for, wps_at};
+
+/// A server that answers every request 200 with a chunked JSON body that never ends.
+async fn endless_body_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                // The request's head; its body (none for GET) does not matter.
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let start = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                             transfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(start.as_bytes()).await.is_err() {
+                    return;
+                }
+                let data = vec![b' '; 64 * 1024];
+                let mut chunk = format!("{:x}\r\n", data.len()).into_bytes();
+                chunk.extend_from_slice(&data);
+                chunk.extend_from_slice(b"\r\n");
+                // Until the client hangs up.
+                while socket.write_all(&chunk).await.is_ok() {}
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_body_that_never_ends_is_cut_at_the_cap_with_one_error_line_and_exit_6() {
+    let world = World::new().await;
+    let addr = endless_body_server().await;
+    let started = Instant::now();
+    let out = run({
+        let mut c = wps_at(&world, &connection_string_for(addr));
+        // Long enough that only the cap, not the timeout, can end the read.
+        c.args([
+            "--timeout",
+            "60",
+            "api",
+            "GET",
+            "/api/hubs/chat/groups/g/connections",
+        ]);
+        c
+    })
+    .await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: api GET /api/hubs/chat/groups/g/connections failed: the answer from http://127.0.0.1:")
+            && err.contains("is larger than 16 MiB; stopped reading it"),
+        "{err}"
+    );
+    // Not retried: a second endless read would only cost the same again.
+    assert!(!err.contains("attempts"), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Runs `cmd` and checks it failed at once with `code` and one error line starting `start`.
+async fn fails_fast(cmd: std::process::Command, code_wanted: i32, start: &str) {
+    let started = Instant::now();
+    let out = run(cmd).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), code_wanted, "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(start), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_config_that_never_ends_is_a_config_error() {
+    let world = World::new().await;
+    for args in [
+        &["--config", "/dev/zero", "send-all", "--text", "hi"][..],
+        &["--config", "/dev/zero", "profile", "list"][..],
+    ] {
+        let mut c = world.bare_wps();
+        c.args(args);
+        fails_fast(
+            c,
+            3,
+            "error: config file /dev/zero: larger than 1 MiB, which no config file is",
+        )
+        .await;
+    }
+    // Just under the cap is read (and parsed) as usual.
+    let big = world.dir.path().join("big.toml");
+    let mut text = String::from("[profiles.dev]\nhub = \"chat\"\n");
+    while text.len() < 1000 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, text).expect("write");
+    let out = run({
+        let mut c = world.bare_wps();
+        c.arg("--config")
+            .arg(&big)
+            .args(["profile", "list", "-o", "json"]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(stdout(&out).contains("\"dev\""), "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn a_target_file_that_never_ends_is_invalid_input() {
+    let world = World::new().await;
+    let mut c = world.wps();
+    c.args(["send-user", "--text", "hi", "--from-file", "/dev/zero"]);
+    fails_fast(
+        c,
+        2,
+        "error: --from-file /dev/zero: line 1 is longer than 4096 bytes",
+    )
+    .await;
+
+    // From stdin, read as it comes: the error is at the long line, whatever follows it.
+    let mut input = b"u1\nu2\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 8 << 20));
+    let mut c = world.wps();
+    c.args(["send-user", "--json", "1", "--from-file", "-"]);
+    let out = run_with_stdin(c, input).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "stderr: {err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: --from-file -: line 3 is longer than 4096 bytes; expected one target a line"
+    );
+
+    let mut c = world.wps();
+    c.args(["token", "decode"])
+        .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"));
+    fails_fast(c, 2, "error: the token on stdin is longer than 64 KiB").await;
+}
+
+#[tokio::test]
+async fn user_info_in_the_endpoint_is_never_shown() {
+    let world = World::new().await;
+    // Nothing listens on port 1: the connection error names the endpoint.
+    let cs = format!(
+        "Endpoint=http://admin:hunter2@127.0.0.1;Port=1;AccessKey={};Version=1.0;",
+        crate::faults::FAULT_KEY
+    );
+    let mut outputs = Vec::new();
+    for args in [
+        &["--retries", "0", "send-all", "--text", "hi"][..],
+        &["--retries", "0", "-vv", "send-all", "--text", "hi"][..],
+        &["--dry-run", "send-all", "--text", "hi"][..],
+        &["--dry-run", "-o", "table", "send-all", "--text", "hi"][..],
+        &["token", "-o", "json"][..],
+        &["profile", "show", "-o", "json"][..],
+    ] {
+        let mut c = wps_at(&world, &cs);
+        c.args(args);
+        outputs.push((args, run(c).await));
+    }
+    // A profile holding such an endpoint, listed and shown.
+    let out = run({
+        let mut c = world.bare_wps();
+        c.args([
+            "profile",
+            "add",
+            "ep",
+            "--endpoint",
+            "https://admin:hunter2@example.com",
+        ])
+        .args(["--access-key-env", "SOME_KEY"]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    for args in [
+        &["profile", "list", "-o", "table"][..],
+        &["profile", "show", "ep", "-o", "json"][..],
+    ] {
+        let mut c = world.bare_wps();
+        c.args(args);
+        outputs.push((args, run(c).await));
+    }
+    // An endpoint too broken to parse is not echoed with its user info either.
+    let mut c = wps_at(&world, "Endpoint=http://admin:hun/ter2@x;AccessKey=k");
+    c.args(["send-all", "--text", "hi"]);
+    outputs.push((&["broken endpoint"][..], run(c).await));
+
+    for (args, out) in &outputs {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(
+            !all.contains("hunter2") && !all.contains("ter2") && !all.contains("admin"),
+            "{args:?} shows user info: {all}"
+        );
+    }
+    let (_, refused) = &outputs[0];
+    assert_eq!(code(refused), 6);
+    assert!(
+        stderr(refused)
+            .starts_with("error: send-all failed: could not connect to http://127.0.0.1:1: "),
+        "{}",
+        stderr(refused)
+    );
+    let (_, list) = &outputs[6];
+    assert!(
+        stdout(list).contains("https://example.com"),
+        "{}",
+        stdout(list)
+    );
+}
+
+#[tokio::test]
+async fn vv_never_logs_a_client_token_from_generate_token() {
+    let world = World::new().await;
+    let out = run({
+        let mut c = world.wps();
+        c.args([
+            "-vv",
+            "-o",
+            "json",
+            "api",
+            "POST",
+            "/api/hubs/chat/:generateToken",
+        ])
+        .args(["--query", "userId=alice"]);
+        c
+    })
+    .await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "stderr: {err}");
+    // stdout is the answer the user asked for; the log on stderr is not.
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let token = answer["body"]["token"].as_str().expect("a token");
+    assert!(token.len() > 20);
+    assert!(!err.contains(token), "{err}");
+    assert!(!err.contains(&token[..30]), "{err}");
+    assert!(err.contains(r#"< body: {"token":"<redacted>"}"#), "{err}");
+}
+
+#[tokio::test]
+async fn table_output_never_writes_terminal_control_sequences() {
+    let world = World::new().await;
+    // An OSC title sequence, a screen clear, a carriage return and a bidi override.
+    let evil = "\u{1b}]0;pwned\u{7}x\u{1b}[2J\ry\u{202e}z";
+    let file = world.dir.path().join("targets.txt");
+    std::fs::write(&file, format!("{evil}\nplain\n")).expect("write");
+    for args in [
+        vec!["send-user", "--text", "hi", "-o", "table", "--user", evil],
+        vec![
+            "send-user",
+            "--text",
+            "hi",
+            "-o",
+            "table",
+            "--from-file",
+            file.to_str().expect("utf-8"),
+        ],
+    ] {
+        let out = run({
+            let mut c = world.wps();
+            c.args(&args);
+            c
+        })
+        .await;
+        let text = stdout(&out);
+        assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\r', '\u{202e}']),
+            "{args:?}: {text:?}"
+        );
+        assert!(text.contains(r"\u{1b}]0;pwned\u{7}x"), "{text}");
+    }
+    // Nor does an error line that quotes the target.
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(404)).await;
+    let out = run({
+        let mut c = wps_at(&world, &server.connection_string());
+        c.args(["send-user", "--text", "hi", "--user", evil]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 5);
+    let err = stderr(&out);
+    assert!(
+        !err.contains(['\u{1b}', '\u{7}', '\r', '\u{202e}']),
+        "{err:?}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn profile_add_through_a_symlinked_config_writes_the_target_and_keeps_the_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new().await;
+    // The real file lives elsewhere (a dotfiles repository), linked in relatively.
+    let real_dir = world.dir.path().join("dotfiles");
+    std::fs::create_dir(&real_dir).expect("mkdir");
+    let real = real_dir.join("wps.toml");
+    std::fs::write(&real, "[profiles.old]\nhub = \"chat\"\n").expect("write");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let link = world.config_path();
+    std::os::unix::fs::symlink("dotfiles/wps.toml", &link).expect("symlink");
+
+    let out = run({
+        let mut c = world.bare_wps();
+        c.args(["profile", "add", "new", "--connection-string"])
+            .arg(world.connection_string());
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link).expect("link").is_symlink(),
+        "the link was replaced by a file"
+    );
+    let text = std::fs::read_to_string(&real).expect("read");
+    assert!(
+        text.contains("[profiles.old]") && text.contains("[profiles.new]"),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&real).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // No temp file left beside either.
+    assert_eq!(std::fs::read_dir(&real_dir).expect("ls").count(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_profile_among_ten_thousand_is_one_short_line() {
+    let world = World::new().await;
+    let mut text = String::new();
+    for i in 0..10_000 {
+        text.push_str(&format!("[profiles.team-{i:05}]\nhub = \"chat\"\n"));
+    }
+    std::fs::write(world.config_path(), text).expect("write");
+    for args in [
+        &["-p", "nope", "send-all", "--text", "hi"][..],
+        &["profile", "use", "nope"][..],
+    ] {
+        let out = run({
+            let mut c = world.bare_wps();
+            c.args(args);
+            c
+        })
+        .await;
+        let err = stderr(&out);
+        assert_eq!(code(&out), 3, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.len() < 400, "{} bytes: {err}", err.len());
+        assert!(
+            err.contains("no profile 'nope'")
+                && err.contains("profiles: team-00000, team-00001, team-00002, team-00003, team-00004 and 9995 more"),
+            "{err}"
+        );
+    }
+}
