@@ -5,6 +5,8 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 
+use super::metadata::Metadata;
+
 /// The kind of a message body, from the REST content type or the client's `dataType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataKind {
@@ -38,65 +40,80 @@ pub enum Source {
 pub struct Message {
     pub source: Source,
     pub kind: DataKind,
-    /// Raw bytes: UTF-8 text, JSON text, or binary.
+    /// Raw bytes: UTF-8 text, JSON text exactly as received, or binary.
     pub body: Bytes,
-    envelope: OnceLock<serde_json::Map<String, serde_json::Value>>,
+    /// `X-WebPubSub-Metadata-*` (REST) or a client's `metadata`, already validated.
+    pub metadata: Metadata,
     envelope_text: OnceLock<Utf8Bytes>,
     raw_text: OnceLock<Utf8Bytes>,
 }
 
 impl Message {
     pub fn new(source: Source, kind: DataKind, body: Bytes) -> Arc<Self> {
+        Self::with_metadata(source, kind, body, Metadata::default())
+    }
+
+    pub fn with_metadata(
+        source: Source,
+        kind: DataKind,
+        body: Bytes,
+        metadata: Metadata,
+    ) -> Arc<Self> {
         Arc::new(Message {
             source,
             kind,
             body,
-            envelope: OnceLock::new(),
+            metadata,
             envelope_text: OnceLock::new(),
             raw_text: OnceLock::new(),
         })
     }
 
-    /// The `{"type":"message",...}` object without a `sequenceId`.
-    pub fn envelope(&self) -> &serde_json::Map<String, serde_json::Value> {
-        use base64::Engine;
-        use serde_json::Value;
-        self.envelope.get_or_init(|| {
-            let mut m = serde_json::Map::new();
-            m.insert("type".into(), "message".into());
-            match &self.source {
-                Source::Server => {
-                    m.insert("from".into(), "server".into());
-                }
-                Source::Group { group, from_user } => {
-                    m.insert("from".into(), "group".into());
-                    m.insert("group".into(), group.clone().into());
-                    m.insert(
-                        "fromUserId".into(),
-                        from_user.clone().map(Value::String).unwrap_or(Value::Null),
-                    );
-                }
-            }
-            m.insert("dataType".into(), self.kind.as_str().into());
-            let data = match self.kind {
-                DataKind::Text => Value::String(String::from_utf8_lossy(&self.body).into_owned()),
-                DataKind::Json => serde_json::from_slice(&self.body).unwrap_or(Value::Null),
-                DataKind::Binary => {
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(&self.body))
-                }
-            };
-            m.insert("data".into(), data);
-            m
-        })
-    }
-
-    /// The envelope as one shared text frame (non-reliable JSON clients).
+    /// The `{"type":"message",...}` frame without a `sequenceId`, as one shared text frame.
+    /// Written by hand so JSON data goes out exactly as it came in (a number past f64, say,
+    /// is not rounded by a round trip through a parsed value).
     pub fn envelope_text(&self) -> Utf8Bytes {
         self.envelope_text
-            .get_or_init(|| {
-                Utf8Bytes::from(serde_json::Value::Object(self.envelope().clone()).to_string())
-            })
+            .get_or_init(|| Utf8Bytes::from(self.build_envelope()))
             .clone()
+    }
+
+    fn build_envelope(&self) -> String {
+        use base64::Engine;
+        let quoted = |s: &str| serde_json::Value::from(s).to_string();
+        let mut out = String::with_capacity(self.body.len() * 4 / 3 + 128);
+        out.push_str(r#"{"type":"message","from":"#);
+        match &self.source {
+            Source::Server => out.push_str(r#""server""#),
+            Source::Group { group, from_user } => {
+                out.push_str(r#""group","group":"#);
+                out.push_str(&quoted(group));
+                out.push_str(r#","fromUserId":"#);
+                match from_user {
+                    Some(u) => out.push_str(&quoted(u)),
+                    None => out.push_str("null"),
+                }
+            }
+        }
+        out.push_str(r#","dataType":""#);
+        out.push_str(self.kind.as_str());
+        out.push_str(r#"","data":"#);
+        match self.kind {
+            DataKind::Text => out.push_str(&quoted(&String::from_utf8_lossy(&self.body))),
+            // Checked to be one JSON value when it came in.
+            DataKind::Json => out.push_str(String::from_utf8_lossy(&self.body).trim()),
+            DataKind::Binary => {
+                out.push('"');
+                base64::engine::general_purpose::STANDARD.encode_string(&self.body, &mut out);
+                out.push('"');
+            }
+        }
+        if !self.metadata.is_empty() {
+            out.push_str(r#","metadata":"#);
+            out.push_str(&self.metadata.to_json());
+        }
+        out.push('}');
+        out
     }
 }
 

@@ -9,6 +9,7 @@ mod errors;
 mod filter;
 mod hub;
 mod message;
+mod metadata;
 mod names;
 mod permissions;
 mod rest;

@@ -27,14 +27,6 @@ pub(crate) fn group(group: &str) -> Result<(), NameError> {
     }
 }
 
-/// The ack message for a client's invalid group name.
-pub(crate) fn invalid_group_for_client(g: &str) -> String {
-    let shown: String = g.chars().take(64).collect();
-    format!(
-        "Invalid group name '{shown}': it must have 1-1024 characters and not be only whitespace."
-    )
-}
-
 /// User and connection ids: anything but empty.
 pub(crate) fn id(id: &str, what: &str) -> Result<(), NameError> {
     if id.is_empty() {

@@ -18,6 +18,7 @@ use super::errors::{bad_request, error, not_found, unauthorized};
 use super::filter::Filter;
 use super::hub::{Hub, Permission, Targets};
 use super::message::{DataKind, Message, Source};
+use super::metadata::Metadata;
 use super::{names, Shared};
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
@@ -187,7 +188,8 @@ async fn route(
             // This operation takes no filter.
             gate.ttl(&query)?;
             let (kind, body) = read_message(&parts.headers, body)?;
-            let message = Message::new(Source::Server, kind, body);
+            let metadata = Metadata::from_headers(&parts.headers).map_err(bad_request)?;
+            let message = Message::with_metadata(Source::Server, kind, body, metadata);
             hub.send(Targets::Connection(conn), &[], None, message);
             Ok(status(StatusCode::ACCEPTED))
         }
@@ -299,7 +301,8 @@ fn read_send(
     gate.ttl(query)?;
     let filter = gate.filter(query)?;
     let (kind, body) = read_message(headers, body)?;
-    Ok((filter, Message::new(source, kind, body)))
+    let metadata = Metadata::from_headers(headers).map_err(bad_request)?;
+    Ok((filter, Message::with_metadata(source, kind, body, metadata)))
 }
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {
@@ -602,8 +605,13 @@ fn generate_token(
     {
         Some("mqtt") => "clients/mqtt/hubs",
         Some("socketio") => "clients/socketio/hubs",
-        // Default, and like the SDK, anything unknown.
-        _ => "client/hubs",
+        None | Some("default") => "client/hubs",
+        Some(_) => {
+            return Err(bad_request(format!(
+                "Invalid clientType '{}': use Default, MQTT or SocketIO.",
+                query.get("clientType").unwrap_or_default()
+            )))
+        }
     };
     let now = crate::client::now_secs();
     let claims = crate::client::ClientClaims {
@@ -655,7 +663,10 @@ fn read_message(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<(DataKi
             ))
         }
     };
-    if kind == DataKind::Json && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+    // Clients get these bytes as they are, so whatever passes here must be one JSON value.
+    if kind == DataKind::Json
+        && serde_json::from_slice::<&serde_json::value::RawValue>(&bytes).is_err()
+    {
         return Err(bad_request("The body is not valid JSON."));
     }
     Ok((kind, bytes))

@@ -213,15 +213,15 @@ async fn no_role_means_forbidden_acks_and_failures_are_not_cached() {
     assert_eq!(ack["error"]["name"], "InternalServerError", "{ack}");
     assert!(ack["error"]["message"].is_string());
 
-    // An invalid group name is a BadRequest ack, and the connection stays.
+    send_json(&mut client, json!({"type":"ping"})).await;
+    assert_eq!(next_json(&mut client).await, json!({"type":"pong"}));
+    // An invalid group name makes the message invalid, as in the service: 1007.
     send_json(
         &mut client,
         json!({"type":"joinGroup","group":"   ","ackId":4}),
     )
     .await;
-    assert_eq!(next_json(&mut client).await["error"]["name"], "BadRequest");
-    send_json(&mut client, json!({"type":"ping"})).await;
-    assert_eq!(next_json(&mut client).await, json!({"type":"pong"}));
+    assert_eq!(next_close(&mut client).await.0, 1007);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod emulator_ws;
 #[cfg(feature = "entra")]
 mod entra;
 mod faults;
+mod fidelity;
 mod generate;
 mod help;
 mod hostile;

@@ -12,6 +12,7 @@ use super::json::{ack_frame, AckIds};
 use crate::client::Protocol;
 use crate::emulator::hub::Conn;
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::metadata::Metadata;
 use crate::emulator::upstream::{self, Upstream};
 
 /// Events a connection may have waiting for the handler; more are refused until it catches up.
@@ -25,6 +26,7 @@ pub(super) struct Job {
     pub name: String,
     pub kind: DataKind,
     pub data: Bytes,
+    pub metadata: Metadata,
     pub ack_id: Option<u64>,
 }
 
@@ -94,17 +96,20 @@ impl Worker {
             };
             let result = self
                 .upstream
-                .user_event(&self.view, &job.name, kind, job.data, &[])
+                .user_event(&self.view, &job.name, kind, job.data, job.metadata.pairs())
                 .await;
             match result {
                 Ok(reply) => {
-                    if !reply.data.is_empty() {
+                    if !reply.data.is_empty() || !reply.metadata.is_empty() {
                         let kind = match reply.kind {
                             upstream::DataKind::Text => DataKind::Text,
                             upstream::DataKind::Json => DataKind::Json,
                             upstream::DataKind::Binary => DataKind::Binary,
                         };
-                        let message = Message::new(Source::Server, kind, reply.data);
+                        // A reply's metadata the service would refuse is dropped, not the reply.
+                        let metadata = Metadata::from_pairs(reply.metadata).unwrap_or_default();
+                        let message =
+                            Message::with_metadata(Source::Server, kind, reply.data, metadata);
                         self.conn.push(Outbound::Data(message));
                     }
                     if let Some(id) = job.ack_id {

@@ -178,7 +178,13 @@ fn admit(
             names::group(&g).map_err(bad_request)?;
             RawMode::SendToGroup(g)
         }
-        _ => RawMode::SendEvent,
+        None => RawMode::SendEvent,
+        Some(m) if m.eq_ignore_ascii_case("sendEvent") => RawMode::SendEvent,
+        Some(m) => {
+            return Err(bad_request(format!(
+                "Invalid webpubsub_mode '{m}': use sendEvent or sendToGroup."
+            )))
+        }
     };
     let user_id = claims
         .get("sub")

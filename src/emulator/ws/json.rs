@@ -4,16 +4,23 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use std::sync::Arc;
+
 use axum::extract::ws::Utf8Bytes;
 use base64::Engine;
 use bytes::Bytes;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::events::{Job, NO_HANDLER};
 use super::session::Session;
 use crate::emulator::hub::{Denied, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::metadata::Metadata;
 use crate::emulator::names;
+
+/// `ttlSeconds` upper bound on a client's sendToGroup (0 = never expires).
+const MAX_TTL_SECONDS: u64 = 300;
 
 /// A failed ack: the error name the protocol defines and a message.
 pub(super) type AckError = (&'static str, String);
@@ -62,16 +69,25 @@ impl Session {
     /// Handles one JSON message; `Err` means it is invalid and the connection closes (1007).
     pub(super) fn on_client_message(&mut self, text: &[u8]) -> Result<(), ()> {
         let v: Value = serde_json::from_slice(text).map_err(|_| ())?;
-        let kind = v.get("type").and_then(Value::as_str).ok_or(())?;
+        // The service matches the type case-insensitively.
+        let kind = match v.get("type").and_then(Value::as_str).ok_or(())? {
+            t if t.eq_ignore_ascii_case("joinGroup") => "joinGroup",
+            t if t.eq_ignore_ascii_case("leaveGroup") => "leaveGroup",
+            t if t.eq_ignore_ascii_case("sendToGroup") => "sendToGroup",
+            t if t.eq_ignore_ascii_case("event") => "event",
+            t if t.eq_ignore_ascii_case("sequenceAck") => "sequenceAck",
+            t if t.eq_ignore_ascii_case("ping") => "ping",
+            _ => return Err(()),
+        };
         let ack_id = match v.get("ackId") {
             None | Some(Value::Null) => None,
             Some(a) => Some(a.as_u64().ok_or(())?),
         };
+        // A missing or invalid group name makes the message invalid (1007), as in the service.
         let group = || -> Result<String, ()> {
-            v.get("group")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or(())
+            let g = v.get("group").and_then(Value::as_str).ok_or(())?;
+            names::group(g).map_err(|_| ())?;
+            Ok(g.to_string())
         };
         match kind {
             "joinGroup" | "leaveGroup" => {
@@ -84,20 +100,26 @@ impl Session {
             }
             "sendToGroup" => {
                 let g = group()?;
-                let data = decode_data(&v)?;
+                let (kind, body, metadata) = decode_data(&v, text)?;
                 let no_echo = match v.get("noEcho") {
                     None | Some(Value::Null) => false,
                     Some(b) => b.as_bool().ok_or(())?,
                 };
+                if let Some(ttl) = v.get("ttlSeconds").filter(|t| !t.is_null()) {
+                    if ttl.as_u64().is_none_or(|t| t > MAX_TTL_SECONDS) {
+                        return Err(());
+                    }
+                }
                 if self.duplicate(ack_id) {
                     return Ok(());
                 }
-                let result = self.send_to_group(&v, &g, data, no_echo);
+                let message = |source| Message::with_metadata(source, kind, body, metadata);
+                let result = self.send_to_group(&g, message, no_echo);
                 self.finish(ack_id, result);
             }
             "event" => {
                 let name = v.get("event").and_then(Value::as_str).ok_or(())?;
-                let (kind, data) = decode_data(&v)?;
+                let (kind, data, metadata) = decode_data(&v, text)?;
                 if self.duplicate(ack_id) {
                     return Ok(());
                 }
@@ -109,6 +131,7 @@ impl Session {
                     name: name.to_string(),
                     kind,
                     data,
+                    metadata,
                     ack_id,
                 };
                 // The worker acks once the handler has answered.
@@ -161,9 +184,6 @@ impl Session {
     }
 
     fn join_or_leave(&self, join: bool, g: &str) -> Result<(), AckError> {
-        if names::group(g).is_err() {
-            return Err(("BadRequest", names::invalid_group_for_client(g)));
-        }
         self.hub
             .join_or_leave(&self.conn.id, g, join)
             .map_err(|Denied| {
@@ -177,22 +197,10 @@ impl Session {
 
     fn send_to_group(
         &self,
-        v: &Value,
         g: &str,
-        (kind, body): (DataKind, Bytes),
+        message: impl FnOnce(Source) -> Arc<Message>,
         no_echo: bool,
     ) -> Result<(), AckError> {
-        if names::group(g).is_err() {
-            return Err(("BadRequest", names::invalid_group_for_client(g)));
-        }
-        if let Some(ttl) = v.get("ttlSeconds").filter(|t| !t.is_null()) {
-            if ttl.as_u64().is_none_or(|t| t > 300) {
-                return Err((
-                    "BadRequest",
-                    "ttlSeconds must be an integer between 0 and 300.".to_string(),
-                ));
-            }
-        }
         if !self.allowed(Permission::SendToGroup, g) {
             return Err((
                 "Forbidden",
@@ -205,31 +213,50 @@ impl Session {
         };
         let me = [self.conn.id.clone()];
         let excluded: &[String] = if no_echo { &me } else { &[] };
-        let message = Message::new(source, kind, body);
-        self.hub.send(Targets::Group(g), excluded, None, message);
+        self.hub
+            .send(Targets::Group(g), excluded, None, message(source));
         Ok(())
     }
 }
 
 /// `data` by `dataType` (json when absent): text must be a string, binary standard base64,
-/// json anything but null.
-fn decode_data(v: &Value) -> Result<(DataKind, Bytes), ()> {
-    let data = v.get("data").ok_or(())?;
-    match v.get("dataType").and_then(Value::as_str).unwrap_or("json") {
-        "text" => Ok((
+/// json anything but null, taken from the frame's own bytes so it travels exactly as sent.
+/// A frame with `metadata` and no `data` carries empty text.
+fn decode_data(v: &Value, frame: &[u8]) -> Result<(DataKind, Bytes, Metadata), ()> {
+    let metadata = Metadata::from_json(v.get("metadata")).map_err(|_| ())?;
+    let Some(data) = v.get("data") else {
+        return match v.get("metadata") {
+            Some(m) if !m.is_null() => Ok((DataKind::Text, Bytes::new(), metadata)),
+            _ => Err(()),
+        };
+    };
+    let (kind, body) = match v.get("dataType").and_then(Value::as_str).unwrap_or("json") {
+        "text" => (
             DataKind::Text,
             Bytes::from(data.as_str().ok_or(())?.to_string()),
-        )),
-        "json" if !data.is_null() => Ok((DataKind::Json, Bytes::from(data.to_string()))),
+        ),
+        "json" if !data.is_null() => {
+            #[derive(serde::Deserialize)]
+            struct RawData<'a> {
+                #[serde(borrow)]
+                data: &'a RawValue,
+            }
+            let raw: RawData = serde_json::from_slice(frame).map_err(|_| ())?;
+            (
+                DataKind::Json,
+                Bytes::copy_from_slice(raw.data.get().as_bytes()),
+            )
+        }
         "binary" => {
             let s = data.as_str().ok_or(())?;
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(s)
                 .map_err(|_| ())?;
-            Ok((DataKind::Binary, Bytes::from(bytes)))
+            (DataKind::Binary, Bytes::from(bytes))
         }
-        _ => Err(()),
-    }
+        _ => return Err(()),
+    };
+    Ok((kind, body, metadata))
 }
 
 #[cfg(test)]

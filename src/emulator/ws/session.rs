@@ -409,6 +409,7 @@ impl Session {
                 name: "message".into(),
                 kind,
                 data,
+                metadata: Default::default(),
                 ack_id: None,
             };
             return match self.events.submit(job) {
