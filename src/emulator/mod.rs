@@ -12,6 +12,7 @@ mod message;
 mod names;
 mod permissions;
 mod rest;
+mod server;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -20,12 +21,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hub::Registry;
+pub use server::{
+    ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_SHUTDOWN_GRACE,
+};
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -41,6 +46,8 @@ pub struct EmulatorConfig {
     /// An RSA public key (PEM) whose RS256 tokens with `aud` `https://webpubsub.azure.com`
     /// are accepted as Entra ID tokens on the REST API.
     pub entra_issuer_key: Option<String>,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub limits: ServerLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -51,6 +58,7 @@ impl Default for EmulatorConfig {
             access_key: DEFAULT_ACCESS_KEY.to_string(),
             verbose: 0,
             entra_issuer_key: None,
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -85,6 +93,8 @@ pub(crate) struct Shared {
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
     pub verbose: u8,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
 }
@@ -125,13 +135,15 @@ impl Emulator {
         self.shared.recovery_window_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Stops accepting, closes every WebSocket client and waits for the server to end.
+    /// Stops accepting, closes every WebSocket client and waits for the server to end: open
+    /// requests get [`ServerLimits::shutdown_grace`] to finish, then their connections are
+    /// dropped.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
 
-    /// Resolves when the server has stopped on its own (it only does on a fatal error).
+    /// Resolves when the server has stopped on its own (it does not, short of a panic).
     pub async fn wait(&mut self) {
         let _ = (&mut self.task).await;
     }
@@ -157,20 +169,10 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         sessions: ws::Sessions::default(),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         verbose: config.verbose,
-        stopping: stopping.clone(),
+        body_timeout: config.limits.body_timeout,
+        stopping,
     });
-    let app = axum::Router::new()
-        .fallback(dispatch)
-        .with_state(shared.clone());
-    let mut stopping_rx = stopping;
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            stopped(&mut stopping_rx).await;
-        });
-        if let Err(e) = serve.await {
-            eprintln!("emulator: server error: {e}");
-        }
-    });
+    let task = tokio::spawn(server::serve(listener, shared.clone(), config.limits));
     Ok(Emulator {
         addr,
         access_key: config.access_key,
@@ -180,7 +182,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     })
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await
