@@ -161,8 +161,12 @@ async fn route(
     };
     hub_name(hub)?;
     let hub_name = *hub;
-    let hub_state = shared.registry.hub(hub);
-    let hub = hub_state.as_ref();
+    // Only clients bring a hub into being. Without connections every REST operation on a hub
+    // is a no-op or a 404, so an empty stand-in answers for a hub that does not exist, and
+    // any number of hub names in requests costs no memory.
+    let empty = Hub::default();
+    let hub_state = shared.registry.get(hub);
+    let hub = hub_state.as_deref().unwrap_or(&empty);
 
     let excluded = query.all("excluded");
     match (&method, rest) {
@@ -277,7 +281,20 @@ async fn route(
             gate.operation("2024-01-01", "Adding or removing connections by filter")?;
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
-            hub.change_groups_by_filter(add, &batch.groups, batch.filter.as_ref());
+            match (hub_state, batch.filter) {
+                // A filter as large as a body may take a while to run over every connection:
+                // off the async workers, and without holding the hub's lock (see the method).
+                (Some(hub), Some(filter)) => {
+                    let groups = batch.groups;
+                    tokio::task::spawn_blocking(move || {
+                        hub.change_groups_by_filter(add, &groups, Some(&filter));
+                    })
+                    .await
+                    .map_err(|_| internal("The filter could not be evaluated."))?;
+                }
+                (Some(hub), None) => hub.change_groups_by_filter(add, &batch.groups, None),
+                (None, _) => {}
+            }
             Ok(status(StatusCode::OK))
         }
         (&Method::GET, ["groups", group, "connections"]) => {
@@ -535,6 +552,14 @@ async fn read_limited(body: Body, timeout: Duration) -> Result<Bytes> {
                 ),
             ))
         })
+}
+
+fn internal(message: &str) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Error.Internal",
+        message.to_string(),
+    )
 }
 
 /// An optional integer query parameter within bounds.

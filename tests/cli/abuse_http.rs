@@ -535,6 +535,127 @@ async fn a_token_authorizes_only_the_url_it_names() {
     }
 }
 
+/// The resident set of a process, in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_names_in_rest_calls_are_not_kept() {
+    const HUBS: usize = 50_000;
+    const PER_BATCH: usize = 500;
+    let (mut child, addr) = spawn_emulator("", &[]);
+    let mut socket = TcpStream::connect(&addr).await.expect("connect");
+    let mut send_batch = async |from: usize| {
+        let mut requests = Vec::new();
+        for i in from..from + PER_BATCH {
+            let path = format!("/api/hubs/h{i}/users/u/groups?api-version=2024-12-01");
+            let t = token(&format!("http://{addr}{path}"));
+            requests.extend_from_slice(
+                format!("DELETE {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+        socket.write_all(&requests).await.expect("write");
+        let mut seen = 0;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while seen < PER_BATCH {
+            let n = socket.read(&mut buf).await.expect("read");
+            assert!(n > 0, "closed");
+            got.extend_from_slice(&buf[..n]);
+            seen = String::from_utf8_lossy(&got)
+                .matches("HTTP/1.1 204")
+                .count();
+            assert!(
+                !String::from_utf8_lossy(&got).contains("HTTP/1.1 4"),
+                "{}",
+                String::from_utf8_lossy(&got)
+            );
+        }
+    };
+    send_batch(0).await;
+    let before = rss_kib(child.id());
+    let started = Instant::now();
+    for from in (PER_BATCH..HUBS).step_by(PER_BATCH) {
+        send_batch(from).await;
+    }
+    let after = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!(
+        "{HUBS} hub names over REST in {:?}: RSS {before} -> {after} KiB",
+        started.elapsed()
+    );
+    assert!(
+        after < before + 8 * 1024,
+        "RSS grew from {before} to {after} KiB"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_filter_does_not_hold_the_hub_for_other_requests() {
+    let world = World::new().await;
+    let mut sockets = Vec::new();
+    for i in 0..300 {
+        let user = format!("user{i}");
+        sockets.push(world.connect_json("chat", Some(&user), &[], &[]).await);
+    }
+    let id = sockets[0].1.clone();
+    // About 1 MB (the body's limit): a long chain of clauses, each run on every connection.
+    let clause = "tolower(userId) eq 'nobody-here' or ";
+    let mut filter = clause.repeat(1_000_000 / clause.len());
+    filter.push_str("userId eq 'user1'");
+    let addr = world.emulator.addr();
+    let url = format!("http://{addr}/api/hubs/chat/:addToGroups?api-version=2024-12-01");
+    let started = Instant::now();
+    let mut batch = tokio::spawn(
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(token(&url))
+            .header("content-type", "application/json")
+            .body(json!({"groups": ["big"], "filter": filter}).to_string())
+            .send(),
+    );
+    // Joins of one connection, one after another, for as long as the filter runs.
+    let put =
+        format!("http://{addr}/api/hubs/chat/groups/small/connections/{id}?api-version=2024-12-01");
+    let http = reqwest::Client::new();
+    let mut slowest = Duration::ZERO;
+    let batch = loop {
+        let one = Instant::now();
+        let resp = http
+            .put(&put)
+            .bearer_auth(token(&put))
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(resp.status(), 200);
+        slowest = slowest.max(one.elapsed());
+        if let Ok(done) = tokio::time::timeout(Duration::from_millis(20), &mut batch).await {
+            break done.expect("join").expect("response");
+        }
+    };
+    let filter_took = started.elapsed();
+    assert_eq!(
+        batch.status(),
+        200,
+        "{}",
+        batch.text().await.unwrap_or_default()
+    );
+    eprintln!("joins during a 1 MB :addToGroups filter ({filter_took:?}): slowest {slowest:?}");
+    assert!(
+        filter_took > Duration::from_millis(500),
+        "the filter ran too fast to tell: {filter_took:?}"
+    );
+    assert!(slowest < Duration::from_millis(250), "{slowest:?}");
+}
+
 /// The stderr of `wps emulator` with `args`, up to its "wps emulator listening" line.
 async fn emulator_stderr(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wps"))
