@@ -708,3 +708,34 @@ async fn listening_beyond_loopback_with_the_default_key_warns() {
         assert!(!err.contains("warning"), "{args:?}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_client_token_is_for_the_hub_and_host_it_names() {
+    let world = World::new().await;
+    let addr = world.emulator.addr();
+    let sign = |aud: String| world.sign_claims(&json!({"aud": aud, "exp": now_secs() + 300}));
+    let refused = [
+        // Another hub by case only.
+        sign(format!("http://{addr}/client/hubs/Chat")),
+        // `localhost` is not this host, whatever the port.
+        sign("http://localhost/client/hubs/chat".to_string()),
+        sign(format!("http://{addr}/client/hubs/chat/")),
+    ];
+    for token in refused {
+        let err = world
+            .try_connect_url(&format!("/client/hubs/chat?access_token={token}"), &[])
+            .await
+            .expect_err("refused");
+        match err {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => {
+                assert_eq!(resp.status(), 401)
+            }
+            other => panic!("expected a 401, got {other:?}"),
+        }
+    }
+    let ok = sign(format!("HTTP://{addr}/client/hubs/chat"));
+    world
+        .try_connect_url(&format!("/client/hubs/chat?access_token={ok}"), &[])
+        .await
+        .expect("scheme and host compare case-insensitively");
+}
