@@ -1,6 +1,7 @@
 //! `wps emulator`: run the local service until Ctrl-C or SIGTERM.
 
 use std::io::Write;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -8,7 +9,9 @@ use anyhow::{Context, Result};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
-use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, DEFAULT_ACCESS_KEY};
+use crate::emulator::{
+    self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY,
+};
 use crate::error::CliError;
 use crate::settings::Settings;
 
@@ -22,6 +25,16 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         settings: settings_file,
     } = args;
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
+    if access_key == DEFAULT_ACCESS_KEY && !is_loopback(host) {
+        // Not silenced by --quiet: anyone who can reach the port has full control.
+        eprintln!(
+            "warning: listening on {host}, reachable from other machines, with the well-known \
+             default access key: anyone who can reach this port can send to every client, \
+             close connections and sign tokens.\n\
+             hint: pass --key with a secret of your own (e.g. --key \"$(openssl rand -base64 33)\"), \
+             or listen on 127.0.0.1"
+        );
+    }
     emulator::validate_access_key(&access_key)
         .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
     let entra_issuer_key = match entra_issuer_key {
@@ -50,6 +63,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
             },
             ..EventHandlerConfig::default()
         },
+        limits: limits(),
     })
     .await
     .map_err(|e| match e.kind() {
@@ -84,6 +98,30 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
     }
     server.shutdown().await;
     Ok(SUCCESS)
+}
+
+/// Loopback addresses, IPv4-mapped ones included, are reachable from this machine only.
+fn is_loopback(host: IpAddr) -> bool {
+    match host {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+    }
+}
+
+/// The server's limits; `WPS_TEST_EMULATOR_TIMEOUT_MS` (a documented test hook) sets the
+/// header and body timeouts so tests of misbehaving clients run in about a second.
+fn limits() -> ServerLimits {
+    let mut limits = ServerLimits::default();
+    let test_ms = crate::settings::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0);
+    if let Some(ms) = test_ms {
+        limits.header_timeout = Duration::from_millis(ms);
+        limits.body_timeout = Duration::from_millis(ms);
+    }
+    limits
 }
 
 async fn shutdown_signal() {

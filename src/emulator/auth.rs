@@ -1,10 +1,13 @@
 //! Token checks, as the service makes them: HS256 signature with the access key, `exp`
-//! (5 minutes of clock skew allowed), `nbf` if present, and `aud` against the request URL.
+//! (5 minutes of clock skew allowed), `nbf` if present, and `aud` against the request URL
+//! exactly as sent (scheme and host aside, which are case-insensitive).
 //!
 //! With an Entra issuer key configured, REST calls may instead carry an RS256 token signed by
 //! that key whose `aud` is the Web PubSub resource (`https://webpubsub.azure.com`), as Entra ID
 //! issues them: tests stand in for Entra ID with a key pair of their own.
 
+use axum::http::header;
+use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use crate::client::{ClientClaims, KeySigner, Secret};
@@ -93,8 +96,9 @@ impl Verifier {
             })
     }
 
-    /// A REST token: `aud` must be the request URL, with or without its query, compared
-    /// case-insensitively (also after one round of URL-decoding).
+    /// A REST token: `aud` must be the request URL (see [`request_url`]), with or without its
+    /// query. Scheme and host compare case-insensitively; path and query exactly, encoding
+    /// included, since that is what the caller signed.
     /// An Entra token is checked against the issuer key and the Web PubSub audience instead.
     pub fn check_rest(&self, token: &str, full_url: &str) -> Result<(), AuthError> {
         if let (true, Some((key, validation))) = (self.is_entra_token(token), &self.entra) {
@@ -118,7 +122,7 @@ impl Verifier {
         check_aud(&claims, &[full_url, without_query])
     }
 
-    /// A client token: `aud` must be `<endpoint>/client/hubs/<hub>`.
+    /// A client token: `aud` must be `expected_aud` (scheme and host case aside).
     pub fn check_client(
         &self,
         token: &str,
@@ -128,6 +132,80 @@ impl Verifier {
         check_aud(&claims, &[expected_aud])?;
         Ok(claims)
     }
+
+    /// A client token for this upgrade request: `aud` must be the URL it was sent to, in one
+    /// of the forms [`client_audiences`] lists.
+    pub fn check_client_request(
+        &self,
+        token: &str,
+        parts: &Parts,
+    ) -> Result<serde_json::Map<String, Value>, AuthError> {
+        let mut first_refusal = None;
+        for aud in client_audiences(parts)? {
+            match self.check_client(token, &aud) {
+                Ok(claims) => return Ok(claims),
+                Err(why) => {
+                    first_refusal.get_or_insert(why);
+                }
+            }
+        }
+        Err(first_refusal.unwrap_or_else(|| "the request has no URL".to_string()))
+    }
+}
+
+/// Where the request was sent: HTTP/2's `:authority` (the URI's authority), else the `Host`
+/// header (RFC 9113 §8.3.1). None when the request names neither.
+pub fn authority(parts: &Parts) -> Option<&str> {
+    parts
+        .uri
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| parts.headers.get(header::HOST)?.to_str().ok())
+        .filter(|h| !h.is_empty())
+}
+
+/// The URL a request was sent to, as a token's `aud` names it: `http://<authority><path>`
+/// and `?<query>`, path and query exactly as on the wire.
+pub fn request_url(parts: &Parts) -> Result<String, AuthError> {
+    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    Ok(format!("http://{host}{path_and_query}"))
+}
+
+/// What a client token's `aud` may be for an upgrade request: the URL without its query, as
+/// sent, or with the hub (the last segment) percent-decoded, as the SDKs write it (hub names
+/// cannot hold `%`, `/` or `?`, so decoding cannot make two hubs one).
+pub fn client_audiences(parts: &Parts) -> Result<Vec<String>, AuthError> {
+    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+    let path = parts.uri.path();
+    let mut accepted = vec![format!("http://{host}{path}")];
+    if let Some((prefix, hub)) = path.rsplit_once('/') {
+        if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
+            if decoded != hub {
+                accepted.push(format!("http://{host}{prefix}/{decoded}"));
+            }
+        }
+    }
+    Ok(accepted)
+}
+
+/// `scheme://authority` and the rest (path, query) of a URL.
+fn split_origin(url: &str) -> (&str, &str) {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return ("", url);
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    url.split_at(end)
+}
+
+/// The service compares the URL as sent: scheme and host case-insensitively (they are), the
+/// path and query byte for byte (`U1` is not `u1`, `a%2Fb` is not `a/b`).
+fn same_url(aud: &str, want: &str) -> bool {
+    let (aud_origin, aud_rest) = split_origin(aud);
+    let (want_origin, want_rest) = split_origin(want);
+    aud_origin.eq_ignore_ascii_case(want_origin) && aud_rest == want_rest
 }
 
 fn check_aud(claims: &serde_json::Map<String, Value>, accepted: &[&str]) -> Result<(), AuthError> {
@@ -136,22 +214,13 @@ fn check_aud(claims: &serde_json::Map<String, Value>, accepted: &[&str]) -> Resu
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         _ => return Err("the access token has no audience".into()),
     };
-    let matches = |aud: &str| {
-        let aud = aud.trim_end_matches('/');
-        let decoded = percent_decode_str(aud).decode_utf8_lossy();
-        accepted.iter().any(|want| {
-            let want = want.trim_end_matches('/');
-            aud.eq_ignore_ascii_case(want)
-                || decoded.eq_ignore_ascii_case(want)
-                || decoded.eq_ignore_ascii_case(&percent_decode_str(want).decode_utf8_lossy())
-        })
-    };
+    let matches = |aud: &str| accepted.iter().any(|want| same_url(aud, want));
     if auds.into_iter().any(matches) {
         Ok(())
     } else {
         Err(format!(
             "the access token's audience does not match '{}'",
-            accepted[0]
+            accepted.first().copied().unwrap_or_default()
         ))
     }
 }
@@ -203,5 +272,54 @@ mod tests {
         assert!(Verifier::new("another-key-another-key-another-key")
             .decode(token)
             .is_err());
+    }
+
+    #[test]
+    fn audiences_compare_path_and_query_exactly() {
+        let same = |a, b| same_url(a, b);
+        assert!(same(
+            "HTTP://LocalHost:8080/api/x?a=1",
+            "http://localhost:8080/api/x?a=1"
+        ));
+        assert!(!same(
+            "http://h/api/hubs/chat/users/U1",
+            "http://h/api/hubs/chat/users/u1"
+        ));
+        assert!(!same(
+            "http://h/users/a%2Fgroups%2Fg",
+            "http://h/users/a/groups/g"
+        ));
+        assert!(!same("http://h/groups/x%252Fy", "http://h/groups/x%2Fy"));
+        assert!(!same("http://h/api/x%2f", "http://h/api/x%2F"));
+        assert!(!same("http://h/api/x/", "http://h/api/x"));
+        assert!(!same("http://h:1/api/x", "http://h:2/api/x"));
+        assert!(!same("http://h?a=1", "http://h?a=2"));
+        assert!(same("http://h", "http://H"));
+    }
+
+    #[test]
+    fn client_audiences_use_the_authority_and_the_path_as_sent() {
+        let parts = |uri: &str, host: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri(uri);
+            if let Some(h) = host {
+                b = b.header(header::HOST, h);
+            }
+            b.body(()).unwrap().into_parts().0
+        };
+        let p = parts("/client/hubs/a%60b?access_token=x", Some("Host:1"));
+        assert_eq!(
+            client_audiences(&p).unwrap(),
+            [
+                "http://Host:1/client/hubs/a%60b",
+                "http://Host:1/client/hubs/a`b"
+            ]
+        );
+        // HTTP/2: the URI carries the authority, which wins over a Host header.
+        let p = parts("http://h2:2/client/hubs/chat", Some("other:3"));
+        assert_eq!(
+            client_audiences(&p).unwrap(),
+            ["http://h2:2/client/hubs/chat"]
+        );
+        assert!(client_audiences(&parts("/client/hubs/chat", None)).is_err());
     }
 }

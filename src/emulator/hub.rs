@@ -349,15 +349,42 @@ impl Hub {
     }
 
     /// Adds (or removes) every connection that passes `filter` (all, without one) to each
-    /// group.
+    /// group. A filter can be as large as a request body, so it runs on a copy of the
+    /// connections taken under the read lock, not under the write lock that blocks every
+    /// connect, join and send of the hub; connections gone meanwhile are skipped.
     pub fn change_groups_by_filter(&self, add: bool, groups: &[String], filter: Option<&Filter>) {
+        let ids: Vec<String> = match filter {
+            None => self.read().conns.keys().cloned().collect(),
+            Some(f) => {
+                let subjects: Vec<(String, Option<String>, Protocol, HashSet<String>)> = self
+                    .read()
+                    .conns
+                    .values()
+                    .map(|e| {
+                        let c = &e.conn;
+                        (
+                            c.id.clone(),
+                            c.user_id.clone(),
+                            c.protocol,
+                            e.groups.clone(),
+                        )
+                    })
+                    .collect();
+                subjects
+                    .into_iter()
+                    .filter(|(id, user, protocol, groups)| {
+                        f.matches(&Subject {
+                            connection_id: id,
+                            user_id: user.as_deref(),
+                            protocol: *protocol,
+                            groups,
+                        })
+                    })
+                    .map(|(id, ..)| id)
+                    .collect()
+            }
+        };
         let mut state = self.write();
-        let ids: Vec<String> = state
-            .conns
-            .iter()
-            .filter(|(_, e)| filter.is_none_or(|f| f.matches(&e.subject())))
-            .map(|(id, _)| id.clone())
-            .collect();
         for id in &ids {
             for g in groups {
                 if add {
@@ -511,6 +538,12 @@ impl Default for Registry {
 }
 
 impl Registry {
+    /// The hub by name if a client ever connected to it; REST calls must not create hubs.
+    pub fn get(&self, name: &str) -> Option<Arc<Hub>> {
+        let hubs = self.hubs.read().unwrap_or_else(|e| e.into_inner());
+        hubs.get(&name.to_ascii_lowercase()).cloned()
+    }
+
     /// The hub by name; hub names are case-insensitive, as in the official emulator.
     pub fn hub(&self, name: &str) -> Arc<Hub> {
         let key = name.to_ascii_lowercase();

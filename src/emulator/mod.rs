@@ -14,6 +14,7 @@ mod names;
 mod permissions;
 mod rest;
 mod upstream;
+mod server;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -22,13 +23,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hub::Registry;
 pub use upstream::EventHandlerConfig;
+pub use server::{
+    ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_SHUTDOWN_GRACE,
+};
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -46,6 +51,8 @@ pub struct EmulatorConfig {
     pub entra_issuer_key: Option<String>,
     /// Where the emulator sends events (none by default).
     pub event_handlers: EventHandlerConfig,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub limits: ServerLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -57,6 +64,7 @@ impl Default for EmulatorConfig {
             verbose: 0,
             entra_issuer_key: None,
             event_handlers: EventHandlerConfig::default(),
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -96,6 +104,8 @@ pub(crate) struct Shared {
     pub verbose: u8,
     /// The app's event handlers.
     pub upstream: upstream::Upstream,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
 }
@@ -157,7 +167,9 @@ impl Emulator {
         self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Stops accepting, closes every WebSocket client and waits for the server to end.
+    /// Stops accepting, closes every WebSocket client and waits for the server to end: open
+    /// requests get [`ServerLimits::shutdown_grace`] to finish, then their connections are
+    /// dropped.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         if let Some(watcher) = &self.watcher {
@@ -166,7 +178,7 @@ impl Emulator {
         let _ = self.task.await;
     }
 
-    /// Resolves when the server has stopped on its own (it only does on a fatal error).
+    /// Resolves when the server has stopped on its own (it does not, short of a panic).
     pub async fn wait(&mut self) {
         let _ = (&mut self.task).await;
     }
@@ -201,20 +213,10 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,
         upstream,
-        stopping: stopping.clone(),
+        body_timeout: config.limits.body_timeout,
+        stopping,
     });
-    let app = axum::Router::new()
-        .fallback(dispatch)
-        .with_state(shared.clone());
-    let mut stopping_rx = stopping;
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            stopped(&mut stopping_rx).await;
-        });
-        if let Err(e) = serve.await {
-            eprintln!("emulator: server error: {e}");
-        }
-    });
+    let task = tokio::spawn(server::serve(listener, shared.clone(), config.limits));
     Ok(Emulator {
         addr,
         access_key: config.access_key,
@@ -225,7 +227,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     })
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await

@@ -5,13 +5,14 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
 
 use super::errors::{bad_request, error, not_found, unauthorized};
@@ -19,7 +20,7 @@ use super::filter::Filter;
 use super::hub::{Hub, Permission, Targets};
 use super::message::{DataKind, Message, Source};
 use super::metadata::Metadata;
-use super::{names, Shared};
+use super::{auth, names, Shared};
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
 const API_VERSIONS: &[&str] = &[
@@ -30,6 +31,7 @@ const API_VERSIONS: &[&str] = &[
     "2024-12-01",
 ];
 const LATEST_API_VERSION: &str = "2024-12-01";
+/// The service's message limit (1 MB; see rest-api.md, Limits), applied to every body.
 const MAX_BODY: usize = 1024 * 1024;
 /// `messageTtlSeconds` upper bound (0 = never expires).
 const MAX_TTL_SECONDS: u32 = 300;
@@ -44,13 +46,16 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
     let (parts, body) = req.into_parts();
     // Read the whole body before answering, even to refuse the request: an answer sent with
     // the body unread makes the server drop the keep-alive connection under the client's next
-    // request.
-    let mut resp = match read_limited(body).await {
+    // request. A body that cannot be read whole ends the connection, and says so on HTTP/1
+    // (HTTP/2 has no `Connection` header: it would turn the answer into a stream reset).
+    let mut resp = match read_limited(body, shared.body_timeout).await {
         Ok(body) => route(&shared, parts, body).await.unwrap_or_else(|e| e),
         Err(mut refused) => {
-            refused
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            if parts.version < Version::HTTP_2 {
+                refused
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             refused
         }
     };
@@ -157,8 +162,12 @@ async fn route(
     };
     hub_name(hub)?;
     let hub_name = *hub;
-    let hub_state = shared.registry.hub(hub);
-    let hub = hub_state.as_ref();
+    // Only clients bring a hub into being. Without connections every REST operation on a hub
+    // is a no-op or a 404, so an empty stand-in answers for a hub that does not exist, and
+    // any number of hub names in requests costs no memory.
+    let empty = Hub::default();
+    let hub_state = shared.registry.get(hub);
+    let hub = hub_state.as_deref().unwrap_or(&empty);
 
     let excluded = query.all("excluded");
     match (&method, rest) {
@@ -274,7 +283,20 @@ async fn route(
             gate.operation("2024-01-01", "Adding or removing connections by filter")?;
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
-            hub.change_groups_by_filter(add, &batch.groups, batch.filter.as_ref());
+            match (hub_state, batch.filter) {
+                // A filter as large as a body may take a while to run over every connection:
+                // off the async workers, and without holding the hub's lock (see the method).
+                (Some(hub), Some(filter)) => {
+                    let groups = batch.groups;
+                    tokio::task::spawn_blocking(move || {
+                        hub.change_groups_by_filter(add, &groups, Some(&filter));
+                    })
+                    .await
+                    .map_err(|_| internal("The filter could not be evaluated."))?;
+                }
+                (Some(hub), None) => hub.change_groups_by_filter(add, &batch.groups, None),
+                (None, _) => {}
+            }
             Ok(status(StatusCode::OK))
         }
         (&Method::GET, ["groups", group, "connections"]) => {
@@ -306,19 +328,10 @@ fn read_send(
 }
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {
-    let token = super::auth::bearer(&parts.headers)
+    let token = auth::bearer(&parts.headers)
         .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token."))?;
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    let url = format!("http://{host}{path_and_query}");
+    // No host means no URL to compare the audience with: refuse rather than guess one.
+    let url = auth::request_url(parts).map_err(bad_request)?;
     shared
         .verifier
         .check_rest(token, &url)
@@ -488,14 +501,68 @@ fn read_batch(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<Batch> {
     })
 }
 
-async fn read_limited(body: Body) -> Result<Bytes> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+/// The whole body, up to [`MAX_BODY`] bytes, within `timeout`: a declared length over the cap
+/// is refused before any of it is read, a malformed body (a bad chunk size) is a 400, and a
+/// body that stalls is a 408 once `timeout` has passed since its headers arrived.
+async fn read_limited(body: Body, timeout: Duration) -> Result<Bytes> {
+    let too_large = || {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Error.PayloadTooLarge",
             format!("The message is larger than {MAX_BODY} bytes."),
         )
-    })
+    };
+    if body.size_hint().lower() > MAX_BODY as u64 {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut chunks = body.into_data_stream();
+        // Most bodies arrive in one chunk: keep it as it is.
+        let mut first: Option<Bytes> = None;
+        let mut more = BytesMut::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk
+                .map_err(|e| bad_request(format!("The request body could not be read: {e}")))?;
+            let len = first.as_ref().map_or(0, Bytes::len) + more.len();
+            if len + chunk.len() > MAX_BODY {
+                return Err(too_large());
+            }
+            match &first {
+                None => first = Some(chunk),
+                Some(_) => more.extend_from_slice(&chunk),
+            }
+        }
+        Ok(match first {
+            None => Bytes::new(),
+            Some(first) if more.is_empty() => first,
+            Some(first) => {
+                let mut all = BytesMut::with_capacity(first.len() + more.len());
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&more);
+                all.freeze()
+            }
+        })
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(error(
+                StatusCode::REQUEST_TIMEOUT,
+                "Error.RequestTimeout",
+                format!(
+                    "The request body did not arrive within {} s.",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        })
+}
+
+fn internal(message: &str) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Error.Internal",
+        message.to_string(),
+    )
 }
 
 /// An optional integer query parameter within bounds.
@@ -511,12 +578,9 @@ fn bounded(query: &Query, name: &str, min: u32, max: u32) -> Result<Option<u32>>
     }
 }
 
+/// The authority the request was sent to; requests without one are refused before routing.
 fn host(parts: &axum::http::request::Parts) -> &str {
-    parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost")
+    auth::authority(parts).unwrap_or_default()
 }
 
 /// One page of a group's members, ordered by connection id. The continuation token is the

@@ -1,6 +1,7 @@
 //! Integration tests: the built `wps` binary against the in-process emulator, with real
 //! WebSocket clients that must receive what was sent.
 
+mod abuse_http;
 mod abuse_ws;
 mod bad_input;
 mod bulk;

@@ -151,22 +151,13 @@ fn admit(
     param: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Admission, Claims), Response> {
     let token = param("access_token").or_else(|| bearer(&parts.headers).map(str::to_string));
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost")
-        .to_string();
     let Some(token) = token else {
         return Err(unauthorized("The request has no access_token."));
     };
-    let aud = format!(
-        "http://{host}/client/hubs/{}",
-        crate::client::operations::encode(&hub)
-    );
+    // The audience is the URL as sent (HTTP/2 authority, raw path), scheme and host case aside.
     let claims = shared
         .verifier
-        .check_client(&token, &aud)
+        .check_client_request(&token, parts)
         .map_err(unauthorized)?;
     let groups = string_list(&claims, "webpubsub.group");
     for g in &groups {

@@ -1,0 +1,283 @@
+//! The accept loop: one task per TCP connection, each with deadlines a client cannot stretch.
+//!
+//! `axum::serve` has no timeouts, no connection cap, and its graceful shutdown waits for every
+//! connection however long a client keeps it open. Here:
+//!
+//! - a connection must send its first bytes, and each request's headers, within
+//!   [`ServerLimits::header_timeout`] (which is also how long an idle keep-alive connection
+//!   stays open); HTTP/2 connections are pinged and dropped when the pings go unanswered;
+//! - request bodies are read within [`ServerLimits::body_timeout`] (in `rest.rs`);
+//! - at most [`ServerLimits::max_connections`] sockets are open at once, WebSockets included
+//!   (the permit travels with the socket into the upgrade); the rest wait in the listen
+//!   backlog, and accept errors such as EMFILE back off instead of spinning;
+//! - on stop, open requests get [`ServerLimits::shutdown_grace`] to finish, then their
+//!   connection tasks are aborted. WebSocket sessions watch `Shared::stopping` themselves.
+//!
+//! The protocol is chosen from the first bytes (the HTTP/2 preface means HTTP/2 with prior
+//! knowledge, anything else HTTP/1), read under the header deadline: hyper-util's `auto`
+//! builder reads them with no deadline at all, so a silent socket would sit there forever.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use bytes::{Buf, Bytes};
+use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{stopped, Shared};
+
+/// Header deadline by default: generous for any real client on a local network (browsers and
+/// SDKs send a request's headers in one write), short enough that idle or trickling sockets
+/// do not pile up. Node's HTTP server closes idle keep-alive connections after 5 s.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Body deadline by default: the largest body (1 MiB) at a slow 35 KB/s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Open sockets at most by default: the service's 100 units of 1,000 connections each.
+/// The descriptor limit usually binds first; then accept backs off (see [`ACCEPT_BACKOFF`]).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 100_000;
+/// How long open requests may finish after a stop by default; `wps emulator` must exit
+/// promptly on Ctrl-C even while a client holds a request open.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// After an accept error that is not about one connection (EMFILE, ENFILE, ENOBUFS), wait this
+/// long before accepting again: the loop must neither spin nor stop, and descriptors come
+/// back as timed-out connections close.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Concurrent HTTP/2 streams per connection; the REST API answers each request at once, so a
+/// client needs few, and each open stream may hold a body of up to 1 MiB.
+const MAX_H2_STREAMS: u32 = 64;
+
+/// The HTTP/2 connection preface; HTTP/1 requests cannot start with it.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Deadlines and caps of the HTTP server. The defaults suit interactive use; tests shorten
+/// them (`wps emulator` reads `WPS_TEST_EMULATOR_TIMEOUT_MS`).
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    /// A new connection's first bytes, and each request's headers, must arrive within this;
+    /// it is also how long an idle keep-alive connection is kept, and the HTTP/2 ping
+    /// interval and ack timeout.
+    pub header_timeout: Duration,
+    /// A request body must have arrived whole within this once its headers have.
+    pub body_timeout: Duration,
+    /// Open sockets at most, WebSockets included; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// On stop, how long open requests may finish before their connections are dropped.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// Accepts until told to stop, then ends every connection within the grace period.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, limits: ServerLimits) {
+    let mut stop = shared.stopping.clone();
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut conns = JoinSet::new();
+    let mut backing_off = false;
+    loop {
+        // Reap finished connections so the set stays as small as the open ones.
+        while conns.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped(&mut stop) => break,
+        };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped(&mut stop) => break,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                backing_off = false;
+                let _ = stream.set_nodelay(true);
+                conns.spawn(connection(stream, permit, shared.clone(), limits.clone()));
+            }
+            // The client gave up before we took its connection: nothing to wait for.
+            Err(e) if is_per_connection(&e) => {}
+            Err(e) => {
+                if !backing_off {
+                    eprintln!("emulator: cannot accept connections: {e}; retrying");
+                    backing_off = true;
+                }
+                drop(permit);
+                tokio::select! {
+                    _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                    _ = stopped(&mut stop) => break,
+                }
+            }
+        }
+    }
+    drop(listener);
+    let drained = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.shutdown_grace, drained)
+        .await
+        .is_err()
+    {
+        conns.shutdown().await;
+    }
+}
+
+fn is_per_connection(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::Interrupted
+    )
+}
+
+/// Serves one connection: sniffs the protocol, then lets hyper run it until it ends, the
+/// client breaks a deadline, or the emulator stops.
+async fn connection(
+    mut stream: TcpStream,
+    permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
+    limits: ServerLimits,
+) {
+    let mut stop = shared.stopping.clone();
+    let deadline = Instant::now() + limits.header_timeout;
+    let sniffed = tokio::select! {
+        s = sniff(&mut stream, deadline) => s,
+        _ = stopped(&mut stop) => return,
+    };
+    let Some((http2, prefix)) = sniffed else {
+        return;
+    };
+    let io = TokioIo::new(Socket {
+        prefix,
+        stream,
+        _permit: permit,
+    });
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(super::dispatch(shared, req.map(Body::new)).await) }
+    });
+    if http2 {
+        let conn = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .keep_alive_interval(limits.header_timeout)
+            .keep_alive_timeout(limits.header_timeout)
+            .max_concurrent_streams(MAX_H2_STREAMS)
+            .serve_connection(io, service);
+        drive(conn, |c| c.graceful_shutdown(), stop).await;
+    } else {
+        let conn = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(io, service)
+            .with_upgrades();
+        drive(conn, |c| c.graceful_shutdown(), stop).await;
+    }
+}
+
+/// Runs a hyper connection; on stop, asks it to finish its open requests and close. The
+/// accept loop aborts it if that takes longer than the grace period.
+async fn drive<C, E>(conn: C, shutdown: impl FnOnce(Pin<&mut C>), mut stop: watch::Receiver<bool>)
+where
+    C: Future<Output = Result<(), E>>,
+{
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopped(&mut stop) => shutdown(conn.as_mut()),
+    }
+    let _ = conn.await;
+}
+
+/// Reads enough of the first bytes to tell HTTP/2 with prior knowledge from HTTP/1: up to the
+/// 24-byte preface, or less once they differ from it. None when the client says nothing in
+/// time or closes.
+async fn sniff(stream: &mut TcpStream, deadline: Instant) -> Option<(bool, Bytes)> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    let mut len = 0;
+    loop {
+        if buf[..len] != H2_PREFACE[..len] {
+            return Some((false, Bytes::copy_from_slice(&buf[..len])));
+        }
+        if len == buf.len() {
+            return Some((true, Bytes::copy_from_slice(&buf)));
+        }
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf[len..])).await {
+            Ok(Ok(n)) if n > 0 => len += n,
+            _ => return None,
+        }
+    }
+}
+
+/// A TCP connection with the bytes read while sniffing put back in front, and the permit
+/// that counts it against the connection cap until it closes (after an upgrade too).
+struct Socket {
+    prefix: Bytes,
+    stream: TcpStream,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsyncRead for Socket {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix[..n]);
+            self.prefix.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Socket {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}

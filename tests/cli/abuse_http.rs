@@ -1,0 +1,741 @@
+//! The emulator's HTTP server against clients that misbehave on purpose: silent and trickling
+//! sockets, stalled and malformed bodies, HTTP/2 without a Host header, tokens for a URL that
+//! is almost the one requested, and floods of connections or hub names (issue 13).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wps::client::{now_secs, KeySigner, Secret};
+use wps::emulator::{self, Emulator, EmulatorConfig, ServerLimits, DEFAULT_ACCESS_KEY};
+
+use crate::common::World;
+
+const SHORT: Duration = Duration::from_millis(300);
+
+/// An emulator whose header and body deadlines are `SHORT`.
+async fn short_deadlines() -> Emulator {
+    emulator::start(EmulatorConfig {
+        port: 0,
+        limits: ServerLimits {
+            header_timeout: SHORT,
+            body_timeout: SHORT,
+            ..ServerLimits::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts")
+}
+
+async fn default_emulator() -> Emulator {
+    emulator::start(EmulatorConfig {
+        port: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts")
+}
+
+/// A REST token whose `aud` is `aud`.
+fn token(aud: &str) -> String {
+    KeySigner::new(&Secret::new(DEFAULT_ACCESS_KEY))
+        .sign(&json!({"aud": aud, "exp": now_secs() + 300}))
+        .expect("sign")
+        .expose()
+        .to_string()
+}
+
+/// Reads until the server closes the socket; returns what arrived and how long it took.
+/// Fails the test if the socket is still open after `within`.
+async fn read_to_close(socket: &mut TcpStream, within: Duration) -> (Vec<u8>, Duration) {
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at((started + within).into(), socket.read(&mut buf)).await {
+            Err(_) => panic!(
+                "the server kept the socket open for {within:?}; got {:?}",
+                String::from_utf8_lossy(&got)
+            ),
+            Ok(Ok(0)) | Ok(Err(_)) => return (got, started.elapsed()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The status code of the first HTTP/1 response in `bytes`.
+fn status_of(bytes: &[u8]) -> u16 {
+    let text = String::from_utf8_lossy(bytes);
+    text.strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP/1.1 response: {text:?}"))
+}
+
+/// Reads one HTTP/1 response head and its `Content-Length` body; fails after `within`.
+async fn read_response(socket: &mut TcpStream, within: Duration) -> (u16, String) {
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return (status_of(&got), text[end + 4..end + 4 + length].to_string());
+            }
+        }
+        match tokio::time::timeout_at((started + within).into(), socket.read(&mut buf)).await {
+            Err(_) => panic!("no whole response within {within:?}; got {text:?}"),
+            Ok(Ok(0)) | Ok(Err(_)) => panic!("closed before a whole response; got {text:?}"),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn silent_trickling_and_idle_sockets_are_closed_after_the_header_timeout() {
+    let emulator = short_deadlines().await;
+    let addr = emulator.addr();
+    let limit = Duration::from_secs(3);
+
+    // Says nothing at all.
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let (_, took) = read_to_close(&mut silent, limit).await;
+    assert!(took >= SHORT / 2, "closed too early: {took:?}");
+
+    // Sends its headers one byte every 50 ms, forever.
+    let mut trickle = TcpStream::connect(addr).await.expect("connect");
+    let (mut read_half, mut write_half) = trickle.split();
+    let writer = async {
+        let _ = write_half
+            .write_all(b"GET /api/health HTTP/1.1\r\nX-Slow: ")
+            .await;
+        for _ in 0..200 {
+            if write_half.write_all(b"a").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let reader = async {
+        let mut buf = [0u8; 1024];
+        let started = Instant::now();
+        loop {
+            match tokio::time::timeout(limit, read_half.read(&mut buf)).await {
+                Err(_) => panic!("a trickling client kept its socket for {limit:?}"),
+                Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+                Ok(Ok(_)) => {}
+            }
+        }
+    };
+    let took = tokio::select! {
+        took = reader => took,
+        _ = writer => panic!("the server took 10 s of trickled headers"),
+    };
+    assert!(took < limit, "{took:?}");
+
+    // Asks once, then keeps the connection open without a word.
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    idle.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let (got, _) = read_to_close(&mut idle, limit).await;
+    assert_eq!(status_of(&got), 200);
+
+    // Starts like HTTP/2, then stops: part of the preface, then all of it and no SETTINGS.
+    let mut half_preface = TcpStream::connect(addr).await.expect("connect");
+    half_preface.write_all(b"PRI * HT").await.expect("write");
+    read_to_close(&mut half_preface, limit).await;
+    let mut preface_only = TcpStream::connect(addr).await.expect("connect");
+    preface_only
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .expect("write");
+    read_to_close(&mut preface_only, limit).await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_a_408_and_a_declared_oversize_one_a_413_at_once() {
+    let emulator = short_deadlines().await;
+    let mut stalled = TcpStream::connect(emulator.addr()).await.expect("connect");
+    stalled
+        .write_all(
+            b"POST /api/hubs/chat/:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+              Content-Length: 10\r\n\r\nabc",
+        )
+        .await
+        .expect("write");
+    let (got, took) = read_to_close(&mut stalled, Duration::from_secs(3)).await;
+    assert_eq!(status_of(&got), 408, "{}", String::from_utf8_lossy(&got));
+    assert!(String::from_utf8_lossy(&got).contains("Error.RequestTimeout"));
+    assert!(took >= SHORT / 2, "{took:?}");
+    emulator.shutdown().await;
+
+    // Default deadlines (30 s for a body): the answer must not wait for 100 MB to arrive.
+    let emulator = default_emulator().await;
+    let mut huge = TcpStream::connect(emulator.addr()).await.expect("connect");
+    huge.write_all(
+        b"POST /api/hubs/chat/:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+          Content-Length: 100000000\r\n\r\nabc",
+    )
+    .await
+    .expect("write");
+    let (status, body) = read_response(&mut huge, Duration::from_secs(2)).await;
+    assert_eq!(status, 413);
+    let body: Value = serde_json::from_str(&body).expect("JSON error body");
+    assert_eq!(body["code"], "Error.PayloadTooLarge");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_chunked_body_with_a_bad_chunk_size_is_a_400() {
+    let emulator = default_emulator().await;
+    let mut socket = TcpStream::connect(emulator.addr()).await.expect("connect");
+    socket
+        .write_all(
+            b"POST /api/hubs/chat/:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+              Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+        )
+        .await
+        .expect("write");
+    let (status, body) = read_response(&mut socket, Duration::from_secs(2)).await;
+    assert_eq!(status, 400, "{body}");
+    let body: Value = serde_json::from_str(&body).expect("JSON error body");
+    assert_eq!(body["code"], "Error.BadRequest");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_finishes_while_clients_stall() {
+    // Default deadlines: the stop must not wait for them.
+    let emulator = default_emulator().await;
+    let addr = emulator.addr();
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let mut trickle = TcpStream::connect(addr).await.expect("connect");
+    trickle
+        .write_all(b"GET /api/health HTTP/1.1\r\nX-Slow: a")
+        .await
+        .expect("write");
+    let mut stalled = TcpStream::connect(addr).await.expect("connect");
+    stalled
+        .write_all(
+            b"POST /api/hubs/chat/:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+              Content-Length: 10\r\n\r\nabc",
+        )
+        .await
+        .expect("write");
+    // Let the server take all three in.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), emulator.shutdown())
+        .await
+        .expect("shutdown finishes within 5 s");
+    let took = started.elapsed();
+    for socket in [&mut silent, &mut trickle, &mut stalled] {
+        read_to_close(socket, Duration::from_secs(1)).await;
+    }
+    eprintln!("shutdown with three stalled clients took {took:?}");
+}
+
+/// `wps emulator --port 0` under `sh` (for `ulimit`); returns the child and its address.
+fn spawn_emulator(shell_prefix: &str, env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{shell_prefix} exec \"$0\" emulator --port 0"))
+        .arg(env!("CARGO_BIN_EXE_wps"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("wps emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("connection string");
+    let host = line
+        .split(';')
+        .find_map(|p| p.strip_prefix("Endpoint=http://"))
+        .expect("endpoint");
+    let port = line
+        .split(';')
+        .find_map(|p| p.strip_prefix("Port="))
+        .expect("port");
+    (child, format!("{host}:{port}"))
+}
+
+/// Waits for a child to exit, up to `within`.
+async fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn sigterm_stops_wps_emulator_while_a_client_stalls() {
+    let (mut child, addr) = spawn_emulator("", &[]);
+    let mut silent = TcpStream::connect(&addr).await.expect("connect");
+    let mut stalled = TcpStream::connect(&addr).await.expect("connect");
+    stalled
+        .write_all(
+            b"POST /api/hubs/chat/:send HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+              Content-Length: 10\r\n\r\nabc",
+        )
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(6)).await;
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let status = status.expect("wps emulator exits within 6 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+    eprintln!(
+        "SIGTERM to exit with two stalled clients: {:?}",
+        started.elapsed()
+    );
+    read_to_close(&mut silent, Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn silent_connections_past_the_descriptor_limit_do_not_starve_health() {
+    // 300 silent sockets against 256 descriptors: before timeouts, the emulator held every
+    // socket it took and never took another, so /api/health went unanswered.
+    let (mut child, addr) = spawn_emulator(
+        "ulimit -n 256 &&",
+        &[("WPS_TEST_EMULATOR_TIMEOUT_MS", "500")],
+    );
+    let mut silent = Vec::new();
+    let started = Instant::now();
+    for _ in 0..300 {
+        silent.push(TcpStream::connect(&addr).await.expect("connect"));
+    }
+    eprintln!("300 connects: {:?}", started.elapsed());
+    let started = Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(8), async {
+        let mut health = TcpStream::connect(&addr).await.expect("connect");
+        health
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        read_response(&mut health, Duration::from_secs(8)).await
+    })
+    .await;
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let (status, _) = answer.expect("/api/health answers within 8 s");
+    assert_eq!(status, 200);
+    eprintln!("/api/health behind 300 silent sockets (256 descriptors, 0.5 s timeout): {took:?}");
+    drop(silent);
+}
+
+fn h2_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn http2_requests_are_authorized_against_their_authority() {
+    let world = World::new().await;
+    let addr = world.emulator.addr();
+    let (mut socket, _) = world.connect_json("chat", None, &[], &["g"]).await;
+    let (_other, _) = world.connect_json("chat", None, &[], &["g"]).await;
+    let h2 = h2_client();
+
+    let url = format!("http://{addr}/api/hubs/chat/:send?api-version=2024-12-01");
+    let resp = h2
+        .post(&url)
+        .bearer_auth(token(&url))
+        .header("content-type", "text/plain")
+        .body("over h2")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert_eq!(resp.status(), 202);
+    let got = crate::common::next_json(&mut socket).await;
+    assert_eq!(got["data"], "over h2", "{got}");
+
+    // Without a Host header the audience used to be `http://localhost/...` on any port.
+    let localhost = "http://localhost/api/hubs/chat/:send?api-version=2024-12-01";
+    let resp = h2
+        .post(&url)
+        .bearer_auth(token(localhost))
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), 401);
+
+    // nextLink and generated tokens name the authority too.
+    let list = format!(
+        "http://{addr}/api/hubs/chat/groups/g/connections?api-version=2024-12-01&maxpagesize=1"
+    );
+    let page: Value = h2
+        .get(&list)
+        .bearer_auth(token(&list))
+        .send()
+        .await
+        .expect("response")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("JSON"))
+        .expect("body");
+    let next = page["nextLink"].as_str().expect("nextLink");
+    assert!(next.starts_with(&format!("http://{addr}/api/")), "{next}");
+    let generate = format!("http://{addr}/api/hubs/chat/:generateToken?api-version=2024-12-01");
+    let generated: Value = h2
+        .post(&generate)
+        .bearer_auth(token(&generate))
+        .send()
+        .await
+        .expect("response")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("JSON"))
+        .expect("body");
+    let jwt = generated["token"].as_str().expect("token");
+    let claims = jwt.split('.').nth(1).expect("payload");
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .expect("base64"),
+    )
+    .expect("claims");
+    assert_eq!(claims["aud"], format!("http://{addr}/client/hubs/chat"));
+
+    // An over-size body is a 413 the client can read, not a reset stream.
+    let resp = h2
+        .post(&url)
+        .bearer_auth(token(&url))
+        .header("content-type", "text/plain")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("a response, not a reset stream");
+    assert_eq!(resp.status(), 413);
+    let body: Value =
+        serde_json::from_slice(&resp.bytes().await.expect("body")).expect("JSON error body");
+    assert_eq!(body["code"], "Error.PayloadTooLarge");
+}
+
+#[tokio::test]
+async fn a_request_without_a_host_is_refused_not_taken_for_localhost() {
+    let emulator = default_emulator().await;
+    let aud = "http://localhost/api/hubs/chat/groups/g?api-version=2024-12-01";
+    let mut socket = TcpStream::connect(emulator.addr()).await.expect("connect");
+    let request = format!(
+        "HEAD /api/hubs/chat/groups/g?api-version=2024-12-01 HTTP/1.0\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        token(aud)
+    );
+    socket.write_all(request.as_bytes()).await.expect("write");
+    let (got, _) = read_to_close(&mut socket, Duration::from_secs(2)).await;
+    let status = String::from_utf8_lossy(&got)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok());
+    assert_eq!(status, Some(400), "{}", String::from_utf8_lossy(&got));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_authorizes_only_the_url_it_names() {
+    let world = World::new().await;
+    let base = format!("http://{}/api/hubs/chat", world.emulator.addr());
+    let q = "?api-version=2024-12-01";
+    let http = reqwest::Client::new();
+    let put = |path: &str, aud: String| {
+        http.put(format!("{base}{path}{q}"))
+            .bearer_auth(token(&aud))
+            .send()
+    };
+    // Exact, host in upper case, and without the query: all the URL as sent.
+    let exact = format!("{base}/users/u1/groups/g1{q}");
+    for aud in [
+        exact.clone(),
+        exact.replacen("http://", "HTTP://", 1),
+        format!("{base}/users/u1/groups/g1"),
+    ] {
+        let resp = put("/users/u1/groups/g1", aud.clone())
+            .await
+            .expect("response");
+        // 404: authorized, and user u1 has no connection.
+        assert_eq!(resp.status(), 404, "{aud}");
+    }
+    let cases = [
+        // Another user, by case.
+        (
+            "/users/u1/groups/g1",
+            format!("{base}/users/U1/groups/g1{q}"),
+        ),
+        // A HEAD of user `a/groups/g` is not a PUT of user `a` into group `g`.
+        (
+            "/users/a/groups/g",
+            format!("{base}/users/a%2Fgroups%2Fg{q}"),
+        ),
+        // Group `x%2Fy` is not group `x/y`.
+        (
+            "/groups/x%2Fy/connections/c",
+            format!("{base}/groups/x%252Fy/connections/c{q}"),
+        ),
+        (
+            "/groups/x%252Fy/connections/c",
+            format!("{base}/groups/x%2Fy/connections/c{q}"),
+        ),
+        // Encoding case and a trailing slash change the URL too.
+        (
+            "/groups/x%2Fy/connections/c",
+            format!("{base}/groups/x%2fy/connections/c{q}"),
+        ),
+        (
+            "/users/u1/groups/g1",
+            format!("{base}/users/u1/groups/g1/{q}"),
+        ),
+    ];
+    for (path, aud) in cases {
+        let resp = put(path, aud.clone()).await.expect("response");
+        assert_eq!(resp.status(), 401, "PUT {path} with a token for {aud}");
+    }
+}
+
+/// The resident set of a process, in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_names_in_rest_calls_are_not_kept() {
+    const HUBS: usize = 50_000;
+    const PER_BATCH: usize = 500;
+    let (mut child, addr) = spawn_emulator("", &[]);
+    let mut socket = TcpStream::connect(&addr).await.expect("connect");
+    let mut send_batch = async |from: usize| {
+        let mut requests = Vec::new();
+        for i in from..from + PER_BATCH {
+            let path = format!("/api/hubs/h{i}/users/u/groups?api-version=2024-12-01");
+            let t = token(&format!("http://{addr}{path}"));
+            requests.extend_from_slice(
+                format!("DELETE {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+        socket.write_all(&requests).await.expect("write");
+        let mut seen = 0;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while seen < PER_BATCH {
+            let n = socket.read(&mut buf).await.expect("read");
+            assert!(n > 0, "closed");
+            got.extend_from_slice(&buf[..n]);
+            seen = String::from_utf8_lossy(&got)
+                .matches("HTTP/1.1 204")
+                .count();
+            assert!(
+                !String::from_utf8_lossy(&got).contains("HTTP/1.1 4"),
+                "{}",
+                String::from_utf8_lossy(&got)
+            );
+        }
+    };
+    send_batch(0).await;
+    let before = rss_kib(child.id());
+    let started = Instant::now();
+    for from in (PER_BATCH..HUBS).step_by(PER_BATCH) {
+        send_batch(from).await;
+    }
+    let after = rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!(
+        "{HUBS} hub names over REST in {:?}: RSS {before} -> {after} KiB",
+        started.elapsed()
+    );
+    assert!(
+        after < before + 8 * 1024,
+        "RSS grew from {before} to {after} KiB"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_filter_does_not_hold_the_hub_for_other_requests() {
+    let world = World::new().await;
+    let mut sockets = Vec::new();
+    for i in 0..300 {
+        let user = format!("user{i}");
+        sockets.push(world.connect_json("chat", Some(&user), &[], &[]).await);
+    }
+    let id = sockets[0].1.clone();
+    // About 1 MB (the body's limit): a long chain of clauses, each run on every connection.
+    let clause = "tolower(userId) eq 'nobody-here' or ";
+    let mut filter = clause.repeat(1_000_000 / clause.len());
+    filter.push_str("userId eq 'user1'");
+    let addr = world.emulator.addr();
+    let url = format!("http://{addr}/api/hubs/chat/:addToGroups?api-version=2024-12-01");
+    let started = Instant::now();
+    let mut batch = tokio::spawn(
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(token(&url))
+            .header("content-type", "application/json")
+            .body(json!({"groups": ["big"], "filter": filter}).to_string())
+            .send(),
+    );
+    // Joins of one connection, one after another, for as long as the filter runs.
+    let put =
+        format!("http://{addr}/api/hubs/chat/groups/small/connections/{id}?api-version=2024-12-01");
+    let http = reqwest::Client::new();
+    let mut slowest = Duration::ZERO;
+    let batch = loop {
+        let one = Instant::now();
+        let resp = http
+            .put(&put)
+            .bearer_auth(token(&put))
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(resp.status(), 200);
+        slowest = slowest.max(one.elapsed());
+        if let Ok(done) = tokio::time::timeout(Duration::from_millis(20), &mut batch).await {
+            break done.expect("join").expect("response");
+        }
+    };
+    let filter_took = started.elapsed();
+    assert_eq!(
+        batch.status(),
+        200,
+        "{}",
+        batch.text().await.unwrap_or_default()
+    );
+    eprintln!("joins during a 1 MB :addToGroups filter ({filter_took:?}): slowest {slowest:?}");
+    assert!(
+        filter_took > Duration::from_millis(500),
+        "the filter ran too fast to tell: {filter_took:?}"
+    );
+    assert!(slowest < Duration::from_millis(250), "{slowest:?}");
+}
+
+/// The stderr of `wps emulator` with `args`, up to its "wps emulator listening" line.
+async fn emulator_stderr(args: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wps"))
+        .arg("emulator")
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wps emulator starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let text = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.expect("stderr line");
+            text.push_str(&line);
+            text.push('\n');
+            if line.starts_with("wps emulator listening") {
+                break;
+            }
+        }
+        text
+    });
+    let text = tokio::time::timeout(Duration::from_secs(10), text).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    text.expect("the emulator starts within 10 s")
+        .expect("join")
+}
+
+#[tokio::test]
+async fn listening_beyond_loopback_with_the_default_key_warns() {
+    for host in ["0.0.0.0", "::"] {
+        let err = emulator_stderr(&["--host", host, "--port", "0"]).await;
+        assert!(
+            err.contains("warning: listening on")
+                && err.contains("well-known default access key")
+                && err.contains("hint: pass --key"),
+            "{host}: {err}"
+        );
+    }
+    let own_key = "my-own-secret-key-my-own-secret-key-1234";
+    for args in [
+        &["--host", "127.0.0.1", "--port", "0"][..],
+        &["--host", "::1", "--port", "0"][..],
+        &["--host", "0.0.0.0", "--port", "0", "--key", own_key][..],
+    ] {
+        let err = emulator_stderr(args).await;
+        assert!(!err.contains("warning"), "{args:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_token_is_for_the_hub_and_host_it_names() {
+    let world = World::new().await;
+    let addr = world.emulator.addr();
+    let sign = |aud: String| world.sign_claims(&json!({"aud": aud, "exp": now_secs() + 300}));
+    let refused = [
+        // Another hub by case only.
+        sign(format!("http://{addr}/client/hubs/Chat")),
+        // `localhost` is not this host, whatever the port.
+        sign("http://localhost/client/hubs/chat".to_string()),
+        sign(format!("http://{addr}/client/hubs/chat/")),
+    ];
+    for token in refused {
+        let err = world
+            .try_connect_url(&format!("/client/hubs/chat?access_token={token}"), &[])
+            .await
+            .expect_err("refused");
+        match err {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => {
+                assert_eq!(resp.status(), 401)
+            }
+            other => panic!("expected a 401, got {other:?}"),
+        }
+    }
+    let ok = sign(format!("HTTP://{addr}/client/hubs/chat"));
+    world
+        .try_connect_url(&format!("/client/hubs/chat?access_token={ok}"), &[])
+        .await
+        .expect("scheme and host compare case-insensitively");
+}
