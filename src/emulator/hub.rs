@@ -563,6 +563,26 @@ impl Registry {
             .clone()
     }
 
+    /// Forgets a hub that has no connections left and that nobody is using, so a client
+    /// cannot make the emulator keep one hub per name it ever tried.
+    pub fn release(&self, name: &str) {
+        let key = name.to_ascii_lowercase();
+        let mut hubs = self.hubs.write().unwrap_or_else(|e| e.into_inner());
+        // Under the registry's write lock nobody can take a new handle; the map's own is 1.
+        if hubs
+            .get(&key)
+            .is_some_and(|h| Arc::strong_count(h) == 1 && h.read().conns.is_empty())
+        {
+            hubs.remove(&key);
+        }
+    }
+
+    /// How many hubs are held (for tests).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.hubs.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     pub fn new_connection_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let salt: u32 = rand::random();
@@ -573,6 +593,22 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_hub_nobody_holds_is_released() {
+        let registry = Registry::default();
+        let hub = registry.hub("Chat");
+        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        hub.connect(conn, &[]);
+        registry.release("chat");
+        assert_eq!(registry.len(), 1, "in use");
+        hub.disconnect("c");
+        registry.release("chat");
+        assert_eq!(registry.len(), 1, "a handle is still held");
+        drop(hub);
+        registry.release("CHAT");
+        assert_eq!(registry.len(), 0);
+    }
 
     #[test]
     fn revoke_beats_roles_and_grant_lifts_it() {

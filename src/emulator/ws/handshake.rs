@@ -134,7 +134,8 @@ fn recovery_target(
     if protocol != Protocol::JsonReliable || !shared.reconnect.check(token, id) {
         return None;
     }
-    if shared.registry.hub(hub).protocol_of(id) != Some(Protocol::JsonReliable) {
+    let hub = shared.registry.get(hub)?;
+    if hub.protocol_of(id) != Some(Protocol::JsonReliable) {
         return None;
     }
     shared.sessions.get(id)

@@ -115,6 +115,8 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
     shared
         .upstream
         .disconnected(&handler_view, &session.end_reason);
+    drop(session);
+    shared.registry.release(&hub_name);
     if shared.verbose >= 1 {
         eprintln!("emulator: client {id} disconnected");
     }
