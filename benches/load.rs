@@ -62,6 +62,24 @@ enum Cmd {
         /// Connections being opened at once.
         #[arg(long, default_value_t = 128)]
         connect_concurrency: usize,
+        /// Also connect this many clients that never read (tiny receive buffers), first.
+        #[arg(long, default_value_t = 0)]
+        stalled: usize,
+    },
+    /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
+    /// emulator's RSS (process `pid`) before, at its peak and after.
+    Stall {
+        #[arg(long, env = "WPS_CONNECTION_STRING", hide_env_values = true)]
+        connection_string: String,
+        #[arg(long, default_value = "stall")]
+        hub: String,
+        /// The emulator's process id, for /proc/PID/status.
+        #[arg(long)]
+        pid: u32,
+        #[arg(long, default_value_t = 600)]
+        sends: usize,
+        #[arg(long, default_value_t = 1024 * 1024)]
+        size: usize,
     },
 }
 
@@ -95,10 +113,23 @@ fn main() -> Result<()> {
                 hub,
                 clients,
                 connect_concurrency,
+                stalled,
             }) => {
                 let cs = loopback(&connection_string)?;
-                let report = fanout(&cs, &hub, clients, connect_concurrency).await?;
+                let stalled = stall_clients(&cs, &hub, stalled).await?;
+                let mut report = fanout(&cs, &hub, clients, connect_concurrency).await?;
+                report["stalled"] = stalled.len().into();
                 println!("{report}");
+            }
+            Some(Cmd::Stall {
+                connection_string,
+                hub,
+                pid,
+                sends,
+                size,
+            }) => {
+                let cs = loopback(&connection_string)?;
+                println!("{}", stall(&cs, &hub, pid, sends, size).await?);
             }
             None => smoke().await?,
         }
@@ -198,6 +229,111 @@ async fn raw(
         "signing_s": signing.as_secs_f64(),
         "elapsed_s": elapsed,
         "rate": users.len() as f64 / elapsed,
+    }))
+}
+
+/// The URL a plain WebSocket client connects with (a token signed for it).
+fn client_url(cs: &ConnectionString, hub: &str) -> Result<String> {
+    let signer = KeySigner::new(&cs.access_key);
+    let authority = cs
+        .endpoint
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&cs.endpoint);
+    let now = now_secs();
+    let token = signer.sign(&ClientClaims {
+        aud: format!("{}/client/hubs/{hub}", cs.endpoint.to_lowercase()),
+        iat: now,
+        exp: now + 3600,
+        ..ClientClaims::default()
+    })?;
+    Ok(format!(
+        "ws://{authority}/client/hubs/{}?access_token={}",
+        encode(hub),
+        token.expose()
+    ))
+}
+
+/// Plain clients that never read, with 4 KiB receive buffers: what a stuck browser tab or a
+/// paused process looks like to the emulator. Kept open by the caller.
+async fn stall_clients(
+    cs: &ConnectionString,
+    hub: &str,
+    n: usize,
+) -> Result<Vec<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>> {
+    let url = client_url(cs, hub)?;
+    let addr = url::Url::parse(&cs.endpoint)?
+        .socket_addrs(|| Some(80))?
+        .into_iter()
+        .next()
+        .context("the endpoint's address")?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(4096)?;
+        let tcp = socket.connect(addr).await?;
+        let (ws, _) = tokio_tungstenite::client_async(url.as_str(), tcp).await?;
+        out.push(ws);
+    }
+    Ok(out)
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("VmRSS in /proc/PID/status")
+}
+
+/// One stalled client, `sends` sends of `size` bytes: does the emulator's memory stay put?
+async fn stall(
+    cs: &ConnectionString,
+    hub: &str,
+    pid: u32,
+    sends: usize,
+    size: usize,
+) -> Result<serde_json::Value> {
+    let _stalled = stall_clients(cs, hub, 1).await?;
+    let signer = KeySigner::new(&cs.access_key);
+    let url = format!(
+        "{}/api/hubs/{}/:send?api-version={DEFAULT_API_VERSION}",
+        cs.endpoint,
+        encode(hub)
+    );
+    let http = reqwest::Client::new();
+    let body = bytes::Bytes::from(vec![b'x'; size]);
+    let before = rss_kib(pid)?;
+    let mut peak = before;
+    let started = Instant::now();
+    let mut accepted = 0;
+    for i in 0..sends {
+        let auth = format!("Bearer {}", signer.rest_token(&url)?.expose());
+        let resp = http
+            .post(&url)
+            .header("Authorization", auth)
+            .header("Content-Type", "application/octet-stream")
+            .body(body.clone())
+            .send()
+            .await?;
+        accepted += usize::from(resp.status().as_u16() == 202);
+        if i % 10 == 0 {
+            peak = peak.max(rss_kib(pid)?);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    peak = peak.max(rss_kib(pid)?);
+    Ok(json!({
+        "tool": "stall",
+        "sends": sends,
+        "size": size,
+        "accepted": accepted,
+        "elapsed_s": elapsed,
+        "rss_before_kib": before,
+        "rss_peak_kib": peak,
+        "rss_after_kib": rss_kib(pid)?,
     }))
 }
 
