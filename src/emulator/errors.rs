@@ -5,7 +5,17 @@ use axum::response::{IntoResponse, Response};
 
 /// The service's flat error body, with `x-ms-error-code`. HEAD answers drop the body later.
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({"code": code, "message": message.into(), "target": "Request"});
+    error_for(status, code, message, "Request")
+}
+
+/// An error about one parameter: the service names it as the `target`.
+pub(crate) fn error_for(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    target: &str,
+) -> Response {
+    let body = serde_json::json!({"code": code, "message": message.into(), "target": target});
     let mut resp = (status, axum::Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(code) {
         resp.headers_mut().insert("x-ms-error-code", v);

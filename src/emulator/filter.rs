@@ -112,17 +112,28 @@ enum Val<'a> {
 }
 
 impl Filter {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, FilterError> {
         let tokens = lex(input)?;
         let mut p = Parser {
             input,
             tokens,
             pos: 0,
             depth: 0,
+            unknown: None,
         };
         let (root, ty) = p.parse_or()?;
         if let Some(t) = p.peek() {
-            return Err(p.err_at(t.start, format!("unexpected {}", t.kind.describe())));
+            // Like the service's OData parser, the position is where the stray token ends.
+            let end = p
+                .tokens
+                .get(p.pos + 1)
+                .map_or(input.len(), |next| next.start);
+            let end = input[..end].trim_end().len();
+            return Err(p.err_at(end, format!("unexpected {}", t.kind.describe())));
+        }
+        // Syntax first, then names, as the service parses before it binds.
+        if let Some(unknown) = p.unknown {
+            return Err(unknown);
         }
         if ty != Ty::Bool {
             return Err(p.err_at(0, format!("the filter is {}, not a condition", ty.name())));
@@ -171,8 +182,11 @@ fn char_pos(input: &str, byte: usize) -> usize {
     input.get(..byte).map(|s| s.chars().count()).unwrap_or(byte)
 }
 
-fn lex(input: &str) -> Result<Vec<Token>, String> {
-    let err = |at: usize, msg: &str| format!("at position {}: {msg}", char_pos(input, at));
+fn lex(input: &str) -> Result<Vec<Token>, FilterError> {
+    let err = |at: usize, msg: &str| FilterError {
+        position: char_pos(input, at),
+        message: msg.to_string(),
+    };
     let mut tokens = Vec::new();
     let mut chars = input.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
@@ -267,6 +281,21 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// The first unknown field name, reported only if the filter parses.
+    unknown: Option<FilterError>,
+}
+
+/// Why a filter was refused, and where (a character position, from 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "at position {}: {}", self.position, self.message)
+    }
 }
 
 fn cmp_op(word: &str) -> Option<Cmp> {
@@ -323,11 +352,14 @@ impl Parser<'_> {
             .unwrap_or_else(|| self.input.len())
     }
 
-    fn err_at(&self, byte: usize, msg: String) -> String {
-        format!("at position {}: {msg}", char_pos(self.input, byte))
+    fn err_at(&self, byte: usize, message: String) -> FilterError {
+        FilterError {
+            position: char_pos(self.input, byte),
+            message,
+        }
     }
 
-    fn expected(&self, what: &str) -> String {
+    fn expected(&self, what: &str) -> FilterError {
         let found = match self.peek() {
             Some(t) => t.kind.describe(),
             None => "the end of the filter".into(),
@@ -348,7 +380,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, kind: Kind, what: &str) -> Result<(), String> {
+    fn expect(&mut self, kind: Kind, what: &str) -> Result<(), FilterError> {
         if self.eat(&kind) {
             Ok(())
         } else {
@@ -356,7 +388,7 @@ impl Parser<'_> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), String> {
+    fn enter(&mut self) -> Result<(), FilterError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             Err(self.err_at(
@@ -368,7 +400,7 @@ impl Parser<'_> {
         }
     }
 
-    fn need_bool(&self, at: usize, ty: Ty, op: &str) -> Result<(), String> {
+    fn need_bool(&self, at: usize, ty: Ty, op: &str) -> Result<(), FilterError> {
         if ty == Ty::Bool {
             Ok(())
         } else {
@@ -379,7 +411,7 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_or(&mut self) -> Result<(Expr, Ty), String> {
+    fn parse_or(&mut self) -> Result<(Expr, Ty), FilterError> {
         let start = self.here();
         let (first, ty) = self.parse_and()?;
         if !self.peek_word("or") {
@@ -397,7 +429,7 @@ impl Parser<'_> {
         Ok((Expr::Or(items), Ty::Bool))
     }
 
-    fn parse_and(&mut self) -> Result<(Expr, Ty), String> {
+    fn parse_and(&mut self) -> Result<(Expr, Ty), FilterError> {
         let start = self.here();
         let (first, ty) = self.parse_comparison()?;
         if !self.peek_word("and") {
@@ -415,7 +447,7 @@ impl Parser<'_> {
         Ok((Expr::And(items), Ty::Bool))
     }
 
-    fn parse_comparison(&mut self) -> Result<(Expr, Ty), String> {
+    fn parse_comparison(&mut self) -> Result<(Expr, Ty), FilterError> {
         let (left, lty) = self.parse_unary()?;
         let op_at = self.here();
         let Some(Token {
@@ -445,7 +477,7 @@ impl Parser<'_> {
         Ok((Expr::Compare(op, Box::new(left), Box::new(right)), Ty::Bool))
     }
 
-    fn parse_in(&mut self, left: Expr, lty: Ty, op_at: usize) -> Result<(Expr, Ty), String> {
+    fn parse_in(&mut self, left: Expr, lty: Ty, op_at: usize) -> Result<(Expr, Ty), FilterError> {
         if lty == Ty::Groups {
             return Err(self.err_at(op_at, "the left side of 'in' must be a value".into()));
         }
@@ -482,7 +514,7 @@ impl Parser<'_> {
         Ok((Expr::InGroups(Box::new(left)), Ty::Bool))
     }
 
-    fn parse_unary(&mut self) -> Result<(Expr, Ty), String> {
+    fn parse_unary(&mut self) -> Result<(Expr, Ty), FilterError> {
         if self.peek_word("not") {
             let at = self.here();
             self.pos += 1;
@@ -505,7 +537,7 @@ impl Parser<'_> {
         self.parse_primary()
     }
 
-    fn parse_primary(&mut self) -> Result<(Expr, Ty), String> {
+    fn parse_primary(&mut self) -> Result<(Expr, Ty), FilterError> {
         let Some(tok) = self.peek().cloned() else {
             return Err(self.expected("a value"));
         };
@@ -543,17 +575,22 @@ impl Parser<'_> {
                 match field(&w) {
                     Some(Field::Groups) => Ok((Expr::Field(Field::Groups), Ty::Groups)),
                     Some(f) => Ok((Expr::Field(f), Ty::Str)),
-                    None => Err(self.err_at(
-                        tok.start,
-                        format!("unknown identifier '{w}' (use userId, connectionId, groups or protocol)"),
-                    )),
+                    None => {
+                        let e = self.err_at(
+                            tok.start,
+                            format!("unknown identifier '{w}' (use userId, connectionId, groups or protocol)"),
+                        );
+                        self.unknown.get_or_insert(e);
+                        // Stands in for the field so the rest can still be checked for syntax.
+                        Ok((Expr::Null, Ty::Str))
+                    }
                 }
             }
             _ => Err(self.expected("a value")),
         }
     }
 
-    fn parse_call(&mut self, f: Func, name: &str, at: usize) -> Result<(Expr, Ty), String> {
+    fn parse_call(&mut self, f: Func, name: &str, at: usize) -> Result<(Expr, Ty), FilterError> {
         self.pos += 1; // '('
         self.enter()?;
         let mut args = Vec::new();
@@ -774,7 +811,7 @@ mod tests {
     }
 
     fn parse_err(f: &str) -> String {
-        Filter::parse(f).expect_err(f)
+        Filter::parse(f).expect_err(f).to_string()
     }
 
     #[test]
@@ -886,7 +923,8 @@ mod tests {
             "at position 17: expected a value, found the end of the filter"
         );
         assert!(parse_err("userId eq 'a").starts_with("at position 10: unterminated"));
-        assert!(parse_err("userId eq 'a' xx").starts_with("at position 14: unexpected 'xx'"));
+        assert!(parse_err("userId eq 'a' xx").starts_with("at position 16: unexpected 'xx'"));
+        assert!(parse_err("invalid filter").starts_with("at position 14: unexpected 'filter'"));
         assert!(parse_err("(userId eq 'a'").starts_with("at position 14: expected ')'"));
         assert!(parse_err("nope eq 'a'").starts_with("at position 0: unknown identifier"));
         assert!(
@@ -903,7 +941,7 @@ mod tests {
         assert!(parse_err("").contains("expected a value"));
         assert!(parse_err("userId eq 'a' and 1").contains("needs a condition"));
         // positions count characters, not bytes
-        assert!(parse_err("'é' eq 'é' xx").starts_with("at position 11:"));
+        assert!(parse_err("'é' eq 'é' xx").starts_with("at position 13:"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
 
-use super::errors::{bad_request, error, not_found, unauthorized};
+use super::errors::{bad_request, error, error_for, not_found, unauthorized};
 use super::filter::Filter;
 use super::hub::{Hub, Permission, Targets};
 use super::message::{DataKind, Message, Source};
@@ -369,9 +369,18 @@ fn id_name(id: &str, what: &str) -> Result<()> {
 fn parse_filter(text: Option<&str>) -> Result<Option<Filter>> {
     match text {
         None | Some("") => Ok(None),
-        Some(f) => Filter::parse(f)
-            .map(Some)
-            .map_err(|e| bad_request(format!("Invalid syntax for filter: {e}"))),
+        // The service's words and target (recorded from Azure by the SDKs' tests).
+        Some(f) => Filter::parse(f).map(Some).map_err(|e| {
+            error_for(
+                StatusCode::BAD_REQUEST,
+                "Error.BadRequest",
+                format!(
+                    "Invalid syntax for '{f}': Syntax error at position {} in '{f}'. (Parameter 'filter')",
+                    e.position
+                ),
+                "filter",
+            )
+        }),
     }
 }
 

@@ -206,12 +206,23 @@ async fn a_malformed_filter_is_a_400_naming_the_position() {
     assert_eq!(r.status, 400);
     let body = r.json();
     assert_eq!(body["code"], "Error.BadRequest");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("at position 9"),
-        "{body}"
+    // The service's own words, as the official JS SDK's tests recorded them.
+    assert_eq!(
+        body["message"],
+        "Invalid syntax for 'userId eq': Syntax error at position 9 in 'userId eq'. (Parameter 'filter')"
+    );
+    assert_eq!(body["target"], "filter");
+    let r = api(
+        &world,
+        Method::POST,
+        "/:send",
+        &[("filter", "invalid filter")],
+        Some(("text/plain", b"x".to_vec())),
+    )
+    .await;
+    assert_eq!(
+        r.json()["message"],
+        "Invalid syntax for 'invalid filter': Syntax error at position 14 in 'invalid filter'. (Parameter 'filter')"
     );
     let out = run({
         let mut c = world.wps();
