@@ -23,6 +23,15 @@ impl DataKind {
             DataKind::Binary => "binary",
         }
     }
+
+    /// The Content-Type of a body of this kind (event handler requests).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DataKind::Text => "text/plain; charset=utf-8",
+            DataKind::Json => "application/json",
+            DataKind::Binary => "application/octet-stream",
+        }
+    }
 }
 
 /// Where a message came from, as the JSON subprotocols report it.

@@ -89,27 +89,17 @@ impl Worker {
     /// Ends when the session drops its sender (the connection is over).
     async fn run(self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let kind = match job.kind {
-                DataKind::Text => upstream::DataKind::Text,
-                DataKind::Json => upstream::DataKind::Json,
-                DataKind::Binary => upstream::DataKind::Binary,
-            };
             let result = self
                 .upstream
-                .user_event(&self.view, &job.name, kind, job.data, job.metadata.pairs())
+                .user_event(&self.view, &job.name, job.kind, job.data, job.metadata.pairs())
                 .await;
             match result {
                 Ok(reply) => {
                     if !reply.data.is_empty() || !reply.metadata.is_empty() {
-                        let kind = match reply.kind {
-                            upstream::DataKind::Text => DataKind::Text,
-                            upstream::DataKind::Json => DataKind::Json,
-                            upstream::DataKind::Binary => DataKind::Binary,
-                        };
                         // A reply's metadata the service would refuse is dropped, not the reply.
                         let metadata = Metadata::from_pairs(reply.metadata).unwrap_or_default();
                         let message =
-                            Message::with_metadata(Source::Server, kind, reply.data, metadata);
+                            Message::with_metadata(Source::Server, reply.kind, reply.data, metadata);
                         self.conn.push(Outbound::Data(message));
                     }
                     if let Some(id) = job.ack_id {
