@@ -31,10 +31,28 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
+pub use crate::term::{ColorChoice, OutputFormat};
+
+// The flag value types live in `term` (a leaf, like ripgrep's low-level flag types); only
+// their clap face is here.
+impl ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &OutputFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ColorChoice::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 /// `--auth` / a profile's `auth`.
@@ -59,14 +77,6 @@ impl AuthMode {
             AuthMode::Default => "default",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 /// Options every command takes, before or after the command name.
@@ -898,7 +908,7 @@ pub struct ProfileNameArgs {
 /// WPS_CONFIG or the default path names; nothing when it cannot be read.
 fn profile_names() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| {
-        let env = crate::settings::process_env("WPS_CONFIG");
+        let env = crate::env::process_env("WPS_CONFIG");
         crate::config::config_path(None, env)
             .ok()
             .and_then(|path| crate::config::ConfigFile::load(&path).ok())
@@ -915,9 +925,51 @@ fn profile_names() -> clap_complete::ArgValueCandidates {
 /// (by the shell's dynamic completion script) it prints completions and exits instead.
 pub fn parse() -> Cli {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
+    let color = clap_color(std::env::args_os(), &crate::env::process_env);
     let matches = Cli::command().color(color).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The `--color` value in raw arguments (last one wins, none after `--`), for use before clap
+/// parses them. An invalid value counts as `auto`: clap reports it.
+pub fn color_flag<I, S>(args: I) -> ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut choice = ColorChoice::Auto;
+    let mut args = args.into_iter().map(Into::into).skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let value = if arg == "--" {
+            break;
+        } else if arg == "--color" {
+            args.next().map(|v| v.to_string_lossy().into_owned())
+        } else {
+            arg.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            choice = ColorChoice::from_str(&v, true).unwrap_or_default();
+        }
+    }
+    choice
+}
+
+/// Clap's colour setting for these arguments and environment. Left as `Auto` when only the
+/// terminal decides, so clap asks of the stream it actually writes to (help: stdout, errors: stderr).
+pub fn clap_color<I, S>(args: I, env: crate::env::Env<'_>) -> clap::ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    use crate::term::use_color;
+    match color_flag(args) {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto if use_color(ColorChoice::Auto, false, env) => clap::ColorChoice::Always,
+        ColorChoice::Auto if env("NO_COLOR").is_some() => clap::ColorChoice::Never,
+        ColorChoice::Auto => clap::ColorChoice::Auto,
+    }
 }
 
 #[cfg(test)]
@@ -928,5 +980,43 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, v)| *k == name && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn colour_flag_is_found_before_parsing() {
+        assert_eq!(color_flag(["wps", "send-all"]), ColorChoice::Auto);
+        assert_eq!(
+            color_flag(["wps", "--color", "never", "x"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "x", "--color=always"]),
+            ColorChoice::Always
+        );
+        assert_eq!(
+            color_flag(["wps", "--color=always", "--color", "never"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "--", "--color=always"]),
+            ColorChoice::Auto
+        );
+        assert_eq!(color_flag(["wps", "--color=purple"]), ColorChoice::Auto);
+        let none = env_of(&[]);
+        assert_eq!(clap_color(["wps"], &none), clap::ColorChoice::Auto);
+        let no_color = env_of(&[("NO_COLOR", "1")]);
+        assert_eq!(clap_color(["wps"], &no_color), clap::ColorChoice::Never);
+        assert_eq!(
+            clap_color(["wps", "--color", "always"], &no_color),
+            clap::ColorChoice::Always
+        );
     }
 }

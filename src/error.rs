@@ -1,6 +1,7 @@
 //! Errors the tool itself raises, and the one table from errors to exit codes.
 
 use crate::client::{ClientError, ErrorKind};
+use crate::term::Printer;
 
 /// Exit codes, as documented in README and design.md.
 pub mod code {
@@ -60,7 +61,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// Prints an error as one line on stderr (`error: context: cause`) and returns its exit code.
 /// A closed stdout is not an error: nothing is printed.
-pub fn report(err: &anyhow::Error) -> u8 {
+pub fn report(printer: &Printer, err: &anyhow::Error) -> u8 {
     let code = exit_code(err);
     if code == code::OK {
         return code;
@@ -79,22 +80,7 @@ pub fn report(err: &anyhow::Error) -> u8 {
         line.push_str(&text);
         first = false;
     }
-    // Colour marks the prefix only, so the line reads the same without it.
-    let colour = crate::output::use_color(
-        crate::output::color_flag(std::env::args_os()),
-        std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        &crate::settings::process_env,
-    );
-    let prefix = if colour {
-        "\x1b[1;31merror:\x1b[0m"
-    } else {
-        "error:"
-    };
-    // Error text quotes target names and service answers: nothing in it may drive the terminal.
-    eprintln!(
-        "{prefix} {}",
-        crate::output::escape_control(&line.replace('\n', " "))
-    );
+    printer.error(&line);
     code
 }
 

@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::cli::{AuthMode, ColorChoice, GlobalArgs, OutputFormat};
+use crate::cli::{AuthMode, GlobalArgs};
 use crate::client::{
     normalize_endpoint, Client, ClientOptions, ConnectionString, Secret, DEFAULT_API_VERSION,
 };
 use crate::config::{config_path, ConfigFile, Profile};
+use crate::env::{process_env, Env};
 use crate::error::CliError;
+use crate::term::{OutputFormat, Printer};
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +73,7 @@ pub struct SelectedProfile {
 /// Everything a command needs to know that is not its own arguments.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub output: OutputFormat,
-    pub verbose: u8,
-    pub quiet: bool,
     pub dry_run: bool,
-    pub color: ColorChoice,
     pub hub: Option<Resolved<String>>,
     pub connection: Option<Resolved<ConnectionInput>>,
     /// Where the access key paired with an endpoint came from.
@@ -93,31 +91,53 @@ pub struct Settings {
     /// Printed once, the first time a setting is asked for.
     notices: Vec<String>,
     noticed: Arc<Once>,
+    printer: Printer,
 }
 
-/// Reads one environment variable; tests pass their own.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// The one [`Printer`] of a run, from the global flags and the environment: `--output`, else
+/// `WPS_OUTPUT`, else a table on a terminal and JSON otherwise. An invalid `WPS_OUTPUT` is
+/// left to [`Settings::resolve`] to report; until then the terminal decides.
+pub fn printer(global: &GlobalArgs, env: Env<'_>) -> Printer {
+    let format = global
+        .output
+        .or_else(|| output_from_env(env).ok().flatten())
+        .unwrap_or(if std::io::stdout().is_terminal() {
+            OutputFormat::Table
+        } else {
+            OutputFormat::Json
+        });
+    Printer::new(format, global.quiet, global.verbose, global.color, env)
+}
 
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// `WPS_OUTPUT`, if set.
+fn output_from_env(env: Env<'_>) -> Result<Option<OutputFormat>, CliError> {
+    match env("WPS_OUTPUT").as_deref() {
+        None => Ok(None),
+        Some("json") => Ok(Some(OutputFormat::Json)),
+        Some("table") => Ok(Some(OutputFormat::Table)),
+        Some(other) => Err(CliError::Usage(format!(
+            "invalid WPS_OUTPUT '{other}': expected 'table' or 'json'"
+        ))),
+    }
 }
 
 impl Settings {
     /// Flags and environment, then the profile from the config file (`--config`, `WPS_CONFIG`
     /// or the platform config dir). Config problems are kept for the first accessor to raise.
-    pub fn resolve(global: &GlobalArgs, env: Env<'_>) -> Result<Self, CliError> {
+    pub fn resolve(global: &GlobalArgs, env: Env<'_>, printer: Printer) -> Result<Self, CliError> {
         let path = config_path(global.config.as_deref(), env("WPS_CONFIG"));
         let config = match &path {
             Ok(p) => Some(ConfigFile::load(p)),
             Err(_) => None,
         };
-        Self::resolve_with(global, env, path, config)
+        Self::resolve_with(global, env, printer, path, config)
     }
 
     /// [`Settings::resolve`] with the config file already read (or not available).
     pub fn resolve_with(
         global: &GlobalArgs,
         env: Env<'_>,
+        printer: Printer,
         config_path: Result<PathBuf, String>,
         config: Option<Result<ConfigFile, CliError>>,
     ) -> Result<Self, CliError> {
@@ -132,27 +152,16 @@ impl Settings {
             config: _,
             timeout,
             retries,
+            // The printer's: it was built from them before anything else.
             output,
             verbose,
-            quiet,
+            quiet: _,
             dry_run,
-            color,
+            color: _,
         } = global;
-
-        let output = match output {
-            Some(o) => *o,
-            None => match env("WPS_OUTPUT").as_deref() {
-                Some("json") => OutputFormat::Json,
-                Some("table") => OutputFormat::Table,
-                Some(other) => {
-                    return Err(CliError::Usage(format!(
-                        "invalid WPS_OUTPUT '{other}': expected 'table' or 'json'"
-                    )))
-                }
-                None if std::io::stdout().is_terminal() => OutputFormat::Table,
-                None => OutputFormat::Json,
-            },
-        };
+        if output.is_none() {
+            output_from_env(env)?;
+        }
 
         let mut config_error: Option<String> = None;
         let mut notices = Vec::new();
@@ -365,11 +374,7 @@ impl Settings {
         }
 
         Ok(Settings {
-            output,
-            verbose: *verbose,
-            quiet: *quiet,
             dry_run: *dry_run,
-            color: *color,
             hub,
             connection,
             access_key_source,
@@ -381,18 +386,17 @@ impl Settings {
             config_error,
             notices,
             noticed: Arc::new(Once::new()),
+            printer,
         })
     }
 
     /// Raises a deferred config problem, and prints config warnings once.
     pub fn check_config(&self) -> Result<(), CliError> {
-        if !self.quiet {
-            self.noticed.call_once(|| {
-                for n in &self.notices {
-                    eprintln!("{n}");
-                }
-            });
-        }
+        self.noticed.call_once(|| {
+            for n in &self.notices {
+                self.printer.status(n);
+            }
+        });
         match &self.config_error {
             Some(e) => Err(CliError::Config(e.clone())),
             None => Ok(()),
@@ -523,7 +527,8 @@ mod tests {
     fn resolve(args: &GlobalArgs, env: Env<'_>, config: Option<&str>) -> Settings {
         let path = PathBuf::from("/test/config.toml");
         let config = config.map(|text| ConfigFile::parse(&path, text));
-        Settings::resolve_with(args, env, Ok(path), config).unwrap()
+        let printer = Printer::new(OutputFormat::Json, true, 0, Default::default(), env);
+        Settings::resolve_with(args, env, printer, Ok(path), config).unwrap()
     }
 
     const CONFIG: &str = r#"

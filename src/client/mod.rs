@@ -208,6 +208,10 @@ pub struct Request {
     pub body: Option<Payload>,
     /// `Accept` header: the SDK sends `*/*` on HEAD, `application/json` otherwise.
     pub accept: &'static str,
+    /// The statuses that answer this operation (`202` for a send, `200, 404` for an exists
+    /// check); [`Client::execute`] turns any other into a [`ClientError::Status`]. Empty for a
+    /// raw request, whose caller judges every status itself.
+    pub expect: &'static [u16],
 }
 
 /// What came back: status, body and the service's request id, if any.
@@ -317,9 +321,23 @@ impl Client {
 
     /// Signs and sends a request, retrying 408/429/500/502/503/504 and connection errors with
     /// exponential backoff and full jitter (honouring `Retry-After`, capped at
-    /// `retry_max_delay`). Any status is returned as a [`Response`] carrying the number of
-    /// attempts; callers decide which ones are success.
+    /// `retry_max_delay`). A status in `request.expect` (any status when it is empty) is
+    /// returned as a [`Response`] carrying the number of attempts; any other is a
+    /// [`ClientError::Status`].
     pub async fn execute(&self, request: &Request) -> Result<Response, ClientError> {
+        let resp = self.execute_any(request).await?;
+        if request.expect.is_empty() || request.expect.contains(&resp.status) {
+            Ok(resp)
+        } else {
+            Err(ClientError::from_response(
+                resp.status,
+                &resp.body,
+                resp.attempts,
+            ))
+        }
+    }
+
+    async fn execute_any(&self, request: &Request) -> Result<Response, ClientError> {
         let url = self.url(request);
         let mut attempt = 0;
         loop {

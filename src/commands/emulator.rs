@@ -11,8 +11,9 @@ use crate::client::ClientOptions;
 use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, DEFAULT_ACCESS_KEY};
 use crate::error::CliError;
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> Result<ExitStatus> {
     let EmulatorArgs {
         host,
         port,
@@ -37,7 +38,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         host,
         port,
         access_key,
-        verbose: settings.verbose,
+        verbose: printer.verbose(),
         entra_issuer_key,
         event_handlers: EventHandlerConfig {
             flags: event_handler,
@@ -62,26 +63,23 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         writeln!(out, "{}", server.connection_string()).context("writing the connection string")?;
         out.flush()?;
     }
-    if !settings.quiet {
-        eprintln!(
-            "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
-            server.addr()
-        );
-        let handlers = server.event_handlers();
-        if handlers.is_empty() {
-            eprintln!("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
-        } else {
-            eprintln!("event handlers:\n{handlers}");
-        }
+    printer.status(format_args!(
+        "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
+        server.addr()
+    ));
+    let handlers = server.event_handlers();
+    if handlers.is_empty() {
+        printer
+            .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
+    } else {
+        printer.status(format_args!("event handlers:\n{handlers}"));
     }
 
     tokio::select! {
         _ = shutdown_signal() => {}
         _ = server.wait() => anyhow::bail!("the emulator stopped unexpectedly"),
     }
-    if !settings.quiet {
-        eprintln!("wps emulator stopping");
-    }
+    printer.status("wps emulator stopping");
     server.shutdown().await;
     Ok(SUCCESS)
 }

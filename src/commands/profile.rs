@@ -6,21 +6,25 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{GlobalArgs, OutputFormat, ProfileAddArgs, ProfileCommand};
+use crate::cli::{GlobalArgs, ProfileAddArgs, ProfileCommand};
 use crate::client::{normalize_endpoint, operations, without_userinfo, ConnectionString};
 use crate::config::{validate_profile_name, ConfigFile, Profile};
+use crate::env::process_env;
 use crate::error::CliError;
 use crate::output::{write_json, write_table};
-use crate::settings::{process_env, ConnectionInput, Resolved, Settings, Source};
+use crate::settings::{ConnectionInput, Resolved, Settings, Source};
+use crate::term::{OutputFormat, Printer};
 
 pub async fn run(
     settings: &Settings,
+    printer: &Printer,
     global: &GlobalArgs,
     command: ProfileCommand,
 ) -> Result<ExitStatus> {
+    let p = printer;
     match command {
-        ProfileCommand::Add(args) => add(settings, global, args),
-        ProfileCommand::List => list(settings),
+        ProfileCommand::Add(args) => add(settings, p, global, args),
+        ProfileCommand::List => list(settings, p),
         ProfileCommand::Show(args) => match args.name {
             // Resolve again as if `--profile NAME` had been given.
             Some(name) => {
@@ -28,31 +32,23 @@ pub async fn run(
                     profile: Some(name),
                     ..global.clone()
                 };
-                show(&Settings::resolve(&global, &process_env)?)
+                show(&Settings::resolve(&global, &process_env, *p)?, p)
             }
-            None => show(settings),
+            None => show(settings, p),
         },
-        ProfileCommand::Use(args) => use_profile(settings, &args.name),
-        ProfileCommand::Remove(args) => remove(settings, &args.name),
+        ProfileCommand::Use(args) => use_profile(settings, p, &args.name),
+        ProfileCommand::Remove(args) => remove(settings, p, &args.name),
     }
 }
 
 /// Reads the config file for editing; unlike settings, a broken file is an error right away.
-fn load(settings: &Settings) -> Result<ConfigFile, CliError> {
+fn load(settings: &Settings, printer: &Printer) -> Result<ConfigFile, CliError> {
     let path = settings.config_path.clone().map_err(CliError::Config)?;
     let config = ConfigFile::load(&path)?;
-    if !settings.quiet {
-        if let Some(w) = config.permission_warning() {
-            eprintln!("{w}");
-        }
+    if let Some(w) = config.permission_warning() {
+        printer.status(w);
     }
     Ok(config)
-}
-
-fn status(settings: &Settings, line: String) {
-    if !settings.quiet {
-        eprintln!("{line}");
-    }
 }
 
 fn validate_env_name(flag: &str, var: &str) -> Result<(), CliError> {
@@ -68,7 +64,12 @@ fn validate_env_name(flag: &str, var: &str) -> Result<(), CliError> {
     }
 }
 
-fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result<ExitStatus> {
+fn add(
+    settings: &Settings,
+    printer: &Printer,
+    global: &GlobalArgs,
+    args: ProfileAddArgs,
+) -> Result<ExitStatus> {
     let ProfileAddArgs {
         name,
         connection_string_env,
@@ -120,12 +121,9 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
         if let Some(var) = var {
             validate_env_name(flag, var)?;
             if process_env(var).is_none() {
-                status(
-                    settings,
-                    format!(
-                        "warning: {var} is not set now; it must be set when the profile is used"
-                    ),
-                );
+                printer.status(format!(
+                    "warning: {var} is not set now; it must be set when the profile is used"
+                ));
             }
         }
     }
@@ -150,13 +148,12 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
         }
     }
     if wants_key && profile.access_key.is_none() {
-        status(
-            settings,
-            "note: no access key saved; pass --access-key or --access-key-env, or set WPS_ACCESS_KEY when using it".into(),
+        printer.status(
+            "note: no access key saved; pass --access-key or --access-key-env, or set WPS_ACCESS_KEY when using it",
         );
     }
 
-    let mut config = load(settings)?;
+    let mut config = load(settings, printer)?;
     let existed = config.profile(&name)?.is_some();
     config.set_profile(&name, &profile);
     let make_default = default || config.default_profile().is_none();
@@ -166,13 +163,10 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
     config.save()?;
     let verb = if existed { "updated" } else { "added" };
     let suffix = if make_default { " (default)" } else { "" };
-    status(
-        settings,
-        format!(
-            "{verb} profile '{name}'{suffix} in {}",
-            config.path().display()
-        ),
-    );
+    printer.status(format!(
+        "{verb} profile '{name}'{suffix} in {}",
+        config.path().display()
+    ));
     Ok(SUCCESS)
 }
 
@@ -202,8 +196,8 @@ fn endpoint_of(p: &Profile) -> Option<String> {
         .map(|e| without_userinfo(e).into_owned())
 }
 
-fn list(settings: &Settings) -> Result<ExitStatus> {
-    let config = load(settings)?;
+fn list(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
+    let config = load(settings, printer)?;
     let default = config.default_profile().map(str::to_string);
     let mut rows = Vec::new();
     for name in config.profile_names() {
@@ -216,21 +210,19 @@ fn list(settings: &Settings) -> Result<ExitStatus> {
             name,
         });
     }
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&rows)?,
         OutputFormat::Table => {
             if rows.is_empty() {
-                status(
-                    settings,
-                    format!(
-                        "no profiles in {}; add one with `wps profile add NAME`",
-                        config.path().display()
-                    ),
-                );
+                printer.status(format!(
+                    "no profiles in {}; add one with `wps profile add NAME`",
+                    config.path().display()
+                ));
                 return Ok(SUCCESS);
             }
             let dash = || "-".to_string();
             write_table(
+                printer,
                 &["name", "default", "endpoint", "hub"],
                 rows.into_iter()
                     .map(|r| {
@@ -277,7 +269,7 @@ fn shown<T>(r: Option<&Resolved<T>>, f: impl Fn(&T) -> String) -> ShownValue {
     }
 }
 
-fn show(settings: &Settings) -> Result<ExitStatus> {
+fn show(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
     settings.check_config()?;
     let (endpoint, access_key) = match &settings.connection {
         None => (
@@ -328,12 +320,10 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
         auth: shown(settings.auth.as_ref(), String::clone),
         api_version: shown(Some(&settings.api_version), String::clone),
     };
-    if !settings.quiet {
-        for w in env_overrides(settings) {
-            eprintln!("{w}");
-        }
+    for w in env_overrides(settings) {
+        printer.status(w);
     }
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&out)?,
         OutputFormat::Table => {
             let none = || "-".to_string();
@@ -353,6 +343,7 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
                     .unwrap_or_else(none),
             ];
             write_table(
+                printer,
                 &["setting", "value", "source"],
                 vec![
                     vec![
@@ -406,19 +397,19 @@ fn env_overrides(settings: &Settings) -> Vec<String> {
     out
 }
 
-fn use_profile(settings: &Settings, name: &str) -> Result<ExitStatus> {
-    let mut config = load(settings)?;
+fn use_profile(settings: &Settings, printer: &Printer, name: &str) -> Result<ExitStatus> {
+    let mut config = load(settings, printer)?;
     if config.profile(name)?.is_none() {
         return Err(config.unknown_profile(name, None).into());
     }
     config.set_default_profile(name);
     config.save()?;
-    status(settings, format!("default profile is now '{name}'"));
+    printer.status(format!("default profile is now '{name}'"));
     Ok(SUCCESS)
 }
 
-fn remove(settings: &Settings, name: &str) -> Result<ExitStatus> {
-    let mut config = load(settings)?;
+fn remove(settings: &Settings, printer: &Printer, name: &str) -> Result<ExitStatus> {
+    let mut config = load(settings, printer)?;
     if config.profile(name)?.is_none() {
         return Err(config.unknown_profile(name, None).into());
     }
@@ -430,6 +421,6 @@ fn remove(settings: &Settings, name: &str) -> Result<ExitStatus> {
     } else {
         ""
     };
-    status(settings, format!("removed profile '{name}'{note}"));
+    printer.status(format!("removed profile '{name}'{note}"));
     Ok(SUCCESS)
 }

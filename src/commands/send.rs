@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, Result};
 
+use super::bulk::Run;
 use super::{bulk, ExitStatus};
 use crate::cli::{
     BulkArgs, PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs,
@@ -11,8 +12,13 @@ use crate::cli::{
 use crate::client::{ClientError, Payload, SendOptions, MAX_MESSAGE_BYTES};
 use crate::error::CliError;
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStatus> {
+pub async fn send_all(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendAllArgs,
+) -> Result<ExitStatus> {
     let SendAllArgs {
         exclude,
         filter,
@@ -28,18 +34,16 @@ pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStat
     let client = settings.client()?;
     let hub = settings.hub()?;
     let req = client.send_to_all_request(hub, &payload, &opts)?;
-    bulk::run(
-        settings,
-        &client,
-        "send-all",
-        hub,
-        vec![(None, req)],
-        &[202],
-    )
-    .await
+    Run::new(settings, printer, &client, "send-all", hub)
+        .one(req)
+        .await
 }
 
-pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<ExitStatus> {
+pub async fn send_group(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendGroupArgs,
+) -> Result<ExitStatus> {
     let SendGroupArgs {
         groups,
         exclude,
@@ -57,20 +61,18 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
     let payload = read_payload(payload)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-group",
-        hub,
-        groups,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_group_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-group", hub)
+        .each(groups, &bulk_args, |t| {
+            client.send_to_group_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
-pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitStatus> {
+pub async fn send_user(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendUserArgs,
+) -> Result<ExitStatus> {
     let SendUserArgs {
         users,
         filter,
@@ -87,20 +89,18 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
     let payload = read_payload(payload)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-user",
-        hub,
-        users,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_user_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-user", hub)
+        .each(users, &bulk_args, |t| {
+            client.send_to_user_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
-pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
+pub async fn send_connection(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendConnectionArgs,
+) -> Result<ExitStatus> {
     let SendConnectionArgs {
         connections,
         options,
@@ -115,17 +115,11 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
     let payload = read_payload(payload)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-connection",
-        hub,
-        connections,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_connection_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-connection", hub)
+        .each(connections, &bulk_args, |t| {
+            client.send_to_connection_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
 /// `--from-file -` and a payload from stdin cannot share it.

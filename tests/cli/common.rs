@@ -229,6 +229,7 @@ impl World {
                 .collect(),
             body,
             accept: "application/json",
+            expect: &[],
         };
         self.rest_client().execute(&req).await.expect("REST call")
     }
