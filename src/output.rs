@@ -35,11 +35,14 @@ pub fn write_json<T: Serialize>(value: &T) -> std::io::Result<()> {
 
 /// Writes a table with a header row; cells are escaped with [`escape_control`].
 pub fn write_table(
-    _printer: &Printer,
+    printer: &Printer,
     header: &[&str],
     rows: Vec<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut table = Table::new();
+    if let Some(width) = printer.table_width() {
+        table.set_width(width);
+    }
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -118,7 +121,7 @@ pub fn write_dry_run(
     client: &crate::client::Client,
     req: &crate::client::Request,
 ) -> std::io::Result<()> {
-    let url = crate::client::without_userinfo(&client.url(req)).into_owned();
+    let url = crate::client::without_userinfo(&client.send_url(req)).into_owned();
     let content_type = req.body.as_ref().map(|p| p.content_type.clone());
     let preview = req.body.as_ref().map(|p| p.preview());
     match printer.format() {

@@ -81,6 +81,8 @@ pub struct Settings {
     /// `--auth` or the profile's `auth` (access key when absent).
     pub auth: Option<Resolved<String>>,
     pub api_version: Resolved<String>,
+    /// `--reverse-proxy`, `WPS_REVERSE_PROXY` or the profile's `reverse_proxy_endpoint`.
+    pub reverse_proxy: Option<Resolved<String>>,
     pub client_options: ClientOptions,
     /// The config file path, or why there is none.
     pub config_path: Result<PathBuf, String>,
@@ -111,12 +113,14 @@ pub fn printer(global: &GlobalArgs, env: Env<'_>) -> Printer {
 
 /// `WPS_OUTPUT`, if set.
 fn output_from_env(env: Env<'_>) -> Result<Option<OutputFormat>, CliError> {
-    match env("WPS_OUTPUT").as_deref() {
+    let value = env("WPS_OUTPUT");
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None => Ok(None),
         Some("json") => Ok(Some(OutputFormat::Json)),
         Some("table") => Ok(Some(OutputFormat::Table)),
-        Some(other) => Err(CliError::Usage(format!(
-            "invalid WPS_OUTPUT '{other}': expected 'table' or 'json'"
+        Some(_) => Err(CliError::Usage(format!(
+            "invalid WPS_OUTPUT '{}': expected 'table' or 'json'",
+            value.unwrap_or_default()
         ))),
     }
 }
@@ -148,6 +152,7 @@ impl Settings {
             access_key,
             hub,
             auth,
+            reverse_proxy,
             api_version,
             config: _,
             timeout,
@@ -357,6 +362,30 @@ impl Settings {
             ..ClientOptions::default()
         };
         client_options.api_version = api_version.value.clone();
+
+        let reverse_proxy = first_of([
+            reverse_proxy
+                .clone()
+                .map(|v| (v, Source::Flag("--reverse-proxy"))),
+            env("WPS_REVERSE_PROXY").map(|v| (v, Source::Env("WPS_REVERSE_PROXY"))),
+            prof.and_then(|(n, p)| {
+                p.reverse_proxy_endpoint
+                    .clone()
+                    .map(|v| (v, from_profile(n)))
+            }),
+        ]);
+        if let Some(proxy) = &reverse_proxy {
+            match normalize_endpoint(&proxy.value) {
+                Ok(url) => client_options.reverse_proxy = Some(url),
+                Err(_) => {
+                    config_error.get_or_insert(format!(
+                        "invalid reverse proxy '{}' (from {}): expected an http:// or https:// URL without query",
+                        crate::client::without_userinfo(&proxy.value),
+                        proxy.source
+                    ));
+                }
+            }
+        }
         if let Some(t) = timeout {
             if !(t.is_finite() && *t > 0.0 && *t <= 3600.0) {
                 return Err(CliError::Usage(format!(
@@ -380,6 +409,7 @@ impl Settings {
             access_key_source,
             auth,
             api_version,
+            reverse_proxy,
             client_options,
             config_path,
             profile: selected,

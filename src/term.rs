@@ -100,6 +100,8 @@ pub struct Printer {
     color: bool,
     stdout_terminal: bool,
     stderr_terminal: bool,
+    /// Columns a table on stdout may take; `None` when stdout is not a terminal (no wrapping).
+    width: Option<u16>,
 }
 
 impl Printer {
@@ -112,14 +114,26 @@ impl Printer {
         env: Env<'_>,
     ) -> Self {
         let stderr_terminal = std::io::stderr().is_terminal();
+        let stdout_terminal = std::io::stdout().is_terminal();
         Printer {
             format,
             quiet,
             verbose,
             color: use_color(color, stderr_terminal, env),
-            stdout_terminal: std::io::stdout().is_terminal(),
+            stdout_terminal,
             stderr_terminal,
+            width: stdout_terminal.then(|| table_width(comfy_table::Table::new().width(), env)),
         }
+    }
+
+    /// Whether stdout is a terminal, i.e. a person reads the tables.
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_terminal
+    }
+
+    /// The width tables on stdout fit in; `None` when stdout is not a terminal.
+    pub fn table_width(&self) -> Option<u16> {
+        self.width
     }
 
     pub fn format(&self) -> OutputFormat {
@@ -162,11 +176,35 @@ impl Printer {
         };
         eprintln!("{prefix} {}", escape_control(&text.replace('\n', " ")));
     }
+
+    /// `hint: TEXT` under an error, whatever `-q` says: it belongs to the error.
+    pub fn hint(&self, text: &str) {
+        eprintln!("hint: {}", escape_control(&text.replace('\n', " ")));
+    }
+}
+
+/// The terminal's width as it reports it, unless it says 0 (`script`, `docker -t`, some CI
+/// runners), then `COLUMNS`, then 80: a zero width would squeeze every column to one character.
+pub fn table_width(reported: Option<u16>, env: Env<'_>) -> u16 {
+    reported
+        .filter(|w| *w > 0)
+        .or_else(|| env("COLUMNS")?.trim().parse().ok().filter(|w| *w > 0))
+        .unwrap_or(80)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_width_falls_back_to_columns_then_80() {
+        let none = env_of(&[]);
+        let columns = env_of(&[("COLUMNS", "120")]);
+        assert_eq!(table_width(Some(100), &columns), 100);
+        assert_eq!(table_width(Some(0), &columns), 120);
+        assert_eq!(table_width(None, &columns), 120);
+        assert_eq!(table_width(Some(0), &none), 80);
+    }
 
     fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

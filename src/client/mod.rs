@@ -177,6 +177,11 @@ pub struct ClientOptions {
     /// Upper bound of any one wait between attempts, including one asked for by
     /// `Retry-After`.
     pub retry_max_delay: Duration,
+    /// A reverse proxy in front of the service (API Management, Application Gateway), as the
+    /// SDKs' `reverse_proxy_endpoint`: requests go to it, the endpoint replaced by this base
+    /// URL, while each token's audience stays the service's own URL. Normalized like an
+    /// endpoint (see [`normalize_endpoint`]).
+    pub reverse_proxy: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -188,6 +193,7 @@ impl Default for ClientOptions {
             verbose: 0,
             retry_base_delay: Duration::from_millis(800),
             retry_max_delay: Duration::from_secs(30),
+            reverse_proxy: None,
         }
     }
 }
@@ -307,9 +313,28 @@ impl Client {
         &self.credential
     }
 
-    /// The full URL of a request, exactly as it goes on the wire (and into `aud`).
+    /// The full URL of a request on the service, as its token's `aud` names it; without a
+    /// reverse proxy, also where it is sent.
     pub fn url(&self, request: &Request) -> String {
-        let mut url = format!("{}{}", self.endpoint, request.path);
+        self.url_at(&self.endpoint, request)
+    }
+
+    /// Where a request is sent: [`url`](Self::url), or the same path and query on the
+    /// reverse proxy.
+    pub fn send_url(&self, request: &Request) -> String {
+        self.url_at(self.base(), request)
+    }
+
+    /// Where requests go: the reverse proxy, or the endpoint.
+    fn base(&self) -> &str {
+        self.options
+            .reverse_proxy
+            .as_deref()
+            .unwrap_or(&self.endpoint)
+    }
+
+    fn url_at(&self, base: &str, request: &Request) -> String {
+        let mut url = format!("{base}{}", request.path);
         for (i, (k, v)) in request.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(k);
@@ -338,12 +363,13 @@ impl Client {
     }
 
     async fn execute_any(&self, request: &Request) -> Result<Response, ClientError> {
-        let url = self.url(request);
+        let url = self.send_url(request);
+        let audience = self.url(request);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let result = self.attempt(request, &url).await;
+            let result = self.attempt(request, &url, &audience).await;
             let last = attempt > self.options.retries;
             let retry_after = match result {
                 Ok((resp, retry_after)) => {
@@ -396,9 +422,10 @@ impl Client {
         &self,
         request: &Request,
         url: &str,
+        audience: &str,
     ) -> Result<(RawResponse, Option<Duration>), ClientError> {
         let token = match &self.credential {
-            Credential::Key(signer) => signer.rest_token(url)?,
+            Credential::Key(signer) => signer.rest_token(audience)?,
             #[cfg(feature = "entra")]
             Credential::Entra(entra) => entra.token().await?,
         };
@@ -436,7 +463,7 @@ impl Client {
         let resp = builder
             .send()
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
+            .map_err(|e| ClientError::from_reqwest(&e, self.base(), self.options.timeout))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -461,12 +488,12 @@ impl Client {
             .await
             .map_err(|e| match e {
                 BodyError::TooLarge => ClientError::ResponseTooLarge {
-                    endpoint: without_userinfo(&self.endpoint).into_owned(),
+                    endpoint: without_userinfo(self.base()).into_owned(),
                     limit: MAX_RESPONSE_BYTES,
                     attempts: 1,
                 },
                 BodyError::Read(e) => {
-                    ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout)
+                    ClientError::from_reqwest(&e, self.base(), self.options.timeout)
                 }
             })?;
         if self.options.verbose >= 2 {

@@ -94,7 +94,8 @@ fn read_body(payload: PayloadArgs) -> Result<Option<Payload>> {
         return Ok(None);
     }
     let explicit_type = payload.content_type.is_some();
-    let body = send::read_payload(payload)?;
+    // An empty stdin is no body here, not a refusal: many requests have none.
+    let body = send::read_payload(payload, true)?;
     Ok(if !given && !explicit_type && body.body.is_empty() {
         None
     } else {

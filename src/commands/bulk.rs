@@ -375,6 +375,9 @@ struct Queue<I> {
     pending: I,
     /// How many were taken: requests are taken in order, so these are the first ones.
     taken: usize,
+    /// Taken and not yet answered: what a Ctrl-C waits for (finished results still on their
+    /// way to the report are not in flight).
+    in_flight: usize,
     /// Set by Ctrl-C or by the fail-fast rule: no worker takes another request.
     closed: bool,
     any_sent: bool,
@@ -389,12 +392,14 @@ impl<I: Iterator<Item = Built>> Queue<I> {
         }
         let req = self.pending.next()?;
         self.taken += 1;
+        self.in_flight += 1;
         Some((self.taken - 1, req))
     }
 
     /// Counts an outcome towards the fail-fast rule, closing the queue when it trips. Done by
     /// the worker as its request ends, so no worker starts another one in between.
     fn record(&mut self, result: &Result<Response, ClientError>) {
+        self.in_flight -= 1;
         match result {
             Ok(_) => self.any_sent = true,
             Err(e) if !self.any_sent && is_systemic(e) => {
@@ -424,6 +429,10 @@ impl Run<'_> {
         let started = Instant::now();
         let total = names.len();
         let table = printer.is_table();
+        // A person at a terminal wants what needs attention, not 20,000 rows of "sent": the
+        // table there lists the targets that did not succeed (JSON and --failed-to have all).
+        let failures_only = printer.stdout_is_terminal();
+        let keep = |r: &Report| table && !(failures_only && r.outcome == Outcome::Sent);
         // Full reports are kept only for the table printed at the end; JSON lines stream out.
         let mut reports: Vec<Option<Report>> = Vec::new();
         if table {
@@ -437,6 +446,7 @@ impl Run<'_> {
         let queue = RefCell::new(Queue {
             pending: requests,
             taken: 0,
+            in_flight: 0,
             closed: false,
             any_sent: false,
             systemic_failures: 0,
@@ -466,12 +476,14 @@ impl Run<'_> {
             .collect();
         // The channel closes when the last worker is done.
         drop(tx);
-        let mut reported = 0usize;
-        let in_flight = |reported: usize| queue.borrow().taken - reported;
+        let in_flight = || queue.borrow().in_flight;
         let mut interrupted: Option<Signal> = None;
         let mut any_sent = false;
         let mut systemic_failures = 0usize;
         let mut stopped = false;
+        // The failure that stopped the run, whose exit code the run ends with: a wrong key
+        // is exit 4 whether one request or a thousand were tried.
+        let mut stopped_by: Option<ErrorKind> = None;
         let mut out = Streamer::new(printer, bar.clone());
         let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
         flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -482,19 +494,23 @@ impl Run<'_> {
                     let Some((i, result)) = received else {
                         break;
                     };
-                    reported += 1;
+                    let mut systemic = None;
                     match &result {
                         Ok(_) => any_sent = true,
-                        Err(e) if !any_sent && is_systemic(e) => systemic_failures += 1,
+                        Err(e) if !any_sent && is_systemic(e) => {
+                            systemic_failures += 1;
+                            systemic = Some(e.kind());
+                        }
                         Err(_) => {}
                     }
                     let report = finish(operation, hub, &names[i], result);
                     if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
                         stopped = true;
+                        stopped_by = systemic;
                         say(&bar, &format!(
                             "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {} in flight, starting no more",
                             report.error.as_deref().unwrap_or(""),
-                            in_flight(reported)
+                            in_flight()
                         ));
                     }
                     if report.outcome == Outcome::Failed && bar.is_some() {
@@ -506,7 +522,7 @@ impl Run<'_> {
                     }
                     out.write(&report);
                     outcomes[i] = Some(report.outcome);
-                    if table {
+                    if keep(&report) {
                         reports[i] = Some(report);
                     }
                     if let Some(b) = &bar {
@@ -514,7 +530,15 @@ impl Run<'_> {
                     }
                 }
                 Some(()) = workers.next(), if !workers.is_empty() => {}
-                _ = flush_tick.tick() => out.flush(),
+                _ = flush_tick.tick() => {
+                    out.flush();
+                    // Quick runs finish before a bar would help; a longer one gets it.
+                    if let Some(b) = bar.as_ref().filter(|b| b.is_hidden()) {
+                        if started.elapsed() >= SHOW_PROGRESS_AFTER {
+                            b.set_draw_target(ProgressDrawTarget::stderr());
+                        }
+                    }
+                }
                 signal = interrupts.next() => {
                     if interrupted.is_some() {
                         // A second signal: the operator will not wait for the retries in flight
@@ -530,7 +554,7 @@ impl Run<'_> {
                         };
                         say(&bar, &format!(
                             "{what}: starting no new requests; waiting for {} in flight ({again} again to abandon them)",
-                            in_flight(reported)
+                            in_flight()
                         ));
                     }
                 }
@@ -568,7 +592,7 @@ impl Run<'_> {
                 };
                 out.write(&report);
                 *slot = Some(outcome);
-                if table {
+                if keep(&report) {
                     reports[i] = Some(report);
                 }
             }
@@ -583,8 +607,8 @@ impl Run<'_> {
                 .filter(|(o, _)| **o != Outcome::Sent)
                 .filter_map(|(_, l)| l.target.as_deref()),
         );
-        if table {
-            let reports: Vec<Report> = reports.into_iter().flatten().collect();
+        let reports: Vec<Report> = reports.into_iter().flatten().collect();
+        if table && !(failures_only && reports.is_empty()) {
             if let Err(e) = write_table(printer, &reports) {
                 out.stopped(e);
             }
@@ -607,6 +631,8 @@ impl Run<'_> {
         failed_written?;
         Ok(if let Some(signal) = interrupted {
             ExitStatus(signal.exit_code())
+        } else if let Some(kind) = stopped_by {
+            ExitStatus(crate::error::kind_code(kind))
         } else if failed + not_sent + unknown > 0 {
             ExitStatus(code::PARTIAL)
         } else {
@@ -668,15 +694,19 @@ pub fn summary(
     elapsed: Duration,
 ) -> String {
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        (sent + failed) as f64 / secs
+    // A rate of failures reads like throughput; with nothing sent there is none to give.
+    let rate = if secs > 0.0 && sent > 0 {
+        format!(" ({:.0}/s)", (sent + failed) as f64 / secs)
     } else {
-        0.0
+        String::new()
     };
     format!(
-        "sent {sent}, failed {failed}, not sent {not_sent}, skipped {skipped} (duplicates) in {secs:.2} s ({rate:.0}/s)"
+        "sent {sent}, failed {failed}, not sent {not_sent}, skipped {skipped} (duplicates) in {secs:.2} s{rate}"
     )
 }
+
+/// How long a run goes before it shows a progress bar.
+const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 /// How long a finished target's JSON line may wait in the buffer before it is written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -783,10 +813,19 @@ fn progress_bar(printer: &Printer, total: usize) -> Option<ProgressBar> {
     if !printer.shows_progress() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {per_sec} elapsed {elapsed_precise} eta {eta}",
-    ) {
+    // Drawn only once the run has taken SHOW_PROGRESS_AFTER (see `many`).
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+    // The bar takes what the counts leave of the terminal's width; the rate is whole
+    // requests a second (indicatif's own {per_sec} shows four decimals).
+    if let Ok(style) =
+        ProgressStyle::with_template("{wide_bar} {pos}/{len} {rate} {elapsed_precise} eta {eta}")
+    {
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         bar.set_style(style);
     }
     Some(bar)
@@ -900,6 +939,34 @@ mod tests {
         let (list, dups) = dedup(all);
         assert_eq!(list, ["a", "b", "c"]);
         assert_eq!(dups, ["a", "b"]);
+    }
+
+    #[test]
+    fn in_flight_counts_requests_not_unreported_results() {
+        let mut queue = Queue {
+            pending: (0..40).map(|_| Err(ClientError::Invalid("x".into()))),
+            taken: 0,
+            in_flight: 0,
+            closed: false,
+            any_sent: false,
+            systemic_failures: 0,
+        };
+        // 16 workers take a request each; 15 finish (their results may sit unreported).
+        let taken: Vec<_> = (0..16).filter_map(|_| queue.take()).collect();
+        for (_, built) in taken.into_iter().take(15) {
+            queue.record(&built.map(|_| unreachable!()));
+        }
+        assert_eq!(queue.in_flight, 1);
+        assert_eq!(queue.taken, 16);
+    }
+
+    #[test]
+    fn no_rate_when_nothing_was_sent() {
+        let s = summary(0, 10, 1001, 0, Duration::from_millis(10));
+        assert_eq!(
+            s,
+            "sent 0, failed 10, not sent 1001, skipped 0 (duplicates) in 0.01 s"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
 use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, DEFAULT_ACCESS_KEY};
-use crate::error::CliError;
+use crate::error::{CliError, Hint};
 use crate::settings::Settings;
 use crate::term::Printer;
 
@@ -54,8 +54,17 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
     })
     .await
     .map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => CliError::Usage(e.to_string()),
-        _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
+        std::io::ErrorKind::InvalidInput => anyhow::Error::new(CliError::Usage(e.to_string())),
+        // Not a usage error: the flags are right, the port is taken.
+        std::io::ErrorKind::AddrInUse => anyhow::Error::new(CliError::Unavailable(format!(
+            "could not listen on {host}:{port}: {e}"
+        )))
+        .context(Hint(format!(
+            "another program (another emulator?) holds port {port}; try --port 0, which picks a free one"
+        ))),
+        _ => anyhow::Error::new(CliError::Usage(format!(
+            "could not listen on {host}:{port}: {e}"
+        ))),
     })?;
 
     {

@@ -61,6 +61,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("WPS_CONFIG", "config file, as --config"),
     ("WPS_OUTPUT", "table or json, as --output"),
     (
+        "WPS_REVERSE_PROXY",
+        "reverse proxy in front of the service, as --reverse-proxy",
+    ),
+    (
         "NO_COLOR",
         "when set and not empty, no colour (unless --color always)",
     ),

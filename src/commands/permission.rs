@@ -56,12 +56,12 @@ async fn change(
         .iter()
         .map(|c| {
             let req = if operation == "grant" {
-                client.grant_permission_request(hub, p, c, group.as_deref())?
+                client.grant_permission_request(hub, p, c, Some(&group))?
             } else {
-                client.revoke_permission_request(hub, p, c, group.as_deref())?
+                client.revoke_permission_request(hub, p, c, Some(&group))?
             };
             let label = bulk::Label {
-                group: group.clone(),
+                group: Some(group.clone()),
                 permission: Some(p.as_str()),
                 ..bulk::Label::target(c.as_str())
             };
@@ -84,7 +84,7 @@ pub async fn check(
     let client = settings.client()?;
     let hub = settings.hub()?;
     let p = permission(p);
-    let req = client.check_permission_request(hub, p, &connection, group.as_deref())?;
+    let req = client.check_permission_request(hub, p, &connection, Some(&group))?;
     if settings.dry_run {
         output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);
@@ -100,7 +100,7 @@ pub async fn check(
             hub: hub.to_string(),
             target: connection,
             permission: p.as_str(),
-            group,
+            group: Some(group),
             allowed,
         },
     )?;

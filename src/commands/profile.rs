@@ -101,6 +101,15 @@ fn add(
         hub: global.hub.clone(),
         auth: global.auth.map(|a| a.as_str().to_string()),
         api_version: global.api_version.clone(),
+        reverse_proxy_endpoint: match &global.reverse_proxy {
+            Some(p) => Some(normalize_endpoint(p).map_err(|_| {
+                CliError::Usage(format!(
+                    "invalid --reverse-proxy '{}': expected an http:// or https:// URL without query",
+                    without_userinfo(p)
+                ))
+            })?),
+            None => None,
+        },
         ..Profile::default()
     };
     if let Some(hub) = &profile.hub {
@@ -135,6 +144,13 @@ fn add(
     }
     profile.connection_string_env = connection_string_env;
     profile.access_key_env = access_key_env;
+    if profile == Profile::default() {
+        return Err(CliError::Usage(format!(
+            "nothing to save in profile '{name}': pass --connection-string, --endpoint, \
+             --connection-string-env, --hub, --auth or --api-version"
+        ))
+        .into());
+    }
     let wants_key = profile.endpoint.is_some()
         && profile.access_key.is_none()
         && profile.access_key_env.is_none()
@@ -175,21 +191,29 @@ struct ListRow {
     name: String,
     default: bool,
     endpoint: Option<String>,
+    /// The variable an env-backed profile reads its connection string from.
+    #[serde(
+        rename = "connectionStringEnv",
+        skip_serializing_if = "Option::is_none"
+    )]
+    connection_string_env: Option<String>,
     hub: Option<String>,
     auth: Option<String>,
 }
 
-/// What a profile says about the endpoint, without its key.
+/// What a profile says about the endpoint, without its key; for an env-backed profile, the
+/// endpoint its variable holds now (`None` when unset or unreadable).
 fn endpoint_of(p: &Profile) -> Option<String> {
+    let parsed = |cs: &str| {
+        ConnectionString::parse(cs)
+            .map(|c| without_userinfo(&c.endpoint).into_owned())
+            .ok()
+    };
     if let Some(cs) = &p.connection_string {
-        return Some(
-            ConnectionString::parse(cs)
-                .map(|c| without_userinfo(&c.endpoint).into_owned())
-                .unwrap_or_else(|_| "(invalid connection string)".into()),
-        );
+        return Some(parsed(cs).unwrap_or_else(|| "(invalid connection string)".into()));
     }
     if let Some(var) = &p.connection_string_env {
-        return Some(format!("${var}"));
+        return process_env(var).and_then(|cs| parsed(&cs));
     }
     p.endpoint
         .as_deref()
@@ -205,6 +229,7 @@ fn list(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
         rows.push(ListRow {
             default: default.as_deref() == Some(name.as_str()),
             endpoint: endpoint_of(&p),
+            connection_string_env: p.connection_string_env.clone(),
             hub: p.hub.clone(),
             auth: p.auth.clone(),
             name,
@@ -229,7 +254,11 @@ fn list(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
                         vec![
                             r.name,
                             if r.default { "*".into() } else { String::new() },
-                            r.endpoint.unwrap_or_else(dash),
+                            match (r.endpoint, r.connection_string_env) {
+                                (Some(e), Some(var)) => format!("{e} (from ${var})"),
+                                (None, Some(var)) => format!("(from ${var}, not set)"),
+                                (e, None) => e.unwrap_or_else(dash),
+                            },
                             r.hub.unwrap_or_else(dash),
                         ]
                     })
@@ -260,6 +289,8 @@ struct ShowOutput {
     auth: ShownValue,
     #[serde(rename = "apiVersion")]
     api_version: ShownValue,
+    #[serde(rename = "reverseProxy")]
+    reverse_proxy: ShownValue,
 }
 
 fn shown<T>(r: Option<&Resolved<T>>, f: impl Fn(&T) -> String) -> ShownValue {
@@ -319,6 +350,9 @@ fn show(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
         hub: shown(settings.hub.as_ref(), String::clone),
         auth: shown(settings.auth.as_ref(), String::clone),
         api_version: shown(Some(&settings.api_version), String::clone),
+        reverse_proxy: shown(settings.reverse_proxy.as_ref(), |p| {
+            without_userinfo(p).into_owned()
+        }),
     };
     for w in env_overrides(settings) {
         printer.status(w);
@@ -357,6 +391,7 @@ fn show(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
                     row("hub", out.hub),
                     row("auth", out.auth),
                     row("api version", out.api_version),
+                    row("reverse proxy", out.reverse_proxy),
                 ],
             )?
         }

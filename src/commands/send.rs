@@ -10,7 +10,7 @@ use crate::cli::{
     BulkArgs, PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs,
 };
 use crate::client::{ClientError, Payload, SendOptions, MAX_MESSAGE_BYTES};
-use crate::error::CliError;
+use crate::error::{CliError, Hint};
 use crate::settings::Settings;
 use crate::term::Printer;
 
@@ -30,7 +30,7 @@ pub async fn send_all(
         filter,
         ttl_seconds: options.ttl,
     };
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
     let req = client.send_to_all_request(hub, &payload, &opts)?;
@@ -58,7 +58,7 @@ pub async fn send_group(
         ttl_seconds: options.ttl,
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
     Run::new(settings, printer, &client, "send-group", hub)
@@ -86,7 +86,7 @@ pub async fn send_user(
         ttl_seconds: options.ttl,
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
     Run::new(settings, printer, &client, "send-user", hub)
@@ -112,7 +112,7 @@ pub async fn send_connection(
         ..SendOptions::default()
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
     Run::new(settings, printer, &client, "send-connection", hub)
@@ -138,8 +138,9 @@ fn check_stdin(bulk_args: &BulkArgs, payload: &PayloadArgs) -> Result<()> {
 
 const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/octet-stream"];
 
-/// The message body from --text, --json, --file or piped stdin.
-pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
+/// The message body from --text, --json, --file or piped stdin. An empty stdin or file is
+/// refused unless `allow_empty`: a CI step whose pipe came up empty must not broadcast nothing.
+pub fn read_payload(args: PayloadArgs, allow_empty: bool) -> Result<Payload> {
     let PayloadArgs {
         text,
         json,
@@ -169,8 +170,12 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
         return Ok(Payload::text(t));
     }
     if let Some(j) = json {
-        return Ok(Payload::json(j)?);
+        return json_payload(j);
     }
+    let from = match &file {
+        Some(path) if path.as_os_str() != "-" => format!("--file {}", path.display()),
+        _ => "stdin".to_string(),
+    };
     let body = match file {
         Some(path) if path.as_os_str() != "-" => {
             if path.is_dir() {
@@ -182,6 +187,7 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
                 .with_context(|| format!("could not read --file {}", path.display()))?
         }
         Some(_) => read_stdin()?,
+        None if std::io::stdin().is_terminal() && allow_empty => Vec::new(),
         None if std::io::stdin().is_terminal() => {
             return Err(CliError::Usage(
                 "no payload: pass --text, --json or --file, or pipe the message on stdin".into(),
@@ -190,6 +196,12 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
         }
         None => read_stdin()?,
     };
+    if body.is_empty() && !allow_empty {
+        return Err(CliError::Usage(format!(
+            "no payload: {from} is empty; pass --allow-empty to send an empty message"
+        ))
+        .into());
+    }
     let payload = Payload {
         content_type: content_type.unwrap_or_else(|| "application/octet-stream".into()),
         body: body.into(),
@@ -199,6 +211,21 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
             .map_err(|e| ClientError::Invalid(format!("invalid JSON payload: {e}")))?;
     }
     Ok(payload)
+}
+
+/// `--json`, with a hint for the usual slip: single quotes, which JSON strings do not take.
+fn json_payload(text: String) -> Result<Payload> {
+    let single_quoted = text.contains('\'');
+    Payload::json(text).map_err(|e| {
+        let err = anyhow::Error::new(e);
+        if single_quoted {
+            err.context(Hint(
+                "JSON strings take double quotes: --json '{\"a\":1}'".into(),
+            ))
+        } else {
+            err
+        }
+    })
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

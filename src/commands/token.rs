@@ -137,6 +137,12 @@ fn decode(settings: &Settings, printer: &Printer, input: Option<String>) -> Resu
             s
         }
     };
+    if input.trim().is_empty() {
+        return Err(CliError::Usage(
+            "no token given: pass TOKEN or URL, or pipe it on stdin".into(),
+        )
+        .into());
+    }
     let token = token_from(input.trim())?;
     let (header, claims) = split_token(&token)?;
 
