@@ -203,7 +203,7 @@ _wps() {
 
     case "${cmd}" in
         wps)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +235,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -273,7 +277,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__add__subcmd__to__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,6 +355,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -387,7 +395,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__api)
-            opts="-p -o -v -q -h -V --query --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --query --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +449,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -477,7 +489,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__check)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +543,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -567,7 +583,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__close)
-            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,6 +665,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -685,7 +705,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__demo)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -717,6 +737,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -755,7 +779,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__emulator)
-            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +837,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -849,7 +877,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__exists)
-            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,6 +935,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -943,7 +975,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__grant)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1007,6 +1039,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1409,7 +1445,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__list__subcmd__connections)
-            opts="-g -p -o -v -q -h -V --group --top --max-page-size --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -p -o -v -q -h -V --group --top --max-page-size --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1459,6 +1495,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1495,7 +1535,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__listen)
-            opts="-u -g -p -o -v -q -h -V --user --role --group --count --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -g -p -o -v -q -h -V --user --role --group --count --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1557,6 +1597,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1593,7 +1637,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version add list show use remove help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version add list show use remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,6 +1669,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1663,7 +1711,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__add)
-            opts="-p -o -v -q -h -V --connection-string-env --access-key-env --default --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --connection-string-env --access-key-env --default --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1703,6 +1751,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1839,7 +1891,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__list)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1871,6 +1923,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1909,7 +1965,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__remove)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1941,6 +1997,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1979,7 +2039,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__show)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2011,6 +2071,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2049,7 +2113,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__use)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2081,6 +2145,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2119,7 +2187,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__remove__subcmd__from__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2197,6 +2265,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2233,7 +2305,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__revoke)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2299,6 +2371,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2335,7 +2411,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__all)
-            opts="-p -o -v -q -h -V --exclude --filter --ttl --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --exclude --filter --ttl --allow-empty --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2397,6 +2473,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2433,7 +2513,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__connection)
-            opts="-c -p -o -v -q -h -V --connection --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -p -o -v -q -h -V --connection --ttl --allow-empty --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2507,6 +2587,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2543,7 +2627,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__group)
-            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --allow-empty --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2625,6 +2709,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2661,7 +2749,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__user)
-            opts="-u -p -o -v -q -h -V --user --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -p -o -v -q -h -V --user --filter --ttl --allow-empty --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2739,6 +2827,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2775,7 +2867,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__token)
-            opts="-u -g -p -o -v -q -h -V --user --role --group --expires --client-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version decode help"
+            opts="-u -g -p -o -v -q -h -V --user --role --group --expires --client-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version decode help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2837,6 +2929,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2873,7 +2969,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__token__subcmd__decode)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2905,6 +3001,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wps_global_optspecs
-    string join \n p/profile= connection-string= endpoint= access-key= hub= auth= api-version= config= timeout= retries= o/output= v/verbose q/quiet dry-run color= h/help V/version
+    string join \n p/profile= connection-string= endpoint= access-key= hub= auth= reverse-proxy= api-version= config= timeout= retries= o/output= v/verbose q/quiet dry-run color= h/help V/version
 end
 
 function __fish_wps_needs_command
@@ -35,10 +35,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_needs_command" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_needs_command" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_needs_command" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_needs_command" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_needs_command" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_needs_command" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_needs_command" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_needs_command" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_needs_command" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -86,15 +87,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -122,15 +125,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -157,15 +162,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -191,15 +198,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -221,10 +230,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand listen" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand listen" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand listen" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand listen" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -248,10 +258,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand demo" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand demo" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand demo" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand demo" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -265,7 +276,7 @@ complete -c wps -n "__fish_wps_using_subcommand demo" -s V -l version -d 'Print 
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s u -l user -d 'User id (the `sub` claim)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l role -d 'Role, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s g -l group -d 'Group the client joins when it connects (repeatable)' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l expires -d 'Minutes until the token expires' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l expires -d 'Minutes until the token expires (at least 1)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l client-type -d 'Which client endpoint the token is for' -r -f -a "default\t''
 mqtt\t''
 socketio\t''"
@@ -280,10 +291,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -307,10 +319,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -334,10 +347,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -367,10 +381,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -393,10 +408,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -418,10 +434,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -443,10 +460,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -468,10 +486,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -509,10 +528,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -544,10 +564,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -581,10 +602,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand close" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand close" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand close" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand close" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -599,7 +621,7 @@ complete -c wps -n "__fish_wps_using_subcommand close" -s V -l version -d 'Print
 complete -c wps -n "__fish_wps_using_subcommand grant" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand grant" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand grant" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -614,10 +636,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand grant" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand grant" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand grant" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand grant" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -631,7 +654,7 @@ complete -c wps -n "__fish_wps_using_subcommand grant" -s V -l version -d 'Print
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand revoke" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -646,10 +669,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -663,7 +687,7 @@ complete -c wps -n "__fish_wps_using_subcommand revoke" -s V -l version -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand check" -s c -l connection -d 'Connection id' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand check" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -675,10 +699,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand check" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand check" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand check" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand check" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -703,10 +728,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand exists" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand exists" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand exists" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand exists" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -731,10 +757,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -761,10 +788,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand api" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand api" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand api" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand api" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -792,10 +820,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l color -d 'When to use colour' -r -f -a "auto\t''

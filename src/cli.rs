@@ -31,10 +31,28 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
+pub use crate::term::{ColorChoice, OutputFormat};
+
+// The flag value types live in `term` (a leaf, like ripgrep's low-level flag types); only
+// their clap face is here.
+impl ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &OutputFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ColorChoice::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 /// `--auth` / a profile's `auth`.
@@ -59,14 +77,6 @@ impl AuthMode {
             AuthMode::Default => "default",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 /// Options every command takes, before or after the command name.
@@ -95,20 +105,39 @@ pub struct GlobalArgs {
     /// How to authenticate: key (access key), or a Microsoft Entra ID credential
     #[arg(long, global = true, value_enum, help_heading = "Connection")]
     pub auth: Option<AuthMode>,
-    /// REST api-version to send
+    /// Send requests through this reverse proxy (API Management, Application Gateway); tokens
+    /// keep the service's URL as audience [env: WPS_REVERSE_PROXY]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub reverse_proxy: Option<String>,
+    /// REST api-version to send [default: 2024-12-01]
     #[arg(long, global = true, help_heading = "Connection")]
     pub api_version: Option<String>,
     /// Config file [env: WPS_CONFIG]
     #[arg(long, global = true, help_heading = "Connection")]
     pub config: Option<PathBuf>,
-    /// Seconds to wait for each request attempt
-    #[arg(long, global = true, help_heading = "Connection")]
+    // The defaults are written out, not clap defaults: a profile may set these, and a clap
+    // default would look like a flag given.
+    /// Seconds to wait for each request attempt [default: 30]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection",
+        allow_negative_numbers = true
+    )]
     pub timeout: Option<f64>,
-    /// Retries after a failed attempt (429, 5xx, connection errors); 0 disables
-    #[arg(long, global = true, help_heading = "Connection")]
+    /// Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]
+    #[arg(long, global = true, help_heading = "Connection", allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: Option<u32>,
     /// Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]
-    #[arg(long, short = 'o', global = true, value_enum, help_heading = "Output")]
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_enum,
+        ignore_case = true,
+        help_heading = "Output"
+    )]
     pub output: Option<OutputFormat>,
     /// Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, help_heading = "Output")]
@@ -124,6 +153,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_enum,
+        ignore_case = true,
         default_value_t,
         help_heading = "Output"
     )]
@@ -167,7 +197,8 @@ pub enum Command {
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
     #[command(
         long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
-            one JSON object a line, flushed as it arrives. The token is signed locally from the key, or under \
+            one JSON object a line, flushed as it arrives. On a terminal (or with -o table) each event \
+            is one readable line instead; -o json keeps JSON there too. The token is signed locally from the key, or under \
             Entra ID (--auth) issued by the service's :generateToken. \
             With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
             they did not arrive in time. A dropped connection is re-established (resumed without loss \
@@ -346,8 +377,12 @@ pub struct PayloadArgs {
 #[derive(Debug, Args, Default)]
 pub struct SendOptionsArgs {
     /// Drop the message if not delivered within this many seconds (0-300)
-    #[arg(long, value_name = "SECS", help_heading = "Target")]
+    #[arg(long, value_name = "SECS", help_heading = "Target", allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u32).range(0..=300))]
     pub ttl: Option<u32>,
+    /// Send an empty message when stdin (or --file) is empty, instead of refusing it
+    #[arg(long, help_heading = "Payload")]
+    pub allow_empty: bool,
 }
 
 /// Options of every command that runs over many targets; flatten into its args
@@ -359,7 +394,7 @@ pub struct BulkArgs {
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
     pub from_file: Option<PathBuf>,
     /// Requests in flight at once
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Bulk")]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Bulk", allow_negative_numbers = true)]
     pub concurrency: u32,
     /// Write the targets that did not succeed to this file, one a line (ready for --from-file)
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
@@ -637,9 +672,15 @@ pub struct PermissionArgs {
     /// The permission
     #[arg(long, value_enum, required = true, help_heading = "Target")]
     pub permission: PermissionArg,
-    /// The group it applies to; without it, every group
-    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
-    pub group: Option<String>,
+    /// The group it applies to (the service takes a permission on one group at a time)
+    #[arg(
+        long,
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub group: String,
 }
 
 /// `grant` and `revoke`: one permission for many connections.
@@ -657,9 +698,15 @@ pub struct PermissionChangeArgs {
     /// The permission
     #[arg(long, value_enum, required = true, help_heading = "Target")]
     pub permission: PermissionArg,
-    /// The group it applies to; without it, every group
-    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
-    pub group: Option<String>,
+    /// The group it applies to (the service takes a permission on one group at a time)
+    #[arg(
+        long,
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub group: String,
     #[command(flatten)]
     pub bulk: BulkArgs,
 }
@@ -690,10 +737,10 @@ pub struct ListConnectionsArgs {
     )]
     pub group: String,
     /// At most this many connections in all
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2147483647))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2147483647), allow_negative_numbers = true)]
     pub top: Option<u32>,
     /// At most this many connections a page (1-200)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200), allow_negative_numbers = true)]
     pub max_page_size: Option<u32>,
 }
 
@@ -794,8 +841,9 @@ pub struct TokenCreateArgs {
     /// Group the client joins when it connects (repeatable)
     #[arg(long = "group", short = 'g', value_name = "GROUP")]
     pub groups: Vec<String>,
-    /// Minutes until the token expires
-    #[arg(long, value_name = "MIN", default_value_t = 60)]
+    /// Minutes until the token expires (at least 1)
+    #[arg(long, value_name = "MIN", default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub expires: u32,
     /// Which client endpoint the token is for
     #[arg(long, value_enum, default_value_t)]
@@ -898,7 +946,7 @@ pub struct ProfileNameArgs {
 /// WPS_CONFIG or the default path names; nothing when it cannot be read.
 fn profile_names() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| {
-        let env = crate::settings::process_env("WPS_CONFIG");
+        let env = crate::env::process_env("WPS_CONFIG");
         crate::config::config_path(None, env)
             .ok()
             .and_then(|path| crate::config::ConfigFile::load(&path).ok())
@@ -915,9 +963,135 @@ fn profile_names() -> clap_complete::ArgValueCandidates {
 /// (by the shell's dynamic completion script) it prints completions and exits instead.
 pub fn parse() -> Cli {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
-    let matches = Cli::command().color(color).get_matches();
+    let color = clap_color(std::env::args_os(), &crate::env::process_env);
+    let matches = global_options_once(Cli::command().color(color))
+        .try_get_matches()
+        .unwrap_or_else(|e| with_target_hint(e, std::env::args()).exit());
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The help of a subcommand lists its own options; the global ones (some twenty lines) are
+/// listed once, in `wps --help`, and a line says so. They are still accepted everywhere.
+/// Only the help shown at run time: completions and man pages keep every option.
+fn global_options_once(mut cmd: clap::Command) -> clap::Command {
+    cmd.build();
+    let globals: Vec<clap::Id> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "version"))
+        .map(|a| a.get_id().clone())
+        .collect();
+    for sub in cmd.get_subcommands_mut() {
+        hide_globals(sub, &globals);
+    }
+    cmd
+}
+
+fn hide_globals(sub: &mut clap::Command, globals: &[clap::Id]) {
+    const NOTE: &str =
+        "Global options (--profile, --hub, --connection-string, -o, -v, -q, --dry-run, ...) \
+        go before or after the command; `wps --help` lists them.";
+    // In place: the command is built, and its argument index must stay as it is.
+    let cmd = std::mem::take(sub).mut_args(|a| {
+        if globals.contains(a.get_id()) {
+            a.hide(true)
+        } else {
+            a
+        }
+    });
+    let long = match cmd.get_after_long_help() {
+        Some(text) => format!("{text}\n\n{NOTE}"),
+        None => NOTE.to_string(),
+    };
+    *sub = cmd.after_help(NOTE).after_long_help(long);
+    for nested in sub.get_subcommands_mut() {
+        hide_globals(nested, globals);
+    }
+}
+
+/// `wps send-user alice`: a bare word where a target flag was meant gets a tip naming it.
+fn with_target_hint(mut err: clap::Error, args: impl Iterator<Item = String>) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument {
+        return err;
+    }
+    let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidArg) else {
+        return err;
+    };
+    if word.starts_with('-') {
+        return err;
+    }
+    let word = word.clone();
+    let args: Vec<String> = args.collect();
+    let Some((command, flag)) = args.iter().find_map(|a| {
+        let flag = match a.as_str() {
+            "send-user" => "--user",
+            "send-group" | "list-connections" => "--group",
+            "send-connection" | "add-to-group" | "remove-from-group" | "close" | "grant"
+            | "revoke" | "check" | "exists" => "--connection",
+            _ => return None,
+        };
+        Some((a.clone(), flag))
+    }) else {
+        return err;
+    };
+    let shown = if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.@:/".contains(c))
+    {
+        word
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    };
+    err.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![format!(
+            "targets are given by flag: wps {command} {flag} {shown} ..."
+        )
+        .into()]),
+    );
+    err
+}
+
+/// The `--color` value in raw arguments (last one wins, none after `--`), for use before clap
+/// parses them. An invalid value counts as `auto`: clap reports it.
+pub fn color_flag<I, S>(args: I) -> ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut choice = ColorChoice::Auto;
+    let mut args = args.into_iter().map(Into::into).skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let value = if arg == "--" {
+            break;
+        } else if arg == "--color" {
+            args.next().map(|v| v.to_string_lossy().into_owned())
+        } else {
+            arg.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            choice = ColorChoice::from_str(&v, true).unwrap_or_default();
+        }
+    }
+    choice
+}
+
+/// Clap's colour setting for these arguments and environment. Left as `Auto` when only the
+/// terminal decides, so clap asks of the stream it actually writes to (help: stdout, errors: stderr).
+pub fn clap_color<I, S>(args: I, env: crate::env::Env<'_>) -> clap::ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    use crate::term::use_color;
+    match color_flag(args) {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto if use_color(ColorChoice::Auto, false, env) => clap::ColorChoice::Always,
+        ColorChoice::Auto if env("NO_COLOR").is_some() => clap::ColorChoice::Never,
+        ColorChoice::Auto => clap::ColorChoice::Auto,
+    }
 }
 
 #[cfg(test)]
@@ -928,5 +1102,43 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, v)| *k == name && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn colour_flag_is_found_before_parsing() {
+        assert_eq!(color_flag(["wps", "send-all"]), ColorChoice::Auto);
+        assert_eq!(
+            color_flag(["wps", "--color", "never", "x"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "x", "--color=always"]),
+            ColorChoice::Always
+        );
+        assert_eq!(
+            color_flag(["wps", "--color=always", "--color", "never"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "--", "--color=always"]),
+            ColorChoice::Auto
+        );
+        assert_eq!(color_flag(["wps", "--color=purple"]), ColorChoice::Auto);
+        let none = env_of(&[]);
+        assert_eq!(clap_color(["wps"], &none), clap::ColorChoice::Auto);
+        let no_color = env_of(&[("NO_COLOR", "1")]);
+        assert_eq!(clap_color(["wps"], &no_color), clap::ColorChoice::Never);
+        assert_eq!(
+            clap_color(["wps", "--color", "always"], &no_color),
+            clap::ColorChoice::Always
+        );
     }
 }

@@ -10,10 +10,11 @@ use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
 use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY};
-use crate::error::CliError;
+use crate::error::{CliError, Hint};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> Result<ExitStatus> {
     let EmulatorArgs {
         host,
         port,
@@ -48,7 +49,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         host,
         port,
         access_key,
-        verbose: settings.verbose,
+        verbose: printer.verbose(),
         entra_issuer_key,
         event_handlers: EventHandlerConfig {
             flags: event_handler,
@@ -65,8 +66,17 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
     })
     .await
     .map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => CliError::Usage(e.to_string()),
-        _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
+        std::io::ErrorKind::InvalidInput => anyhow::Error::new(CliError::Usage(e.to_string())),
+        // Not a usage error: the flags are right, the port is taken.
+        std::io::ErrorKind::AddrInUse => anyhow::Error::new(CliError::Unavailable(format!(
+            "could not listen on {host}:{port}: {e}"
+        )))
+        .context(Hint(format!(
+            "another program (another emulator?) holds port {port}; try --port 0, which picks a free one"
+        ))),
+        _ => anyhow::Error::new(CliError::Usage(format!(
+            "could not listen on {host}:{port}: {e}"
+        ))),
     })?;
 
     {
@@ -74,26 +84,23 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         writeln!(out, "{}", server.connection_string()).context("writing the connection string")?;
         out.flush()?;
     }
-    if !settings.quiet {
-        eprintln!(
-            "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
-            server.addr()
-        );
-        let handlers = server.event_handlers();
-        if handlers.is_empty() {
-            eprintln!("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
-        } else {
-            eprintln!("event handlers:\n{handlers}");
-        }
+    printer.status(format_args!(
+        "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
+        server.addr()
+    ));
+    let handlers = server.event_handlers();
+    if handlers.is_empty() {
+        printer
+            .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
+    } else {
+        printer.status(format_args!("event handlers:\n{handlers}"));
     }
 
     tokio::select! {
         _ = shutdown_signal() => {}
         _ = server.wait() => anyhow::bail!("the emulator stopped unexpectedly"),
     }
-    if !settings.quiet {
-        eprintln!("wps emulator stopping");
-    }
+    printer.status("wps emulator stopping");
     server.shutdown().await;
     Ok(SUCCESS)
 }
@@ -112,7 +119,7 @@ fn is_loopback(host: IpAddr) -> bool {
 /// header and body timeouts so tests of misbehaving clients run in about a second.
 fn limits() -> ServerLimits {
     let mut limits = ServerLimits::default();
-    let test_ms = crate::settings::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
+    let test_ms = crate::env::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|ms| *ms > 0);
     if let Some(ms) = test_ms {

@@ -9,18 +9,20 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{ListenArgs, OutputFormat};
+use crate::cli::ListenArgs;
 use crate::client::subscriber::{Event, Subscriber};
 use crate::client::Protocol;
 use crate::client::{client_access_token, now_secs, operations, ClientTokenRequest, KeySigner};
 use crate::error::{code, CliError};
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
 /// Reconnection attempts after a dropped connection before giving up.
 const MAX_RECONNECTS: u32 = 5;
 
 pub async fn run(
     settings: &Settings,
+    printer: &Printer,
     args: ListenArgs,
     wait: Option<Duration>,
 ) -> Result<ExitStatus> {
@@ -55,8 +57,8 @@ pub async fn run(
     let url = client_url(settings, &hub, user.as_deref(), &roles).await?;
 
     let deadline = wait.map(|w| Instant::now() + w);
-    let mut printer = Printer {
-        format: settings.output,
+    let mut events = Events {
+        format: printer.format(),
         received: 0,
     };
     let mut session = Session::default();
@@ -74,10 +76,10 @@ pub async fn run(
         };
         let connecting = Subscriber::connect(&connect_url, subprotocol.as_deref());
         let mut socket = match until(deadline, connecting).await {
-            None => return Ok(printer.finish_timed_out(count)),
+            None => return Ok(events.finish_timed_out(count)),
             Some(Ok(s)) => s,
             Some(Err(e)) if reconnects > 0 && reconnects < MAX_RECONNECTS => {
-                if settings.verbose > 0 {
+                if printer.verbose() > 0 {
                     eprintln!("reconnect failed: {e}");
                 }
                 reconnects += 1;
@@ -86,8 +88,8 @@ pub async fn run(
             }
             Some(Err(e)) => return Err(e).context("could not connect as a client"),
         };
-        if !settings.quiet && reconnects == 0 {
-            eprintln!("listening on hub '{hub}' (Ctrl-C stops)");
+        if reconnects == 0 {
+            printer.status(format_args!("listening on hub '{hub}' (Ctrl-C stops)"));
         }
         let mut ack_timer = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -105,7 +107,7 @@ pub async fn run(
                 }
             };
             let event = match event {
-                None => return Ok(printer.finish_timed_out(count)),
+                None => return Ok(events.finish_timed_out(count)),
                 Some(Ok(Some(e))) => e,
                 Some(Ok(None)) | Some(Err(_)) => {
                     // The transport dropped without a close frame: reconnect (recover if reliable).
@@ -157,18 +159,18 @@ pub async fn run(
                         o.remove("sequenceId");
                         o.remove("reconnectionToken");
                     }
-                    printer.print(&v, kind == "message")?;
+                    events.print(&v, kind == "message")?;
                 }
-                Event::Text(t) => printer.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
-                Event::Binary(b) => printer.print(
+                Event::Text(t) => events.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
+                Event::Binary(b) => events.print(
                     &json!({"type": "message", "dataType": "binary", "data": base64::engine::general_purpose::STANDARD.encode(b)}),
                     true,
                 )?,
                 Event::Closed { code: close_code, reason } => {
-                    printer.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
+                    events.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
                     if close_code == 1000 || close_code == 1008 {
                         eprintln!("the service closed the connection ({close_code}{})", if reason.is_empty() { String::new() } else { format!(": {reason}") });
-                        return Ok(printer.finish_closed(count));
+                        return Ok(events.finish_closed(count));
                     }
                     reconnects += 1;
                     if reconnects > MAX_RECONNECTS {
@@ -178,7 +180,7 @@ pub async fn run(
                     continue 'connect;
                 }
             }
-            if count.is_some_and(|n| printer.received >= n) {
+            if count.is_some_and(|n| events.received >= n) {
                 socket.close().await;
                 return Ok(SUCCESS);
             }
@@ -194,12 +196,13 @@ struct Session {
     unacked_sequence: Option<u64>,
 }
 
-struct Printer {
+/// What has arrived: printed, and counted for `--count`.
+struct Events {
     format: OutputFormat,
     received: u64,
 }
 
-impl Printer {
+impl Events {
     /// One line per event, flushed so it pipes.
     fn print(&mut self, v: &Value, is_message: bool) -> std::io::Result<()> {
         if is_message {

@@ -229,6 +229,7 @@ impl World {
                 .collect(),
             body,
             accept: "application/json",
+            expect: &[],
         };
         self.rest_client().execute(&req).await.expect("REST call")
     }
@@ -315,5 +316,69 @@ pub async fn next_close(socket: &mut Socket) -> (u16, String) {
             Some(Ok(_)) => continue,
             other => panic!("expected a close frame, got {other:?}"),
         }
+    }
+}
+
+/// A reverse proxy on a free port in front of `backend`, as API Management or an Application
+/// Gateway stands in front of the service: it forwards method, path, query, headers and body,
+/// with the backend's own Host (as a gateway's backend setting does), and counts requests.
+pub struct Proxy {
+    pub addr: std::net::SocketAddr,
+    forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Proxy {
+    pub async fn start(backend: std::net::SocketAddr) -> Proxy {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        use axum::http::{HeaderMap, Method, Uri};
+        use axum::response::IntoResponse;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let forwarded = Arc::new(AtomicUsize::new(0));
+        let state = (backend, forwarded.clone(), reqwest::Client::new());
+        let app = axum::Router::new()
+            .fallback(
+                |State((backend, count, http)): State<(
+                    std::net::SocketAddr,
+                    Arc<AtomicUsize>,
+                    reqwest::Client,
+                )>,
+                 method: Method,
+                 uri: Uri,
+                 headers: HeaderMap,
+                 body: Bytes| async move {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let mut req = http.request(method, format!("http://{backend}{path}"));
+                    for (name, value) in &headers {
+                        if name != "host" && name != "content-length" {
+                            req = req.header(name, value);
+                        }
+                    }
+                    let resp = req.body(body).send().await.expect("backend answers");
+                    let status = resp.status();
+                    let body = resp.bytes().await.expect("backend body");
+                    (status, body).into_response()
+                },
+            )
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Proxy { addr, forwarded }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn forwarded(&self) -> usize {
+        self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -56,6 +56,7 @@ async fn api(
         q.push(("api-version".into(), "2024-12-01".into()));
     }
     let request = Request {
+        expect: &[],
         accept: if method == Method::HEAD {
             "*/*"
         } else {

@@ -40,6 +40,7 @@ async fn world_has_connection(world: &World) -> bool {
         query: vec![("api-version".into(), "2024-12-01".into())],
         body: None,
         accept: "*/*",
+        expect: &[],
     };
     client
         .execute(&req)
@@ -126,6 +127,7 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
         ],
         body: None,
         accept: "application/json",
+        expect: &[],
     };
     assert_eq!(client.execute(&req).await.expect("close").status, 204);
     let out = finish(child).await;

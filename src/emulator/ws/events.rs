@@ -91,15 +91,25 @@ impl Worker {
         while let Some(job) = rx.recv().await {
             let result = self
                 .upstream
-                .user_event(&self.view, &job.name, job.kind, job.data, job.metadata.pairs())
+                .user_event(
+                    &self.view,
+                    &job.name,
+                    job.kind,
+                    job.data,
+                    job.metadata.pairs(),
+                )
                 .await;
             match result {
                 Ok(reply) => {
                     if !reply.data.is_empty() || !reply.metadata.is_empty() {
                         // A reply's metadata the service would refuse is dropped, not the reply.
                         let metadata = Metadata::from_pairs(reply.metadata).unwrap_or_default();
-                        let message =
-                            Message::with_metadata(Source::Server, reply.kind, reply.data, metadata);
+                        let message = Message::with_metadata(
+                            Source::Server,
+                            reply.kind,
+                            reply.data,
+                            metadata,
+                        );
                         self.conn.push(Outbound::Data(message));
                     }
                     if let Some(id) = job.ack_id {
