@@ -133,6 +133,7 @@ mod connstr;
 pub mod entra;
 mod error;
 pub mod operations;
+pub mod proto;
 mod protocol;
 mod secret;
 pub mod subscriber;

@@ -137,6 +137,8 @@ pub enum DataKind {
     Text,
     Json,
     Binary,
+    /// An encoded `google.protobuf.Any` from a protobuf client.
+    Protobuf,
 }
 
 impl DataKind {
@@ -145,6 +147,7 @@ impl DataKind {
             DataKind::Text => "text/plain; charset=utf-8",
             DataKind::Json => "application/json",
             DataKind::Binary => "application/octet-stream",
+            DataKind::Protobuf => "application/x-protobuf",
         }
     }
 }
