@@ -19,6 +19,7 @@ mod generate;
 mod help;
 mod hostile;
 mod listen;
+mod protobuf;
 mod readme;
 mod send;
 mod shapes;
