@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+pub mod json;
+
 /// A client's request: one case of the `message` oneof.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct UpstreamMessage {
