@@ -13,8 +13,8 @@ mod metadata;
 mod names;
 mod permissions;
 mod rest;
-mod server;
 mod upstream;
+mod server;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -29,11 +29,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hub::Registry;
+pub use upstream::EventHandlerConfig;
 pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
-pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
