@@ -217,7 +217,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand -g 'Group to join after connecting (repeatable)'
             cand --group 'Group to join after connecting (repeatable)'
             cand --count 'Exit 0 after this many messages'
-            cand --subprotocol 'Subprotocol to offer (default json.webpubsub.azure.v1)'
+            cand --subprotocol 'Subprotocol to offer (default json.webpubsub.azure.v1); with protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same'
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
             cand --profile 'Profile from the config file [env: WPS_PROFILE]'
             cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'

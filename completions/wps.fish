@@ -218,7 +218,7 @@ complete -c wps -n "__fish_wps_using_subcommand listen" -s u -l user -d 'User id
 complete -c wps -n "__fish_wps_using_subcommand listen" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s g -l group -d 'Group to join after connecting (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l count -d 'Exit 0 after this many messages' -r
-complete -c wps -n "__fish_wps_using_subcommand listen" -l subprotocol -d 'Subprotocol to offer (default json.webpubsub.azure.v1)' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l subprotocol -d 'Subprotocol to offer (default json.webpubsub.azure.v1); with protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r

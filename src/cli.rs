@@ -777,7 +777,8 @@ pub struct ListenArgs {
     /// Plain WebSocket: print payloads as they arrive, no envelopes
     #[arg(long, conflicts_with = "subprotocol")]
     pub raw: bool,
-    /// Subprotocol to offer (default json.webpubsub.azure.v1)
+    /// Subprotocol to offer (default json.webpubsub.azure.v1); with
+    /// protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same
     #[arg(long)]
     pub subprotocol: Option<String>,
 }

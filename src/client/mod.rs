@@ -27,7 +27,8 @@
 //!   (`Client::generate_client_token`); with a key they are signed locally by
 //!   [`client_access_token`].
 //! - **Receiving**: [`subscriber::Subscriber`] is a WebSocket client of the hub's client
-//!   endpoint, to watch what the REST calls deliver.
+//!   endpoint, to watch what the REST calls deliver. It speaks the JSON subprotocols and the
+//!   protobuf ones, whose wire messages are in [`proto`].
 //!
 //! # Examples
 //!
@@ -133,6 +134,7 @@ mod connstr;
 pub mod entra;
 mod error;
 pub mod operations;
+pub mod proto;
 mod protocol;
 mod secret;
 pub mod subscriber;

@@ -1,6 +1,7 @@
 //! A WebSocket client of the service's client endpoint, for `wps listen` and `wps demo`.
 
 use futures_util::{SinkExt, StreamExt};
+use prost::Message as _;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -8,12 +9,15 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::ClientError;
+use super::proto::json::{downstream_to_json, upstream_from_json};
+use super::proto::DownstreamMessage;
+use super::{ClientError, Protocol};
 
 /// What arrives on a client connection.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A JSON frame of a `json.*.webpubsub.azure.v1` subprotocol, as sent.
+    /// A JSON frame of a `json.*.webpubsub.azure.v1` subprotocol, as sent; or a protobuf
+    /// frame of a `protobuf.*.webpubsub.azure.v1` subprotocol in the same JSON shape.
     Json(serde_json::Value),
     /// A text frame on a plain WebSocket (or a non-JSON text frame).
     Text(String),
@@ -36,13 +40,14 @@ pub enum Event {
 /// read with [`next`](Self::next).
 pub struct Subscriber {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    json: bool,
+    /// The subprotocol the service chose (Raw when none).
+    protocol: Protocol,
 }
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscriber")
-            .field("json", &self.json)
+            .field("protocol", &self.protocol)
             .finish()
     }
 }
@@ -76,8 +81,21 @@ impl Subscriber {
                     detail: format!("could not open a WebSocket to {shown}: {other}"),
                 },
             })?;
-        let json = response.headers().get("Sec-WebSocket-Protocol").is_some();
-        Ok(Subscriber { socket, json })
+        let chosen = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok());
+        // A subprotocol we do not know is read as JSON, as before.
+        let protocol = match (chosen, Protocol::from_subprotocol(chosen)) {
+            (Some(_), Protocol::Raw) => Protocol::Json,
+            (_, known) => known,
+        };
+        Ok(Subscriber { socket, protocol })
+    }
+
+    /// The subprotocol the service chose (`Raw` when it chose none).
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The next event; `None` once the connection is gone.
@@ -90,8 +108,18 @@ impl Subscriber {
                 attempts: 1,
                 detail: format!("WebSocket error: {e}"),
             })?;
+            let json = self.protocol != Protocol::Raw;
             return Ok(Some(match frame {
-                Message::Text(t) if self.json => match serde_json::from_str(&t) {
+                Message::Binary(b) if self.protocol.is_protobuf() => {
+                    match DownstreamMessage::decode(b.clone())
+                        .ok()
+                        .and_then(downstream_to_json)
+                    {
+                        Some(v) => Event::Json(v),
+                        None => Event::Binary(b.to_vec()),
+                    }
+                }
+                Message::Text(t) if json => match serde_json::from_str(&t) {
                     Ok(v) => Event::Json(v),
                     Err(_) => Event::Text(t.to_string()),
                 },
@@ -108,10 +136,17 @@ impl Subscriber {
         }
     }
 
-    /// Sends one JSON message (subprotocol clients).
+    /// Sends one JSON-protocol message (subprotocol clients); a protobuf client sends it as
+    /// the protobuf request it stands for.
     pub async fn send_json(&mut self, value: &serde_json::Value) -> Result<(), ClientError> {
+        let frame = if self.protocol.is_protobuf() {
+            let request = upstream_from_json(value).map_err(ClientError::Invalid)?;
+            Message::Binary(request.encode_to_vec().into())
+        } else {
+            Message::Text(value.to_string().into())
+        };
         self.socket
-            .send(Message::Text(value.to_string().into()))
+            .send(frame)
             .await
             .map_err(|e| ClientError::Transport {
                 attempts: 1,

@@ -46,7 +46,7 @@ pub async fn run(
         (_, _, Some(p)) => Some(p),
         _ => Some(Protocol::JSON.to_string()),
     };
-    let is_reliable = subprotocol.as_deref() == Some(Protocol::JSON_RELIABLE);
+    let is_reliable = Protocol::from_subprotocol(subprotocol.as_deref()).is_reliable();
     // Joining after connecting needs the right; grant exactly the groups asked for.
     let mut roles = roles;
     roles.extend(

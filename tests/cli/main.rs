@@ -20,6 +20,7 @@ mod help;
 mod hostile;
 mod listen;
 mod newcomer;
+mod protobuf;
 mod readme;
 mod send;
 mod shapes;

@@ -602,9 +602,10 @@ fn parse_connect(body: &[u8]) -> Result<ConnectReply, Failure> {
 }
 
 /// The reply's kind from its Content-Type: text/plain, application/json,
-/// application/octet-stream; none means binary (HTTP's default); an empty body is text
-/// whatever it says. Text must be UTF-8 and JSON must parse, so the session never sends a
-/// frame or message it cannot encode.
+/// application/octet-stream, application/x-protobuf (an encoded `google.protobuf.Any`); none
+/// means binary (HTTP's default); an empty body is text whatever it says. Text must be UTF-8,
+/// JSON must parse and protobuf must be an Any, so the session never sends a frame or message
+/// it cannot encode.
 fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
     let metadata = reply_metadata(&reply.headers);
     let media = reply.headers.get(CONTENT_TYPE).map(|v| {
@@ -623,9 +624,10 @@ fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
             Some("text/plain") => DataKind::Text,
             Some("application/json") => DataKind::Json,
             Some("application/octet-stream") => DataKind::Binary,
+            Some("application/x-protobuf") => DataKind::Protobuf,
             Some(other) => {
                 return Err(bad_reply(format!(
-                    "the handler's reply has content type {other:?}; use text/plain, application/json or application/octet-stream"
+                    "the handler's reply has content type {other:?}; use text/plain, application/json, application/octet-stream or application/x-protobuf"
                 )))
             }
         }
@@ -636,6 +638,13 @@ fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
         }
         DataKind::Json if serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_err() => {
             return Err(bad_reply("the handler's JSON reply does not parse"))
+        }
+        DataKind::Protobuf
+            if <crate::client::proto::Any as prost::Message>::decode(&reply.body[..]).is_err() =>
+        {
+            return Err(bad_reply(
+                "the handler's protobuf reply is not an encoded google.protobuf.Any",
+            ))
         }
         _ => {}
     }
