@@ -10,7 +10,7 @@ use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
 use crate::emulator::{
-    self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY,
+    self, EmulatorConfig, EventHandlerConfig, ServerLimits, TlsConfig, DEFAULT_ACCESS_KEY,
 };
 use crate::error::CliError;
 use crate::settings::Settings;
@@ -23,7 +23,17 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         entra_issuer_key,
         event_handler,
         settings: settings_file,
+        tls,
+        tls_cert,
+        tls_key,
     } = args;
+    let tls = match (tls, tls_cert, tls_key) {
+        (_, Some(cert), Some(key)) => TlsConfig::Files { cert, key },
+        (true, _, _) => TlsConfig::SelfSigned {
+            dir: TlsConfig::default_dir(),
+        },
+        _ => TlsConfig::None,
+    };
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
     if access_key == DEFAULT_ACCESS_KEY && !is_loopback(host) {
         // Not silenced by --quiet: anyone who can reach the port has full control.
@@ -64,6 +74,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
             ..EventHandlerConfig::default()
         },
         limits: limits(),
+        tls,
     })
     .await
     .map_err(|e| match e.kind() {
@@ -71,6 +82,14 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
     })?;
 
+    if let Some(ca) = server.ca_pem_path() {
+        // Not silenced by --quiet: clients cannot connect without it.
+        eprintln!(
+            "tls: development certificate for localhost, 127.0.0.1 and ::1; clients trust it with\n  \
+             SSL_CERT_FILE={}   (or NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)",
+            ca.display()
+        );
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", server.connection_string()).context("writing the connection string")?;
@@ -78,8 +97,8 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
     }
     if !settings.quiet {
         eprintln!(
-            "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
-            server.addr()
+            "wps emulator listening on {} (state is in memory; Ctrl-C stops it)",
+            server.url()
         );
         let handlers = server.event_handlers();
         if handlers.is_empty() {

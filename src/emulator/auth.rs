@@ -164,25 +164,30 @@ pub fn authority(parts: &Parts) -> Option<&str> {
         .filter(|h| !h.is_empty())
 }
 
-/// The URL a request was sent to, as a token's `aud` names it: `http://<authority><path>`
-/// and `?<query>`, path and query exactly as on the wire.
+/// The URL a request was sent to, as a token's `aud` names it: its origin (scheme and host,
+/// see [`super::origin`]), then path and query exactly as on the wire.
 pub fn request_url(parts: &Parts) -> Result<String, AuthError> {
-    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+    let origin = request_origin(parts)?;
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    Ok(format!("http://{host}{path_and_query}"))
+    Ok(format!("{origin}{path_and_query}"))
+}
+
+/// The request's `scheme://host`, or the 400 message for a request that names no host.
+pub fn request_origin(parts: &Parts) -> Result<super::origin::Origin, AuthError> {
+    super::origin::of(parts).ok_or_else(|| "The request has no Host header.".to_string())
 }
 
 /// What a client token's `aud` may be for an upgrade request: the URL without its query, as
 /// sent, or with the hub (the last segment) percent-decoded, as the SDKs write it (hub names
 /// cannot hold `%`, `/` or `?`, so decoding cannot make two hubs one).
 pub fn client_audiences(parts: &Parts) -> Result<Vec<String>, AuthError> {
-    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+    let origin = request_origin(parts)?;
     let path = parts.uri.path();
-    let mut accepted = vec![format!("http://{host}{path}")];
+    let mut accepted = vec![format!("{origin}{path}")];
     if let Some((prefix, hub)) = path.rsplit_once('/') {
         if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
             if decoded != hub {
-                accepted.push(format!("http://{host}{prefix}/{decoded}"));
+                accepted.push(format!("{origin}{prefix}/{decoded}"));
             }
         }
     }
