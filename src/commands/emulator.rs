@@ -82,6 +82,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
     })?;
 
+    let shutdown = shutdown_signal();
     if let Some(ca) = server.ca_pem_path() {
         // Not silenced by --quiet: clients cannot connect without it.
         eprintln!(
@@ -109,7 +110,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
     }
 
     tokio::select! {
-        _ = shutdown_signal() => {}
+        _ = shutdown => {}
         _ = server.wait() => anyhow::bail!("the emulator stopped unexpectedly"),
     }
     if !settings.quiet {
@@ -143,24 +144,30 @@ fn limits() -> ServerLimits {
     limits
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM, listened for from the call on: the handlers are in place before the
+/// connection string is printed, so a script that stops the emulator as soon as it has read
+/// it still gets a clean stop rather than the default (fatal) signal action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let (Some(mut term), Some(mut interrupt)) = (term, interrupt) else {
                 let _ = tokio::signal::ctrl_c().await;
                 return;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

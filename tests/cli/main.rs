@@ -22,4 +22,5 @@ mod listen;
 mod readme;
 mod send;
 mod shapes;
+mod tls;
 mod token;
