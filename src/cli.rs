@@ -296,7 +296,7 @@ pub enum Command {
             and json.reliable.webpubsub.azure.v1) on one port. It is a development tool: all state \
             lives in memory and is lost when it stops, and its default key is public.\n\n\
             When it accepts connections it prints one line on stdout, its connection string.",
-        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
+        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem"
     )]
     Emulator(EmulatorArgs),
     /// Write shell completions or man pages (for packagers; hidden)
