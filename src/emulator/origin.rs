@@ -6,7 +6,9 @@
 //! terminator, a dev server) may say what its own client used, with `Forwarded: proto=..;
 //! host=..` (RFC 7239, first element) or `X-Forwarded-Proto` / `X-Forwarded-Host` (first
 //! value); these are believed only from loopback peers, since anyone else could claim any
-//! origin. `Forwarded` wins over the `X-` headers, parameter by parameter.
+//! origin. `Forwarded` wins over the `X-` headers, parameter by parameter. Tokens may name
+//! either origin, the proxy's or the emulator's own (see [`accepted`]); URLs the emulator
+//! writes use the proxy's, which is where its client will follow them.
 
 use std::net::SocketAddr;
 
@@ -36,24 +38,44 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// The request's origin; None when it names no host.
+/// The request's origin as its client sees it (a loopback proxy's word first); None when it
+/// names no host. URLs the emulator writes start with it.
 pub(crate) fn of(parts: &Parts) -> Option<Origin> {
-    let connection = parts.extensions.get::<Connection>();
-    let direct_scheme = if connection.is_some_and(|c| c.tls) {
-        "https"
-    } else {
-        "http"
-    };
-    let direct_host = super::auth::authority(parts);
-    let trusted = connection.is_some_and(|c| is_loopback(c.peer));
+    let direct = direct(parts);
+    let trusted = parts
+        .extensions
+        .get::<Connection>()
+        .is_some_and(|c| is_loopback(c.peer));
     let (proto, host) = if trusted {
         forwarded(&parts.headers)
     } else {
         (None, None)
     };
     Some(Origin {
-        scheme: proto.unwrap_or(direct_scheme),
-        host: host.or_else(|| direct_host.map(str::to_string))?,
+        scheme: proto.or(direct.as_ref().map(|d| d.scheme))?,
+        host: host.or(direct.map(|d| d.host))?,
+    })
+}
+
+/// The origins a token's audience may name for this request: [`of`], and, behind a proxy, the
+/// origin the request reached the emulator with too (a client configured with the emulator's
+/// own endpoint and a proxy in front, as the SDKs' `reverse_proxy_endpoint` does, signs that).
+pub(crate) fn accepted(parts: &Parts) -> Vec<Origin> {
+    let mut origins: Vec<Origin> = of(parts).into_iter().collect();
+    if let Some(direct) = direct(parts) {
+        if !origins.contains(&direct) {
+            origins.push(direct);
+        }
+    }
+    origins
+}
+
+/// The connection's scheme and the request's authority, proxies aside.
+fn direct(parts: &Parts) -> Option<Origin> {
+    let tls = parts.extensions.get::<Connection>().is_some_and(|c| c.tls);
+    Some(Origin {
+        scheme: if tls { "https" } else { "http" },
+        host: super::auth::authority(parts)?.to_string(),
     })
 }
 
@@ -231,6 +253,23 @@ mod tests {
             ),
             "https://emu:8080"
         );
+    }
+
+    #[test]
+    fn tokens_may_name_the_proxy_or_the_emulator() {
+        let p = parts(
+            "127.0.0.1:1",
+            false,
+            &[
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "proxy:8443"),
+            ],
+        );
+        let all: Vec<String> = accepted(&p).iter().map(Origin::to_string).collect();
+        assert_eq!(all, ["https://proxy:8443", "http://emu:8080"]);
+        let p = parts("10.1.1.1:1", true, &[("x-forwarded-proto", "http")]);
+        let all: Vec<String> = accepted(&p).iter().map(Origin::to_string).collect();
+        assert_eq!(all, ["https://emu:8080"]);
     }
 
     #[test]

@@ -331,10 +331,10 @@ fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> 
     let token = auth::bearer(&parts.headers)
         .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token."))?;
     // No host means no URL to compare the audience with: refuse rather than guess one.
-    let url = auth::request_url(parts).map_err(bad_request)?;
+    let urls = auth::request_urls(parts).map_err(bad_request)?;
     shared
         .verifier
-        .check_rest(token, &url)
+        .check_rest(token, &urls)
         .map_err(unauthorized)
 }
 

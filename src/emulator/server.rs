@@ -53,7 +53,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Body deadline by default: the largest body (1 MiB) at a slow 35 KB/s.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Open sockets at most by default: the service's 100 units of 1,000 connections each.
-/// The descriptor limit usually binds first; then accept backs off (see [`ACCEPT_BACKOFF`]).
+/// The descriptor limit usually binds first; then accept backs off (100 ms, `ACCEPT_BACKOFF`).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 100_000;
 /// How long open requests may finish after a stop by default; `wps emulator` must exit
 /// promptly on Ctrl-C even while a client holds a request open.

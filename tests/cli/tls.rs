@@ -472,6 +472,16 @@ async fn a_loopback_proxy_sets_the_scheme_and_host() {
     let aud = aud_of(json_of(resp).await);
     assert_eq!(aud, "https://proxy.local:8443/client/hubs/chat");
 
+    // A client configured with the emulator's own endpoint behind the proxy (the SDKs'
+    // reverse_proxy_endpoint) signs the emulator's URL: accepted too.
+    let resp = generate(
+        format!("http://{addr}{path}"),
+        &[("x-forwarded-proto", "https")],
+    )
+    .await
+    .expect("request");
+    assert_eq!(resp.status(), 200);
+
     // Without the header the scheme is the connection's, and https audiences do not match.
     let resp = generate(format!("https://{addr}{path}"), &[])
         .await
