@@ -779,7 +779,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__emulator)
-            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --tls --tls-cert --tls-key --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +806,14 @@ _wps() {
                     return 0
                     ;;
                 --settings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

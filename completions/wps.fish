@@ -809,6 +809,8 @@ complete -c wps -n "__fish_wps_using_subcommand emulator" -l key -d 'Access key 
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l event-handler -d 'Send this hub\'s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l settings -d 'Per-hub event handler lists in a TOML file, or the official emulator\'s appsettings.json; reloaded when it changes' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-cert -d 'Serve https and wss with this certificate chain (PEM file, leaf first)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-key -d 'The private key of --tls-cert (PEM file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -830,6 +832,7 @@ json\t''"
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls -d 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1; prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l dry-run -d 'Print the requests that would be sent, and send nothing'

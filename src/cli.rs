@@ -327,7 +327,7 @@ pub enum Command {
             and json.reliable.webpubsub.azure.v1) on one port. It is a development tool: all state \
             lives in memory and is lost when it stops, and its default key is public.\n\n\
             When it accepts connections it prints one line on stdout, its connection string.",
-        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
+        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem"
     )]
     Emulator(EmulatorArgs),
     /// Write shell completions or man pages (for packagers; hidden)
@@ -806,6 +806,16 @@ pub struct EmulatorArgs {
     /// reloaded when it changes
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+    /// Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1;
+    /// prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls: bool,
+    /// Serve https and wss with this certificate chain (PEM file, leaf first)
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM file)
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `token` creates a client token; `token decode` reads one.

@@ -136,6 +136,7 @@ mod error;
 pub mod operations;
 pub mod proto;
 mod protocol;
+mod roots;
 mod secret;
 pub mod subscriber;
 
@@ -274,15 +275,17 @@ impl Client {
         if !matches!(credential, Credential::Key(_)) {
             entra::check_endpoint_for_bearer(&endpoint)?;
         }
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| ClientError::Transport {
-                attempts: 0,
-                detail: format!("could not build the HTTP client: {e}"),
-            })?;
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)));
+        let http =
+            roots::trust_extra_roots(builder)?
+                .build()
+                .map_err(|e| ClientError::Transport {
+                    attempts: 0,
+                    detail: format!("could not build the HTTP client: {e}"),
+                })?;
         Ok(Client {
             http,
             endpoint,

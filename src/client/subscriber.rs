@@ -67,20 +67,27 @@ impl Subscriber {
                 .headers_mut()
                 .insert("Sec-WebSocket-Protocol", value);
         }
-        let (socket, response) = tokio_tungstenite::connect_async(request)
-            .await
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
-                    status: resp.status().as_u16(),
-                    code: None,
-                    message: Some(format!("WebSocket connection to {shown} refused")),
-                    attempts: 1,
-                },
-                other => ClientError::Transport {
-                    attempts: 1,
-                    detail: format!("could not open a WebSocket to {shown}: {other}"),
-                },
-            })?;
+        let tls = match request.uri().scheme_str() {
+            Some("wss") => Some(tokio_tungstenite::Connector::Rustls(
+                super::roots::websocket_tls()?,
+            )),
+            _ => None,
+        };
+        let (socket, response) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls)
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
+                        status: resp.status().as_u16(),
+                        code: None,
+                        message: Some(format!("WebSocket connection to {shown} refused")),
+                        attempts: 1,
+                    },
+                    other => ClientError::Transport {
+                        attempts: 1,
+                        detail: format!("could not open a WebSocket to {shown}: {other}"),
+                    },
+                })?;
         let chosen = response
             .headers()
             .get("Sec-WebSocket-Protocol")

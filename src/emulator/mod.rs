@@ -11,13 +11,16 @@ mod hub;
 mod message;
 mod metadata;
 mod names;
+mod origin;
 mod permissions;
 mod rest;
 mod server;
+mod tls;
 mod upstream;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +36,7 @@ pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
+pub use tls::TlsConfig;
 pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
@@ -53,6 +57,8 @@ pub struct EmulatorConfig {
     pub event_handlers: EventHandlerConfig,
     /// Timeouts and the connection cap of the HTTP server.
     pub limits: ServerLimits,
+    /// Plain http (the default), or https/wss on the same port.
+    pub tls: TlsConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -65,6 +71,7 @@ impl Default for EmulatorConfig {
             entra_issuer_key: None,
             event_handlers: EventHandlerConfig::default(),
             limits: ServerLimits::default(),
+            tls: TlsConfig::None,
         }
     }
 }
@@ -121,6 +128,10 @@ pub struct Emulator {
     shared: Arc<Shared>,
     /// Reloads the settings file while the emulator runs.
     watcher: Option<tokio::task::JoinHandle<()>>,
+    /// Served over TLS.
+    tls: bool,
+    /// The development certificate's authority, for clients to trust.
+    ca_pem: Option<PathBuf>,
 }
 
 impl Emulator {
@@ -128,17 +139,38 @@ impl Emulator {
         self.addr
     }
 
-    /// `Endpoint=http://HOST;Port=N;AccessKey=KEY;Version=1.0;`
+    /// `Endpoint=http://HOST;Port=N;AccessKey=KEY;Version=1.0;` (`https://` over TLS).
     pub fn connection_string(&self) -> String {
         let host = match self.addr.ip() {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
         format!(
-            "Endpoint=http://{host};Port={};AccessKey={};Version=1.0;",
+            "Endpoint={}://{host};Port={};AccessKey={};Version=1.0;",
+            self.scheme(),
             self.addr.port(),
             self.access_key
         )
+    }
+
+    /// `http`, or `https` when served over TLS.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// `scheme://addr`, e.g. `https://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.addr)
+    }
+
+    /// With [`TlsConfig::SelfSigned`], the PEM file of the certificate authority clients
+    /// must trust (`SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`).
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        self.ca_pem.as_deref()
     }
 
     /// How long a reliable connection whose transport dropped is kept for recovery (30 s,
@@ -194,6 +226,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
             .with_entra_issuer(pem)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     }
+    let tls = tls::setup(&config.tls)?;
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
     let (upstream, watcher) = upstream::start(
@@ -216,7 +249,16 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         body_timeout: config.limits.body_timeout,
         stopping,
     });
-    let task = tokio::spawn(server::serve(listener, shared.clone(), config.limits));
+    let (acceptor, ca_pem) = match tls {
+        Some(t) => (Some(t.acceptor), t.ca_pem),
+        None => (None, None),
+    };
+    let task = tokio::spawn(server::serve(
+        listener,
+        shared.clone(),
+        config.limits,
+        acceptor.clone(),
+    ));
     Ok(Emulator {
         addr,
         access_key: config.access_key,
@@ -224,6 +266,8 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         task,
         shared,
         watcher,
+        tls: acceptor.is_some(),
+        ca_pem,
     })
 }
 

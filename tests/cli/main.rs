@@ -24,4 +24,5 @@ mod protobuf;
 mod readme;
 mod send;
 mod shapes;
+mod tls;
 mod token;
