@@ -9,9 +9,7 @@ use anyhow::{Context, Result};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
-use crate::emulator::{
-    self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY,
-};
+use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY};
 use crate::error::CliError;
 use crate::settings::Settings;
 

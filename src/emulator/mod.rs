@@ -5,6 +5,7 @@
 //! Tests and `wps demo` start it in-process with [`start`].
 
 mod auth;
+mod dashboard;
 mod errors;
 mod filter;
 mod hub;
@@ -13,8 +14,8 @@ mod metadata;
 mod names;
 mod permissions;
 mod rest;
-mod upstream;
 mod server;
+mod upstream;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
@@ -29,11 +30,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hub::Registry;
-pub use upstream::EventHandlerConfig;
 pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
+pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
 pub const DEFAULT_ACCESS_KEY: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -108,6 +109,10 @@ pub(crate) struct Shared {
     pub body_timeout: Duration,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
+    /// What happened, for the dashboard's live log.
+    pub activity: Arc<dashboard::Activity>,
+    /// The page at `/` and its endpoints under `/_emulator/`.
+    pub dashboard: dashboard::Dashboard,
 }
 
 /// A running emulator. Dropping it leaves it running until the runtime ends; call
@@ -167,6 +172,12 @@ impl Emulator {
         self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Test hook: the dashboard treats every request as coming from another machine (so it
+    /// requires the key), since a test cannot connect from a non-loopback address.
+    pub fn treat_peers_as_remote(&self, yes: bool) {
+        self.shared.dashboard.treat_peers_as_remote(yes);
+    }
+
     /// Stops accepting, closes every WebSocket client and waits for the server to end: open
     /// requests get [`ServerLimits::shutdown_grace`] to finish, then their connections are
     /// dropped.
@@ -196,11 +207,18 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     }
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let activity = Arc::new(dashboard::Activity::new(config.verbose));
+    let tap = activity.clone();
     let (upstream, watcher) = upstream::start(
         &config.event_handlers,
         &config.access_key,
         &addr.to_string(),
         config.verbose,
+        Arc::new(move |report| {
+            if let upstream::Report::Call(call) = report {
+                tap.handler_call(call);
+            }
+        }),
     )
     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (stop, stopping) = watch::channel(false);
@@ -215,6 +233,8 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         upstream,
         body_timeout: config.limits.body_timeout,
         stopping,
+        activity,
+        dashboard: dashboard::Dashboard::new(addr, &config.access_key),
     });
     let task = tokio::spawn(server::serve(listener, shared.clone(), config.limits));
     Ok(Emulator {
@@ -231,6 +251,8 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await
+    } else if dashboard::serves(path) {
+        dashboard::handle(shared, req).await
     } else {
         rest::handle(shared, req).await
     }

@@ -167,6 +167,8 @@ async fn connection(
     let Some((http2, prefix)) = sniffed else {
         return;
     };
+    // The dashboard answers loopback peers only (see dashboard/mod.rs).
+    let peer = stream.peer_addr().ok().map(axum::extract::ConnectInfo);
     let io = TokioIo::new(Socket {
         prefix,
         stream,
@@ -174,7 +176,11 @@ async fn connection(
     });
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(super::dispatch(shared, req.map(Body::new)).await) }
+        let mut req = req.map(Body::new);
+        if let Some(peer) = peer {
+            req.extensions_mut().insert(peer);
+        }
+        async move { Ok::<_, Infallible>(super::dispatch(shared, req).await) }
     });
     if http2 {
         let conn = http2::Builder::new(TokioExecutor::new())
