@@ -163,7 +163,10 @@ async fn json_arrives_exactly_as_it_was_sent() {
             let Message::Text(frame) = next_frame(&mut client).await else {
                 panic!("text frame")
             };
-            assert!(frame.as_str().contains(&format!(r#""data":{bad}"#)), "{bad}: {frame}");
+            assert!(
+                frame.as_str().contains(&format!(r#""data":{bad}"#)),
+                "{bad}: {frame}"
+            );
         } else {
             assert_eq!(status, 400, "{bad}");
         }

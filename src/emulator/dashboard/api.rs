@@ -10,6 +10,8 @@
 //! | `GET /_emulator/api/events`            | recent, then live events (server-sent events)  |
 //! | `POST /_emulator/api/token`            | a client token, for the page's test client     |
 //! | `POST /_emulator/api/hubs/{hub}/send`  | send as the server, through the REST API       |
+// Refusals are the HTTP response to send, built once per request (as in rest.rs).
+#![allow(clippy::result_large_err)]
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;

@@ -25,6 +25,8 @@
 //!    `fetch` that sets one needs a CORS preflight, which is never allowed: no response
 //!    carries an `Access-Control-Allow-*` header. Basic credentials do not count here, since
 //!    browsers attach them to cross-site requests too.
+// Refusals are the HTTP response to send, built once per request (as in rest.rs).
+#![allow(clippy::result_large_err)]
 
 pub(crate) mod activity;
 mod api;
