@@ -8,6 +8,8 @@ const PAGE_TOKEN = document.querySelector('meta[name="wps-page-token"]').content
 const MAX_LOG_ROWS = 500;
 
 const byId = (id) => document.getElementById(id);
+/** A form control's value by name (form.name and form.target are the form's own attributes). */
+const value = (form, name) => form.elements.namedItem(name).value;
 
 /** Builds an element; children are nodes or strings (always text). */
 function el(tag, props, ...children) {
@@ -257,8 +259,8 @@ byId("send-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const form = e.target;
   const result = byId("send-result");
-  const dataType = form.dataType.value;
-  let data = form.data.value;
+  const dataType = value(form, "dataType");
+  let data = value(form, "data");
   if (dataType === "json") {
     try {
       data = JSON.parse(data);
@@ -268,9 +270,9 @@ byId("send-form").addEventListener("submit", async (e) => {
       return;
     }
   }
-  const body = { target: form.target.value, dataType, data };
-  if (body.target !== "all") body.name = form.name.value;
-  const resp = await api(`/_emulator/api/hubs/${encodeURIComponent(form.hub.value)}/send`, body);
+  const body = { target: value(form, "target"), dataType, data };
+  if (body.target !== "all") body.name = value(form, "name");
+  const resp = await api(`/_emulator/api/hubs/${encodeURIComponent(value(form, "hub"))}/send`, body);
   result.className = resp.ok ? "result ok" : "result bad";
   result.textContent = resp.ok ? `Sent (${resp.status})` : `Not sent: ${await errorText(resp)}`;
 });
@@ -306,10 +308,10 @@ byId("client-connect").addEventListener("submit", async (e) => {
   e.preventDefault();
   const form = e.target;
   const resp = await api("/_emulator/api/token", {
-    hub: form.hub.value,
-    userId: form.userId.value || null,
-    groups: words(form.groups.value),
-    roles: words(form.roles.value),
+    hub: value(form, "hub"),
+    userId: value(form, "userId") || null,
+    groups: words(value(form, "groups")),
+    roles: words(value(form, "roles")),
   });
   if (!resp.ok) {
     clientStatus("No token: " + (await errorText(resp)), false);
@@ -345,14 +347,14 @@ byId("client-disconnect").addEventListener("click", () => socket && socket.close
 byId("client-join").addEventListener("submit", (e) => {
   e.preventDefault();
   const type = e.submitter && e.submitter.value === "leave" ? "leaveGroup" : "joinGroup";
-  socket.send(JSON.stringify({ type, group: e.target.group.value, ackId: nextAckId++ }));
+  socket.send(JSON.stringify({ type, group: value(e.target, "group"), ackId: nextAckId++ }));
 });
 
 byId("client-send").addEventListener("submit", (e) => {
   e.preventDefault();
   const form = e.target;
   socket.send(JSON.stringify({
-    type: "sendToGroup", group: form.group.value, dataType: "text", data: form.data.value, ackId: nextAckId++,
+    type: "sendToGroup", group: value(form, "group"), dataType: "text", data: value(form, "data"), ackId: nextAckId++,
   }));
 });
 
