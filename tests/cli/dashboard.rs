@@ -653,3 +653,101 @@ async fn wps_api_reaches_the_emulator_only_endpoints_with_the_key() {
     let body: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(body["body"]["users"][0]["userId"], "alice");
 }
+
+#[tokio::test]
+async fn wps_v_emulator_logs_client_messages_and_rest_calls_but_not_the_dashboard() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wps"))
+        .args(["-v", "emulator", "--port", "0"])
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("WPS_CONFIG", dir.path().join("config.toml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wps emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("connection string");
+    let port = line
+        .split(';')
+        .find_map(|p| p.strip_prefix("Port="))
+        .expect("port")
+        .to_string();
+    let stderr = child.stderr.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+
+    let base = format!("http://127.0.0.1:{port}");
+    let signer = wps::client::KeySigner::new(&wps::client::Secret::new(DEFAULT_ACCESS_KEY));
+    let claims = wps::client::ClientClaims {
+        aud: format!("{base}/client/hubs/chat"),
+        iat: wps::client::now_secs(),
+        exp: wps::client::now_secs() + 600,
+        sub: Some("alice".into()),
+        role: vec!["webpubsub.joinLeaveGroup".into()],
+        groups: vec![],
+    };
+    let token = signer.sign(&claims).unwrap();
+    let mut req =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://127.0.0.1:{port}/client/hubs/chat?access_token={}",
+            token.expose()
+        ))
+        .unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "json.webpubsub.azure.v1".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    next_json(&mut socket).await;
+    send_json(
+        &mut socket,
+        json!({"type": "joinGroup", "group": "g1", "ackId": 1}),
+    )
+    .await;
+    assert_eq!(next_json(&mut socket).await["success"], true);
+    send_json(
+        &mut socket,
+        json!({"type": "sendToGroup", "group": "g1", "data": "x"}),
+    )
+    .await;
+    let hubs = http()
+        .get(format!("{base}/_emulator/api/hubs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hubs.status(), 200);
+    let send = format!("{base}/api/hubs/chat/:send");
+    let resp = http()
+        .post(&send)
+        .bearer_auth(signer.rest_token(&send).unwrap().expose())
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().unwrap();
+    let log = lines.join().unwrap().join("\n");
+    assert!(log.contains("connected to hub chat"), "{log}");
+    assert!(log.contains("joinGroup group=g1 -> ok"), "{log}");
+    assert!(
+        log.contains("sendToGroup group=g1 (3 bytes) -> refused"),
+        "{log}"
+    );
+    assert!(log.contains("POST /api/hubs/chat/:send -> 202"), "{log}");
+    assert!(!log.contains("/_emulator/"), "{log}");
+}

@@ -153,7 +153,9 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         Err(refused) => refused,
     };
     let resp = harden(resp);
-    if shared.verbose >= 1 {
+    // The page asks for the hubs after every change: at `-v` that would drown the app's own
+    // traffic, so the dashboard's requests are logged at `-vv` only.
+    if shared.verbose >= 2 {
         eprintln!(
             "emulator: {method} {path} -> {} ({} µs)",
             resp.status().as_u16(),
