@@ -746,9 +746,11 @@ impl Client {
         body: Option<Payload>,
     ) -> Result<Request, ClientError> {
         let (path, raw_query) = path.split_once('?').unwrap_or((path, ""));
-        if !path.starts_with("/api/") {
+        // `/_emulator/`: the emulator's own endpoints (its dashboard's), not the service's.
+        let emulator_only = path.starts_with("/_emulator/");
+        if !path.starts_with("/api/") && !emulator_only {
             return Err(ClientError::Invalid(format!(
-                "the path must start with /api/, got '{path}'"
+                "the path must start with /api/ (or /_emulator/ for the emulator's own endpoints), got '{path}'"
             )));
         }
         if path.chars().any(|c| !c.is_ascii_graphic() || c == '#') {
@@ -764,7 +766,7 @@ impl Client {
         // Keys are written as given by `Client::url`, so they are encoded here.
         let mut pairs: Vec<(String, String)> =
             pairs.into_iter().map(|(k, v)| (encode(&k), v)).collect();
-        if !pairs.iter().any(|(k, _)| k == "api-version") {
+        if !emulator_only && !pairs.iter().any(|(k, _)| k == "api-version") {
             pairs.push(self.api_version());
         }
         let mut req = self.request(method, path.to_string(), pairs, &[]);
@@ -1225,6 +1227,10 @@ mod tests {
         );
         assert_eq!(req.accept, "*/*");
         assert!(c.raw_request(Method::GET, "/hubs/chat", &[], None).is_err());
+        let req = c
+            .raw_request(Method::GET, "/_emulator/api/hubs", &[], None)
+            .unwrap();
+        assert_eq!(c.url(&req), "http://localhost:9/_emulator/api/hubs");
         assert!(c
             .raw_request(Method::GET, "/api/hubs/a b", &[], None)
             .is_err());

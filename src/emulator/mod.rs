@@ -5,6 +5,7 @@
 //! Tests and `wps demo` start it in-process with [`start`].
 
 mod auth;
+mod dashboard;
 mod errors;
 mod filter;
 mod hub;
@@ -115,6 +116,10 @@ pub(crate) struct Shared {
     pub body_timeout: Duration,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
+    /// What happened, for the dashboard's live log.
+    pub activity: Arc<dashboard::Activity>,
+    /// The page at `/` and its endpoints under `/_emulator/`.
+    pub dashboard: dashboard::Dashboard,
 }
 
 /// A running emulator. Dropping it leaves it running until the runtime ends; call
@@ -199,6 +204,12 @@ impl Emulator {
         self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Test hook: the dashboard treats every request as coming from another machine (so it
+    /// requires the key), since a test cannot connect from a non-loopback address.
+    pub fn treat_peers_as_remote(&self, yes: bool) {
+        self.shared.dashboard.treat_peers_as_remote(yes);
+    }
+
     /// Stops accepting, closes every WebSocket client and waits for the server to end: open
     /// requests get [`ServerLimits::shutdown_grace`] to finish, then their connections are
     /// dropped.
@@ -229,11 +240,18 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     let tls = tls::setup(&config.tls)?;
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let activity = Arc::new(dashboard::Activity::new(config.verbose));
+    let tap = activity.clone();
     let (upstream, watcher) = upstream::start(
         &config.event_handlers,
         &config.access_key,
         &addr.to_string(),
         config.verbose,
+        Arc::new(move |report| {
+            if let upstream::Report::Call(call) = report {
+                tap.handler_call(call);
+            }
+        }),
     )
     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (stop, stopping) = watch::channel(false);
@@ -248,6 +266,8 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         upstream,
         body_timeout: config.limits.body_timeout,
         stopping,
+        activity,
+        dashboard: dashboard::Dashboard::new(addr, &config.access_key),
     });
     let (acceptor, ca_pem) = match tls {
         Some(t) => (Some(t.acceptor), t.ca_pem),
@@ -275,6 +295,8 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await
+    } else if dashboard::serves(path) {
+        dashboard::handle(shared, req).await
     } else {
         rest::handle(shared, req).await
     }

@@ -65,6 +65,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         resp.headers_mut().remove(header::CONTENT_TYPE);
         resp.headers_mut().remove(header::CONTENT_LENGTH);
     }
+    let status = resp.status().as_u16();
+    shared
+        .activity
+        .rest_call(&method, uri.path(), status, started.elapsed());
     if shared.verbose >= 1 {
         eprintln!(
             "emulator: {method} {} -> {} ({} µs)",

@@ -8,6 +8,7 @@ mod bulk;
 mod commands;
 mod common;
 mod config;
+mod dashboard;
 mod demo;
 mod emulator_rest;
 mod emulator_ws;

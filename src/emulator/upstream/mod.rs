@@ -52,7 +52,7 @@ pub const MAX_IN_FLIGHT: usize = 1000;
 /// always (they explain why a handler hears nothing).
 pub type Reporter = Arc<dyn Fn(Report<'_>) + Send + Sync>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum Report<'a> {
     /// One call to a handler, retries included.
     Call(&'a CallReport),
@@ -707,19 +707,21 @@ const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The handlers of a starting emulator and the watcher of its settings file (if any).
 /// Validation verdicts and reloads are always said on stderr (they explain why a handler
-/// hears nothing); each call only with `verbose`.
+/// hears nothing); each call only with `verbose`. `tap` hears every report too (the
+/// dashboard's activity log).
 pub(crate) fn start(
     config: &EventHandlerConfig,
     access_key: &str,
     origin: &str,
     verbose: u8,
+    tap: Reporter,
 ) -> Result<(Upstream, Option<tokio::task::JoinHandle<()>>), String> {
     let source = watch::Source {
         flags: settings::Settings::from_flags(&config.flags)?,
         file: config.settings_file.clone(),
     };
     let shared = SharedSettings::new(source.load()?);
-    let report: Reporter = Arc::new(move |report| match report {
+    let print = move |report: Report<'_>| match report {
         Report::Call(call) if verbose >= 1 => eprintln!("emulator: {call}"),
         Report::Call(_) => {}
         Report::Validation {
@@ -736,6 +738,10 @@ pub(crate) fn start(
         } => eprintln!(
             "emulator: dropped the {event} event of {connection_id}: too many calls in flight"
         ),
+    };
+    let report: Reporter = Arc::new(move |report| {
+        tap(report);
+        print(report);
     });
     let options = Options {
         timeout: config.timeout,

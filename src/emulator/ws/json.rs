@@ -130,6 +130,9 @@ impl Session {
             return;
         }
         let result = self.join_or_leave(join, g);
+        let refused = result.as_ref().err().map(|e| e.1.as_str());
+        let kind = if join { "joinGroup" } else { "leaveGroup" };
+        self.activity.message(kind, Some(g), None, None, refused);
         self.finish(ack_id, result);
     }
 
@@ -144,8 +147,13 @@ impl Session {
         if self.duplicate(ack_id) {
             return;
         }
+        let seen = body.clone();
         let message = |source| Message::with_metadata(source, kind, body, metadata);
         let result = self.send_to_group(g, message, no_echo);
+        let refused = result.as_ref().err().map(|e| e.1.as_str());
+        let data = Some((kind, &seen[..]));
+        self.activity
+            .message("sendToGroup", Some(g), None, data, refused);
         self.finish(ack_id, result);
     }
 
@@ -160,10 +168,14 @@ impl Session {
         if self.duplicate(ack_id) {
             return;
         }
+        let seen = Some((kind, &data[..]));
         if !self.events.handled(name) {
+            self.activity
+                .message("event", None, Some(name), seen, Some(NO_HANDLER));
             self.finish(ack_id, Err(("InternalServerError", NO_HANDLER.into())));
             return;
         }
+        self.activity.message("event", None, Some(name), seen, None);
         let job = Job {
             name: name.to_string(),
             kind,

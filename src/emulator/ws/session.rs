@@ -18,6 +18,7 @@ use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::replies;
 use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
 use crate::client::Protocol;
+use crate::emulator::dashboard::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream;
@@ -65,6 +66,10 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         .is_reliable()
         .then(|| shared.sessions.register(&id));
     hub.connect(conn.clone(), &groups);
+    let activity = shared
+        .activity
+        .client(&hub_name, &id, user_id.as_deref(), protocol);
+    activity.connected();
     if shared.verbose >= 1 {
         eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
     }
@@ -88,6 +93,7 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         acked,
         events,
         end_reason: String::new(),
+        activity,
     };
     let connected_sent = if protocol == Protocol::Raw {
         true
@@ -108,6 +114,7 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         }
     }
     session.hub.disconnect(&id);
+    session.activity.disconnected(&session.end_reason);
     shared.sessions.forget(&id);
     shared
         .upstream
@@ -165,6 +172,8 @@ pub(super) struct Session {
     pub events: Events,
     /// Why the connection ended, for the `disconnected` event.
     end_reason: String,
+    /// What the client does, for the dashboard's log.
+    pub activity: ClientTap,
 }
 
 impl Session {
@@ -414,7 +423,12 @@ impl Session {
     /// A plain WebSocket frame: published to the mode's group, or the `message` event.
     fn on_raw_frame(&mut self, kind: DataKind, data: Bytes) -> Verdict {
         let RawMode::SendToGroup(group) = &self.mode else {
+            // A second handle on the same bytes, for the dashboard's log.
+            let copy = data.clone();
+            let seen = Some((kind, &copy[..]));
             if !self.events.handled("message") {
+                self.activity
+                    .message("event", None, Some("message"), seen, Some(NO_HANDLER));
                 return Verdict::Close(1011, NO_HANDLER.into());
             }
             let job = Job {
@@ -424,12 +438,22 @@ impl Session {
                 metadata: Default::default(),
                 ack_id: None,
             };
-            return match self.events.submit(job) {
+            let submitted = self.events.submit(job);
+            self.activity
+                .message("event", None, Some("message"), seen, submitted.err());
+            return match submitted {
                 Ok(()) => Verdict::Continue,
                 Err(why) => Verdict::Close(1008, why.into()),
             };
         };
         if !self.allowed(Permission::SendToGroup, group) {
+            self.activity.message(
+                "sendToGroup",
+                Some(group),
+                None,
+                Some((kind, &data[..])),
+                Some("no permission to send to the group"),
+            );
             return Verdict::Close(
                 1008,
                 format!("The client does not have permission to send to group '{group}'.").into(),
@@ -439,6 +463,13 @@ impl Session {
             group: group.clone(),
             from_user: self.conn.user_id.clone(),
         };
+        self.activity.message(
+            "sendToGroup",
+            Some(group),
+            None,
+            Some((kind, &data[..])),
+            None,
+        );
         let message = Message::new(source, kind, data);
         self.hub.send(Targets::Group(group), &[], None, message);
         Verdict::Continue
