@@ -72,6 +72,7 @@ complete -c wps -n "__fish_wps_needs_command" -f -a "help" -d 'Print this messag
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l filter -d 'OData filter over userId, connectionId and groups' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -107,6 +108,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -s g -l group -d 'Gr
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l filter -d 'OData filter over userId, connectionId and groups' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -144,6 +146,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -s V -l version -d '
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s u -l user -d 'User to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l filter -d 'OData filter over the user\'s connections' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -180,6 +183,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-user" -s h -l help -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s c -l connection -d 'Connection to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -773,6 +777,7 @@ complete -c wps -n "__fish_wps_using_subcommand list-connections" -l dry-run -d 
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand api" -l query -d 'Query parameter k=v, appended in order (repeatable)' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l metadata -d 'Message metadata header X-WebPubSub-Metadata-KEY: VALUE (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F

@@ -383,6 +383,19 @@ pub struct SendOptionsArgs {
     /// Send an empty message when stdin (or --file) is empty, instead of refusing it
     #[arg(long, help_heading = "Payload")]
     pub allow_empty: bool,
+    /// Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it
+    /// with the message (repeatable)
+    #[arg(long = "metadata", value_name = "KEY=VALUE", help_heading = "Payload",
+        value_parser = parse_metadata)]
+    pub metadata: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--metadata`; the key and value rules are checked with the request.
+fn parse_metadata(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got '{s}'")),
+    }
 }
 
 /// Options of every command that runs over many targets; flatten into its args
@@ -748,11 +761,14 @@ pub struct ListConnectionsArgs {
 pub struct ApiArgs {
     /// HTTP method: GET, HEAD, POST, PUT, DELETE, PATCH
     pub method: String,
-    /// Path under the endpoint, starting with /api/ (may carry ?k=v)
+    /// Path under the endpoint, starting with /api/ (may carry ?k=v), or /_emulator/ for the emulator's own endpoints
     pub path: String,
     /// Query parameter k=v, appended in order (repeatable)
     #[arg(long = "query", value_name = "K=V")]
     pub query: Vec<String>,
+    /// Message metadata header X-WebPubSub-Metadata-KEY: VALUE (repeatable)
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_metadata)]
+    pub metadata: Vec<(String, String)>,
     #[command(flatten)]
     pub payload: PayloadArgs,
 }

@@ -124,16 +124,19 @@ pub fn write_dry_run(
     let url = crate::client::without_userinfo(&client.send_url(req)).into_owned();
     let content_type = req.body.as_ref().map(|p| p.content_type.clone());
     let preview = req.body.as_ref().map(|p| p.preview());
+    let mut headers = serde_json::Map::new();
+    headers.insert("accept".into(), req.accept.into());
+    headers.insert("authorization".into(), "Bearer <redacted>".into());
+    headers.insert("content-type".into(), content_type.clone().into());
+    for (name, value) in &req.headers {
+        headers.insert(name.to_ascii_lowercase(), value.as_str().into());
+    }
     match printer.format() {
         OutputFormat::Json => write_json(&serde_json::json!({
             "dryRun": true,
             "method": req.method.as_str(),
             "url": url,
-            "headers": {
-                "accept": req.accept,
-                "authorization": "Bearer <redacted>",
-                "content-type": content_type,
-            },
+            "headers": headers,
             "bodyBytes": req.body.as_ref().map(|p| p.body.len()).unwrap_or(0),
             "bodyPreview": preview,
         })),
@@ -142,6 +145,9 @@ pub fn write_dry_run(
             writeln!(out, "{} {}", req.method, url)?;
             writeln!(out, "accept: {}", req.accept)?;
             writeln!(out, "authorization: Bearer <redacted>")?;
+            for (name, value) in &req.headers {
+                writeln!(out, "{}: {value}", name.to_ascii_lowercase())?;
+            }
             if let (Some(ct), Some(p)) = (content_type, preview) {
                 writeln!(out, "content-type: {ct}")?;
                 writeln!(out)?;

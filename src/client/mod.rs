@@ -217,6 +217,8 @@ pub struct Request {
     pub body: Option<Payload>,
     /// `Accept` header: the SDK sends `*/*` on HEAD, `application/json` otherwise.
     pub accept: &'static str,
+    /// More headers, in order (message metadata: `X-WebPubSub-Metadata-<key>`).
+    pub headers: Vec<(String, String)>,
     /// The statuses that answer this operation (`202` for a send, `200, 404` for an exists
     /// check); [`Client::execute`] turns any other into a [`ClientError::Status`]. Empty for a
     /// raw request, whose caller judges every status itself.
@@ -443,6 +445,9 @@ impl Client {
                 HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                     .map_err(|e| ClientError::Signing(e.to_string()))?,
             );
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
         match &request.body {
             Some(payload) => {
                 builder = builder
@@ -460,6 +465,9 @@ impl Client {
             eprintln!("> {} {}", request.method, without_userinfo(url));
             eprintln!("> accept: {}", request.accept);
             eprintln!("> authorization: Bearer <redacted>");
+            for (name, value) in &request.headers {
+                eprintln!("> {}: {value}", name.to_ascii_lowercase());
+            }
             if let Some(p) = &request.body {
                 eprintln!("> content-type: {}", p.content_type);
                 eprintln!("> body: {}", secret::redacted_preview(p));

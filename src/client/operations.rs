@@ -114,6 +114,53 @@ pub struct SendOptions {
     pub filter: Option<String>,
     /// 0–300 seconds; `None` leaves it out.
     pub ttl_seconds: Option<u32>,
+    /// Message metadata, key and value pairs sent as `X-WebPubSub-Metadata-<key>` headers;
+    /// json clients receive them with the message.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// The service's limits on message metadata: key characters and length, value length, and
+/// all keys and values together.
+const MAX_METADATA_KEY: usize = 256;
+const MAX_METADATA_VALUE: usize = 1024;
+const MAX_METADATA_TOTAL: usize = 8 * 1024;
+
+/// `X-WebPubSub-Metadata-<key>: <value>` headers, checked against the service's limits so a
+/// bad key fails here instead of as a 400 (or as a header HTTP cannot carry).
+pub fn metadata_headers(
+    metadata: &[(String, String)],
+) -> Result<Vec<(String, String)>, ClientError> {
+    let mut total = 0;
+    let mut headers = Vec::with_capacity(metadata.len());
+    for (i, (key, value)) in metadata.iter().enumerate() {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if key.is_empty() || key.len() > MAX_METADATA_KEY || !key.bytes().all(token) {
+            return Err(ClientError::Invalid(format!(
+                "invalid metadata key '{key}': use 1-{MAX_METADATA_KEY} letters, digits or !#$%&'*+-.^_`|~"
+            )));
+        }
+        if value.len() > MAX_METADATA_VALUE || !value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return Err(ClientError::Invalid(format!(
+                "invalid metadata value for '{key}': printable ASCII, at most {MAX_METADATA_VALUE} bytes"
+            )));
+        }
+        if metadata[..i]
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            return Err(ClientError::Invalid(format!(
+                "metadata key '{key}' given twice"
+            )));
+        }
+        total += key.len() + value.len();
+        headers.push((format!("X-WebPubSub-Metadata-{key}"), value.clone()));
+    }
+    if total > MAX_METADATA_TOTAL {
+        return Err(ClientError::Invalid(format!(
+            "metadata of {total} bytes: keys and values together may have at most {MAX_METADATA_TOTAL}"
+        )));
+    }
+    Ok(headers)
 }
 
 /// A permission a connection can be granted on one group or on every group; the path
@@ -262,6 +309,7 @@ impl Client {
             query,
             body: None,
             accept,
+            headers: Vec::new(),
             expect,
         }
     }
@@ -293,6 +341,7 @@ impl Client {
         }
         let mut req = self.request(Method::POST, path, query, ACCEPTED);
         req.body = Some(payload.clone());
+        req.headers = metadata_headers(&opts.metadata)?;
         Ok(req)
     }
 
@@ -941,6 +990,7 @@ mod tests {
             excluded: vec!["c1".into(), "c2".into()],
             filter: Some("userId ne 'u1'".into()),
             ttl_seconds: None,
+            ..SendOptions::default()
         };
         let req = c
             .send_to_all_request("chat", &Payload::text("hi"), &opts)
@@ -958,6 +1008,7 @@ mod tests {
             excluded: vec!["c1".into()],
             filter: Some("'g2' in groups".into()),
             ttl_seconds: None,
+            ..SendOptions::default()
         };
         let req = c
             .send_to_group_request("chat", "team #1/a?b", &Payload::text("hi"), &opts)

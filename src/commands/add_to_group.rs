@@ -177,6 +177,7 @@ mod tests {
                 query: Vec::new(),
                 body: None,
                 accept: "application/json",
+                headers: Vec::new(),
                 expect: &[200],
             })
         });

@@ -7,6 +7,7 @@ use reqwest::Method;
 
 use super::{send, ExitStatus, SUCCESS};
 use crate::cli::{ApiArgs, PayloadArgs};
+use crate::client::operations::metadata_headers;
 use crate::client::{ClientError, Payload};
 use crate::error::CliError;
 use crate::output::{self, ApiResult};
@@ -18,6 +19,7 @@ pub async fn run(settings: &Settings, printer: &Printer, args: ApiArgs) -> Resul
         method,
         path,
         query,
+        metadata,
         payload,
     } = args;
     let method = parse_method(&method)?;
@@ -32,7 +34,8 @@ pub async fn run(settings: &Settings, printer: &Printer, args: ApiArgs) -> Resul
         .collect::<Result<Vec<_>, _>>()?;
     let body = read_body(payload)?;
     let client = settings.client()?;
-    let req = client.raw_request(method.clone(), &path, &query, body)?;
+    let mut req = client.raw_request(method.clone(), &path, &query, body)?;
+    req.headers = metadata_headers(&metadata)?;
     if settings.dry_run {
         output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);

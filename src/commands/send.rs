@@ -29,6 +29,7 @@ pub async fn send_all(
         excluded: exclude,
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
     let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
@@ -56,6 +57,7 @@ pub async fn send_group(
         excluded: exclude,
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
     check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload, options.allow_empty)?;
@@ -84,6 +86,7 @@ pub async fn send_user(
         excluded: Vec::new(),
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
     check_stdin(&bulk_args, &payload)?;
     let payload = read_payload(payload, options.allow_empty)?;
@@ -109,6 +112,7 @@ pub async fn send_connection(
     } = args;
     let opts = SendOptions {
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
         ..SendOptions::default()
     };
     check_stdin(&bulk_args, &payload)?;

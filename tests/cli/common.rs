@@ -229,6 +229,7 @@ impl World {
                 .collect(),
             body,
             accept: "application/json",
+            headers: Vec::new(),
             expect: &[],
         };
         self.rest_client().execute(&req).await.expect("REST call")

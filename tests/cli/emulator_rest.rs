@@ -57,6 +57,7 @@ async fn api(
     }
     let request = Request {
         expect: &[],
+        headers: Vec::new(),
         accept: if method == Method::HEAD {
             "*/*"
         } else {

@@ -40,6 +40,7 @@ async fn world_has_connection(world: &World) -> bool {
         query: vec![("api-version".into(), "2024-12-01".into())],
         body: None,
         accept: "*/*",
+        headers: Vec::new(),
         expect: &[],
     };
     client
@@ -143,6 +144,7 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
         ],
         body: None,
         accept: "application/json",
+        headers: Vec::new(),
         expect: &[],
     };
     assert_eq!(client.execute(&req).await.expect("close").status, 204);
