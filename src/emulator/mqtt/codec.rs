@@ -293,11 +293,9 @@ pub(super) fn connack(
                 Some(Refusal::ClientId) => C::BadClientId,
                 Some(Refusal::Version) => C::RefusedProtocolVersion,
                 // 3.1.1 has no code for a bad will: "not authorized" is what is left.
-                Some(
-                    Refusal::RetainNotSupported
-                    | Refusal::BadWill
-                    | Refusal::KeepAlive,
-                ) => C::NotAuthorized,
+                Some(Refusal::RetainNotSupported | Refusal::BadWill | Refusal::KeepAlive) => {
+                    C::NotAuthorized
+                }
             };
             write4(v4::Packet::ConnAck(v4::ConnAck::new(code, false)))
         }

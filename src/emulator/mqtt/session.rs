@@ -32,22 +32,21 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Serves one MQTT WebSocket from its first byte to its end.
 pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: WebSocket) {
     let mut buf = BytesMut::new();
-    let connect = match tokio::time::timeout(CONNECT_TIMEOUT, first_connect(&mut socket, &mut buf))
-        .await
-    {
-        Ok(Ok(c)) => c,
-        Ok(Err(reply)) => {
-            if let Some(bytes) = reply {
-                let _ = send(&mut socket, bytes).await;
+    let connect =
+        match tokio::time::timeout(CONNECT_TIMEOUT, first_connect(&mut socket, &mut buf)).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(reply)) => {
+                if let Some(bytes) = reply {
+                    let _ = send(&mut socket, bytes).await;
+                }
+                close(&mut socket, 1002, "").await;
+                return;
             }
-            close(&mut socket, 1002, "").await;
-            return;
-        }
-        Err(_) => {
-            close(&mut socket, 1002, "No CONNECT in time.").await;
-            return;
-        }
-    };
+            Err(_) => {
+                close(&mut socket, 1002, "No CONNECT in time.").await;
+                return;
+            }
+        };
     let version = connect.version;
     if let Some(refusal) = check_connect(&connect) {
         if shared.verbose >= 1 {
@@ -165,8 +164,8 @@ async fn first_connect(
 /// The service's limits on CONNECT ("How to connect MQTT WebSocket clients").
 fn check_connect(c: &codec::Connect) -> Option<Refusal> {
     // 5.0 may leave the id to the server ("assigned client ID"); 3.1.1 may not here.
-    let id_ok = valid_client_id(&c.client_id)
-        || (c.client_id.is_empty() && c.version == Version::V5);
+    let id_ok =
+        valid_client_id(&c.client_id) || (c.client_id.is_empty() && c.version == Version::V5);
     if !id_ok {
         return Some(Refusal::ClientId);
     }
@@ -222,8 +221,8 @@ impl Session {
     async fn serve(&mut self, socket: &mut WebSocket) {
         let mut stopping = self.shared.stopping.clone();
         // MQTT: one and a half keep-alive periods without a packet and the client is gone.
-        let allowance = (self.keep_alive > 0)
-            .then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
+        let allowance =
+            (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
         let mut deadline = allowance.map(|a| Instant::now() + a);
         let end = loop {
             tokio::select! {
@@ -298,13 +297,22 @@ impl Session {
                 Ok(Some(p)) => p,
                 Ok(None) => return Ok(()),
                 Err(codec::ReadError::TooLarge) => {
-                    return Err(End::Quit(Goodbye::TooLarge, "The packet is too large.".into()))
+                    return Err(End::Quit(
+                        Goodbye::TooLarge,
+                        "The packet is too large.".into(),
+                    ))
                 }
                 Err(codec::ReadError::Malformed(why)) => {
-                    return Err(End::Quit(Goodbye::Malformed, format!("Malformed packet: {why}.")))
+                    return Err(End::Quit(
+                        Goodbye::Malformed,
+                        format!("Malformed packet: {why}."),
+                    ))
                 }
                 Err(codec::ReadError::UnsupportedVersion) => {
-                    return Err(End::Quit(Goodbye::ProtocolError, "A second CONNECT.".into()))
+                    return Err(End::Quit(
+                        Goodbye::ProtocolError,
+                        "A second CONNECT.".into(),
+                    ))
                 }
             };
             if let Some(reply) = self.on_packet(packet)? {
@@ -433,7 +441,11 @@ impl Session {
         }
         if p.qos == 2 && self.awaiting_rel.contains(&p.pkid) {
             // A resent QoS 2 PUBLISH: delivered already.
-            return Ok(Some(codec::pubrec(self.version, p.pkid, PubResult::Success)));
+            return Ok(Some(codec::pubrec(
+                self.version,
+                p.pkid,
+                PubResult::Success,
+            )));
         }
         let kind = data_kind(p.content_type.as_deref(), &p.payload);
         let result = if p.topic.contains(['+', '#'])
@@ -549,9 +561,9 @@ impl Session {
     fn end(&mut self) {
         if !self.clean {
             if let Some(will) = self.will.take() {
-                let allowed =
-                    self.hub
-                        .allowed(&self.conn.id, Permission::SendToGroup, &will.topic);
+                let allowed = self
+                    .hub
+                    .allowed(&self.conn.id, Permission::SendToGroup, &will.topic);
                 if allowed && names::group(&will.topic).is_ok() {
                     let source = Source::Group {
                         group: will.topic.clone(),
