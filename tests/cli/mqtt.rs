@@ -235,6 +235,25 @@ async fn both_versions_connect_with_a_wps_token_and_talk_through_a_topic() {
     );
     assert_eq!(got.qos, rumqttc::QoS::AtLeastOnce);
 
+    // QoS 2 from 5.0: PUBREC, PUBREL, PUBCOMP, and one delivery (at the granted QoS 1).
+    b.client
+        .publish("room", QoS5::ExactlyOnce, false, &b"once"[..])
+        .await
+        .expect("publish queued");
+    loop {
+        match b.next().await {
+            p5::Packet::PubComp(c) => {
+                assert_eq!(c.reason, p5::PubCompReason::Success);
+                break;
+            }
+            p5::Packet::PubRec(_) => continue,
+            other => panic!("expected PUBREC/PUBCOMP, got {other:?}"),
+        }
+    }
+    let got = a.publish().await;
+    assert_eq!(&got.payload[..], b"once");
+    assert_eq!(got.qos, rumqttc::QoS::AtLeastOnce);
+
     // And back, at QoS 0.
     assert_eq!(
         b.subscribe("back").await,
