@@ -13,6 +13,9 @@ pub enum Protocol {
     Protobuf,
     /// `protobuf.reliable.webpubsub.azure.v1`: the same, with sequence ids and recovery.
     ProtobufReliable,
+    /// MQTT 3.1.1 or 5.0 over WebSocket (subprotocol `mqtt`), on its own endpoint
+    /// `/clients/mqtt/hubs/{hub}`: never negotiated at `/client/hubs/{hub}`.
+    Mqtt,
 }
 
 impl Protocol {
@@ -24,6 +27,8 @@ impl Protocol {
     pub const PROTOBUF: &'static str = "protobuf.webpubsub.azure.v1";
     /// The reliable protobuf subprotocol's name.
     pub const PROTOBUF_RELIABLE: &'static str = "protobuf.reliable.webpubsub.azure.v1";
+    /// The MQTT over WebSocket subprotocol's name.
+    pub const MQTT: &'static str = "mqtt";
 
     const NAMED: [Protocol; 4] = [
         Protocol::Json,
@@ -52,6 +57,7 @@ impl Protocol {
             Protocol::JsonReliable => Some(Self::JSON_RELIABLE),
             Protocol::Protobuf => Some(Self::PROTOBUF),
             Protocol::ProtobufReliable => Some(Self::PROTOBUF_RELIABLE),
+            Protocol::Mqtt => Some(Self::MQTT),
         }
     }
 

@@ -310,6 +310,19 @@ impl Hub {
         self.write().remove(id);
     }
 
+    /// Takes this very connection out of the hub, unless another one has taken over its id
+    /// since (an MQTT client reconnecting with the same client id).
+    pub fn disconnect_conn(&self, conn: &Arc<Conn>) {
+        let mut state = self.write();
+        if state
+            .conns
+            .get(&conn.id)
+            .is_some_and(|e| Arc::ptr_eq(&e.conn, conn))
+        {
+            state.remove(&conn.id);
+        }
+    }
+
     /// The protocol of a connection still in the hub.
     pub fn protocol_of(&self, id: &str) -> Option<Protocol> {
         self.read().conns.get(id).map(|e| e.conn.protocol)

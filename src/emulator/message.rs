@@ -64,6 +64,10 @@ pub struct Message {
     pub body: Bytes,
     /// `X-WebPubSub-Metadata-*` (REST) or a client's `metadata`, already validated.
     pub metadata: Metadata,
+    /// The QoS an MQTT client published it with; 1 for everything else (the service
+    /// publishes REST and Web PubSub messages to MQTT subscribers at QoS 1, downgraded to
+    /// what each subscription was granted).
+    pub qos: u8,
     envelope_text: OnceLock<Utf8Bytes>,
     raw_text: OnceLock<Utf8Bytes>,
     protobuf_frame: OnceLock<ProtobufFrame>,
@@ -93,14 +97,27 @@ impl Message {
         body: Bytes,
         metadata: Metadata,
     ) -> Arc<Self> {
-        Arc::new(Message {
+        Arc::new(Self::build(source, kind, body, metadata))
+    }
+
+    fn build(source: Source, kind: DataKind, body: Bytes, metadata: Metadata) -> Self {
+        Message {
             source,
             kind,
             body,
             metadata,
+            qos: 1,
             envelope_text: OnceLock::new(),
             raw_text: OnceLock::new(),
             protobuf_frame: OnceLock::new(),
+        }
+    }
+
+    /// A message an MQTT client published at `qos`.
+    pub fn published(source: Source, kind: DataKind, body: Bytes, qos: u8) -> Arc<Self> {
+        Arc::new(Message {
+            qos,
+            ..Self::build(source, kind, body, Metadata::default())
         })
     }
 

@@ -11,6 +11,7 @@ mod filter;
 mod hub;
 mod message;
 mod metadata;
+mod mqtt;
 mod names;
 mod origin;
 mod permissions;
@@ -295,6 +296,8 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await
+    } else if path.starts_with(mqtt::PREFIX) {
+        mqtt::handle(shared, req).await
     } else if dashboard::serves(path) {
         dashboard::handle(shared, req).await
     } else {

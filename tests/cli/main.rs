@@ -20,6 +20,7 @@ mod generate;
 mod help;
 mod hostile;
 mod listen;
+mod mqtt;
 mod newcomer;
 mod protobuf;
 mod readme;

@@ -303,8 +303,11 @@ impl Session {
     async fn send_out(&mut self, socket: &mut WebSocket, out: Outbound) -> Result<(), End> {
         let frame = match out {
             Outbound::Data(msg) => match self.conn.protocol {
-                Protocol::Raw if msg.kind.is_binary() => WsMessage::Binary(msg.body.clone()),
-                Protocol::Raw => WsMessage::Text(msg.raw_text()),
+                // (MQTT connections are served by `emulator::mqtt`, never by this task.)
+                Protocol::Raw | Protocol::Mqtt if msg.kind.is_binary() => {
+                    WsMessage::Binary(msg.body.clone())
+                }
+                Protocol::Raw | Protocol::Mqtt => WsMessage::Text(msg.raw_text()),
                 Protocol::Json => WsMessage::Text(msg.envelope_text()),
                 Protocol::Protobuf => WsMessage::Binary(msg.protobuf_frame()),
                 Protocol::JsonReliable | Protocol::ProtobufReliable => {

@@ -1,0 +1,584 @@
+//! MQTT 3.1.1 and 5.0 packets, read and written with rumqttc's codecs (`mqttbytes::v4` and
+//! `v5::mqttbytes::v5`), behind one version-neutral shape: the session deals in what a
+//! packet asks, not in two libraries' structs.
+
+use bytes::{Bytes, BytesMut};
+use rumqttc::mqttbytes::{self as b4, v4};
+use rumqttc::v5::mqttbytes::{self as b5, v5};
+
+/// The protocol level a client connected with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Version {
+    V311,
+    V5,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V311 => "3.1.1",
+            Version::V5 => "5.0",
+        }
+    }
+}
+
+/// The last will a client left in CONNECT.
+#[derive(Debug, Clone)]
+pub(super) struct Will {
+    pub topic: String,
+    pub payload: Bytes,
+    pub retain: bool,
+}
+
+/// What a CONNECT asks for.
+#[derive(Debug)]
+pub(super) struct Connect {
+    pub version: Version,
+    pub client_id: String,
+    pub keep_alive: u16,
+    pub will: Option<Will>,
+}
+
+/// One packet from the client, whichever version it speaks.
+#[derive(Debug)]
+pub(super) enum Inbound {
+    Connect(Connect),
+    Publish(Publish),
+    PubAck(u16),
+    PubRec(u16),
+    PubRel(u16),
+    PubComp,
+    /// Packet id and (filter, requested QoS) pairs.
+    Subscribe(u16, Vec<(String, u8)>),
+    Unsubscribe(u16, Vec<String>),
+    PingReq,
+    Disconnect,
+    /// A packet only a server sends, or AUTH (no enhanced authentication here).
+    Unexpected(&'static str),
+}
+
+/// A PUBLISH either way.
+#[derive(Debug, Clone)]
+pub(super) struct Publish {
+    pub topic: String,
+    pub qos: u8,
+    pub retain: bool,
+    pub pkid: u16,
+    pub payload: Bytes,
+    /// MQTT 5's Content Type property.
+    pub content_type: Option<String>,
+    /// MQTT 5's Topic Alias property was set (this service offers none).
+    pub topic_alias: bool,
+}
+
+/// Why the bytes are not a packet.
+#[derive(Debug)]
+pub(super) enum ReadError {
+    /// The declared length is over the limit.
+    TooLarge,
+    /// The first packet is a CONNECT for a protocol level we do not speak.
+    UnsupportedVersion,
+    Malformed(String),
+}
+
+fn qos4(q: b4::QoS) -> u8 {
+    q as u8
+}
+
+fn qos5(q: b5::QoS) -> u8 {
+    q as u8
+}
+
+fn to_qos4(q: u8) -> b4::QoS {
+    match q {
+        0 => b4::QoS::AtMostOnce,
+        1 => b4::QoS::AtLeastOnce,
+        _ => b4::QoS::ExactlyOnce,
+    }
+}
+
+fn to_qos5(q: u8) -> b5::QoS {
+    match q {
+        0 => b5::QoS::AtMostOnce,
+        1 => b5::QoS::AtLeastOnce,
+        _ => b5::QoS::ExactlyOnce,
+    }
+}
+
+/// The next whole packet in `buf` (consumed), `Ok(None)` while more bytes are needed.
+/// `version` is None until CONNECT: then only a CONNECT is read, and its level decides.
+pub(super) fn read(
+    buf: &mut BytesMut,
+    version: Option<Version>,
+    max: usize,
+) -> Result<Option<Inbound>, ReadError> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    match version {
+        None => read_connect(buf, max),
+        Some(Version::V311) => match v4::Packet::read(buf, max) {
+            Ok(p) => Ok(Some(from_v4(p))),
+            Err(b4::Error::InsufficientBytes(_)) => Ok(None),
+            Err(b4::Error::PayloadSizeLimitExceeded(_)) => Err(ReadError::TooLarge),
+            Err(e) => Err(ReadError::Malformed(e.to_string())),
+        },
+        Some(Version::V5) => match v5::Packet::read(buf, Some(max as u32)) {
+            Ok(p) => Ok(Some(from_v5(p))),
+            Err(b5::Error::InsufficientBytes(_)) => Ok(None),
+            Err(b5::Error::PayloadSizeLimitExceeded { .. }) => Err(ReadError::TooLarge),
+            Err(e) => Err(ReadError::Malformed(e.to_string())),
+        },
+    }
+}
+
+/// The first packet: a CONNECT, read as 5.0 when its level says so, else as 3.1.1.
+fn read_connect(buf: &mut BytesMut, max: usize) -> Result<Option<Inbound>, ReadError> {
+    // CONNECT is packet type 1 with flags 0 (MQTT-3.1.0-1, 3.1.1 and 5.0 alike).
+    if buf[0] != 0x10 {
+        return Err(ReadError::Malformed(
+            "the first packet must be CONNECT".into(),
+        ));
+    }
+    // Try 5.0 on a copy (the codec consumes the packet even when it refuses it).
+    let mut probe = buf.clone();
+    match v5::Packet::read(&mut probe, Some(max as u32)) {
+        Ok(p) => {
+            *buf = probe;
+            return Ok(Some(from_v5(p)));
+        }
+        Err(b5::Error::InsufficientBytes(_)) => return Ok(None),
+        Err(b5::Error::PayloadSizeLimitExceeded { .. }) => return Err(ReadError::TooLarge),
+        Err(b5::Error::InvalidProtocolLevel(4)) => {}
+        Err(b5::Error::InvalidProtocolLevel(_)) => return Err(ReadError::UnsupportedVersion),
+        Err(e) => return Err(ReadError::Malformed(e.to_string())),
+    }
+    match v4::Packet::read(buf, max) {
+        Ok(p) => Ok(Some(from_v4(p))),
+        Err(b4::Error::InsufficientBytes(_)) => Ok(None),
+        Err(b4::Error::PayloadSizeLimitExceeded(_)) => Err(ReadError::TooLarge),
+        Err(e) => Err(ReadError::Malformed(e.to_string())),
+    }
+}
+
+fn from_v4(p: v4::Packet) -> Inbound {
+    match p {
+        v4::Packet::Connect(c) => Inbound::Connect(Connect {
+            version: Version::V311,
+            client_id: c.client_id,
+            keep_alive: c.keep_alive,
+            will: c.last_will.map(|w| Will {
+                topic: w.topic,
+                payload: w.message,
+                retain: w.retain,
+            }),
+        }),
+        v4::Packet::Publish(p) => Inbound::Publish(Publish {
+            topic: p.topic,
+            qos: qos4(p.qos),
+            retain: p.retain,
+            pkid: p.pkid,
+            payload: p.payload,
+            content_type: None,
+            topic_alias: false,
+        }),
+        v4::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
+        v4::Packet::PubRec(a) => Inbound::PubRec(a.pkid),
+        v4::Packet::PubRel(a) => Inbound::PubRel(a.pkid),
+        v4::Packet::PubComp(_) => Inbound::PubComp,
+        v4::Packet::Subscribe(s) => Inbound::Subscribe(
+            s.pkid,
+            s.filters
+                .into_iter()
+                .map(|f| (f.path, qos4(f.qos)))
+                .collect(),
+        ),
+        v4::Packet::Unsubscribe(u) => Inbound::Unsubscribe(u.pkid, u.topics),
+        v4::Packet::PingReq => Inbound::PingReq,
+        v4::Packet::Disconnect => Inbound::Disconnect,
+        v4::Packet::ConnAck(_) => Inbound::Unexpected("CONNACK"),
+        v4::Packet::SubAck(_) => Inbound::Unexpected("SUBACK"),
+        v4::Packet::UnsubAck(_) => Inbound::Unexpected("UNSUBACK"),
+        v4::Packet::PingResp => Inbound::Unexpected("PINGRESP"),
+    }
+}
+
+fn from_v5(p: v5::Packet) -> Inbound {
+    match p {
+        v5::Packet::Connect(c, will, _login) => Inbound::Connect(Connect {
+            version: Version::V5,
+            client_id: c.client_id,
+            keep_alive: c.keep_alive,
+            will: will.map(|w| Will {
+                topic: String::from_utf8_lossy(&w.topic).into_owned(),
+                payload: w.message,
+                retain: w.retain,
+            }),
+        }),
+        v5::Packet::Publish(p) => {
+            let props = p.properties.unwrap_or_default();
+            Inbound::Publish(Publish {
+                topic: String::from_utf8_lossy(&p.topic).into_owned(),
+                qos: qos5(p.qos),
+                retain: p.retain,
+                pkid: p.pkid,
+                payload: p.payload,
+                content_type: props.content_type,
+                topic_alias: props.topic_alias.is_some(),
+            })
+        }
+        v5::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
+        v5::Packet::PubRec(a) => Inbound::PubRec(a.pkid),
+        v5::Packet::PubRel(a) => Inbound::PubRel(a.pkid),
+        v5::Packet::PubComp(_) => Inbound::PubComp,
+        v5::Packet::Subscribe(s) => Inbound::Subscribe(
+            s.pkid,
+            s.filters
+                .into_iter()
+                .map(|f| (f.path, qos5(f.qos)))
+                .collect(),
+        ),
+        v5::Packet::Unsubscribe(u) => Inbound::Unsubscribe(u.pkid, u.filters),
+        v5::Packet::PingReq(_) => Inbound::PingReq,
+        v5::Packet::Disconnect(_) => Inbound::Disconnect,
+        v5::Packet::ConnAck(_) => Inbound::Unexpected("CONNACK"),
+        v5::Packet::SubAck(_) => Inbound::Unexpected("SUBACK"),
+        v5::Packet::UnsubAck(_) => Inbound::Unexpected("UNSUBACK"),
+        v5::Packet::PingResp(_) => Inbound::Unexpected("PINGRESP"),
+        v5::Packet::Auth(_) => Inbound::Unexpected("AUTH"),
+    }
+}
+
+/// Why a CONNECT is refused, in each version's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// 3.1.1: 0x02 identifier rejected; 5.0: 0x85 client identifier not valid.
+    ClientId,
+    /// 5.0: 0x9A retain not supported (a retained will); 3.1.1 has no code for it.
+    RetainNotSupported,
+    /// A will beyond the service's limits: 5.0: 0x90 topic name invalid; 3.1.1 has no
+    /// code for it, and gets 0x05 not authorized.
+    BadWill,
+    /// A 3.1.1 keep-alive outside 1-180 s: 3.1.1 has no code for it, so the session closes
+    /// without a CONNACK (MQTT-3.1.4-1 allows that); never sent for 5.0.
+    KeepAlive,
+    /// 3.1.1: 0x01 unacceptable protocol version; 5.0: 0x84 unsupported protocol version.
+    Version,
+}
+
+fn write4(p: v4::Packet) -> Bytes {
+    let mut out = BytesMut::with_capacity(p.size() + 5);
+    // Only packets we build ourselves, within the sizes we accept: writing cannot fail.
+    let _ = p.write(&mut out, usize::MAX);
+    out.freeze()
+}
+
+fn write5(p: v5::Packet) -> Bytes {
+    let mut out = BytesMut::new();
+    let _ = p.write(&mut out, None);
+    out.freeze()
+}
+
+/// CONNACK: success (with the id the server assigned, for 5.0) or a refusal.
+pub(super) fn connack(
+    version: Version,
+    refusal: Option<Refusal>,
+    assigned_id: Option<&str>,
+) -> Bytes {
+    match version {
+        Version::V311 => {
+            use v4::ConnectReturnCode as C;
+            let code = match refusal {
+                None => C::Success,
+                Some(Refusal::ClientId) => C::BadClientId,
+                Some(Refusal::Version) => C::RefusedProtocolVersion,
+                // 3.1.1 has no code for a bad will: "not authorized" is what is left.
+                Some(Refusal::RetainNotSupported | Refusal::BadWill | Refusal::KeepAlive) => {
+                    C::NotAuthorized
+                }
+            };
+            write4(v4::Packet::ConnAck(v4::ConnAck::new(code, false)))
+        }
+        Version::V5 => {
+            use v5::ConnectReturnCode as C;
+            let code = match refusal {
+                None => C::Success,
+                Some(Refusal::ClientId) => C::ClientIdentifierNotValid,
+                Some(Refusal::RetainNotSupported) => C::RetainNotSupported,
+                Some(Refusal::BadWill) => C::TopicNameInvalid,
+                Some(Refusal::Version) => C::UnsupportedProtocolVersion,
+                Some(Refusal::KeepAlive) => C::ProtocolError,
+            };
+            let properties = refusal.is_none().then(|| v5::ConnAckProperties {
+                session_expiry_interval: None,
+                receive_max: None,
+                max_qos: None,
+                // What this service does not offer, said up front (MQTT 5 §3.2.2.3).
+                retain_available: Some(0),
+                max_packet_size: Some(super::MAX_PACKET as u32),
+                assigned_client_identifier: assigned_id.map(str::to_string),
+                topic_alias_max: None,
+                reason_string: None,
+                user_properties: Vec::new(),
+                wildcard_subscription_available: Some(0),
+                subscription_identifiers_available: None,
+                shared_subscription_available: Some(0),
+                server_keep_alive: None,
+                response_information: None,
+                server_reference: None,
+                authentication_method: None,
+                authentication_data: None,
+            });
+            write5(v5::Packet::ConnAck(v5::ConnAck {
+                session_present: false,
+                code,
+                properties,
+            }))
+        }
+    }
+}
+
+/// How one SUBSCRIBE filter went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SubResult {
+    Granted(u8),
+    NotAuthorized,
+    Wildcard,
+    Shared,
+    InvalidFilter,
+}
+
+pub(super) fn suback(version: Version, pkid: u16, results: &[SubResult]) -> Bytes {
+    match version {
+        Version::V311 => {
+            use v4::SubscribeReasonCode as C;
+            let codes = results
+                .iter()
+                .map(|r| match r {
+                    SubResult::Granted(q) => C::Success(to_qos4(*q)),
+                    _ => C::Failure,
+                })
+                .collect();
+            write4(v4::Packet::SubAck(v4::SubAck::new(pkid, codes)))
+        }
+        Version::V5 => {
+            use v5::SubscribeReasonCode as C;
+            let codes = results
+                .iter()
+                .map(|r| match r {
+                    SubResult::Granted(q) => C::Success(to_qos5(*q)),
+                    SubResult::NotAuthorized => C::NotAuthorized,
+                    SubResult::Wildcard => C::WildcardSubscriptionsNotSupported,
+                    SubResult::Shared => C::SharedSubscriptionsNotSupported,
+                    SubResult::InvalidFilter => C::TopicFilterInvalid,
+                })
+                .collect();
+            write5(v5::Packet::SubAck(v5::SubAck {
+                pkid,
+                return_codes: codes,
+                properties: None,
+            }))
+        }
+    }
+}
+
+pub(super) fn unsuback(version: Version, pkid: u16, count: usize) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::UnsubAck(v4::UnsubAck::new(pkid))),
+        Version::V5 => write5(v5::Packet::UnsubAck(v5::UnsubAck {
+            pkid,
+            reasons: vec![v5::UnsubAckReason::Success; count],
+            properties: None,
+        })),
+    }
+}
+
+/// How a client's PUBLISH went, for its PUBACK / PUBREC (5.0 carries the reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PubResult {
+    Success,
+    NotAuthorized,
+    TopicNameInvalid,
+}
+
+pub(super) fn puback(version: Version, pkid: u16, result: PubResult) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::PubAck(v4::PubAck::new(pkid))),
+        Version::V5 => {
+            let mut ack = v5::PubAck::new(pkid, None);
+            ack.reason = match result {
+                PubResult::Success => v5::PubAckReason::Success,
+                PubResult::NotAuthorized => v5::PubAckReason::NotAuthorized,
+                PubResult::TopicNameInvalid => v5::PubAckReason::TopicNameInvalid,
+            };
+            write5(v5::Packet::PubAck(ack))
+        }
+    }
+}
+
+pub(super) fn pubrec(version: Version, pkid: u16, result: PubResult) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::PubRec(v4::PubRec::new(pkid))),
+        Version::V5 => {
+            let mut rec = v5::PubRec::new(pkid, None);
+            rec.reason = match result {
+                PubResult::Success => v5::PubRecReason::Success,
+                PubResult::NotAuthorized => v5::PubRecReason::NotAuthorized,
+                PubResult::TopicNameInvalid => v5::PubRecReason::TopicNameInvalid,
+            };
+            write5(v5::Packet::PubRec(rec))
+        }
+    }
+}
+
+pub(super) fn pubrel(version: Version, pkid: u16) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::PubRel(v4::PubRel::new(pkid))),
+        Version::V5 => write5(v5::Packet::PubRel(v5::PubRel::new(pkid, None))),
+    }
+}
+
+pub(super) fn pubcomp(version: Version, pkid: u16) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::PubComp(v4::PubComp::new(pkid))),
+        Version::V5 => write5(v5::Packet::PubComp(v5::PubComp::new(pkid, None))),
+    }
+}
+
+pub(super) fn pingresp(version: Version) -> Bytes {
+    match version {
+        Version::V311 => write4(v4::Packet::PingResp),
+        Version::V5 => write5(v5::Packet::PingResp(v5::PingResp)),
+    }
+}
+
+/// A PUBLISH to the client; `content_type` travels only in 5.0.
+pub(super) fn publish(
+    version: Version,
+    topic: &str,
+    qos: u8,
+    pkid: u16,
+    payload: Bytes,
+    content_type: &str,
+) -> Bytes {
+    match version {
+        Version::V311 => {
+            let mut p = v4::Publish::from_bytes(topic, to_qos4(qos), payload);
+            p.pkid = pkid;
+            write4(v4::Packet::Publish(p))
+        }
+        Version::V5 => {
+            let properties = v5::PublishProperties {
+                content_type: Some(content_type.to_string()),
+                ..Default::default()
+            };
+            let mut p = v5::Publish::new(topic, to_qos5(qos), payload, Some(properties));
+            p.pkid = pkid;
+            write5(v5::Packet::Publish(p))
+        }
+    }
+}
+
+/// Why the server ends a connection, for 5.0's DISCONNECT (3.1.1 just closes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Goodbye {
+    ProtocolError,
+    Malformed,
+    TooLarge,
+    KeepAliveTimeout,
+    SessionTakenOver,
+    Administrative,
+    ShuttingDown,
+    RetainNotSupported,
+    TopicAliasInvalid,
+    QuotaExceeded,
+}
+
+pub(super) fn disconnect(version: Version, why: Goodbye, reason: &str) -> Option<Bytes> {
+    use v5::DisconnectReasonCode as C;
+    if version == Version::V311 {
+        return None;
+    }
+    let code = match why {
+        Goodbye::ProtocolError => C::ProtocolError,
+        Goodbye::Malformed => C::MalformedPacket,
+        Goodbye::TooLarge => C::PacketTooLarge,
+        Goodbye::KeepAliveTimeout => C::KeepAliveTimeout,
+        Goodbye::SessionTakenOver => C::SessionTakenOver,
+        Goodbye::Administrative => C::AdministrativeAction,
+        Goodbye::ShuttingDown => C::ServerShuttingDown,
+        Goodbye::RetainNotSupported => C::RetainNotSupported,
+        Goodbye::TopicAliasInvalid => C::TopicAliasInvalid,
+        Goodbye::QuotaExceeded => C::QuotaExceeded,
+    };
+    let mut d = v5::Disconnect::new(code);
+    if !reason.is_empty() {
+        d.properties = Some(v5::DisconnectProperties {
+            session_expiry_interval: None,
+            reason_string: Some(reason.chars().take(200).collect()),
+            user_properties: Vec::new(),
+            server_reference: None,
+        });
+    }
+    Some(write5(v5::Packet::Disconnect(d)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect_bytes(version: Version, id: &str) -> BytesMut {
+        let mut out = BytesMut::new();
+        match version {
+            Version::V311 => {
+                let c = v4::Connect::new(id);
+                v4::Packet::Connect(c).write(&mut out, 1 << 20).unwrap();
+            }
+            Version::V5 => {
+                let c = v5::Connect {
+                    keep_alive: 30,
+                    client_id: id.into(),
+                    clean_start: true,
+                    properties: None,
+                };
+                v5::Packet::Connect(c, None, None)
+                    .write(&mut out, None)
+                    .unwrap();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn connect_is_read_at_its_own_level_and_in_pieces() {
+        for version in [Version::V311, Version::V5] {
+            let whole = connect_bytes(version, "abc");
+            let mut buf = BytesMut::from(&whole[..3]);
+            assert!(matches!(read(&mut buf, None, 1024), Ok(None)));
+            buf.extend_from_slice(&whole[3..]);
+            let Ok(Some(Inbound::Connect(c))) = read(&mut buf, None, 1024) else {
+                panic!("not a connect");
+            };
+            assert_eq!((c.version, c.client_id.as_str()), (version, "abc"));
+            assert!(buf.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_packet_over_the_limit_is_refused_from_its_header() {
+        let mut p = BytesMut::new();
+        v4::Packet::Publish(v4::Publish::new("t", b4::QoS::AtMostOnce, vec![0u8; 100]))
+            .write(&mut p, usize::MAX)
+            .unwrap();
+        let mut head = BytesMut::from(&p[..4]);
+        assert!(matches!(
+            read(&mut head, Some(Version::V311), 50),
+            Err(ReadError::TooLarge)
+        ));
+        let mut not_connect = p.clone();
+        assert!(matches!(
+            read(&mut not_connect, None, 1024),
+            Err(ReadError::Malformed(_))
+        ));
+    }
+}

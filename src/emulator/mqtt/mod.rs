@@ -1,0 +1,158 @@
+//! MQTT clients: `/clients/mqtt/hubs/{hub}`, WebSocket subprotocol `mqtt`, MQTT 3.1.1 and 5.0,
+//! with the service's mapping (its "MQTT support" and "Data-plane REST API in the context of
+//! MQTT" pages):
+//!
+//! - the client id is the connection id; a topic is a group: SUBSCRIBE joins (role
+//!   `webpubsub.joinLeaveGroup[.<group>]`), UNSUBSCRIBE leaves, PUBLISH sends to the group
+//!   (`webpubsub.sendToGroup[.<group>]`), all checked like any other client's requests;
+//! - REST sends to all, a user or a connection arrive on `$webpubsub/server/messages`;
+//! - wildcard and shared subscriptions, retained messages and topic aliases are refused with
+//!   the reason codes MQTT 5 has for them (3.1.1: SUBACK failure, or ignored);
+//! - an MQTT 5 Content Type maps to a Web PubSub data type and back (`application/json`,
+//!   `text/plain`, `application/x-protobuf`, anything else or 3.1.1: binary).
+//!
+//! - `codec`: packets both ways, with rumqttc's 3.1.1 and 5.0 codecs;
+//! - `session`: the per-connection task from CONNECT to the end.
+
+mod codec;
+mod session;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::client::Protocol;
+use crate::emulator::auth::{bearer, string_list};
+use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::{names, Shared};
+
+/// The route's prefix.
+pub(crate) const PREFIX: &str = "/clients/mqtt/hubs/";
+
+/// Largest MQTT packet a client may send (the service's 1 MiB message limit, plus room for
+/// the headers), checked from the packet's declared length before it is buffered.
+const MAX_PACKET: usize = 1024 * 1024 + 64 * 1024;
+/// How long a client may take to send CONNECT after the WebSocket opens.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Keep-alive the service accepts from 3.1.1 clients, in seconds.
+const KEEP_ALIVE_311: std::ops::RangeInclusive<u16> = 1..=180;
+/// Client ids: 1-128 characters of 0-9, a-z, A-Z.
+const MAX_CLIENT_ID: usize = 128;
+/// A will's topic: at most 1024 characters, not only whitespace; its message: 2,000 bytes.
+const MAX_WILL_TOPIC: usize = 1024;
+const MAX_WILL_MESSAGE: usize = 2000;
+/// QoS 1 and 2 messages to a client that it has not acknowledged yet; past this the client
+/// is not keeping up and is closed (quota exceeded), as a full outbound queue is.
+const MAX_INFLIGHT: usize = 1024;
+/// QoS 2 messages from a client waiting for its PUBREL.
+const MAX_AWAITING_REL: usize = 1024;
+
+/// Who the token says the client is, checked at the upgrade; the connection id comes later,
+/// from CONNECT.
+#[derive(Debug)]
+pub(super) struct Admission {
+    pub hub: String,
+    pub user_id: Option<String>,
+    pub roles: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let Some(hub) = path.strip_prefix(PREFIX).filter(|h| !h.contains('/')) else {
+        return not_found(format!("no route for {path}"));
+    };
+    let hub = percent_decode_str(hub).decode_utf8_lossy().into_owned();
+    if let Err(why) = names::hub(&hub) {
+        return bad_request(why);
+    }
+    let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &()).await else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Error.BadRequest",
+            "The request is not a WebSocket upgrade request.",
+        );
+    };
+    // MQTT over WebSocket is the `mqtt` subprotocol (MQTT 5 §6); echo it as offered.
+    let Some(offered) = parts
+        .headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|p| p.eq_ignore_ascii_case(Protocol::MQTT))
+        .map(str::to_string)
+    else {
+        return bad_request("MQTT clients must offer the WebSocket subprotocol 'mqtt'.");
+    };
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let token = query
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.clone())
+        .or_else(|| bearer(&parts.headers).map(str::to_string));
+    let Some(token) = token else {
+        return unauthorized("The request has no access_token.");
+    };
+    // The token's audience is this URL (`wps token --client-type mqtt` writes it so).
+    let claims = match shared.verifier.check_client_request(&token, &parts) {
+        Ok(claims) => claims,
+        Err(why) => return unauthorized(why),
+    };
+    let groups = string_list(&claims, "webpubsub.group");
+    for g in &groups {
+        if let Err(why) = names::group(g) {
+            return bad_request(why);
+        }
+    }
+    let admission = Admission {
+        hub,
+        user_id: claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        roles: string_list(&claims, "role"),
+        groups,
+    };
+    let upgrade = upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(MAX_PACKET)
+        .max_frame_size(MAX_PACKET);
+    let mut resp = upgrade.on_upgrade(move |socket| session::run(shared, admission, socket));
+    if let Ok(p) = HeaderValue::from_str(&offered) {
+        resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
+    }
+    resp
+}
+
+/// The service's client id rule.
+fn valid_client_id(id: &str) -> bool {
+    (1..=MAX_CLIENT_ID).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_follow_the_service_rule() {
+        assert!(valid_client_id("abcXYZ019"));
+        assert!(valid_client_id(&"a".repeat(128)));
+        assert!(!valid_client_id(&"a".repeat(129)));
+        assert!(!valid_client_id(""));
+        assert!(!valid_client_id("a-b"));
+        assert!(!valid_client_id("é"));
+    }
+}
