@@ -27,7 +27,8 @@
 //!   (`Client::generate_client_token`); with a key they are signed locally by
 //!   [`client_access_token`].
 //! - **Receiving**: [`subscriber::Subscriber`] is a WebSocket client of the hub's client
-//!   endpoint, to watch what the REST calls deliver.
+//!   endpoint, to watch what the REST calls deliver; [`session::Session`] keeps one open
+//!   across drops (reconnecting, resuming a reliable connection) and sends as well.
 //!
 //! # Examples
 //!
@@ -135,6 +136,7 @@ mod error;
 pub mod operations;
 mod protocol;
 mod secret;
+pub mod session;
 pub mod subscriber;
 
 use std::time::{Duration, Instant};

@@ -3,6 +3,7 @@
 mod add_to_group;
 mod api;
 mod bulk;
+mod client;
 mod close;
 mod demo;
 mod emulator;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             Command::Emulator(args) => emulator::run(&settings, args).await,
             Command::Demo => demo::run(&settings).await,
             Command::Listen(args) => listen::run(&settings, args, wait).await,
+            Command::Client(args) => client::run(&settings, args, wait).await,
             Command::Token(args) => token::run(&settings, args).await,
             Command::Profile(args) => profile::run(&settings, &global, args.command).await,
             Command::Generate(args) => generate::run(args),
