@@ -15,8 +15,11 @@
 //!   [`SessionOptions::max_reconnects`] times in a row: a reliable connection resumes
 //!   (`awps_connection_id` + `awps_reconnection_token`, no message lost), any other starts
 //!   afresh;
-//! - a frame whose send failed is sent again on the next connection (a duplicate is caught by
-//!   its `ackId`);
+//! - a request (a frame with an `ackId`) is kept until its ack arrives and sent again on the
+//!   next connection, like a frame whose send failed: what the dropped transport swallowed
+//!   is not lost. A resumed connection's service answers a repeat of what it already did
+//!   with a `Duplicate` ack, so there each request takes effect once; a new connection has
+//!   no such memory (at least once);
 //! - [`Session::close`] sends what is queued, then a close frame (1000), and waits briefly
 //!   for the service's.
 
@@ -37,6 +40,9 @@ const SEND_QUEUE: usize = 64;
 /// Events held for a caller that is busy (e.g. printing to a slow pipe) before the task stops
 /// reading the socket, which in turn makes the service hold them.
 const EVENT_QUEUE: usize = 256;
+/// Requests awaiting their ack that are kept for sending again; the caller bounds them
+/// (`wps client` waits for acks at 1,000), this only guards the session's memory.
+const MAX_IN_FLIGHT: usize = 4096;
 /// How often a reliable session acknowledges what it received (the SDKs' 1 s).
 const SEQUENCE_ACK_EVERY: Duration = Duration::from_secs(1);
 
@@ -111,6 +117,7 @@ impl Session {
             events: events_tx,
             stop: stop_rx,
             unsent: None,
+            in_flight: std::collections::BTreeMap::new(),
         };
         Ok(Session {
             outgoing,
@@ -187,6 +194,8 @@ struct Worker {
     stop: oneshot::Receiver<()>,
     /// A frame whose send failed, sent first on the next connection.
     unsent: Option<String>,
+    /// Requests sent and not yet acked, by ackId: sent again on the next connection.
+    in_flight: std::collections::BTreeMap<u64, String>,
 }
 
 impl Worker {
@@ -291,9 +300,12 @@ impl Worker {
 
     /// Reads, writes and acknowledges on one connection until it stops.
     async fn drive(&mut self, socket: &mut Subscriber, attempt: &mut u32) -> Stop {
-        if let Some(text) = self.unsent.take() {
+        // What the last connection may have lost: requests without their ack, in order,
+        // and a frame whose send failed (already among them if it was a request).
+        let mut again: Vec<String> = self.in_flight.values().cloned().collect();
+        again.extend(self.unsent.take().filter(|t| ack_id_of(t).is_none()));
+        for text in again {
             if let Err(e) = socket.send_text(&text).await {
-                self.unsent = Some(text);
                 return Stop::Dropped(e.to_string());
             }
         }
@@ -320,6 +332,11 @@ impl Worker {
                 },
                 text = self.outgoing.recv() => match text {
                     Some(text) => {
+                        if let Some(id) = ack_id_of(&text) {
+                            if self.in_flight.len() < MAX_IN_FLIGHT {
+                                self.in_flight.insert(id, text.clone());
+                            }
+                        }
                         if let Err(e) = socket.send_text(&text).await {
                             self.unsent = Some(text);
                             return Stop::Dropped(e.to_string());
@@ -360,6 +377,12 @@ impl Worker {
                     recovered: self.recovering,
                 })
             }
+            Some("ack") => {
+                if let Some(id) = v["ackId"].as_u64() {
+                    self.in_flight.remove(&id);
+                }
+                Some(SessionEvent::Frame(Event::Json(v)))
+            }
             Some("message") => {
                 if let Some(seq) = v["sequenceId"].as_u64() {
                     if seq <= self.state.last_sequence {
@@ -375,6 +398,19 @@ impl Worker {
     }
 }
 
+/// The `ackId` of a JSON request frame, if it has one.
+fn ack_id_of(text: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        #[serde(rename = "ackId")]
+        ack_id: Option<u64>,
+    }
+    if !text.contains("\"ackId\"") {
+        return None;
+    }
+    serde_json::from_str::<Request>(text).ok()?.ack_id
+}
+
 /// 0.4 s, 0.8 s, ... up to 5 s between attempts.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)).min(5_000))
@@ -383,6 +419,16 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_are_known_by_their_ack_id() {
+        assert_eq!(
+            ack_id_of(r#"{"type":"joinGroup","group":"g","ackId":7}"#),
+            Some(7)
+        );
+        assert_eq!(ack_id_of(r#"{"type":"sequenceAck","sequenceId":3}"#), None);
+        assert_eq!(ack_id_of("plain text with \"ackId\" in it"), None);
+    }
 
     #[test]
     fn backoff_grows_to_a_cap() {

@@ -40,6 +40,9 @@ use crate::settings::Settings;
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 /// Requests awaiting their ack; at the cap, input waits until acks come back.
 pub const MAX_OUTSTANDING_ACKS: usize = 1000;
+/// The same for their size: the session keeps each until its ack, to send it again after a
+/// drop.
+pub const MAX_OUTSTANDING_BYTES: usize = 16 * 1024 * 1024;
 /// Connecting, and waiting for acks at the end of input, when `--timeout` is not given.
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 /// Lines read ahead of what has been sent.
@@ -160,6 +163,7 @@ pub async fn run(
         out,
         next_ack: 1,
         outstanding: BTreeMap::new(),
+        outstanding_bytes: 0,
         failed: 0,
         bad_lines: 0,
         lines: 0,
@@ -212,8 +216,9 @@ struct Client {
     interactive: bool,
     out: Out,
     next_ack: u64,
-    /// ackId -> the command it answers, e.g. "join g1".
-    outstanding: BTreeMap<u64, String>,
+    /// ackId -> the command it answers, e.g. "join g1", and the frame's size.
+    outstanding: BTreeMap<u64, (String, usize)>,
+    outstanding_bytes: usize,
     failed: u64,
     bad_lines: u64,
     lines: u64,
@@ -243,7 +248,8 @@ impl Client {
             }
             let read_more = input_open
                 && self.queue.is_empty()
-                && self.outstanding.len() < MAX_OUTSTANDING_ACKS;
+                && self.outstanding.len() < MAX_OUTSTANDING_ACKS
+                && self.outstanding_bytes < MAX_OUTSTANDING_BYTES;
             tokio::select! {
                 event = session.next() => match event {
                     None => break Outcome::Ended,
@@ -262,7 +268,10 @@ impl Client {
                             input_open = false;
                         }
                     }
-                    Some(Input::Unreadable(why)) => self.bad_line(why.to_string()).await,
+                    Some(Input::Unreadable(why)) => {
+                        self.lines += 1;
+                        self.bad_line(why.to_string()).await;
+                    }
                     Some(Input::Error(e)) => {
                         self.out.error(format!("could not read stdin: {e}")).await;
                         self.bad_lines += 1;
@@ -306,7 +315,7 @@ impl Client {
                 .outstanding
                 .iter()
                 .take(10)
-                .map(|(id, what)| format!("{id} ({what})"))
+                .map(|(id, (what, _))| format!("{id} ({what})"))
                 .collect();
             eprintln!(
                 "error: no ack within {:.1} s for {} request(s): ackId {}{}",
@@ -345,7 +354,7 @@ impl Client {
             Ok(Parsed::Quit) => return false,
             Ok(Parsed::Send { frame, ack }) => {
                 if let Some((id, what)) = ack {
-                    self.outstanding.insert(id, what);
+                    self.expect_ack(id, what, frame.len());
                 }
                 self.queue.push_back(frame);
             }
@@ -434,7 +443,8 @@ impl Client {
     /// Settles an ack; returns the command it answers.
     fn on_ack(&mut self, v: &Value) -> Option<String> {
         let id = v["ackId"].as_u64()?;
-        let what = self.outstanding.remove(&id)?;
+        let (what, size) = self.outstanding.remove(&id)?;
+        self.outstanding_bytes -= size;
         // Duplicate: the service had already done it (a resend after a drop).
         let ok = v["success"] == true || v["error"]["name"] == "Duplicate";
         if !ok {
@@ -466,10 +476,18 @@ impl Client {
                 ack: Some((id, what)),
             }) = parse_line(&format!("join {g}"), false, &mut self.next_ack)
             {
-                self.outstanding.insert(id, what);
+                self.expect_ack(id, what, frame.len());
                 self.queue.push_back(frame);
             }
         }
+    }
+
+    fn expect_ack(&mut self, id: u64, what: String, size: usize) {
+        if let Some((_, old)) = self.outstanding.insert(id, (what, size)) {
+            // A typed frame reused an id still awaiting its ack: one ack will settle both.
+            self.outstanding_bytes -= old;
+        }
+        self.outstanding_bytes += size;
     }
 }
 
