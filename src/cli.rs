@@ -167,7 +167,7 @@ pub enum Command {
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
     #[command(
         long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
-            one JSON object a line, flushed as it arrives. The token is signed locally from the key, or under \
+            one JSON object a line, flushed as it arrives. It only receives; `wps client` also sends. The token is signed locally from the key, or under \
             Entra ID (--auth) issued by the service's :generateToken. \
             With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
             they did not arrive in time. A dropped connection is re-established (resumed without loss \
@@ -180,10 +180,10 @@ pub enum Command {
         long_about = "Connect as a WebSocket client to the hub, as `listen` does, print every frame that \
             arrives (one JSON object a line when piped, readable on a terminal) and send what stdin says, \
             one command a line:\n\n  \
-            join G | leave G              join or leave group G\n  \
-            send G TEXT | send-json G JSON   send to group G (text, or JSON)\n  \
-            event NAME TEXT | event-json NAME JSON   a user event for the event handler\n  \
-            {...}                          a protocol frame, sent as it is\n\n\
+            join GROUP, leave GROUP       join or leave a group\n  \
+            send GROUP TEXT               send text to a group; send-json GROUP JSON sends JSON\n  \
+            event NAME TEXT               a user event for the event handler; event-json NAME JSON\n  \
+            {...}                         a protocol frame, sent as it is\n\n\
             Each command carries an ackId and its ack is printed like any frame. With --subprotocol raw \
             every line is one text frame. At the end of stdin it waits for the outstanding acks (at most \
             the global --timeout, default 10 s), closes cleanly and exits 0 if every ack succeeded, 5 if \
