@@ -241,6 +241,8 @@ impl Client {
     ) -> Result<ExitStatus> {
         let sender = session.sender();
         let mut input_open = true;
+        // The input thread has returned (end of input, `quit`, Ctrl-C at the prompt).
+        let mut input_ended = false;
         let mut deadline: Option<Instant> = None;
         let outcome = loop {
             if !input_open && self.queue.is_empty() && self.outstanding.is_empty() {
@@ -265,6 +267,8 @@ impl Client {
                 line = input.recv(), if read_more => match line {
                     Some(Input::Line(line)) => {
                         if !self.on_line(&line).await {
+                            // `quit`: the prompt thread has returned; a stdin reader just stops.
+                            input_ended = true;
                             input_open = false;
                         }
                     }
@@ -276,8 +280,14 @@ impl Client {
                         self.out.error(format!("could not read stdin: {e}")).await;
                         self.bad_lines += 1;
                     }
-                    Some(Input::Interrupt) => break Outcome::Interrupted,
-                    Some(Input::Eof) | None => input_open = false,
+                    Some(Input::Interrupt) => {
+                        input_ended = true;
+                        break Outcome::Interrupted;
+                    }
+                    Some(Input::Eof) | None => {
+                        input_ended = true;
+                        input_open = false;
+                    }
                 },
                 _ = until(deadline) => break Outcome::TimedOut,
                 _ = tokio::signal::ctrl_c() => break Outcome::Interrupted,
@@ -292,8 +302,7 @@ impl Client {
             Outcome::Ended | Outcome::Failed(_) => {}
         }
         if let Some(terminal) = terminal {
-            let input_done = !input_open || matches!(outcome, Outcome::Interrupted);
-            terminal.finish(input, input_done, &self.out).await;
+            terminal.finish(input, input_ended, &self.out).await;
         }
         self.status(outcome, input_open, wait)
     }
