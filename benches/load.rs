@@ -346,23 +346,7 @@ async fn fanout(
     connect_concurrency: usize,
 ) -> Result<serde_json::Value> {
     let signer = KeySigner::new(&cs.access_key);
-    let authority = cs
-        .endpoint
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or(&cs.endpoint);
-    let now = now_secs();
-    let token = signer.sign(&ClientClaims {
-        aud: format!("{}/client/hubs/{hub}", cs.endpoint.to_lowercase()),
-        iat: now,
-        exp: now + 3600,
-        ..ClientClaims::default()
-    })?;
-    let ws_url = format!(
-        "ws://{authority}/client/hubs/{}?access_token={}",
-        encode(hub),
-        token.expose()
-    );
+    let ws_url = client_url(cs, hub)?;
     // Small buffers: the clients only ever read a few short frames.
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)

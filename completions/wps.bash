@@ -209,7 +209,7 @@ _wps() {
 
     case "${cmd}" in
         wps)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +241,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -279,7 +283,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__add__subcmd__to__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +361,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -393,13 +401,17 @@ _wps() {
             return 0
             ;;
         wps__subcmd__api)
-            opts="-p -o -v -q -h -V --query --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --query --metadata --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -447,6 +459,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -483,7 +499,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__check)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +553,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -573,7 +593,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__client)
-            opts="-u -g -p -o -v -q -h -V --user --role --group --subprotocol --url --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -g -p -o -v -q -h -V --user --role --group --subprotocol --url --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -600,7 +620,7 @@ _wps() {
                     return 0
                     ;;
                 --subprotocol)
-                    COMPREPLY=($(compgen -W "json json.reliable raw" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json json.reliable protobuf protobuf.reliable raw" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -633,6 +653,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -671,7 +695,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__close)
-            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --all --exclude --reason --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,6 +777,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -789,7 +817,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__demo)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +849,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -859,7 +891,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__emulator)
-            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --host --port --key --entra-issuer-key --event-handler --settings --tls --tls-cert --tls-key --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,6 +921,14 @@ _wps() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -915,6 +955,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -953,7 +997,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__exists)
-            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -u -g -p -o -v -q -h -V --connection --user --group --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1055,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1047,7 +1095,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__grant)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,6 +1159,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1527,7 +1579,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__list__subcmd__connections)
-            opts="-g -p -o -v -q -h -V --group --top --max-page-size --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -p -o -v -q -h -V --group --top --max-page-size --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1577,6 +1629,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1613,7 +1669,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__listen)
-            opts="-u -g -p -o -v -q -h -V --user --role --group --count --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -g -p -o -v -q -h -V --user --role --group --count --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1675,6 +1731,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1711,7 +1771,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version add list show use remove help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version add list show use remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1743,6 +1803,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1781,7 +1845,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__add)
-            opts="-p -o -v -q -h -V --connection-string-env --access-key-env --default --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --connection-string-env --access-key-env --default --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1821,6 +1885,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -1957,7 +2025,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__list)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1989,6 +2057,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2027,7 +2099,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__remove)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2059,6 +2131,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2097,7 +2173,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__show)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2129,6 +2205,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2167,7 +2247,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__profile__subcmd__use)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2199,6 +2279,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2237,7 +2321,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__remove__subcmd__from__subcmd__group)
-            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -c -u -p -o -v -q -h -V --group --all-groups --connection --user --filter --target-kind --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2315,6 +2399,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2351,7 +2439,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__revoke)
-            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -g -p -o -v -q -h -V --connection --permission --group --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2417,6 +2505,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2453,7 +2545,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__all)
-            opts="-p -o -v -q -h -V --exclude --filter --ttl --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --exclude --filter --ttl --allow-empty --metadata --text --json --file --content-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2468,6 +2560,10 @@ _wps() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2513,6 +2609,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2551,7 +2651,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__connection)
-            opts="-c -p -o -v -q -h -V --connection --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-c -p -o -v -q -h -V --connection --ttl --allow-empty --metadata --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2566,6 +2666,10 @@ _wps() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2623,6 +2727,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2661,7 +2769,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__group)
-            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-g -p -o -v -q -h -V --group --exclude --filter --ttl --allow-empty --metadata --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2684,6 +2792,10 @@ _wps() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2741,6 +2853,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)
@@ -2779,7 +2895,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__send__subcmd__user)
-            opts="-u -p -o -v -q -h -V --user --filter --ttl --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-u -p -o -v -q -h -V --user --filter --ttl --allow-empty --metadata --text --json --file --content-type --from-file --concurrency --failed-to --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2798,6 +2914,10 @@ _wps() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2857,6 +2977,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2893,7 +3017,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__token)
-            opts="-u -g -p -o -v -q -h -V --user --role --group --expires --client-type --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version decode help"
+            opts="-u -g -p -o -v -q -h -V --user --role --group --expires --client-type --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version decode help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2955,6 +3079,10 @@ _wps() {
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
                     return 0
                     ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --api-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2991,7 +3119,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__token__subcmd__decode)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3023,6 +3151,10 @@ _wps() {
                     ;;
                 --auth)
                     COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-version)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wps_global_optspecs
-    string join \n p/profile= connection-string= endpoint= access-key= hub= auth= api-version= config= timeout= retries= o/output= v/verbose q/quiet dry-run color= h/help V/version
+    string join \n p/profile= connection-string= endpoint= access-key= hub= auth= reverse-proxy= api-version= config= timeout= retries= o/output= v/verbose q/quiet dry-run color= h/help V/version
 end
 
 function __fish_wps_needs_command
@@ -35,10 +35,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_needs_command" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_needs_command" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_needs_command" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_needs_command" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_needs_command" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_needs_command" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_needs_command" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_needs_command" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_needs_command" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -72,6 +73,7 @@ complete -c wps -n "__fish_wps_needs_command" -f -a "help" -d 'Print this messag
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l filter -d 'OData filter over userId, connectionId and groups' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -87,15 +89,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -105,6 +109,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -s g -l group -d 'Gr
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l filter -d 'OData filter over userId, connectionId and groups' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -123,15 +128,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -140,6 +147,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -s V -l version -d '
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s u -l user -d 'User to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l filter -d 'OData filter over the user\'s connections' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -158,15 +166,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -174,6 +184,7 @@ complete -c wps -n "__fish_wps_using_subcommand send-user" -s h -l help -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s c -l connection -d 'Connection to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -192,15 +203,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l allow-empty -d 'Send an empty message when stdin (or --file) is empty, instead of refusing it'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l dry-run -d 'Print the requests that would be sent, and send nothing'
@@ -210,7 +223,7 @@ complete -c wps -n "__fish_wps_using_subcommand listen" -s u -l user -d 'User id
 complete -c wps -n "__fish_wps_using_subcommand listen" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s g -l group -d 'Group to join after connecting (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l count -d 'Exit 0 after this many messages' -r
-complete -c wps -n "__fish_wps_using_subcommand listen" -l subprotocol -d 'Subprotocol to offer (default json.webpubsub.azure.v1)' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l subprotocol -d 'Subprotocol to offer (default json.webpubsub.azure.v1); with protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -222,10 +235,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand listen" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand listen" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand listen" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand listen" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -241,10 +255,12 @@ complete -c wps -n "__fish_wps_using_subcommand listen" -s V -l version -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand client" -s u -l user -d 'User id to connect as' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -s g -l group -d 'Group the client is in from the start, through its token (repeatable)' -r
-complete -c wps -n "__fish_wps_using_subcommand client" -l subprotocol -d 'How to talk to the service: json, json.reliable (resumes after a drop without loss), or raw (a plain WebSocket: each line is a text frame)' -r -f -a "json\t''
+complete -c wps -n "__fish_wps_using_subcommand client" -l subprotocol -d 'How to talk to the service: json, json.reliable (resumes after a drop without loss), protobuf, protobuf.reliable (the same requests as protobuf binary frames), or raw (a plain WebSocket: each line is a text frame)' -r -f -a "json\t''
 json.reliable\t''
+protobuf\t''
+protobuf.reliable\t''
 raw\t''"
-complete -c wps -n "__fish_wps_using_subcommand client" -l url -d 'Connect to this client URL (ws[s]://.../client/hubs/HUB?access_token=..., e.g. from `wps token` or a server) instead of signing a token from the profile' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l url -d 'Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from `wps token` or a server) instead of signing a token from the profile' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -256,10 +272,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand client" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand client" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand client" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand client" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -281,10 +298,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand demo" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand demo" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand demo" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand demo" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand demo" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -298,7 +316,7 @@ complete -c wps -n "__fish_wps_using_subcommand demo" -s V -l version -d 'Print 
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s u -l user -d 'User id (the `sub` claim)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l role -d 'Role, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s g -l group -d 'Group the client joins when it connects (repeatable)' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l expires -d 'Minutes until the token expires' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l expires -d 'Minutes until the token expires (at least 1)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l client-type -d 'Which client endpoint the token is for' -r -f -a "default\t''
 mqtt\t''
 socketio\t''"
@@ -313,10 +331,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -340,10 +359,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -367,10 +387,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -400,10 +421,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -426,10 +448,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -451,10 +474,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -476,10 +500,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -501,10 +526,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -542,10 +568,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -577,10 +604,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -614,10 +642,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand close" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand close" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand close" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand close" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand close" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -632,7 +661,7 @@ complete -c wps -n "__fish_wps_using_subcommand close" -s V -l version -d 'Print
 complete -c wps -n "__fish_wps_using_subcommand grant" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand grant" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand grant" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -647,10 +676,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand grant" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand grant" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand grant" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand grant" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand grant" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -664,7 +694,7 @@ complete -c wps -n "__fish_wps_using_subcommand grant" -s V -l version -d 'Print
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand revoke" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -679,10 +709,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand revoke" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand revoke" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -696,7 +727,7 @@ complete -c wps -n "__fish_wps_using_subcommand revoke" -s V -l version -d 'Prin
 complete -c wps -n "__fish_wps_using_subcommand check" -s c -l connection -d 'Connection id' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
-complete -c wps -n "__fish_wps_using_subcommand check" -s g -l group -d 'The group it applies to; without it, every group' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -s g -l group -d 'The group it applies to (the service takes a permission on one group at a time)' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -708,10 +739,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand check" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand check" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand check" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand check" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand check" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -736,10 +768,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand exists" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand exists" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand exists" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand exists" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand exists" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -764,10 +797,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand list-connections" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -779,6 +813,7 @@ complete -c wps -n "__fish_wps_using_subcommand list-connections" -l dry-run -d 
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand api" -l query -d 'Query parameter k=v, appended in order (repeatable)' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l metadata -d 'Message metadata header X-WebPubSub-Metadata-KEY: VALUE (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
@@ -794,10 +829,11 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand api" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand api" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand api" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand api" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand api" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -814,6 +850,8 @@ complete -c wps -n "__fish_wps_using_subcommand emulator" -l key -d 'Access key 
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l event-handler -d 'Send this hub\'s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l settings -d 'Per-hub event handler lists in a TOML file, or the official emulator\'s appsettings.json; reloaded when it changes' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-cert -d 'Serve https and wss with this certificate chain (PEM file, leaf first)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-key -d 'The private key of --tls-cert (PEM file)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -825,15 +863,17 @@ managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l api-version -d 'REST api-version to send' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l timeout -d 'Seconds to wait for each request attempt' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls -d 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1; prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand emulator" -l dry-run -d 'Print the requests that would be sent, and send nothing'

@@ -31,10 +31,28 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
+pub use crate::term::{ColorChoice, OutputFormat};
+
+// The flag value types live in `term` (a leaf, like ripgrep's low-level flag types); only
+// their clap face is here.
+impl ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &OutputFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ColorChoice::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 /// `--auth` / a profile's `auth`.
@@ -59,14 +77,6 @@ impl AuthMode {
             AuthMode::Default => "default",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
 }
 
 /// Options every command takes, before or after the command name.
@@ -95,20 +105,39 @@ pub struct GlobalArgs {
     /// How to authenticate: key (access key), or a Microsoft Entra ID credential
     #[arg(long, global = true, value_enum, help_heading = "Connection")]
     pub auth: Option<AuthMode>,
-    /// REST api-version to send
+    /// Send requests through this reverse proxy (API Management, Application Gateway); tokens
+    /// keep the service's URL as audience [env: WPS_REVERSE_PROXY]
+    #[arg(long, global = true, value_name = "URL", help_heading = "Connection")]
+    pub reverse_proxy: Option<String>,
+    /// REST api-version to send [default: 2024-12-01]
     #[arg(long, global = true, help_heading = "Connection")]
     pub api_version: Option<String>,
     /// Config file [env: WPS_CONFIG]
     #[arg(long, global = true, help_heading = "Connection")]
     pub config: Option<PathBuf>,
-    /// Seconds to wait for each request attempt
-    #[arg(long, global = true, help_heading = "Connection")]
+    // The defaults are written out, not clap defaults: a profile may set these, and a clap
+    // default would look like a flag given.
+    /// Seconds to wait for each request attempt [default: 30]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection",
+        allow_negative_numbers = true
+    )]
     pub timeout: Option<f64>,
-    /// Retries after a failed attempt (429, 5xx, connection errors); 0 disables
-    #[arg(long, global = true, help_heading = "Connection")]
+    /// Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]
+    #[arg(long, global = true, help_heading = "Connection", allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: Option<u32>,
     /// Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]
-    #[arg(long, short = 'o', global = true, value_enum, help_heading = "Output")]
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_enum,
+        ignore_case = true,
+        help_heading = "Output"
+    )]
     pub output: Option<OutputFormat>,
     /// Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, help_heading = "Output")]
@@ -124,6 +153,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_enum,
+        ignore_case = true,
         default_value_t,
         help_heading = "Output"
     )]
@@ -167,7 +197,8 @@ pub enum Command {
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
     #[command(
         long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
-            one JSON object a line, flushed as it arrives. It only receives; `wps client` also sends. The token is signed locally from the key, or under \
+            one JSON object a line, flushed as it arrives. It only receives; `wps client` also sends. On a terminal (or with -o table) each event \
+            is one readable line instead; -o json keeps JSON there too. The token is signed locally from the key, or under \
             Entra ID (--auth) issued by the service's :generateToken. \
             With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
             they did not arrive in time. A dropped connection is re-established (resumed without loss \
@@ -184,8 +215,10 @@ pub enum Command {
             send GROUP TEXT               send text to a group; send-json GROUP JSON sends JSON\n  \
             event NAME TEXT               a user event for the event handler; event-json NAME JSON\n  \
             {...}                         a protocol frame, sent as it is\n\n\
-            Each command carries an ackId and its ack is printed like any frame. With --subprotocol raw \
-            every line is one text frame. At the end of stdin it waits for the outstanding acks (at most \
+            Each command carries an ackId and its ack is printed like any frame. With --subprotocol \
+            protobuf or protobuf.reliable the same commands go out as protobuf requests (a typed frame \
+            must be one of them) and what arrives is printed in the JSON protocol's shapes. With \
+            --subprotocol raw every line is one text frame. At the end of stdin it waits for the outstanding acks (at most \
             the global --timeout, default 10 s), closes cleanly and exits 0 if every ack succeeded, 5 if \
             one failed, 6 if the connection failed or an ack never came, 2 if a line was not a command. \
             On a terminal it is interactive: a prompt with line editing, history and tab completion \
@@ -317,7 +350,7 @@ pub enum Command {
             and json.reliable.webpubsub.azure.v1) on one port. It is a development tool: all state \
             lives in memory and is lost when it stops, and its default key is public.\n\n\
             When it accepts connections it prints one line on stdout, its connection string.",
-        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\""
+        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem"
     )]
     Emulator(EmulatorArgs),
     /// Write shell completions or man pages (for packagers; hidden)
@@ -367,8 +400,25 @@ pub struct PayloadArgs {
 #[derive(Debug, Args, Default)]
 pub struct SendOptionsArgs {
     /// Drop the message if not delivered within this many seconds (0-300)
-    #[arg(long, value_name = "SECS", help_heading = "Target")]
+    #[arg(long, value_name = "SECS", help_heading = "Target", allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u32).range(0..=300))]
     pub ttl: Option<u32>,
+    /// Send an empty message when stdin (or --file) is empty, instead of refusing it
+    #[arg(long, help_heading = "Payload")]
+    pub allow_empty: bool,
+    /// Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it
+    /// with the message (repeatable)
+    #[arg(long = "metadata", value_name = "KEY=VALUE", help_heading = "Payload",
+        value_parser = parse_metadata)]
+    pub metadata: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--metadata`; the key and value rules are checked with the request.
+fn parse_metadata(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got '{s}'")),
+    }
 }
 
 /// Options of every command that runs over many targets; flatten into its args
@@ -380,7 +430,7 @@ pub struct BulkArgs {
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
     pub from_file: Option<PathBuf>,
     /// Requests in flight at once
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Bulk")]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Bulk", allow_negative_numbers = true)]
     pub concurrency: u32,
     /// Write the targets that did not succeed to this file, one a line (ready for --from-file)
     #[arg(long, value_name = "PATH", help_heading = "Bulk")]
@@ -658,9 +708,15 @@ pub struct PermissionArgs {
     /// The permission
     #[arg(long, value_enum, required = true, help_heading = "Target")]
     pub permission: PermissionArg,
-    /// The group it applies to; without it, every group
-    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
-    pub group: Option<String>,
+    /// The group it applies to (the service takes a permission on one group at a time)
+    #[arg(
+        long,
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub group: String,
 }
 
 /// `grant` and `revoke`: one permission for many connections.
@@ -678,9 +734,15 @@ pub struct PermissionChangeArgs {
     /// The permission
     #[arg(long, value_enum, required = true, help_heading = "Target")]
     pub permission: PermissionArg,
-    /// The group it applies to; without it, every group
-    #[arg(long, short = 'g', value_name = "GROUP", help_heading = "Target")]
-    pub group: Option<String>,
+    /// The group it applies to (the service takes a permission on one group at a time)
+    #[arg(
+        long,
+        short = 'g',
+        value_name = "GROUP",
+        required = true,
+        help_heading = "Target"
+    )]
+    pub group: String,
     #[command(flatten)]
     pub bulk: BulkArgs,
 }
@@ -711,10 +773,10 @@ pub struct ListConnectionsArgs {
     )]
     pub group: String,
     /// At most this many connections in all
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2147483647))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2147483647), allow_negative_numbers = true)]
     pub top: Option<u32>,
     /// At most this many connections a page (1-200)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=200), allow_negative_numbers = true)]
     pub max_page_size: Option<u32>,
 }
 
@@ -722,11 +784,14 @@ pub struct ListConnectionsArgs {
 pub struct ApiArgs {
     /// HTTP method: GET, HEAD, POST, PUT, DELETE, PATCH
     pub method: String,
-    /// Path under the endpoint, starting with /api/ (may carry ?k=v)
+    /// Path under the endpoint, starting with /api/ (may carry ?k=v), or /_emulator/ for the emulator's own endpoints
     pub path: String,
     /// Query parameter k=v, appended in order (repeatable)
     #[arg(long = "query", value_name = "K=V")]
     pub query: Vec<String>,
+    /// Message metadata header X-WebPubSub-Metadata-KEY: VALUE (repeatable)
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_metadata)]
+    pub metadata: Vec<(String, String)>,
     #[command(flatten)]
     pub payload: PayloadArgs,
 }
@@ -751,7 +816,8 @@ pub struct ListenArgs {
     /// Plain WebSocket: print payloads as they arrive, no envelopes
     #[arg(long, conflicts_with = "subprotocol")]
     pub raw: bool,
-    /// Subprotocol to offer (default json.webpubsub.azure.v1)
+    /// Subprotocol to offer (default json.webpubsub.azure.v1); with
+    /// protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same
     #[arg(long)]
     pub subprotocol: Option<String>,
 }
@@ -772,12 +838,14 @@ pub struct ClientArgs {
         conflicts_with = "url"
     )]
     pub groups: Vec<String>,
-    /// How to talk to the service: json, json.reliable (resumes after a drop without loss), or raw
-    /// (a plain WebSocket: each line is a text frame)
+    /// How to talk to the service: json, json.reliable (resumes after a drop without loss),
+    /// protobuf, protobuf.reliable (the same requests as protobuf binary frames), or raw (a plain
+    /// WebSocket: each line is a text frame)
     #[arg(long, value_name = "PROTOCOL", default_value = "json",
-        value_parser = clap::builder::PossibleValuesParser::new(["json", "json.reliable", "raw"]))]
+        value_parser = clap::builder::PossibleValuesParser::new(
+            ["json", "json.reliable", "protobuf", "protobuf.reliable", "raw"]))]
     pub subprotocol: String,
-    /// Connect to this client URL (ws[s]://.../client/hubs/HUB?access_token=..., e.g. from
+    /// Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from
     /// `wps token` or a server) instead of signing a token from the profile
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
@@ -806,6 +874,16 @@ pub struct EmulatorArgs {
     /// reloaded when it changes
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+    /// Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1;
+    /// prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls: bool,
+    /// Serve https and wss with this certificate chain (PEM file, leaf first)
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM file)
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `token` creates a client token; `token decode` reads one.
@@ -842,8 +920,9 @@ pub struct TokenCreateArgs {
     /// Group the client joins when it connects (repeatable)
     #[arg(long = "group", short = 'g', value_name = "GROUP")]
     pub groups: Vec<String>,
-    /// Minutes until the token expires
-    #[arg(long, value_name = "MIN", default_value_t = 60)]
+    /// Minutes until the token expires (at least 1)
+    #[arg(long, value_name = "MIN", default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..), allow_negative_numbers = true)]
     pub expires: u32,
     /// Which client endpoint the token is for
     #[arg(long, value_enum, default_value_t)]
@@ -946,7 +1025,7 @@ pub struct ProfileNameArgs {
 /// WPS_CONFIG or the default path names; nothing when it cannot be read.
 fn profile_names() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| {
-        let env = crate::settings::process_env("WPS_CONFIG");
+        let env = crate::env::process_env("WPS_CONFIG");
         crate::config::config_path(None, env)
             .ok()
             .and_then(|path| crate::config::ConfigFile::load(&path).ok())
@@ -963,9 +1042,135 @@ fn profile_names() -> clap_complete::ArgValueCandidates {
 /// (by the shell's dynamic completion script) it prints completions and exits instead.
 pub fn parse() -> Cli {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    let color = crate::output::clap_color(std::env::args_os(), &crate::settings::process_env);
-    let matches = Cli::command().color(color).get_matches();
+    let color = clap_color(std::env::args_os(), &crate::env::process_env);
+    let matches = global_options_once(Cli::command().color(color))
+        .try_get_matches()
+        .unwrap_or_else(|e| with_target_hint(e, std::env::args()).exit());
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The help of a subcommand lists its own options; the global ones (some twenty lines) are
+/// listed once, in `wps --help`, and a line says so. They are still accepted everywhere.
+/// Only the help shown at run time: completions and man pages keep every option.
+fn global_options_once(mut cmd: clap::Command) -> clap::Command {
+    cmd.build();
+    let globals: Vec<clap::Id> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set() && !matches!(a.get_id().as_str(), "help" | "version"))
+        .map(|a| a.get_id().clone())
+        .collect();
+    for sub in cmd.get_subcommands_mut() {
+        hide_globals(sub, &globals);
+    }
+    cmd
+}
+
+fn hide_globals(sub: &mut clap::Command, globals: &[clap::Id]) {
+    const NOTE: &str =
+        "Global options (--profile, --hub, --connection-string, -o, -v, -q, --dry-run, ...) \
+        go before or after the command; `wps --help` lists them.";
+    // In place: the command is built, and its argument index must stay as it is.
+    let cmd = std::mem::take(sub).mut_args(|a| {
+        if globals.contains(a.get_id()) {
+            a.hide(true)
+        } else {
+            a
+        }
+    });
+    let long = match cmd.get_after_long_help() {
+        Some(text) => format!("{text}\n\n{NOTE}"),
+        None => NOTE.to_string(),
+    };
+    *sub = cmd.after_help(NOTE).after_long_help(long);
+    for nested in sub.get_subcommands_mut() {
+        hide_globals(nested, globals);
+    }
+}
+
+/// `wps send-user alice`: a bare word where a target flag was meant gets a tip naming it.
+fn with_target_hint(mut err: clap::Error, args: impl Iterator<Item = String>) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument {
+        return err;
+    }
+    let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidArg) else {
+        return err;
+    };
+    if word.starts_with('-') {
+        return err;
+    }
+    let word = word.clone();
+    let args: Vec<String> = args.collect();
+    let Some((command, flag)) = args.iter().find_map(|a| {
+        let flag = match a.as_str() {
+            "send-user" => "--user",
+            "send-group" | "list-connections" => "--group",
+            "send-connection" | "add-to-group" | "remove-from-group" | "close" | "grant"
+            | "revoke" | "check" | "exists" => "--connection",
+            _ => return None,
+        };
+        Some((a.clone(), flag))
+    }) else {
+        return err;
+    };
+    let shown = if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.@:/".contains(c))
+    {
+        word
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    };
+    err.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![format!(
+            "targets are given by flag: wps {command} {flag} {shown} ..."
+        )
+        .into()]),
+    );
+    err
+}
+
+/// The `--color` value in raw arguments (last one wins, none after `--`), for use before clap
+/// parses them. An invalid value counts as `auto`: clap reports it.
+pub fn color_flag<I, S>(args: I) -> ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    let mut choice = ColorChoice::Auto;
+    let mut args = args.into_iter().map(Into::into).skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let value = if arg == "--" {
+            break;
+        } else if arg == "--color" {
+            args.next().map(|v| v.to_string_lossy().into_owned())
+        } else {
+            arg.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            choice = ColorChoice::from_str(&v, true).unwrap_or_default();
+        }
+    }
+    choice
+}
+
+/// Clap's colour setting for these arguments and environment. Left as `Auto` when only the
+/// terminal decides, so clap asks of the stream it actually writes to (help: stdout, errors: stderr).
+pub fn clap_color<I, S>(args: I, env: crate::env::Env<'_>) -> clap::ColorChoice
+where
+    I: IntoIterator<Item = S>,
+    S: Into<std::ffi::OsString>,
+{
+    use crate::term::use_color;
+    match color_flag(args) {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto if use_color(ColorChoice::Auto, false, env) => clap::ColorChoice::Always,
+        ColorChoice::Auto if env("NO_COLOR").is_some() => clap::ColorChoice::Never,
+        ColorChoice::Auto => clap::ColorChoice::Auto,
+    }
 }
 
 #[cfg(test)]
@@ -976,5 +1181,43 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(k, v)| *k == name && !v.is_empty())
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn colour_flag_is_found_before_parsing() {
+        assert_eq!(color_flag(["wps", "send-all"]), ColorChoice::Auto);
+        assert_eq!(
+            color_flag(["wps", "--color", "never", "x"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "x", "--color=always"]),
+            ColorChoice::Always
+        );
+        assert_eq!(
+            color_flag(["wps", "--color=always", "--color", "never"]),
+            ColorChoice::Never
+        );
+        assert_eq!(
+            color_flag(["wps", "--", "--color=always"]),
+            ColorChoice::Auto
+        );
+        assert_eq!(color_flag(["wps", "--color=purple"]), ColorChoice::Auto);
+        let none = env_of(&[]);
+        assert_eq!(clap_color(["wps"], &none), clap::ColorChoice::Auto);
+        let no_color = env_of(&[("NO_COLOR", "1")]);
+        assert_eq!(clap_color(["wps"], &no_color), clap::ColorChoice::Never);
+        assert_eq!(
+            clap_color(["wps", "--color", "always"], &no_color),
+            clap::ColorChoice::Always
+        );
     }
 }

@@ -24,10 +24,12 @@ pub struct Profile {
     pub hub: Option<String>,
     pub auth: Option<String>,
     pub api_version: Option<String>,
+    /// API Management or Application Gateway in front of the service (the SDKs' name).
+    pub reverse_proxy_endpoint: Option<String>,
 }
 
 impl Profile {
-    const FIELDS: [&'static str; 8] = [
+    const FIELDS: [&'static str; 9] = [
         "connection_string",
         "connection_string_env",
         "endpoint",
@@ -36,6 +38,7 @@ impl Profile {
         "hub",
         "auth",
         "api_version",
+        "reverse_proxy_endpoint",
     ];
 
     fn field(&self, name: &str) -> Option<&String> {
@@ -48,6 +51,7 @@ impl Profile {
             "hub" => self.hub.as_ref(),
             "auth" => self.auth.as_ref(),
             "api_version" => self.api_version.as_ref(),
+            "reverse_proxy_endpoint" => self.reverse_proxy_endpoint.as_ref(),
             _ => None,
         }
     }
@@ -62,6 +66,7 @@ impl Profile {
             "hub" => &mut self.hub,
             "auth" => &mut self.auth,
             "api_version" => &mut self.api_version,
+            "reverse_proxy_endpoint" => &mut self.reverse_proxy_endpoint,
             _ => return None,
         })
     }

@@ -1,6 +1,7 @@
 //! Errors the tool itself raises, and the one table from errors to exit codes.
 
 use crate::client::{ClientError, ErrorKind};
+use crate::term::Printer;
 
 /// Exit codes, as documented in README and design.md.
 pub mod code {
@@ -28,6 +29,31 @@ pub enum CliError {
     /// Missing or invalid configuration: exit 3.
     #[error("{0}")]
     Config(String),
+    /// Something this machine could not provide, such as a port already in use: exit 6.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A next step for the user, attached as context (`err.context(Hint(..))`) and printed on
+/// its own `hint:` line under the error; it changes neither the message nor the exit code.
+#[derive(Debug, Clone)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The exit code of a client error, by its kind.
+pub fn kind_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Config => code::CONFIG,
+        ErrorKind::Invalid => code::USAGE,
+        ErrorKind::Auth => code::AUTH,
+        ErrorKind::Rejected => code::REJECTED,
+        ErrorKind::Unavailable => code::UNAVAILABLE,
+    }
 }
 
 /// The exit code for an error: the first typed cause in the chain decides.
@@ -37,16 +63,11 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return match e {
                 CliError::Usage(_) => code::USAGE,
                 CliError::Config(_) => code::CONFIG,
+                CliError::Unavailable(_) => code::UNAVAILABLE,
             };
         }
         if let Some(e) = cause.downcast_ref::<ClientError>() {
-            return match e.kind() {
-                ErrorKind::Config => code::CONFIG,
-                ErrorKind::Invalid => code::USAGE,
-                ErrorKind::Auth => code::AUTH,
-                ErrorKind::Rejected => code::REJECTED,
-                ErrorKind::Unavailable => code::UNAVAILABLE,
-            };
+            return kind_code(e.kind());
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -58,17 +79,42 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     code::USAGE
 }
 
+/// A hint for an error that did not bring its own: a refused connection to this machine is
+/// most often an emulator that is not running.
+fn hint_for(err: &anyhow::Error) -> Option<String> {
+    let transport = err
+        .chain()
+        .find_map(|c| match c.downcast_ref::<ClientError>() {
+            Some(ClientError::Transport { detail, .. }) => Some(detail.as_str()),
+            _ => None,
+        })?;
+    let local = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|h| transport.contains(&format!("://{h}")));
+    (local && transport.contains("refused")).then(|| {
+        "nothing is listening there: is `wps emulator` running (it prints the connection string to use)?"
+            .to_string()
+    })
+}
+
 /// Prints an error as one line on stderr (`error: context: cause`) and returns its exit code.
 /// A closed stdout is not an error: nothing is printed.
-pub fn report(err: &anyhow::Error) -> u8 {
+pub fn report(printer: &Printer, err: &anyhow::Error) -> u8 {
     let code = exit_code(err);
     if code == code::OK {
         return code;
     }
+    let hint = err
+        .downcast_ref::<Hint>()
+        .map(|h| h.0.clone())
+        .or_else(|| hint_for(err));
     let mut line = String::new();
     let mut first = true;
     for cause in err.chain() {
         let text = cause.to_string();
+        if hint.as_deref() == Some(text.as_str()) {
+            continue;
+        }
         if !first {
             // reqwest and io errors repeat their source's text; skip what is already said.
             if line.contains(&text) {
@@ -79,22 +125,10 @@ pub fn report(err: &anyhow::Error) -> u8 {
         line.push_str(&text);
         first = false;
     }
-    // Colour marks the prefix only, so the line reads the same without it.
-    let colour = crate::output::use_color(
-        crate::output::color_flag(std::env::args_os()),
-        std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        &crate::settings::process_env,
-    );
-    let prefix = if colour {
-        "\x1b[1;31merror:\x1b[0m"
-    } else {
-        "error:"
-    };
-    // Error text quotes target names and service answers: nothing in it may drive the terminal.
-    eprintln!(
-        "{prefix} {}",
-        crate::output::escape_control(&line.replace('\n', " "))
-    );
+    printer.error(&line);
+    if let Some(hint) = hint {
+        printer.hint(&hint);
+    }
     code
 }
 

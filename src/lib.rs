@@ -39,12 +39,25 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+// Layers, top to bottom; a module imports only from the ones below it:
+//
+//   main.rs      parse, build the Printer, run, map the error to an exit code
+//   commands     one file per command; `bulk` runs one operation over many targets
+//   settings     flags + environment + profile -> Settings, and the Printer
+//   cli          clap types only
+//   output       tables and JSON documents of results
+//   config       the profile file
+//   error        exit codes and error reports
+//   client, emulator    the library (the emulator uses the client's names and signing)
+//   term, env    leaves: output format, colour, Printer; the environment reader
 pub mod cli;
 #[warn(missing_docs)]
 pub mod client;
 pub mod commands;
 pub mod config;
 pub mod emulator;
+pub mod env;
 pub mod error;
 pub mod output;
 pub mod settings;
+pub mod term;

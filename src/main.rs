@@ -2,8 +2,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = wps::cli::parse();
-    match wps::commands::run(cli) {
+    let printer = wps::settings::printer(&cli.global, &wps::env::process_env);
+    match wps::commands::run(cli, &printer) {
         Ok(code) => code.into(),
-        Err(err) => wps::error::report(&err).into(),
+        Err(err) => wps::error::report(&printer, &err).into(),
     }
 }

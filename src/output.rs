@@ -5,8 +5,8 @@ use std::io::Write;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
 
-use crate::cli::{ColorChoice, OutputFormat};
-use crate::settings::Env;
+pub use crate::term::escape_control;
+use crate::term::{OutputFormat, Printer};
 
 /// The outcome of one operation on one target, in the stable JSON shape documented in README.
 #[derive(Debug, Clone, Serialize)]
@@ -33,32 +33,16 @@ pub fn write_json<T: Serialize>(value: &T) -> std::io::Result<()> {
     out.flush()
 }
 
-/// `text` with what could drive a terminal written out as escapes: control characters other
-/// than newline and tab (ESC starts colour, cursor and OSC title/hyperlink sequences; CR
-/// overwrites a line) and the bidirectional overrides that reorder what is shown. Target
-/// names, error bodies and ids come from files and the service, not from us.
-pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.contains(unsafe_char) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
-
 /// Writes a table with a header row; cells are escaped with [`escape_control`].
-pub fn write_table(header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<()> {
+pub fn write_table(
+    printer: &Printer,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> std::io::Result<()> {
     let mut table = Table::new();
+    if let Some(width) = printer.table_width() {
+        table.set_width(width);
+    }
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -72,8 +56,8 @@ pub fn write_table(header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<(
 }
 
 /// Prints operation results: one JSON document for one result, JSON lines for several.
-pub fn write_results(format: OutputFormat, results: &[OpResult]) -> std::io::Result<()> {
-    match format {
+pub fn write_results(printer: &Printer, results: &[OpResult]) -> std::io::Result<()> {
+    match printer.format() {
         OutputFormat::Json => match results {
             [one] => write_json(one),
             many => many.iter().try_for_each(write_json),
@@ -82,6 +66,7 @@ pub fn write_results(format: OutputFormat, results: &[OpResult]) -> std::io::Res
             let (mut header, targets) = target_columns(results.iter());
             header.extend(["status", "ok"]);
             write_table(
+                printer,
                 &header,
                 results
                     .iter()
@@ -132,23 +117,26 @@ pub fn target_columns<'a>(
 
 /// One request that `--dry-run` did not send: method, URL, headers (auth redacted), body preview.
 pub fn write_dry_run(
-    format: OutputFormat,
+    printer: &Printer,
     client: &crate::client::Client,
     req: &crate::client::Request,
 ) -> std::io::Result<()> {
-    let url = crate::client::without_userinfo(&client.url(req)).into_owned();
+    let url = crate::client::without_userinfo(&client.send_url(req)).into_owned();
     let content_type = req.body.as_ref().map(|p| p.content_type.clone());
     let preview = req.body.as_ref().map(|p| p.preview());
-    match format {
+    let mut headers = serde_json::Map::new();
+    headers.insert("accept".into(), req.accept.into());
+    headers.insert("authorization".into(), "Bearer <redacted>".into());
+    headers.insert("content-type".into(), content_type.clone().into());
+    for (name, value) in &req.headers {
+        headers.insert(name.to_ascii_lowercase(), value.as_str().into());
+    }
+    match printer.format() {
         OutputFormat::Json => write_json(&serde_json::json!({
             "dryRun": true,
             "method": req.method.as_str(),
             "url": url,
-            "headers": {
-                "accept": req.accept,
-                "authorization": "Bearer <redacted>",
-                "content-type": content_type,
-            },
+            "headers": headers,
             "bodyBytes": req.body.as_ref().map(|p| p.body.len()).unwrap_or(0),
             "bodyPreview": preview,
         })),
@@ -157,6 +145,9 @@ pub fn write_dry_run(
             writeln!(out, "{} {}", req.method, url)?;
             writeln!(out, "accept: {}", req.accept)?;
             writeln!(out, "authorization: Bearer <redacted>")?;
+            for (name, value) in &req.headers {
+                writeln!(out, "{}: {value}", name.to_ascii_lowercase())?;
+            }
             if let (Some(ct), Some(p)) = (content_type, preview) {
                 writeln!(out, "content-type: {ct}")?;
                 writeln!(out)?;
@@ -202,10 +193,11 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-pub fn write_exists(format: OutputFormat, r: &ExistsResult) -> std::io::Result<()> {
-    match format {
+pub fn write_exists(printer: &Printer, r: &ExistsResult) -> std::io::Result<()> {
+    match printer.format() {
         OutputFormat::Json => write_json(r),
         OutputFormat::Table => write_table(
+            printer,
             &["hub", "kind", "target", "exists"],
             vec![vec![
                 r.hub.clone(),
@@ -217,10 +209,11 @@ pub fn write_exists(format: OutputFormat, r: &ExistsResult) -> std::io::Result<(
     }
 }
 
-pub fn write_check(format: OutputFormat, r: &CheckResult) -> std::io::Result<()> {
-    match format {
+pub fn write_check(printer: &Printer, r: &CheckResult) -> std::io::Result<()> {
+    match printer.format() {
         OutputFormat::Json => write_json(r),
         OutputFormat::Table => write_table(
+            printer,
             &["hub", "connection", "permission", "group", "allowed"],
             vec![vec![
                 r.hub.clone(),
@@ -235,12 +228,13 @@ pub fn write_check(format: OutputFormat, r: &CheckResult) -> std::io::Result<()>
 
 /// Group members: JSON lines (one object per connection) or a table.
 pub fn write_members(
-    format: OutputFormat,
+    printer: &Printer,
     members: &[crate::client::operations::GroupMember],
 ) -> std::io::Result<()> {
-    match format {
+    match printer.format() {
         OutputFormat::Json => members.iter().try_for_each(write_json),
         OutputFormat::Table => write_table(
+            printer,
             &["connectionId", "userId"],
             members
                 .iter()
@@ -255,8 +249,8 @@ pub fn write_members(
     }
 }
 
-pub fn write_api(format: OutputFormat, r: &ApiResult) -> std::io::Result<()> {
-    match format {
+pub fn write_api(printer: &Printer, r: &ApiResult) -> std::io::Result<()> {
+    match printer.format() {
         OutputFormat::Json => write_json(r),
         OutputFormat::Table => {
             let mut out = std::io::stdout().lock();
@@ -276,137 +270,5 @@ pub fn write_api(format: OutputFormat, r: &ApiResult) -> std::io::Result<()> {
             }
             out.flush()
         }
-    }
-}
-
-/// Whether to colour a stream: `--color always|never` decides; with `auto`, NO_COLOR (set and
-/// non-empty) turns colour off, CLICOLOR_FORCE (not "0") turns it on, and otherwise a terminal
-/// that is not `TERM=dumb` gets colour.
-pub fn use_color(choice: ColorChoice, is_terminal: bool, env: Env<'_>) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            if env("NO_COLOR").is_some() {
-                false
-            } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
-                true
-            } else {
-                is_terminal && env("TERM").as_deref() != Some("dumb")
-            }
-        }
-    }
-}
-
-/// The `--color` value in raw arguments (last one wins, none after `--`), for use before clap
-/// parses them. An invalid value counts as `auto`: clap reports it.
-pub fn color_flag<I, S>(args: I) -> ColorChoice
-where
-    I: IntoIterator<Item = S>,
-    S: Into<std::ffi::OsString>,
-{
-    let mut choice = ColorChoice::Auto;
-    let mut args = args.into_iter().map(Into::into).skip(1);
-    while let Some(arg) = args.next() {
-        let arg = arg.to_string_lossy().into_owned();
-        let value = if arg == "--" {
-            break;
-        } else if arg == "--color" {
-            args.next().map(|v| v.to_string_lossy().into_owned())
-        } else {
-            arg.strip_prefix("--color=").map(str::to_string)
-        };
-        if let Some(v) = value {
-            choice = <ColorChoice as clap::ValueEnum>::from_str(&v, true).unwrap_or_default();
-        }
-    }
-    choice
-}
-
-/// Clap's colour setting for these arguments and environment. Left as `Auto` when only the
-/// terminal decides, so clap asks of the stream it actually writes to (help: stdout, errors: stderr).
-pub fn clap_color<I, S>(args: I, env: Env<'_>) -> clap::ColorChoice
-where
-    I: IntoIterator<Item = S>,
-    S: Into<std::ffi::OsString>,
-{
-    match color_flag(args) {
-        ColorChoice::Always => clap::ColorChoice::Always,
-        ColorChoice::Never => clap::ColorChoice::Never,
-        ColorChoice::Auto if use_color(ColorChoice::Auto, false, env) => clap::ColorChoice::Always,
-        ColorChoice::Auto if env("NO_COLOR").is_some() => clap::ColorChoice::Never,
-        ColorChoice::Auto => clap::ColorChoice::Auto,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            vars.iter()
-                .find(|(k, v)| *k == name && !v.is_empty())
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(escape_control("plain é\tx\ny"), "plain é\tx\ny");
-        assert_eq!(
-            escape_control("a\u{1b}]0;t\u{7}b\u{1b}[2J\rc\u{202e}d"),
-            "a\\u{1b}]0;t\\u{7}b\\u{1b}[2J\\u{d}c\\u{202e}d"
-        );
-    }
-
-    #[test]
-    fn colour_policy() {
-        let none = env_of(&[]);
-        assert!(use_color(ColorChoice::Auto, true, &none));
-        assert!(!use_color(ColorChoice::Auto, false, &none));
-        assert!(use_color(ColorChoice::Always, false, &none));
-        let no_color = env_of(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
-        assert!(!use_color(ColorChoice::Auto, true, &no_color));
-        assert!(use_color(ColorChoice::Always, true, &no_color));
-        let empty_no_color = env_of(&[("NO_COLOR", "")]);
-        assert!(use_color(ColorChoice::Auto, true, &empty_no_color));
-        let force = env_of(&[("CLICOLOR_FORCE", "1")]);
-        assert!(use_color(ColorChoice::Auto, false, &force));
-        assert!(!use_color(ColorChoice::Never, true, &force));
-        let force_off = env_of(&[("CLICOLOR_FORCE", "0")]);
-        assert!(!use_color(ColorChoice::Auto, false, &force_off));
-        let dumb = env_of(&[("TERM", "dumb")]);
-        assert!(!use_color(ColorChoice::Auto, true, &dumb));
-    }
-
-    #[test]
-    fn colour_flag_is_found_before_parsing() {
-        assert_eq!(color_flag(["wps", "send-all"]), ColorChoice::Auto);
-        assert_eq!(
-            color_flag(["wps", "--color", "never", "x"]),
-            ColorChoice::Never
-        );
-        assert_eq!(
-            color_flag(["wps", "x", "--color=always"]),
-            ColorChoice::Always
-        );
-        assert_eq!(
-            color_flag(["wps", "--color=always", "--color", "never"]),
-            ColorChoice::Never
-        );
-        assert_eq!(
-            color_flag(["wps", "--", "--color=always"]),
-            ColorChoice::Auto
-        );
-        assert_eq!(color_flag(["wps", "--color=purple"]), ColorChoice::Auto);
-        let none = env_of(&[]);
-        assert_eq!(clap_color(["wps"], &none), clap::ColorChoice::Auto);
-        let no_color = env_of(&[("NO_COLOR", "1")]);
-        assert_eq!(clap_color(["wps"], &no_color), clap::ColorChoice::Never);
-        assert_eq!(
-            clap_color(["wps", "--color", "always"], &no_color),
-            clap::ColorChoice::Always
-        );
     }
 }

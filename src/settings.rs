@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::cli::{AuthMode, ColorChoice, GlobalArgs, OutputFormat};
+use crate::cli::{AuthMode, GlobalArgs};
 use crate::client::{
     normalize_endpoint, Client, ClientOptions, ConnectionString, Secret, DEFAULT_API_VERSION,
 };
 use crate::config::{config_path, ConfigFile, Profile};
+use crate::env::{process_env, Env};
 use crate::error::CliError;
+use crate::term::{OutputFormat, Printer};
 
 /// Where a resolved value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +73,7 @@ pub struct SelectedProfile {
 /// Everything a command needs to know that is not its own arguments.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub output: OutputFormat,
-    pub verbose: u8,
-    pub quiet: bool,
     pub dry_run: bool,
-    pub color: ColorChoice,
     pub hub: Option<Resolved<String>>,
     pub connection: Option<Resolved<ConnectionInput>>,
     /// Where the access key paired with an endpoint came from.
@@ -83,6 +81,8 @@ pub struct Settings {
     /// `--auth` or the profile's `auth` (access key when absent).
     pub auth: Option<Resolved<String>>,
     pub api_version: Resolved<String>,
+    /// `--reverse-proxy`, `WPS_REVERSE_PROXY` or the profile's `reverse_proxy_endpoint`.
+    pub reverse_proxy: Option<Resolved<String>>,
     pub client_options: ClientOptions,
     /// The config file path, or why there is none.
     pub config_path: Result<PathBuf, String>,
@@ -93,31 +93,55 @@ pub struct Settings {
     /// Printed once, the first time a setting is asked for.
     notices: Vec<String>,
     noticed: Arc<Once>,
+    printer: Printer,
 }
 
-/// Reads one environment variable; tests pass their own.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// The one [`Printer`] of a run, from the global flags and the environment: `--output`, else
+/// `WPS_OUTPUT`, else a table on a terminal and JSON otherwise. An invalid `WPS_OUTPUT` is
+/// left to [`Settings::resolve`] to report; until then the terminal decides.
+pub fn printer(global: &GlobalArgs, env: Env<'_>) -> Printer {
+    let format = global
+        .output
+        .or_else(|| output_from_env(env).ok().flatten())
+        .unwrap_or(if std::io::stdout().is_terminal() {
+            OutputFormat::Table
+        } else {
+            OutputFormat::Json
+        });
+    Printer::new(format, global.quiet, global.verbose, global.color, env)
+}
 
-pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// `WPS_OUTPUT`, if set.
+fn output_from_env(env: Env<'_>) -> Result<Option<OutputFormat>, CliError> {
+    let value = env("WPS_OUTPUT");
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("json") => Ok(Some(OutputFormat::Json)),
+        Some("table") => Ok(Some(OutputFormat::Table)),
+        Some(_) => Err(CliError::Usage(format!(
+            "invalid WPS_OUTPUT '{}': expected 'table' or 'json'",
+            value.unwrap_or_default()
+        ))),
+    }
 }
 
 impl Settings {
     /// Flags and environment, then the profile from the config file (`--config`, `WPS_CONFIG`
     /// or the platform config dir). Config problems are kept for the first accessor to raise.
-    pub fn resolve(global: &GlobalArgs, env: Env<'_>) -> Result<Self, CliError> {
+    pub fn resolve(global: &GlobalArgs, env: Env<'_>, printer: Printer) -> Result<Self, CliError> {
         let path = config_path(global.config.as_deref(), env("WPS_CONFIG"));
         let config = match &path {
             Ok(p) => Some(ConfigFile::load(p)),
             Err(_) => None,
         };
-        Self::resolve_with(global, env, path, config)
+        Self::resolve_with(global, env, printer, path, config)
     }
 
     /// [`Settings::resolve`] with the config file already read (or not available).
     pub fn resolve_with(
         global: &GlobalArgs,
         env: Env<'_>,
+        printer: Printer,
         config_path: Result<PathBuf, String>,
         config: Option<Result<ConfigFile, CliError>>,
     ) -> Result<Self, CliError> {
@@ -128,31 +152,21 @@ impl Settings {
             access_key,
             hub,
             auth,
+            reverse_proxy,
             api_version,
             config: _,
             timeout,
             retries,
+            // The printer's: it was built from them before anything else.
             output,
             verbose,
-            quiet,
+            quiet: _,
             dry_run,
-            color,
+            color: _,
         } = global;
-
-        let output = match output {
-            Some(o) => *o,
-            None => match env("WPS_OUTPUT").as_deref() {
-                Some("json") => OutputFormat::Json,
-                Some("table") => OutputFormat::Table,
-                Some(other) => {
-                    return Err(CliError::Usage(format!(
-                        "invalid WPS_OUTPUT '{other}': expected 'table' or 'json'"
-                    )))
-                }
-                None if std::io::stdout().is_terminal() => OutputFormat::Table,
-                None => OutputFormat::Json,
-            },
-        };
+        if output.is_none() {
+            output_from_env(env)?;
+        }
 
         let mut config_error: Option<String> = None;
         let mut notices = Vec::new();
@@ -348,6 +362,30 @@ impl Settings {
             ..ClientOptions::default()
         };
         client_options.api_version = api_version.value.clone();
+
+        let reverse_proxy = first_of([
+            reverse_proxy
+                .clone()
+                .map(|v| (v, Source::Flag("--reverse-proxy"))),
+            env("WPS_REVERSE_PROXY").map(|v| (v, Source::Env("WPS_REVERSE_PROXY"))),
+            prof.and_then(|(n, p)| {
+                p.reverse_proxy_endpoint
+                    .clone()
+                    .map(|v| (v, from_profile(n)))
+            }),
+        ]);
+        if let Some(proxy) = &reverse_proxy {
+            match normalize_endpoint(&proxy.value) {
+                Ok(url) => client_options.reverse_proxy = Some(url),
+                Err(_) => {
+                    config_error.get_or_insert(format!(
+                        "invalid reverse proxy '{}' (from {}): expected an http:// or https:// URL without query",
+                        crate::client::without_userinfo(&proxy.value),
+                        proxy.source
+                    ));
+                }
+            }
+        }
         if let Some(t) = timeout {
             if !(t.is_finite() && *t > 0.0 && *t <= 3600.0) {
                 return Err(CliError::Usage(format!(
@@ -365,34 +403,30 @@ impl Settings {
         }
 
         Ok(Settings {
-            output,
-            verbose: *verbose,
-            quiet: *quiet,
             dry_run: *dry_run,
-            color: *color,
             hub,
             connection,
             access_key_source,
             auth,
             api_version,
+            reverse_proxy,
             client_options,
             config_path,
             profile: selected,
             config_error,
             notices,
             noticed: Arc::new(Once::new()),
+            printer,
         })
     }
 
     /// Raises a deferred config problem, and prints config warnings once.
     pub fn check_config(&self) -> Result<(), CliError> {
-        if !self.quiet {
-            self.noticed.call_once(|| {
-                for n in &self.notices {
-                    eprintln!("{n}");
-                }
-            });
-        }
+        self.noticed.call_once(|| {
+            for n in &self.notices {
+                self.printer.status(n);
+            }
+        });
         match &self.config_error {
             Some(e) => Err(CliError::Config(e.clone())),
             None => Ok(()),
@@ -523,7 +557,8 @@ mod tests {
     fn resolve(args: &GlobalArgs, env: Env<'_>, config: Option<&str>) -> Settings {
         let path = PathBuf::from("/test/config.toml");
         let config = config.map(|text| ConfigFile::parse(&path, text));
-        Settings::resolve_with(args, env, Ok(path), config).unwrap()
+        let printer = Printer::new(OutputFormat::Json, true, 0, Default::default(), env);
+        Settings::resolve_with(args, env, printer, Ok(path), config).unwrap()
     }
 
     const CONFIG: &str = r#"

@@ -28,7 +28,8 @@
 //!   [`client_access_token`].
 //! - **Receiving**: [`subscriber::Subscriber`] is a WebSocket client of the hub's client
 //!   endpoint, to watch what the REST calls deliver; [`session::Session`] keeps one open
-//!   across drops (reconnecting, resuming a reliable connection) and sends as well.
+//!   across drops (reconnecting, resuming a reliable connection) and sends as well. Both
+//!   speak the JSON subprotocols and the protobuf ones, whose wire messages are in [`proto`].
 //!
 //! # Examples
 //!
@@ -134,7 +135,9 @@ mod connstr;
 pub mod entra;
 mod error;
 pub mod operations;
+pub mod proto;
 mod protocol;
+mod roots;
 mod secret;
 pub mod session;
 pub mod subscriber;
@@ -179,6 +182,11 @@ pub struct ClientOptions {
     /// Upper bound of any one wait between attempts, including one asked for by
     /// `Retry-After`.
     pub retry_max_delay: Duration,
+    /// A reverse proxy in front of the service (API Management, Application Gateway), as the
+    /// SDKs' `reverse_proxy_endpoint`: requests go to it, the endpoint replaced by this base
+    /// URL, while each token's audience stays the service's own URL. Normalized like an
+    /// endpoint (see [`normalize_endpoint`]).
+    pub reverse_proxy: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -190,6 +198,7 @@ impl Default for ClientOptions {
             verbose: 0,
             retry_base_delay: Duration::from_millis(800),
             retry_max_delay: Duration::from_secs(30),
+            reverse_proxy: None,
         }
     }
 }
@@ -210,6 +219,12 @@ pub struct Request {
     pub body: Option<Payload>,
     /// `Accept` header: the SDK sends `*/*` on HEAD, `application/json` otherwise.
     pub accept: &'static str,
+    /// More headers, in order (message metadata: `X-WebPubSub-Metadata-<key>`).
+    pub headers: Vec<(String, String)>,
+    /// The statuses that answer this operation (`202` for a send, `200, 404` for an exists
+    /// check); [`Client::execute`] turns any other into a [`ClientError::Status`]. Empty for a
+    /// raw request, whose caller judges every status itself.
+    pub expect: &'static [u16],
 }
 
 /// What came back: status, body and the service's request id, if any.
@@ -264,15 +279,17 @@ impl Client {
         if !matches!(credential, Credential::Key(_)) {
             entra::check_endpoint_for_bearer(&endpoint)?;
         }
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| ClientError::Transport {
-                attempts: 0,
-                detail: format!("could not build the HTTP client: {e}"),
-            })?;
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)));
+        let http =
+            roots::trust_extra_roots(builder)?
+                .build()
+                .map_err(|e| ClientError::Transport {
+                    attempts: 0,
+                    detail: format!("could not build the HTTP client: {e}"),
+                })?;
         Ok(Client {
             http,
             endpoint,
@@ -305,9 +322,28 @@ impl Client {
         &self.credential
     }
 
-    /// The full URL of a request, exactly as it goes on the wire (and into `aud`).
+    /// The full URL of a request on the service, as its token's `aud` names it; without a
+    /// reverse proxy, also where it is sent.
     pub fn url(&self, request: &Request) -> String {
-        let mut url = format!("{}{}", self.endpoint, request.path);
+        self.url_at(&self.endpoint, request)
+    }
+
+    /// Where a request is sent: [`url`](Self::url), or the same path and query on the
+    /// reverse proxy.
+    pub fn send_url(&self, request: &Request) -> String {
+        self.url_at(self.base(), request)
+    }
+
+    /// Where requests go: the reverse proxy, or the endpoint.
+    fn base(&self) -> &str {
+        self.options
+            .reverse_proxy
+            .as_deref()
+            .unwrap_or(&self.endpoint)
+    }
+
+    fn url_at(&self, base: &str, request: &Request) -> String {
+        let mut url = format!("{base}{}", request.path);
         for (i, (k, v)) in request.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(k);
@@ -319,15 +355,30 @@ impl Client {
 
     /// Signs and sends a request, retrying 408/429/500/502/503/504 and connection errors with
     /// exponential backoff and full jitter (honouring `Retry-After`, capped at
-    /// `retry_max_delay`). Any status is returned as a [`Response`] carrying the number of
-    /// attempts; callers decide which ones are success.
+    /// `retry_max_delay`). A status in `request.expect` (any status when it is empty) is
+    /// returned as a [`Response`] carrying the number of attempts; any other is a
+    /// [`ClientError::Status`].
     pub async fn execute(&self, request: &Request) -> Result<Response, ClientError> {
-        let url = self.url(request);
+        let resp = self.execute_any(request).await?;
+        if request.expect.is_empty() || request.expect.contains(&resp.status) {
+            Ok(resp)
+        } else {
+            Err(ClientError::from_response(
+                resp.status,
+                &resp.body,
+                resp.attempts,
+            ))
+        }
+    }
+
+    async fn execute_any(&self, request: &Request) -> Result<Response, ClientError> {
+        let url = self.send_url(request);
+        let audience = self.url(request);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let result = self.attempt(request, &url).await;
+            let result = self.attempt(request, &url, &audience).await;
             let last = attempt > self.options.retries;
             let retry_after = match result {
                 Ok((resp, retry_after)) => {
@@ -380,9 +431,10 @@ impl Client {
         &self,
         request: &Request,
         url: &str,
+        audience: &str,
     ) -> Result<(RawResponse, Option<Duration>), ClientError> {
         let token = match &self.credential {
-            Credential::Key(signer) => signer.rest_token(url)?,
+            Credential::Key(signer) => signer.rest_token(audience)?,
             #[cfg(feature = "entra")]
             Credential::Entra(entra) => entra.token().await?,
         };
@@ -395,6 +447,9 @@ impl Client {
                 HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                     .map_err(|e| ClientError::Signing(e.to_string()))?,
             );
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
         match &request.body {
             Some(payload) => {
                 builder = builder
@@ -412,6 +467,9 @@ impl Client {
             eprintln!("> {} {}", request.method, without_userinfo(url));
             eprintln!("> accept: {}", request.accept);
             eprintln!("> authorization: Bearer <redacted>");
+            for (name, value) in &request.headers {
+                eprintln!("> {}: {value}", name.to_ascii_lowercase());
+            }
             if let Some(p) = &request.body {
                 eprintln!("> content-type: {}", p.content_type);
                 eprintln!("> body: {}", secret::redacted_preview(p));
@@ -420,7 +478,7 @@ impl Client {
         let resp = builder
             .send()
             .await
-            .map_err(|e| ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout))?;
+            .map_err(|e| ClientError::from_reqwest(&e, self.base(), self.options.timeout))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -445,12 +503,12 @@ impl Client {
             .await
             .map_err(|e| match e {
                 BodyError::TooLarge => ClientError::ResponseTooLarge {
-                    endpoint: without_userinfo(&self.endpoint).into_owned(),
+                    endpoint: without_userinfo(self.base()).into_owned(),
                     limit: MAX_RESPONSE_BYTES,
                     attempts: 1,
                 },
                 BodyError::Read(e) => {
-                    ClientError::from_reqwest(&e, &self.endpoint, self.options.timeout)
+                    ClientError::from_reqwest(&e, self.base(), self.options.timeout)
                 }
             })?;
         if self.options.verbose >= 2 {

@@ -14,6 +14,13 @@ const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+// The statuses that answer each operation, carried by its request (`Request::expect`).
+const ACCEPTED: &[u16] = &[202];
+const OK: &[u16] = &[200];
+const NO_CONTENT: &[u16] = &[204];
+/// A HEAD check: 200 is yes, 404 is no.
+const YES_NO: &[u16] = &[200, 404];
+
 /// Percent-encodes one path segment or query value the way the SDK does.
 pub fn encode(value: &str) -> String {
     utf8_percent_encode(value, ESCAPE).to_string()
@@ -107,6 +114,53 @@ pub struct SendOptions {
     pub filter: Option<String>,
     /// 0–300 seconds; `None` leaves it out.
     pub ttl_seconds: Option<u32>,
+    /// Message metadata, key and value pairs sent as `X-WebPubSub-Metadata-<key>` headers;
+    /// json clients receive them with the message.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// The service's limits on message metadata: key characters and length, value length, and
+/// all keys and values together.
+const MAX_METADATA_KEY: usize = 256;
+const MAX_METADATA_VALUE: usize = 1024;
+const MAX_METADATA_TOTAL: usize = 8 * 1024;
+
+/// `X-WebPubSub-Metadata-<key>: <value>` headers, checked against the service's limits so a
+/// bad key fails here instead of as a 400 (or as a header HTTP cannot carry).
+pub fn metadata_headers(
+    metadata: &[(String, String)],
+) -> Result<Vec<(String, String)>, ClientError> {
+    let mut total = 0;
+    let mut headers = Vec::with_capacity(metadata.len());
+    for (i, (key, value)) in metadata.iter().enumerate() {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if key.is_empty() || key.len() > MAX_METADATA_KEY || !key.bytes().all(token) {
+            return Err(ClientError::Invalid(format!(
+                "invalid metadata key '{key}': use 1-{MAX_METADATA_KEY} letters, digits or !#$%&'*+-.^_`|~"
+            )));
+        }
+        if value.len() > MAX_METADATA_VALUE || !value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return Err(ClientError::Invalid(format!(
+                "invalid metadata value for '{key}': printable ASCII, at most {MAX_METADATA_VALUE} bytes"
+            )));
+        }
+        if metadata[..i]
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            return Err(ClientError::Invalid(format!(
+                "metadata key '{key}' given twice"
+            )));
+        }
+        total += key.len() + value.len();
+        headers.push((format!("X-WebPubSub-Metadata-{key}"), value.clone()));
+    }
+    if total > MAX_METADATA_TOTAL {
+        return Err(ClientError::Invalid(format!(
+            "metadata of {total} bytes: keys and values together may have at most {MAX_METADATA_TOTAL}"
+        )));
+    }
+    Ok(headers)
 }
 
 /// A permission a connection can be granted on one group or on every group; the path
@@ -237,7 +291,13 @@ impl Client {
         Ok(format!("/api/hubs/{}", encode(hub)))
     }
 
-    fn request(&self, method: Method, path: String, query: Vec<(String, String)>) -> Request {
+    fn request(
+        &self,
+        method: Method,
+        path: String,
+        query: Vec<(String, String)>,
+        expect: &'static [u16],
+    ) -> Request {
         let accept = if method == Method::HEAD {
             "*/*"
         } else {
@@ -249,6 +309,8 @@ impl Client {
             query,
             body: None,
             accept,
+            headers: Vec::new(),
+            expect,
         }
     }
 
@@ -277,8 +339,9 @@ impl Client {
         if let Some(t) = opts.ttl_seconds {
             query.push(("messageTtlSeconds".into(), t.to_string()));
         }
-        let mut req = self.request(Method::POST, path, query);
+        let mut req = self.request(Method::POST, path, query, ACCEPTED);
         req.body = Some(payload.clone());
+        req.headers = metadata_headers(&opts.metadata)?;
         Ok(req)
     }
 
@@ -346,74 +409,15 @@ impl Client {
         self.send_request(path, payload, &opts)
     }
 
-    /// Sends a message to every connection of the hub: `POST /api/hubs/{hub}/:send`; 202
-    /// (accepted, not delivered: there is no delivery receipt).
-    ///
-    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
-    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
-    pub async fn send_to_all(
+    fn bodyless(
         &self,
-        hub: &str,
-        payload: &Payload,
-        opts: &SendOptions,
-    ) -> Result<Response, ClientError> {
-        let req = self.send_to_all_request(hub, payload, opts)?;
-        self.expect(&req, &[202]).await
-    }
-
-    /// Sends a message to every connection in a group:
-    /// `POST /api/hubs/{hub}/groups/{group}/:send`; 202, also when the group is empty.
-    ///
-    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
-    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
-    pub async fn send_to_group(
-        &self,
-        hub: &str,
-        group: &str,
-        payload: &Payload,
-        opts: &SendOptions,
-    ) -> Result<Response, ClientError> {
-        let req = self.send_to_group_request(hub, group, payload, opts)?;
-        self.expect(&req, &[202]).await
-    }
-
-    /// Sends a message to every connection of a user:
-    /// `POST /api/hubs/{hub}/users/{userId}/:send`; 202, also when the user has none.
-    /// `opts.excluded` is not sent (the service takes none here).
-    ///
-    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
-    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
-    pub async fn send_to_user(
-        &self,
-        hub: &str,
-        user: &str,
-        payload: &Payload,
-        opts: &SendOptions,
-    ) -> Result<Response, ClientError> {
-        let req = self.send_to_user_request(hub, user, payload, opts)?;
-        self.expect(&req, &[202]).await
-    }
-
-    /// Sends a message to one connection:
-    /// `POST /api/hubs/{hub}/connections/{connectionId}/:send`; 202. Only `opts.ttl_seconds`
-    /// is sent.
-    ///
-    /// Returns [`ClientError::Invalid`] before sending for a bad name, an empty id, a TTL over
-    /// 300 or a body over [`MAX_MESSAGE_BYTES`]; [`ClientError::Status`] for any status but 202.
-    pub async fn send_to_connection(
-        &self,
-        hub: &str,
-        connection: &str,
-        payload: &Payload,
-        opts: &SendOptions,
-    ) -> Result<Response, ClientError> {
-        let req = self.send_to_connection_request(hub, connection, payload, opts)?;
-        self.expect(&req, &[202]).await
-    }
-
-    fn bodyless(&self, method: Method, path: String, mut query: Vec<(String, String)>) -> Request {
+        method: Method,
+        path: String,
+        mut query: Vec<(String, String)>,
+        expect: &'static [u16],
+    ) -> Request {
         query.push(self.api_version());
-        self.request(method, path, query)
+        self.request(method, path, query, expect)
     }
 
     fn group_path(&self, hub: &str, group: &str) -> Result<String, ClientError> {
@@ -448,7 +452,7 @@ impl Client {
             self.group_path(hub, group)?,
             encode(connection)
         );
-        Ok(self.bodyless(Method::PUT, path, Vec::new()))
+        Ok(self.bodyless(Method::PUT, path, Vec::new(), OK))
     }
 
     /// `DELETE groups/{group}/connections/{connection}`; success is 204.
@@ -460,6 +464,7 @@ impl Client {
     ) -> Result<Request, ClientError> {
         let mut req = self.add_connection_to_group_request(hub, group, connection)?;
         req.method = Method::DELETE;
+        req.expect = NO_CONTENT;
         Ok(req)
     }
 
@@ -470,7 +475,7 @@ impl Client {
         connection: &str,
     ) -> Result<Request, ClientError> {
         let path = format!("{}/groups", self.connection_path(hub, connection)?);
-        Ok(self.bodyless(Method::DELETE, path, Vec::new()))
+        Ok(self.bodyless(Method::DELETE, path, Vec::new(), NO_CONTENT))
     }
 
     /// `PUT users/{user}/groups/{group}` (note the order, unlike connections); success is 200.
@@ -482,7 +487,7 @@ impl Client {
     ) -> Result<Request, ClientError> {
         validate_group(group)?;
         let path = format!("{}/groups/{}", self.user_path(hub, user)?, encode(group));
-        Ok(self.bodyless(Method::PUT, path, Vec::new()))
+        Ok(self.bodyless(Method::PUT, path, Vec::new(), OK))
     }
 
     /// `DELETE users/{user}/groups/{group}`; success is 204.
@@ -494,6 +499,7 @@ impl Client {
     ) -> Result<Request, ClientError> {
         let mut req = self.add_user_to_group_request(hub, group, user)?;
         req.method = Method::DELETE;
+        req.expect = NO_CONTENT;
         Ok(req)
     }
 
@@ -504,7 +510,7 @@ impl Client {
         user: &str,
     ) -> Result<Request, ClientError> {
         let path = format!("{}/groups", self.user_path(hub, user)?);
-        Ok(self.bodyless(Method::DELETE, path, Vec::new()))
+        Ok(self.bodyless(Method::DELETE, path, Vec::new(), NO_CONTENT))
     }
 
     /// `POST :addToGroups` with `{"groups":[...],"filter":"..."}`; success is 200.
@@ -549,7 +555,7 @@ impl Client {
         let body = serde_json::to_string(&Body { groups, filter })
             .map_err(|e| ClientError::Invalid(e.to_string()))?;
         let path = format!("{}/{action}", self.hub_path(hub)?);
-        let mut req = self.bodyless(Method::POST, path, Vec::new());
+        let mut req = self.bodyless(Method::POST, path, Vec::new(), OK);
         req.body = Some(Payload::json(body)?);
         Ok(req)
     }
@@ -563,7 +569,7 @@ impl Client {
         if let Some(r) = reason {
             query.push(("reason".into(), r.to_string()));
         }
-        self.bodyless(Method::POST, path, query)
+        self.bodyless(Method::POST, path, query, NO_CONTENT)
     }
 
     /// `POST :closeConnections`; success is 204.
@@ -621,25 +627,26 @@ impl Client {
         connection: &str,
     ) -> Result<Request, ClientError> {
         let path = self.connection_path(hub, connection)?;
-        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+        Ok(self.bodyless(Method::HEAD, path, Vec::new(), YES_NO))
     }
 
     /// `HEAD users/{user}`: 200 when the user has a connection, 404 otherwise.
     pub fn user_exists_request(&self, hub: &str, user: &str) -> Result<Request, ClientError> {
         let path = self.user_path(hub, user)?;
-        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+        Ok(self.bodyless(Method::HEAD, path, Vec::new(), YES_NO))
     }
 
     /// `HEAD groups/{group}`: 200 when the group has a connection, 404 otherwise.
     pub fn group_exists_request(&self, hub: &str, group: &str) -> Result<Request, ClientError> {
         let path = self.group_path(hub, group)?;
-        Ok(self.bodyless(Method::HEAD, path, Vec::new()))
+        Ok(self.bodyless(Method::HEAD, path, Vec::new(), YES_NO))
     }
 
     /// `permissions/{permission}/connections/{connection}?targetName&api-version`.
     fn permission_request(
         &self,
         method: Method,
+        expect: &'static [u16],
         hub: &str,
         permission: Permission,
         connection: &str,
@@ -658,7 +665,7 @@ impl Client {
         let query = target
             .map(|t| vec![("targetName".to_string(), t.to_string())])
             .unwrap_or_default();
-        Ok(self.bodyless(method, path, query))
+        Ok(self.bodyless(method, path, query, expect))
     }
 
     /// `PUT permissions/...`; success is 200.
@@ -669,7 +676,7 @@ impl Client {
         connection: &str,
         target: Option<&str>,
     ) -> Result<Request, ClientError> {
-        self.permission_request(Method::PUT, hub, permission, connection, target)
+        self.permission_request(Method::PUT, OK, hub, permission, connection, target)
     }
 
     /// `DELETE permissions/...`; success is 204.
@@ -680,7 +687,14 @@ impl Client {
         connection: &str,
         target: Option<&str>,
     ) -> Result<Request, ClientError> {
-        self.permission_request(Method::DELETE, hub, permission, connection, target)
+        self.permission_request(
+            Method::DELETE,
+            NO_CONTENT,
+            hub,
+            permission,
+            connection,
+            target,
+        )
     }
 
     /// `HEAD permissions/...`: 200 yes, 404 no.
@@ -691,7 +705,7 @@ impl Client {
         connection: &str,
         target: Option<&str>,
     ) -> Result<Request, ClientError> {
-        self.permission_request(Method::HEAD, hub, permission, connection, target)
+        self.permission_request(Method::HEAD, YES_NO, hub, permission, connection, target)
     }
 
     /// `GET groups/{group}/connections?top&maxpagesize&api-version`: the first page.
@@ -710,7 +724,7 @@ impl Client {
         if let Some(m) = max_page_size {
             query.push(("maxpagesize".to_string(), m.to_string()));
         }
-        Ok(self.bodyless(Method::GET, path, query))
+        Ok(self.bodyless(Method::GET, path, query, OK))
     }
 
     /// The request for a page's `nextLink`: its path and query on this client's endpoint (a
@@ -734,7 +748,7 @@ impl Client {
             Some(pair) => pair.1 = self.options.api_version.clone(),
             None => query.push(self.api_version()),
         }
-        Ok(self.request(Method::GET, path.to_string(), query))
+        Ok(self.request(Method::GET, path.to_string(), query, OK))
     }
 
     /// Fetches one page of a group's connections, and the request for the next one.
@@ -742,7 +756,7 @@ impl Client {
         &self,
         req: &Request,
     ) -> Result<(Vec<GroupMember>, Option<Request>), ClientError> {
-        let resp = self.expect(req, &[200]).await?;
+        let resp = self.execute(req).await?;
         let page: ConnectionPage = serde_json::from_slice(&resp.body).map_err(|e| {
             ClientError::Invalid(format!("the service sent an unreadable page: {e}"))
         })?;
@@ -781,9 +795,11 @@ impl Client {
         body: Option<Payload>,
     ) -> Result<Request, ClientError> {
         let (path, raw_query) = path.split_once('?').unwrap_or((path, ""));
-        if !path.starts_with("/api/") {
+        // `/_emulator/`: the emulator's own endpoints (its dashboard's), not the service's.
+        let emulator_only = path.starts_with("/_emulator/");
+        if !path.starts_with("/api/") && !emulator_only {
             return Err(ClientError::Invalid(format!(
-                "the path must start with /api/, got '{path}'"
+                "the path must start with /api/ (or /_emulator/ for the emulator's own endpoints), got '{path}'"
             )));
         }
         if path.chars().any(|c| !c.is_ascii_graphic() || c == '#') {
@@ -799,246 +815,119 @@ impl Client {
         // Keys are written as given by `Client::url`, so they are encoded here.
         let mut pairs: Vec<(String, String)> =
             pairs.into_iter().map(|(k, v)| (encode(&k), v)).collect();
-        if !pairs.iter().any(|(k, _)| k == "api-version") {
+        if !emulator_only && !pairs.iter().any(|(k, _)| k == "api-version") {
             pairs.push(self.api_version());
         }
-        let mut req = self.request(method, path.to_string(), pairs);
+        let mut req = self.request(method, path.to_string(), pairs, &[]);
         req.body = body;
         Ok(req)
     }
 
-    /// Sends a HEAD request: 200 is yes, 404 is no, anything else an error.
+    /// Sends an exists or check request (HEAD): 200 is yes, 404 is no, anything else an error.
     pub async fn head_exists(&self, req: &Request) -> Result<bool, ClientError> {
-        Ok(self.expect(req, &[200, 404]).await?.status == 200)
+        Ok(self.execute(req).await?.status == 200)
     }
+}
 
+/// The `async` methods: each sends what its `*_request` twin builds (after the same local
+/// checks, [`ClientError::Invalid`] before anything is sent) and succeeds on the status that
+/// request expects; any other status is a [`ClientError::Status`].
+macro_rules! operations {
+    ($( $(#[$doc:meta])* $name:ident = $build:ident($($arg:ident: $ty:ty),*) -> $out:ty => $map:expr; )*) => {
+        impl Client {$(
+            $(#[$doc])*
+            pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, ClientError> {
+                let req = self.$build($($arg),*)?;
+                self.execute(&req).await.map($map)
+            }
+        )*}
+    };
+}
+
+fn response(resp: Response) -> Response {
+    resp
+}
+
+fn yes(resp: Response) -> bool {
+    resp.status == 200
+}
+
+operations! {
+    /// Sends a message to every connection of the hub: `POST /api/hubs/{hub}/:send`; 202
+    /// (accepted, not delivered: there is no delivery receipt). Refused before sending: a bad
+    /// name, an empty id, a TTL over 300, a body over [`MAX_MESSAGE_BYTES`].
+    send_to_all = send_to_all_request(hub: &str, payload: &Payload, opts: &SendOptions) -> Response => response;
+    /// Sends a message to every connection in a group:
+    /// `POST /api/hubs/{hub}/groups/{group}/:send`; 202, also when the group is empty.
+    send_to_group = send_to_group_request(hub: &str, group: &str, payload: &Payload, opts: &SendOptions) -> Response => response;
+    /// Sends a message to every connection of a user:
+    /// `POST /api/hubs/{hub}/users/{userId}/:send`; 202, also when the user has none.
+    /// `opts.excluded` is not sent (the service takes none here).
+    send_to_user = send_to_user_request(hub: &str, user: &str, payload: &Payload, opts: &SendOptions) -> Response => response;
+    /// Sends a message to one connection:
+    /// `POST /api/hubs/{hub}/connections/{connectionId}/:send`; 202. Only `opts.ttl_seconds`
+    /// is sent.
+    send_to_connection = send_to_connection_request(hub: &str, connection: &str, payload: &Payload, opts: &SendOptions) -> Response => response;
     /// Whether a connection is open: `HEAD /api/hubs/{hub}/connections/{connectionId}`;
-    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
-    pub async fn connection_exists(
-        &self,
-        hub: &str,
-        connection: &str,
-    ) -> Result<bool, ClientError> {
-        self.head_exists(&self.connection_exists_request(hub, connection)?)
-            .await
-    }
-
+    /// 200 is `true`, 404 `false`.
+    connection_exists = connection_exists_request(hub: &str, connection: &str) -> bool => yes;
     /// Whether a user has at least one connection: `HEAD /api/hubs/{hub}/users/{userId}`;
-    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
-    pub async fn user_exists(&self, hub: &str, user: &str) -> Result<bool, ClientError> {
-        self.head_exists(&self.user_exists_request(hub, user)?)
-            .await
-    }
-
+    /// 200 is `true`, 404 `false`.
+    user_exists = user_exists_request(hub: &str, user: &str) -> bool => yes;
     /// Whether a group has at least one connection: `HEAD /api/hubs/{hub}/groups/{group}`;
-    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
-    pub async fn group_exists(&self, hub: &str, group: &str) -> Result<bool, ClientError> {
-        self.head_exists(&self.group_exists_request(hub, group)?)
-            .await
-    }
-
+    /// 200 is `true`, 404 `false`.
+    group_exists = group_exists_request(hub: &str, group: &str) -> bool => yes;
     /// Whether a connection holds a permission, on `target` (a group) or on every group when
     /// `None`: `HEAD /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`;
-    /// 200 is `true`, 404 `false`, any other status a [`ClientError::Status`].
-    pub async fn check_permission(
-        &self,
-        hub: &str,
-        permission: Permission,
-        connection: &str,
-        target: Option<&str>,
-    ) -> Result<bool, ClientError> {
-        self.head_exists(&self.check_permission_request(hub, permission, connection, target)?)
-            .await
-    }
-
+    /// 200 is `true`, 404 `false`.
+    check_permission = check_permission_request(hub: &str, permission: Permission, connection: &str, target: Option<&str>) -> bool => yes;
     /// Grants a permission on `target` (a group) or on every group when `None`:
     /// `PUT /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`; 200.
     /// A missing connection is a 404 [`ClientError::Status`].
-    pub async fn grant_permission(
-        &self,
-        hub: &str,
-        permission: Permission,
-        connection: &str,
-        target: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.grant_permission_request(hub, permission, connection, target)?;
-        self.expect(&req, &[200]).await
-    }
-
+    grant_permission = grant_permission_request(hub: &str, permission: Permission, connection: &str, target: Option<&str>) -> Response => response;
     /// Revokes a permission: `DELETE /api/hubs/{hub}/permissions/{permission}/connections/{connectionId}`;
     /// 204, also when the connection does not exist.
-    pub async fn revoke_permission(
-        &self,
-        hub: &str,
-        permission: Permission,
-        connection: &str,
-        target: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.revoke_permission_request(hub, permission, connection, target)?;
-        self.expect(&req, &[204]).await
-    }
-
+    revoke_permission = revoke_permission_request(hub: &str, permission: Permission, connection: &str, target: Option<&str>) -> Response => response;
     /// Adds a connection to a group:
     /// `PUT /api/hubs/{hub}/groups/{group}/connections/{connectionId}`; 200. A missing
     /// connection is a 404 [`ClientError::Status`].
-    pub async fn add_connection_to_group(
-        &self,
-        hub: &str,
-        group: &str,
-        connection: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.add_connection_to_group_request(hub, group, connection)?;
-        self.expect(&req, &[200]).await
-    }
-
+    add_connection_to_group = add_connection_to_group_request(hub: &str, group: &str, connection: &str) -> Response => response;
     /// Adds a user (all of its connections) to a group:
     /// `PUT /api/hubs/{hub}/users/{userId}/groups/{group}`; 200.
-    pub async fn add_user_to_group(
-        &self,
-        hub: &str,
-        group: &str,
-        user: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.add_user_to_group_request(hub, group, user)?;
-        self.expect(&req, &[200]).await
-    }
-
+    add_user_to_group = add_user_to_group_request(hub: &str, group: &str, user: &str) -> Response => response;
     /// Removes a connection from a group:
     /// `DELETE /api/hubs/{hub}/groups/{group}/connections/{connectionId}`; 204, also when it
     /// was not a member.
-    pub async fn remove_connection_from_group(
-        &self,
-        hub: &str,
-        group: &str,
-        connection: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.remove_connection_from_group_request(hub, group, connection)?;
-        self.expect(&req, &[204]).await
-    }
-
+    remove_connection_from_group = remove_connection_from_group_request(hub: &str, group: &str, connection: &str) -> Response => response;
     /// Removes a user from a group:
     /// `DELETE /api/hubs/{hub}/users/{userId}/groups/{group}`; 204, also when it was not a member.
-    pub async fn remove_user_from_group(
-        &self,
-        hub: &str,
-        group: &str,
-        user: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.remove_user_from_group_request(hub, group, user)?;
-        self.expect(&req, &[204]).await
-    }
-
+    remove_user_from_group = remove_user_from_group_request(hub: &str, group: &str, user: &str) -> Response => response;
     /// Removes a connection from every group it is in:
     /// `DELETE /api/hubs/{hub}/connections/{connectionId}/groups`; 204.
-    pub async fn remove_connection_from_all_groups(
-        &self,
-        hub: &str,
-        connection: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.remove_connection_from_all_groups_request(hub, connection)?;
-        self.expect(&req, &[204]).await
-    }
-
+    remove_connection_from_all_groups = remove_connection_from_all_groups_request(hub: &str, connection: &str) -> Response => response;
     /// Removes a user from every group it is in:
     /// `DELETE /api/hubs/{hub}/users/{userId}/groups`; 204.
-    pub async fn remove_user_from_all_groups(
-        &self,
-        hub: &str,
-        user: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.remove_user_from_all_groups_request(hub, user)?;
-        self.expect(&req, &[204]).await
-    }
-
+    remove_user_from_all_groups = remove_user_from_all_groups_request(hub: &str, user: &str) -> Response => response;
     /// Adds every connection matching an OData `filter` to each of `groups`:
     /// `POST /api/hubs/{hub}/:addToGroups` with `{"groups":[...],"filter":"..."}`; 200, even
     /// when nothing matches. An empty `filter` selects every connection of the hub; an empty
     /// `groups` is a [`ClientError::Invalid`].
-    pub async fn add_to_groups(
-        &self,
-        hub: &str,
-        groups: &[String],
-        filter: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.add_to_groups_request(hub, groups, filter)?;
-        self.expect(&req, &[200]).await
-    }
-
+    add_to_groups = add_to_groups_request(hub: &str, groups: &[String], filter: &str) -> Response => response;
     /// Removes every connection matching an OData `filter` from each of `groups`:
     /// `POST /api/hubs/{hub}/:removeFromGroups`, same body as [`add_to_groups`](Self::add_to_groups); 200.
-    pub async fn remove_from_groups(
-        &self,
-        hub: &str,
-        groups: &[String],
-        filter: &str,
-    ) -> Result<Response, ClientError> {
-        let req = self.remove_from_groups_request(hub, groups, filter)?;
-        self.expect(&req, &[200]).await
-    }
-
+    remove_from_groups = remove_from_groups_request(hub: &str, groups: &[String], filter: &str) -> Response => response;
     /// Closes every connection of the hub but the `excluded` ones, with an optional close
     /// `reason`: `POST /api/hubs/{hub}/:closeConnections`; 204.
-    pub async fn close_all_connections(
-        &self,
-        hub: &str,
-        excluded: &[String],
-        reason: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.close_all_connections_request(hub, excluded, reason)?;
-        self.expect(&req, &[204]).await
-    }
-
+    close_all_connections = close_all_connections_request(hub: &str, excluded: &[String], reason: Option<&str>) -> Response => response;
     /// Closes every connection in a group but the `excluded` ones:
     /// `POST /api/hubs/{hub}/groups/{group}/:closeConnections`; 204.
-    pub async fn close_group_connections(
-        &self,
-        hub: &str,
-        group: &str,
-        excluded: &[String],
-        reason: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.close_group_connections_request(hub, group, excluded, reason)?;
-        self.expect(&req, &[204]).await
-    }
-
+    close_group_connections = close_group_connections_request(hub: &str, group: &str, excluded: &[String], reason: Option<&str>) -> Response => response;
     /// Closes every connection of a user but the `excluded` ones:
     /// `POST /api/hubs/{hub}/users/{userId}/:closeConnections`; 204.
-    pub async fn close_user_connections(
-        &self,
-        hub: &str,
-        user: &str,
-        excluded: &[String],
-        reason: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.close_user_connections_request(hub, user, excluded, reason)?;
-        self.expect(&req, &[204]).await
-    }
-
+    close_user_connections = close_user_connections_request(hub: &str, user: &str, excluded: &[String], reason: Option<&str>) -> Response => response;
     /// Closes one connection with an optional `reason`:
     /// `DELETE /api/hubs/{hub}/connections/{connectionId}`; 204, also when it does not exist.
-    pub async fn close_connection(
-        &self,
-        hub: &str,
-        connection: &str,
-        reason: Option<&str>,
-    ) -> Result<Response, ClientError> {
-        let req = self.close_connection_request(hub, connection, reason)?;
-        self.expect(&req, &[204]).await
-    }
-
-    /// Sends `req` and turns any status outside `ok` into a [`ClientError::Status`].
-    pub async fn expect(&self, req: &Request, ok: &[u16]) -> Result<Response, ClientError> {
-        let resp = self.execute(req).await?;
-        if ok.contains(&resp.status) {
-            Ok(resp)
-        } else {
-            Err(ClientError::from_response(
-                resp.status,
-                &resp.body,
-                resp.attempts,
-            ))
-        }
-    }
+    close_connection = close_connection_request(hub: &str, connection: &str, reason: Option<&str>) -> Response => response;
 }
 
 #[cfg(test)]
@@ -1101,6 +990,7 @@ mod tests {
             excluded: vec!["c1".into(), "c2".into()],
             filter: Some("userId ne 'u1'".into()),
             ttl_seconds: None,
+            ..SendOptions::default()
         };
         let req = c
             .send_to_all_request("chat", &Payload::text("hi"), &opts)
@@ -1118,6 +1008,7 @@ mod tests {
             excluded: vec!["c1".into()],
             filter: Some("'g2' in groups".into()),
             ttl_seconds: None,
+            ..SendOptions::default()
         };
         let req = c
             .send_to_group_request("chat", "team #1/a?b", &Payload::text("hi"), &opts)
@@ -1387,6 +1278,10 @@ mod tests {
         );
         assert_eq!(req.accept, "*/*");
         assert!(c.raw_request(Method::GET, "/hubs/chat", &[], None).is_err());
+        let req = c
+            .raw_request(Method::GET, "/_emulator/api/hubs", &[], None)
+            .unwrap();
+        assert_eq!(c.url(&req), "http://localhost:9/_emulator/api/hubs");
         assert!(c
             .raw_request(Method::GET, "/api/hubs/a b", &[], None)
             .is_err());

@@ -7,7 +7,8 @@
 //! own input (`select!`) without ever cancelling a half-done reconnect or send.
 //!
 //! What the task does so that callers need not:
-//! - on `json.reliable.webpubsub.azure.v1`, keeps the connection id and reconnection token
+//! - on a reliable subprotocol (`json.reliable.webpubsub.azure.v1`,
+//!   `protobuf.reliable.webpubsub.azure.v1`), keeps the connection id and reconnection token
 //!   from `connected`, drops replayed messages (a `sequenceId` already seen) and acknowledges
 //!   the highest id with `sequenceAck` once a second, as the SDKs do;
 //! - when the transport drops or the service closes with a code other than 1000 (closed on
@@ -106,8 +107,7 @@ impl Session {
         let (outgoing, outgoing_rx) = mpsc::channel(SEND_QUEUE);
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
         let (stop, stop_rx) = oneshot::channel();
-        let reliable =
-            Protocol::from_subprotocol(options.subprotocol.as_deref()) == Protocol::JsonReliable;
+        let reliable = Protocol::from_subprotocol(options.subprotocol.as_deref()).is_reliable();
         let task = Worker {
             options,
             reliable,
@@ -133,8 +133,10 @@ impl Session {
         self.events.recv().await
     }
 
-    /// Where to queue frames (text frames: serialised JSON on a json subprotocol, anything on
-    /// a plain WebSocket). Sent in order, on the current or the next connection.
+    /// Where to queue frames: serialised JSON-protocol requests on a json or protobuf
+    /// subprotocol (a protobuf connection sends each as the protobuf request it stands for),
+    /// any text on a plain WebSocket. Sent in order, on the current or the next connection.
+    /// On a protobuf connection a request with no protobuf form is dropped.
     pub fn sender(&self) -> mpsc::Sender<String> {
         self.outgoing.clone()
     }
@@ -207,8 +209,9 @@ impl Worker {
                 Stop::Finished => {
                     // Whatever the caller queued before closing still goes out.
                     while let Ok(text) = self.outgoing.try_recv() {
-                        if socket.send_text(&text).await.is_err() {
-                            return;
+                        match socket.send_frame(&text).await {
+                            Ok(()) | Err(ClientError::Invalid(_)) => {}
+                            Err(_) => return,
                         }
                     }
                     socket.close().await;
@@ -305,8 +308,9 @@ impl Worker {
         let mut again: Vec<String> = self.in_flight.values().cloned().collect();
         again.extend(self.unsent.take().filter(|t| ack_id_of(t).is_none()));
         for text in again {
-            if let Err(e) = socket.send_text(&text).await {
-                return Stop::Dropped(e.to_string());
+            match socket.send_frame(&text).await {
+                Ok(()) | Err(ClientError::Invalid(_)) => {}
+                Err(e) => return Stop::Dropped(e.to_string()),
             }
         }
         let mut ack_timer = tokio::time::interval(SEQUENCE_ACK_EVERY);
@@ -337,9 +341,18 @@ impl Worker {
                                 self.in_flight.insert(id, text.clone());
                             }
                         }
-                        if let Err(e) = socket.send_text(&text).await {
-                            self.unsent = Some(text);
-                            return Stop::Dropped(e.to_string());
+                        match socket.send_frame(&text).await {
+                            Ok(()) => {}
+                            // Nothing to send it as (a protobuf connection): never sent.
+                            Err(ClientError::Invalid(_)) => {
+                                if let Some(id) = ack_id_of(&text) {
+                                    self.in_flight.remove(&id);
+                                }
+                            }
+                            Err(e) => {
+                                self.unsent = Some(text);
+                                return Stop::Dropped(e.to_string());
+                            }
                         }
                     }
                     None => return Stop::Finished,
@@ -347,7 +360,7 @@ impl Worker {
                 _ = ack_timer.tick(), if self.reliable => {
                     if let Some(seq) = self.state.unacked_sequence.take() {
                         let ack = json!({"type": "sequenceAck", "sequenceId": seq}).to_string();
-                        if let Err(e) = socket.send_text(&ack).await {
+                        if let Err(e) = socket.send_frame(&ack).await {
                             self.state.unacked_sequence = Some(seq);
                             return Stop::Dropped(e.to_string());
                         }

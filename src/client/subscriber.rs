@@ -2,6 +2,7 @@
 //! `wps demo`; [`super::session`] keeps one alive across drops.
 
 use futures_util::{SinkExt, StreamExt};
+use prost::Message as _;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -10,7 +11,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::ClientError;
+use super::proto::json::{downstream_to_json, upstream_from_json};
+use super::proto::DownstreamMessage;
+use super::{ClientError, Protocol};
 
 /// How long [`Subscriber::close`] waits for the service to answer its close frame.
 pub const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -18,7 +21,8 @@ pub const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// What arrives on a client connection.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A JSON frame of a `json.*.webpubsub.azure.v1` subprotocol, as sent.
+    /// A JSON frame of a `json.*.webpubsub.azure.v1` subprotocol, as sent; or a protobuf
+    /// frame of a `protobuf.*.webpubsub.azure.v1` subprotocol in the same JSON shape.
     Json(serde_json::Value),
     /// A text frame on a plain WebSocket (or a non-JSON text frame).
     Text(String),
@@ -41,13 +45,14 @@ pub enum Event {
 /// read with [`next`](Self::next).
 pub struct Subscriber {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    json: bool,
+    /// The subprotocol the service chose (Raw when none).
+    protocol: Protocol,
 }
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscriber")
-            .field("json", &self.json)
+            .field("protocol", &self.protocol)
             .finish()
     }
 }
@@ -67,22 +72,42 @@ impl Subscriber {
                 .headers_mut()
                 .insert("Sec-WebSocket-Protocol", value);
         }
-        let (socket, response) = tokio_tungstenite::connect_async(request)
-            .await
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
-                    status: resp.status().as_u16(),
-                    code: None,
-                    message: Some(format!("WebSocket connection to {shown} refused")),
-                    attempts: 1,
-                },
-                other => ClientError::Transport {
-                    attempts: 1,
-                    detail: format!("could not open a WebSocket to {shown}: {other}"),
-                },
-            })?;
-        let json = response.headers().get("Sec-WebSocket-Protocol").is_some();
-        Ok(Subscriber { socket, json })
+        let tls = match request.uri().scheme_str() {
+            Some("wss") => Some(tokio_tungstenite::Connector::Rustls(
+                super::roots::websocket_tls()?,
+            )),
+            _ => None,
+        };
+        let (socket, response) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls)
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
+                        status: resp.status().as_u16(),
+                        code: None,
+                        message: Some(format!("WebSocket connection to {shown} refused")),
+                        attempts: 1,
+                    },
+                    other => ClientError::Transport {
+                        attempts: 1,
+                        detail: format!("could not open a WebSocket to {shown}: {other}"),
+                    },
+                })?;
+        let chosen = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok());
+        // A subprotocol we do not know is read as JSON, as before.
+        let protocol = match (chosen, Protocol::from_subprotocol(chosen)) {
+            (Some(_), Protocol::Raw) => Protocol::Json,
+            (_, known) => known,
+        };
+        Ok(Subscriber { socket, protocol })
+    }
+
+    /// The subprotocol the service chose (`Raw` when it chose none).
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The next event; `None` once the connection is gone.
@@ -95,8 +120,18 @@ impl Subscriber {
                 attempts: 1,
                 detail: format!("WebSocket error: {e}"),
             })?;
+            let json = self.protocol != Protocol::Raw;
             return Ok(Some(match frame {
-                Message::Text(t) if self.json => match serde_json::from_str(&t) {
+                Message::Binary(b) if self.protocol.is_protobuf() => {
+                    match DownstreamMessage::decode(b.clone())
+                        .ok()
+                        .and_then(downstream_to_json)
+                    {
+                        Some(v) => Event::Json(v),
+                        None => Event::Binary(b.to_vec()),
+                    }
+                }
+                Message::Text(t) if json => match serde_json::from_str(&t) {
                     Ok(v) => Event::Json(v),
                     Err(_) => Event::Text(t.to_string()),
                 },
@@ -113,15 +148,34 @@ impl Subscriber {
         }
     }
 
-    /// Sends one JSON message (subprotocol clients).
+    /// Sends one JSON-protocol message (subprotocol clients); a protobuf client sends it as
+    /// the protobuf request it stands for.
     pub async fn send_json(&mut self, value: &serde_json::Value) -> Result<(), ClientError> {
+        let frame = if self.protocol.is_protobuf() {
+            let request = upstream_from_json(value).map_err(ClientError::Invalid)?;
+            Message::Binary(request.encode_to_vec().into())
+        } else {
+            Message::Text(value.to_string().into())
+        };
         self.socket
-            .send(Message::Text(value.to_string().into()))
+            .send(frame)
             .await
             .map_err(|e| ClientError::Transport {
                 attempts: 1,
                 detail: format!("WebSocket error: {e}"),
             })
+    }
+
+    /// Sends one frame queued as text: on a protobuf subprotocol the text is a JSON-protocol
+    /// request, sent as the protobuf request it stands for ([`ClientError::Invalid`] if it has
+    /// none, and nothing is sent); otherwise it goes as it is, one text frame.
+    pub async fn send_frame(&mut self, text: &str) -> Result<(), ClientError> {
+        if !self.protocol.is_protobuf() {
+            return self.send_text(text).await;
+        }
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ClientError::Invalid(format!("not a JSON request: {e}")))?;
+        self.send_json(&value).await
     }
 
     /// Sends one text frame: a raw client's message, or a JSON frame already serialised.

@@ -2,13 +2,19 @@
 
 use anyhow::Result;
 
-use super::{bulk, ExitStatus};
+use super::bulk::{self, Run};
+use super::ExitStatus;
 use crate::cli::{AddToGroupArgs, MemberTargetArgs, TargetKind};
 use crate::client::{ClientError, Request};
 use crate::error::CliError;
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: AddToGroupArgs) -> Result<ExitStatus> {
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: AddToGroupArgs,
+) -> Result<ExitStatus> {
     let AddToGroupArgs {
         groups,
         targets,
@@ -19,18 +25,19 @@ pub async fn run(settings: &Settings, args: AddToGroupArgs) -> Result<ExitStatus
     let client = settings.client()?;
     let hub = settings.hub()?;
     const OP: &str = "add-to-group";
+    let mut run = Run::new(settings, printer, &client, OP, hub);
     if let Some(filter) = filter {
-        let req = client.add_to_groups_request(hub, &groups, &filter)?;
-        return bulk::run(settings, &client, OP, hub, vec![(None, req)], &[200]).await;
+        return run
+            .one(client.add_to_groups_request(hub, &groups, &filter)?)
+            .await;
     }
     let (kind, given) = member_kind(targets, target_kind, OP)?;
-    let targets = bulk::targets(given, &bulk_args, settings.quiet)?;
-    let reqs = pairs(&targets.list, &groups, |t, g| match kind {
+    let targets = run.targets(given, &bulk_args)?;
+    let reqs = pairs(&targets, &groups, |t, g| match kind {
         TargetKind::User => client.add_user_to_group_request(hub, g, t),
         _ => client.add_connection_to_group_request(hub, g, t),
     })?;
-    let opts = bulk::BulkOptions::new(&bulk_args, &targets);
-    bulk::run_labelled(settings, &client, OP, hub, reqs, &[200], &opts).await
+    run.labelled(reqs).await
 }
 
 /// The kind of the targets of a `--connection`/`--user` run and those given as flags: the
@@ -170,6 +177,8 @@ mod tests {
                 query: Vec::new(),
                 body: None,
                 accept: "application/json",
+                headers: Vec::new(),
+                expect: &[200],
             })
         });
         let labels: Vec<(String, String)> = reqs

@@ -7,16 +7,19 @@ use reqwest::Method;
 
 use super::{send, ExitStatus, SUCCESS};
 use crate::cli::{ApiArgs, PayloadArgs};
+use crate::client::operations::metadata_headers;
 use crate::client::{ClientError, Payload};
 use crate::error::CliError;
 use crate::output::{self, ApiResult};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: ApiArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: ApiArgs) -> Result<ExitStatus> {
     let ApiArgs {
         method,
         path,
         query,
+        metadata,
         payload,
     } = args;
     let method = parse_method(&method)?;
@@ -31,9 +34,10 @@ pub async fn run(settings: &Settings, args: ApiArgs) -> Result<ExitStatus> {
         .collect::<Result<Vec<_>, _>>()?;
     let body = read_body(payload)?;
     let client = settings.client()?;
-    let req = client.raw_request(method.clone(), &path, &query, body)?;
+    let mut req = client.raw_request(method.clone(), &path, &query, body)?;
+    req.headers = metadata_headers(&metadata)?;
     if settings.dry_run {
-        output::write_dry_run(settings.output, &client, &req)?;
+        output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);
     }
     let what = format!("{method} {path}");
@@ -49,7 +53,7 @@ pub async fn run(settings: &Settings, args: ApiArgs) -> Result<ExitStatus> {
         })
     };
     output::write_api(
-        settings.output,
+        printer,
         &ApiResult {
             status: resp.status,
             body,
@@ -93,7 +97,8 @@ fn read_body(payload: PayloadArgs) -> Result<Option<Payload>> {
         return Ok(None);
     }
     let explicit_type = payload.content_type.is_some();
-    let body = send::read_payload(payload)?;
+    // An empty stdin is no body here, not a refusal: many requests have none.
+    let body = send::read_payload(payload, true)?;
     Ok(if !given && !explicit_type && body.body.is_empty() {
         None
     } else {

@@ -1,14 +1,16 @@
 //! Running one operation over one or many targets and reporting every outcome.
 //!
-//! A command gathers its targets with [`targets`] (flags, then `--from-file`, duplicates
-//! dropped), builds one [`Request`] per target and hands them to [`run_with`] (or [`run`] when it
-//! has no `BulkArgs`). One target behaves like a plain command: its error is the command's
-//! error. Several run with bounded concurrency over the one shared [`Client`], and every target
-//! ends up reported as sent, failed or not sent, whatever happens (including Ctrl-C).
+//! A command describes its operation with a [`Run`], gathers its targets with [`Run::targets`]
+//! (flags, then `--from-file`, duplicates dropped), builds one [`Request`] per target and hands
+//! them to the run ([`Run::each`] does both for one request per target; [`Run::one`] for a
+//! command without targets). One target behaves like a plain command: its error is the
+//! command's error. Several run with bounded concurrency over the one shared [`Client`], and
+//! every target ends up reported as sent, failed or not sent, whatever happens (including
+//! Ctrl-C).
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,11 +21,12 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{BulkArgs, OutputFormat};
+use crate::cli::BulkArgs;
 use crate::client::{Client, ClientError, ErrorKind, Request, Response};
 use crate::error::{code, CliError};
 use crate::output::{self, OpResult};
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
 /// Requests in flight at once when the command does not say.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -33,34 +36,19 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// slowly. Target-specific refusals (404, 400, ...) never stop a run.
 pub const FAIL_FAST_AFTER: usize = 10;
 
-/// How a multi-target run behaves.
-#[derive(Debug, Clone)]
-pub struct BulkOptions {
-    pub concurrency: usize,
+/// One operation over its targets: what every request of the run shares, and how the run
+/// behaves (`--concurrency`, `--failed-to`).
+pub struct Run<'a> {
+    client: &'a Client,
+    printer: &'a Printer,
+    dry_run: bool,
+    operation: &'static str,
+    hub: &'a str,
+    concurrency: usize,
     /// Where to write the targets that did not succeed.
-    pub failed_to: Option<PathBuf>,
+    failed_to: Option<PathBuf>,
     /// Duplicates dropped while gathering targets, for the summary.
-    pub skipped: usize,
-}
-
-impl Default for BulkOptions {
-    fn default() -> Self {
-        BulkOptions {
-            concurrency: DEFAULT_CONCURRENCY,
-            failed_to: None,
-            skipped: 0,
-        }
-    }
-}
-
-impl BulkOptions {
-    pub fn new(args: &BulkArgs, targets: &Targets) -> Self {
-        BulkOptions {
-            concurrency: (args.concurrency as usize).max(1),
-            failed_to: args.failed_to.clone(),
-            skipped: targets.skipped,
-        }
-    }
+    skipped: usize,
 }
 
 /// What one request is about, as its report line names it.
@@ -113,8 +101,8 @@ pub fn reads_stdin(args: &BulkArgs) -> bool {
 pub const MAX_TARGET_LINE_BYTES: usize = 4096;
 
 /// The targets given as flags followed by those from `--from-file`, duplicates reported once
-/// on stderr (unless `quiet`) and dropped.
-pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targets> {
+/// on stderr and dropped.
+fn targets(given: Vec<String>, args: &BulkArgs, printer: &Printer) -> Result<Targets> {
     let mut all = given;
     if let Some(path) = &args.from_file {
         if path.as_os_str() == "-" {
@@ -137,7 +125,7 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
         }
     }
     let (list, duplicates) = dedup(all);
-    if !duplicates.is_empty() && !quiet {
+    if !duplicates.is_empty() {
         const SHOWN: usize = 5;
         let mut names: Vec<String> = duplicates
             .iter()
@@ -147,12 +135,12 @@ pub fn targets(given: Vec<String>, args: &BulkArgs, quiet: bool) -> Result<Targe
         if duplicates.len() > SHOWN {
             names.push(format!("and {} more", duplicates.len() - SHOWN));
         }
-        eprintln!(
+        printer.status(format_args!(
             "warning: {} duplicate target{} will be sent once: {}",
             duplicates.len(),
             if duplicates.len() == 1 { "" } else { "s" },
             names.join(", ")
-        );
+        ));
     }
     Ok(Targets {
         list,
@@ -220,70 +208,108 @@ fn dedup(all: Vec<String>) -> (Vec<String>, Vec<String>) {
     (list, duplicates)
 }
 
-/// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome,
-/// with the default bulk options.
-pub async fn run(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    requests: Vec<(Option<String>, Request)>,
-    ok: &[u16],
-) -> Result<ExitStatus> {
-    run_with(
-        settings,
-        client,
-        operation,
-        hub,
-        requests,
-        ok,
-        &BulkOptions::default(),
-    )
-    .await
-}
-
-/// The usual shape of a target-taking command: gathers the targets from `given` and
-/// `--from-file`, builds one request per target with `build` (all checked before anything is
-/// sent) and runs them with the command's `BulkArgs`.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_each(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    given: Vec<String>,
-    args: &BulkArgs,
-    ok: &[u16],
-    mut build: impl FnMut(&str) -> Result<Request, ClientError>,
-) -> Result<ExitStatus> {
-    let targets = targets(given, args, settings.quiet)?;
-    let opts = BulkOptions::new(args, &targets);
-    if settings.dry_run || targets.list.len() <= 1 {
-        let requests = targets
-            .list
-            .into_iter()
-            .map(|t| {
-                let req = build(&t)?;
-                Ok((Some(t), req))
-            })
-            .collect::<Result<Vec<_>, ClientError>>()?;
-        return run_with(settings, client, operation, hub, requests, ok, &opts).await;
+impl<'a> Run<'a> {
+    /// A run of `operation` on `hub`, with the default concurrency and no `--failed-to`.
+    pub fn new(
+        settings: &Settings,
+        printer: &'a Printer,
+        client: &'a Client,
+        operation: &'static str,
+        hub: &'a str,
+    ) -> Self {
+        Run {
+            client,
+            printer,
+            dry_run: settings.dry_run,
+            operation,
+            hub,
+            concurrency: DEFAULT_CONCURRENCY,
+            failed_to: None,
+            skipped: 0,
+        }
     }
-    // Every target is checked before the first request goes out; the requests themselves are
-    // built again as workers take them, so a large run never holds them all at once.
-    for t in &targets.list {
-        build(t)?;
-    }
-    let names: Vec<Label> = targets.list.into_iter().map(Label::target).collect();
-    let requests = names
-        .iter()
-        .map(move |l| build(l.target.as_deref().unwrap_or_default()));
-    many(
-        settings, client, operation, hub, &names, requests, ok, &opts,
-    )
-    .await
-}
 
+    /// The targets given as flags followed by those from `--from-file`, each once (a
+    /// duplicate is reported on stderr and counted in the summary); the run takes
+    /// `--concurrency` and `--failed-to` from the same arguments.
+    pub fn targets(&mut self, given: Vec<String>, args: &BulkArgs) -> Result<Vec<String>> {
+        let targets = targets(given, args, self.printer)?;
+        self.concurrency = (args.concurrency as usize).max(1);
+        self.failed_to = args.failed_to.clone();
+        self.skipped = targets.skipped;
+        Ok(targets.list)
+    }
+
+    /// One request that names no target (send to all, a filter, close all).
+    pub async fn one(&self, req: Request) -> Result<ExitStatus> {
+        self.labelled(vec![(Label::default(), req)]).await
+    }
+
+    /// The usual shape of a target-taking command: gathers the targets from `given` and
+    /// `--from-file`, builds one request per target with `build` (all checked before anything
+    /// is sent) and runs them.
+    pub async fn each(
+        &mut self,
+        given: Vec<String>,
+        args: &BulkArgs,
+        mut build: impl FnMut(&str) -> Result<Request, ClientError>,
+    ) -> Result<ExitStatus> {
+        let targets = self.targets(given, args)?;
+        if self.dry_run || targets.len() <= 1 {
+            let requests = targets
+                .into_iter()
+                .map(|t| {
+                    let req = build(&t)?;
+                    Ok((Label::target(t), req))
+                })
+                .collect::<Result<Vec<_>, ClientError>>()?;
+            return self.labelled(requests).await;
+        }
+        // Every target is checked before the first request goes out; the requests themselves
+        // are built again as workers take them, so a large run never holds them all at once.
+        for t in &targets {
+            build(t)?;
+        }
+        let names: Vec<Label> = targets.into_iter().map(Label::target).collect();
+        let requests = names
+            .iter()
+            .map(move |l| build(l.target.as_deref().unwrap_or_default()));
+        self.many(&names, requests).await
+    }
+
+    /// Sends each prepared request (or prints it under `--dry-run`) and reports every outcome;
+    /// each request labelled with what its report line names (target, group, permission).
+    pub async fn labelled(&self, requests: Vec<(Label, Request)>) -> Result<ExitStatus> {
+        if self.dry_run {
+            for (i, (_, req)) in requests.iter().enumerate() {
+                if i > 0 && self.printer.is_table() {
+                    // A blank line between requests keeps each one's headers and body together.
+                    writeln!(std::io::stdout())?;
+                }
+                output::write_dry_run(self.printer, self.client, req)?;
+            }
+            return Ok(SUCCESS);
+        }
+        match requests.len() {
+            0 => {
+                self.write_failed(std::iter::empty())?;
+                self.printer.status("nothing to do: no targets");
+                Ok(SUCCESS)
+            }
+            1 => {
+                let mut requests = requests;
+                let Some((label, req)) = requests.pop() else {
+                    return Ok(SUCCESS);
+                };
+                self.single(label, req).await
+            }
+            _ => {
+                let (names, requests): (Vec<Label>, Vec<Request>) = requests.into_iter().unzip();
+                self.many(&names, requests.into_iter().map(Ok)).await
+            }
+        }
+    }
+}
 /// What became of one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -313,103 +339,28 @@ struct Report {
     error: Option<String>,
 }
 
-/// Like [`run`], with the command's `--concurrency` and `--failed-to`.
-pub async fn run_with(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    requests: Vec<(Option<String>, Request)>,
-    ok: &[u16],
-    opts: &BulkOptions,
-) -> Result<ExitStatus> {
-    let requests = requests
-        .into_iter()
-        .map(|(target, req)| {
-            (
-                Label {
-                    target,
-                    ..Label::default()
-                },
-                req,
-            )
-        })
-        .collect();
-    run_labelled(settings, client, operation, hub, requests, ok, opts).await
-}
-
-/// Like [`run_with`], each request labelled with more than its target (a group, a permission).
-pub async fn run_labelled(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    requests: Vec<(Label, Request)>,
-    ok: &[u16],
-    opts: &BulkOptions,
-) -> Result<ExitStatus> {
-    if settings.dry_run {
-        for (i, (_, req)) in requests.iter().enumerate() {
-            if i > 0 && settings.output == OutputFormat::Table {
-                // A blank line between requests keeps each one's headers and body together.
-                writeln!(std::io::stdout())?;
+impl Run<'_> {
+    /// One target: its failure is the command's error, with that error's exit code.
+    async fn single(&self, label: Label, req: Request) -> Result<ExitStatus> {
+        let operation = self.operation;
+        match self.client.execute(&req).await {
+            Ok(resp) => {
+                self.write_failed(std::iter::empty())?;
+                output::write_results(
+                    self.printer,
+                    &[label.result(operation, self.hub, resp.status, true)],
+                )?;
+                Ok(SUCCESS)
             }
-            output::write_dry_run(settings.output, client, req)?;
-        }
-        return Ok(SUCCESS);
-    }
-    match requests.len() {
-        0 => {
-            write_failed(opts, std::iter::empty())?;
-            if !settings.quiet {
-                eprintln!("nothing to do: no targets");
+            Err(e) => {
+                self.write_failed(label.target.iter().map(String::as_str))?;
+                let what = match (&label.target, &label.group) {
+                    (Some(t), Some(g)) => format!(" of '{t}' (group '{g}')"),
+                    (Some(t), None) => format!(" to '{t}'"),
+                    _ => String::new(),
+                };
+                Err(e).with_context(|| format!("{operation}{what} failed"))
             }
-            Ok(SUCCESS)
-        }
-        1 => {
-            let mut requests = requests;
-            let Some((label, req)) = requests.pop() else {
-                return Ok(SUCCESS);
-            };
-            single(settings, client, operation, hub, label, req, ok, opts).await
-        }
-        _ => {
-            let (names, requests): (Vec<Label>, Vec<Request>) = requests.into_iter().unzip();
-            let requests = requests.into_iter().map(Ok);
-            many(settings, client, operation, hub, &names, requests, ok, opts).await
-        }
-    }
-}
-
-/// One target: its failure is the command's error, with that error's exit code.
-#[allow(clippy::too_many_arguments)]
-async fn single(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    label: Label,
-    req: Request,
-    ok: &[u16],
-    opts: &BulkOptions,
-) -> Result<ExitStatus> {
-    match client.expect(&req, ok).await {
-        Ok(resp) => {
-            write_failed(opts, std::iter::empty())?;
-            output::write_results(
-                settings.output,
-                &[label.result(operation, hub, resp.status, true)],
-            )?;
-            Ok(SUCCESS)
-        }
-        Err(e) => {
-            write_failed(opts, label.target.iter().map(String::as_str))?;
-            let what = match (&label.target, &label.group) {
-                (Some(t), Some(g)) => format!(" of '{t}' (group '{g}')"),
-                (Some(t), None) => format!(" to '{t}'"),
-                _ => String::new(),
-            };
-            Err(e).with_context(|| format!("{operation}{what} failed"))
         }
     }
 }
@@ -424,6 +375,9 @@ struct Queue<I> {
     pending: I,
     /// How many were taken: requests are taken in order, so these are the first ones.
     taken: usize,
+    /// Taken and not yet answered: what a Ctrl-C waits for (finished results still on their
+    /// way to the report are not in flight).
+    in_flight: usize,
     /// Set by Ctrl-C or by the fail-fast rule: no worker takes another request.
     closed: bool,
     any_sent: bool,
@@ -438,12 +392,14 @@ impl<I: Iterator<Item = Built>> Queue<I> {
         }
         let req = self.pending.next()?;
         self.taken += 1;
+        self.in_flight += 1;
         Some((self.taken - 1, req))
     }
 
     /// Counts an outcome towards the fail-fast rule, closing the queue when it trips. Done by
     /// the worker as its request ends, so no worker starts another one in between.
     fn record(&mut self, result: &Result<Response, ClientError>) {
+        self.in_flight -= 1;
         match result {
             Ok(_) => self.any_sent = true,
             Err(e) if !self.any_sent && is_systemic(e) => {
@@ -462,211 +418,243 @@ impl<I: Iterator<Item = Built>> Queue<I> {
 /// `concurrency` workers (futures of this task: one thread, no spawning) take the requests in
 /// order from one queue, building each as they take it, and the finished ones are reported as
 /// they arrive: beyond the targets and their outcomes, memory does not grow with the run.
-#[allow(clippy::too_many_arguments)]
-async fn many(
-    settings: &Settings,
-    client: &Client,
-    operation: &'static str,
-    hub: &str,
-    names: &[Label],
-    requests: impl Iterator<Item = Built>,
-    ok: &[u16],
-    opts: &BulkOptions,
-) -> Result<ExitStatus> {
-    let started = Instant::now();
-    let total = names.len();
-    let table = settings.output == OutputFormat::Table;
-    // Full reports are kept only for the table printed at the end; JSON lines stream out.
-    let mut reports: Vec<Option<Report>> = Vec::new();
-    if table {
-        reports.resize_with(total, || None);
-    }
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
-    let bar = progress_bar(settings, total);
-    // Installed before the first request so an early Ctrl-C or SIGTERM is never the default
-    // kill.
-    let mut interrupts = Interrupts::new()?;
-    let queue = RefCell::new(Queue {
-        pending: requests,
-        taken: 0,
-        closed: false,
-        any_sent: false,
-        systemic_failures: 0,
-    });
-    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
-    let worker = |tx: mpsc::UnboundedSender<(usize, Result<Response, ClientError>)>| {
-        let queue = &queue;
-        async move {
-            loop {
-                let Some((i, req)) = queue.borrow_mut().take() else {
-                    break;
-                };
-                let result = match req {
-                    Ok(req) => client.expect(&req, ok).await,
-                    Err(e) => Err(e),
-                };
-                queue.borrow_mut().record(&result);
-                // The receiver outlives every worker unless the run was abandoned.
-                if tx.send((i, result)).is_err() {
-                    break;
+impl Run<'_> {
+    async fn many(
+        &self,
+        names: &[Label],
+        requests: impl Iterator<Item = Built>,
+    ) -> Result<ExitStatus> {
+        let (client, printer, operation, hub) =
+            (self.client, self.printer, self.operation, self.hub);
+        let started = Instant::now();
+        let total = names.len();
+        let table = printer.is_table();
+        // A person at a terminal wants what needs attention, not 20,000 rows of "sent": the
+        // table there lists the targets that did not succeed (JSON and --failed-to have all).
+        let failures_only = printer.stdout_is_terminal();
+        let keep = |r: &Report| table && !(failures_only && r.outcome == Outcome::Sent);
+        // Full reports are kept only for the table printed at the end; JSON lines stream out.
+        let mut reports: Vec<Option<Report>> = Vec::new();
+        if table {
+            reports.resize_with(total, || None);
+        }
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; total];
+        let bar = progress_bar(printer, total);
+        // Installed before the first request so an early Ctrl-C or SIGTERM is never the default
+        // kill.
+        let mut interrupts = Interrupts::new()?;
+        let queue = RefCell::new(Queue {
+            pending: requests,
+            taken: 0,
+            in_flight: 0,
+            closed: false,
+            any_sent: false,
+            systemic_failures: 0,
+        });
+        let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
+        let worker = |tx: mpsc::UnboundedSender<(usize, Result<Response, ClientError>)>| {
+            let queue = &queue;
+            async move {
+                loop {
+                    let Some((i, req)) = queue.borrow_mut().take() else {
+                        break;
+                    };
+                    let result = match req {
+                        Ok(req) => client.execute(&req).await,
+                        Err(e) => Err(e),
+                    };
+                    queue.borrow_mut().record(&result);
+                    // The receiver outlives every worker unless the run was abandoned.
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            }
+        };
+        let mut workers: FuturesUnordered<_> = (0..self.concurrency.min(total))
+            .map(|_| worker(tx.clone()))
+            .collect();
+        // The channel closes when the last worker is done.
+        drop(tx);
+        let in_flight = || queue.borrow().in_flight;
+        let mut interrupted: Option<Signal> = None;
+        let mut any_sent = false;
+        let mut systemic_failures = 0usize;
+        let mut stopped = false;
+        // The failure that stopped the run, whose exit code the run ends with: a wrong key
+        // is exit 4 whether one request or a thousand were tried.
+        let mut stopped_by: Option<ErrorKind> = None;
+        let mut out = Streamer::new(printer, bar.clone());
+        let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
+        flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+        loop {
+            tokio::select! {
+                received = rx.recv() => {
+                    let Some((i, result)) = received else {
+                        break;
+                    };
+                    let mut systemic = None;
+                    match &result {
+                        Ok(_) => any_sent = true,
+                        Err(e) if !any_sent && is_systemic(e) => {
+                            systemic_failures += 1;
+                            systemic = Some(e.kind());
+                        }
+                        Err(_) => {}
+                    }
+                    let report = finish(operation, hub, &names[i], result);
+                    if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
+                        stopped = true;
+                        stopped_by = systemic;
+                        say(&bar, &format!(
+                            "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {} in flight, starting no more",
+                            report.error.as_deref().unwrap_or(""),
+                            in_flight()
+                        ));
+                    }
+                    if report.outcome == Outcome::Failed && bar.is_some() {
+                        say(&bar, &output::escape_control(&format!(
+                            "failed: {}: {}",
+                            names[i].target.as_deref().unwrap_or("-"),
+                            report.error.as_deref().unwrap_or("")
+                        )));
+                    }
+                    out.write(&report);
+                    outcomes[i] = Some(report.outcome);
+                    if keep(&report) {
+                        reports[i] = Some(report);
+                    }
+                    if let Some(b) = &bar {
+                        b.inc(1);
+                    }
+                }
+                Some(()) = workers.next(), if !workers.is_empty() => {}
+                _ = flush_tick.tick() => {
+                    out.flush();
+                    // Quick runs finish before a bar would help; a longer one gets it.
+                    if let Some(b) = bar.as_ref().filter(|b| b.is_hidden()) {
+                        if started.elapsed() >= SHOW_PROGRESS_AFTER {
+                            b.set_draw_target(ProgressDrawTarget::stderr());
+                        }
+                    }
+                }
+                signal = interrupts.next() => {
+                    if interrupted.is_some() {
+                        // A second signal: the operator will not wait for the retries in flight
+                        // (dropping the workers drops their requests).
+                        break;
+                    }
+                    interrupted = Some(signal);
+                    queue.borrow_mut().closed = true;
+                    if !printer.is_quiet() {
+                        let (what, again) = match signal {
+                            Signal::Interrupt => ("interrupted", "Ctrl-C"),
+                            Signal::Terminate => ("terminated", "SIGTERM"),
+                        };
+                        say(&bar, &format!(
+                            "{what}: starting no new requests; waiting for {} in flight ({again} again to abandon them)",
+                            in_flight()
+                        ));
+                    }
                 }
             }
         }
-    };
-    let mut workers: FuturesUnordered<_> = (0..opts.concurrency.min(total))
-        .map(|_| worker(tx.clone()))
-        .collect();
-    // The channel closes when the last worker is done.
-    drop(tx);
-    let mut reported = 0usize;
-    let in_flight = |reported: usize| queue.borrow().taken - reported;
-    let mut interrupted: Option<Signal> = None;
-    let mut any_sent = false;
-    let mut systemic_failures = 0usize;
-    let mut stopped = false;
-    let mut out = Streamer::new(settings.output, bar.clone(), settings.quiet);
-    let mut flush_tick = tokio::time::interval(FLUSH_EVERY);
-    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        drop(workers);
+        // Requests are taken in order: the first `taken` were started.
+        let taken = queue.borrow().taken;
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
 
-    loop {
-        tokio::select! {
-            received = rx.recv() => {
-                let Some((i, result)) = received else {
-                    break;
+        // Whatever was not reported was either never started or abandoned in flight.
+        for (i, slot) in outcomes.iter_mut().enumerate() {
+            if slot.is_none() {
+                let (outcome, error) = if i < taken {
+                    (
+                        Outcome::Unknown,
+                        "outcome unknown: abandoned in flight after a second interrupt",
+                    )
+                } else {
+                    (
+                        Outcome::NotSent,
+                        if interrupted.is_some() {
+                            "not sent: interrupted"
+                        } else {
+                            "not sent: the run stopped after its first requests all failed"
+                        },
+                    )
                 };
-                reported += 1;
-                match &result {
-                    Ok(_) => any_sent = true,
-                    Err(e) if !any_sent && is_systemic(e) => systemic_failures += 1,
-                    Err(_) => {}
-                }
-                let report = finish(operation, hub, &names[i], result);
-                if !stopped && !any_sent && systemic_failures >= FAIL_FAST_AFTER {
-                    stopped = true;
-                    say(&bar, &format!(
-                        "error: stopping: the first {systemic_failures} requests all failed ({}); waiting for {} in flight, starting no more",
-                        report.error.as_deref().unwrap_or(""),
-                        in_flight(reported)
-                    ));
-                }
-                if report.outcome == Outcome::Failed && bar.is_some() {
-                    say(&bar, &output::escape_control(&format!(
-                        "failed: {}: {}",
-                        names[i].target.as_deref().unwrap_or("-"),
-                        report.error.as_deref().unwrap_or("")
-                    )));
-                }
+                let report = Report {
+                    result: names[i].result(operation, hub, 0, false),
+                    outcome,
+                    error: Some(error.into()),
+                };
                 out.write(&report);
-                outcomes[i] = Some(report.outcome);
-                if table {
+                *slot = Some(outcome);
+                if keep(&report) {
                     reports[i] = Some(report);
                 }
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-            }
-            Some(()) = workers.next(), if !workers.is_empty() => {}
-            _ = flush_tick.tick() => out.flush(),
-            signal = interrupts.next() => {
-                if interrupted.is_some() {
-                    // A second signal: the operator will not wait for the retries in flight
-                    // (dropping the workers drops their requests).
-                    break;
-                }
-                interrupted = Some(signal);
-                queue.borrow_mut().closed = true;
-                if !settings.quiet {
-                    let (what, again) = match signal {
-                        Signal::Interrupt => ("interrupted", "Ctrl-C"),
-                        Signal::Terminate => ("terminated", "SIGTERM"),
-                    };
-                    say(&bar, &format!(
-                        "{what}: starting no new requests; waiting for {} in flight ({again} again to abandon them)",
-                        in_flight(reported)
-                    ));
-                }
             }
         }
-    }
-    drop(workers);
-    // Requests are taken in order: the first `taken` were started.
-    let taken = queue.borrow().taken;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-
-    // Whatever was not reported was either never started or abandoned in flight.
-    for (i, slot) in outcomes.iter_mut().enumerate() {
-        if slot.is_none() {
-            let (outcome, error) = if i < taken {
-                (
-                    Outcome::Unknown,
-                    "outcome unknown: abandoned in flight after a second interrupt",
-                )
-            } else {
-                (
-                    Outcome::NotSent,
-                    if interrupted.is_some() {
-                        "not sent: interrupted"
-                    } else {
-                        "not sent: the run stopped after its first requests all failed"
-                    },
-                )
-            };
-            let report = Report {
-                result: names[i].result(operation, hub, 0, false),
-                outcome,
-                error: Some(error.into()),
-            };
-            out.write(&report);
-            *slot = Some(outcome);
-            if table {
-                reports[i] = Some(report);
-            }
-        }
-    }
-    out.flush();
-    let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
-    // Before the table: a closed stdout must not cost the list of what is left to do.
-    let failed_written = write_failed(
-        opts,
-        outcomes
-            .iter()
-            .zip(names)
-            .filter(|(o, _)| **o != Outcome::Sent)
-            .filter_map(|(_, l)| l.target.as_deref()),
-    );
-    if table {
+        out.flush();
+        let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
+        // Before the table: a closed stdout must not cost the list of what is left to do.
+        let failed_written = self.write_failed(
+            outcomes
+                .iter()
+                .zip(names)
+                .filter(|(o, _)| **o != Outcome::Sent)
+                .filter_map(|(_, l)| l.target.as_deref()),
+        );
         let reports: Vec<Report> = reports.into_iter().flatten().collect();
-        if let Err(e) = write_table(&reports) {
-            out.stopped(e);
+        if table && !(failures_only && reports.is_empty()) {
+            if let Err(e) = write_table(printer, &reports) {
+                out.stopped(e);
+            }
         }
-    }
 
-    let count = |o: Outcome| outcomes.iter().filter(|r| **r == o).count();
-    let (sent, failed, not_sent, unknown) = (
-        count(Outcome::Sent),
-        count(Outcome::Failed),
-        count(Outcome::NotSent),
-        count(Outcome::Unknown),
-    );
-    if !settings.quiet {
-        let mut line = summary(sent, failed, not_sent, opts.skipped, started.elapsed());
+        let count = |o: Outcome| outcomes.iter().filter(|r| **r == o).count();
+        let (sent, failed, not_sent, unknown) = (
+            count(Outcome::Sent),
+            count(Outcome::Failed),
+            count(Outcome::NotSent),
+            count(Outcome::Unknown),
+        );
+        let mut line = summary(sent, failed, not_sent, self.skipped, started.elapsed());
         if unknown > 0 {
             line.push_str(&format!(
                 ", {unknown} abandoned in flight (outcome unknown)"
             ));
         }
-        eprintln!("{line}");
+        printer.status(line);
+        failed_written?;
+        Ok(if let Some(signal) = interrupted {
+            ExitStatus(signal.exit_code())
+        } else if let Some(kind) = stopped_by {
+            ExitStatus(crate::error::kind_code(kind))
+        } else if failed + not_sent + unknown > 0 {
+            ExitStatus(code::PARTIAL)
+        } else {
+            SUCCESS
+        })
     }
-    failed_written?;
-    Ok(if let Some(signal) = interrupted {
-        ExitStatus(signal.exit_code())
-    } else if failed + not_sent + unknown > 0 {
-        ExitStatus(code::PARTIAL)
-    } else {
-        SUCCESS
-    })
+
+    /// Writes `--failed-to` (always, so an empty file means nothing is left to do).
+    fn write_failed<'a>(&self, failed: impl Iterator<Item = &'a str>) -> Result<()> {
+        let Some(path) = &self.failed_to else {
+            return Ok(());
+        };
+        let mut text = String::new();
+        // A target failing in several requests (one per group) is still one line to retry.
+        let mut seen = HashSet::new();
+        for t in failed.filter(|t| seen.insert(*t)) {
+            text.push_str(t);
+            text.push('\n');
+        }
+        std::fs::write(path, text)
+            .with_context(|| format!("could not write --failed-to {}", path.display()))
+    }
 }
 
 /// A failure that says nothing about the target: every other target would fail the same way.
@@ -706,15 +694,19 @@ pub fn summary(
     elapsed: Duration,
 ) -> String {
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        (sent + failed) as f64 / secs
+    // A rate of failures reads like throughput; with nothing sent there is none to give.
+    let rate = if secs > 0.0 && sent > 0 {
+        format!(" ({:.0}/s)", (sent + failed) as f64 / secs)
     } else {
-        0.0
+        String::new()
     };
     format!(
-        "sent {sent}, failed {failed}, not sent {not_sent}, skipped {skipped} (duplicates) in {secs:.2} s ({rate:.0}/s)"
+        "sent {sent}, failed {failed}, not sent {not_sent}, skipped {skipped} (duplicates) in {secs:.2} s{rate}"
     )
 }
+
+/// How long a run goes before it shows a progress bar.
+const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 /// How long a finished target's JSON line may wait in the buffer before it is written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -735,13 +727,13 @@ struct Streamer {
 }
 
 impl Streamer {
-    fn new(format: OutputFormat, bar: Option<ProgressBar>, quiet: bool) -> Self {
+    fn new(printer: &Printer, bar: Option<ProgressBar>) -> Self {
         Streamer {
-            out: (format == OutputFormat::Json)
+            out: (printer.format() == OutputFormat::Json)
                 .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
             line: Vec::with_capacity(256),
             bar,
-            quiet,
+            quiet: printer.is_quiet(),
             stopped: false,
         }
     }
@@ -786,10 +778,11 @@ impl Streamer {
     }
 }
 
-fn write_table(reports: &[Report]) -> std::io::Result<()> {
+fn write_table(printer: &Printer, reports: &[Report]) -> std::io::Result<()> {
     let (mut header, targets) = output::target_columns(reports.iter().map(|r| &r.result));
     header.extend(["status", "outcome", "error"]);
     output::write_table(
+        printer,
         &header,
         reports
             .iter()
@@ -816,31 +809,23 @@ fn write_table(reports: &[Report]) -> std::io::Result<()> {
     )
 }
 
-/// Writes `--failed-to` (always, so an empty file means nothing is left to do).
-fn write_failed<'a>(opts: &BulkOptions, failed: impl Iterator<Item = &'a str>) -> Result<()> {
-    let Some(path) = &opts.failed_to else {
-        return Ok(());
-    };
-    let mut text = String::new();
-    // A target failing in several requests (one per group) is still one line to retry.
-    let mut seen = HashSet::new();
-    for t in failed.filter(|t| seen.insert(*t)) {
-        text.push_str(t);
-        text.push('\n');
-    }
-    std::fs::write(path, text)
-        .with_context(|| format!("could not write --failed-to {}", path.display()))
-}
-
-fn progress_bar(settings: &Settings, total: usize) -> Option<ProgressBar> {
-    // With -v the request log is the progress, and a bar would tear it.
-    if settings.quiet || settings.verbose > 0 || !std::io::stderr().is_terminal() {
+fn progress_bar(printer: &Printer, total: usize) -> Option<ProgressBar> {
+    if !printer.shows_progress() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {per_sec} elapsed {elapsed_precise} eta {eta}",
-    ) {
+    // Drawn only once the run has taken SHOW_PROGRESS_AFTER (see `many`).
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden());
+    // The bar takes what the counts leave of the terminal's width; the rate is whole
+    // requests a second (indicatif's own {per_sec} shows four decimals).
+    if let Ok(style) =
+        ProgressStyle::with_template("{wide_bar} {pos}/{len} {rate} {elapsed_precise} eta {eta}")
+    {
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         bar.set_style(style);
     }
     Some(bar)
@@ -957,6 +942,34 @@ mod tests {
     }
 
     #[test]
+    fn in_flight_counts_requests_not_unreported_results() {
+        let mut queue = Queue {
+            pending: (0..40).map(|_| Err(ClientError::Invalid("x".into()))),
+            taken: 0,
+            in_flight: 0,
+            closed: false,
+            any_sent: false,
+            systemic_failures: 0,
+        };
+        // 16 workers take a request each; 15 finish (their results may sit unreported).
+        let taken: Vec<_> = (0..16).filter_map(|_| queue.take()).collect();
+        for (_, built) in taken.into_iter().take(15) {
+            queue.record(&built.map(|_| unreachable!()));
+        }
+        assert_eq!(queue.in_flight, 1);
+        assert_eq!(queue.taken, 16);
+    }
+
+    #[test]
+    fn no_rate_when_nothing_was_sent() {
+        let s = summary(0, 10, 1001, 0, Duration::from_millis(10));
+        assert_eq!(
+            s,
+            "sent 0, failed 10, not sent 1001, skipped 0 (duplicates) in 0.01 s"
+        );
+    }
+
+    #[test]
     fn summary_names_every_count() {
         let s = summary(98, 2, 0, 1, Duration::from_secs(2));
         assert_eq!(
@@ -1019,11 +1032,24 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("wps-failed-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("failed.txt");
-        let opts = BulkOptions {
+        let client = Client::new(
+            crate::client::ConnectionString::parse("Endpoint=http://localhost;AccessKey=k")
+                .unwrap(),
+            Default::default(),
+        )
+        .unwrap();
+        let printer = Printer::new(OutputFormat::Json, true, 0, Default::default(), &|_| None);
+        let run = Run {
+            client: &client,
+            printer: &printer,
+            dry_run: false,
+            operation: "send-user",
+            hub: "chat",
+            concurrency: 1,
             failed_to: Some(path.clone()),
-            ..BulkOptions::default()
+            skipped: 0,
         };
-        write_failed(&opts, ["c1", "c2", "c1"].into_iter()).unwrap();
+        run.write_failed(["c1", "c2", "c1"].into_iter()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "c1\nc2\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -26,7 +26,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{ClientArgs, OutputFormat};
+use crate::cli::ClientArgs;
+use crate::client::proto::json::upstream_from_json;
 use crate::client::session::{Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS};
 use crate::client::subscriber::Event;
 use crate::client::{
@@ -34,6 +35,7 @@ use crate::client::{
 };
 use crate::error::{code, CliError};
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
 /// The longest input line: the service's 1 MiB frame limit, which any longer command would
 /// pass anyway. Longer lines are reported and skipped.
@@ -77,6 +79,7 @@ Each request carries an ackId; its ack is printed when it comes.";
 
 pub async fn run(
     settings: &Settings,
+    printer: &Printer,
     args: ClientArgs,
     wait: Option<Duration>,
 ) -> Result<ExitStatus> {
@@ -89,6 +92,8 @@ pub async fn run(
     } = args;
     let protocol = match subprotocol.as_str() {
         "json.reliable" => Protocol::JsonReliable,
+        "protobuf" => Protocol::Protobuf,
+        "protobuf.reliable" => Protocol::ProtobufReliable,
         "raw" => Protocol::Raw,
         _ => Protocol::Json,
     };
@@ -153,12 +158,13 @@ pub async fn run(
         read_stdin(input_tx);
     }
     let out = Out {
-        format: settings.output,
-        quiet: settings.quiet,
+        format: printer.format(),
+        quiet: printer.is_quiet(),
         terminal: terminal.as_ref().map(|t| t.printer.clone()),
     };
     let client = Client {
         raw: protocol == Protocol::Raw,
+        protobuf: protocol.is_protobuf(),
         interactive: terminal.is_some(),
         out,
         next_ack: 1,
@@ -213,6 +219,8 @@ enum Outcome {
 
 struct Client {
     raw: bool,
+    /// Requests go out as protobuf: a typed frame must have a protobuf form.
+    protobuf: bool,
     interactive: bool,
     out: Out,
     next_ack: u64,
@@ -362,6 +370,12 @@ impl Client {
             Ok(Parsed::Help) => self.out.help().await,
             Ok(Parsed::Quit) => return false,
             Ok(Parsed::Send { frame, ack }) => {
+                if self.protobuf {
+                    if let Err(why) = protobuf_form(&frame) {
+                        self.bad_line(why).await;
+                        return true;
+                    }
+                }
                 if let Some((id, what)) = ack {
                     self.expect_ack(id, what, frame.len());
                 }
@@ -738,6 +752,15 @@ fn protocol_frame(line: &str, next_ack: &mut u64) -> Result<Parsed, String> {
         frame: line.to_string(),
         ack,
     })
+}
+
+/// Whether a frame can go out on a protobuf connection: the protobuf request it stands for
+/// (joinGroup, leaveGroup, sendToGroup, event, sequenceAck, ping; text, json or binary data).
+fn protobuf_form(frame: &str) -> Result<(), String> {
+    let value: Value = serde_json::from_str(frame).map_err(|e| format!("not JSON: {e}"))?;
+    upstream_from_json(&value)
+        .map(drop)
+        .map_err(|e| format!("not sendable as protobuf: {e}"))
 }
 
 fn group_name(group: &str) -> Result<(), String> {
@@ -1194,6 +1217,18 @@ mod tests {
         assert_eq!(buf, b"end");
         buf.clear();
         assert_eq!(read_line_capped(&mut input, &mut buf, 8).unwrap(), None);
+    }
+
+    #[test]
+    fn protobuf_needs_a_protobuf_request() {
+        let (join, _) = frame("join g1");
+        assert_eq!(protobuf_form(&join), Ok(()));
+        let (send, _) = frame("send-json g1 {\"n\": 1}");
+        assert_eq!(protobuf_form(&send), Ok(()));
+        let typed = r#"{"type":"sendToConnection","connectionId":"c","ackId":9}"#;
+        assert!(protobuf_form(typed)
+            .unwrap_err()
+            .contains("no protobuf request for type 'sendToConnection'"));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 use anyhow::Result;
 
 use super::add_to_group::kind_of;
-use super::{bulk, ExitStatus};
+use super::bulk::Run;
+use super::ExitStatus;
 use crate::cli::{CloseArgs, TargetKind};
 use crate::error::CliError;
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: CloseArgs) -> Result<ExitStatus> {
     let CloseArgs {
         connections,
         users,
@@ -23,9 +25,11 @@ pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
     let hub = settings.hub()?;
     let reason = reason.as_deref();
     const OP: &str = "close";
+    let mut run = Run::new(settings, printer, &client, OP, hub);
     if all {
-        let req = client.close_all_connections_request(hub, &exclude, reason)?;
-        return bulk::run(settings, &client, OP, hub, vec![(None, req)], &[204]).await;
+        return run
+            .one(client.close_all_connections_request(hub, &exclude, reason)?)
+            .await;
     }
     let (kind, given) = kind_of(
         [
@@ -42,19 +46,10 @@ pub async fn run(settings: &Settings, args: CloseArgs) -> Result<ExitStatus> {
         )
         .into());
     }
-    bulk::run_each(
-        settings,
-        &client,
-        OP,
-        hub,
-        given,
-        &bulk_args,
-        &[204],
-        |t| match kind {
-            TargetKind::Connection => client.close_connection_request(hub, t, reason),
-            TargetKind::User => client.close_user_connections_request(hub, t, &exclude, reason),
-            TargetKind::Group => client.close_group_connections_request(hub, t, &exclude, reason),
-        },
-    )
+    run.each(given, &bulk_args, |t| match kind {
+        TargetKind::Connection => client.close_connection_request(hub, t, reason),
+        TargetKind::User => client.close_user_connections_request(hub, t, &exclude, reason),
+        TargetKind::Group => client.close_group_connections_request(hub, t, &exclude, reason),
+    })
     .await
 }

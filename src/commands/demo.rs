@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::OutputFormat;
 use crate::client::subscriber::{Event, Subscriber};
 use crate::client::{
     client_access_token, now_secs, Client, ClientTokenRequest, ConnectionString, Payload,
@@ -19,6 +18,7 @@ use crate::emulator::{self, EmulatorConfig};
 use crate::error::code;
 use crate::output;
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
 const HUB: &str = "demo";
 const GROUP: &str = "demo-group";
@@ -33,19 +33,20 @@ struct Delivery {
     delivered: bool,
 }
 
-pub async fn run(settings: &Settings) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
     let server = emulator::start(EmulatorConfig {
         port: 0,
-        verbose: settings.verbose,
+        verbose: printer.verbose(),
         ..EmulatorConfig::default()
     })
     .await
     .context("could not start the embedded emulator")?;
     let cs = ConnectionString::parse(&server.connection_string())?;
     let client = Client::new(cs.clone(), settings.client_options.clone())?;
-    if !settings.quiet {
-        eprintln!("emulator on http://{}; connecting a client to hub '{HUB}' as '{USER}' in group '{GROUP}'", server.addr());
-    }
+    printer.status(format_args!(
+        "emulator on http://{}; connecting a client to hub '{HUB}' as '{USER}' in group '{GROUP}'",
+        server.addr()
+    ));
 
     let mut listener =
         Subscriber::connect(&client_url(&client, &cs)?, Some("json.webpubsub.azure.v1")).await?;
@@ -82,9 +83,10 @@ pub async fn run(settings: &Settings) -> Result<ExitStatus> {
     listener.close().await;
     server.shutdown().await;
 
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => deliveries.iter().try_for_each(output::write_json)?,
         OutputFormat::Table => output::write_table(
+            printer,
             &["target", "dataType", "sent", "delivered"],
             deliveries
                 .iter()
@@ -105,15 +107,13 @@ pub async fn run(settings: &Settings) -> Result<ExitStatus> {
     }
     let missing = deliveries.iter().filter(|d| !d.delivered).count();
     if missing > 0 {
-        eprintln!(
-            "error: {missing} of {} messages did not arrive",
+        printer.error(&format!(
+            "{missing} of {} messages did not arrive",
             deliveries.len()
-        );
+        ));
         return Ok(ExitStatus(code::UNAVAILABLE));
     }
-    if !settings.quiet {
-        eprintln!("all {} messages arrived", deliveries.len());
-    }
+    printer.status(format_args!("all {} messages arrived", deliveries.len()));
     Ok(SUCCESS)
 }
 

@@ -9,11 +9,14 @@ use anyhow::{Context, Result};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
-use crate::emulator::{self, EmulatorConfig, EventHandlerConfig, ServerLimits, DEFAULT_ACCESS_KEY};
-use crate::error::CliError;
+use crate::emulator::{
+    self, EmulatorConfig, EventHandlerConfig, ServerLimits, TlsConfig, DEFAULT_ACCESS_KEY,
+};
+use crate::error::{CliError, Hint};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> Result<ExitStatus> {
     let EmulatorArgs {
         host,
         port,
@@ -21,7 +24,17 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         entra_issuer_key,
         event_handler,
         settings: settings_file,
+        tls,
+        tls_cert,
+        tls_key,
     } = args;
+    let tls = match (tls, tls_cert, tls_key) {
+        (_, Some(cert), Some(key)) => TlsConfig::Files { cert, key },
+        (true, _, _) => TlsConfig::SelfSigned {
+            dir: TlsConfig::default_dir(),
+        },
+        _ => TlsConfig::None,
+    };
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
     if access_key == DEFAULT_ACCESS_KEY && !is_loopback(host) {
         // Not silenced by --quiet: anyone who can reach the port has full control.
@@ -48,7 +61,7 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
         host,
         port,
         access_key,
-        verbose: settings.verbose,
+        verbose: printer.verbose(),
         entra_issuer_key,
         event_handlers: EventHandlerConfig {
             flags: event_handler,
@@ -62,38 +75,54 @@ pub async fn run(settings: &Settings, args: EmulatorArgs) -> Result<ExitStatus> 
             ..EventHandlerConfig::default()
         },
         limits: limits(),
+        tls,
     })
     .await
     .map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => CliError::Usage(e.to_string()),
-        _ => CliError::Usage(format!("could not listen on {host}:{port}: {e}")),
+        std::io::ErrorKind::InvalidInput => anyhow::Error::new(CliError::Usage(e.to_string())),
+        // Not a usage error: the flags are right, the port is taken.
+        std::io::ErrorKind::AddrInUse => anyhow::Error::new(CliError::Unavailable(format!(
+            "could not listen on {host}:{port}: {e}"
+        )))
+        .context(Hint(format!(
+            "another program (another emulator?) holds port {port}; try --port 0, which picks a free one"
+        ))),
+        _ => anyhow::Error::new(CliError::Usage(format!(
+            "could not listen on {host}:{port}: {e}"
+        ))),
     })?;
 
+    let shutdown = shutdown_signal();
+    if let Some(ca) = server.ca_pem_path() {
+        // Not silenced by --quiet: clients cannot connect without it.
+        eprintln!(
+            "tls: development certificate for localhost, 127.0.0.1 and ::1; clients trust it with\n  \
+             SSL_CERT_FILE={}   (or NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE)",
+            ca.display()
+        );
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", server.connection_string()).context("writing the connection string")?;
         out.flush()?;
     }
-    if !settings.quiet {
-        eprintln!(
-            "wps emulator listening on http://{} (state is in memory; Ctrl-C stops it)",
-            server.addr()
-        );
-        let handlers = server.event_handlers();
-        if handlers.is_empty() {
-            eprintln!("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
-        } else {
-            eprintln!("event handlers:\n{handlers}");
-        }
+    printer.status(format_args!(
+        "wps emulator listening on {} (state is in memory; Ctrl-C stops it)",
+        server.url()
+    ));
+    let handlers = server.event_handlers();
+    if handlers.is_empty() {
+        printer
+            .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
+    } else {
+        printer.status(format_args!("event handlers:\n{handlers}"));
     }
 
     tokio::select! {
-        _ = shutdown_signal() => {}
+        _ = shutdown => {}
         _ = server.wait() => anyhow::bail!("the emulator stopped unexpectedly"),
     }
-    if !settings.quiet {
-        eprintln!("wps emulator stopping");
-    }
+    printer.status("wps emulator stopping");
     server.shutdown().await;
     Ok(SUCCESS)
 }
@@ -112,7 +141,7 @@ fn is_loopback(host: IpAddr) -> bool {
 /// header and body timeouts so tests of misbehaving clients run in about a second.
 fn limits() -> ServerLimits {
     let mut limits = ServerLimits::default();
-    let test_ms = crate::settings::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
+    let test_ms = crate::env::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|ms| *ms > 0);
     if let Some(ms) = test_ms {
@@ -122,24 +151,30 @@ fn limits() -> ServerLimits {
     limits
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM, listened for from the call on: the handlers are in place before the
+/// connection string is printed, so a script that stops the emulator as soon as it has read
+/// it still gets a clean stop rather than the default (fatal) signal action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let (Some(mut term), Some(mut interrupt)) = (term, interrupt) else {
                 let _ = tokio::signal::ctrl_c().await;
                 return;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -7,8 +7,9 @@ use crate::cli::ExistsArgs;
 use crate::error::{code, CliError};
 use crate::output::{self, ExistsResult};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: ExistsArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: ExistsArgs) -> Result<ExitStatus> {
     let ExistsArgs {
         connection,
         user,
@@ -29,7 +30,7 @@ pub async fn run(settings: &Settings, args: ExistsArgs) -> Result<ExitStatus> {
         }
     };
     if settings.dry_run {
-        output::write_dry_run(settings.output, &client, &req)?;
+        output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);
     }
     let exists = client
@@ -37,7 +38,7 @@ pub async fn run(settings: &Settings, args: ExistsArgs) -> Result<ExitStatus> {
         .await
         .with_context(|| format!("exists '{target}' failed"))?;
     output::write_exists(
-        settings.output,
+        printer,
         &ExistsResult {
             operation: "exists",
             hub: hub.to_string(),

@@ -10,6 +10,7 @@ use clap::CommandFactory;
 use super::{ExitStatus, SUCCESS};
 use crate::cli::{Cli, GenerateArgs, GenerateWhat};
 use crate::error::code;
+use crate::term::Printer;
 
 /// The exit-code table of README and the man page.
 pub const EXIT_CODES: &[(u8, &str)] = &[
@@ -60,6 +61,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("WPS_CONFIG", "config file, as --config"),
     ("WPS_OUTPUT", "table or json, as --output"),
     (
+        "WPS_REVERSE_PROXY",
+        "reverse proxy in front of the service, as --reverse-proxy",
+    ),
+    (
         "NO_COLOR",
         "when set and not empty, no colour (unless --color always)",
     ),
@@ -94,7 +99,7 @@ fn completion_command() -> clap::Command {
     <crate::cli::GlobalArgs as clap::Args>::augment_args(root).subcommands(visible)
 }
 
-pub fn run(args: GenerateArgs) -> Result<ExitStatus> {
+pub fn run(printer: &Printer, args: GenerateArgs) -> Result<ExitStatus> {
     match args.what {
         GenerateWhat::Completions { shell, dir } => {
             let mut cmd = completion_command();
@@ -104,7 +109,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitStatus> {
                         .with_context(|| format!("creating {}", dir.display()))?;
                     let path = clap_complete::generate_to(shell, &mut cmd, "wps", &dir)
                         .with_context(|| format!("writing completions into {}", dir.display()))?;
-                    eprintln!("wrote {}", path.display());
+                    printer.status(format_args!("wrote {}", path.display()));
                 }
                 None => {
                     let mut out = std::io::stdout().lock();
@@ -115,7 +120,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitStatus> {
         }
         GenerateWhat::Man { dir } => {
             for path in write_man_pages(&dir)? {
-                eprintln!("wrote {}", path.display());
+                printer.status(format_args!("wrote {}", path.display()));
             }
         }
     }

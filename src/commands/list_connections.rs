@@ -3,11 +3,16 @@
 use anyhow::{Context, Result};
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{ListConnectionsArgs, OutputFormat};
+use crate::cli::ListConnectionsArgs;
 use crate::output;
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: ListConnectionsArgs) -> Result<ExitStatus> {
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: ListConnectionsArgs,
+) -> Result<ExitStatus> {
     let ListConnectionsArgs {
         group,
         top,
@@ -17,7 +22,7 @@ pub async fn run(settings: &Settings, args: ListConnectionsArgs) -> Result<ExitS
     let hub = settings.hub()?;
     let req = client.list_connections_request(hub, &group, top, max_page_size)?;
     if settings.dry_run {
-        output::write_dry_run(settings.output, &client, &req)?;
+        output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);
     }
     let mut next = Some(req);
@@ -28,14 +33,15 @@ pub async fn run(settings: &Settings, args: ListConnectionsArgs) -> Result<ExitS
             .await
             .with_context(|| format!("listing the connections of group '{group}' failed"))?;
         // JSON lines go out page by page, so a long listing streams into `head` or `jq`.
-        match settings.output {
-            OutputFormat::Json => output::write_members(OutputFormat::Json, &members)?,
-            OutputFormat::Table => table.extend(members),
+        if printer.is_table() {
+            table.extend(members);
+        } else {
+            output::write_members(printer, &members)?;
         }
         next = following;
     }
-    if settings.output == OutputFormat::Table {
-        output::write_members(OutputFormat::Table, &table)?;
+    if printer.is_table() {
+        output::write_members(printer, &table)?;
     }
     Ok(SUCCESS)
 }

@@ -10,15 +10,17 @@ use tokio::time::Instant;
 
 use super::client::{client_url, printable};
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{ListenArgs, OutputFormat};
+use crate::cli::ListenArgs;
 use crate::client::session::{Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS};
 use crate::client::subscriber::Event;
 use crate::client::{operations, ClientTokenRequest, Protocol};
 use crate::error::code;
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
 pub async fn run(
     settings: &Settings,
+    printer: &Printer,
     args: ListenArgs,
     wait: Option<Duration>,
 ) -> Result<ExitStatus> {
@@ -58,8 +60,8 @@ pub async fn run(
     let url = client_url(settings, &hub, &request).await?;
 
     let deadline = wait.map(|w| Instant::now() + w);
-    let mut printer = Printer {
-        format: settings.output,
+    let mut events = Events {
+        format: printer.format(),
         received: 0,
     };
     let mut ack_id = 0u64;
@@ -69,12 +71,10 @@ pub async fn run(
         max_reconnects: DEFAULT_MAX_RECONNECTS,
     };
     let mut session = match until(deadline, Session::connect(options)).await {
-        None => return Ok(printer.finish_timed_out(count)),
+        None => return Ok(events.finish_timed_out(count)),
         Some(connected) => connected.context("could not connect as a client")?,
     };
-    if !settings.quiet {
-        eprintln!("listening on hub '{hub}' (Ctrl-C stops)");
-    }
+    printer.status(format_args!("listening on hub '{hub}' (Ctrl-C stops)"));
     let sender = session.sender();
     loop {
         let event = tokio::select! {
@@ -85,15 +85,15 @@ pub async fn run(
             }
         };
         let event = match event {
-            None => return Ok(printer.finish_timed_out(count)),
+            None => return Ok(events.finish_timed_out(count)),
             // Closed by the service; the close frame has been printed.
-            Some(None) => return Ok(printer.finish_closed(count)),
+            Some(None) => return Ok(events.finish_closed(count)),
             Some(Some(e)) => e,
         };
         match event {
             SessionEvent::Failed(e) => return Err(e.into()),
             SessionEvent::Reconnecting { reason, .. } => {
-                if settings.verbose > 0 {
+                if printer.verbose() > 0 {
                     eprintln!("reconnecting: {reason}");
                 }
             }
@@ -107,7 +107,7 @@ pub async fn run(
                         let _ = sender.send(join.to_string()).await;
                     }
                 }
-                printer.print(&printable(frame), false)?;
+                events.print(&printable(frame), false)?;
             }
             SessionEvent::Frame(Event::Json(v)) => {
                 let kind = v["type"].as_str().unwrap_or("");
@@ -118,33 +118,34 @@ pub async fn run(
                     continue;
                 }
                 let is_message = kind == "message";
-                printer.print(&printable(v), is_message)?;
+                events.print(&printable(v), is_message)?;
             }
-            SessionEvent::Frame(Event::Text(t)) => printer.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
-            SessionEvent::Frame(Event::Binary(b)) => printer.print(
+            SessionEvent::Frame(Event::Text(t)) => events.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
+            SessionEvent::Frame(Event::Binary(b)) => events.print(
                 &json!({"type": "message", "dataType": "binary", "data": base64::engine::general_purpose::STANDARD.encode(b)}),
                 true,
             )?,
             SessionEvent::Frame(Event::Closed { code: close_code, reason }) => {
-                printer.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
+                events.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
                 if close_code == 1000 || close_code == 1008 {
                     eprintln!("the service closed the connection ({close_code}{})", if reason.is_empty() { String::new() } else { format!(": {reason}") });
                 }
             }
         }
-        if count.is_some_and(|n| printer.received >= n) {
+        if count.is_some_and(|n| events.received >= n) {
             session.close().await;
             return Ok(SUCCESS);
         }
     }
 }
 
-struct Printer {
+/// What has arrived: printed, and counted for `--count`.
+struct Events {
     format: OutputFormat,
     received: u64,
 }
 
-impl Printer {
+impl Events {
     /// One line per event, flushed so it pipes.
     fn print(&mut self, v: &Value, is_message: bool) -> std::io::Result<()> {
         if is_message {

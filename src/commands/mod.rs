@@ -20,7 +20,9 @@ mod token;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::settings::{process_env, Settings};
+use crate::env::process_env;
+use crate::settings::Settings;
+use crate::term::Printer;
 
 /// What a command reports back to `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +38,12 @@ pub use generate::{doc_command, EXIT_CODES};
 
 pub const SUCCESS: ExitStatus = ExitStatus(crate::error::code::OK);
 
-pub fn run(cli: Cli) -> Result<ExitStatus> {
+/// Runs the command; everything it prints goes through `printer`.
+pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     let Cli { global, command } = cli;
     // Needs no settings, so it works with a broken config and an empty environment.
     if let Command::Generate(args) = command {
-        return generate::run(args);
+        return generate::run(printer, args);
     }
     // A single request needs no worker threads; the emulator serves many clients at once.
     let runtime = match &command {
@@ -51,31 +54,32 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             .enable_all()
             .build()?,
     };
-    let settings = Settings::resolve(&global, &process_env)?;
+    let settings = Settings::resolve(&global, &process_env, *printer)?;
+    let s = &settings;
     // `listen` reads the global --timeout as its overall wait, with no default.
     let wait = global.timeout.map(std::time::Duration::from_secs_f64);
     runtime.block_on(async move {
         match command {
-            Command::SendAll(args) => send::send_all(&settings, args).await,
-            Command::SendGroup(args) => send::send_group(&settings, args).await,
-            Command::SendUser(args) => send::send_user(&settings, args).await,
-            Command::SendConnection(args) => send::send_connection(&settings, args).await,
-            Command::AddToGroup(args) => add_to_group::run(&settings, args).await,
-            Command::RemoveFromGroup(args) => remove_from_group::run(&settings, args).await,
-            Command::Close(args) => close::run(&settings, args).await,
-            Command::Grant(args) => permission::grant(&settings, args).await,
-            Command::Revoke(args) => permission::revoke(&settings, args).await,
-            Command::Check(args) => permission::check(&settings, args).await,
-            Command::Exists(args) => exists::run(&settings, args).await,
-            Command::ListConnections(args) => list_connections::run(&settings, args).await,
-            Command::Api(args) => api::run(&settings, args).await,
-            Command::Emulator(args) => emulator::run(&settings, args).await,
-            Command::Demo => demo::run(&settings).await,
-            Command::Listen(args) => listen::run(&settings, args, wait).await,
-            Command::Client(args) => client::run(&settings, args, wait).await,
-            Command::Token(args) => token::run(&settings, args).await,
-            Command::Profile(args) => profile::run(&settings, &global, args.command).await,
-            Command::Generate(args) => generate::run(args),
+            Command::SendAll(args) => send::send_all(s, printer, args).await,
+            Command::SendGroup(args) => send::send_group(s, printer, args).await,
+            Command::SendUser(args) => send::send_user(s, printer, args).await,
+            Command::SendConnection(args) => send::send_connection(s, printer, args).await,
+            Command::AddToGroup(args) => add_to_group::run(s, printer, args).await,
+            Command::RemoveFromGroup(args) => remove_from_group::run(s, printer, args).await,
+            Command::Close(args) => close::run(s, printer, args).await,
+            Command::Grant(args) => permission::grant(s, printer, args).await,
+            Command::Revoke(args) => permission::revoke(s, printer, args).await,
+            Command::Check(args) => permission::check(s, printer, args).await,
+            Command::Exists(args) => exists::run(s, printer, args).await,
+            Command::ListConnections(args) => list_connections::run(s, printer, args).await,
+            Command::Api(args) => api::run(s, printer, args).await,
+            Command::Emulator(args) => emulator::run(s, printer, args).await,
+            Command::Demo => demo::run(s, printer).await,
+            Command::Listen(args) => listen::run(s, printer, args, wait).await,
+            Command::Client(args) => client::run(s, printer, args, wait).await,
+            Command::Token(args) => token::run(s, printer, args).await,
+            Command::Profile(args) => profile::run(s, printer, &global, args.command).await,
+            Command::Generate(args) => generate::run(printer, args),
         }
     })
 }

@@ -2,12 +2,14 @@
 
 use anyhow::{Context, Result};
 
-use super::{bulk, ExitStatus, SUCCESS};
+use super::bulk::{self, Run};
+use super::{ExitStatus, SUCCESS};
 use crate::cli::{PermissionArg, PermissionArgs, PermissionChangeArgs};
 use crate::client::operations::Permission;
 use crate::error::code;
 use crate::output::{self, CheckResult};
 use crate::settings::Settings;
+use crate::term::Printer;
 
 fn permission(arg: PermissionArg) -> Permission {
     match arg {
@@ -16,20 +18,28 @@ fn permission(arg: PermissionArg) -> Permission {
     }
 }
 
-pub async fn grant(settings: &Settings, args: PermissionChangeArgs) -> Result<ExitStatus> {
-    change(settings, args, "grant", &[200]).await
+pub async fn grant(
+    settings: &Settings,
+    printer: &Printer,
+    args: PermissionChangeArgs,
+) -> Result<ExitStatus> {
+    change(settings, printer, args, "grant").await
 }
 
-pub async fn revoke(settings: &Settings, args: PermissionChangeArgs) -> Result<ExitStatus> {
-    change(settings, args, "revoke", &[204]).await
+pub async fn revoke(
+    settings: &Settings,
+    printer: &Printer,
+    args: PermissionChangeArgs,
+) -> Result<ExitStatus> {
+    change(settings, printer, args, "revoke").await
 }
 
 /// `grant` or `revoke` over every connection given, each outcome naming the permission and group.
 async fn change(
     settings: &Settings,
+    printer: &Printer,
     args: PermissionChangeArgs,
     operation: &'static str,
-    ok: &[u16],
 ) -> Result<ExitStatus> {
     let PermissionChangeArgs {
         connections,
@@ -40,29 +50,32 @@ async fn change(
     let client = settings.client()?;
     let hub = settings.hub()?;
     let p = permission(p);
-    let targets = bulk::targets(connections, &bulk_args, settings.quiet)?;
-    let opts = bulk::BulkOptions::new(&bulk_args, &targets);
-    let reqs = targets
-        .list
+    let mut run = Run::new(settings, printer, &client, operation, hub);
+    let reqs = run
+        .targets(connections, &bulk_args)?
         .iter()
         .map(|c| {
             let req = if operation == "grant" {
-                client.grant_permission_request(hub, p, c, group.as_deref())?
+                client.grant_permission_request(hub, p, c, Some(&group))?
             } else {
-                client.revoke_permission_request(hub, p, c, group.as_deref())?
+                client.revoke_permission_request(hub, p, c, Some(&group))?
             };
             let label = bulk::Label {
-                group: group.clone(),
+                group: Some(group.clone()),
                 permission: Some(p.as_str()),
                 ..bulk::Label::target(c.as_str())
             };
             Ok((label, req))
         })
         .collect::<Result<Vec<_>>>()?;
-    bulk::run_labelled(settings, &client, operation, hub, reqs, ok, &opts).await
+    run.labelled(reqs).await
 }
 
-pub async fn check(settings: &Settings, args: PermissionArgs) -> Result<ExitStatus> {
+pub async fn check(
+    settings: &Settings,
+    printer: &Printer,
+    args: PermissionArgs,
+) -> Result<ExitStatus> {
     let PermissionArgs {
         connection,
         permission: p,
@@ -71,9 +84,9 @@ pub async fn check(settings: &Settings, args: PermissionArgs) -> Result<ExitStat
     let client = settings.client()?;
     let hub = settings.hub()?;
     let p = permission(p);
-    let req = client.check_permission_request(hub, p, &connection, group.as_deref())?;
+    let req = client.check_permission_request(hub, p, &connection, Some(&group))?;
     if settings.dry_run {
-        output::write_dry_run(settings.output, &client, &req)?;
+        output::write_dry_run(printer, &client, &req)?;
         return Ok(SUCCESS);
     }
     let allowed = client
@@ -81,13 +94,13 @@ pub async fn check(settings: &Settings, args: PermissionArgs) -> Result<ExitStat
         .await
         .with_context(|| format!("check of '{connection}' failed"))?;
     output::write_check(
-        settings.output,
+        printer,
         &CheckResult {
             operation: "check",
             hub: hub.to_string(),
             target: connection,
             permission: p.as_str(),
-            group,
+            group: Some(group),
             allowed,
         },
     )?;

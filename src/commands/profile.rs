@@ -6,21 +6,25 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{GlobalArgs, OutputFormat, ProfileAddArgs, ProfileCommand};
+use crate::cli::{GlobalArgs, ProfileAddArgs, ProfileCommand};
 use crate::client::{normalize_endpoint, operations, without_userinfo, ConnectionString};
 use crate::config::{validate_profile_name, ConfigFile, Profile};
+use crate::env::process_env;
 use crate::error::CliError;
 use crate::output::{write_json, write_table};
-use crate::settings::{process_env, ConnectionInput, Resolved, Settings, Source};
+use crate::settings::{ConnectionInput, Resolved, Settings, Source};
+use crate::term::{OutputFormat, Printer};
 
 pub async fn run(
     settings: &Settings,
+    printer: &Printer,
     global: &GlobalArgs,
     command: ProfileCommand,
 ) -> Result<ExitStatus> {
+    let p = printer;
     match command {
-        ProfileCommand::Add(args) => add(settings, global, args),
-        ProfileCommand::List => list(settings),
+        ProfileCommand::Add(args) => add(settings, p, global, args),
+        ProfileCommand::List => list(settings, p),
         ProfileCommand::Show(args) => match args.name {
             // Resolve again as if `--profile NAME` had been given.
             Some(name) => {
@@ -28,31 +32,23 @@ pub async fn run(
                     profile: Some(name),
                     ..global.clone()
                 };
-                show(&Settings::resolve(&global, &process_env)?)
+                show(&Settings::resolve(&global, &process_env, *p)?, p)
             }
-            None => show(settings),
+            None => show(settings, p),
         },
-        ProfileCommand::Use(args) => use_profile(settings, &args.name),
-        ProfileCommand::Remove(args) => remove(settings, &args.name),
+        ProfileCommand::Use(args) => use_profile(settings, p, &args.name),
+        ProfileCommand::Remove(args) => remove(settings, p, &args.name),
     }
 }
 
 /// Reads the config file for editing; unlike settings, a broken file is an error right away.
-fn load(settings: &Settings) -> Result<ConfigFile, CliError> {
+fn load(settings: &Settings, printer: &Printer) -> Result<ConfigFile, CliError> {
     let path = settings.config_path.clone().map_err(CliError::Config)?;
     let config = ConfigFile::load(&path)?;
-    if !settings.quiet {
-        if let Some(w) = config.permission_warning() {
-            eprintln!("{w}");
-        }
+    if let Some(w) = config.permission_warning() {
+        printer.status(w);
     }
     Ok(config)
-}
-
-fn status(settings: &Settings, line: String) {
-    if !settings.quiet {
-        eprintln!("{line}");
-    }
 }
 
 fn validate_env_name(flag: &str, var: &str) -> Result<(), CliError> {
@@ -68,7 +64,12 @@ fn validate_env_name(flag: &str, var: &str) -> Result<(), CliError> {
     }
 }
 
-fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result<ExitStatus> {
+fn add(
+    settings: &Settings,
+    printer: &Printer,
+    global: &GlobalArgs,
+    args: ProfileAddArgs,
+) -> Result<ExitStatus> {
     let ProfileAddArgs {
         name,
         connection_string_env,
@@ -100,6 +101,15 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
         hub: global.hub.clone(),
         auth: global.auth.map(|a| a.as_str().to_string()),
         api_version: global.api_version.clone(),
+        reverse_proxy_endpoint: match &global.reverse_proxy {
+            Some(p) => Some(normalize_endpoint(p).map_err(|_| {
+                CliError::Usage(format!(
+                    "invalid --reverse-proxy '{}': expected an http:// or https:// URL without query",
+                    without_userinfo(p)
+                ))
+            })?),
+            None => None,
+        },
         ..Profile::default()
     };
     if let Some(hub) = &profile.hub {
@@ -120,12 +130,9 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
         if let Some(var) = var {
             validate_env_name(flag, var)?;
             if process_env(var).is_none() {
-                status(
-                    settings,
-                    format!(
-                        "warning: {var} is not set now; it must be set when the profile is used"
-                    ),
-                );
+                printer.status(format!(
+                    "warning: {var} is not set now; it must be set when the profile is used"
+                ));
             }
         }
     }
@@ -137,6 +144,13 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
     }
     profile.connection_string_env = connection_string_env;
     profile.access_key_env = access_key_env;
+    if profile == Profile::default() {
+        return Err(CliError::Usage(format!(
+            "nothing to save in profile '{name}': pass --connection-string, --endpoint, \
+             --connection-string-env, --hub, --auth or --api-version"
+        ))
+        .into());
+    }
     let wants_key = profile.endpoint.is_some()
         && profile.access_key.is_none()
         && profile.access_key_env.is_none()
@@ -150,13 +164,12 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
         }
     }
     if wants_key && profile.access_key.is_none() {
-        status(
-            settings,
-            "note: no access key saved; pass --access-key or --access-key-env, or set WPS_ACCESS_KEY when using it".into(),
+        printer.status(
+            "note: no access key saved; pass --access-key or --access-key-env, or set WPS_ACCESS_KEY when using it",
         );
     }
 
-    let mut config = load(settings)?;
+    let mut config = load(settings, printer)?;
     let existed = config.profile(&name)?.is_some();
     config.set_profile(&name, &profile);
     let make_default = default || config.default_profile().is_none();
@@ -166,13 +179,10 @@ fn add(settings: &Settings, global: &GlobalArgs, args: ProfileAddArgs) -> Result
     config.save()?;
     let verb = if existed { "updated" } else { "added" };
     let suffix = if make_default { " (default)" } else { "" };
-    status(
-        settings,
-        format!(
-            "{verb} profile '{name}'{suffix} in {}",
-            config.path().display()
-        ),
-    );
+    printer.status(format!(
+        "{verb} profile '{name}'{suffix} in {}",
+        config.path().display()
+    ));
     Ok(SUCCESS)
 }
 
@@ -181,29 +191,37 @@ struct ListRow {
     name: String,
     default: bool,
     endpoint: Option<String>,
+    /// The variable an env-backed profile reads its connection string from.
+    #[serde(
+        rename = "connectionStringEnv",
+        skip_serializing_if = "Option::is_none"
+    )]
+    connection_string_env: Option<String>,
     hub: Option<String>,
     auth: Option<String>,
 }
 
-/// What a profile says about the endpoint, without its key.
+/// What a profile says about the endpoint, without its key; for an env-backed profile, the
+/// endpoint its variable holds now (`None` when unset or unreadable).
 fn endpoint_of(p: &Profile) -> Option<String> {
+    let parsed = |cs: &str| {
+        ConnectionString::parse(cs)
+            .map(|c| without_userinfo(&c.endpoint).into_owned())
+            .ok()
+    };
     if let Some(cs) = &p.connection_string {
-        return Some(
-            ConnectionString::parse(cs)
-                .map(|c| without_userinfo(&c.endpoint).into_owned())
-                .unwrap_or_else(|_| "(invalid connection string)".into()),
-        );
+        return Some(parsed(cs).unwrap_or_else(|| "(invalid connection string)".into()));
     }
     if let Some(var) = &p.connection_string_env {
-        return Some(format!("${var}"));
+        return process_env(var).and_then(|cs| parsed(&cs));
     }
     p.endpoint
         .as_deref()
         .map(|e| without_userinfo(e).into_owned())
 }
 
-fn list(settings: &Settings) -> Result<ExitStatus> {
-    let config = load(settings)?;
+fn list(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
+    let config = load(settings, printer)?;
     let default = config.default_profile().map(str::to_string);
     let mut rows = Vec::new();
     for name in config.profile_names() {
@@ -211,33 +229,36 @@ fn list(settings: &Settings) -> Result<ExitStatus> {
         rows.push(ListRow {
             default: default.as_deref() == Some(name.as_str()),
             endpoint: endpoint_of(&p),
+            connection_string_env: p.connection_string_env.clone(),
             hub: p.hub.clone(),
             auth: p.auth.clone(),
             name,
         });
     }
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&rows)?,
         OutputFormat::Table => {
             if rows.is_empty() {
-                status(
-                    settings,
-                    format!(
-                        "no profiles in {}; add one with `wps profile add NAME`",
-                        config.path().display()
-                    ),
-                );
+                printer.status(format!(
+                    "no profiles in {}; add one with `wps profile add NAME`",
+                    config.path().display()
+                ));
                 return Ok(SUCCESS);
             }
             let dash = || "-".to_string();
             write_table(
+                printer,
                 &["name", "default", "endpoint", "hub"],
                 rows.into_iter()
                     .map(|r| {
                         vec![
                             r.name,
                             if r.default { "*".into() } else { String::new() },
-                            r.endpoint.unwrap_or_else(dash),
+                            match (r.endpoint, r.connection_string_env) {
+                                (Some(e), Some(var)) => format!("{e} (from ${var})"),
+                                (None, Some(var)) => format!("(from ${var}, not set)"),
+                                (e, None) => e.unwrap_or_else(dash),
+                            },
                             r.hub.unwrap_or_else(dash),
                         ]
                     })
@@ -268,6 +289,8 @@ struct ShowOutput {
     auth: ShownValue,
     #[serde(rename = "apiVersion")]
     api_version: ShownValue,
+    #[serde(rename = "reverseProxy")]
+    reverse_proxy: ShownValue,
 }
 
 fn shown<T>(r: Option<&Resolved<T>>, f: impl Fn(&T) -> String) -> ShownValue {
@@ -277,7 +300,7 @@ fn shown<T>(r: Option<&Resolved<T>>, f: impl Fn(&T) -> String) -> ShownValue {
     }
 }
 
-fn show(settings: &Settings) -> Result<ExitStatus> {
+fn show(settings: &Settings, printer: &Printer) -> Result<ExitStatus> {
     settings.check_config()?;
     let (endpoint, access_key) = match &settings.connection {
         None => (
@@ -327,13 +350,14 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
         hub: shown(settings.hub.as_ref(), String::clone),
         auth: shown(settings.auth.as_ref(), String::clone),
         api_version: shown(Some(&settings.api_version), String::clone),
+        reverse_proxy: shown(settings.reverse_proxy.as_ref(), |p| {
+            without_userinfo(p).into_owned()
+        }),
     };
-    if !settings.quiet {
-        for w in env_overrides(settings) {
-            eprintln!("{w}");
-        }
+    for w in env_overrides(settings) {
+        printer.status(w);
     }
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&out)?,
         OutputFormat::Table => {
             let none = || "-".to_string();
@@ -353,6 +377,7 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
                     .unwrap_or_else(none),
             ];
             write_table(
+                printer,
                 &["setting", "value", "source"],
                 vec![
                     vec![
@@ -366,6 +391,7 @@ fn show(settings: &Settings) -> Result<ExitStatus> {
                     row("hub", out.hub),
                     row("auth", out.auth),
                     row("api version", out.api_version),
+                    row("reverse proxy", out.reverse_proxy),
                 ],
             )?
         }
@@ -406,19 +432,19 @@ fn env_overrides(settings: &Settings) -> Vec<String> {
     out
 }
 
-fn use_profile(settings: &Settings, name: &str) -> Result<ExitStatus> {
-    let mut config = load(settings)?;
+fn use_profile(settings: &Settings, printer: &Printer, name: &str) -> Result<ExitStatus> {
+    let mut config = load(settings, printer)?;
     if config.profile(name)?.is_none() {
         return Err(config.unknown_profile(name, None).into());
     }
     config.set_default_profile(name);
     config.save()?;
-    status(settings, format!("default profile is now '{name}'"));
+    printer.status(format!("default profile is now '{name}'"));
     Ok(SUCCESS)
 }
 
-fn remove(settings: &Settings, name: &str) -> Result<ExitStatus> {
-    let mut config = load(settings)?;
+fn remove(settings: &Settings, printer: &Printer, name: &str) -> Result<ExitStatus> {
+    let mut config = load(settings, printer)?;
     if config.profile(name)?.is_none() {
         return Err(config.unknown_profile(name, None).into());
     }
@@ -430,6 +456,6 @@ fn remove(settings: &Settings, name: &str) -> Result<ExitStatus> {
     } else {
         ""
     };
-    status(settings, format!("removed profile '{name}'{note}"));
+    printer.status(format!("removed profile '{name}'{note}"));
     Ok(SUCCESS)
 }

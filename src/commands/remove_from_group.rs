@@ -4,11 +4,17 @@
 use anyhow::Result;
 
 use super::add_to_group::{member_kind, pairs};
-use super::{bulk, ExitStatus};
+use super::bulk::{self, Run};
+use super::ExitStatus;
 use crate::cli::{RemoveFromGroupArgs, TargetKind};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn run(settings: &Settings, args: RemoveFromGroupArgs) -> Result<ExitStatus> {
+pub async fn run(
+    settings: &Settings,
+    printer: &Printer,
+    args: RemoveFromGroupArgs,
+) -> Result<ExitStatus> {
     let RemoveFromGroupArgs {
         groups,
         all_groups,
@@ -20,16 +26,16 @@ pub async fn run(settings: &Settings, args: RemoveFromGroupArgs) -> Result<ExitS
     let client = settings.client()?;
     let hub = settings.hub()?;
     const OP: &str = "remove-from-group";
+    let mut run = Run::new(settings, printer, &client, OP, hub);
     if let Some(filter) = filter {
-        let req = client.remove_from_groups_request(hub, &groups, &filter)?;
-        return bulk::run(settings, &client, OP, hub, vec![(None, req)], &[200]).await;
+        return run
+            .one(client.remove_from_groups_request(hub, &groups, &filter)?)
+            .await;
     }
     let (kind, given) = member_kind(targets, target_kind, OP)?;
-    let targets = bulk::targets(given, &bulk_args, settings.quiet)?;
-    let opts = bulk::BulkOptions::new(&bulk_args, &targets);
+    let targets = run.targets(given, &bulk_args)?;
     let reqs = if all_groups {
         targets
-            .list
             .iter()
             .map(|t| {
                 let req = match kind {
@@ -40,10 +46,10 @@ pub async fn run(settings: &Settings, args: RemoveFromGroupArgs) -> Result<ExitS
             })
             .collect::<Result<Vec<_>>>()?
     } else {
-        pairs(&targets.list, &groups, |t, g| match kind {
+        pairs(&targets, &groups, |t, g| match kind {
             TargetKind::User => client.remove_user_from_group_request(hub, g, t),
             _ => client.remove_connection_from_group_request(hub, g, t),
         })?
     };
-    bulk::run_labelled(settings, &client, OP, hub, reqs, &[204], &opts).await
+    run.labelled(reqs).await
 }

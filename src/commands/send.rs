@@ -4,15 +4,21 @@ use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, Result};
 
+use super::bulk::Run;
 use super::{bulk, ExitStatus};
 use crate::cli::{
     BulkArgs, PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs,
 };
 use crate::client::{ClientError, Payload, SendOptions, MAX_MESSAGE_BYTES};
-use crate::error::CliError;
+use crate::error::{CliError, Hint};
 use crate::settings::Settings;
+use crate::term::Printer;
 
-pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStatus> {
+pub async fn send_all(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendAllArgs,
+) -> Result<ExitStatus> {
     let SendAllArgs {
         exclude,
         filter,
@@ -23,23 +29,22 @@ pub async fn send_all(settings: &Settings, args: SendAllArgs) -> Result<ExitStat
         excluded: exclude,
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
     let req = client.send_to_all_request(hub, &payload, &opts)?;
-    bulk::run(
-        settings,
-        &client,
-        "send-all",
-        hub,
-        vec![(None, req)],
-        &[202],
-    )
-    .await
+    Run::new(settings, printer, &client, "send-all", hub)
+        .one(req)
+        .await
 }
 
-pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<ExitStatus> {
+pub async fn send_group(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendGroupArgs,
+) -> Result<ExitStatus> {
     let SendGroupArgs {
         groups,
         exclude,
@@ -52,25 +57,24 @@ pub async fn send_group(settings: &Settings, args: SendGroupArgs) -> Result<Exit
         excluded: exclude,
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-group",
-        hub,
-        groups,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_group_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-group", hub)
+        .each(groups, &bulk_args, |t| {
+            client.send_to_group_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
-pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitStatus> {
+pub async fn send_user(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendUserArgs,
+) -> Result<ExitStatus> {
     let SendUserArgs {
         users,
         filter,
@@ -82,25 +86,24 @@ pub async fn send_user(settings: &Settings, args: SendUserArgs) -> Result<ExitSt
         excluded: Vec::new(),
         filter,
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-user",
-        hub,
-        users,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_user_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-user", hub)
+        .each(users, &bulk_args, |t| {
+            client.send_to_user_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
-pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> Result<ExitStatus> {
+pub async fn send_connection(
+    settings: &Settings,
+    printer: &Printer,
+    args: SendConnectionArgs,
+) -> Result<ExitStatus> {
     let SendConnectionArgs {
         connections,
         options,
@@ -109,23 +112,18 @@ pub async fn send_connection(settings: &Settings, args: SendConnectionArgs) -> R
     } = args;
     let opts = SendOptions {
         ttl_seconds: options.ttl,
+        metadata: options.metadata.clone(),
         ..SendOptions::default()
     };
     check_stdin(&bulk_args, &payload)?;
-    let payload = read_payload(payload)?;
+    let payload = read_payload(payload, options.allow_empty)?;
     let client = settings.client()?;
     let hub = settings.hub()?;
-    bulk::run_each(
-        settings,
-        &client,
-        "send-connection",
-        hub,
-        connections,
-        &bulk_args,
-        &[202],
-        |t| client.send_to_connection_request(hub, t, &payload, &opts),
-    )
-    .await
+    Run::new(settings, printer, &client, "send-connection", hub)
+        .each(connections, &bulk_args, |t| {
+            client.send_to_connection_request(hub, t, &payload, &opts)
+        })
+        .await
 }
 
 /// `--from-file -` and a payload from stdin cannot share it.
@@ -144,8 +142,9 @@ fn check_stdin(bulk_args: &BulkArgs, payload: &PayloadArgs) -> Result<()> {
 
 const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/octet-stream"];
 
-/// The message body from --text, --json, --file or piped stdin.
-pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
+/// The message body from --text, --json, --file or piped stdin. An empty stdin or file is
+/// refused unless `allow_empty`: a CI step whose pipe came up empty must not broadcast nothing.
+pub fn read_payload(args: PayloadArgs, allow_empty: bool) -> Result<Payload> {
     let PayloadArgs {
         text,
         json,
@@ -175,8 +174,12 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
         return Ok(Payload::text(t));
     }
     if let Some(j) = json {
-        return Ok(Payload::json(j)?);
+        return json_payload(j);
     }
+    let from = match &file {
+        Some(path) if path.as_os_str() != "-" => format!("--file {}", path.display()),
+        _ => "stdin".to_string(),
+    };
     let body = match file {
         Some(path) if path.as_os_str() != "-" => {
             if path.is_dir() {
@@ -188,6 +191,7 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
                 .with_context(|| format!("could not read --file {}", path.display()))?
         }
         Some(_) => read_stdin()?,
+        None if std::io::stdin().is_terminal() && allow_empty => Vec::new(),
         None if std::io::stdin().is_terminal() => {
             return Err(CliError::Usage(
                 "no payload: pass --text, --json or --file, or pipe the message on stdin".into(),
@@ -196,6 +200,12 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
         }
         None => read_stdin()?,
     };
+    if body.is_empty() && !allow_empty {
+        return Err(CliError::Usage(format!(
+            "no payload: {from} is empty; pass --allow-empty to send an empty message"
+        ))
+        .into());
+    }
     let payload = Payload {
         content_type: content_type.unwrap_or_else(|| "application/octet-stream".into()),
         body: body.into(),
@@ -205,6 +215,21 @@ pub fn read_payload(args: PayloadArgs) -> Result<Payload> {
             .map_err(|e| ClientError::Invalid(format!("invalid JSON payload: {e}")))?;
     }
     Ok(payload)
+}
+
+/// `--json`, with a hint for the usual slip: single quotes, which JSON strings do not take.
+fn json_payload(text: String) -> Result<Payload> {
+    let single_quoted = text.contains('\'');
+    Payload::json(text).map_err(|e| {
+        let err = anyhow::Error::new(e);
+        if single_quoted {
+            err.context(Hint(
+                "JSON strings take double quotes: --json '{\"a\":1}'".into(),
+            ))
+        } else {
+            err
+        }
+    })
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{ClientTypeArg, OutputFormat, TokenAction, TokenArgs, TokenCreateArgs};
+use crate::cli::{ClientTypeArg, TokenAction, TokenArgs, TokenCreateArgs};
 use crate::client::{
     client_access_token, now_secs, operations, verify_hs256, ClientTokenRequest, ClientType,
     KeySigner,
@@ -15,11 +15,12 @@ use crate::client::{
 use crate::error::CliError;
 use crate::output::write_json;
 use crate::settings::Settings;
+use crate::term::{OutputFormat, Printer};
 
-pub async fn run(settings: &Settings, args: TokenArgs) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: TokenArgs) -> Result<ExitStatus> {
     match args.action {
-        Some(TokenAction::Decode(d)) => decode(settings, d.token),
-        None => create(settings, args.create).await,
+        Some(TokenAction::Decode(d)) => decode(settings, printer, d.token),
+        None => create(settings, printer, args.create).await,
     }
 }
 
@@ -32,7 +33,11 @@ struct TokenOutput<'a> {
     url: &'a str,
 }
 
-async fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus> {
+async fn create(
+    settings: &Settings,
+    printer: &Printer,
+    args: TokenCreateArgs,
+) -> Result<ExitStatus> {
     let TokenCreateArgs {
         user,
         roles,
@@ -67,7 +72,7 @@ async fn create(settings: &Settings, args: TokenCreateArgs) -> Result<ExitStatus
         token: access.token.expose(),
         url: &access.url,
     };
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&out)?,
         OutputFormat::Table => write_pairs(&[
             ("baseUrl", out.base_url.to_string()),
@@ -107,7 +112,7 @@ struct DecodeOutput {
 /// no further than this, so a stream that never ends cannot be read into memory.
 const MAX_TOKEN_INPUT_BYTES: u64 = 64 * 1024;
 
-fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
+fn decode(settings: &Settings, printer: &Printer, input: Option<String>) -> Result<ExitStatus> {
     let input = match input.filter(|t| t != "-") {
         Some(t) => t,
         None => {
@@ -132,6 +137,12 @@ fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
             s
         }
     };
+    if input.trim().is_empty() {
+        return Err(CliError::Usage(
+            "no token given: pass TOKEN or URL, or pipe it on stdin".into(),
+        )
+        .into());
+    }
     let token = token_from(input.trim())?;
     let (header, claims) = split_token(&token)?;
 
@@ -144,16 +155,14 @@ fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
             Err(_) => "not verified",
         }
     };
-    if !settings.quiet {
-        match signature {
-            "invalid" => {
-                eprintln!("warning: the signature does not match the configured access key")
-            }
-            "not verified" => eprintln!(
-                "note: signature not verified (needs an HS256 token and an access key configured)"
-            ),
-            _ => {}
+    match signature {
+        "invalid" => {
+            printer.status("warning: the signature does not match the configured access key")
         }
+        "not verified" => printer.status(
+            "note: signature not verified (needs an HS256 token and an access key configured)",
+        ),
+        _ => {}
     }
 
     let now = now_secs();
@@ -166,7 +175,7 @@ fn decode(settings: &Settings, input: Option<String>) -> Result<ExitStatus> {
         claims: claims.clone(),
         signature,
     };
-    match settings.output {
+    match printer.format() {
         OutputFormat::Json => write_json(&out)?,
         OutputFormat::Table => {
             let mut pairs: Vec<(&str, String)> = Vec::new();

@@ -96,11 +96,11 @@ impl Verifier {
             })
     }
 
-    /// A REST token: `aud` must be the request URL (see [`request_url`]), with or without its
-    /// query. Scheme and host compare case-insensitively; path and query exactly, encoding
+    /// A REST token: `aud` must be one of the request's URLs (see [`request_urls`]), with or
+    /// without its query. Scheme and host compare case-insensitively; path and query exactly, encoding
     /// included, since that is what the caller signed.
     /// An Entra token is checked against the issuer key and the Web PubSub audience instead.
-    pub fn check_rest(&self, token: &str, full_url: &str) -> Result<(), AuthError> {
+    pub fn check_rest(&self, token: &str, urls: &[String]) -> Result<(), AuthError> {
         if let (true, Some((key, validation))) = (self.is_entra_token(token), &self.entra) {
             return jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, key, validation)
                 .map(|_| ())
@@ -118,8 +118,12 @@ impl Verifier {
                 });
         }
         let claims = self.decode(token)?;
-        let without_query = full_url.split('?').next().unwrap_or(full_url);
-        check_aud(&claims, &[full_url, without_query])
+        let mut accepted = Vec::new();
+        for url in urls {
+            accepted.push(url.as_str());
+            accepted.push(url.split('?').next().unwrap_or(url));
+        }
+        check_aud(&claims, &accepted)
     }
 
     /// A client token: `aud` must be `expected_aud` (scheme and host case aside).
@@ -164,25 +168,43 @@ pub fn authority(parts: &Parts) -> Option<&str> {
         .filter(|h| !h.is_empty())
 }
 
-/// The URL a request was sent to, as a token's `aud` names it: `http://<authority><path>`
-/// and `?<query>`, path and query exactly as on the wire.
-pub fn request_url(parts: &Parts) -> Result<String, AuthError> {
-    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+/// The URLs a request's token may name, as a token's `aud` names them: origin (scheme and
+/// host: as the client sees it, then, behind a loopback proxy, as it reached the emulator;
+/// see [`super::origin`]), then path and query exactly as on the wire.
+pub fn request_urls(parts: &Parts) -> Result<Vec<String>, AuthError> {
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    Ok(format!("http://{host}{path_and_query}"))
+    let origins = super::origin::accepted(parts);
+    if origins.is_empty() {
+        return Err("The request has no Host header.".to_string());
+    }
+    Ok(origins
+        .iter()
+        .map(|o| format!("{o}{path_and_query}"))
+        .collect())
+}
+
+/// The request's `scheme://host`, or the 400 message for a request that names no host.
+pub fn request_origin(parts: &Parts) -> Result<super::origin::Origin, AuthError> {
+    super::origin::of(parts).ok_or_else(|| "The request has no Host header.".to_string())
 }
 
 /// What a client token's `aud` may be for an upgrade request: the URL without its query, as
-/// sent, or with the hub (the last segment) percent-decoded, as the SDKs write it (hub names
+/// sent (from each of the request's origins, see [`request_urls`]), or with the hub (the last segment) percent-decoded, as the SDKs write it (hub names
 /// cannot hold `%`, `/` or `?`, so decoding cannot make two hubs one).
 pub fn client_audiences(parts: &Parts) -> Result<Vec<String>, AuthError> {
-    let host = authority(parts).ok_or_else(|| "The request has no Host header.".to_string())?;
+    let origins = super::origin::accepted(parts);
+    if origins.is_empty() {
+        return Err("The request has no Host header.".to_string());
+    }
     let path = parts.uri.path();
-    let mut accepted = vec![format!("http://{host}{path}")];
-    if let Some((prefix, hub)) = path.rsplit_once('/') {
-        if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
-            if decoded != hub {
-                accepted.push(format!("http://{host}{prefix}/{decoded}"));
+    let mut accepted = Vec::new();
+    for origin in origins {
+        accepted.push(format!("{origin}{path}"));
+        if let Some((prefix, hub)) = path.rsplit_once('/') {
+            if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
+                if decoded != hub {
+                    accepted.push(format!("{origin}{prefix}/{decoded}"));
+                }
             }
         }
     }

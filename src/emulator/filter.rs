@@ -646,14 +646,6 @@ impl Parser<'_> {
 
 // ---------------------------------------------------------------- evaluation
 
-fn protocol_name(p: Protocol) -> Option<&'static str> {
-    match p {
-        Protocol::Raw => None,
-        Protocol::Json => Some(Protocol::JSON),
-        Protocol::JsonReliable => Some(Protocol::JSON_RELIABLE),
-    }
-}
-
 fn opt_str(s: Option<&str>) -> Val<'_> {
     s.map_or(Val::Null, |s| Val::Str(Cow::Borrowed(s)))
 }
@@ -666,7 +658,7 @@ fn eval<'a>(e: &'a Expr, c: &'a Subject<'a>) -> Val<'a> {
         Expr::Str(s) => Val::Str(Cow::Borrowed(s)),
         Expr::Field(Field::UserId) => opt_str(c.user_id),
         Expr::Field(Field::ConnectionId) => Val::Str(Cow::Borrowed(c.connection_id)),
-        Expr::Field(Field::Protocol) => opt_str(protocol_name(c.protocol)),
+        Expr::Field(Field::Protocol) => opt_str(c.protocol.name()),
         Expr::Field(Field::Groups) => Val::Groups(c.groups),
         Expr::Not(inner) => Val::Bool(!truthy(inner, c)),
         Expr::And(items) => Val::Bool(items.iter().all(|i| truthy(i, c))),

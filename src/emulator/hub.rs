@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
 
 use tokio::sync::{mpsc, Notify};
 
@@ -51,6 +52,8 @@ pub(crate) struct Conn {
     pub user_id: Option<String>,
     pub protocol: Protocol,
     pub roles: Vec<String>,
+    /// When it connected, for the dashboard.
+    pub connected_at: SystemTime,
     tx: mpsc::Sender<Outbound>,
     queued_bytes: AtomicUsize,
     overflowed: AtomicBool,
@@ -71,6 +74,7 @@ impl Conn {
             user_id,
             protocol,
             roles,
+            connected_at: SystemTime::now(),
             tx,
             queued_bytes: AtomicUsize::new(0),
             overflowed: AtomicBool::new(false),
@@ -120,6 +124,18 @@ pub(crate) enum Targets<'a> {
     Group(&'a str),
     User(&'a str),
     Connection(&'a str),
+}
+
+/// A connection as the dashboard shows it: a copy, taken under the hub's read lock.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnSnapshot {
+    pub connection_id: String,
+    pub user_id: Option<String>,
+    pub protocol: Protocol,
+    pub roles: Vec<String>,
+    /// Sorted.
+    pub groups: Vec<String>,
+    pub connected_at: SystemTime,
 }
 
 /// One member of a group, as the paged list shows it.
@@ -489,6 +505,33 @@ impl Hub {
         Ok(())
     }
 
+    /// A copy of every connection (ordered by connection time, then id) for the dashboard;
+    /// groups and users can be derived from it. Read-only, under the read lock.
+    pub fn snapshot(&self) -> Vec<ConnSnapshot> {
+        let state = self.read();
+        let mut conns: Vec<ConnSnapshot> = state
+            .conns
+            .values()
+            .map(|e| {
+                let mut groups: Vec<String> = e.groups.iter().cloned().collect();
+                groups.sort_unstable();
+                ConnSnapshot {
+                    connection_id: e.conn.id.clone(),
+                    user_id: e.conn.user_id.clone(),
+                    protocol: e.conn.protocol,
+                    roles: e.conn.roles.clone(),
+                    groups,
+                    connected_at: e.conn.connected_at,
+                }
+            })
+            .collect();
+        drop(state);
+        conns.sort_by(|a, b| {
+            (a.connected_at, &a.connection_id).cmp(&(b.connected_at, &b.connection_id))
+        });
+        conns
+    }
+
     /// Up to `take` members of a group after connection id `after`, ordered by id, and
     /// whether more follow.
     pub fn members_page(
@@ -581,6 +624,15 @@ impl Registry {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.hubs.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Every hub a client ever connected to, by (lowercased) name, for the dashboard.
+    pub fn all(&self) -> Vec<(String, Arc<Hub>)> {
+        let hubs = self.hubs.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(String, Arc<Hub>)> =
+            hubs.iter().map(|(k, h)| (k.clone(), h.clone())).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     pub fn new_connection_id(&self) -> String {

@@ -4,8 +4,10 @@ use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
+use prost::Message as _;
 
 use super::metadata::Metadata;
+use crate::client::proto::{self, downstream_message, message_data};
 
 /// The kind of a message body, from the REST content type or the client's `dataType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +15,8 @@ pub enum DataKind {
     Text,
     Json,
     Binary,
+    /// A protobuf client's `protobuf_data`: the body is the encoded `google.protobuf.Any`.
+    Protobuf,
 }
 
 impl DataKind {
@@ -21,7 +25,23 @@ impl DataKind {
             DataKind::Text => "text",
             DataKind::Json => "json",
             DataKind::Binary => "binary",
+            DataKind::Protobuf => "protobuf",
         }
+    }
+
+    /// The Content-Type of a body of this kind (event handler requests).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DataKind::Text => "text/plain; charset=utf-8",
+            DataKind::Json => "application/json",
+            DataKind::Binary => "application/octet-stream",
+            DataKind::Protobuf => "application/x-protobuf",
+        }
+    }
+
+    /// Bodies that plain WebSocket clients get in binary frames.
+    pub fn is_binary(self) -> bool {
+        matches!(self, DataKind::Binary | DataKind::Protobuf)
     }
 }
 
@@ -46,7 +66,21 @@ pub struct Message {
     pub metadata: Metadata,
     envelope_text: OnceLock<Utf8Bytes>,
     raw_text: OnceLock<Utf8Bytes>,
+    protobuf_frame: OnceLock<ProtobufFrame>,
 }
+
+/// The protobuf `DownstreamMessage` of a message and the length of its outer header (the
+/// `data_message` tag and length), so a sequence id can be spliced into the inner message.
+#[derive(Debug)]
+struct ProtobufFrame {
+    bytes: Bytes,
+    header: usize,
+}
+
+/// `DownstreamMessage.data_message`: field 2, length-delimited.
+const DATA_MESSAGE_TAG: u8 = (2 << 3) | 2;
+/// `DataMessage.sequence_id`: field 4, varint.
+const SEQUENCE_ID_TAG: u8 = 4 << 3;
 
 impl Message {
     pub fn new(source: Source, kind: DataKind, body: Bytes) -> Arc<Self> {
@@ -66,6 +100,7 @@ impl Message {
             metadata,
             envelope_text: OnceLock::new(),
             raw_text: OnceLock::new(),
+            protobuf_frame: OnceLock::new(),
         })
     }
 
@@ -102,7 +137,7 @@ impl Message {
             DataKind::Text => out.push_str(&quoted(&String::from_utf8_lossy(&self.body))),
             // Checked to be one JSON value when it came in.
             DataKind::Json => out.push_str(String::from_utf8_lossy(&self.body).trim()),
-            DataKind::Binary => {
+            DataKind::Binary | DataKind::Protobuf => {
                 out.push('"');
                 base64::engine::general_purpose::STANDARD.encode_string(&self.body, &mut out);
                 out.push('"');
@@ -134,12 +169,79 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The protobuf `DownstreamMessage` without a `sequence_id`, as one shared binary frame.
+    pub fn protobuf_frame(&self) -> Bytes {
+        self.protobuf().bytes.clone()
+    }
+
+    /// The protobuf frame with `sequence_id` (reliable clients): the shared inner message
+    /// with the field appended and the outer length written anew, so the body is not
+    /// encoded again. Protobuf fields may come in any order.
+    pub fn sequenced_protobuf(&self, sequence_id: u64) -> Bytes {
+        use prost::encoding::{encode_varint, encoded_len_varint};
+        let frame = self.protobuf();
+        let inner = &frame.bytes[frame.header..];
+        let inner_len = inner.len() + 1 + encoded_len_varint(sequence_id);
+        let mut out = Vec::with_capacity(1 + encoded_len_varint(inner_len as u64) + inner_len);
+        out.push(DATA_MESSAGE_TAG);
+        encode_varint(inner_len as u64, &mut out);
+        out.extend_from_slice(inner);
+        out.push(SEQUENCE_ID_TAG);
+        encode_varint(sequence_id, &mut out);
+        Bytes::from(out)
+    }
+
+    fn protobuf(&self) -> &ProtobufFrame {
+        self.protobuf_frame.get_or_init(|| {
+            let inner = self.data_message().encode_to_vec();
+            let mut out = Vec::with_capacity(inner.len() + 6);
+            out.push(DATA_MESSAGE_TAG);
+            prost::encoding::encode_varint(inner.len() as u64, &mut out);
+            let header = out.len();
+            out.extend_from_slice(&inner);
+            ProtobufFrame {
+                bytes: Bytes::from(out),
+                header,
+            }
+        })
+    }
+
+    fn data_message(&self) -> downstream_message::DataMessage {
+        let text = || String::from_utf8_lossy(&self.body).into_owned();
+        let data = match self.kind {
+            DataKind::Text => message_data::Data::TextData(text()),
+            // As received, not re-encoded (the definition's `json_data`).
+            DataKind::Json => message_data::Data::JsonData(text()),
+            DataKind::Binary => message_data::Data::BinaryData(self.body.clone()),
+            // Checked to be an encoded Any when it came in.
+            DataKind::Protobuf => message_data::Data::ProtobufData(
+                proto::Any::decode(self.body.clone()).unwrap_or_default(),
+            ),
+        };
+        let (from, group) = match &self.source {
+            Source::Server => ("server", None),
+            // The protobuf protocols have no field for the sender's user id.
+            Source::Group { group, .. } => ("group", Some(group.clone())),
+        };
+        downstream_message::DataMessage {
+            from: from.into(),
+            group,
+            data: Some(proto::MessageData { data: Some(data) }),
+            sequence_id: None,
+            metadata: self.metadata.pairs().iter().cloned().collect(),
+        }
+    }
+}
+
 /// What the hub hands to a connection's writer task.
 #[derive(Debug, Clone)]
 pub enum Outbound {
     Data(Arc<Message>),
     /// A ready JSON frame (system messages, acks, pong).
     Json(Utf8Bytes),
+    /// A ready protobuf frame (acks, pong) for a protobuf client.
+    Binary(Bytes),
     /// Send `disconnected` (JSON clients) and a close frame, then stop.
     Close {
         code: u16,
@@ -153,7 +255,68 @@ impl Outbound {
         match self {
             Outbound::Data(msg) => msg.body.len(),
             Outbound::Json(text) => text.len(),
+            Outbound::Binary(bytes) => bytes.len(),
             Outbound::Close { reason, .. } => reason.len(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::proto::downstream_message::Message as Down;
+    use crate::client::proto::DownstreamMessage;
+
+    fn decoded(frame: Bytes) -> downstream_message::DataMessage {
+        match DownstreamMessage::decode(frame).expect("decodes").message {
+            Some(Down::DataMessage(m)) => m,
+            other => panic!("not a data message: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_sequenced_protobuf_frame_is_the_frame_with_its_sequence_id() {
+        let metadata = Metadata::from_pairs(vec![("k".into(), "v".into())]).expect("valid");
+        let source = Source::Group {
+            group: "g".into(),
+            from_user: Some("u".into()),
+        };
+        let body = Bytes::from(vec![7u8; 300]);
+        let msg = Message::with_metadata(source, DataKind::Binary, body.clone(), metadata);
+        let plain = decoded(msg.protobuf_frame());
+        assert_eq!(plain.sequence_id, None);
+        assert_eq!(plain.group.as_deref(), Some("g"));
+        assert_eq!(plain.metadata.get("k").map(String::as_str), Some("v"));
+        for seq in [1, 127, 128, u64::MAX] {
+            let mut want = plain.clone();
+            want.sequence_id = Some(seq);
+            assert_eq!(
+                decoded(msg.sequenced_protobuf(seq)),
+                want,
+                "sequence id {seq}"
+            );
+        }
+        // Without metadata the splice is byte for byte what prost writes.
+        let msg = Message::new(Source::Server, DataKind::Text, Bytes::from_static(b"xyz"));
+        let mut full = decoded(msg.protobuf_frame());
+        full.sequence_id = Some(12345);
+        let want = DownstreamMessage {
+            message: Some(Down::DataMessage(full)),
+        }
+        .encode_to_vec();
+        assert_eq!(&msg.sequenced_protobuf(12345)[..], &want[..]);
+    }
+
+    #[test]
+    fn json_goes_as_json_data_exactly_as_received() {
+        let body = Bytes::from_static(b"{\"n\":123456789012345678901234567890}");
+        let msg = Message::new(Source::Server, DataKind::Json, body);
+        let data = decoded(msg.protobuf_frame()).data.and_then(|d| d.data);
+        assert_eq!(
+            data,
+            Some(message_data::Data::JsonData(
+                r#"{"n":123456789012345678901234567890}"#.into()
+            ))
+        );
     }
 }

@@ -5,19 +5,23 @@
 //! Tests and `wps demo` start it in-process with [`start`].
 
 mod auth;
+mod dashboard;
 mod errors;
 mod filter;
 mod hub;
 mod message;
 mod metadata;
 mod names;
+mod origin;
 mod permissions;
 mod rest;
 mod server;
+mod tls;
 mod upstream;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +37,7 @@ pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
+pub use tls::TlsConfig;
 pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
@@ -53,6 +58,8 @@ pub struct EmulatorConfig {
     pub event_handlers: EventHandlerConfig,
     /// Timeouts and the connection cap of the HTTP server.
     pub limits: ServerLimits,
+    /// Plain http (the default), or https/wss on the same port.
+    pub tls: TlsConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -65,6 +72,7 @@ impl Default for EmulatorConfig {
             entra_issuer_key: None,
             event_handlers: EventHandlerConfig::default(),
             limits: ServerLimits::default(),
+            tls: TlsConfig::None,
         }
     }
 }
@@ -108,6 +116,10 @@ pub(crate) struct Shared {
     pub body_timeout: Duration,
     /// Flips to true when the emulator stops, so WebSocket tasks end too.
     pub stopping: watch::Receiver<bool>,
+    /// What happened, for the dashboard's live log.
+    pub activity: Arc<dashboard::Activity>,
+    /// The page at `/` and its endpoints under `/_emulator/`.
+    pub dashboard: dashboard::Dashboard,
 }
 
 /// A running emulator. Dropping it leaves it running until the runtime ends; call
@@ -121,6 +133,10 @@ pub struct Emulator {
     shared: Arc<Shared>,
     /// Reloads the settings file while the emulator runs.
     watcher: Option<tokio::task::JoinHandle<()>>,
+    /// Served over TLS.
+    tls: bool,
+    /// The development certificate's authority, for clients to trust.
+    ca_pem: Option<PathBuf>,
 }
 
 impl Emulator {
@@ -128,17 +144,38 @@ impl Emulator {
         self.addr
     }
 
-    /// `Endpoint=http://HOST;Port=N;AccessKey=KEY;Version=1.0;`
+    /// `Endpoint=http://HOST;Port=N;AccessKey=KEY;Version=1.0;` (`https://` over TLS).
     pub fn connection_string(&self) -> String {
         let host = match self.addr.ip() {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
         format!(
-            "Endpoint=http://{host};Port={};AccessKey={};Version=1.0;",
+            "Endpoint={}://{host};Port={};AccessKey={};Version=1.0;",
+            self.scheme(),
             self.addr.port(),
             self.access_key
         )
+    }
+
+    /// `http`, or `https` when served over TLS.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// `scheme://addr`, e.g. `https://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.addr)
+    }
+
+    /// With [`TlsConfig::SelfSigned`], the PEM file of the certificate authority clients
+    /// must trust (`SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`).
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        self.ca_pem.as_deref()
     }
 
     /// How long a reliable connection whose transport dropped is kept for recovery (30 s,
@@ -165,6 +202,12 @@ impl Emulator {
             .unwrap_or(u64::MAX)
             .max(1);
         self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Test hook: the dashboard treats every request as coming from another machine (so it
+    /// requires the key), since a test cannot connect from a non-loopback address.
+    pub fn treat_peers_as_remote(&self, yes: bool) {
+        self.shared.dashboard.treat_peers_as_remote(yes);
     }
 
     /// Stops accepting, closes every WebSocket client and waits for the server to end: open
@@ -194,13 +237,21 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
             .with_entra_issuer(pem)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     }
+    let tls = tls::setup(&config.tls)?;
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
+    let activity = Arc::new(dashboard::Activity::new(config.verbose));
+    let tap = activity.clone();
     let (upstream, watcher) = upstream::start(
         &config.event_handlers,
         &config.access_key,
         &addr.to_string(),
         config.verbose,
+        Arc::new(move |report| {
+            if let upstream::Report::Call(call) = report {
+                tap.handler_call(call);
+            }
+        }),
     )
     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (stop, stopping) = watch::channel(false);
@@ -215,8 +266,19 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         upstream,
         body_timeout: config.limits.body_timeout,
         stopping,
+        activity,
+        dashboard: dashboard::Dashboard::new(addr, &config.access_key),
     });
-    let task = tokio::spawn(server::serve(listener, shared.clone(), config.limits));
+    let (acceptor, ca_pem) = match tls {
+        Some(t) => (Some(t.acceptor), t.ca_pem),
+        None => (None, None),
+    };
+    let task = tokio::spawn(server::serve(
+        listener,
+        shared.clone(),
+        config.limits,
+        acceptor.clone(),
+    ));
     Ok(Emulator {
         addr,
         access_key: config.access_key,
@@ -224,6 +286,8 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         task,
         shared,
         watcher,
+        tls: acceptor.is_some(),
+        ca_pem,
     })
 }
 
@@ -231,6 +295,8 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") {
         ws::handle(shared, req).await
+    } else if dashboard::serves(path) {
+        dashboard::handle(shared, req).await
     } else {
         rest::handle(shared, req).await
     }

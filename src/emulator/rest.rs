@@ -65,6 +65,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         resp.headers_mut().remove(header::CONTENT_TYPE);
         resp.headers_mut().remove(header::CONTENT_LENGTH);
     }
+    let status = resp.status().as_u16();
+    shared
+        .activity
+        .rest_call(&method, uri.path(), status, started.elapsed());
     if shared.verbose >= 1 {
         eprintln!(
             "emulator: {method} {} -> {} ({} µs)",
@@ -331,10 +335,10 @@ fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> 
     let token = auth::bearer(&parts.headers)
         .ok_or_else(|| unauthorized("The request has no 'Authorization: Bearer' token."))?;
     // No host means no URL to compare the audience with: refuse rather than guess one.
-    let url = auth::request_url(parts).map_err(bad_request)?;
+    let urls = auth::request_urls(parts).map_err(bad_request)?;
     shared
         .verifier
-        .check_rest(token, &url)
+        .check_rest(token, &urls)
         .map_err(unauthorized)
 }
 
@@ -587,9 +591,10 @@ fn bounded(query: &Query, name: &str, min: u32, max: u32) -> Result<Option<u32>>
     }
 }
 
-/// The authority the request was sent to; requests without one are refused before routing.
-fn host(parts: &axum::http::request::Parts) -> &str {
-    auth::authority(parts).unwrap_or_default()
+/// Where the request was sent (`scheme://host`); requests without a host are refused before
+/// routing. URLs the emulator writes start with it, so they follow the scheme it is served on.
+fn origin(parts: &axum::http::request::Parts) -> String {
+    auth::request_origin(parts).map_or_else(|_| String::new(), |o| o.to_string())
 }
 
 /// One page of a group's members, ordered by connection id. The continuation token is the
@@ -627,8 +632,8 @@ fn list_connections(
     if let (true, Some(last)) = (more && remaining_top != Some(0), members.last()) {
         use crate::client::operations::encode;
         let mut link = format!(
-            "http://{}/api/hubs/{}/groups/{}/connections?api-version={version}&maxpagesize={page_size}",
-            host(parts),
+            "{}/api/hubs/{}/groups/{}/connections?api-version={version}&maxpagesize={page_size}",
+            origin(parts),
             encode(hub_name),
             encode(group),
         );
@@ -688,10 +693,8 @@ fn generate_token(
     };
     let now = crate::client::now_secs();
     let claims = crate::client::ClientClaims {
-        aud: format!(
-            "http://{}/{path}/{hub_name}",
-            host(parts).to_ascii_lowercase()
-        ),
+        // The SDKs lowercase the endpoint for client tokens; so does the emulator.
+        aud: format!("{}/{path}/{hub_name}", origin(parts).to_ascii_lowercase()),
         iat: now,
         exp: now + minutes * 60,
         sub: query

@@ -16,10 +16,16 @@
 //! The protocol is chosen from the first bytes (the HTTP/2 preface means HTTP/2 with prior
 //! knowledge, anything else HTTP/1), read under the header deadline: hyper-util's `auto`
 //! builder reads them with no deadline at all, so a silent socket would sit there forever.
+//!
+//! Served over TLS, the handshake is part of that first deadline (and the socket holds its
+//! permit throughout), the protocol is then sniffed from the decrypted bytes (ALPN offers
+//! `h2` and `http/1.1`; a client that picked `h2` starts with the preface), and a plain HTTP
+//! request sent to the TLS port gets a plain 400 saying to use https.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -30,12 +36,14 @@ use bytes::{Buf, Bytes};
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
 
+use super::origin::Connection;
 use super::{stopped, Shared};
 
 /// Header deadline by default: generous for any real client on a local network (browsers and
@@ -45,7 +53,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Body deadline by default: the largest body (1 MiB) at a slow 35 KB/s.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Open sockets at most by default: the service's 100 units of 1,000 connections each.
-/// The descriptor limit usually binds first; then accept backs off (see [`ACCEPT_BACKOFF`]).
+/// The descriptor limit usually binds first; then accept backs off (100 ms, `ACCEPT_BACKOFF`).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 100_000;
 /// How long open requests may finish after a stop by default; `wps emulator` must exit
 /// promptly on Ctrl-C even while a client holds a request open.
@@ -89,8 +97,21 @@ impl Default for ServerLimits {
     }
 }
 
+/// The first byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
+/// The answer to plain HTTP on the TLS port.
+const PLAIN_HTTP_TO_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\
+Content-Type: text/plain; charset=utf-8\r\nContent-Length: 60\r\n\r\n\
+This port serves TLS: use https:// and wss:// URLs with it.\n";
+
 /// Accepts until told to stop, then ends every connection within the grace period.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, limits: ServerLimits) {
+/// With `tls`, every connection is https/wss.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    limits: ServerLimits,
+    tls: Option<TlsAcceptor>,
+) {
     let mut stop = shared.stopping.clone();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut conns = JoinSet::new();
@@ -110,10 +131,17 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, limits: Se
             _ = stopped(&mut stop) => break,
         };
         match accepted {
-            Ok((stream, _)) => {
+            Ok((stream, peer)) => {
                 backing_off = false;
                 let _ = stream.set_nodelay(true);
-                conns.spawn(connection(stream, permit, shared.clone(), limits.clone()));
+                conns.spawn(connection(
+                    stream,
+                    peer,
+                    permit,
+                    shared.clone(),
+                    limits.clone(),
+                    tls.clone(),
+                ));
             }
             // The client gave up before we took its connection: nothing to wait for.
             Err(e) if is_per_connection(&e) => {}
@@ -150,30 +178,83 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// Serves one connection: sniffs the protocol, then lets hyper run it until it ends, the
-/// client breaks a deadline, or the emulator stops.
+/// Serves one connection: completes the TLS handshake if any, sniffs the protocol, then lets
+/// hyper run it until it ends, the client breaks a deadline, or the emulator stops.
 async fn connection(
     mut stream: TcpStream,
+    peer: SocketAddr,
     permit: OwnedSemaphorePermit,
     shared: Arc<Shared>,
     limits: ServerLimits,
+    tls: Option<TlsAcceptor>,
 ) {
     let mut stop = shared.stopping.clone();
     let deadline = Instant::now() + limits.header_timeout;
-    let sniffed = tokio::select! {
-        s = sniff(&mut stream, deadline) => s,
-        _ = stopped(&mut stop) => return,
+    let info = Connection {
+        tls: tls.is_some(),
+        peer,
     };
-    let Some((http2, prefix)) = sniffed else {
+    let Some(acceptor) = tls else {
+        let sniffed = tokio::select! {
+            s = sniff(&mut stream, deadline) => s,
+            _ = stopped(&mut stop) => return,
+        };
+        if let Some((http2, prefix)) = sniffed {
+            let io = Socket::new(prefix, stream, Some(permit));
+            serve_http(io, http2, info, shared, limits, stop).await;
+        }
         return;
     };
-    let io = TokioIo::new(Socket {
-        prefix,
-        stream,
-        _permit: permit,
-    });
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let verbose = shared.verbose;
+    let handshake = async {
+        let first = first_bytes(&mut stream, deadline).await?;
+        if first[0] != TLS_HANDSHAKE {
+            if first[0].is_ascii_alphabetic() {
+                // Someone typed http:// for this port: say so, briefly, and close.
+                let answer = stream.write_all(PLAIN_HTTP_TO_TLS);
+                let _ = tokio::time::timeout_at(deadline, answer).await;
+                let _ = stream.shutdown().await;
+            }
+            return None;
+        }
+        let plain = Socket::new(first, stream, None);
+        let mut tls = match tokio::time::timeout_at(deadline, acceptor.accept(plain)).await {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(e)) => {
+                if verbose >= 1 {
+                    eprintln!("emulator: TLS handshake with {peer} failed: {e}");
+                }
+                return None;
+            }
+            Err(_) => return None,
+        };
+        let (http2, prefix) = sniff(&mut tls, deadline).await?;
+        Some((http2, Socket::new(prefix, tls, Some(permit))))
+    };
+    let accepted = tokio::select! {
+        a = handshake => a,
+        _ = stopped(&mut stop) => return,
+    };
+    if let Some((http2, io)) = accepted {
+        serve_http(io, http2, info, shared, limits, stop).await;
+    }
+}
+
+/// Hands a connection whose protocol is known to hyper; each request carries `info`.
+async fn serve_http<S>(
+    io: Socket<S>,
+    http2: bool,
+    info: Connection,
+    shared: Arc<Shared>,
+    limits: ServerLimits,
+    stop: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(io);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let shared = shared.clone();
+        req.extensions_mut().insert(info);
         async move { Ok::<_, Infallible>(super::dispatch(shared, req.map(Body::new)).await) }
     });
     if http2 {
@@ -211,7 +292,7 @@ where
 /// Reads enough of the first bytes to tell HTTP/2 with prior knowledge from HTTP/1: up to the
 /// 24-byte preface, or less once they differ from it. None when the client says nothing in
 /// time or closes.
-async fn sniff(stream: &mut TcpStream, deadline: Instant) -> Option<(bool, Bytes)> {
+async fn sniff<S: AsyncRead + Unpin>(stream: &mut S, deadline: Instant) -> Option<(bool, Bytes)> {
     let mut buf = [0u8; H2_PREFACE.len()];
     let mut len = 0;
     loop {
@@ -228,15 +309,34 @@ async fn sniff(stream: &mut TcpStream, deadline: Instant) -> Option<(bool, Bytes
     }
 }
 
-/// A TCP connection with the bytes read while sniffing put back in front, and the permit
-/// that counts it against the connection cap until it closes (after an upgrade too).
-struct Socket {
-    prefix: Bytes,
-    stream: TcpStream,
-    _permit: OwnedSemaphorePermit,
+/// The first bytes a client sends (at least one), within the deadline.
+async fn first_bytes(stream: &mut TcpStream, deadline: Instant) -> Option<Bytes> {
+    let mut buf = [0u8; 512];
+    match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(Bytes::copy_from_slice(&buf[..n])),
+        _ => None,
+    }
 }
 
-impl AsyncRead for Socket {
+/// A connection with the bytes read while sniffing put back in front, and (outermost) the
+/// permit that counts it against the connection cap until it closes (after an upgrade too).
+struct Socket<S> {
+    prefix: Bytes,
+    stream: S,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl<S> Socket<S> {
+    fn new(prefix: Bytes, stream: S, permit: Option<OwnedSemaphorePermit>) -> Self {
+        Socket {
+            prefix,
+            stream,
+            _permit: permit,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Socket<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -252,7 +352,7 @@ impl AsyncRead for Socket {
     }
 }
 
-impl AsyncWrite for Socket {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Socket<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -161,6 +161,46 @@ async fn what_the_client_sends_arrives_at_another_client() {
 }
 
 #[tokio::test]
+async fn a_protobuf_client_sends_the_same_commands_as_protobuf_requests() {
+    let world = World::new().await;
+    let (mut bob, _) = world.connect_json("chat", Some("bob"), &[], &["g1"]).await;
+    let mut cmd = client(&world, &["--user", "alice", "--subprotocol", "protobuf"]);
+    cmd.args(MEMBER);
+    let input = "join g1\nsend g1 hello in protobuf\nsend-json g1 {\"n\": 2}\n";
+    let out = run_with_stdin(cmd, input.into()).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(protobuf.webpubsub.azure.v1)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The JSON listener gets them as any client's sends.
+    assert_eq!(
+        next_json(&mut bob).await,
+        json!({"type": "message", "from": "group", "group": "g1", "fromUserId": "alice",
+            "dataType": "text", "data": "hello in protobuf"})
+    );
+    assert_eq!(
+        next_json(&mut bob).await,
+        json!({"type": "message", "from": "group", "group": "g1", "fromUserId": "alice",
+            "dataType": "json", "data": {"n": 2}})
+    );
+
+    // Protobuf frames are printed in the JSON protocol's shapes.
+    let frames = frames(&out);
+    assert_eq!(frames[0]["event"], "connected", "{frames:?}");
+    assert_eq!(frames[0]["userId"], "alice");
+    let acks = acks(&frames);
+    assert_eq!(
+        acks.iter().map(|a| a["ackId"].as_u64()).collect::<Vec<_>>(),
+        [Some(1), Some(2), Some(3)]
+    );
+    assert!(acks.iter().all(|a| a["success"] == true), "{acks:?}");
+    assert!(frames.iter().any(|f| f["data"] == "hello in protobuf"));
+}
+
+#[tokio::test]
 async fn what_others_send_is_printed_while_it_runs() {
     let world = World::new().await;
     let mut running = Running::start(client(&world, &["--group", "g1", "--user", "carol"]));
@@ -377,7 +417,7 @@ async fn the_service_closing_the_connection_before_the_end_of_input_exits_6() {
 #[tokio::test]
 async fn a_reliable_client_resumes_after_a_dropped_transport_without_loss() {
     let world = World::new().await;
-    let proxy = Proxy::start(world.emulator.addr()).await;
+    let proxy = CuttingProxy::start(world.emulator.addr()).await;
     let via_proxy = world.connection_string().replace(
         &format!("Port={}", world.emulator.addr().port()),
         &format!("Port={}", proxy.port),

@@ -231,6 +231,8 @@ impl World {
                 .collect(),
             body,
             accept: "application/json",
+            headers: Vec::new(),
+            expect: &[],
         };
         self.rest_client().execute(&req).await.expect("REST call")
     }
@@ -322,13 +324,13 @@ pub async fn next_close(socket: &mut Socket) -> (u16, String) {
 
 /// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
 /// client's transport without a close frame.
-pub struct Proxy {
+pub struct CuttingProxy {
     pub port: u16,
     cut: tokio::sync::watch::Sender<u32>,
 }
 
-impl Proxy {
-    pub async fn start(upstream: std::net::SocketAddr) -> Proxy {
+impl CuttingProxy {
+    pub async fn start(upstream: std::net::SocketAddr) -> CuttingProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -349,10 +351,74 @@ impl Proxy {
                 });
             }
         });
-        Proxy { port, cut }
+        CuttingProxy { port, cut }
     }
 
     pub fn cut_all(&self) {
         self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+/// A reverse proxy on a free port in front of `backend`, as API Management or an Application
+/// Gateway stands in front of the service: it forwards method, path, query, headers and body,
+/// with the backend's own Host (as a gateway's backend setting does), and counts requests.
+pub struct Proxy {
+    pub addr: std::net::SocketAddr,
+    forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Proxy {
+    pub async fn start(backend: std::net::SocketAddr) -> Proxy {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        use axum::http::{HeaderMap, Method, Uri};
+        use axum::response::IntoResponse;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        let forwarded = Arc::new(AtomicUsize::new(0));
+        let state = (backend, forwarded.clone(), reqwest::Client::new());
+        let app = axum::Router::new()
+            .fallback(
+                |State((backend, count, http)): State<(
+                    std::net::SocketAddr,
+                    Arc<AtomicUsize>,
+                    reqwest::Client,
+                )>,
+                 method: Method,
+                 uri: Uri,
+                 headers: HeaderMap,
+                 body: Bytes| async move {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let mut req = http.request(method, format!("http://{backend}{path}"));
+                    for (name, value) in &headers {
+                        if name != "host" && name != "content-length" {
+                            req = req.header(name, value);
+                        }
+                    }
+                    let resp = req.body(body).send().await.expect("backend answers");
+                    let status = resp.status();
+                    let body = resp.bytes().await.expect("backend body");
+                    (status, body).into_response()
+                },
+            )
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Proxy { addr, forwarded }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn forwarded(&self) -> usize {
+        self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -56,6 +56,8 @@ async fn api(
         q.push(("api-version".into(), "2024-12-01".into()));
     }
     let request = Request {
+        expect: &[],
+        headers: Vec::new(),
         accept: if method == Method::HEAD {
             "*/*"
         } else {

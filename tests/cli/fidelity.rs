@@ -230,3 +230,76 @@ async fn unknown_modes_and_client_types_are_bad_requests() {
         assert_eq!(resp.status, 200, "{ok}");
     }
 }
+
+#[tokio::test]
+async fn send_commands_and_api_carry_metadata() {
+    let world = World::new().await;
+    let (mut client, _) = world.connect_json("chat", None, &[], &["g"]).await;
+    let out = run({
+        let mut c = world.wps();
+        c.args(["send-group", "--group", "g", "--text", "hi"])
+            .args(["--metadata", "trace=t1", "--metadata", "k2=v=2"]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let got = next_json(&mut client).await;
+    assert_eq!(
+        got["metadata"],
+        json!({"trace": "t1", "k2": "v=2"}),
+        "{got}"
+    );
+
+    let out = run({
+        let mut c = world.wps();
+        c.args(["api", "POST", "/api/hubs/chat/:send", "--text", "x"])
+            .args(["--metadata", "via=api"]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let got = next_json(&mut client).await;
+    assert_eq!(got["metadata"], json!({"via": "api"}), "{got}");
+
+    // --dry-run shows the header; nothing is sent.
+    let out = run({
+        let mut c = world.wps();
+        c.args([
+            "send-all",
+            "--text",
+            "x",
+            "--metadata",
+            "k=v",
+            "--dry-run",
+            "-o",
+            "json",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(shown["headers"]["x-webpubsub-metadata-k"], "v", "{shown}");
+
+    // A key HTTP cannot carry, or no '=': one line, exit 2, nothing sent.
+    for bad in ["a b=1", "novalue", "k=é"] {
+        let out = run({
+            let mut c = world.wps();
+            c.args(["send-all", "--text", "x", "--metadata", bad]);
+            c
+        })
+        .await;
+        assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out)
+                .trim()
+                .lines()
+                .filter(|l| l.starts_with("error"))
+                .count(),
+            1,
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_silent(&mut client).await;
+}

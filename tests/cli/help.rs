@@ -118,8 +118,14 @@ async fn long_help_has_examples_and_option_groups() {
         .expect("wps runs");
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
-    for heading in ["Target:", "Payload:", "Connection:", "Output:", "Examples:"] {
+    for heading in ["Target:", "Payload:", "Bulk:", "Examples:"] {
         assert!(text.contains(heading), "no {heading} in\n{text}");
+    }
+    // The global options are listed once, in `wps --help`.
+    assert!(!text.contains("Connection:"), "{text}");
+    let top = stdout(&world.bare_wps().arg("--help").output().expect("wps runs"));
+    for heading in ["Connection:", "Output:"] {
+        assert!(top.contains(heading), "no {heading} in\n{top}");
     }
     let short = world
         .bare_wps()

@@ -40,6 +40,8 @@ async fn world_has_connection(world: &World) -> bool {
         query: vec![("api-version".into(), "2024-12-01".into())],
         body: None,
         accept: "*/*",
+        headers: Vec::new(),
+        expect: &[],
     };
     client
         .execute(&req)
@@ -62,12 +64,28 @@ fn send(world: &World, args: &[&str]) -> std::process::Command {
 
 #[tokio::test]
 async fn listen_prints_each_data_type_and_group_messages_then_exits_at_count() {
-    let world = World::new().await;
-    let child = start_listen(
-        &world,
-        &["--group", "g1", "--count", "3", "--timeout", "20"],
+    prints_each_data_type(
+        &[],
+        r#"{"type":"message","from":"group","group":"g1","fromUserId":null,"dataType":"json","data":{"a":1}}"#,
     )
     .await;
+}
+
+#[tokio::test]
+async fn protobuf_listen_prints_the_same_lines_without_a_sender() {
+    // The protobuf protocols have no field for the sender's user id.
+    prints_each_data_type(
+        &["--subprotocol", "protobuf.webpubsub.azure.v1"],
+        r#"{"type":"message","from":"group","group":"g1","dataType":"json","data":{"a":1}}"#,
+    )
+    .await;
+}
+
+async fn prints_each_data_type(extra: &[&str], group_line: &str) {
+    let world = World::new().await;
+    let mut args = vec!["--group", "g1", "--count", "3", "--timeout", "20"];
+    args.extend_from_slice(extra);
+    let child = start_listen(&world, &args).await;
     assert_eq!(
         code(&run(send(&world, &["send-all", "--text", "hi"])).await),
         0
@@ -97,7 +115,7 @@ async fn listen_prints_each_data_type_and_group_messages_then_exits_at_count() {
         &lines[1..],
         [
             r#"{"type":"message","from":"server","dataType":"text","data":"hi"}"#,
-            r#"{"type":"message","from":"group","group":"g1","fromUserId":null,"dataType":"json","data":{"a":1}}"#,
+            group_line,
             r#"{"type":"message","from":"server","dataType":"binary","data":"AAH/"}"#,
         ]
     );
@@ -126,6 +144,8 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
         ],
         body: None,
         accept: "application/json",
+        headers: Vec::new(),
+        expect: &[],
     };
     assert_eq!(client.execute(&req).await.expect("close").status, 204);
     let out = finish(child).await;
@@ -144,28 +164,26 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
 
 #[tokio::test]
 async fn reliable_listen_resumes_after_a_dropped_transport_without_loss() {
+    resumes_without_loss(&["--reliable"]).await;
+}
+
+#[tokio::test]
+async fn reliable_protobuf_listen_resumes_after_a_dropped_transport_without_loss() {
+    resumes_without_loss(&["--subprotocol", "protobuf.reliable.webpubsub.azure.v1"]).await;
+}
+
+async fn resumes_without_loss(protocol: &[&str]) {
     let world = World::new().await;
-    let proxy = Proxy::start(world.emulator.addr()).await;
+    let proxy = CuttingProxy::start(world.emulator.addr()).await;
     let via_proxy = world.connection_string().replace(
         &format!("Port={}", world.emulator.addr().port()),
         &format!("Port={}", proxy.port),
     );
     let mut cmd = world.wps();
     cmd.env("WPS_CONNECTION_STRING", via_proxy);
-    let child = start_listen_via(
-        &world,
-        cmd,
-        &[
-            "--reliable",
-            "--group",
-            "g1",
-            "--count",
-            "4",
-            "--timeout",
-            "20",
-        ],
-    )
-    .await;
+    let mut args = protocol.to_vec();
+    args.extend(["--group", "g1", "--count", "4", "--timeout", "20"]);
+    let child = start_listen_via(&world, cmd, &args).await;
     let send = |text: &'static str| {
         let mut c = world.wps();
         c.args(["send-group", "--group", "g1", "--text", text]);

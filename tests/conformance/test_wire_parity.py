@@ -555,3 +555,80 @@ def test_endpoint_and_key_instead_of_connection_string(capture, sdk, wps_bin, tm
         assert proc.returncode == 0, proc.stderr.decode()
 
     check(capture, lambda: sdk.send_to_group(GROUP, "hi", content_type="text/plain"), run)
+
+
+# ------------------------------------------------------------------ reverse proxy
+
+# Behind API Management or an Application Gateway the SDK is built with reverse_proxy_endpoint:
+# requests go to the proxy (here the capturing server), the token's audience stays the
+# service's URL. `wps --reverse-proxy` (or WPS_REVERSE_PROXY) must send exactly the same.
+SERVICE = "https://contoso.webpubsub.azure.com"
+
+PROXY_CASES = {
+    "send-group": (
+        lambda s: s.send_to_group(GROUP, "hi", content_type="text/plain", filter=FILTER),
+        ["send-group", "--group", GROUP, "--filter", FILTER, "--text", "hi"],
+    ),
+    "add-user": (
+        lambda s: s.add_user_to_group(GROUP, USER),
+        ["add-to-group", "--group", GROUP, "--user", USER],
+    ),
+    "exists": (
+        lambda s: s.connection_exists(CONN),
+        ["exists", "--connection", CONN],
+    ),
+    "close": (
+        lambda s: s.close_connection(CONN, reason="bye"),
+        ["close", "--connection", CONN, "--reason", "bye"],
+    ),
+    "list": (
+        lambda s: list(s.list_connections(group=GROUP, top=5)),
+        ["list-connections", "--group", GROUP, "--top", "5"],
+    ),
+}
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+@pytest.mark.parametrize("case", PROXY_CASES)
+def test_reverse_proxy(capture, wps_bin, tmp_path, case, how):
+    proxy = f"http://127.0.0.1:{capture.port}"
+    conn = f"Endpoint={SERVICE};AccessKey={KEY};Version=1.0;"
+    sdk = WebPubSubServiceClient.from_connection_string(
+        conn, hub=HUB, reverse_proxy_endpoint=proxy
+    )
+    sdk_call, args = PROXY_CASES[case]
+    capture.take()
+    sdk_call(sdk)
+    expected = capture.take()
+    assert expected, "the SDK sent nothing to the proxy"
+
+    extra = {"WPS_CONNECTION_STRING": conn}
+    flag = []
+    if how == "flag":
+        flag = ["--reverse-proxy", proxy]
+    else:
+        extra["WPS_REVERSE_PROXY"] = proxy
+    proc = subprocess.run(
+        [str(wps_bin), "--hub", HUB, "-o", "json", *flag, *args],
+        input=b"",
+        capture_output=True,
+        env=clean_env(tmp_path, **extra),
+        timeout=60,
+    )
+    assert proc.returncode == 0, (args, proc.returncode, proc.stderr.decode())
+    actual = capture.take()
+
+    assert len(actual) == len(expected)
+    for e, a in zip(expected, actual):
+        assert a["method"] == e["method"]
+        assert a["target"] == e["target"]
+        assert a["body"] == e["body"]
+        assert comparable_headers(a) == comparable_headers(e)
+        auth = lambda r: dict(r["headers"])["authorization"][len("Bearer ") :]
+        decode = lambda r: jwt.decode(
+            auth(r), KEY, algorithms=["HS256"], options={"verify_aud": False}
+        )
+        assert jwt.get_unverified_header(auth(a)) == jwt.get_unverified_header(auth(e))
+        # The audience is the service's own URL, not the proxy's.
+        assert decode(e)["aud"] == f"{SERVICE}{e['target']}", decode(e)
+        assert decode(a)["aud"] == decode(e)["aud"]

@@ -131,23 +131,7 @@ pub fn add_metadata(h: &mut HeaderMap, metadata: &[(String, String)]) -> Result<
     Ok(())
 }
 
-/// The kind of a user event's data, or of a reply: it picks the Content-Type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataKind {
-    Text,
-    Json,
-    Binary,
-}
-
-impl DataKind {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            DataKind::Text => "text/plain; charset=utf-8",
-            DataKind::Json => "application/json",
-            DataKind::Binary => "application/octet-stream",
-        }
-    }
-}
+pub use crate::emulator::message::DataKind;
 
 pub fn set_content_type(h: &mut HeaderMap, value: &'static str) {
     h.insert(CONTENT_TYPE, HeaderValue::from_static(value));

@@ -52,7 +52,7 @@ pub const MAX_IN_FLIGHT: usize = 1000;
 /// always (they explain why a handler hears nothing).
 pub type Reporter = Arc<dyn Fn(Report<'_>) + Send + Sync>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum Report<'a> {
     /// One call to a handler, retries included.
     Call(&'a CallReport),
@@ -602,9 +602,10 @@ fn parse_connect(body: &[u8]) -> Result<ConnectReply, Failure> {
 }
 
 /// The reply's kind from its Content-Type: text/plain, application/json,
-/// application/octet-stream; none means binary (HTTP's default); an empty body is text
-/// whatever it says. Text must be UTF-8 and JSON must parse, so the session never sends a
-/// frame or message it cannot encode.
+/// application/octet-stream, application/x-protobuf (an encoded `google.protobuf.Any`); none
+/// means binary (HTTP's default); an empty body is text whatever it says. Text must be UTF-8,
+/// JSON must parse and protobuf must be an Any, so the session never sends a frame or message
+/// it cannot encode.
 fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
     let metadata = reply_metadata(&reply.headers);
     let media = reply.headers.get(CONTENT_TYPE).map(|v| {
@@ -623,9 +624,10 @@ fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
             Some("text/plain") => DataKind::Text,
             Some("application/json") => DataKind::Json,
             Some("application/octet-stream") => DataKind::Binary,
+            Some("application/x-protobuf") => DataKind::Protobuf,
             Some(other) => {
                 return Err(bad_reply(format!(
-                    "the handler's reply has content type {other:?}; use text/plain, application/json or application/octet-stream"
+                    "the handler's reply has content type {other:?}; use text/plain, application/json, application/octet-stream or application/x-protobuf"
                 )))
             }
         }
@@ -636,6 +638,13 @@ fn parse_user_reply(reply: &delivery::Reply) -> Result<UserReply, Failure> {
         }
         DataKind::Json if serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_err() => {
             return Err(bad_reply("the handler's JSON reply does not parse"))
+        }
+        DataKind::Protobuf
+            if <crate::client::proto::Any as prost::Message>::decode(&reply.body[..]).is_err() =>
+        {
+            return Err(bad_reply(
+                "the handler's protobuf reply is not an encoded google.protobuf.Any",
+            ))
         }
         _ => {}
     }
@@ -698,19 +707,21 @@ const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The handlers of a starting emulator and the watcher of its settings file (if any).
 /// Validation verdicts and reloads are always said on stderr (they explain why a handler
-/// hears nothing); each call only with `verbose`.
+/// hears nothing); each call only with `verbose`. `tap` hears every report too (the
+/// dashboard's activity log).
 pub(crate) fn start(
     config: &EventHandlerConfig,
     access_key: &str,
     origin: &str,
     verbose: u8,
+    tap: Reporter,
 ) -> Result<(Upstream, Option<tokio::task::JoinHandle<()>>), String> {
     let source = watch::Source {
         flags: settings::Settings::from_flags(&config.flags)?,
         file: config.settings_file.clone(),
     };
     let shared = SharedSettings::new(source.load()?);
-    let report: Reporter = Arc::new(move |report| match report {
+    let print = move |report: Report<'_>| match report {
         Report::Call(call) if verbose >= 1 => eprintln!("emulator: {call}"),
         Report::Call(_) => {}
         Report::Validation {
@@ -727,6 +738,10 @@ pub(crate) fn start(
         } => eprintln!(
             "emulator: dropped the {event} event of {connection_id}: too many calls in flight"
         ),
+    };
+    let report: Reporter = Arc::new(move |report| {
+        tap(report);
+        print(report);
     });
     let options = Options {
         timeout: config.timeout,

@@ -734,6 +734,13 @@ fn user_reply_kinds() {
             .kind,
         DataKind::Binary
     );
+    // A packed google.protobuf.Any (type_url "t", value 08 01).
+    assert_eq!(
+        reply(Some("application/x-protobuf"), b"\x0a\x01t\x12\x02\x08\x01")
+            .unwrap()
+            .kind,
+        DataKind::Protobuf
+    );
     assert_eq!(
         reply(Some("application/xml"), b"").unwrap().kind,
         DataKind::Text,
@@ -744,6 +751,8 @@ fn user_reply_kinds() {
         ("application/xml", &b"<a/>"[..]),
         ("text/plain", &b"\xff"[..]),
         ("application/json", &b"{"[..]),
+        // Not an Any: a length past the end.
+        ("application/x-protobuf", &b"\x0a\x09t"[..]),
     ] {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static(ct));

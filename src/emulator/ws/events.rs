@@ -1,4 +1,4 @@
-//! User events on their way to the app's event handler: json clients' `event` messages and
+//! User events on their way to the app's event handler: subprotocol clients' `event` messages and
 //! plain clients' frames (the `message` event). One worker per connection calls the handler
 //! in order, so replies and acks come back in the order the client sent its events, while
 //! the session goes on reading and writing.
@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::json::{ack_frame, AckIds};
+use super::json::AckIds;
+use super::replies;
 use crate::client::Protocol;
 use crate::emulator::hub::Conn;
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
@@ -89,27 +90,27 @@ impl Worker {
     /// Ends when the session drops its sender (the connection is over).
     async fn run(self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let kind = match job.kind {
-                DataKind::Text => upstream::DataKind::Text,
-                DataKind::Json => upstream::DataKind::Json,
-                DataKind::Binary => upstream::DataKind::Binary,
-            };
             let result = self
                 .upstream
-                .user_event(&self.view, &job.name, kind, job.data, job.metadata.pairs())
+                .user_event(
+                    &self.view,
+                    &job.name,
+                    job.kind,
+                    job.data,
+                    job.metadata.pairs(),
+                )
                 .await;
             match result {
                 Ok(reply) => {
                     if !reply.data.is_empty() || !reply.metadata.is_empty() {
-                        let kind = match reply.kind {
-                            upstream::DataKind::Text => DataKind::Text,
-                            upstream::DataKind::Json => DataKind::Json,
-                            upstream::DataKind::Binary => DataKind::Binary,
-                        };
                         // A reply's metadata the service would refuse is dropped, not the reply.
                         let metadata = Metadata::from_pairs(reply.metadata).unwrap_or_default();
-                        let message =
-                            Message::with_metadata(Source::Server, kind, reply.data, metadata);
+                        let message = Message::with_metadata(
+                            Source::Server,
+                            reply.kind,
+                            reply.data,
+                            metadata,
+                        );
                         self.conn.push(Outbound::Data(message));
                     }
                     if let Some(id) = job.ack_id {
@@ -117,7 +118,7 @@ impl Worker {
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .remember(id);
-                        self.conn.push(Outbound::Json(ack_frame(id, Ok(()))));
+                        self.conn.push(replies::ack(self.conn.protocol, id, Ok(())));
                     }
                 }
                 Err(failure) if self.conn.protocol == Protocol::Raw => {
@@ -137,8 +138,8 @@ impl Worker {
                         } else {
                             format!("The event handler failed: {}", failure.message)
                         };
-                        let frame = ack_frame(id, Err(("InternalServerError", message)));
-                        self.conn.push(Outbound::Json(frame));
+                        let error = Err(("InternalServerError", message));
+                        self.conn.push(replies::ack(self.conn.protocol, id, error));
                     }
                 }
             }

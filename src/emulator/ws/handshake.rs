@@ -131,11 +131,12 @@ fn recovery_target(
     id: &str,
     token: &str,
 ) -> Option<mpsc::UnboundedSender<WebSocket>> {
-    if protocol != Protocol::JsonReliable || !shared.reconnect.check(token, id) {
+    if !protocol.is_reliable() || !shared.reconnect.check(token, id) {
         return None;
     }
+    // The connection keeps its framing, so the request must offer the same subprotocol.
     let hub = shared.registry.get(hub)?;
-    if hub.protocol_of(id) != Some(Protocol::JsonReliable) {
+    if hub.protocol_of(id) != Some(protocol) {
         return None;
     }
     shared.sessions.get(id)

@@ -13,14 +13,15 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::events::{Job, NO_HANDLER};
+use super::replies;
 use super::session::Session;
 use crate::emulator::hub::{Denied, Permission, Targets};
-use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::message::{DataKind, Message, Source};
 use crate::emulator::metadata::Metadata;
 use crate::emulator::names;
 
 /// `ttlSeconds` upper bound on a client's sendToGroup (0 = never expires).
-const MAX_TTL_SECONDS: u64 = 300;
+pub(super) const MAX_TTL_SECONDS: u64 = 300;
 
 /// A failed ack: the error name the protocol defines and a message.
 pub(super) type AckError = (&'static str, String);
@@ -92,11 +93,7 @@ impl Session {
         match kind {
             "joinGroup" | "leaveGroup" => {
                 let g = group()?;
-                if self.duplicate(ack_id) {
-                    return Ok(());
-                }
-                let result = self.join_or_leave(kind == "joinGroup", &g);
-                self.finish(ack_id, result);
+                self.join_or_leave_request(kind == "joinGroup", &g, ack_id);
             }
             "sendToGroup" => {
                 let g = group()?;
@@ -110,51 +107,91 @@ impl Session {
                         return Err(());
                     }
                 }
-                if self.duplicate(ack_id) {
-                    return Ok(());
-                }
-                let message = |source| Message::with_metadata(source, kind, body, metadata);
-                let result = self.send_to_group(&g, message, no_echo);
-                self.finish(ack_id, result);
+                self.send_to_group_request(&g, (kind, body, metadata), no_echo, ack_id);
             }
             "event" => {
                 let name = v.get("event").and_then(Value::as_str).ok_or(())?;
-                let (kind, data, metadata) = decode_data(&v, text)?;
-                if self.duplicate(ack_id) {
-                    return Ok(());
-                }
-                if !self.events.handled(name) {
-                    self.finish(ack_id, Err(("InternalServerError", NO_HANDLER.into())));
-                    return Ok(());
-                }
-                let job = Job {
-                    name: name.to_string(),
-                    kind,
-                    data,
-                    metadata,
-                    ack_id,
-                };
-                // The worker acks once the handler has answered.
-                if let Err(why) = self.events.submit(job) {
-                    self.finish(ack_id, Err(("InternalServerError", why.into())));
-                }
+                let data = decode_data(&v, text)?;
+                self.event_request(name, data, ack_id);
             }
             "sequenceAck" => {
                 let upto = v.get("sequenceId").and_then(Value::as_u64).ok_or(())?;
                 self.buffer.ack(upto);
             }
-            "ping" => {
-                self.conn
-                    .push(Outbound::Json(Utf8Bytes::from_static(r#"{"type":"pong"}"#)));
-            }
+            "ping" => self.conn.push(replies::pong(self.conn.protocol)),
             _ => return Err(()),
         }
         Ok(())
     }
 
+    /// `joinGroup`/`leaveGroup`, whichever protocol asked.
+    pub(super) fn join_or_leave_request(&mut self, join: bool, g: &str, ack_id: Option<u64>) {
+        if self.duplicate(ack_id) {
+            return;
+        }
+        let result = self.join_or_leave(join, g);
+        let refused = result.as_ref().err().map(|e| e.1.as_str());
+        let kind = if join { "joinGroup" } else { "leaveGroup" };
+        self.activity.message(kind, Some(g), None, None, refused);
+        self.finish(ack_id, result);
+    }
+
+    /// `sendToGroup` once its fields are valid, whichever protocol asked.
+    pub(super) fn send_to_group_request(
+        &mut self,
+        g: &str,
+        (kind, body, metadata): (DataKind, Bytes, Metadata),
+        no_echo: bool,
+        ack_id: Option<u64>,
+    ) {
+        if self.duplicate(ack_id) {
+            return;
+        }
+        let seen = body.clone();
+        let message = |source| Message::with_metadata(source, kind, body, metadata);
+        let result = self.send_to_group(g, message, no_echo);
+        let refused = result.as_ref().err().map(|e| e.1.as_str());
+        let data = Some((kind, &seen[..]));
+        self.activity
+            .message("sendToGroup", Some(g), None, data, refused);
+        self.finish(ack_id, result);
+    }
+
+    /// A user event for the event handler, whichever protocol raised it; the worker acks
+    /// once the handler has answered.
+    pub(super) fn event_request(
+        &mut self,
+        name: &str,
+        (kind, data, metadata): (DataKind, Bytes, Metadata),
+        ack_id: Option<u64>,
+    ) {
+        if self.duplicate(ack_id) {
+            return;
+        }
+        let seen = Some((kind, &data[..]));
+        if !self.events.handled(name) {
+            self.activity
+                .message("event", None, Some(name), seen, Some(NO_HANDLER));
+            self.finish(ack_id, Err(("InternalServerError", NO_HANDLER.into())));
+            return;
+        }
+        self.activity.message("event", None, Some(name), seen, None);
+        let job = Job {
+            name: name.to_string(),
+            kind,
+            data,
+            metadata,
+            ack_id,
+        };
+        if let Err(why) = self.events.submit(job) {
+            self.finish(ack_id, Err(("InternalServerError", why.into())));
+        }
+    }
+
+    /// Acks in the connection's framing, if the request had an ackId.
     fn ack(&self, ack_id: Option<u64>, result: Result<(), AckError>) {
         if let Some(id) = ack_id {
-            self.conn.push(Outbound::Json(ack_frame(id, result)));
+            self.conn.push(replies::ack(self.conn.protocol, id, result));
         }
     }
 

@@ -1,14 +1,19 @@
-//! The client endpoint `/client/hubs/{hub}`: plain WebSockets and the JSON subprotocols.
+//! The client endpoint `/client/hubs/{hub}`: plain WebSockets, the JSON and the protobuf
+//! subprotocols.
 //!
 //! - `handshake`: the upgrade request: token, subprotocol, recovery requests;
 //! - `session`: one task per connection that owns its socket and outbound queue;
 //! - `json`: what JSON subprotocol clients may ask (join, leave, send, event, acks);
+//! - `protobuf`: the same requests read from protobuf frames, and protobuf replies;
+//! - `replies`: connected, disconnected, acks and pong in the connection's framing;
 //! - `reliable`: sequence ids, the unacknowledged buffer and reconnection.
 
 mod events;
 mod handshake;
 mod json;
+mod protobuf;
 mod reliable;
+mod replies;
 mod session;
 
 use std::time::Duration;

@@ -1,10 +1,11 @@
-//! `json.reliable.webpubsub.azure.v1`: numbered messages kept until acknowledged, and the
-//! reconnection tokens and session hand-over that let a client recover its connection.
+//! `json.reliable.webpubsub.azure.v1` and `protobuf.reliable.webpubsub.azure.v1`: numbered
+//! messages kept until acknowledged, and the reconnection tokens and session hand-over that
+//! let a client recover its connection.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-use axum::extract::ws::{Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message as WsMessage, WebSocket};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -89,26 +90,31 @@ pub(super) async fn refuse(mut socket: WebSocket) {
     let _ = socket.send(close_frame(1008, NOT_RECOVERED)).await;
 }
 
-/// Sent but not yet acknowledged frames, oldest first.
+/// Sent but not yet acknowledged frames (JSON text or protobuf binary), oldest first.
 #[derive(Debug, Default)]
 pub(super) struct Buffer {
     /// Last `sequenceId` given out.
     sequence: u64,
-    unacked: VecDeque<(u64, Utf8Bytes)>,
+    unacked: VecDeque<(u64, WsMessage)>,
     bytes: usize,
 }
 
 impl Buffer {
-    /// Numbers a message and keeps it until acknowledged; None when the buffer is full.
-    pub fn push(&mut self, msg: &Message) -> Option<Utf8Bytes> {
+    /// Numbers a message in the connection's framing and keeps it until acknowledged; None
+    /// when the buffer is full.
+    pub fn push(&mut self, msg: &Message, protobuf: bool) -> Option<WsMessage> {
         self.sequence += 1;
-        let text = msg.sequenced_text(self.sequence);
-        self.bytes += text.len();
-        self.unacked.push_back((self.sequence, text.clone()));
+        let frame = if protobuf {
+            WsMessage::Binary(msg.sequenced_protobuf(self.sequence))
+        } else {
+            WsMessage::Text(msg.sequenced_text(self.sequence))
+        };
+        self.bytes += frame_len(&frame);
+        self.unacked.push_back((self.sequence, frame.clone()));
         if self.unacked.len() > MAX_UNACKED || self.bytes > MAX_UNACKED_BYTES {
             return None;
         }
-        Some(text)
+        Some(frame)
     }
 
     /// `sequenceAck`: drops every frame up to and including `upto`.
@@ -117,14 +123,22 @@ impl Buffer {
             if *seq > upto {
                 break;
             }
-            self.bytes -= frame.len();
+            self.bytes -= frame_len(frame);
             self.unacked.pop_front();
         }
     }
 
     /// The frames to send again on a recovered socket, in order.
-    pub fn pending(&self) -> Vec<Utf8Bytes> {
+    pub fn pending(&self) -> Vec<WsMessage> {
         self.unacked.iter().map(|(_, f)| f.clone()).collect()
+    }
+}
+
+fn frame_len(frame: &WsMessage) -> usize {
+    match frame {
+        WsMessage::Text(text) => text.len(),
+        WsMessage::Binary(bytes) => bytes.len(),
+        _ => 0,
     }
 }
 

@@ -7,17 +7,18 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message as WsMessage, WebSocket};
 use bytes::Bytes;
-use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::events::{Events, Job, NO_HANDLER};
 use super::json::AckIds;
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
+use super::replies;
 use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
 use crate::client::Protocol;
+use crate::emulator::dashboard::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream;
@@ -61,8 +62,14 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
     } = admission;
     let hub = shared.registry.hub(&hub_name);
     let (conn, rx) = Conn::new(id.clone(), user_id.clone(), protocol, roles);
-    let attach_rx = (protocol == Protocol::JsonReliable).then(|| shared.sessions.register(&id));
+    let attach_rx = protocol
+        .is_reliable()
+        .then(|| shared.sessions.register(&id));
     hub.connect(conn.clone(), &groups);
+    let activity = shared
+        .activity
+        .client(&hub_name, &id, user_id.as_deref(), protocol);
+    activity.connected();
     if shared.verbose >= 1 {
         eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
     }
@@ -86,31 +93,28 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         acked,
         events,
         end_reason: String::new(),
+        activity,
     };
     let connected_sent = if protocol == Protocol::Raw {
         true
     } else {
-        let mut connected = json!({
-            "type": "system",
-            "event": "connected",
-            "userId": user_id,
-            "connectionId": id,
-        });
-        if protocol == Protocol::JsonReliable {
-            connected["reconnectionToken"] = shared.reconnect.issue(&id).into();
-        }
-        let frame = WsMessage::Text(connected.to_string().into());
+        let token = protocol
+            .is_reliable()
+            .then(|| shared.reconnect.issue(&id))
+            .flatten();
+        let frame = replies::connected(protocol, &id, user_id.as_deref(), token);
         session.write(&mut socket, frame).await.is_ok()
     };
     if connected_sent {
         session.serve_from(socket, false).await;
-    } else if protocol == Protocol::JsonReliable {
+    } else if protocol.is_reliable() {
         // The socket failed before `connected` went out: the client may still recover it.
         if let Some(socket) = session.wait_for_recovery().await {
             session.serve_from(socket, true).await;
         }
     }
     session.hub.disconnect(&id);
+    session.activity.disconnected(&session.end_reason);
     shared.sessions.forget(&id);
     shared
         .upstream
@@ -168,6 +172,8 @@ pub(super) struct Session {
     pub events: Events,
     /// Why the connection ended, for the `disconnected` event.
     end_reason: String,
+    /// What the client does, for the dashboard's log.
+    pub activity: ClientTap,
 }
 
 impl Session {
@@ -182,7 +188,7 @@ impl Session {
     }
 
     fn reliable(&self) -> bool {
-        self.conn.protocol == Protocol::JsonReliable
+        self.conn.protocol.is_reliable()
     }
 
     /// Serves sockets until the connection ends, recovering reliable ones in between.
@@ -297,23 +303,23 @@ impl Session {
     async fn send_out(&mut self, socket: &mut WebSocket, out: Outbound) -> Result<(), End> {
         let frame = match out {
             Outbound::Data(msg) => match self.conn.protocol {
-                Protocol::Raw => match msg.kind {
-                    DataKind::Binary => WsMessage::Binary(msg.body.clone()),
-                    _ => WsMessage::Text(msg.raw_text()),
-                },
+                Protocol::Raw if msg.kind.is_binary() => WsMessage::Binary(msg.body.clone()),
+                Protocol::Raw => WsMessage::Text(msg.raw_text()),
                 Protocol::Json => WsMessage::Text(msg.envelope_text()),
-                Protocol::JsonReliable => match self.buffer.push(&msg) {
-                    Some(text) => WsMessage::Text(text),
-                    None => return Err(self.end(socket, 1008, BUFFER_FULL).await),
-                },
+                Protocol::Protobuf => WsMessage::Binary(msg.protobuf_frame()),
+                Protocol::JsonReliable | Protocol::ProtobufReliable => {
+                    match self.buffer.push(&msg, self.conn.protocol.is_protobuf()) {
+                        Some(frame) => frame,
+                        None => return Err(self.end(socket, 1008, BUFFER_FULL).await),
+                    }
+                }
             },
             Outbound::Json(text) => WsMessage::Text(text),
+            Outbound::Binary(bytes) => WsMessage::Binary(bytes),
             Outbound::Close { code, reason } => {
                 if self.conn.protocol != Protocol::Raw {
-                    let bye = json!({"type": "system", "event": "disconnected", "message": reason});
-                    let _ = self
-                        .write(socket, WsMessage::Text(bye.to_string().into()))
-                        .await;
+                    let bye = replies::disconnected(self.conn.protocol, &reason);
+                    let _ = self.write(socket, bye).await;
                 }
                 return Err(self.end(socket, code, &reason).await);
             }
@@ -322,9 +328,9 @@ impl Session {
     }
 
     /// Sends every unacknowledged message again, in order, on a recovered socket.
-    async fn replay(&mut self, socket: &mut WebSocket, frames: Vec<Utf8Bytes>) -> bool {
+    async fn replay(&mut self, socket: &mut WebSocket, frames: Vec<WsMessage>) -> bool {
         for frame in frames {
-            if self.write(socket, WsMessage::Text(frame)).await.is_err() {
+            if self.write(socket, frame).await.is_err() {
                 return false;
             }
         }
@@ -362,10 +368,10 @@ impl Session {
             tokio::select! {
                 out = self.rx.recv() => match out.inspect(|o| self.conn.taken(o)) {
                     Some(Outbound::Data(msg)) => {
-                        self.buffer.push(&msg)?;
+                        self.buffer.push(&msg, self.conn.protocol.is_protobuf())?;
                     }
                     // Acks and pongs answer a socket that is gone.
-                    Some(Outbound::Json(_)) => {}
+                    Some(Outbound::Json(_) | Outbound::Binary(_)) => {}
                     Some(Outbound::Close { reason, .. }) => {
                         self.end_reason = reason;
                         return None;
@@ -389,6 +395,19 @@ impl Session {
         if self.conn.protocol == Protocol::Raw {
             return self.on_raw_frame(kind, data);
         }
+        if self.conn.protocol.is_protobuf() {
+            if kind != DataKind::Binary {
+                let reason = format!(
+                    "The {} subprotocol requires binary messages.",
+                    self.conn.protocol.name().unwrap_or_default()
+                );
+                return Verdict::Close(1003, reason.into());
+            }
+            return match self.on_protobuf_message(data) {
+                Ok(()) => Verdict::Continue,
+                Err(why) => Verdict::Close(1007, why.0.into()),
+            };
+        }
         if kind == DataKind::Binary {
             return Verdict::Close(
                 1003,
@@ -404,7 +423,12 @@ impl Session {
     /// A plain WebSocket frame: published to the mode's group, or the `message` event.
     fn on_raw_frame(&mut self, kind: DataKind, data: Bytes) -> Verdict {
         let RawMode::SendToGroup(group) = &self.mode else {
+            // A second handle on the same bytes, for the dashboard's log.
+            let copy = data.clone();
+            let seen = Some((kind, &copy[..]));
             if !self.events.handled("message") {
+                self.activity
+                    .message("event", None, Some("message"), seen, Some(NO_HANDLER));
                 return Verdict::Close(1011, NO_HANDLER.into());
             }
             let job = Job {
@@ -414,12 +438,22 @@ impl Session {
                 metadata: Default::default(),
                 ack_id: None,
             };
-            return match self.events.submit(job) {
+            let submitted = self.events.submit(job);
+            self.activity
+                .message("event", None, Some("message"), seen, submitted.err());
+            return match submitted {
                 Ok(()) => Verdict::Continue,
                 Err(why) => Verdict::Close(1008, why.into()),
             };
         };
         if !self.allowed(Permission::SendToGroup, group) {
+            self.activity.message(
+                "sendToGroup",
+                Some(group),
+                None,
+                Some((kind, &data[..])),
+                Some("no permission to send to the group"),
+            );
             return Verdict::Close(
                 1008,
                 format!("The client does not have permission to send to group '{group}'.").into(),
@@ -429,6 +463,13 @@ impl Session {
             group: group.clone(),
             from_user: self.conn.user_id.clone(),
         };
+        self.activity.message(
+            "sendToGroup",
+            Some(group),
+            None,
+            Some((kind, &data[..])),
+            None,
+        );
         let message = Message::new(source, kind, data);
         self.hub.send(Targets::Group(group), &[], None, message);
         Verdict::Continue

@@ -1,0 +1,372 @@
+//! The dashboard: a page at `GET /` on the emulator's own port that shows hubs, connections,
+//! groups and a live log, sends as the server and runs a test client; and the emulator-only
+//! JSON endpoints under `/_emulator/` it uses (not part of Azure's API; scripts may use them
+//! too, e.g. `wps api GET /_emulator/api/hubs`).
+//!
+//! - `activity`: the bus every REST call, client message and handler call is published on;
+//! - `api`: the routes;
+//! - this file: who may use them.
+//!
+//! The page can send to every client and mint client tokens, so it is guarded like the REST
+//! API's key, without asking a developer on their own machine for one:
+//!
+//! 1. A request that proves it holds the key (a REST-style `Authorization: Bearer` JWT for
+//!    the URL, as `wps api` sends, or HTTP Basic with the key as password, as a browser can)
+//!    is accepted from anywhere. A Bearer JWT names the host it was signed for, so it also
+//!    passes the Host check below.
+//! 2. Otherwise the request must come from a loopback address, name a host the emulator
+//!    serves in its `Host` header (localhost, 127.0.0.1, \[::1\] or the bound address, with
+//!    the port: DNS rebinding makes a hostile name point at 127.0.0.1, but cannot change the
+//!    Host header), and the emulator must listen on loopback only: bound beyond it, the page
+//!    itself requires the key.
+//! 3. What changes state (POST) also needs a Bearer JWT or the page token: a per-run random
+//!    value embedded in the page (which only requests allowed above can read), sent back in
+//!    the `X-Wps-Page-Token` header. Cross-site forms cannot set a header, and a cross-site
+//!    `fetch` that sets one needs a CORS preflight, which is never allowed: no response
+//!    carries an `Access-Control-Allow-*` header. Basic credentials do not count here, since
+//!    browsers attach them to cross-site requests too.
+// Refusals are the HTTP response to send, built once per request (as in rest.rs).
+#![allow(clippy::result_large_err)]
+
+pub(crate) mod activity;
+mod api;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use tokio::sync::Semaphore;
+
+pub(crate) use activity::{Activity, ClientTap};
+
+use super::errors::error;
+use super::origin::Connection;
+use super::{auth, Shared};
+use crate::client::{KeySigner, Secret};
+
+/// The header that carries the page token on state-changing requests.
+pub(crate) const PAGE_TOKEN_HEADER: &str = "x-wps-page-token";
+/// Event streams open at once; each holds a receiver on the bus.
+const MAX_VIEWERS: usize = 64;
+
+/// The dashboard's own state: one per emulator.
+pub(crate) struct Dashboard {
+    page_token: String,
+    bound: SocketAddr,
+    key: Secret,
+    signer: KeySigner,
+    viewers: Arc<Semaphore>,
+    /// Test hook ([`crate::emulator::Emulator::treat_peers_as_remote`]): every peer counts as
+    /// non-loopback, since tests cannot connect from another machine.
+    remote_peers: AtomicBool,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("bound", &self.bound)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dashboard {
+    pub fn new(bound: SocketAddr, access_key: &str) -> Dashboard {
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        let key = Secret::new(access_key);
+        Dashboard {
+            page_token: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            bound,
+            signer: KeySigner::new(&key),
+            key,
+            viewers: Arc::new(Semaphore::new(MAX_VIEWERS)),
+            remote_peers: AtomicBool::new(false),
+        }
+    }
+
+    pub fn treat_peers_as_remote(&self, yes: bool) {
+        self.remote_peers.store(yes, Ordering::Relaxed);
+    }
+
+    /// Bound beyond loopback: then nothing here is served without the key.
+    fn exposed(&self) -> bool {
+        !is_loopback(self.bound.ip())
+    }
+
+    /// Whether `authority` (`host[:port]`) names this emulator: a loopback name or the bound
+    /// address, with the bound port (or none, when that is 80). Bound to an unspecified
+    /// address (0.0.0.0, ::), any IP literal is one of its names; host names never are, but
+    /// such an emulator requires the key anyway.
+    fn serves_host(&self, authority: &str) -> bool {
+        let (name, port) = split_authority(authority);
+        let port_ok = match port {
+            Some(p) => p.parse::<u16>().ok() == Some(self.bound.port()),
+            None => self.bound.port() == 80,
+        };
+        if !port_ok {
+            return false;
+        }
+        if name.eq_ignore_ascii_case("localhost") {
+            return true;
+        }
+        let ip = name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .unwrap_or(name)
+            .parse::<IpAddr>();
+        match ip {
+            Ok(ip) => is_loopback(ip) || ip == self.bound.ip() || self.bound.ip().is_unspecified(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// What a request proved at the gate.
+#[derive(Debug, Clone)]
+pub(crate) struct Access {
+    /// A Bearer JWT signed with the key (not ambient, so it may change state).
+    pub bearer: bool,
+    /// The page token came along (only checked where it matters).
+    pub page_token: bool,
+    /// The host the request named, to build URLs and sign internal calls with.
+    pub host: String,
+}
+
+/// The paths this module answers: the page and everything under `/_emulator/`.
+pub(crate) fn serves(path: &str) -> bool {
+    path == "/" || path.starts_with("/_emulator/")
+}
+
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let (parts, body) = req.into_parts();
+    let resp = match gate(&shared, &parts) {
+        Ok(access) => api::route(&shared, parts, body, access).await,
+        Err(refused) => refused,
+    };
+    let resp = harden(resp);
+    // The page asks for the hubs after every change: at `-v` that would drown the app's own
+    // traffic, so the dashboard's requests are logged at `-vv` only.
+    if shared.verbose >= 2 {
+        eprintln!(
+            "emulator: {method} {path} -> {} ({} µs)",
+            resp.status().as_u16(),
+            started.elapsed().as_micros()
+        );
+    }
+    resp
+}
+
+/// Rules 1 and 2 of the module comment; rule 3 is [`may_change_state`].
+fn gate(shared: &Shared, parts: &Parts) -> Result<Access, Response> {
+    let dash = &shared.dashboard;
+    let bearer = auth::bearer(&parts.headers).is_some_and(|token| {
+        auth::request_urls(parts).is_ok_and(|urls| shared.verifier.check_rest(token, &urls).is_ok())
+    });
+    let basic = basic_password(&parts.headers)
+        .is_some_and(|p| same_secret(p.as_bytes(), dash.key.expose().as_bytes()));
+    let host = auth::authority(parts).unwrap_or_default().to_string();
+    let page_token = parts
+        .headers
+        .get(PAGE_TOKEN_HEADER)
+        .is_some_and(|v| same_secret(v.as_bytes(), dash.page_token.as_bytes()));
+    let access = Access {
+        bearer,
+        page_token,
+        host,
+    };
+    if bearer || basic {
+        return Ok(access);
+    }
+    if !dash.serves_host(&access.host) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Error.Forbidden",
+            format!(
+                "The dashboard answers requests for localhost, 127.0.0.1, [::1] or {} only, not '{}'.",
+                dash.bound, access.host
+            ),
+        ));
+    }
+    let peer_loopback = parts
+        .extensions
+        .get::<Connection>()
+        .is_some_and(|c| is_loopback(c.peer.ip()))
+        && !dash.remote_peers.load(Ordering::Relaxed);
+    if dash.exposed() || !peer_loopback {
+        let why = if dash.exposed() {
+            "The emulator listens beyond loopback, so the dashboard requires the access key"
+        } else {
+            "The dashboard answers other machines only with the access key"
+        };
+        let mut resp = error(
+            StatusCode::UNAUTHORIZED,
+            "Error.Unauthorized",
+            format!("{why}: sign the request as for the REST API, or sign in with the key as the password."),
+        );
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"wps emulator\", charset=\"UTF-8\""),
+        );
+        return Err(resp);
+    }
+    Ok(access)
+}
+
+/// Rule 3: a Bearer JWT, or the page token from a same-origin page.
+fn may_change_state(parts: &Parts, access: &Access) -> Result<(), Response> {
+    if access.bearer {
+        return Ok(());
+    }
+    let refuse = |why: &str| Err(error(StatusCode::FORBIDDEN, "Error.Forbidden", why));
+    if !access.page_token {
+        return refuse(
+            "This request changes state: send the page's token in X-Wps-Page-Token, or sign it with the key.",
+        );
+    }
+    // Belt and braces: the browser says where the request came from.
+    let same_origin = format!("http://{}", access.host);
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        if !origin
+            .to_str()
+            .is_ok_and(|o| o.eq_ignore_ascii_case(&same_origin))
+        {
+            return refuse("Cross-origin requests are not accepted.");
+        }
+    }
+    if let Some(site) = parts.headers.get("sec-fetch-site") {
+        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
+            return refuse("Cross-site requests are not accepted.");
+        }
+    }
+    Ok(())
+}
+
+/// Headers every dashboard response carries: no sniffing, no caching, not readable from
+/// other origins, and never a CORS allowance.
+fn harden(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    let cors: Vec<_> = h
+        .keys()
+        .filter(|k| k.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for k in cors {
+        h.remove(k);
+    }
+    resp
+}
+
+/// Compares digests, so the time taken says nothing about how much of a guess was right.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(a) == Sha256::digest(b)
+}
+
+/// The password of an `Authorization: Basic` header (the user name is ignored).
+fn basic_password(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_string())
+}
+
+/// `host:port`, `[v6]:port`, or either without a port.
+fn split_authority(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        return match authority.find(']') {
+            Some(end) => {
+                let (name, rest) = authority.split_at(end + 1);
+                (name, rest.strip_prefix(':'))
+            }
+            None => (authority, None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// Loopback addresses, IPv4-mapped ones included.
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_the_loopback_names_and_the_bound_address_with_its_port() {
+        let d = Dashboard::new("127.0.0.1:8080".parse().unwrap(), "k".repeat(32).as_str());
+        for ok in [
+            "localhost:8080",
+            "LocalHost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+        ] {
+            assert!(d.serves_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "localhost:8081",
+            "localhost",
+            "127.0.0.1.evil.example:8080",
+            "192.0.2.1:8080",
+            "",
+            "[::1]",
+        ] {
+            assert!(!d.serves_host(bad), "{bad}");
+        }
+        let any = Dashboard::new("0.0.0.0:80".parse().unwrap(), "k".repeat(32).as_str());
+        assert!(any.exposed());
+        assert!(any.serves_host("192.0.2.1") && any.serves_host("192.0.2.1:80"));
+        assert!(!any.serves_host("evil.example"));
+    }
+
+    #[test]
+    fn basic_credentials_give_the_password() {
+        let mut h = HeaderMap::new();
+        let creds = base64::engine::general_purpose::STANDARD.encode("any:se:cret");
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {creds}")).unwrap(),
+        );
+        assert_eq!(basic_password(&h).as_deref(), Some("se:cret"));
+    }
+}

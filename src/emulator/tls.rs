@@ -1,0 +1,339 @@
+//! TLS for `wps emulator`: https and wss on the emulator's one port.
+//!
+//! Either the user's certificate and key (PEM files), or a development certificate made here:
+//! a local certificate authority signs one certificate for `localhost`, `127.0.0.1` and `::1`,
+//! and the authority's private key is thrown away at once, so trusting its PEM (the file
+//! clients are pointed at with `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`)
+//! trusts that one certificate and nothing else it could ever sign.
+//!
+//! The development certificate is kept in a directory (the user's cache by default) and
+//! reused by later runs until it nears its end, so a shell that exported the PEM's path once
+//! keeps working; emulators started at the same moment settle on one certificate.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::{self, ServerConfig};
+use tokio_rustls::TlsAcceptor;
+
+/// How the emulator serves: plain http, or https with a certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TlsConfig {
+    /// Plain http and ws.
+    #[default]
+    None,
+    /// The certificate chain (leaf first) and its private key, both PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// A development certificate for `localhost`, `127.0.0.1` and `::1`, kept in `dir`
+    /// (made, with owner-only permissions, if missing); see [`TlsConfig::default_dir`].
+    SelfSigned { dir: PathBuf },
+}
+
+impl TlsConfig {
+    /// Where `wps emulator --tls` keeps its development certificate: `wps/emulator-tls` in
+    /// the user's cache directory (`$XDG_CACHE_HOME`, `~/.cache`, ...), else the temp dir.
+    pub fn default_dir() -> PathBuf {
+        dirs::cache_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("wps")
+            .join("emulator-tls")
+    }
+}
+
+/// The trusted certificate of a development certificate's authority, in [`TlsConfig::SelfSigned`]'s dir.
+const CA_FILE: &str = "ca.pem";
+/// The served certificate, the authority's, then the served certificate's private key.
+const STATE_FILE: &str = "emulator.pem";
+/// How long a development certificate is valid: the longest a public one may be, which
+/// every client accepts.
+const VALIDITY: Duration = Duration::from_secs(397 * 24 * 3600);
+/// A development certificate this old is replaced at the next start, so a running emulator
+/// never serves one that expires under it.
+const RENEW_AFTER: Duration = Duration::from_secs(300 * 24 * 3600);
+/// The names the development certificate is valid for.
+const NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// A TLS setup ready to accept connections.
+pub(crate) struct Tls {
+    pub acceptor: TlsAcceptor,
+    /// The development authority's PEM, for clients to trust.
+    pub ca_pem: Option<PathBuf>,
+}
+
+/// Loads or makes the certificate; None for plain http. Errors are `InvalidInput` with a
+/// message naming the file at fault.
+pub(crate) fn setup(config: &TlsConfig) -> io::Result<Option<Tls>> {
+    let (chain, key, ca_pem) = match config {
+        TlsConfig::None => return Ok(None),
+        TlsConfig::Files { cert, key } => {
+            let chain = read_certs(&std::fs::read(cert).map_err(|e| invalid(cert, e))?)
+                .map_err(|e| invalid(cert, e))?;
+            let key = PrivateKeyDer::from_pem_file(key)
+                .map_err(|e| invalid(key, format!("no private key in PEM: {e}")))?;
+            (chain, key, None)
+        }
+        TlsConfig::SelfSigned { dir } => {
+            let (leaf, key) = development_certificate(dir)?;
+            (vec![leaf], key, Some(dir.join(CA_FILE)))
+        }
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut server = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| io::Error::other(format!("TLS setup: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the TLS certificate and key do not go together: {e}"),
+            )
+        })?;
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Some(Tls {
+        acceptor: TlsAcceptor::from(Arc::new(server)),
+        ca_pem,
+    }))
+}
+
+fn invalid(path: &Path, e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("TLS file {}: {e}", path.display()),
+    )
+}
+
+fn read_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("no certificate in it".into());
+    }
+    Ok(certs)
+}
+
+/// The served certificate and its key from `dir`, made first when missing, unreadable or
+/// due for renewal; `dir/ca.pem` is (re)written to match.
+fn development_certificate(
+    dir: &Path,
+) -> io::Result<(CertificateDer<'static>, PrivateKeyDer<'static>)> {
+    let context = |e: io::Error| {
+        io::Error::new(
+            e.kind(),
+            format!("development certificate in {}: {e}", dir.display()),
+        )
+    };
+    make_private_dir(dir).map_err(context)?;
+    let state = dir.join(STATE_FILE);
+    let (leaf, ca, key) = match load_state(&state) {
+        Some(found) => found,
+        None => {
+            // Stale or broken: out of the way, then the first of any racing starts wins.
+            let _ = std::fs::remove_file(&state);
+            let fresh = generate().map_err(context)?;
+            create_new_atomically(&state, fresh.as_bytes(), 0o600).map_err(context)?;
+            load_state(&state).ok_or_else(|| {
+                context(io::Error::other(
+                    "the certificate just written cannot be read",
+                ))
+            })?
+        }
+    };
+    let ca_pem = pem_encode("CERTIFICATE", &ca);
+    if std::fs::read(dir.join(CA_FILE)).ok().as_deref() != Some(ca_pem.as_bytes()) {
+        replace_atomically(&dir.join(CA_FILE), ca_pem.as_bytes(), 0o644).map_err(context)?;
+    }
+    Ok((leaf, key))
+}
+
+type State = (
+    CertificateDer<'static>,
+    CertificateDer<'static>,
+    PrivateKeyDer<'static>,
+);
+
+/// The saved (leaf, authority, key), unless missing, malformed or old enough to renew.
+fn load_state(path: &Path) -> Option<State> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let age = SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or_default();
+    if age > RENEW_AFTER {
+        return None;
+    }
+    let pem = std::fs::read(path).ok()?;
+    let mut certs = read_certs(&pem).ok()?.into_iter();
+    let (leaf, ca) = (certs.next()?, certs.next()?);
+    let key = PrivateKeyDer::from_pem_slice(&pem).ok()?;
+    Some((leaf, ca, key))
+}
+
+/// A fresh authority and leaf, as the state file's PEM: leaf, authority, leaf key.
+fn generate() -> io::Result<String> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let fail = |e: rcgen::Error| io::Error::other(format!("could not make a certificate: {e}"));
+    let now = time::OffsetDateTime::now_utc();
+    // A little back-dating forgives clocks that run behind.
+    let not_before = now - time::Duration::hours(1);
+    let not_after = now + time::Duration::seconds(VALIDITY.as_secs() as i64);
+
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name = rcgen::DistinguishedName::new();
+    ca.distinguished_name
+        .push(DnType::CommonName, "wps emulator development CA");
+    ca.distinguished_name
+        .push(DnType::OrganizationName, "wps emulator (this machine only)");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = not_before;
+    ca.not_after = not_after;
+    let ca_key = KeyPair::generate().map_err(fail)?;
+    let ca_cert = ca.self_signed(&ca_key).map_err(fail)?;
+    // Dropped at the end of this function: nothing else can ever be signed by it.
+    let issuer = Issuer::new(ca, ca_key);
+
+    let mut leaf = CertificateParams::new(NAMES.map(String::from).to_vec()).map_err(fail)?;
+    leaf.distinguished_name = rcgen::DistinguishedName::new();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.use_authority_key_identifier_extension = true;
+    leaf.not_before = not_before;
+    leaf.not_after = not_after;
+    let leaf_key = KeyPair::generate().map_err(fail)?;
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(fail)?;
+
+    Ok(format!(
+        "{}{}{}",
+        leaf_cert.pem(),
+        ca_cert.pem(),
+        leaf_key.serialize_pem()
+    ))
+}
+
+fn pem_encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+fn make_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// A temp file beside `path` holding `bytes`, complete on disk.
+fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> io::Result<PathBuf> {
+    let nonce: u64 = rand::random();
+    let temp = path.with_extension(format!("{}.{nonce:x}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(&temp)?;
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
+    Ok(temp)
+}
+
+/// Puts `bytes` at `path` unless a file is already there (another start won the race; its
+/// file is as good). Never leaves a half-written file at `path`.
+fn create_new_atomically(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let temp = write_temp(path, bytes, mode)?;
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces `path` with `bytes` in one step.
+fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let temp = write_temp(path, bytes, mode)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_certificate_is_made_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().join("nested").join("tls");
+        let first = setup(&TlsConfig::SelfSigned { dir: dir.clone() })
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.ca_pem.as_deref(), Some(dir.join(CA_FILE).as_path()));
+        let state = std::fs::read(dir.join(STATE_FILE)).unwrap();
+        let ca = std::fs::read_to_string(dir.join(CA_FILE)).unwrap();
+        assert!(ca.starts_with("-----BEGIN CERTIFICATE-----\n"), "{ca}");
+        assert_eq!(read_certs(ca.as_bytes()).unwrap().len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir), 0o700);
+            assert_eq!(mode(&dir.join(STATE_FILE)), 0o600);
+        }
+        // A second start reuses it; a lost ca.pem is written again, the same.
+        std::fs::remove_file(dir.join(CA_FILE)).unwrap();
+        setup(&TlsConfig::SelfSigned { dir: dir.clone() }).unwrap();
+        assert_eq!(std::fs::read(dir.join(STATE_FILE)).unwrap(), state);
+        assert_eq!(std::fs::read_to_string(dir.join(CA_FILE)).unwrap(), ca);
+        // A broken one is replaced.
+        std::fs::write(dir.join(STATE_FILE), "garbage").unwrap();
+        setup(&TlsConfig::SelfSigned { dir: dir.clone() }).unwrap();
+        assert_ne!(std::fs::read(dir.join(STATE_FILE)).unwrap(), state);
+        assert_ne!(std::fs::read_to_string(dir.join(CA_FILE)).unwrap(), ca);
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn files_that_are_not_pem_are_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&cert, "not a certificate").unwrap();
+        std::fs::write(&key, "not a key").unwrap();
+        let err = setup(&TlsConfig::Files {
+            cert: cert.clone(),
+            key,
+        })
+        .err()
+        .unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains(&*cert.to_string_lossy()), "{err}");
+    }
+}
