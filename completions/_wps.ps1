@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('send-user', 'send-user', [CompletionResultType]::ParameterValue, 'Send a message to one or more users')
             [CompletionResult]::new('send-connection', 'send-connection', [CompletionResultType]::ParameterValue, 'Send a message to one or more connections')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Connect as a WebSocket client and print what arrives, one JSON object a line')
+            [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Connect as a two-way client: print what arrives, send what stdin says (join, send, event)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Start an emulator in-process, connect a client, send to it, and show what arrived')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a client access URL and token for the hub, signed locally from the key')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Manage connection profiles in the config file')
@@ -247,6 +248,40 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--reliable', '--reliable', [CompletionResultType]::ParameterName, 'Use json.reliable.webpubsub.azure.v1: acks sequence ids, resumes after a drop without loss')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Plain WebSocket: print payloads as they arrive, no envelopes')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the requests that would be sent, and send nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wps;client' {
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User id to connect as')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User id to connect as')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Role for the client token, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Group the client is in from the start, through its token (repeatable)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Group the client is in from the start, through its token (repeatable)')
+            [CompletionResult]::new('--subprotocol', '--subprotocol', [CompletionResultType]::ParameterName, 'How to talk to the service: json, json.reliable (resumes after a drop without loss), protobuf, protobuf.reliable (the same requests as protobuf binary frames), or raw (a plain WebSocket: each line is a text frame)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from `wps token` or a server) instead of signing a token from the profile')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]')
+            [CompletionResult]::new('--access-key', '--access-key', [CompletionResultType]::ParameterName, 'Access key used with --endpoint [env: WPS_ACCESS_KEY]')
+            [CompletionResult]::new('--hub', '--hub', [CompletionResultType]::ParameterName, 'Hub name [env: WPS_HUB]')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'How to authenticate: key (access key), or a Microsoft Entra ID credential')
+            [CompletionResult]::new('--reverse-proxy', '--reverse-proxy', [CompletionResultType]::ParameterName, 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]')
+            [CompletionResult]::new('--api-version', '--api-version', [CompletionResultType]::ParameterName, 'REST api-version to send [default: 2024-12-01]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: WPS_CONFIG]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request attempt [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -915,6 +950,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('send-user', 'send-user', [CompletionResultType]::ParameterValue, 'Send a message to one or more users')
             [CompletionResult]::new('send-connection', 'send-connection', [CompletionResultType]::ParameterValue, 'Send a message to one or more connections')
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Connect as a WebSocket client and print what arrives, one JSON object a line')
+            [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Connect as a two-way client: print what arrives, send what stdin says (join, send, event)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Start an emulator in-process, connect a client, send to it, and show what arrived')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a client access URL and token for the hub, signed locally from the key')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Manage connection profiles in the config file')
@@ -944,6 +980,9 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;help;listen' {
+            break
+        }
+        'wps;help;client' {
             break
         }
         'wps;help;demo' {

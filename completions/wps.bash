@@ -25,6 +25,9 @@ _wps() {
             wps,check)
                 cmd="wps__subcmd__check"
                 ;;
+            wps,client)
+                cmd="wps__subcmd__client"
+                ;;
             wps,close)
                 cmd="wps__subcmd__close"
                 ;;
@@ -81,6 +84,9 @@ _wps() {
                 ;;
             wps__subcmd__help,check)
                 cmd="wps__subcmd__help__subcmd__check"
+                ;;
+            wps__subcmd__help,client)
+                cmd="wps__subcmd__help__subcmd__client"
                 ;;
             wps__subcmd__help,close)
                 cmd="wps__subcmd__help__subcmd__close"
@@ -203,7 +209,7 @@ _wps() {
 
     case "${cmd}" in
         wps)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -516,6 +522,108 @@ _wps() {
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection-string)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wps__subcmd__client)
+            opts="-u -g -p -o -v -q -h -V --user --role --group --subprotocol --url --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subprotocol)
+                    COMPREPLY=($(compgen -W "json json.reliable protobuf protobuf.reliable raw" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1093,7 +1201,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__help)
-            opts="send-all send-group send-user send-connection listen demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
+            opts="send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1135,6 +1243,20 @@ _wps() {
             return 0
             ;;
         wps__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wps__subcmd__help__subcmd__client)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

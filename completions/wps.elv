@@ -47,6 +47,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand send-user 'Send a message to one or more users'
             cand send-connection 'Send a message to one or more connections'
             cand listen 'Connect as a WebSocket client and print what arrives, one JSON object a line'
+            cand client 'Connect as a two-way client: print what arrives, send what stdin says (join, send, event)'
             cand demo 'Start an emulator in-process, connect a client, send to it, and show what arrived'
             cand token 'Print a client access URL and token for the hub, signed locally from the key'
             cand profile 'Manage connection profiles in the config file'
@@ -239,6 +240,39 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --color 'When to use colour'
             cand --reliable 'Use json.reliable.webpubsub.azure.v1: acks sequence ids, resumes after a drop without loss'
             cand --raw 'Plain WebSocket: print payloads as they arrive, no envelopes'
+            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --dry-run 'Print the requests that would be sent, and send nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wps;client'= {
+            cand -u 'User id to connect as'
+            cand --user 'User id to connect as'
+            cand --role 'Role for the client token, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)'
+            cand -g 'Group the client is in from the start, through its token (repeatable)'
+            cand --group 'Group the client is in from the start, through its token (repeatable)'
+            cand --subprotocol 'How to talk to the service: json, json.reliable (resumes after a drop without loss), protobuf, protobuf.reliable (the same requests as protobuf binary frames), or raw (a plain WebSocket: each line is a text frame)'
+            cand --url 'Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from `wps token` or a server) instead of signing a token from the profile'
+            cand -p 'Profile from the config file [env: WPS_PROFILE]'
+            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
+            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
+            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
+            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
+            cand --hub 'Hub name [env: WPS_HUB]'
+            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
+            cand --reverse-proxy 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]'
+            cand --api-version 'REST api-version to send [default: 2024-12-01]'
+            cand --config 'Config file [env: WPS_CONFIG]'
+            cand --timeout 'Seconds to wait for each request attempt [default: 30]'
+            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]'
+            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --color 'When to use colour'
             cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
             cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
             cand -q 'Print nothing on stderr but errors'
@@ -877,6 +911,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand send-user 'Send a message to one or more users'
             cand send-connection 'Send a message to one or more connections'
             cand listen 'Connect as a WebSocket client and print what arrives, one JSON object a line'
+            cand client 'Connect as a two-way client: print what arrives, send what stdin says (join, send, event)'
             cand demo 'Start an emulator in-process, connect a client, send to it, and show what arrived'
             cand token 'Print a client access URL and token for the hub, signed locally from the key'
             cand profile 'Manage connection profiles in the config file'
@@ -901,6 +936,8 @@ set edit:completion:arg-completer[wps] = {|@words|
         &'wps;help;send-connection'= {
         }
         &'wps;help;listen'= {
+        }
+        &'wps;help;client'= {
         }
         &'wps;help;demo'= {
         }

@@ -197,7 +197,7 @@ pub enum Command {
     /// Connect as a WebSocket client and print what arrives, one JSON object a line
     #[command(
         long_about = "Connect as a WebSocket client to the hub and print every message and system event, \
-            one JSON object a line, flushed as it arrives. On a terminal (or with -o table) each event \
+            one JSON object a line, flushed as it arrives. It only receives; `wps client` also sends. On a terminal (or with -o table) each event \
             is one readable line instead; -o json keeps JSON there too. The token is signed locally from the key, or under \
             Entra ID (--auth) issued by the service's :generateToken. \
             With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
@@ -206,6 +206,29 @@ pub enum Command {
         after_long_help = "Examples:\n  wps listen --hub chat --group g1\n  wps listen --count 1 --timeout 10 > got.json &\n  wps listen --raw --output table"
     )]
     Listen(ListenArgs),
+    /// Connect as a two-way client: print what arrives, send what stdin says (join, send, event)
+    #[command(
+        long_about = "Connect as a WebSocket client to the hub, as `listen` does, print every frame that \
+            arrives (one JSON object a line when piped, readable on a terminal) and send what stdin says, \
+            one command a line:\n\n  \
+            join GROUP, leave GROUP       join or leave a group\n  \
+            send GROUP TEXT               send text to a group; send-json GROUP JSON sends JSON\n  \
+            event NAME TEXT               a user event for the event handler; event-json NAME JSON\n  \
+            {...}                         a protocol frame, sent as it is\n\n\
+            Each command carries an ackId and its ack is printed like any frame. With --subprotocol \
+            protobuf or protobuf.reliable the same commands go out as protobuf requests (a typed frame \
+            must be one of them) and what arrives is printed in the JSON protocol's shapes. With \
+            --subprotocol raw every line is one text frame. At the end of stdin it waits for the outstanding acks (at most \
+            the global --timeout, default 10 s), closes cleanly and exits 0 if every ack succeeded, 5 if \
+            one failed, 6 if the connection failed or an ack never came, 2 if a line was not a command. \
+            On a terminal it is interactive: a prompt with line editing, history and tab completion \
+            (type `help`), frames printed above it; Ctrl-D ends, Ctrl-C stops at once.",
+        after_long_help = "Examples:\n  wps client --user alice --role webpubsub.joinLeaveGroup --role webpubsub.sendToGroup\n  \
+            printf 'join g1\\nsend g1 hello\\n' | wps client --role webpubsub.joinLeaveGroup --role webpubsub.sendToGroup\n  \
+            echo 'event-json order {\"id\":7}' | wps client --subprotocol json.reliable\n  \
+            wps client --url \"$(wps token -o json | jq -r .url)\""
+    )]
+    Client(ClientArgs),
     /// Start an emulator in-process, connect a client, send to it, and show what arrived
     #[command(
         long_about = "Start an emulator in-process, connect a listening WebSocket client, send text, JSON and \
@@ -797,6 +820,35 @@ pub struct ListenArgs {
     /// protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same
     #[arg(long)]
     pub subprotocol: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// User id to connect as
+    #[arg(long, short = 'u', conflicts_with = "url")]
+    pub user: Option<String>,
+    /// Role for the client token, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)
+    #[arg(long = "role", value_name = "ROLE", conflicts_with = "url")]
+    pub roles: Vec<String>,
+    /// Group the client is in from the start, through its token (repeatable)
+    #[arg(
+        long = "group",
+        short = 'g',
+        value_name = "GROUP",
+        conflicts_with = "url"
+    )]
+    pub groups: Vec<String>,
+    /// How to talk to the service: json, json.reliable (resumes after a drop without loss),
+    /// protobuf, protobuf.reliable (the same requests as protobuf binary frames), or raw (a plain
+    /// WebSocket: each line is a text frame)
+    #[arg(long, value_name = "PROTOCOL", default_value = "json",
+        value_parser = clap::builder::PossibleValuesParser::new(
+            ["json", "json.reliable", "protobuf", "protobuf.reliable", "raw"]))]
+    pub subprotocol: String,
+    /// Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from
+    /// `wps token` or a server) instead of signing a token from the profile
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]

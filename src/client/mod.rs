@@ -27,8 +27,9 @@
 //!   (`Client::generate_client_token`); with a key they are signed locally by
 //!   [`client_access_token`].
 //! - **Receiving**: [`subscriber::Subscriber`] is a WebSocket client of the hub's client
-//!   endpoint, to watch what the REST calls deliver. It speaks the JSON subprotocols and the
-//!   protobuf ones, whose wire messages are in [`proto`].
+//!   endpoint, to watch what the REST calls deliver; [`session::Session`] keeps one open
+//!   across drops (reconnecting, resuming a reliable connection) and sends as well. Both
+//!   speak the JSON subprotocols and the protobuf ones, whose wire messages are in [`proto`].
 //!
 //! # Examples
 //!
@@ -138,6 +139,7 @@ pub mod proto;
 mod protocol;
 mod roots;
 mod secret;
+pub mod session;
 pub mod subscriber;
 
 use std::time::{Duration, Instant};

@@ -1,4 +1,5 @@
-//! A WebSocket client of the service's client endpoint, for `wps listen` and `wps demo`.
+//! A WebSocket client of the service's client endpoint, for `wps listen`, `wps client` and
+//! `wps demo`; [`super::session`] keeps one alive across drops.
 
 use futures_util::{SinkExt, StreamExt};
 use prost::Message as _;
@@ -6,12 +7,16 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::proto::json::{downstream_to_json, upstream_from_json};
 use super::proto::DownstreamMessage;
 use super::{ClientError, Protocol};
+
+/// How long [`Subscriber::close`] waits for the service to answer its close frame.
+pub const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What arrives on a client connection.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,9 +166,44 @@ impl Subscriber {
             })
     }
 
-    /// Sends a close frame and drops the connection; a failure to close is ignored since
-    /// the connection is being discarded anyway.
+    /// Sends one frame queued as text: on a protobuf subprotocol the text is a JSON-protocol
+    /// request, sent as the protobuf request it stands for ([`ClientError::Invalid`] if it has
+    /// none, and nothing is sent); otherwise it goes as it is, one text frame.
+    pub async fn send_frame(&mut self, text: &str) -> Result<(), ClientError> {
+        if !self.protocol.is_protobuf() {
+            return self.send_text(text).await;
+        }
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ClientError::Invalid(format!("not a JSON request: {e}")))?;
+        self.send_json(&value).await
+    }
+
+    /// Sends one text frame: a raw client's message, or a JSON frame already serialised.
+    pub async fn send_text(&mut self, text: &str) -> Result<(), ClientError> {
+        self.socket
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|e| ClientError::Transport {
+                attempts: 1,
+                detail: format!("WebSocket error: {e}"),
+            })
+    }
+
+    /// Closes cleanly: a close frame with code 1000 (so the service removes the connection
+    /// at once instead of keeping it for a recovery), then waits up to [`CLOSE_WAIT`] for the
+    /// service's close frame. A failure to close is ignored since the connection is being
+    /// discarded anyway.
     pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        if self.socket.close(Some(frame)).await.is_err() {
+            return;
+        }
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while let Some(Ok(_)) = self.socket.next().await {}
+        })
+        .await;
     }
 }

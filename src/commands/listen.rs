@@ -8,17 +8,15 @@ use base64::Engine;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::client::{client_url, printable};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::ListenArgs;
-use crate::client::subscriber::{Event, Subscriber};
-use crate::client::Protocol;
-use crate::client::{client_access_token, now_secs, operations, ClientTokenRequest, KeySigner};
-use crate::error::{code, CliError};
+use crate::client::session::{Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS};
+use crate::client::subscriber::Event;
+use crate::client::{operations, ClientTokenRequest, Protocol};
+use crate::error::code;
 use crate::settings::Settings;
 use crate::term::{OutputFormat, Printer};
-
-/// Reconnection attempts after a dropped connection before giving up.
-const MAX_RECONNECTS: u32 = 5;
 
 pub async fn run(
     settings: &Settings,
@@ -46,7 +44,6 @@ pub async fn run(
         (_, _, Some(p)) => Some(p),
         _ => Some(Protocol::JSON.to_string()),
     };
-    let is_reliable = Protocol::from_subprotocol(subprotocol.as_deref()).is_reliable();
     // Joining after connecting needs the right; grant exactly the groups asked for.
     let mut roles = roles;
     roles.extend(
@@ -54,146 +51,92 @@ pub async fn run(
             .iter()
             .map(|g| format!("webpubsub.joinLeaveGroup.{g}")),
     );
-    let url = client_url(settings, &hub, user.as_deref(), &roles).await?;
+    let request = ClientTokenRequest {
+        user,
+        roles,
+        minutes_to_expire: 60,
+        ..ClientTokenRequest::default()
+    };
+    let url = client_url(settings, &hub, &request).await?;
 
     let deadline = wait.map(|w| Instant::now() + w);
     let mut events = Events {
         format: printer.format(),
         received: 0,
     };
-    let mut session = Session::default();
-    let mut reconnects = 0;
     let mut ack_id = 0u64;
-
-    'connect: loop {
-        let connect_url = match (&session.connection_id, &session.reconnection_token) {
-            (Some(id), Some(token)) if is_reliable => format!(
-                "{url}&awps_connection_id={}&awps_reconnection_token={}",
-                operations::encode(id),
-                operations::encode(token)
-            ),
-            _ => url.clone(),
-        };
-        let connecting = Subscriber::connect(&connect_url, subprotocol.as_deref());
-        let mut socket = match until(deadline, connecting).await {
-            None => return Ok(events.finish_timed_out(count)),
-            Some(Ok(s)) => s,
-            Some(Err(e)) if reconnects > 0 && reconnects < MAX_RECONNECTS => {
-                if printer.verbose() > 0 {
-                    eprintln!("reconnect failed: {e}");
-                }
-                reconnects += 1;
-                tokio::time::sleep(backoff(reconnects)).await;
-                continue 'connect;
+    let options = SessionOptions {
+        url,
+        subprotocol,
+        max_reconnects: DEFAULT_MAX_RECONNECTS,
+    };
+    let mut session = match until(deadline, Session::connect(options)).await {
+        None => return Ok(events.finish_timed_out(count)),
+        Some(connected) => connected.context("could not connect as a client")?,
+    };
+    printer.status(format_args!("listening on hub '{hub}' (Ctrl-C stops)"));
+    let sender = session.sender();
+    loop {
+        let event = tokio::select! {
+            e = until(deadline, session.next()) => e,
+            _ = tokio::signal::ctrl_c() => {
+                session.close().await;
+                return Ok(ExitStatus(code::INTERRUPTED));
             }
-            Some(Err(e)) => return Err(e).context("could not connect as a client"),
         };
-        if reconnects == 0 {
-            printer.status(format_args!("listening on hub '{hub}' (Ctrl-C stops)"));
-        }
-        let mut ack_timer = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            let event = tokio::select! {
-                e = until(deadline, socket.next()) => e,
-                _ = ack_timer.tick(), if is_reliable => {
-                    if let Some(seq) = session.unacked_sequence.take() {
-                        let _ = socket.send_json(&json!({"type": "sequenceAck", "sequenceId": seq})).await;
+        let event = match event {
+            None => return Ok(events.finish_timed_out(count)),
+            // Closed by the service; the close frame has been printed.
+            Some(None) => return Ok(events.finish_closed(count)),
+            Some(Some(e)) => e,
+        };
+        match event {
+            SessionEvent::Failed(e) => return Err(e.into()),
+            SessionEvent::Reconnecting { reason, .. } => {
+                if printer.verbose() > 0 {
+                    eprintln!("reconnecting: {reason}");
+                }
+            }
+            SessionEvent::Reopened { .. } => {}
+            SessionEvent::Connected { frame, recovered } => {
+                if !recovered {
+                    for g in &groups {
+                        ack_id += 1;
+                        let join = json!({"type": "joinGroup", "group": g, "ackId": ack_id});
+                        // Fails only once the session has ended, which `next` reports.
+                        let _ = sender.send(join.to_string()).await;
                     }
+                }
+                events.print(&printable(frame), false)?;
+            }
+            SessionEvent::Frame(Event::Json(v)) => {
+                let kind = v["type"].as_str().unwrap_or("");
+                if kind == "ack" && v["success"] == false && v["error"]["name"] != "Duplicate" {
+                    eprintln!("warning: the service refused a request: {}", v["error"]["message"]);
+                }
+                if kind == "ack" || kind == "pong" {
                     continue;
                 }
-                _ = tokio::signal::ctrl_c() => {
-                    socket.close().await;
-                    return Ok(ExitStatus(code::INTERRUPTED));
-                }
-            };
-            let event = match event {
-                None => return Ok(events.finish_timed_out(count)),
-                Some(Ok(Some(e))) => e,
-                Some(Ok(None)) | Some(Err(_)) => {
-                    // The transport dropped without a close frame: reconnect (recover if reliable).
-                    reconnects += 1;
-                    if reconnects > MAX_RECONNECTS {
-                        anyhow::bail!(crate::client::ClientError::Transport {
-                            attempts: reconnects,
-                            detail: "the client connection dropped and could not be re-established"
-                                .into(),
-                        });
-                    }
-                    tokio::time::sleep(backoff(reconnects)).await;
-                    continue 'connect;
-                }
-            };
-            match event {
-                Event::Json(v) => {
-                    let kind = v["type"].as_str().unwrap_or("").to_string();
-                    let kind = kind.as_str();
-                    if kind == "system" && v["event"] == "connected" {
-                        let recovered = session.connection_id.is_some() && is_reliable;
-                        session.connection_id = v["connectionId"].as_str().map(str::to_string);
-                        session.reconnection_token = v["reconnectionToken"].as_str().map(str::to_string);
-                        if !recovered {
-                            for g in &groups {
-                                ack_id += 1;
-                                socket.send_json(&json!({"type": "joinGroup", "group": g, "ackId": ack_id})).await?;
-                            }
-                        }
-                        reconnects = 0;
-                    }
-                    if kind == "message" {
-                        if let Some(seq) = v["sequenceId"].as_u64() {
-                            if seq <= session.last_sequence {
-                                continue; // a replay of what we already printed
-                            }
-                            session.last_sequence = seq;
-                            session.unacked_sequence = Some(seq);
-                        }
-                    }
-                    if kind == "ack" && v["success"] == false && v["error"]["name"] != "Duplicate" {
-                        eprintln!("warning: the service refused a request: {}", v["error"]["message"]);
-                    }
-                    if kind == "ack" || kind == "pong" {
-                        continue;
-                    }
-                    let mut v = v;
-                    if let Some(o) = v.as_object_mut() {
-                        o.remove("sequenceId");
-                        o.remove("reconnectionToken");
-                    }
-                    events.print(&v, kind == "message")?;
-                }
-                Event::Text(t) => events.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
-                Event::Binary(b) => events.print(
-                    &json!({"type": "message", "dataType": "binary", "data": base64::engine::general_purpose::STANDARD.encode(b)}),
-                    true,
-                )?,
-                Event::Closed { code: close_code, reason } => {
-                    events.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
-                    if close_code == 1000 || close_code == 1008 {
-                        eprintln!("the service closed the connection ({close_code}{})", if reason.is_empty() { String::new() } else { format!(": {reason}") });
-                        return Ok(events.finish_closed(count));
-                    }
-                    reconnects += 1;
-                    if reconnects > MAX_RECONNECTS {
-                        anyhow::bail!(CliError::Usage(format!("the connection keeps closing ({close_code}: {reason})")));
-                    }
-                    tokio::time::sleep(backoff(reconnects)).await;
-                    continue 'connect;
-                }
+                let is_message = kind == "message";
+                events.print(&printable(v), is_message)?;
             }
-            if count.is_some_and(|n| events.received >= n) {
-                socket.close().await;
-                return Ok(SUCCESS);
+            SessionEvent::Frame(Event::Text(t)) => events.print(&json!({"type": "message", "dataType": "text", "data": t}), true)?,
+            SessionEvent::Frame(Event::Binary(b)) => events.print(
+                &json!({"type": "message", "dataType": "binary", "data": base64::engine::general_purpose::STANDARD.encode(b)}),
+                true,
+            )?,
+            SessionEvent::Frame(Event::Closed { code: close_code, reason }) => {
+                events.print(&json!({"type": "closed", "code": close_code, "reason": reason}), false)?;
+                if close_code == 1000 || close_code == 1008 {
+                    eprintln!("the service closed the connection ({close_code}{})", if reason.is_empty() { String::new() } else { format!(": {reason}") });
+                }
             }
         }
+        if count.is_some_and(|n| events.received >= n) {
+            session.close().await;
+            return Ok(SUCCESS);
+        }
     }
-}
-
-#[derive(Default)]
-struct Session {
-    connection_id: Option<String>,
-    reconnection_token: Option<String>,
-    last_sequence: u64,
-    unacked_sequence: Option<u64>,
 }
 
 /// What has arrived: printed, and counted for `--count`.
@@ -246,8 +189,8 @@ impl Events {
     }
 }
 
-/// A one-line human rendering of an event for `--output table`.
-fn readable(v: &Value) -> String {
+/// A one-line human rendering of an event for `--output table` (`client` uses it too).
+pub(super) fn readable(v: &Value) -> String {
     let data = match &v["data"] {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -289,37 +232,10 @@ fn readable(v: &Value) -> String {
     }
 }
 
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)).min(5_000))
-}
-
 /// Runs `fut` until `deadline`; `None` when the deadline passed first.
 async fn until<F: std::future::Future>(deadline: Option<Instant>, fut: F) -> Option<F::Output> {
     match deadline {
         Some(d) => tokio::time::timeout_at(d, fut).await.ok(),
         None => Some(fut.await),
     }
-}
-
-/// A client access URL valid for an hour: signed locally with the key, or under Entra ID
-/// issued by the service's `:generateToken`.
-async fn client_url(
-    settings: &Settings,
-    hub: &str,
-    user: Option<&str>,
-    roles: &[String],
-) -> Result<String> {
-    let request = ClientTokenRequest {
-        user: user.map(str::to_string),
-        roles: roles.to_vec(),
-        minutes_to_expire: 60,
-        ..ClientTokenRequest::default()
-    };
-    if settings.is_entra() {
-        let client = settings.client()?;
-        return Ok(client.generate_client_token(hub, &request).await?.url);
-    }
-    let cs = settings.connection_string()?;
-    let signer = KeySigner::new(&cs.access_key);
-    Ok(client_access_token(&cs.endpoint, hub, &signer, &request, now_secs())?.url)
 }

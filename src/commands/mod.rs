@@ -3,6 +3,7 @@
 mod add_to_group;
 mod api;
 mod bulk;
+mod client;
 mod close;
 mod demo;
 mod emulator;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             Command::Emulator(args) => emulator::run(s, printer, args).await,
             Command::Demo => demo::run(s, printer).await,
             Command::Listen(args) => listen::run(s, printer, args, wait).await,
+            Command::Client(args) => client::run(s, printer, args, wait).await,
             Command::Token(args) => token::run(s, printer, args).await,
             Command::Profile(args) => profile::run(s, printer, &global, args.command).await,
             Command::Generate(args) => generate::run(printer, args),

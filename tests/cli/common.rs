@@ -23,12 +23,14 @@ pub struct World {
 
 impl World {
     pub async fn new() -> World {
-        let emulator = emulator::start(EmulatorConfig {
-            port: 0,
-            ..EmulatorConfig::default()
-        })
-        .await
-        .expect("emulator starts");
+        World::with_config(EmulatorConfig::default()).await
+    }
+
+    /// A world whose emulator has this configuration (on a free port whatever it says).
+    pub async fn with_config(config: EmulatorConfig) -> World {
+        let emulator = emulator::start(EmulatorConfig { port: 0, ..config })
+            .await
+            .expect("emulator starts");
         World {
             emulator,
             dir: tempfile::tempdir().expect("temp dir"),
@@ -317,6 +319,43 @@ pub async fn next_close(socket: &mut Socket) -> (u16, String) {
             Some(Ok(_)) => continue,
             other => panic!("expected a close frame, got {other:?}"),
         }
+    }
+}
+
+/// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
+/// client's transport without a close frame.
+pub struct CuttingProxy {
+    pub port: u16,
+    cut: tokio::sync::watch::Sender<u32>,
+}
+
+impl CuttingProxy {
+    pub async fn start(upstream: std::net::SocketAddr) -> CuttingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (cut, cuts) = tokio::sync::watch::channel(0u32);
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                let mut cuts = cuts.clone();
+                cuts.borrow_and_update();
+                tokio::spawn(async move {
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
+                        _ = cuts.changed() => {} // dropping both sockets resets them
+                    }
+                });
+            }
+        });
+        CuttingProxy { port, cut }
+    }
+
+    pub fn cut_all(&self) {
+        self.cut.send_modify(|n| *n += 1);
     }
 }
 

@@ -162,43 +162,6 @@ async fn listen_ends_when_the_service_closes_with_a_reason() {
     assert!(stderr(&out).contains("maintenance"));
 }
 
-/// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
-/// client's transport without a close frame.
-struct Proxy {
-    port: u16,
-    cut: tokio::sync::watch::Sender<u32>,
-}
-
-impl Proxy {
-    async fn start(upstream: std::net::SocketAddr) -> Proxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let (cut, cuts) = tokio::sync::watch::channel(0u32);
-        tokio::spawn(async move {
-            while let Ok((mut down, _)) = listener.accept().await {
-                let mut cuts = cuts.clone();
-                cuts.borrow_and_update();
-                tokio::spawn(async move {
-                    let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
-                        _ = cuts.changed() => {} // dropping both sockets resets them
-                    }
-                });
-            }
-        });
-        Proxy { port, cut }
-    }
-
-    fn cut_all(&self) {
-        self.cut.send_modify(|n| *n += 1);
-    }
-}
-
 #[tokio::test]
 async fn reliable_listen_resumes_after_a_dropped_transport_without_loss() {
     resumes_without_loss(&["--reliable"]).await;
@@ -211,7 +174,7 @@ async fn reliable_protobuf_listen_resumes_after_a_dropped_transport_without_loss
 
 async fn resumes_without_loss(protocol: &[&str]) {
     let world = World::new().await;
-    let proxy = Proxy::start(world.emulator.addr()).await;
+    let proxy = CuttingProxy::start(world.emulator.addr()).await;
     let via_proxy = world.connection_string().replace(
         &format!("Port={}", world.emulator.addr().port()),
         &format!("Port={}", proxy.port),

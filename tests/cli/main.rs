@@ -5,6 +5,7 @@ mod abuse_http;
 mod abuse_ws;
 mod bad_input;
 mod bulk;
+mod client;
 mod commands;
 mod common;
 mod config;
