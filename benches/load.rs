@@ -5,7 +5,12 @@
 //!   keep-alive pool. The floor a bulk run of `wps` is compared with.
 //! - `load fanout ...`: connects N WebSocket clients to an emulator, makes one REST send to the
 //!   hub and times until every client has received it.
-//! - `cargo bench` (no arguments): both at a small size against an in-process emulator, as a
+//! - `load events ...`: the emulator's own cost per user-event round trip. A trivial event
+//!   handler runs in this process; a `wps emulator` started with `--event-handler` pointing at
+//!   it carries events from one WebSocket client to it and its replies back, one at a time.
+//!   The same handler is then called directly with the same CloudEvents request, so the two
+//!   latency distributions differ by what the emulator adds.
+//! - `cargo bench` (no arguments): each at a small size against an in-process emulator, as a
 //!   smoke test of the tool itself.
 //!
 //! Every figure is printed as one JSON object on stdout. Only loopback endpoints are accepted.
@@ -81,6 +86,20 @@ enum Cmd {
         #[arg(long, default_value_t = 1024 * 1024)]
         size: usize,
     },
+    /// Time user-event round trips through `wps emulator` and straight to the same handler.
+    Events {
+        /// The wps binary to run as the emulator.
+        #[arg(long)]
+        wps: std::path::PathBuf,
+        /// Round trips timed on each path (after the warm-up).
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        #[arg(long, default_value_t = 500)]
+        warmup: usize,
+        /// Pin the emulator to this CPU (taskset), as benches/run places its emulator.
+        #[arg(long)]
+        emulator_cpu: Option<usize>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -130,6 +149,24 @@ fn main() -> Result<()> {
             }) => {
                 let cs = loopback(&connection_string)?;
                 println!("{}", stall(&cs, &hub, pid, sends, size).await?);
+            }
+            Some(Cmd::Events {
+                wps,
+                events: n,
+                warmup,
+                emulator_cpu,
+            }) => {
+                let handler = events::Handler::start().await?;
+                let emulator = events::Spawned::start(&wps, &handler, emulator_cpu)?;
+                let report = events::measure(
+                    &handler,
+                    &emulator.connection_string,
+                    Some(emulator.pid),
+                    n,
+                    warmup,
+                )
+                .await?;
+                println!("{report}");
             }
             None => smoke().await?,
         }
@@ -462,5 +499,297 @@ async fn smoke() -> Result<()> {
     // 400 clients: both ends live in this process, within a default 1,024-descriptor limit.
     println!("{}", fanout(&cs, "chat", 400, 128).await?);
     emulator.shutdown().await;
+
+    let handler = events::Handler::start().await?;
+    let emulator = wps::emulator::start(wps::emulator::EmulatorConfig {
+        port: 0,
+        event_handlers: wps::emulator::EventHandlerConfig {
+            flags: vec![handler.flag()],
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await?;
+    println!(
+        "{}",
+        events::measure(&handler, &emulator.connection_string(), None, 300, 50).await?
+    );
+    emulator.shutdown().await;
     Ok(())
+}
+
+/// `load events`: user-event round trips through the emulator against the handler itself.
+mod events {
+    use std::io::BufRead;
+    use std::net::SocketAddr;
+    use std::time::{Duration, Instant};
+
+    use anyhow::{bail, Context, Result};
+    use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+    use axum::response::IntoResponse;
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    use wps::client::{now_secs, ClientClaims, ConnectionString, KeySigner};
+
+    /// The trivial event handler: validation allowed, each user event's data echoed back as
+    /// text, every other event answered with an empty 200.
+    pub struct Handler {
+        addr: SocketAddr,
+    }
+
+    impl Handler {
+        pub async fn start() -> Result<Handler> {
+            async fn answer(
+                method: Method,
+                headers: HeaderMap,
+                body: bytes::Bytes,
+            ) -> axum::response::Response {
+                if method == Method::OPTIONS {
+                    return (StatusCode::OK, [("WebHook-Allowed-Origin", "*")]).into_response();
+                }
+                let user = headers
+                    .get("ce-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|t| t.starts_with("azure.webpubsub.user."));
+                if user {
+                    (StatusCode::OK, [("content-type", "text/plain")], body).into_response()
+                } else {
+                    StatusCode::OK.into_response()
+                }
+            }
+            let app = axum::Router::new().fallback(answer);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Ok(Handler { addr })
+        }
+
+        /// `--event-handler` for hub `chat`.
+        pub fn flag(&self) -> String {
+            format!("chat=http://{}/api/{{hub}}/{{event}}", self.addr)
+        }
+    }
+
+    /// A `wps emulator` child process, killed on drop.
+    pub struct Spawned {
+        child: std::process::Child,
+        pub pid: u32,
+        pub connection_string: String,
+    }
+
+    impl Spawned {
+        pub fn start(
+            wps: &std::path::Path,
+            handler: &Handler,
+            cpu: Option<usize>,
+        ) -> Result<Spawned> {
+            let mut cmd = match cpu {
+                Some(cpu) => {
+                    let mut c = std::process::Command::new("taskset");
+                    c.args(["-c", &cpu.to_string()]).arg(wps);
+                    c
+                }
+                None => std::process::Command::new(wps),
+            };
+            let mut child = cmd
+                .args([
+                    "emulator",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--event-handler",
+                ])
+                .arg(handler.flag())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {}", wps.display()))?;
+            let mut line = String::new();
+            std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+            if !line.starts_with("Endpoint=") {
+                let _ = child.kill();
+                bail!("no connection string from the emulator");
+            }
+            // taskset execs wps, so the child's pid is the emulator's.
+            Ok(Spawned {
+                pid: child.id(),
+                child,
+                connection_string: line.trim().to_string(),
+            })
+        }
+    }
+
+    impl Drop for Spawned {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Latencies in ms: nearest-rank percentiles and the mean.
+    fn summary(mut ms: Vec<f64>) -> Value {
+        ms.sort_by(f64::total_cmp);
+        let n = ms.len();
+        let pct = |p: f64| ms[((n as f64 * p).ceil() as usize).clamp(1, n) - 1];
+        json!({
+            "n": n,
+            "p50_ms": pct(0.5),
+            "p90_ms": pct(0.9),
+            "p99_ms": pct(0.99),
+            "max_ms": pct(1.0),
+            "mean_ms": ms.iter().sum::<f64>() / n as f64,
+        })
+    }
+
+    /// User + system CPU seconds of a process so far (Linux), to price each round trip.
+    fn cpu_seconds(pid: u32) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name (which may hold spaces) start at its closing ')'.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0) // USER_HZ is 100 on Linux
+    }
+
+    /// `n` timed round trips each way, one at a time, after `warmup` untimed ones.
+    pub async fn measure(
+        handler: &Handler,
+        connection_string: &str,
+        emulator_pid: Option<u32>,
+        n: usize,
+        warmup: usize,
+    ) -> Result<Value> {
+        let cs = ConnectionString::parse(connection_string)?;
+        let authority = cs
+            .endpoint
+            .split_once("://")
+            .map(|(_, rest)| rest.to_string())
+            .context("endpoint")?;
+
+        // Through the emulator: a json client's event, timed until the handler's reply
+        // arrives as a server message (its ack follows and is read before the next event).
+        let now = now_secs();
+        let token = KeySigner::new(&cs.access_key).sign(&ClientClaims {
+            aud: format!("{}/client/hubs/chat", cs.endpoint.to_lowercase()),
+            iat: now,
+            exp: now + 3600,
+            sub: Some("bench".into()),
+            ..ClientClaims::default()
+        })?;
+        let mut req = format!(
+            "ws://{authority}/client/hubs/chat?access_token={}",
+            token.expose()
+        )
+        .into_client_request()?;
+        req.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            axum::http::HeaderValue::from_static("json.webpubsub.azure.v1"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(req).await?;
+        next_text(&mut socket).await?; // connected
+        let mut through = Vec::with_capacity(n);
+        let mut cpu_start = None;
+        for i in 0..warmup + n {
+            if i == warmup {
+                cpu_start = emulator_pid.and_then(cpu_seconds);
+            }
+            let frame = json!({"type": "event", "event": "echo", "dataType": "text", "data": "hi", "ackId": i});
+            let sent = Instant::now();
+            socket.send(Message::Text(frame.to_string().into())).await?;
+            let reply = next_text(&mut socket).await?;
+            let took = sent.elapsed();
+            if !reply.contains(r#""from":"server""#) {
+                bail!("expected the handler's reply, got {reply}");
+            }
+            let ack = next_text(&mut socket).await?;
+            if !ack.contains(r#""success":true"#) {
+                bail!("expected a successful ack, got {ack}");
+            }
+            if i >= warmup {
+                through.push(took.as_secs_f64() * 1e3);
+            }
+        }
+        let cpu = match (cpu_start, emulator_pid.and_then(cpu_seconds)) {
+            (Some(a), Some(b)) => Some((b - a) / n as f64 * 1e6),
+            _ => None,
+        };
+        let _ = socket.close(None).await;
+
+        // Straight to the handler: the request the emulator sends, over one keep-alive
+        // connection, with the same HTTP client the emulator uses.
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let url = format!("http://{}/api/chat/echo", handler.addr);
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("ce-specversion", "1.0"),
+            ("ce-awpsversion", "1.0"),
+            ("ce-type", "azure.webpubsub.user.echo"),
+            ("ce-source", "/hubs/chat/client/bench"),
+            ("ce-id", "1"),
+            ("ce-time", "2026-01-01T00:00:00Z"),
+            ("ce-hub", "chat"),
+            ("ce-connectionid", "bench"),
+            ("ce-eventname", "echo"),
+            ("ce-userid", "bench"),
+            ("ce-subprotocol", "json.webpubsub.azure.v1"),
+            ("ce-signature", "sha256=00"),
+            ("webhook-request-origin", "127.0.0.1"),
+            ("content-type", "text/plain; charset=utf-8"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        let mut direct = Vec::with_capacity(n);
+        for i in 0..warmup + n {
+            let sent = Instant::now();
+            let resp = http
+                .post(&url)
+                .headers(headers.clone())
+                .body("hi")
+                .send()
+                .await?;
+            let status = resp.status();
+            let body = resp.bytes().await?;
+            let took = sent.elapsed();
+            if !status.is_success() || &body[..] != b"hi" {
+                bail!("the handler answered {status}");
+            }
+            if i >= warmup {
+                direct.push(took.as_secs_f64() * 1e3);
+            }
+        }
+        let through = summary(through);
+        let direct = summary(direct);
+        let extra =
+            |key: &str| through[key].as_f64().unwrap_or(0.0) - direct[key].as_f64().unwrap_or(0.0);
+        Ok(json!({
+            "tool": "events",
+            "events": n,
+            "warmup": warmup,
+            "through_emulator": through,
+            "direct": direct,
+            "added_p50_ms": extra("p50_ms"),
+            "added_p99_ms": extra("p99_ms"),
+            "emulator_cpu_us_per_event": cpu,
+        }))
+    }
+
+    async fn next_text(
+        socket: &mut tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> Result<String> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => return Ok(t.to_string()),
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                other => bail!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 """Turns the raw figures of one benches/run into benches/RESULTS.md.
 
 Usage: report.py WORKDIR OUT.md. WORKDIR holds meta.env, cold.json (hyperfine's export),
-rss.tsv, bulk.jsonl and fanout.jsonl. benches/ANALYSIS.md, when present, is appended as the
+rss.tsv, bulk.jsonl, fanout.jsonl and events.jsonl (see events_report.py). benches/ANALYSIS.md, when present, is appended as the
 closing note (where the time goes, written from a profile of the same build).
 """
 import json
@@ -180,6 +180,14 @@ for f in fan:
       f"{f_ms(f['first_ms'])} | {f_ms(f['p50_ms'])} | {f_ms(f['p99_ms'])} | "
       f"{f_ms(f['all_ms']) if f['all_ms'] is not None else str(f['received']) + ' of ' + str(f['clients'])} |")
 w("")
+
+events_file = work / "events.jsonl"
+if events_file.exists():
+    from events_report import render as render_events
+
+    events = [json.loads(l) for l in events_file.read_text().splitlines() if l.strip()]
+    if events:
+        L.extend(render_events(events))
 
 analysis = pathlib.Path("benches/ANALYSIS.md")
 if analysis.exists():

@@ -15,6 +15,7 @@ mod emulator_rest;
 mod emulator_ws;
 #[cfg(feature = "entra")]
 mod entra;
+mod event_handlers;
 mod faults;
 mod fidelity;
 mod generate;
