@@ -73,7 +73,11 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         upgrade.on_upgrade(move |socket| async move {
             match target {
                 Some(attach) => {
-                    if let Err(mpsc::error::SendError(socket)) = attach.send(socket) {
+                    if let Err(
+                        mpsc::error::TrySendError::Full(socket)
+                        | mpsc::error::TrySendError::Closed(socket),
+                    ) = attach.try_send(socket)
+                    {
                         refuse(socket).await;
                     }
                 }
@@ -130,7 +134,7 @@ fn recovery_target(
     protocol: Protocol,
     id: &str,
     token: &str,
-) -> Option<mpsc::UnboundedSender<WebSocket>> {
+) -> Option<mpsc::Sender<WebSocket>> {
     if !protocol.is_reliable() || !shared.reconnect.check(token, id) {
         return None;
     }

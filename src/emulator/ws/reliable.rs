@@ -26,17 +26,19 @@ pub(super) const NOT_RECOVERED: &str = "The connection could not be recovered.";
 /// Sessions that can take over a new socket, by connection id.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
-    attach: Mutex<HashMap<String, mpsc::UnboundedSender<WebSocket>>>,
+    attach: Mutex<HashMap<String, mpsc::Sender<WebSocket>>>,
 }
 
 impl Sessions {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<WebSocket>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, mpsc::Sender<WebSocket>>> {
         self.attach.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Makes a connection recoverable; recovered sockets arrive on the returned receiver.
-    pub(super) fn register(&self, id: &str) -> mpsc::UnboundedReceiver<WebSocket> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(super) fn register(&self, id: &str) -> mpsc::Receiver<WebSocket> {
+        // One socket waits at most: a burst of recovery requests for one connection is
+        // refused beyond that, not queued.
+        let (tx, rx) = mpsc::channel(1);
         self.lock().insert(id.to_string(), tx);
         rx
     }
@@ -45,7 +47,7 @@ impl Sessions {
         self.lock().remove(id);
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<mpsc::UnboundedSender<WebSocket>> {
+    pub(super) fn get(&self, id: &str) -> Option<mpsc::Sender<WebSocket>> {
         self.lock().get(id).cloned()
     }
 }

@@ -128,7 +128,7 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
 
 /// The next socket a recovery hands over; never resolves for connections that cannot be
 /// recovered (so a `select!` branch on it stays quiet instead of spinning).
-async fn recovered_socket(rx: &mut Option<mpsc::UnboundedReceiver<WebSocket>>) -> WebSocket {
+async fn recovered_socket(rx: &mut Option<mpsc::Receiver<WebSocket>>) -> WebSocket {
     if let Some(rx) = rx {
         if let Some(socket) = rx.recv().await {
             return socket;
@@ -163,7 +163,7 @@ pub(super) struct Session {
     mode: RawMode,
     rx: mpsc::Receiver<Outbound>,
     /// Where recovered sockets arrive (reliable connections only).
-    attach_rx: Option<mpsc::UnboundedReceiver<WebSocket>>,
+    attach_rx: Option<mpsc::Receiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
     pub buffer: reliable::Buffer,
     /// ackIds that succeeded, for `Duplicate` (the event worker adds its own).
