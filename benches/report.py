@@ -71,7 +71,7 @@ for key, label in [("date", "date"), ("commit", "commit"), ("cpu", "CPU"), ("ker
         w(f"| {label} | {meta[key]} |")
 w("")
 
-if meta.get("profile", "release") != "release":
+if meta.get("profile") == "debug":
     w("**A debug build: these figures only test the harness; they say nothing about wps.**")
     w("")
 w("## Goals (issue #8)")
@@ -108,13 +108,16 @@ w("## Build")
 w("")
 w("| | |")
 w("| --- | --- |")
-w(f"| release build time | {float(meta['build_s']):.1f} s, {meta['build_kind']} |")
+profile = meta.get("profile", "release")
+w(f"| `{profile}` build time | {float(meta['build_s']):.1f} s, {meta['build_kind']} |")
 w(f"| binary size | {int(meta['size_bytes']) / 1024 / 1024:.2f} MiB ({int(meta['size_bytes']):,} bytes) |")
-prof = pathlib.Path("Cargo.toml").read_text().split("[profile.release]", 1)
-if len(prof) == 2:
-    body = prof[1].split("\n[", 1)[0]
-    settings = [l.strip() for l in body.splitlines() if l.strip() and not l.strip().startswith("#")]
-    w(f"| `[profile.release]` | {', '.join(f'`{s}`' for s in settings)} |")
+cargo_toml = pathlib.Path("Cargo.toml").read_text()
+for name in ["release", profile] if profile not in ("release", "debug") else [profile]:
+    prof = cargo_toml.split(f"[profile.{name}]", 1)
+    if len(prof) == 2:
+        body = prof[1].split("\n[", 1)[0]
+        settings = [l.strip() for l in body.splitlines() if l.strip() and not l.strip().startswith("#")]
+        w(f"| `[profile.{name}]` | {', '.join(f'`{s}`' for s in settings)} |")
 w("")
 
 w(f"## Cold start: one whole process ({cold[WPS_SEND]['runs']} runs each)")

@@ -353,6 +353,32 @@ pub enum Command {
         after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem"
     )]
     Emulator(EmulatorArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
+    #[command(
+        long_about = "Print the completion script for a shell on stdout: bash, zsh, fish, powershell \
+            or elvish. It is the script committed in the repository's completions/, for people who \
+            installed with `cargo install`. It completes commands and options; for completions that \
+            also offer the profile names of your config file, let wps complete itself instead \
+            (`source <(COMPLETE=bash wps)`, see the README).",
+        after_long_help = "Examples:\n  \
+            bash:        wps completions bash > ~/.local/share/bash-completion/completions/wps\n  \
+            zsh:         wps completions zsh > ~/.zfunc/_wps\n               (and in ~/.zshrc, before compinit: fpath+=(~/.zfunc))\n  \
+            fish:        wps completions fish > ~/.config/fish/completions/wps.fish\n  \
+            PowerShell:  wps completions powershell >> $PROFILE\n  \
+            elvish:      wps completions elvish >> ~/.config/elvish/rc.elv\n\n\
+            Each line installs the script for one shell; start a new shell afterwards. \
+            Man pages: `wps man --help`."
+    )]
+    Completions(CompletionsArgs),
+    /// Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR
+    #[command(
+        long_about = "Man pages: with no DIR, print wps.1 (every command, the exit status table and \
+            the environment) on stdout; with DIR, write wps.1 and one page per command \
+            (wps-send-all.1, ...) into it, replacing the wps pages already there. They are the \
+            pages committed in the repository's man/, for people who installed with `cargo install`.",
+        after_long_help = "Examples:\n  wps man | man -l -\n  wps man ~/.local/share/man/man1   # then: man wps-send-all"
+    )]
+    Man(ManArgs),
     /// Write shell completions or man pages (for packagers; hidden)
     #[command(
         hide = true,
@@ -376,6 +402,18 @@ pub enum GenerateWhat {
     },
     /// Man pages: wps.1 and one per command (wps-send-all.1, ...) into DIR
     Man { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this directory (created if missing) instead of printing wps.1
+    pub dir: Option<PathBuf>,
 }
 
 /// The message body of the send commands. Not an arg group: --content-type goes with --file.

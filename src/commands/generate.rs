@@ -1,5 +1,6 @@
 //! `wps generate` (hidden): shell completions and man pages from the clap definitions, so
-//! they cannot drift from the code. Needs no configuration.
+//! they cannot drift from the code. Needs no configuration. `wps completions` and `wps man`
+//! print the same files through [`write_completions`] and [`write_top_page`].
 
 use std::io::Write;
 use std::path::Path;
@@ -111,11 +112,7 @@ pub fn run(printer: &Printer, args: GenerateArgs) -> Result<ExitStatus> {
                         .with_context(|| format!("writing completions into {}", dir.display()))?;
                     printer.status(format_args!("wrote {}", path.display()));
                 }
-                None => {
-                    let mut out = std::io::stdout().lock();
-                    clap_complete::generate(shell, &mut cmd, "wps", &mut out);
-                    out.flush()?;
-                }
+                None => write_completions(shell, &mut std::io::stdout().lock())?,
             }
         }
         GenerateWhat::Man { dir } => {
@@ -125,6 +122,32 @@ pub fn run(printer: &Printer, args: GenerateArgs) -> Result<ExitStatus> {
         }
     }
     Ok(SUCCESS)
+}
+
+/// The completion script for `shell`, as `completions/` holds it.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<()> {
+    // Rendered first: clap_complete panics on a write error, and a closed pipe must exit 0.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut completion_command(), "wps", &mut script);
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The command line the man pages document.
+fn man_command() -> clap::Command {
+    let mut cmd = doc_command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// wps.1, as `man/wps.1` holds it.
+pub fn write_top_page(out: &mut impl Write) -> Result<()> {
+    let mut page = Vec::new();
+    render_top_page(&man_command(), &mut page)?;
+    out.write_all(&page)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Writes wps.1 and one page per visible (sub)command into `dir`, after removing the pages a
@@ -138,8 +161,7 @@ pub fn write_man_pages(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
         }
     }
-    let mut cmd = doc_command().disable_help_subcommand(true);
-    cmd.build();
+    let cmd = man_command();
     let mut written = Vec::new();
     let top = dir.join("wps.1");
     let mut page = Vec::new();
@@ -246,10 +268,8 @@ mod tests {
 
     #[test]
     fn top_page_has_exit_status_and_every_command() {
-        let mut cmd = doc_command().disable_help_subcommand(true);
-        cmd.build();
         let mut page = Vec::new();
-        render_top_page(&cmd, &mut page).expect("renders");
+        write_top_page(&mut page).expect("renders");
         let page = String::from_utf8(page).expect("utf-8");
         assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
         assert!(page.contains("wps\\-send\\-all\\fR(1)"), "{page}");

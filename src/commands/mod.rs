@@ -5,12 +5,14 @@ mod api;
 mod bulk;
 mod client;
 mod close;
+mod completions;
 mod demo;
 mod emulator;
 mod exists;
 mod generate;
 mod list_connections;
 mod listen;
+mod man;
 mod permission;
 mod profile;
 mod remove_from_group;
@@ -41,10 +43,13 @@ pub const SUCCESS: ExitStatus = ExitStatus(crate::error::code::OK);
 /// Runs the command; everything it prints goes through `printer`.
 pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     let Cli { global, command } = cli;
-    // Needs no settings, so it works with a broken config and an empty environment.
-    if let Command::Generate(args) = command {
-        return generate::run(printer, args);
-    }
+    // These need no settings, so they work with a broken config and an empty environment.
+    let command = match command {
+        Command::Generate(args) => return generate::run(printer, args),
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return man::run(printer, args),
+        command => command,
+    };
     // A single request needs no worker threads; the emulator serves many clients at once.
     let runtime = match &command {
         Command::Emulator(_) => tokio::runtime::Builder::new_multi_thread()
@@ -80,6 +85,8 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             Command::Token(args) => token::run(s, printer, args).await,
             Command::Profile(args) => profile::run(s, printer, &global, args.command).await,
             Command::Generate(args) => generate::run(printer, args),
+            Command::Completions(args) => completions::run(args),
+            Command::Man(args) => man::run(printer, args),
         }
     })
 }

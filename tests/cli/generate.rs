@@ -1,4 +1,5 @@
-//! The committed completions/ and man/ are what `wps generate` writes from today's CLI.
+//! The committed completions/ and man/ are what `wps generate` writes from today's CLI, and
+//! what `wps completions` and `wps man` give people who installed with `cargo install`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,18 +44,24 @@ fn assert_same(committed: &Path, fresh: &Path) {
     }
 }
 
-/// `wps generate` with a broken config file and an environment that would fail other commands.
-fn generate(world: &World, args: &[&str]) {
+/// `wps ARGS` with a broken config file and an environment that would fail other commands:
+/// it must succeed all the same. Returns stdout.
+fn without_config(world: &World, args: &[&str]) -> Vec<u8> {
     std::fs::write(world.config_path(), "this is [not toml").expect("write config");
     let out = world
         .bare_wps()
         .env("WPS_OUTPUT", "bogus")
         .env("WPS_PROFILE", "missing")
-        .args(["generate"])
         .args(args)
         .output()
         .expect("wps runs");
-    assert_eq!(code(&out), 0, "wps generate {args:?}: {}", stderr(&out));
+    assert_eq!(code(&out), 0, "wps {args:?}: {}", stderr(&out));
+    out.stdout
+}
+
+/// `wps generate ARGS`, as [`without_config`].
+fn generate(world: &World, args: &[&str]) {
+    without_config(world, &[&["generate"], args].concat());
 }
 
 fn repo(dir: &str) -> PathBuf {
@@ -135,4 +142,88 @@ async fn profile_names_complete_dynamically() {
     // A broken config completes nothing, quietly.
     std::fs::write(world.config_path(), "not [toml").expect("write config");
     assert!(complete(&world, &["--profile", ""]).is_empty());
+}
+
+/// Where `wps generate completions SHELL DIR` puts each shell's script.
+const SCRIPTS: [(&str, &str); 5] = [
+    ("bash", "wps.bash"),
+    ("zsh", "_wps"),
+    ("fish", "wps.fish"),
+    ("powershell", "_wps.ps1"),
+    ("elvish", "wps.elv"),
+];
+
+#[tokio::test]
+async fn completions_command_prints_the_committed_scripts() {
+    let world = World::new().await;
+    for (shell, file) in SCRIPTS {
+        let script = without_config(&world, &["completions", shell]);
+        assert!(
+            script == std::fs::read(repo("completions").join(file)).expect("committed"),
+            "`wps completions {shell}` differs from completions/{file}; {REGENERATE}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn completions_command_is_visible_and_says_how_to_install() {
+    let world = World::new().await;
+    let help =
+        String::from_utf8(without_config(&world, &["completions", "--help"])).expect("utf-8");
+    for line in [
+        "wps completions bash > ~/.local/share/bash-completion/completions/wps",
+        "wps completions zsh > ~/.zfunc/_wps",
+        "wps completions fish > ~/.config/fish/completions/wps.fish",
+        "wps completions powershell >> $PROFILE",
+        "wps completions elvish >> ~/.config/elvish/rc.elv",
+    ] {
+        assert!(help.contains(line), "no `{line}` in:\n{help}");
+    }
+    let top = String::from_utf8(without_config(&world, &["--help"])).expect("utf-8");
+    assert!(
+        top.contains("completions") && top.contains("  man "),
+        "{top}"
+    );
+    assert!(!top.contains("generate"), "{top}");
+    // An unknown shell is a usage error.
+    let out = world
+        .bare_wps()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("wps runs");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn man_command_prints_the_committed_top_page() {
+    let world = World::new().await;
+    let page = without_config(&world, &["man"]);
+    assert!(
+        page == std::fs::read(repo("man").join("wps.1")).expect("committed"),
+        "`wps man` differs from man/wps.1; {REGENERATE}"
+    );
+}
+
+#[tokio::test]
+async fn man_command_writes_the_committed_pages() {
+    let world = World::new().await;
+    let fresh = world.dir.path().join("man1");
+    without_config(&world, &["man", fresh.to_str().expect("utf-8")]);
+    assert_same(&repo("man"), &fresh);
+}
+
+#[tokio::test]
+async fn completions_survive_a_closed_pipe() {
+    let world = World::new().await;
+    let mut child = world
+        .bare_wps()
+        .args(["completions", "zsh"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wps runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wps exits");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
