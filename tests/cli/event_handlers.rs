@@ -1480,13 +1480,40 @@ async fn the_binary_keeps_its_handlers_when_the_settings_file_breaks() {
     emu.line_with(&["not reloaded (the previous handlers stay)", "unknown field"])
         .await;
     send_event(&mut socket, "e", "text", json!("x"), 1).await;
-    assert_eq!(next_json(&mut socket).await["data"], "/one/e");
-    assert_eq!(ack(&mut socket, 1).await["success"], true);
+    let frames = until_ack(&mut socket, 1).await;
+    assert_eq!(reply_then_ack(&frames), Some("/one/e".into()), "{frames:?}");
 
     write("/two-now/{event}");
     emu.line_with(&["settings reloaded"]).await;
     emu.line_with(&["hub chat #1:", "/two-now/{event}"]).await;
     send_event(&mut socket, "e", "text", json!("x"), 2).await;
-    assert_eq!(next_json(&mut socket).await["data"], "/two-now/e");
-    assert_eq!(ack(&mut socket, 2).await["success"], true);
+    let frames = until_ack(&mut socket, 2).await;
+    assert_eq!(
+        reply_then_ack(&frames),
+        Some("/two-now/e".into()),
+        "{frames:?}"
+    );
+}
+
+/// Every JSON frame up to and including the ack for `ack_id`.
+async fn until_ack(socket: &mut Socket, ack_id: u64) -> Vec<Value> {
+    let mut frames = Vec::new();
+    loop {
+        let frame = next_json(socket).await;
+        let done = frame["type"] == "ack" && frame["ackId"] == ack_id;
+        frames.push(frame);
+        if done {
+            return frames;
+        }
+    }
+}
+
+/// The data of the handler's reply when it came right before a successful ack.
+fn reply_then_ack(frames: &[Value]) -> Option<String> {
+    let [.., reply, ack] = frames else {
+        return None;
+    };
+    (ack["success"] == true && reply["type"] == "message")
+        .then(|| reply["data"].as_str().map(str::to_string))
+        .flatten()
 }
