@@ -86,6 +86,7 @@ pub fn watch(
         // change between the caller's initial load and this task's start is not missed
         // (an unchanged file compares equal and says nothing).
         let mut seen = None;
+        let mut pending = None;
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -93,8 +94,16 @@ pub fn watch(
             // Fingerprint before reading: a write racing the read shows up next tick.
             let now = Some(fingerprint(&path));
             if now == seen {
+                pending = None;
                 continue;
             }
+            // A change is read once it has held for a whole tick: a file caught between its
+            // truncation and its new contents would otherwise apply as empty (no handlers).
+            if pending != now {
+                pending = now;
+                continue;
+            }
+            pending = None;
             seen = now;
             let loaded = {
                 let source = source.clone();
