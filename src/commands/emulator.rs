@@ -57,6 +57,9 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         })?),
         None => None,
     };
+    // Each client holds a descriptor; the usual soft default (1,024) is far below what the
+    // service's units carry.
+    let raised = emulator::descriptors::raise_limit();
     let mut server = emulator::start(EmulatorConfig {
         host,
         port,
@@ -110,6 +113,19 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         "wps emulator listening on {} (state is in memory; Ctrl-C stops it)",
         server.url()
     ));
+    if printer.verbose() >= 1 {
+        match raised {
+            Some(r) if r.to > r.from => printer.status(format_args!(
+                "file descriptors: soft limit raised from {} to the hard limit {} (about that many clients at once)",
+                r.from, r.to
+            )),
+            Some(r) => printer.status(format_args!(
+                "file descriptors: limit {} (the hard limit; about that many clients at once)",
+                r.to
+            )),
+            None => {}
+        }
+    }
     let handlers = server.event_handlers();
     if handlers.is_empty() {
         printer

@@ -6,6 +6,7 @@
 
 mod auth;
 mod dashboard;
+pub(crate) mod descriptors;
 mod errors;
 mod filter;
 mod hub;

@@ -9,7 +9,8 @@
 //! - request bodies are read within [`ServerLimits::body_timeout`] (in `rest.rs`);
 //! - at most [`ServerLimits::max_connections`] sockets are open at once, WebSockets included
 //!   (the permit travels with the socket into the upgrade); the rest wait in the listen
-//!   backlog, and accept errors such as EMFILE back off instead of spinning;
+//!   backlog. Out of descriptors (EMFILE), waiting connections are taken with a spare one and
+//!   refused with 503 (`descriptors.rs`); other accept errors back off instead of spinning;
 //! - on stop, open requests get [`ServerLimits::shutdown_grace`] to finish, then their
 //!   connection tasks are aborted. WebSocket sessions watch `Shared::stopping` themselves.
 //!
@@ -43,6 +44,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
+use super::descriptors::{self, Spare};
 use super::origin::Connection;
 use super::{stopped, Shared};
 
@@ -116,6 +118,9 @@ pub(crate) async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut conns = JoinSet::new();
     let mut backing_off = false;
+    let mut spare = Spare::new();
+    // Said once per run of exhaustion, not once per refused connection.
+    let mut refusing = false;
     loop {
         // Reap finished connections so the set stays as small as the open ones.
         while conns.try_join_next().is_some() {}
@@ -133,6 +138,7 @@ pub(crate) async fn serve(
         match accepted {
             Ok((stream, peer)) => {
                 backing_off = false;
+                refusing = false;
                 let _ = stream.set_nodelay(true);
                 conns.spawn(connection(
                     stream,
@@ -145,6 +151,20 @@ pub(crate) async fn serve(
             }
             // The client gave up before we took its connection: nothing to wait for.
             Err(e) if is_per_connection(&e) => {}
+            Err(e) if descriptors::exhausted(&e) && spare.release() => {
+                if !refusing {
+                    let limit = descriptors::current_limit()
+                        .map(|n| format!(" (limit {n})"))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "emulator: out of file descriptors{limit}: existing clients are served, \
+                         new connections are refused with 503 until some close"
+                    );
+                    refusing = true;
+                }
+                refuse(&listener, tls.is_some()).await;
+                spare.restore();
+            }
             Err(e) => {
                 if !backing_off {
                     eprintln!("emulator: cannot accept connections: {e}; retrying");
@@ -165,6 +185,22 @@ pub(crate) async fn serve(
         .is_err()
     {
         conns.shutdown().await;
+    }
+}
+
+/// The answer to a connection that arrives with no descriptor to serve it.
+const OUT_OF_DESCRIPTORS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+Content-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nContent-Length: 54\r\n\r\n\
+The emulator is out of file descriptors; retry later.\n";
+
+/// With the spare descriptor free: takes the waiting connection, answers 503 (plain HTTP
+/// only, and only what the socket takes at once) and closes it.
+async fn refuse(listener: &TcpListener, tls: bool) {
+    let accepted = tokio::time::timeout(Duration::from_millis(10), listener.accept()).await;
+    if let Ok(Ok((stream, _))) = accepted {
+        if !tls {
+            let _ = stream.try_write(OUT_OF_DESCRIPTORS);
+        }
     }
 }
 

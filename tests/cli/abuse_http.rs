@@ -252,15 +252,27 @@ async fn shutdown_finishes_while_clients_stall() {
 
 /// `wps emulator --port 0` under `sh` (for `ulimit`); returns the child and its address.
 fn spawn_emulator(shell_prefix: &str, env: &[(&str, &str)]) -> (Child, String) {
+    spawn_emulator_with(shell_prefix, "", env, Stdio::null())
+}
+
+/// As `spawn_emulator`, with global flags before `emulator` and stderr where the test wants it.
+fn spawn_emulator_with(
+    shell_prefix: &str,
+    global: &str,
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> (Child, String) {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
-        .arg(format!("{shell_prefix} exec \"$0\" emulator --port 0"))
+        .arg(format!(
+            "{shell_prefix} exec \"$0\" {global} emulator --port 0"
+        ))
         .arg(env!("CARGO_BIN_EXE_wps"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -343,13 +355,21 @@ async fn silent_connections_past_the_descriptor_limit_do_not_starve_health() {
     }
     eprintln!("300 connects: {:?}", started.elapsed());
     let started = Instant::now();
+    // While the silent sockets hold every descriptor, a new connection is refused with 503
+    // (as a client told "Retry-After: 1" would, try again); once they time out it is served.
     let answer = tokio::time::timeout(Duration::from_secs(8), async {
-        let mut health = TcpStream::connect(&addr).await.expect("connect");
-        health
-            .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .expect("write");
-        read_response(&mut health, Duration::from_secs(8)).await
+        loop {
+            let mut health = TcpStream::connect(&addr).await.expect("connect");
+            health
+                .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .expect("write");
+            let answer = read_response(&mut health, Duration::from_secs(8)).await;
+            if answer.0 != 503 {
+                break answer;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     })
     .await;
     let took = started.elapsed();
@@ -359,6 +379,118 @@ async fn silent_connections_past_the_descriptor_limit_do_not_starve_health() {
     assert_eq!(status, 200);
     eprintln!("/api/health behind 300 silent sockets (256 descriptors, 0.5 s timeout): {took:?}");
     drop(silent);
+}
+
+/// User + system CPU time of a process so far, in clock ticks (/proc/PID/stat).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
+}
+
+/// A JSON-subprotocol client in group `g` that may send to it, or the HTTP status that
+/// refused it.
+async fn json_client_in_g(addr: &str) -> Result<crate::common::Socket, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::{http::HeaderValue, Error};
+    let signer = KeySigner::new(&Secret::new(DEFAULT_ACCESS_KEY));
+    let now = now_secs();
+    let claims = wps::client::ClientClaims {
+        aud: format!("http://{addr}/client/hubs/chat"),
+        iat: now,
+        exp: now + 3600,
+        sub: None,
+        role: vec!["webpubsub.sendToGroup.g".into()],
+        groups: vec!["g".into()],
+    };
+    let token = signer.sign(&claims).expect("sign").expose().to_string();
+    let mut req = format!("ws://{addr}/client/hubs/chat?access_token={token}")
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("json.webpubsub.azure.v1"),
+    );
+    // Without a refusal the connection would wait in the listen backlog.
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::connect_async(req),
+    );
+    match attempt.await.expect("connected or refused within 5 s") {
+        Ok((mut socket, _)) => {
+            let connected = crate::common::next_json(&mut socket).await;
+            assert_eq!(connected["event"], "connected", "{connected}");
+            Ok(socket)
+        }
+        Err(Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("neither connected nor refused with a status: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn out_of_descriptors_existing_clients_are_served_and_new_ones_refused_with_503() {
+    let log = tempfile::NamedTempFile::new().expect("temp file");
+    let (mut child, addr) = spawn_emulator_with(
+        "ulimit -n 64 &&",
+        "-v",
+        &[],
+        Stdio::from(log.reopen().expect("reopen")),
+    );
+    let mut clients = Vec::new();
+    let refused = loop {
+        match json_client_in_g(&addr).await {
+            Ok(socket) => clients.push(socket),
+            Err(status) => break status,
+        }
+        assert!(clients.len() < 64, "64 clients on 64 descriptors");
+    };
+    assert_eq!(refused, 503);
+    assert!(
+        clients.len() > 30,
+        "only {} clients before refusal",
+        clients.len()
+    );
+
+    // Refusing costs one accept each, not a spinning loop.
+    let before = cpu_ticks(child.id());
+    for _ in 0..20 {
+        assert_eq!(json_client_in_g(&addr).await.err(), Some(503));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let spent = cpu_ticks(child.id()) - before;
+    assert!(spent < 50, "{spent} ticks of CPU while refusing");
+
+    // Those already connected are still served.
+    let mut last = clients.pop().expect("a client");
+    crate::common::send_json(
+        &mut last,
+        json!({"type": "sendToGroup", "group": "g", "data": "still served", "noEcho": true}),
+    )
+    .await;
+    let got = crate::common::next_json(&mut clients[0]).await;
+    assert_eq!(got["data"], "still served", "{got}");
+
+    // Descriptors come back as clients leave.
+    clients.truncate(clients.len() - 5);
+    drop(last);
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(socket) = json_client_in_g(&addr).await {
+            again = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(again.is_some(), "no connection accepted after clients left");
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = std::fs::read_to_string(log.path()).expect("stderr");
+    assert!(stderr.contains("file descriptors: limit 64"), "{stderr}");
+    let said = stderr.matches("out of file descriptors").count();
+    assert_eq!(said, 1, "{stderr}");
 }
 
 fn h2_client() -> reqwest::Client {
