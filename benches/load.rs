@@ -70,6 +70,10 @@ enum Cmd {
         /// Also connect this many clients that never read (tiny receive buffers), first.
         #[arg(long, default_value_t = 0)]
         stalled: usize,
+        /// The server's process id: its RSS before and after the clients connect, and the
+        /// CPU time it spends from the send until the last client has the message.
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -133,10 +137,12 @@ fn main() -> Result<()> {
                 clients,
                 connect_concurrency,
                 stalled,
+                server_pid,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
-                let mut report = fanout(&cs, &hub, clients, connect_concurrency).await?;
+                let mut report =
+                    fanout(&cs, &hub, clients, connect_concurrency, server_pid).await?;
                 report["stalled"] = stalled.len().into();
                 println!("{report}");
             }
@@ -315,6 +321,21 @@ async fn stall_clients(
     Ok(out)
 }
 
+/// CPU time a process has used so far, every thread's, in nanoseconds (schedstat's first
+/// field: clock ticks in /proc/PID/stat are too coarse for a 20 ms fan-out).
+fn cpu_ns(pid: u32) -> Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let stat = std::fs::read_to_string(task?.path().join("schedstat")).unwrap_or_default();
+        total += stat
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Ok(total)
+}
+
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
@@ -381,7 +402,9 @@ async fn fanout(
     hub: &str,
     clients: usize,
     connect_concurrency: usize,
+    server_pid: Option<u32>,
 ) -> Result<serde_json::Value> {
+    let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
     let ws_url = client_url(cs, hub)?;
     // Small buffers: the clients only ever read a few short frames.
@@ -440,6 +463,8 @@ async fn fanout(
     );
     let auth = format!("Bearer {}", signer.rest_token(&url)?.expose());
     let http = reqwest::Client::new();
+    let rss_connected = server_pid.map(rss_kib).transpose()?;
+    let cpu_before = server_pid.map(cpu_ns).transpose()?;
     let sent = Instant::now();
     let resp = http
         .post(&url)
@@ -462,6 +487,10 @@ async fn fanout(
             _ = &mut deadline => break,
         }
     }
+    let server_cpu_ms = match (server_pid, cpu_before) {
+        (Some(pid), Some(before)) => Some((cpu_ns(pid)? - before) as f64 / 1e6),
+        _ => None,
+    };
     arrivals.sort_by(f64::total_cmp);
     let pct = |p: f64| -> Option<f64> {
         let n = arrivals.len();
@@ -478,6 +507,9 @@ async fn fanout(
         "p50_ms": pct(0.5),
         "p99_ms": pct(0.99),
         "all_ms": if arrivals.len() == clients { pct(1.0) } else { None },
+        "server_cpu_ms": server_cpu_ms,
+        "server_rss_idle_kib": rss_idle,
+        "server_rss_connected_kib": rss_connected,
     });
     for r in readers {
         r.abort();
@@ -497,7 +529,10 @@ async fn smoke() -> Result<()> {
     let users: Vec<&str> = users.iter().map(String::as_str).collect();
     println!("{}", raw(&cs, "chat", &users, 16, "hi").await?);
     // 400 clients: both ends live in this process, within a default 1,024-descriptor limit.
-    println!("{}", fanout(&cs, "chat", 400, 128).await?);
+    println!(
+        "{}",
+        fanout(&cs, "chat", 400, 128, Some(std::process::id())).await?
+    );
     emulator.shutdown().await;
 
     let handler = events::Handler::start().await?;

@@ -56,8 +56,7 @@ pub fn current_limit() -> Option<u64> {
         rlim_max: 0,
     };
     // SAFETY: as in raise_limit.
-    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0)
-        .then_some(limit.rlim_cur)
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit.rlim_cur)
 }
 
 #[cfg(not(unix))]
