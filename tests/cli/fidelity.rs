@@ -181,11 +181,29 @@ async fn client_messages_are_validated_as_the_service_does() {
     let (mut c, _) = world.connect_json("chat", None, &roles, &[]).await;
     send_json(&mut c, json!({"type":"JOINGROUP","group":"g","ackId":1})).await;
     assert_eq!(next_json(&mut c).await["success"], true);
-    // ttlSeconds over 300 and invalid groups close with 1007.
+    // A valid event name is taken (and, with no handler here, acked as a failure).
+    let longest = format!("E{}", "v-._9".repeat(25)) + "xx";
+    assert_eq!(longest.len(), 128);
+    send_json(
+        &mut c,
+        json!({"type":"event","event":longest,"dataType":"text","data":"x","ackId":9}),
+    )
+    .await;
+    let ack = next_json(&mut c).await;
+    assert_eq!(
+        (ack["ackId"].as_u64(), ack["success"].as_bool()),
+        (Some(9), Some(false))
+    );
+    // ttlSeconds over 300, invalid groups and invalid event names close with 1007.
     for frame in [
         json!({"type":"sendToGroup","group":"g","dataType":"text","data":"x","ttlSeconds":301}),
         json!({"type":"sendToGroup","group":"","dataType":"text","data":"x"}),
         json!({"type":"leaveGroup","group":" ","ackId":2}),
+        // Event names follow the official emulator's rule (names.rs).
+        json!({"type":"event","event":"","dataType":"text","data":"x","ackId":3}),
+        json!({"type":"event","event":"1st","dataType":"text","data":"x","ackId":4}),
+        json!({"type":"event","event":"my event","dataType":"text","data":"x","ackId":5}),
+        json!({"type":"event","event":"x".repeat(129),"dataType":"text","data":"x","ackId":6}),
     ] {
         let (mut c, _) = world.connect_json("chat", None, &roles, &[]).await;
         send_json(&mut c, frame.clone()).await;
