@@ -15,7 +15,10 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
 
-use super::errors::{bad_request, error, error_for, not_found, unauthorized};
+use super::errors::{
+    bad_request, error, invalid_parameter, not_existed, not_found, unauthorized,
+    unsupported_api_version, Entity, Level,
+};
 use super::filter::Filter;
 use super::hub::{Hub, Permission, Targets};
 use super::message::{DataKind, Message, Source};
@@ -60,10 +63,14 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         }
     };
     if method == Method::HEAD {
-        // HEAD answers declare the error code header but carry no body.
+        // HEAD answers carry no body but keep the headers of the answer a GET would have had,
+        // as the service's do: its type, its length and the error code.
+        let len = resp.body().size_hint().exact();
         *resp.body_mut() = Body::empty();
-        resp.headers_mut().remove(header::CONTENT_TYPE);
-        resp.headers_mut().remove(header::CONTENT_LENGTH);
+        if let Some(len) = len.filter(|&n| n > 0) {
+            resp.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
     }
     let status = resp.status().as_u16();
     shared
@@ -140,13 +147,11 @@ async fn route(
     if !matches!(segs.first(), Some(&"api")) {
         return Err(not_found(format!("no route for {path}")));
     }
+    let url = request_url(&parts);
     let version = match query.get("api-version") {
         None => Ok(LATEST_API_VERSION),
         Some(v) if API_VERSIONS.contains(&v) => Ok(v),
-        Some(v) => Err(bad_request(format!(
-            "The api-version '{v}' is not supported. Supported versions: {}.",
-            API_VERSIONS.join(", ")
-        ))),
+        Some(v) => Err(unsupported_api_version(&url, v)),
     };
     let method = parts.method.clone();
     // Health probes come from load balancers and monitors, which sign nothing.
@@ -160,7 +165,7 @@ async fn route(
     // Authenticate before anything else, as the service does.
     authorize(shared, &parts)?;
     let version = version?;
-    let gate = Gate { version };
+    let gate = Gate { version, url: &url };
     let ["api", "hubs", hub, rest @ ..] = segs.as_slice() else {
         return Err(not_found(format!("no route for {path}")));
     };
@@ -212,7 +217,7 @@ async fn route(
             if hub.add_connection_to_group(conn, group) {
                 Ok(status(StatusCode::OK))
             } else {
-                Err(not_found(format!("Connection '{conn}' does not exist.")))
+                Err(not_existed(Level::Error, Entity::Connection, conn))
             }
         }
         (&Method::DELETE, ["groups", group, "connections", conn]) => {
@@ -222,7 +227,7 @@ async fn route(
             Ok(status(StatusCode::NO_CONTENT))
         }
         (&Method::DELETE, ["connections", conn, "groups"]) => {
-            gate.operation("2022-11-01", "Removing a connection from all groups")?;
+            gate.operation("2022-11-01")?;
             id_name(conn, "connection id")?;
             hub.remove_connection_from_all_groups(conn);
             Ok(status(StatusCode::NO_CONTENT))
@@ -233,7 +238,7 @@ async fn route(
             if hub.add_user_to_group(user, group) {
                 Ok(status(StatusCode::OK))
             } else {
-                Err(not_found(format!("User '{user}' does not exist.")))
+                Err(not_existed(Level::Warning, Entity::User, user))
             }
         }
         (&Method::DELETE, ["users", user, "groups", group]) => {
@@ -268,15 +273,15 @@ async fn route(
         }
         (&Method::HEAD, ["connections", conn]) => {
             id_name(conn, "connection id")?;
-            exists(hub.has_connection(conn))
+            exists(hub.has_connection(conn), Entity::Connection, conn)
         }
         (&Method::HEAD, ["users", user]) => {
             id_name(user, "user id")?;
-            exists(hub.has_user(user))
+            exists(hub.has_user(user), Entity::User, user)
         }
         (&Method::HEAD, ["groups", group]) => {
             group_name(group)?;
-            exists(hub.has_group(group))
+            exists(hub.has_group(group), Entity::Group, group)
         }
         (m, ["permissions", permission, "connections", conn])
             if matches!(*m, Method::PUT | Method::DELETE | Method::HEAD) =>
@@ -284,7 +289,7 @@ async fn route(
             permission_op(hub, m, permission, conn, &query)
         }
         (&Method::POST, [action @ (":addToGroups" | ":removeFromGroups")]) => {
-            gate.operation("2024-01-01", "Adding or removing connections by filter")?;
+            gate.operation("2024-01-01")?;
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
             match (hub_state, batch.filter) {
@@ -304,7 +309,7 @@ async fn route(
             Ok(status(StatusCode::OK))
         }
         (&Method::GET, ["groups", group, "connections"]) => {
-            gate.operation("2024-12-01", "Listing the connections of a group")?;
+            gate.operation("2024-12-01")?;
             group_name(group)?;
             list_connections(hub, &parts, hub_name, group, &query, version)
         }
@@ -342,12 +347,19 @@ fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> 
         .map_err(unauthorized)
 }
 
-fn exists(yes: bool) -> Result<Response> {
-    Ok(status(if yes {
-        StatusCode::OK
+/// An existence check: 200, or the service's 404 warning that names what is missing.
+fn exists(yes: bool, entity: Entity, name: &str) -> Result<Response> {
+    if yes {
+        Ok(status(StatusCode::OK))
     } else {
-        StatusCode::NOT_FOUND
-    }))
+        Err(not_existed(Level::Warning, entity, name))
+    }
+}
+
+/// The request's URL as sent (origin, path and query), as the api-version error quotes it.
+fn request_url(parts: &axum::http::request::Parts) -> String {
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    format!("{}{path_and_query}", origin(parts))
 }
 
 fn close_reason(query: &Query) -> String {
@@ -370,38 +382,36 @@ fn id_name(id: &str, what: &str) -> Result<()> {
     names::id(id, what).map_err(bad_request)
 }
 
-fn parse_filter(text: Option<&str>) -> Result<Option<Filter>> {
+/// A filter from the query (`parameter` "filter") or a body ("Filter"): the service's words
+/// and shape, as the SDKs' tests recorded them from Azure.
+fn parse_filter(text: Option<&str>, parameter: &str) -> Result<Option<Filter>> {
     match text {
         None | Some("") => Ok(None),
-        // The service's words and target (recorded from Azure by the SDKs' tests).
         Some(f) => Filter::parse(f).map(Some).map_err(|e| {
-            error_for(
-                StatusCode::BAD_REQUEST,
-                "Error.BadRequest",
+            invalid_parameter(
+                parameter,
                 format!(
                     "Invalid syntax for '{f}': Syntax error at position {} in '{f}'. (Parameter 'filter')",
                     e.position
                 ),
-                "filter",
             )
         }),
     }
 }
 
-/// What the requested api-version allows: operations added later are unknown routes (404),
-/// parameters added later are bad requests (400).
+/// What the requested api-version allows: an operation added later is refused as the
+/// service's API versioning refuses it (400), and so is a parameter added later.
 struct Gate<'a> {
     version: &'a str,
+    /// The request's URL, which the refusal quotes.
+    url: &'a str,
 }
 
 impl Gate<'_> {
     // api-versions are ISO dates, so they order as strings.
-    fn operation(&self, since: &str, what: &str) -> Result<()> {
+    fn operation(&self, since: &str) -> Result<()> {
         if self.version < since {
-            Err(not_found(format!(
-                "{what} needs api-version {since} or later; this request uses {}.",
-                self.version
-            )))
+            Err(unsupported_api_version(self.url, self.version))
         } else {
             Ok(())
         }
@@ -422,7 +432,7 @@ impl Gate<'_> {
         if query.get("filter").is_some() {
             self.parameter("2022-11-01", "filter")?;
         }
-        parse_filter(query.get("filter"))
+        parse_filter(query.get("filter"), "filter")
     }
 
     /// `messageTtlSeconds`: an integer 0-300. Delivery here is immediate, so any valid TTL
@@ -460,9 +470,14 @@ fn permission_op(
         .ok_or_else(|| bad_request("The targetName parameter is required."))?;
     group_name(target)?;
     match *method {
-        Method::HEAD => exists(hub.allowed(conn, permission, target)),
+        Method::HEAD if hub.allowed(conn, permission, target) => Ok(status(StatusCode::OK)),
+        Method::HEAD if !hub.has_connection(conn) => {
+            Err(not_existed(Level::Info, Entity::Connection, conn))
+        }
+        // No recording shows this answer's body: a plain 404.
+        Method::HEAD => Ok(status(StatusCode::NOT_FOUND)),
         Method::PUT if hub.grant(conn, permission, target) => Ok(status(StatusCode::OK)),
-        Method::PUT => Err(not_found(format!("Connection '{conn}' does not exist."))),
+        Method::PUT => Err(not_existed(Level::Info, Entity::Connection, conn)),
         _ => {
             // A revoke is an explicit deny, so it also beats a role that covers the group.
             hub.revoke(conn, permission, target);
@@ -510,7 +525,7 @@ fn read_batch(headers: &axum::http::HeaderMap, bytes: Bytes) -> Result<Batch> {
     }
     Ok(Batch {
         groups,
-        filter: parse_filter(parsed.filter.as_deref())?,
+        filter: parse_filter(parsed.filter.as_deref(), "Filter")?,
     })
 }
 

@@ -181,11 +181,29 @@ async fn client_messages_are_validated_as_the_service_does() {
     let (mut c, _) = world.connect_json("chat", None, &roles, &[]).await;
     send_json(&mut c, json!({"type":"JOINGROUP","group":"g","ackId":1})).await;
     assert_eq!(next_json(&mut c).await["success"], true);
-    // ttlSeconds over 300 and invalid groups close with 1007.
+    // A valid event name is taken (and, with no handler here, acked as a failure).
+    let longest = format!("E{}", "v-._9".repeat(25)) + "xx";
+    assert_eq!(longest.len(), 128);
+    send_json(
+        &mut c,
+        json!({"type":"event","event":longest,"dataType":"text","data":"x","ackId":9}),
+    )
+    .await;
+    let ack = next_json(&mut c).await;
+    assert_eq!(
+        (ack["ackId"].as_u64(), ack["success"].as_bool()),
+        (Some(9), Some(false))
+    );
+    // ttlSeconds over 300, invalid groups and invalid event names close with 1007.
     for frame in [
         json!({"type":"sendToGroup","group":"g","dataType":"text","data":"x","ttlSeconds":301}),
         json!({"type":"sendToGroup","group":"","dataType":"text","data":"x"}),
         json!({"type":"leaveGroup","group":" ","ackId":2}),
+        // Event names follow the official emulator's rule (names.rs).
+        json!({"type":"event","event":"","dataType":"text","data":"x","ackId":3}),
+        json!({"type":"event","event":"1st","dataType":"text","data":"x","ackId":4}),
+        json!({"type":"event","event":"my event","dataType":"text","data":"x","ackId":5}),
+        json!({"type":"event","event":"x".repeat(129),"dataType":"text","data":"x","ackId":6}),
     ] {
         let (mut c, _) = world.connect_json("chat", None, &roles, &[]).await;
         send_json(&mut c, frame.clone()).await;
@@ -302,4 +320,150 @@ async fn send_commands_and_api_carry_metadata() {
         );
     }
     assert_silent(&mut client).await;
+}
+
+/// One signed request exactly as given (`path_and_query` starts with `/api/`): status,
+/// headers and body, HEAD included.
+async fn raw(
+    world: &World,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: Option<(&str, &str)>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let url = format!("http://{}{path_and_query}", world.emulator.addr());
+    let mut req = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(world.rest_token(&url));
+    if let Some((content_type, body)) = body {
+        req = req
+            .header("content-type", content_type)
+            .body(body.to_string());
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.text().await.expect("body");
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .map_or("", |v| v.to_str().unwrap_or_default())
+}
+
+/// The answers the SDKs' test recordings hold from Azure (docs/emulator-fidelity.md names
+/// each recording): status, `x-ms-error-code`, content type and body, byte for byte.
+#[tokio::test]
+async fn error_answers_match_the_services_recorded_answers() {
+    use reqwest::Method;
+    let world = World::new().await;
+    let v = "api-version=2024-12-01";
+    let json = "application/json; charset=utf-8";
+    let cases = [
+        (
+            Method::PUT,
+            format!("/api/hubs/chat/groups/group1/connections/fake-connection-id?{v}"),
+            "Error.Connection.NotExisted",
+            r#"{"code":"Error.Connection.NotExisted","message":"Connection `fake-connection-id` is not found.","target":"Connection","details":null,"inner":null}"#,
+        ),
+        (
+            Method::PUT,
+            format!("/api/hubs/chat/users/fake-user/groups/group1?{v}"),
+            "Warning.User.NotExisted",
+            r#"{"code":"Warning.User.NotExisted","message":"User `fake-user` is not found.","target":"User","details":null,"inner":null}"#,
+        ),
+        (
+            Method::PUT,
+            format!("/api/hubs/chat/permissions/sendToGroup/connections/fake-connection-id?{v}&targetName=group1"),
+            "Info.Connection.NotExisted",
+            r#"{"code":"Info.Connection.NotExisted","message":"Connection `fake-connection-id` is not found.","target":"Connection","details":null,"inner":null}"#,
+        ),
+    ];
+    for (method, path, code, body) in cases {
+        let got = raw(&world, method, &path, None).await;
+        assert_eq!(got.0, 404, "{path}");
+        assert_eq!(header(&got.1, "x-ms-error-code"), code, "{path}");
+        assert_eq!(header(&got.1, "content-type"), json, "{path}");
+        assert_eq!(got.2, body, "{path}");
+    }
+    // HEAD answers: the same headers (with the length of the body they leave out).
+    let heads = [
+        (
+            format!("/api/hubs/chat/connections/fake-connection-id?{v}"),
+            "Warning.Connection.NotExisted",
+            Some("148"),
+        ),
+        (
+            format!("/api/hubs/chat/users/fake-user?{v}"),
+            "Warning.User.NotExisted",
+            Some("121"),
+        ),
+        // The recorded length (121) says the service words this body differently; only its
+        // status and code are known.
+        (
+            format!("/api/hubs/chat/groups/fake-group?{v}"),
+            "Warning.Group.NotExisted",
+            None,
+        ),
+        (
+            format!("/api/hubs/chat/permissions/sendToGroup/connections/fake-connection-id?{v}&targetName=group1"),
+            "Info.Connection.NotExisted",
+            Some("145"),
+        ),
+    ];
+    for (path, code, length) in heads {
+        let got = raw(&world, Method::HEAD, &path, None).await;
+        assert_eq!(got.0, 404, "{path}");
+        assert_eq!(header(&got.1, "x-ms-error-code"), code, "{path}");
+        assert_eq!(header(&got.1, "content-type"), json, "{path}");
+        if let Some(length) = length {
+            assert_eq!(header(&got.1, "content-length"), length, "{path}");
+        }
+        assert_eq!(got.2, "", "{path}");
+    }
+
+    // A bad filter: ASP.NET's validation problem, under the parameter's name.
+    let message = "Invalid syntax for 'invalid filter': Syntax error at position 14 in 'invalid filter'. (Parameter 'filter')";
+    let recorded = |target: &str| {
+        json!({"code":"Error.BadRequest","message":message,"target":target,
+            "errors":{target:[message]},"type":null,"title":"One or more validation errors occurred.",
+            "status":400,"detail":null,"instance":null,"extensions":{}})
+        .to_string()
+    };
+    for path in ["/api/hubs/chat/:send", "/api/hubs/chat/users/brian/:send"] {
+        let path = format!("{path}?{v}&filter=invalid%20filter");
+        let got = raw(&world, Method::POST, &path, Some(("text/plain", "hello"))).await;
+        assert_eq!(got.0, 400);
+        assert_eq!(header(&got.1, "x-ms-error-code"), "Error.BadRequest");
+        assert_eq!(
+            header(&got.1, "content-type"),
+            "application/problem+json; charset=utf-8"
+        );
+        assert_eq!(header(&got.1, "content-length"), "416");
+        assert_eq!(got.2, recorded("filter"));
+    }
+    let got = raw(
+        &world,
+        Method::POST,
+        &format!("/api/hubs/chat/:addToGroups?{v}"),
+        Some((
+            "application/json",
+            r#"{"groups":["group1","group2"],"filter":"invalid filter"}"#,
+        )),
+    )
+    .await;
+    assert_eq!((got.0, got.2), (400, recorded("Filter")));
+
+    // An operation newer than the api-version: the API-versioning layer's refusal.
+    let path = "/api/hubs/chat/connections/c/groups?api-version=2021-10-01";
+    let got = raw(&world, Method::DELETE, path, None).await;
+    assert_eq!(got.0, 400);
+    let url = format!("http://{}{path}", world.emulator.addr());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&got.2).expect("JSON"),
+        json!({"error":{"code":"UnsupportedApiVersion",
+            "message":format!("The HTTP resource that matches the request URI '{url}' does not support the API version '2021-10-01'."),
+            "innerError":null}})
+    );
 }

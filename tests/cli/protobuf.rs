@@ -663,6 +663,21 @@ async fn invalid_frames_close_the_connection_as_documented() {
             ),
             1007,
         ),
+        (
+            "a bad event name",
+            Message::Binary(
+                encode(Up::EventMessage(up::EventMessage {
+                    event: "my event".into(),
+                    data: Some(MessageData {
+                        data: Some(Data::TextData("x".into())),
+                    }),
+                    ack_id: Some(1),
+                    ..Default::default()
+                }))
+                .into(),
+            ),
+            1007,
+        ),
     ];
     for (what, frame, code) in cases {
         let (mut pb, _) = connect_protobuf(&world, None, &roles, &[], PROTOBUF).await;

@@ -84,7 +84,8 @@ impl Session {
             None | Some(Value::Null) => None,
             Some(a) => Some(a.as_u64().ok_or(())?),
         };
-        // A missing or invalid group name makes the message invalid (1007), as in the service.
+        // A missing or invalid group or event name makes the message invalid (1007), as in
+        // the service.
         let group = || -> Result<String, ()> {
             let g = v.get("group").and_then(Value::as_str).ok_or(())?;
             names::group(g).map_err(|_| ())?;
@@ -111,6 +112,7 @@ impl Session {
             }
             "event" => {
                 let name = v.get("event").and_then(Value::as_str).ok_or(())?;
+                names::event(name).map_err(|_| ())?;
                 let data = decode_data(&v, text)?;
                 self.event_request(name, data, ack_id);
             }

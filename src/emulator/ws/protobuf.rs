@@ -54,9 +54,7 @@ impl Session {
                 if m.stream.is_some() {
                     return Err(Invalid("Streaming is not supported."));
                 }
-                if m.event.is_empty() {
-                    return Err(Invalid("The event name is missing."));
-                }
+                names::event(&m.event).map_err(|_| Invalid("The event name is invalid."))?;
                 let data = read_data(m.data, m.metadata)?;
                 self.event_request(&m.event, data, m.ack_id);
             }
