@@ -156,6 +156,15 @@ pub(super) fn read(
             Err(b4::Error::PayloadSizeLimitExceeded(_)) => Err(ReadError::TooLarge),
             Err(e) => Err(ReadError::Malformed(e.to_string())),
         },
+        // MQTT 5 §3.14.2.1: a normal DISCONNECT may be just its fixed header, which the
+        // codec does not take.
+        Some(Version::V5) if buf.starts_with(&[0xE0, 0x00]) => {
+            let _ = buf.split_to(2);
+            Ok(Some(Inbound::Disconnect(ClientDisconnect {
+                user_properties: Some(Vec::new()),
+                ..ClientDisconnect::default()
+            })))
+        }
         Some(Version::V5) => match v5::Packet::read(buf, Some(max as u32)) {
             Ok(p) => Ok(Some(from_v5(p))),
             Err(b5::Error::InsufficientBytes(_)) => Ok(None),
@@ -700,6 +709,19 @@ mod tests {
             assert_eq!((c.version, c.client_id.as_str()), (version, "abc"));
             assert!(buf.is_empty());
         }
+    }
+
+    #[test]
+    fn a_bare_5_0_disconnect_is_a_normal_one() {
+        let mut buf = BytesMut::from(&[0xE0u8, 0x00, 0xC0, 0x00][..]);
+        let Ok(Some(Inbound::Disconnect(d))) = read(&mut buf, Some(Version::V5), 1024) else {
+            panic!("not a disconnect");
+        };
+        assert_eq!((d.code, d.with_will()), (0, false));
+        assert!(matches!(
+            read(&mut buf, Some(Version::V5), 1024),
+            Ok(Some(Inbound::PingReq))
+        ));
     }
 
     #[test]
