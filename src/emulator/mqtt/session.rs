@@ -226,6 +226,8 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
     } else {
         session.end_reason = "The connection was lost.".into();
         session.event_reason = Some(session.end_reason.clone());
+        // A session the client never heard of is not kept for it.
+        session.keepable = present;
     }
     session.finish(view, &id);
     if shared.verbose >= 1 {
@@ -764,7 +766,11 @@ impl Session {
         });
         let (hub, session_id) = (session.hub.clone(), session.session_id.clone());
         match store::release(client_id, self.generation, session, keep) {
-            Err(session) => end_kept(&self.shared, *session),
+            Err(session) => {
+                // The hub goes back to the registry with no handle of ours left on it.
+                drop(hub);
+                end_kept(&self.shared, *session);
+            }
             Ok(()) => {
                 let shared = self.shared;
                 let client_id = client_id.to_string();
