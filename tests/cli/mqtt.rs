@@ -1,13 +1,17 @@
 //! MQTT clients on the emulator, driven by a real MQTT library (rumqttc, 3.1.1 and 5.0 over
 //! WebSocket): connect, topic = group, QoS 1, refusals, and interop with JSON clients and REST.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use rumqttc::v5::mqttbytes::v5 as p5;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
 use serde_json::json;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
 use wps::client::now_secs;
+use wps::emulator::{EmulatorConfig, EventHandlerConfig};
 
 use crate::common::*;
 
@@ -52,9 +56,19 @@ async fn first<T>(rx: &mut mpsc::UnboundedReceiver<Result<T, String>>) -> Result
 }
 
 async fn v4(url: String, id: &str) -> Result<V4, String> {
+    v4_with(url, id, |_| {}).await.map(|(c, _)| c)
+}
+
+/// A 3.1.1 client with options of its own, and its CONNACK.
+async fn v4_with(
+    url: String,
+    id: &str,
+    configure: impl FnOnce(&mut rumqttc::MqttOptions),
+) -> Result<(V4, rumqttc::ConnAck), String> {
     let mut opts = rumqttc::MqttOptions::new(id, url, 0);
     opts.set_transport(rumqttc::Transport::Ws);
     opts.set_keep_alive(Duration::from_secs(30));
+    configure(&mut opts);
     let (client, mut eventloop) = rumqttc::AsyncClient::new(opts, 16);
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -74,15 +88,25 @@ async fn v4(url: String, id: &str) -> Result<V4, String> {
         }
     });
     match first(&mut rx).await? {
-        rumqttc::Packet::ConnAck(_) => Ok(V4 { client, rx }),
+        rumqttc::Packet::ConnAck(ack) => Ok((V4 { client, rx }, ack)),
         other => Err(format!("expected CONNACK, got {other:?}")),
     }
 }
 
 async fn v5(url: String, id: &str) -> Result<V5, String> {
+    v5_with(url, id, |_| {}).await.map(|(c, _)| c)
+}
+
+/// A 5.0 client with options of its own, and its CONNACK.
+async fn v5_with(
+    url: String,
+    id: &str,
+    configure: impl FnOnce(&mut rumqttc::v5::MqttOptions),
+) -> Result<(V5, p5::ConnAck), String> {
     let mut opts = rumqttc::v5::MqttOptions::new(id, url, 0);
     opts.set_transport(rumqttc::Transport::Ws);
     opts.set_keep_alive(Duration::from_secs(30));
+    configure(&mut opts);
     let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(opts, 16);
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -102,7 +126,7 @@ async fn v5(url: String, id: &str) -> Result<V5, String> {
         }
     });
     match first(&mut rx).await? {
-        p5::Packet::ConnAck(_) => Ok(V5 { client, rx }),
+        p5::Packet::ConnAck(ack) => Ok((V5 { client, rx }, ack)),
         other => Err(format!("expected CONNACK, got {other:?}")),
     }
 }
@@ -474,4 +498,572 @@ async fn rest_sends_arrive_on_the_server_topic() {
     };
     assert!(err.contains("ServerDisconnect"), "{err}");
     assert!(err.contains("AdministrativeAction"), "{err}");
+}
+
+// --- event handlers ---------------------------------------------------------------------------
+
+/// One request an event handler got.
+#[derive(Debug, Clone)]
+struct Heard {
+    headers: axum::http::HeaderMap,
+    body: serde_json::Value,
+}
+
+impl Heard {
+    fn ce(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+type Reply = (u16, serde_json::Value);
+
+/// A handler on 127.0.0.1 that passes validation, records every event and answers `connect`
+/// with `on_connect` (others: 200).
+struct Handler {
+    addr: std::net::SocketAddr,
+    heard: Arc<Mutex<Vec<Heard>>>,
+}
+
+impl Handler {
+    async fn start(on_connect: impl Fn(&Heard) -> Reply + Send + Sync + 'static) -> Handler {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let on_connect = Arc::new(on_connect);
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let (log, on_connect) = (log.clone(), on_connect.clone());
+            async move {
+                let (parts, body) = req.into_parts();
+                if parts.method == axum::http::Method::OPTIONS {
+                    return axum::response::Response::builder()
+                        .header("WebHook-Allowed-Origin", "*")
+                        .body(axum::body::Body::empty())
+                        .expect("response");
+                }
+                let body = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+                let heard = Heard {
+                    headers: parts.headers,
+                    body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                };
+                let (status, reply) = if heard.ce("ce-eventname") == Some("connect") {
+                    on_connect(&heard)
+                } else {
+                    (200, serde_json::Value::Null)
+                };
+                log.lock().expect("log").push(heard);
+                let body = if reply.is_null() {
+                    String::new()
+                } else {
+                    reply.to_string()
+                };
+                axum::response::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body))
+                    .expect("response")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Handler { addr, heard }
+    }
+
+    /// A world whose hub `chat` sends its events here.
+    async fn world(&self) -> World {
+        World::with_config(EmulatorConfig {
+            event_handlers: EventHandlerConfig {
+                flags: vec![format!("chat=http://{}/api/{{event}}", self.addr)],
+                timeout: Duration::from_secs(5),
+                retry_base: Duration::from_millis(1),
+                ..EventHandlerConfig::default()
+            },
+            ..EmulatorConfig::default()
+        })
+        .await
+    }
+
+    fn events(&self, client: &str, event: &str) -> Vec<Heard> {
+        self.heard
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|h| {
+                h.ce("ce-connectionid") == Some(client) && h.ce("ce-eventname") == Some(event)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The first `event` of `client`, waiting up to 10 s for it.
+    async fn event(&self, client: &str, event: &str) -> Heard {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(h) = self.events(client, event).into_iter().next() {
+                return h;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {event} event for {client}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn event_handlers_hear_connect_connected_and_disconnected_with_the_mqtt_extension() {
+    let handler = Handler::start(|_| {
+        (
+            200,
+            json!({
+                "userId": "fromHandler",
+                "groups": ["lobby"],
+                "roles": BOTH,
+                "mqtt": {"userProperties": [{"name": "welcome", "value": "yes"}]}
+            }),
+        )
+    })
+    .await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", Some("tokenUser"), &[]);
+    let (mut c5, ack) = v5_with(mqtt_url(&world, "chat", &token), "ev5", |o| {
+        o.set_credentials("name", "secret");
+        o.set_user_properties(vec![("p".into(), "q".into())]);
+    })
+    .await
+    .expect("5.0 connects");
+    // The reply's user properties come back in the CONNACK, with Session Present 0.
+    assert!(!ack.session_present);
+    let props = ack.properties.expect("CONNACK properties");
+    assert_eq!(
+        props.user_properties,
+        vec![("welcome".to_string(), "yes".to_string())]
+    );
+
+    let connect = handler.event("ev5", "connect").await;
+    assert_eq!(connect.ce("ce-type"), Some("azure.webpubsub.sys.connect"));
+    assert_eq!(connect.ce("ce-subprotocol"), Some("mqtt"));
+    assert_eq!(connect.ce("ce-userid"), Some("tokenUser"));
+    let physical = connect
+        .ce("ce-physicalconnectionid")
+        .expect("ce-physicalConnectionId")
+        .to_string();
+    assert_eq!(
+        connect.ce("ce-source"),
+        Some(format!("/hubs/chat/client/ev5/{physical}").as_str())
+    );
+    assert!(
+        connect.ce("ce-sessionid").is_none(),
+        "connect has no session"
+    );
+    let mqtt = &connect.body["mqtt"];
+    assert_eq!(mqtt["protocolVersion"], 5, "{}", connect.body);
+    assert_eq!(mqtt["cleanStart"], true);
+    assert_eq!(mqtt["username"], "name");
+    assert_eq!(mqtt["password"], "c2VjcmV0"); // base64("secret")
+    assert_eq!(mqtt["userProperties"], json!([{"name": "p", "value": "q"}]));
+    assert_eq!(connect.body["subprotocols"], json!(["mqtt"]));
+    assert_eq!(connect.body["claims"]["sub"], json!(["tokenUser"]));
+    assert!(connect.body["query"].get("access_token").is_none());
+
+    let connected = handler.event("ev5", "connected").await;
+    assert_eq!(connected.ce("ce-userid"), Some("fromHandler"));
+    assert_eq!(
+        connected.ce("ce-physicalconnectionid"),
+        Some(physical.as_str())
+    );
+    let session = connected
+        .ce("ce-sessionid")
+        .expect("ce-sessionId")
+        .to_string();
+    assert_eq!(connected.body, json!({}));
+
+    // The reply's groups and roles hold: in "lobby" already, and allowed to send there.
+    let mut cmd = world.wps();
+    cmd.args(["send-group", "--group", "lobby", "--text", "hi lobby"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let got = c5.publish().await;
+    assert_eq!(
+        (&got.topic[..], &got.payload[..]),
+        (&b"lobby"[..], &b"hi lobby"[..])
+    );
+    assert_eq!(
+        c5.publish_acked("lobby", b"me too").await.reason,
+        p5::PubAckReason::Success
+    );
+
+    // A DISCONNECT from the client: said so in `disconnected`.
+    c5.client.disconnect().await.expect("disconnect queued");
+    let gone = handler.event("ev5", "disconnected").await;
+    assert_eq!(gone.ce("ce-sessionid"), Some(session.as_str()));
+    assert_eq!(gone.ce("ce-userid"), Some("fromHandler"));
+    assert_eq!(
+        gone.body,
+        json!({
+            "reason": null,
+            "mqtt": {
+                "initiatedByClient": true,
+                "disconnectPacket": {"code": 0, "userProperties": []}
+            }
+        })
+    );
+
+    // 3.1.1: protocol version 4, no user properties; a server-side close has no packet.
+    let (_c4, _) = v4_with(mqtt_url(&world, "chat", &token), "ev4", |o| {
+        o.set_clean_session(true);
+    })
+    .await
+    .expect("3.1.1 connects");
+    let connect = handler.event("ev4", "connect").await;
+    assert_eq!(connect.body["mqtt"]["protocolVersion"], 4);
+    assert_eq!(connect.body["mqtt"]["username"], serde_json::Value::Null);
+    assert_eq!(
+        connect.body["mqtt"]["userProperties"],
+        serde_json::Value::Null
+    );
+    handler.event("ev4", "connected").await;
+    let resp = world
+        .rest("DELETE", "/api/hubs/chat/connections/ev4", &[], None)
+        .await;
+    assert!((200..300).contains(&resp.status), "{}", resp.status);
+    let gone = handler.event("ev4", "disconnected").await;
+    assert_eq!(
+        gone.body["mqtt"]["initiatedByClient"], false,
+        "{}",
+        gone.body
+    );
+    assert_eq!(
+        gone.body["mqtt"]["disconnectPacket"],
+        serde_json::Value::Null
+    );
+    assert!(gone.body["reason"].is_string(), "{}", gone.body);
+}
+
+#[tokio::test]
+async fn a_refusing_connect_handler_sets_the_connack_code() {
+    let handler = Handler::start(|h| {
+        if h.body["mqtt"]["protocolVersion"] == 5 {
+            (
+                403,
+                json!({"mqtt": {"code": 138, "reason": "banned by server"}}),
+            )
+        } else {
+            // No mqtt body: the status decides (401: not authorized).
+            (401, serde_json::Value::Null)
+        }
+    })
+    .await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let err = v5(mqtt_url(&world, "chat", &token), "no5")
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("Banned"), "{err}");
+    let err = v4(mqtt_url(&world, "chat", &token), "no4")
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.contains("NotAuthorized"), "{err}");
+    handler.event("no5", "connect").await;
+    handler.event("no4", "connect").await;
+    // Refused clients never become connections.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(handler.events("no5", "connected").is_empty());
+    assert!(handler.events("no4", "disconnected").is_empty());
+    let resp = world
+        .rest("HEAD", "/api/hubs/chat/connections/no5", &[], None)
+        .await;
+    assert_eq!(resp.status, 404);
+}
+
+// --- raw MQTT over WebSocket ----------------------------------------------------------------
+
+/// A CONNECT (3.1.1) with a keep-alive and maybe a will.
+fn connect_v4(id: &str, keep_alive: u16, will: Option<(&str, &str)>) -> Vec<u8> {
+    use rumqttc::mqttbytes::v4;
+    let mut c = v4::Connect::new(id);
+    c.keep_alive = keep_alive;
+    c.last_will = will.map(|(topic, message)| {
+        v4::LastWill::new(topic, message, rumqttc::mqttbytes::QoS::AtMostOnce, false)
+    });
+    let mut out = bytes::BytesMut::new();
+    v4::Packet::Connect(c)
+        .write(&mut out, 1 << 20)
+        .expect("CONNECT");
+    out.to_vec()
+}
+
+/// A WebSocket with subprotocol `mqtt`, the token in the query or an Authorization header.
+async fn raw(world: &World, token: &str, in_header: bool) -> Result<Socket, String> {
+    let bearer = format!("Bearer {token}");
+    let (path, headers) = if in_header {
+        (
+            "/clients/mqtt/hubs/chat".to_string(),
+            vec![
+                ("Sec-WebSocket-Protocol", "mqtt"),
+                ("Authorization", bearer.as_str()),
+            ],
+        )
+    } else {
+        (
+            format!("/clients/mqtt/hubs/chat?access_token={token}"),
+            vec![("Sec-WebSocket-Protocol", "mqtt")],
+        )
+    };
+    world
+        .try_connect_url(&path, &headers)
+        .await
+        .map(|(s, _)| s)
+        .map_err(|e| e.to_string())
+}
+
+/// The next binary frame, or None once the connection closes.
+async fn raw_next(socket: &mut Socket, within: Duration) -> Option<Vec<u8>> {
+    loop {
+        match tokio::time::timeout(within, socket.next()).await {
+            Ok(Some(Ok(Message::Binary(b)))) => return Some(b.to_vec()),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return None,
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => panic!("nothing from the server within {within:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_token_in_the_authorization_header_works_and_a_bad_one_does_not() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut s = raw(&world, &token, true).await.expect("upgrade");
+    s.send(Message::Binary(connect_v4("hdr", 30, None).into()))
+        .await
+        .expect("CONNECT");
+    // CONNACK, accepted: 0x20 0x02 0x00 0x00.
+    let ack = raw_next(&mut s, Duration::from_secs(5))
+        .await
+        .expect("CONNACK");
+    assert_eq!(ack, vec![0x20, 0x02, 0x00, 0x00]);
+
+    let err = raw(&world, "not.a.token", true).await.expect_err("refused");
+    assert!(err.contains("401"), "{err}");
+    let other_hub = mqtt_token(&world, "elsewhere", None, &[]);
+    let err = raw(&world, &other_hub, true).await.expect_err("refused");
+    assert!(err.contains("401"), "{err}");
+}
+
+#[tokio::test]
+async fn a_silent_client_is_dropped_after_one_and_a_half_keep_alives() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut s = raw(&world, &token, false).await.expect("upgrade");
+    s.send(Message::Binary(connect_v4("quiet", 1, None).into()))
+        .await
+        .expect("CONNECT");
+    let started = tokio::time::Instant::now();
+    raw_next(&mut s, Duration::from_secs(5))
+        .await
+        .expect("CONNACK");
+    // No PINGREQ: closed after 1.5 s (3.1.1 has no DISCONNECT from a server).
+    assert!(raw_next(&mut s, Duration::from_secs(5)).await.is_none());
+    let after = started.elapsed();
+    assert!(
+        after >= Duration::from_millis(1400) && after < Duration::from_secs(4),
+        "closed after {after:?}"
+    );
+    // Gone from the hub once the close handshake is over.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let resp = world
+            .rest("HEAD", "/api/hubs/chat/connections/quiet", &[], None)
+            .await;
+        if resp.status == 404 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still connected");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // One that pings stays.
+    let mut s = raw(&world, &token, false).await.expect("upgrade");
+    s.send(Message::Binary(connect_v4("pinger", 1, None).into()))
+        .await
+        .expect("CONNECT");
+    raw_next(&mut s, Duration::from_secs(5))
+        .await
+        .expect("CONNACK");
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        s.send(Message::Binary(vec![0xC0, 0x00].into()))
+            .await
+            .expect("PINGREQ");
+        let pong = raw_next(&mut s, Duration::from_secs(5))
+            .await
+            .expect("PINGRESP");
+        assert_eq!(pong, vec![0xD0, 0x00]);
+    }
+}
+
+#[tokio::test]
+async fn a_will_is_published_when_a_client_drops_and_not_after_disconnect() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut watcher = v5(mqtt_url(&world, "chat", &token), "watcher")
+        .await
+        .expect("connects");
+    watcher.subscribe("wills").await;
+
+    let mut s = raw(&world, &token, false).await.expect("upgrade");
+    s.send(Message::Binary(
+        connect_v4("dying", 30, Some(("wills", "dying is gone"))).into(),
+    ))
+    .await
+    .expect("CONNECT");
+    raw_next(&mut s, Duration::from_secs(5))
+        .await
+        .expect("CONNACK");
+    drop(s); // no DISCONNECT
+    let got = watcher.publish().await;
+    assert_eq!(
+        (&got.topic[..], &got.payload[..]),
+        (&b"wills"[..], &b"dying is gone"[..])
+    );
+
+    // A client that says DISCONNECT leaves no will.
+    let mut s = raw(&world, &token, false).await.expect("upgrade");
+    s.send(Message::Binary(
+        connect_v4("polite", 30, Some(("wills", "polite is gone"))).into(),
+    ))
+    .await
+    .expect("CONNECT");
+    raw_next(&mut s, Duration::from_secs(5))
+        .await
+        .expect("CONNACK");
+    s.send(Message::Binary(vec![0xE0, 0x00].into()))
+        .await
+        .expect("DISCONNECT");
+    assert!(raw_next(&mut s, Duration::from_secs(5)).await.is_none());
+    let mut cmd = world.wps();
+    cmd.args(["send-group", "--group", "wills", "--text", "marker"]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let got = watcher.publish().await;
+    assert_eq!(&got.payload[..], b"marker", "no will before the marker");
+}
+
+#[tokio::test]
+async fn a_second_connection_with_the_same_client_id_takes_over() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut first_one = v5(mqtt_url(&world, "chat", &token), "twin")
+        .await
+        .expect("connects");
+    let mut second = v5(mqtt_url(&world, "chat", &token), "twin")
+        .await
+        .expect("connects");
+    let err = loop {
+        if let Err(e) = first(&mut first_one.rx).await {
+            break e;
+        }
+    };
+    assert!(err.contains("SessionTakenOver"), "{err}");
+    // The id is the new connection's.
+    second.subscribe("t").await;
+    let mut cmd = world.wps();
+    cmd.args([
+        "send-connection",
+        "--connection",
+        "twin",
+        "--text",
+        "to twin",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let got = second.publish().await;
+    assert_eq!(&got.payload[..], b"to twin");
+}
+
+#[tokio::test]
+async fn a_session_outlives_its_connection_when_asked_and_resumes_with_session_present() {
+    let handler = Handler::start(|_| (204, serde_json::Value::Null)).await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let url = mqtt_url(&world, "chat", &token);
+    let keep = |o: &mut rumqttc::v5::MqttOptions| {
+        o.set_clean_start(false);
+        o.set_session_expiry_interval(Some(3600));
+    };
+    let (mut c, ack) = v5_with(url.clone(), "keeper", keep)
+        .await
+        .expect("connects");
+    assert!(!ack.session_present);
+    // Kept for at most 30 s, and the CONNACK says so.
+    let props = ack.properties.expect("properties");
+    assert_eq!(props.session_expiry_interval, Some(30));
+    c.subscribe("room").await;
+    c.client.disconnect().await.expect("disconnect queued");
+    loop {
+        if first(&mut c.rx).await.is_err() {
+            break;
+        }
+    }
+    // Away, but still in the group: the message waits.
+    let mut cmd = world.wps();
+    cmd.args(["send-group", "--group", "room", "--text", "while away"]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let (mut back, ack) = v5_with(url.clone(), "keeper", keep)
+        .await
+        .expect("reconnects");
+    assert!(ack.session_present, "the session is resumed");
+    let got = back.publish().await;
+    assert_eq!(
+        (&got.topic[..], &got.payload[..]),
+        (&b"room"[..], &b"while away"[..])
+    );
+    // One session: one connected, no disconnected yet; two connects (one per physical
+    // connection), with different physical ids.
+    assert_eq!(handler.events("keeper", "connected").len(), 1);
+    assert!(handler.events("keeper", "disconnected").is_empty());
+    let connects = handler.events("keeper", "connect");
+    assert_eq!(connects.len(), 2);
+    assert_ne!(
+        connects[0].ce("ce-physicalconnectionid"),
+        connects[1].ce("ce-physicalconnectionid")
+    );
+    assert_eq!(connects[1].body["mqtt"]["cleanStart"], false);
+
+    // Clean Start 1 discards it: Session Present 0, the old session's end is reported.
+    back.client.disconnect().await.expect("disconnect queued");
+    loop {
+        if first(&mut back.rx).await.is_err() {
+            break;
+        }
+    }
+    let (_fresh, ack) = v5_with(url.clone(), "keeper", |o| {
+        o.set_clean_start(true);
+    })
+    .await
+    .expect("connects");
+    assert!(!ack.session_present);
+    handler.event("keeper", "disconnected").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while handler.events("keeper", "connected").len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no second connected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A 3.1.1 client with Clean Session 1 keeps nothing.
+    let (c4, ack) = v4_with(url.clone(), "plain4", |o| {
+        o.set_clean_session(true);
+    })
+    .await
+    .expect("connects");
+    assert!(!ack.session_present);
+    drop(c4);
 }

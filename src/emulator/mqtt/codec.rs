@@ -20,6 +20,14 @@ impl Version {
             Version::V5 => "5.0",
         }
     }
+
+    /// The CONNECT's protocol level: 4 or 5.
+    pub fn level(self) -> u8 {
+        match self {
+            Version::V311 => 4,
+            Version::V5 => 5,
+        }
+    }
 }
 
 /// The last will a client left in CONNECT.
@@ -37,6 +45,31 @@ pub(super) struct Connect {
     pub client_id: String,
     pub keep_alive: u16,
     pub will: Option<Will>,
+    /// 3.1.1's Clean Session, 5.0's Clean Start.
+    pub clean_start: bool,
+    /// 5.0's Session Expiry Interval in seconds (absent: 0).
+    pub session_expiry: Option<u32>,
+    pub username: Option<String>,
+    pub password: Option<Vec<u8>>,
+    /// 5.0 only.
+    pub user_properties: Option<Vec<(String, String)>>,
+}
+
+/// A client's DISCONNECT (3.1.1's has nothing but its presence).
+#[derive(Debug, Clone, Default)]
+pub(super) struct ClientDisconnect {
+    pub code: u8,
+    pub reason: Option<String>,
+    /// 5.0 only.
+    pub user_properties: Option<Vec<(String, String)>>,
+    pub session_expiry: Option<u32>,
+}
+
+impl ClientDisconnect {
+    /// 5.0's 0x04: disconnect, but publish the will anyway.
+    pub fn with_will(&self) -> bool {
+        self.code == 0x04
+    }
 }
 
 /// One packet from the client, whichever version it speaks.
@@ -52,7 +85,7 @@ pub(super) enum Inbound {
     Subscribe(u16, Vec<(String, u8)>),
     Unsubscribe(u16, Vec<String>),
     PingReq,
-    Disconnect,
+    Disconnect(ClientDisconnect),
     /// A packet only a server sends, or AUTH (no enhanced authentication here).
     Unexpected(&'static str),
 }
@@ -123,6 +156,15 @@ pub(super) fn read(
             Err(b4::Error::PayloadSizeLimitExceeded(_)) => Err(ReadError::TooLarge),
             Err(e) => Err(ReadError::Malformed(e.to_string())),
         },
+        // MQTT 5 §3.14.2.1: a normal DISCONNECT may be just its fixed header, which the
+        // codec does not take.
+        Some(Version::V5) if buf.starts_with(&[0xE0, 0x00]) => {
+            let _ = buf.split_to(2);
+            Ok(Some(Inbound::Disconnect(ClientDisconnect {
+                user_properties: Some(Vec::new()),
+                ..ClientDisconnect::default()
+            })))
+        }
         Some(Version::V5) => match v5::Packet::read(buf, Some(max as u32)) {
             Ok(p) => Ok(Some(from_v5(p))),
             Err(b5::Error::InsufficientBytes(_)) => Ok(None),
@@ -172,6 +214,18 @@ fn from_v4(p: v4::Packet) -> Inbound {
                 payload: w.message,
                 retain: w.retain,
             }),
+            clean_start: c.clean_session,
+            session_expiry: None,
+            username: c
+                .login
+                .as_ref()
+                .map(|l| l.username.clone())
+                .filter(|u| !u.is_empty()),
+            password: c
+                .login
+                .map(|l| l.password.into_bytes())
+                .filter(|p| !p.is_empty()),
+            user_properties: None,
         }),
         v4::Packet::Publish(p) => Inbound::Publish(Publish {
             topic: p.topic,
@@ -195,7 +249,7 @@ fn from_v4(p: v4::Packet) -> Inbound {
         ),
         v4::Packet::Unsubscribe(u) => Inbound::Unsubscribe(u.pkid, u.topics),
         v4::Packet::PingReq => Inbound::PingReq,
-        v4::Packet::Disconnect => Inbound::Disconnect,
+        v4::Packet::Disconnect => Inbound::Disconnect(ClientDisconnect::default()),
         v4::Packet::ConnAck(_) => Inbound::Unexpected("CONNACK"),
         v4::Packet::SubAck(_) => Inbound::Unexpected("SUBACK"),
         v4::Packet::UnsubAck(_) => Inbound::Unexpected("UNSUBACK"),
@@ -205,16 +259,29 @@ fn from_v4(p: v4::Packet) -> Inbound {
 
 fn from_v5(p: v5::Packet) -> Inbound {
     match p {
-        v5::Packet::Connect(c, will, _login) => Inbound::Connect(Connect {
-            version: Version::V5,
-            client_id: c.client_id,
-            keep_alive: c.keep_alive,
-            will: will.map(|w| Will {
-                topic: String::from_utf8_lossy(&w.topic).into_owned(),
-                payload: w.message,
-                retain: w.retain,
-            }),
-        }),
+        v5::Packet::Connect(c, will, login) => {
+            let props = c.properties.unwrap_or_default();
+            Inbound::Connect(Connect {
+                version: Version::V5,
+                client_id: c.client_id,
+                keep_alive: c.keep_alive,
+                will: will.map(|w| Will {
+                    topic: String::from_utf8_lossy(&w.topic).into_owned(),
+                    payload: w.message,
+                    retain: w.retain,
+                }),
+                clean_start: c.clean_start,
+                session_expiry: props.session_expiry_interval,
+                username: login
+                    .as_ref()
+                    .map(|l| l.username.clone())
+                    .filter(|u| !u.is_empty()),
+                password: login
+                    .map(|l| l.password.into_bytes())
+                    .filter(|p| !p.is_empty()),
+                user_properties: Some(props.user_properties),
+            })
+        }
         v5::Packet::Publish(p) => {
             let props = p.properties.unwrap_or_default();
             Inbound::Publish(Publish {
@@ -240,7 +307,15 @@ fn from_v5(p: v5::Packet) -> Inbound {
         ),
         v5::Packet::Unsubscribe(u) => Inbound::Unsubscribe(u.pkid, u.filters),
         v5::Packet::PingReq(_) => Inbound::PingReq,
-        v5::Packet::Disconnect(_) => Inbound::Disconnect,
+        v5::Packet::Disconnect(d) => {
+            let props = d.properties;
+            Inbound::Disconnect(ClientDisconnect {
+                code: d.reason_code as u8,
+                reason: props.as_ref().and_then(|p| p.reason_string.clone()),
+                session_expiry: props.as_ref().and_then(|p| p.session_expiry_interval),
+                user_properties: Some(props.map(|p| p.user_properties).unwrap_or_default()),
+            })
+        }
         v5::Packet::ConnAck(_) => Inbound::Unexpected("CONNACK"),
         v5::Packet::SubAck(_) => Inbound::Unexpected("SUBACK"),
         v5::Packet::UnsubAck(_) => Inbound::Unexpected("UNSUBACK"),
@@ -279,62 +354,123 @@ fn write5(p: v5::Packet) -> Bytes {
     out.freeze()
 }
 
-/// CONNACK: success (with the id the server assigned, for 5.0) or a refusal.
-pub(super) fn connack(
-    version: Version,
-    refusal: Option<Refusal>,
-    assigned_id: Option<&str>,
-) -> Bytes {
+/// What a CONNACK says besides its code.
+#[derive(Debug, Default)]
+pub(super) struct Ack<'a> {
+    pub session_present: bool,
+    /// 5.0: the id the server assigned.
+    pub assigned_id: Option<&'a str>,
+    /// 5.0: the session expiry the server uses, when not the one asked for.
+    pub session_expiry: Option<u32>,
+    /// 5.0: a reason string and user properties (from an event handler).
+    pub reason: Option<&'a str>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+/// How a CONNACK answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AckCode {
+    Accepted,
+    Refused(Refusal),
+    /// A code an event handler chose; one that is not a failure code of the client's
+    /// version becomes "unspecified error" (5.0) or "server unavailable" (3.1.1).
+    Handler(i64),
+}
+
+/// CONNACK: success or a refusal.
+pub(super) fn connack(version: Version, code: AckCode, ack: Ack<'_>) -> Bytes {
     match version {
         Version::V311 => {
             use v4::ConnectReturnCode as C;
-            let code = match refusal {
-                None => C::Success,
-                Some(Refusal::ClientId) => C::BadClientId,
-                Some(Refusal::Version) => C::RefusedProtocolVersion,
+            let code = match code {
+                AckCode::Accepted => C::Success,
+                AckCode::Refused(Refusal::ClientId) => C::BadClientId,
+                AckCode::Refused(Refusal::Version) => C::RefusedProtocolVersion,
                 // 3.1.1 has no code for a bad will: "not authorized" is what is left.
-                Some(Refusal::RetainNotSupported | Refusal::BadWill | Refusal::KeepAlive) => {
-                    C::NotAuthorized
-                }
+                AckCode::Refused(
+                    Refusal::RetainNotSupported | Refusal::BadWill | Refusal::KeepAlive,
+                ) => C::NotAuthorized,
+                AckCode::Handler(n) => match n {
+                    1 => C::RefusedProtocolVersion,
+                    2 => C::BadClientId,
+                    4 => C::BadUserNamePassword,
+                    5 => C::NotAuthorized,
+                    _ => C::ServiceUnavailable,
+                },
             };
-            write4(v4::Packet::ConnAck(v4::ConnAck::new(code, false)))
+            let present = code == C::Success && ack.session_present;
+            write4(v4::Packet::ConnAck(v4::ConnAck::new(code, present)))
         }
         Version::V5 => {
             use v5::ConnectReturnCode as C;
-            let code = match refusal {
-                None => C::Success,
-                Some(Refusal::ClientId) => C::ClientIdentifierNotValid,
-                Some(Refusal::RetainNotSupported) => C::RetainNotSupported,
-                Some(Refusal::BadWill) => C::TopicNameInvalid,
-                Some(Refusal::Version) => C::UnsupportedProtocolVersion,
-                Some(Refusal::KeepAlive) => C::ProtocolError,
+            let code = match code {
+                AckCode::Accepted => C::Success,
+                AckCode::Refused(Refusal::ClientId) => C::ClientIdentifierNotValid,
+                AckCode::Refused(Refusal::RetainNotSupported) => C::RetainNotSupported,
+                AckCode::Refused(Refusal::BadWill) => C::TopicNameInvalid,
+                AckCode::Refused(Refusal::Version) => C::UnsupportedProtocolVersion,
+                AckCode::Refused(Refusal::KeepAlive) => C::ProtocolError,
+                AckCode::Handler(n) => v5_refusal(n),
             };
-            let properties = refusal.is_none().then(|| v5::ConnAckProperties {
-                session_expiry_interval: None,
+            let accepted = code == C::Success;
+            let properties = v5::ConnAckProperties {
+                session_expiry_interval: ack.session_expiry.filter(|_| accepted),
                 receive_max: None,
                 max_qos: None,
                 // What this service does not offer, said up front (MQTT 5 §3.2.2.3).
-                retain_available: Some(0),
-                max_packet_size: Some(super::MAX_PACKET as u32),
-                assigned_client_identifier: assigned_id.map(str::to_string),
+                retain_available: accepted.then_some(0),
+                max_packet_size: accepted.then_some(super::MAX_PACKET as u32),
+                assigned_client_identifier: ack
+                    .assigned_id
+                    .filter(|_| accepted)
+                    .map(str::to_string),
                 topic_alias_max: None,
-                reason_string: None,
-                user_properties: Vec::new(),
-                wildcard_subscription_available: Some(0),
+                reason_string: ack.reason.map(|r| r.chars().take(200).collect()),
+                user_properties: ack.user_properties,
+                wildcard_subscription_available: accepted.then_some(0),
                 subscription_identifiers_available: None,
-                shared_subscription_available: Some(0),
+                shared_subscription_available: accepted.then_some(0),
                 server_keep_alive: None,
                 response_information: None,
                 server_reference: None,
                 authentication_method: None,
                 authentication_data: None,
-            });
+            };
             write5(v5::Packet::ConnAck(v5::ConnAck {
-                session_present: false,
+                session_present: accepted && ack.session_present,
                 code,
-                properties,
+                properties: Some(properties),
             }))
         }
+    }
+}
+
+/// A handler's 5.0 CONNACK code: one of the failure codes MQTT 5 §3.2.2.2 lists, else
+/// unspecified error.
+fn v5_refusal(n: i64) -> v5::ConnectReturnCode {
+    use v5::ConnectReturnCode as C;
+    match n {
+        0x81 => C::MalformedPacket,
+        0x82 => C::ProtocolError,
+        0x83 => C::ImplementationSpecificError,
+        0x84 => C::UnsupportedProtocolVersion,
+        0x85 => C::ClientIdentifierNotValid,
+        0x86 => C::BadUserNamePassword,
+        0x87 => C::NotAuthorized,
+        0x88 => C::ServerUnavailable,
+        0x89 => C::ServerBusy,
+        0x8A => C::Banned,
+        0x8C => C::BadAuthenticationMethod,
+        0x90 => C::TopicNameInvalid,
+        0x95 => C::PacketTooLarge,
+        0x97 => C::QuotaExceeded,
+        0x99 => C::PayloadFormatInvalid,
+        0x9A => C::RetainNotSupported,
+        0x9B => C::QoSNotSupported,
+        0x9C => C::UseAnotherServer,
+        0x9D => C::ServerMoved,
+        0x9F => C::ConnectionRateExceeded,
+        _ => C::UnspecifiedError,
     }
 }
 
@@ -494,23 +630,34 @@ pub(super) enum Goodbye {
     QuotaExceeded,
 }
 
+impl Goodbye {
+    fn reason_code(self) -> v5::DisconnectReasonCode {
+        use v5::DisconnectReasonCode as C;
+        match self {
+            Goodbye::ProtocolError => C::ProtocolError,
+            Goodbye::Malformed => C::MalformedPacket,
+            Goodbye::TooLarge => C::PacketTooLarge,
+            Goodbye::KeepAliveTimeout => C::KeepAliveTimeout,
+            Goodbye::SessionTakenOver => C::SessionTakenOver,
+            Goodbye::Administrative => C::AdministrativeAction,
+            Goodbye::ShuttingDown => C::ServerShuttingDown,
+            Goodbye::RetainNotSupported => C::RetainNotSupported,
+            Goodbye::TopicAliasInvalid => C::TopicAliasInvalid,
+            Goodbye::QuotaExceeded => C::QuotaExceeded,
+        }
+    }
+
+    /// The 5.0 reason code, as the `disconnected` event reports it.
+    pub fn code(self) -> u8 {
+        self.reason_code() as u8
+    }
+}
+
 pub(super) fn disconnect(version: Version, why: Goodbye, reason: &str) -> Option<Bytes> {
-    use v5::DisconnectReasonCode as C;
     if version == Version::V311 {
         return None;
     }
-    let code = match why {
-        Goodbye::ProtocolError => C::ProtocolError,
-        Goodbye::Malformed => C::MalformedPacket,
-        Goodbye::TooLarge => C::PacketTooLarge,
-        Goodbye::KeepAliveTimeout => C::KeepAliveTimeout,
-        Goodbye::SessionTakenOver => C::SessionTakenOver,
-        Goodbye::Administrative => C::AdministrativeAction,
-        Goodbye::ShuttingDown => C::ServerShuttingDown,
-        Goodbye::RetainNotSupported => C::RetainNotSupported,
-        Goodbye::TopicAliasInvalid => C::TopicAliasInvalid,
-        Goodbye::QuotaExceeded => C::QuotaExceeded,
-    };
+    let code = why.reason_code();
     let mut d = v5::Disconnect::new(code);
     if !reason.is_empty() {
         d.properties = Some(v5::DisconnectProperties {
@@ -562,6 +709,19 @@ mod tests {
             assert_eq!((c.version, c.client_id.as_str()), (version, "abc"));
             assert!(buf.is_empty());
         }
+    }
+
+    #[test]
+    fn a_bare_5_0_disconnect_is_a_normal_one() {
+        let mut buf = BytesMut::from(&[0xE0u8, 0x00, 0xC0, 0x00][..]);
+        let Ok(Some(Inbound::Disconnect(d))) = read(&mut buf, Some(Version::V5), 1024) else {
+            panic!("not a disconnect");
+        };
+        assert_eq!((d.code, d.with_will()), (0, false));
+        assert!(matches!(
+            read(&mut buf, Some(Version::V5), 1024),
+            Ok(Some(Inbound::PingReq))
+        ));
     }
 
     #[test]

@@ -11,11 +11,18 @@
 //! - an MQTT 5 Content Type maps to a Web PubSub data type and back (`application/json`,
 //!   `text/plain`, `application/x-protobuf`, anything else or 3.1.1: binary).
 //!
+//! - `connect`, `connected` and `disconnected` go to event handlers with the MQTT
+//!   CloudEvents extension (`ce-physicalConnectionId`, `ce-sessionId`, the `mqtt` bodies); a
+//!   handler's refusal is a failed CONNACK with its `mqtt.code`;
+//! - a session outlives its connection for a client that asked (Clean Start 0), up to 30 s.
+//!
 //! - `codec`: packets both ways, with rumqttc's 3.1.1 and 5.0 codecs;
-//! - `session`: the per-connection task from CONNECT to the end.
+//! - `session`: the per-connection task from CONNECT to the end;
+//! - `store`: sessions by client id, live and kept.
 
 mod codec;
 mod session;
+mod store;
 
 use std::sync::Arc;
 
@@ -30,7 +37,7 @@ use serde_json::Value;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
-use crate::emulator::{names, Shared};
+use crate::emulator::{names, upstream, Shared};
 
 /// The route's prefix.
 pub(crate) const PREFIX: &str = "/clients/mqtt/hubs/";
@@ -61,6 +68,8 @@ pub(super) struct Admission {
     pub user_id: Option<String>,
     pub roles: Vec<String>,
     pub groups: Vec<String>,
+    /// The `connect` event's body but its `mqtt` part, which CONNECT fills in.
+    pub request: upstream::ConnectRequest,
 }
 
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
@@ -116,7 +125,9 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
             return bad_request(why);
         }
     }
+    let request = connect_request(&claims, &query, &parts.headers);
     let admission = Admission {
+        request,
         hub,
         user_id: claims
             .get("sub")
@@ -135,6 +146,43 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
     }
     resp
+}
+
+/// The `connect` event's body as for any client: the token's claims (each a list of strings),
+/// the query and headers of the upgrade request (less the token), the subprotocols offered.
+fn connect_request(
+    claims: &serde_json::Map<String, Value>,
+    query: &[(String, String)],
+    headers: &axum::http::HeaderMap,
+) -> upstream::ConnectRequest {
+    let claims = claims.iter().map(|(name, value)| {
+        let values = match value {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect(),
+            other => vec![other.to_string()],
+        };
+        (name.clone(), values)
+    });
+    let offered: Vec<String> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let headers = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    upstream::ConnectRequest::new(
+        claims,
+        query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        headers,
+        offered,
+    )
 }
 
 /// The service's client id rule.

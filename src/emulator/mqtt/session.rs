@@ -11,7 +11,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::codec::{self, Goodbye, Inbound, PubResult, Refusal, SubResult, Version};
+use super::codec::{self, Ack, AckCode, Goodbye, Inbound, PubResult, Refusal, SubResult, Version};
+use super::store;
 use super::{
     valid_client_id, Admission, CONNECT_TIMEOUT, KEEP_ALIVE_311, MAX_AWAITING_REL, MAX_INFLIGHT,
     MAX_PACKET, MAX_WILL_MESSAGE, MAX_WILL_TOPIC,
@@ -20,6 +21,8 @@ use crate::client::Protocol;
 use crate::emulator::dashboard::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::upstream::mqtt::MqttConnect;
+use crate::emulator::upstream::{Event, SystemEvent};
 use crate::emulator::{names, upstream, Shared};
 
 /// The topic on which REST sends to all, a user or a connection arrive.
@@ -58,7 +61,8 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         }
         // 3.1.1 has no code for a keep-alive out of range: the connection just closes.
         if refusal != Refusal::KeepAlive {
-            let _ = send(&mut socket, codec::connack(version, Some(refusal), None)).await;
+            let ack = codec::connack(version, AckCode::Refused(refusal), Ack::default());
+            let _ = send(&mut socket, ack).await;
         }
         close(&mut socket, 1000, "").await;
         return;
@@ -71,29 +75,115 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
     };
     let Admission {
         hub: hub_name,
-        user_id,
-        roles,
-        groups,
+        mut user_id,
+        mut roles,
+        mut groups,
+        mut request,
     } = admission;
-    let hub = shared.registry.hub(&hub_name);
-    // The client id is the connection id: an older connection with it is taken over.
-    if hub.has_connection(&id) {
-        hub.close(Targets::Connection(&id), &[], TAKEN_OVER);
+    // Each WebSocket is a physical connection; the client id names the logical one.
+    let physical = shared.registry.new_connection_id();
+    let mut view = upstream::Connection::new(&hub_name, &id, user_id.as_deref());
+    view.set_subprotocol(Some(Protocol::MQTT.to_string()));
+    view.set_mqtt(&physical, None);
+    let mut ack_properties = Vec::new();
+    if shared
+        .upstream
+        .handles(&hub_name, Event::System(SystemEvent::Connect))
+    {
+        request.mqtt = Some(MqttConnect::new(
+            version.level(),
+            connect.clean_start,
+            connect.username.as_deref(),
+            connect.password.as_deref(),
+            connect.user_properties.clone(),
+        ));
+        match shared
+            .upstream
+            .mqtt_connect(&view, &request, version.level())
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some((reply, properties))) => {
+                if let Some(user) = reply.user_id {
+                    user_id = (!user.is_empty()).then_some(user);
+                    view.set_user_id(user_id.clone());
+                }
+                if let Some(g) = reply.groups.filter(|g| !g.is_empty()) {
+                    groups = g;
+                }
+                if let Some(r) = reply.roles {
+                    roles = r;
+                }
+                ack_properties = properties;
+            }
+            Err(refusal) => {
+                if shared.verbose >= 1 {
+                    eprintln!(
+                        "emulator: MQTT client {id} refused by the connect event handler ({}): code {}",
+                        refusal.why, refusal.code
+                    );
+                }
+                let ack = Ack {
+                    reason: refusal.reason.as_deref(),
+                    user_properties: refusal.user_properties,
+                    ..Ack::default()
+                };
+                let _ = send(
+                    &mut socket,
+                    codec::connack(version, AckCode::Handler(refusal.code), ack),
+                )
+                .await;
+                close(&mut socket, 1000, "").await;
+                return;
+            }
+        }
     }
-    let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles);
-    hub.connect(conn.clone(), &groups);
+    let (expiry, expiry_notice) = session_expiry(&connect);
+    let hub = shared.registry.hub(&hub_name);
+    let mut fresh = None;
+    let claim = store::claim(&hub, &id, connect.clean_start, TAKEN_OVER, |resumed| {
+        if let Some(kept) = resumed {
+            return kept.conn.clone();
+        }
+        let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles);
+        hub.connect(conn.clone(), &groups);
+        fresh = Some((conn.clone(), rx));
+        conn
+    });
+    if let Some(discarded) = claim.discarded {
+        end_kept(&shared, *discarded);
+    }
+    let (conn, rx, subscriptions, session_id, present) = match (claim.resumed, fresh) {
+        (Some(kept), _) => {
+            let kept = *kept;
+            // A resumed session keeps its user; the connect reply's has no say (the docs).
+            view.set_user_id(kept.conn.user_id.clone());
+            (
+                kept.conn,
+                kept.rx,
+                kept.subscriptions,
+                kept.session_id,
+                true,
+            )
+        }
+        (None, Some((conn, rx))) => {
+            let session_id = shared.registry.new_connection_id();
+            (conn, rx, HashMap::new(), session_id, false)
+        }
+        (None, None) => return,
+    };
+    view.set_mqtt(&physical, Some(&session_id));
     let activity = shared
         .activity
-        .client(&hub_name, &id, user_id.as_deref(), Protocol::Mqtt);
+        .client(&hub_name, &id, conn.user_id.as_deref(), Protocol::Mqtt);
     activity.connected();
     if shared.verbose >= 1 {
         eprintln!(
-            "emulator: MQTT {} client {id} connected to hub {hub_name}",
-            version.as_str()
+            "emulator: MQTT {} client {id} connected to hub {hub_name}{}",
+            version.as_str(),
+            if present { " (session resumed)" } else { "" }
         );
     }
-    let mut handler_view = upstream::Connection::new(&hub_name, &id, user_id.as_deref());
-    handler_view.set_subprotocol(Some(Protocol::MQTT.to_string()));
     let mut session = Session {
         shared: shared.clone(),
         hub,
@@ -104,32 +194,74 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         rx,
         activity,
         buf,
-        subscriptions: HashMap::new(),
+        subscriptions,
         inflight: HashSet::new(),
         next_pkid: 0,
         awaiting_rel: HashSet::new(),
         end_reason: String::new(),
         clean: false,
+        clean_with_will: false,
+        generation: claim.generation,
+        session_id,
+        expiry,
+        connect_expiry: connect.session_expiry.unwrap_or(0),
+        keepable: true,
+        event_reason: None,
+        ended: upstream::mqtt::MqttDisconnected::default(),
     };
-    if send(
-        &mut socket,
-        codec::connack(version, None, assigned.as_deref()),
-    )
-    .await
-    .is_ok()
-    {
-        shared.upstream.connected(&handler_view);
+    let ack = Ack {
+        session_present: present,
+        assigned_id: assigned.as_deref(),
+        session_expiry: expiry_notice,
+        reason: None,
+        user_properties: ack_properties,
+    };
+    let acked = send(&mut socket, codec::connack(version, AckCode::Accepted, ack)).await;
+    if acked.is_ok() {
+        // `connected` is for a new session only (a CONNACK with Session Present 0).
+        if !present {
+            shared.upstream.connected(&view);
+        }
         session.serve(&mut socket).await;
+    } else {
+        session.end_reason = "The connection was lost.".into();
+        session.event_reason = Some(session.end_reason.clone());
+        // A session the client never heard of is not kept for it.
+        session.keepable = present;
     }
-    session.end();
-    shared
-        .upstream
-        .disconnected(&handler_view, &session.end_reason);
-    drop(session);
-    shared.registry.release(&hub_name);
+    session.finish(view, &id);
     if shared.verbose >= 1 {
         eprintln!("emulator: MQTT client {id} disconnected");
     }
+}
+
+/// How long the session outlives this connection, and what the CONNACK says about it (5.0,
+/// when the emulator keeps it shorter than asked). 3.1.1's Clean Session 0 asks for as long as
+/// the service keeps one.
+fn session_expiry(c: &codec::Connect) -> (Duration, Option<u32>) {
+    let cap = store::MAX_EXPIRY.as_secs() as u32;
+    match c.version {
+        Version::V311 if c.clean_start => (Duration::ZERO, None),
+        Version::V311 => (store::MAX_EXPIRY, None),
+        Version::V5 => {
+            let asked = c.session_expiry.unwrap_or(0);
+            let kept = asked.min(cap);
+            (
+                Duration::from_secs(u64::from(kept)),
+                (asked > cap).then_some(cap),
+            )
+        }
+    }
+}
+
+/// Ends a kept session: out of the hub already; the handler hears of it.
+fn end_kept(shared: &Arc<Shared>, kept: store::Kept) {
+    let hub_name = kept.view.hub().to_string();
+    shared
+        .upstream
+        .mqtt_disconnected(&kept.view, kept.reason.as_deref(), &kept.ended);
+    drop(kept);
+    shared.registry.release(&hub_name);
 }
 
 /// Reads until the first packet is whole: a CONNECT, or the reply (if any) to send before
@@ -147,8 +279,8 @@ async fn first_connect(
             Err(codec::ReadError::UnsupportedVersion) => {
                 return Err(Some(codec::connack(
                     Version::V311,
-                    Some(Refusal::Version),
-                    None,
+                    AckCode::Refused(Refusal::Version),
+                    Ack::default(),
                 )))
             }
             Err(_) => return Err(None),
@@ -206,9 +338,24 @@ struct Session {
     /// QoS 2 packet ids received and waiting for PUBREL (so a resent PUBLISH is not
     /// delivered twice).
     awaiting_rel: HashSet<u16>,
+    /// Why the connection ended, for the dashboard.
     end_reason: String,
-    /// Ended by the client's DISCONNECT: no will.
+    /// Ended by the client's DISCONNECT (no will, unless it asked for one).
     clean: bool,
+    clean_with_will: bool,
+    /// Which claim on the client id this connection holds (see `store`).
+    generation: u64,
+    session_id: String,
+    /// How long the session outlives the connection (zero: not at all).
+    expiry: Duration,
+    /// The Session Expiry Interval CONNECT gave (a DISCONNECT may change a nonzero one).
+    connect_expiry: u32,
+    /// False once the end is one no session survives (closed by the server, taken over).
+    keepable: bool,
+    /// For the `disconnected` event: the reason (a 5.0 client's reason string, or ours) and
+    /// the DISCONNECT either side sent.
+    event_reason: Option<String>,
+    ended: upstream::mqtt::MqttDisconnected,
 }
 
 /// How serving ends: with a DISCONNECT (5.0) and a close frame, or just gone.
@@ -277,13 +424,28 @@ impl Session {
             End::Quit(why, reason) => {
                 if let Some(bytes) = codec::disconnect(self.version, why, &reason) {
                     let _ = send(socket, bytes).await;
+                    self.ended = upstream::mqtt::MqttDisconnected {
+                        initiated_by_client: false,
+                        packet: Some((why.code(), None)),
+                    };
+                }
+                if matches!(
+                    why,
+                    Goodbye::Administrative
+                        | Goodbye::SessionTakenOver
+                        | Goodbye::ShuttingDown
+                        | Goodbye::QuotaExceeded
+                ) {
+                    self.keepable = false;
                 }
                 self.end_reason = reason.clone();
+                self.event_reason = Some(reason.clone());
                 close(socket, 1000, &reason).await;
             }
             End::Gone => {
                 if self.end_reason.is_empty() && !self.clean {
                     self.end_reason = "The connection was lost.".into();
+                    self.event_reason = Some(self.end_reason.clone());
                 }
                 close(socket, 1000, "").await;
             }
@@ -365,9 +527,22 @@ impl Session {
                 Some(codec::unsuback(v, pkid, topics.len()))
             }
             Inbound::PingReq => Some(codec::pingresp(v)),
-            Inbound::Disconnect => {
+            Inbound::Disconnect(d) => {
+                // A will goes out unless the client says otherwise (5.0's 0x04 asks for it).
                 self.clean = true;
+                if d.with_will() {
+                    self.clean_with_will = true;
+                }
+                // 5.0: a DISCONNECT may change a nonzero Session Expiry Interval, not set one.
+                if let (Some(secs), true) = (d.session_expiry, self.connect_expiry > 0) {
+                    self.expiry = Duration::from_secs(u64::from(secs)).min(store::MAX_EXPIRY);
+                }
                 self.end_reason = String::new();
+                self.event_reason = d.reason.clone();
+                self.ended = upstream::mqtt::MqttDisconnected {
+                    initiated_by_client: true,
+                    packet: Some((d.code, d.user_properties)),
+                };
                 None
             }
             Inbound::Connect(_) => {
@@ -557,9 +732,10 @@ impl Session {
         )))
     }
 
-    /// Leaves the hub; a connection that did not say DISCONNECT leaves its will behind.
-    fn end(&mut self) {
-        if !self.clean {
+    /// The end of the connection: its will, then the session is kept for the client's return
+    /// or ends (out of the hub, `disconnected`).
+    fn finish(mut self, view: upstream::Connection, client_id: &str) {
+        if !self.clean || self.clean_with_will {
             if let Some(will) = self.will.take() {
                 let allowed = self
                     .hub
@@ -574,8 +750,47 @@ impl Session {
                 }
             }
         }
-        self.hub.disconnect_conn(&self.conn);
         self.activity.disconnected(&self.end_reason);
+        let stopping = *self.shared.stopping.borrow();
+        let keep = self.keepable && !stopping && !self.expiry.is_zero();
+        let expiry = self.expiry;
+        let session = Box::new(store::Kept {
+            session_id: self.session_id,
+            hub: self.hub,
+            conn: self.conn,
+            rx: self.rx,
+            subscriptions: self.subscriptions,
+            view,
+            reason: self.event_reason,
+            ended: self.ended,
+        });
+        let (hub, session_id) = (session.hub.clone(), session.session_id.clone());
+        match store::release(client_id, self.generation, session, keep) {
+            Err(session) => {
+                // The hub goes back to the registry with no handle of ours left on it.
+                drop(hub);
+                end_kept(&self.shared, *session);
+            }
+            Ok(()) => {
+                let shared = self.shared;
+                let client_id = client_id.to_string();
+                tokio::spawn(async move {
+                    let mut stopping = shared.stopping.clone();
+                    tokio::select! {
+                        () = tokio::time::sleep(expiry) => {}
+                        _ = crate::emulator::stopped(&mut stopping) => {}
+                    }
+                    let expired = store::expire(&hub, &client_id, &session_id);
+                    drop(hub);
+                    if let Some(session) = expired {
+                        if shared.verbose >= 1 {
+                            eprintln!("emulator: MQTT session of client {client_id} expired");
+                        }
+                        end_kept(&shared, *session);
+                    }
+                });
+            }
+        }
     }
 }
 

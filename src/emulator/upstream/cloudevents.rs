@@ -26,6 +26,10 @@ pub const EVENT_NAME: &str = "ce-eventname";
 pub const SUBPROTOCOL: &str = "ce-subprotocol";
 pub const CONNECTION_STATE: &str = "ce-connectionstate";
 pub const SIGNATURE: &str = "ce-signature";
+/// MQTT connections only: the WebSocket the event came through, and the MQTT session (not on
+/// `connect`, which comes before there is one).
+pub const PHYSICAL_CONNECTION_ID: &str = "ce-physicalconnectionid";
+pub const SESSION_ID: &str = "ce-sessionid";
 /// Also required on every event by the handler library, not only on validation.
 pub const REQUEST_ORIGIN: &str = "webhook-request-origin";
 pub const ALLOWED_ORIGIN: &str = "webhook-allowed-origin";
@@ -76,6 +80,10 @@ pub struct Envelope<'a> {
     pub id: u64,
     pub origin: &'a str,
     pub signature: &'a str,
+    /// MQTT: `ce-physicalConnectionId`, also the last segment of `ce-source`.
+    pub physical_connection_id: Option<&'a str>,
+    /// MQTT: `ce-sessionId`.
+    pub session_id: Option<&'a str>,
 }
 
 /// The CloudEvents headers. Fails only on a value no HTTP header can carry (control
@@ -93,10 +101,11 @@ pub fn headers(env: &Envelope<'_>) -> Result<HeaderMap, String> {
     put(SPEC_VERSION, "1.0")?;
     put(AWPS_VERSION, "1.0")?;
     put(TYPE, &ce_type(env.event))?;
-    put(
-        SOURCE,
-        &format!("/hubs/{}/client/{}", env.hub, env.connection_id),
-    )?;
+    let source = match env.physical_connection_id {
+        Some(physical) => format!("/hubs/{}/client/{}/{physical}", env.hub, env.connection_id),
+        None => format!("/hubs/{}/client/{}", env.hub, env.connection_id),
+    };
+    put(SOURCE, &source)?;
     put(ID, &env.id.to_string())?;
     put(TIME, &now())?;
     put(HUB, env.hub)?;
@@ -109,6 +118,8 @@ pub fn headers(env: &Envelope<'_>) -> Result<HeaderMap, String> {
         (USER_ID, env.user_id),
         (SUBPROTOCOL, env.subprotocol),
         (CONNECTION_STATE, env.state),
+        (PHYSICAL_CONNECTION_ID, env.physical_connection_id),
+        (SESSION_ID, env.session_id),
     ] {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
             put(name, v)?;
@@ -142,6 +153,9 @@ pub fn set_content_type(h: &mut HeaderMap, value: &'static str) {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectRequest {
+    /// MQTT clients only: what their CONNECT said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mqtt: Option<super::mqtt::MqttConnect>,
     pub claims: BTreeMap<String, Vec<String>>,
     pub query: BTreeMap<String, Vec<String>>,
     pub headers: BTreeMap<String, Vec<String>>,
@@ -248,6 +262,8 @@ mod tests {
             id: 3,
             origin: "localhost:8080",
             signature: "sha256=00",
+            physical_connection_id: None,
+            session_id: None,
         };
         let h = headers(&env).unwrap();
         assert!(h.get(USER_ID).is_none() && h.get(SUBPROTOCOL).is_none());

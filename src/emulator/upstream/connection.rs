@@ -18,6 +18,9 @@ pub struct Connection {
     pub(super) connection_id: String,
     user_id: Option<String>,
     subprotocol: Option<String>,
+    /// MQTT: the physical connection (one WebSocket) and the session it serves.
+    physical_connection_id: Option<String>,
+    session_id: Option<String>,
     /// `connect` is event 0; every later event of the connection takes the next id from 1.
     next_id: AtomicU64,
     /// The last `ce-connectionState` a handler set (an empty value clears it).
@@ -37,6 +40,8 @@ impl Connection {
             connection_id: connection_id.to_string(),
             user_id: user_id.map(str::to_string),
             subprotocol: None,
+            physical_connection_id: None,
+            session_id: None,
             next_id: AtomicU64::new(1),
             state: Mutex::new(String::new()),
             cookies: Arc::new(Mutex::new(CookieJar::default())),
@@ -52,6 +57,21 @@ impl Connection {
     /// The subprotocol the WebSocket handshake settled on (sent as `ce-subprotocol`).
     pub fn set_subprotocol(&mut self, subprotocol: Option<String>) {
         self.subprotocol = subprotocol;
+    }
+
+    /// An MQTT connection's ids (`ce-physicalConnectionId`, `ce-sessionId`); the session id
+    /// is `None` until CONNACK (the `connect` event has none).
+    pub fn set_mqtt(&mut self, physical_connection_id: &str, session_id: Option<&str>) {
+        self.physical_connection_id = Some(physical_connection_id.to_string());
+        self.session_id = session_id.map(str::to_string);
+    }
+
+    pub fn physical_connection_id(&self) -> Option<&str> {
+        self.physical_connection_id.as_deref()
+    }
+
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
     }
 
     pub fn hub(&self) -> &str {

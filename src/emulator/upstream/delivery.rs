@@ -148,8 +148,16 @@ pub async fn send(
                         Ok(Ok(body)) => body,
                     }
                 } else {
-                    // Error bodies are never forwarded, so they are not read either.
-                    Bytes::new()
+                    // Error bodies are never forwarded; only an MQTT `connect` refusal is read
+                    // (its reason code), so a little of one is kept, briefly, and a body that
+                    // will not come is no error.
+                    let until = attempt_end.min(Instant::now() + ERROR_BODY_TIMEOUT);
+                    match tokio::time::timeout_at(until, read_capped(response, MAX_ERROR_BODY))
+                        .await
+                    {
+                        Ok(Ok(body)) => body,
+                        _ => Bytes::new(),
+                    }
                 };
                 return (
                     Ok(Reply {
@@ -163,6 +171,10 @@ pub async fn send(
         }
     }
 }
+
+/// How much of an error reply is read, and for how long.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn timeout() -> Failure {
     Failure::new(FailureKind::Timeout, "the handler did not answer in time")

@@ -16,6 +16,7 @@
 pub mod cloudevents;
 pub mod connection;
 pub mod delivery;
+pub mod mqtt;
 pub mod settings;
 mod validation;
 pub mod watch;
@@ -292,8 +293,13 @@ impl Upstream {
     /// The `disconnected` notification (`{"reason": ...}`). Returns at once; the call runs
     /// in the background, after the connection's `connected` call has finished.
     pub fn disconnected(&self, conn: &Connection, reason: &str) {
-        let event = Event::System(SystemEvent::Disconnected);
         let body = cloudevents::system_body(SystemEvent::Disconnected, None, Some(reason));
+        self.disconnected_with(conn, body);
+    }
+
+    /// `disconnected` with the body given.
+    fn disconnected_with(&self, conn: &Connection, body: Vec<u8>) {
+        let event = Event::System(SystemEvent::Disconnected);
         let before = conn
             .connected_call
             .lock()
@@ -422,6 +428,8 @@ impl Upstream {
             id,
             origin: &self.inner.origin,
             signature: &signature,
+            physical_connection_id: conn.physical_connection_id(),
+            session_id: conn.session_id(),
         })
         .map_err(bad)?;
         cloudevents::add_metadata(&mut headers, metadata).map_err(bad)?;
@@ -440,7 +448,22 @@ impl Upstream {
 }
 
 /// Validates the URL, sends, keeps cookies of a 2xx, reports. `Ok` only for a 2xx.
-async fn execute(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Reply, Failure> {
+async fn execute(inner: &Arc<Inner>, call: Call) -> Result<delivery::Reply, Failure> {
+    execute_any(inner, call).await.and_then(|reply| {
+        if reply.status.is_success() {
+            Ok(reply)
+        } else {
+            Err(Failure::new(
+                FailureKind::Status(reply.status.as_u16()),
+                format!("the handler answered {}", reply.status),
+            ))
+        }
+    })
+}
+
+/// [`execute`], but any status the handler answered is `Ok` (an MQTT `connect` refusal
+/// carries its reason code in the body).
+async fn execute_any(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Reply, Failure> {
     let started = Instant::now();
     let authority = authority(&call.url);
     let (outcome, attempts) = match validation::check(inner, &call.validation_url).await {
@@ -475,20 +498,14 @@ async fn execute(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Reply, 
             .await
         }
     };
-    let outcome = outcome.and_then(|reply| {
+    if let Ok(reply) = &outcome {
         if reply.status.is_success() {
             call.cookies
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .store(&authority, &reply.headers);
-            Ok(reply)
-        } else {
-            Err(Failure::new(
-                FailureKind::Status(reply.status.as_u16()),
-                format!("the handler answered {}", reply.status),
-            ))
         }
-    });
+    }
     let report = CallReport {
         hub: call.hub,
         event: call.event,
@@ -496,10 +513,6 @@ async fn execute(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Reply, 
         url: redact_url(call.url.as_str()),
         outcome: match &outcome {
             Ok(reply) => Ok(reply.status.as_u16()),
-            Err(Failure {
-                kind: FailureKind::Status(s),
-                ..
-            }) => Ok(*s),
             Err(f) => Err(f.message.clone()),
         },
         attempts,

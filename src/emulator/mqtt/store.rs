@@ -1,0 +1,176 @@
+//! MQTT sessions by client id: the live ones (so a new connection with the same id takes
+//! over) and the ones kept after their connection ended, for a client that comes back with
+//! Clean Start 0 ("persistent session" in the service's MQTT support list: kept for up to
+//! 30 seconds; MQTT 5's Session Expiry Interval, capped there).
+//!
+//! A kept session stays in its hub (groups, permissions, queued messages), so messages sent
+//! while its client is away wait in its queue; it ends at its expiry (the `disconnected`
+//! event), when its client comes back with Clean Start 1, or when the emulator stops.
+//!
+//! The store is one map for the process, keyed by the hub's identity (an `Arc<Hub>` that every
+//! entry holds, so the key cannot be reused while the entry exists) and the client id: the
+//! emulator's shared state belongs to code outside this module, and the map is bounded by the
+//! live connections plus [`MAX_KEPT`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::emulator::hub::{Conn, Hub, Targets};
+use crate::emulator::message::Outbound;
+use crate::emulator::upstream;
+
+/// Sessions kept at once across the emulator; past this a session ends with its connection.
+pub(super) const MAX_KEPT: usize = 1000;
+/// The longest a session is kept: the service keeps one "for up to 30 seconds".
+pub(super) const MAX_EXPIRY: Duration = Duration::from_secs(30);
+
+type Key = (usize, String);
+
+/// A session waiting for its client.
+pub(super) struct Kept {
+    pub session_id: String,
+    pub hub: Arc<Hub>,
+    pub conn: Arc<Conn>,
+    pub rx: mpsc::Receiver<Outbound>,
+    pub subscriptions: HashMap<String, u8>,
+    /// For the `disconnected` event at its expiry: the view and how the last connection ended.
+    pub view: upstream::Connection,
+    pub reason: Option<String>,
+    pub ended: upstream::mqtt::MqttDisconnected,
+}
+
+enum Slot {
+    /// A connection is serving the session; `generation` tells that connection from the one
+    /// that took it over.
+    Live {
+        generation: u64,
+        conn: Arc<Conn>,
+    },
+    Kept(Box<Kept>),
+}
+
+#[derive(Default)]
+struct Store {
+    slots: HashMap<Key, Slot>,
+    kept: usize,
+    next_generation: u64,
+}
+
+fn store() -> MutexGuard<'static, Store> {
+    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
+    STORE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn key(hub: &Arc<Hub>, client_id: &str) -> Key {
+    (Arc::as_ptr(hub) as usize, client_id.to_string())
+}
+
+/// What a new connection finds under its client id.
+pub(super) struct Claim {
+    pub generation: u64,
+    /// The kept session it resumes (Clean Start 0 only).
+    pub resumed: Option<Box<Kept>>,
+    /// A kept session that Clean Start 1 discarded, out of the hub already: the caller
+    /// reports its end.
+    pub discarded: Option<Box<Kept>>,
+}
+
+/// Registers a new connection for `client_id`, under the store's lock so no other connection
+/// with the id comes between: a connection serving the id is closed (taken over), a kept
+/// session is resumed (Clean Start 0) or discarded, then `register` puts the new connection
+/// in the hub (it is given the resumed session, whose connection is there already).
+pub(super) fn claim(
+    hub: &Arc<Hub>,
+    client_id: &str,
+    clean_start: bool,
+    taken_over_reason: &str,
+    register: impl FnOnce(Option<&Kept>) -> Arc<Conn>,
+) -> Claim {
+    let mut store = store();
+    let k = key(hub, client_id);
+    let (mut resumed, mut discarded) = (None, None);
+    match store.slots.remove(&k) {
+        Some(Slot::Kept(kept)) => {
+            store.kept -= 1;
+            if clean_start {
+                hub.disconnect_conn(&kept.conn);
+                discarded = Some(kept);
+            } else {
+                resumed = Some(kept);
+            }
+        }
+        Some(Slot::Live { conn, .. }) => {
+            // Out of the hub at once, then told why; its session ends with it.
+            hub.close(Targets::Connection(&conn.id), &[], taken_over_reason);
+        }
+        None => {
+            // Not an MQTT session: leave it be... but an id is one connection in a hub.
+            if hub.has_connection(client_id) {
+                hub.close(Targets::Connection(client_id), &[], taken_over_reason);
+            }
+        }
+    }
+    let conn = register(resumed.as_deref());
+    store.next_generation += 1;
+    let generation = store.next_generation;
+    store.slots.insert(k, Slot::Live { generation, conn });
+    Claim {
+        generation,
+        resumed,
+        discarded,
+    }
+}
+
+/// The connection of `generation` is over. With `keep`, its session is kept, when there is
+/// room and the connection was not taken over; otherwise it is taken out of the hub and comes
+/// back for the caller to report its end.
+pub(super) fn release(
+    client_id: &str,
+    generation: u64,
+    session: Box<Kept>,
+    keep: bool,
+) -> Result<(), Box<Kept>> {
+    let mut store = store();
+    let k = key(&session.hub, client_id);
+    let ours = matches!(
+        store.slots.get(&k),
+        Some(Slot::Live { generation: g, .. }) if *g == generation
+    );
+    if !ours {
+        // Taken over: out of the hub already, and the slot is the new connection's.
+        return Err(session);
+    }
+    if keep && store.kept < MAX_KEPT {
+        store.kept += 1;
+        store.slots.insert(k, Slot::Kept(session));
+        return Ok(());
+    }
+    store.slots.remove(&k);
+    session.hub.disconnect_conn(&session.conn);
+    Err(session)
+}
+
+/// Takes the kept session out of the store and the hub if it is still the one with
+/// `session_id` (its expiry).
+pub(super) fn expire(hub: &Arc<Hub>, client_id: &str, session_id: &str) -> Option<Box<Kept>> {
+    let mut store = store();
+    let k = key(hub, client_id);
+    match store.slots.get(&k) {
+        Some(Slot::Kept(kept)) if kept.session_id == session_id => {}
+        _ => return None,
+    }
+    store.kept -= 1;
+    match store.slots.remove(&k) {
+        Some(Slot::Kept(kept)) => {
+            hub.disconnect_conn(&kept.conn);
+            Some(kept)
+        }
+        _ => None,
+    }
+}

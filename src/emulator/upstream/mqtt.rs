@@ -1,0 +1,269 @@
+//! What MQTT connections add to the events (the Azure docs' "CloudEvents extension for Azure
+//! Web PubSub MQTT event handler", and `@azure/web-pubsub-express`, which tells an MQTT event
+//! by `ce-subprotocol: mqtt` with a `ce-physicalConnectionId`):
+//!
+//! - `connect` carries `mqtt: {protocolVersion, cleanStart, username, password (base64),
+//!   userProperties}`; a 2xx reply may add `mqtt.userProperties` for the CONNACK; a 4xx/5xx
+//!   reply may say `mqtt: {code, reason, userProperties}` for a failed CONNACK;
+//! - `disconnected` carries `mqtt: {initiatedByClient, disconnectPacket: {code,
+//!   userProperties} | null}` and a `reason` that may be null.
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::cloudevents::{self, SYSTEM_CONTENT_TYPE};
+use super::settings::{Event, SystemEvent};
+use super::{apply_state, execute_any, parse_connect, ConnectReply, Connection, Upstream};
+
+/// MQTT 5 user properties, in order (names may repeat).
+pub type UserProperties = Vec<(String, String)>;
+
+/// One MQTT 5 user property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserProperty {
+    pub name: String,
+    pub value: String,
+}
+
+/// The `mqtt` part of a `connect` request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MqttConnect {
+    /// 4 (3.1.1) or 5 (5.0).
+    pub protocol_version: u8,
+    pub clean_start: bool,
+    pub username: Option<String>,
+    /// Base64 of the password's bytes.
+    pub password: Option<String>,
+    /// 5.0 only; `null` for 3.1.1.
+    pub user_properties: Option<Vec<UserProperty>>,
+}
+
+impl MqttConnect {
+    pub fn new(
+        protocol_version: u8,
+        clean_start: bool,
+        username: Option<&str>,
+        password: Option<&[u8]>,
+        user_properties: Option<Vec<(String, String)>>,
+    ) -> MqttConnect {
+        MqttConnect {
+            protocol_version,
+            clean_start,
+            username: username.map(str::to_string),
+            password: password.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+            user_properties: user_properties.map(|props| {
+                props
+                    .into_iter()
+                    .map(|(name, value)| UserProperty { name, value })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// A handler's "no" to an MQTT client: what its failed CONNACK says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttRefusal {
+    /// The handler's `mqtt.code` as it gave it, or one derived from its status (or 0x80 /
+    /// 3 when there was none); the session checks it against the client's version.
+    pub code: i64,
+    pub reason: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+    /// For logs: the handler's status, or why there was none.
+    pub why: String,
+}
+
+/// The `mqtt` part of a `disconnected` event: who ended the connection and the last
+/// DISCONNECT packet either side sent (none when the connection just dropped).
+#[derive(Debug, Clone, Default)]
+pub struct MqttDisconnected {
+    pub initiated_by_client: bool,
+    /// Reason code and (from the client only) user properties.
+    pub packet: Option<(u8, Option<UserProperties>)>,
+}
+
+impl Upstream {
+    /// The blocking `connect` of an MQTT client. `Ok(None)`: no handler takes it. `Ok(Some)`:
+    /// accepted, with the user properties its reply asks the CONNACK to carry.
+    pub async fn mqtt_connect(
+        &self,
+        conn: &Connection,
+        request: &cloudevents::ConnectRequest,
+        protocol_version: u8,
+    ) -> Result<Option<(ConnectReply, Vec<(String, String)>)>, MqttRefusal> {
+        let event = Event::System(SystemEvent::Connect);
+        let body = cloudevents::system_body(SystemEvent::Connect, Some(request), None);
+        let unspecified = |why: String| MqttRefusal {
+            code: unspecified_code(protocol_version),
+            reason: None,
+            user_properties: Vec::new(),
+            why,
+        };
+        let call = match self.build(conn, event, 0, body, SYSTEM_CONTENT_TYPE, &[]) {
+            Ok(Some(call)) => call,
+            Ok(None) => return Ok(None),
+            Err(f) => return Err(unspecified(f.message)),
+        };
+        let reply = execute_any(&self.inner, call)
+            .await
+            .map_err(|f| unspecified(f.message))?;
+        if !reply.status.is_success() {
+            return Err(refusal(
+                reply.status.as_u16(),
+                &reply.body,
+                protocol_version,
+            ));
+        }
+        let parsed = parse_connect(&reply.body).map_err(|f| unspecified(f.message))?;
+        apply_state(conn, &reply.headers).map_err(|f| unspecified(f.message))?;
+        Ok(Some((parsed, reply_user_properties(&reply.body))))
+    }
+
+    /// The `disconnected` notification of an MQTT session; `reason` may be none.
+    pub fn mqtt_disconnected(
+        &self,
+        conn: &Connection,
+        reason: Option<&str>,
+        mqtt: &MqttDisconnected,
+    ) {
+        let packet = mqtt.packet.as_ref().map(|(code, props)| {
+            serde_json::json!({
+                "code": code,
+                "userProperties": props.as_ref().map(|p| pairs(p)),
+            })
+        });
+        let body = serde_json::json!({
+            "reason": reason,
+            "mqtt": {
+                "initiatedByClient": mqtt.initiated_by_client,
+                "disconnectPacket": packet,
+            },
+        });
+        self.disconnected_with(conn, serde_json::to_vec(&body).unwrap_or_default());
+    }
+}
+
+fn pairs(props: &[(String, String)]) -> Vec<Value> {
+    props
+        .iter()
+        .map(|(name, value)| serde_json::json!({ "name": name, "value": value }))
+        .collect()
+}
+
+/// "Unspecified error" in the client's terms: 0x80 for 5.0; 3.1.1 has none, and "server
+/// unavailable" (3) is the nearest.
+fn unspecified_code(protocol_version: u8) -> i64 {
+    if protocol_version == 5 {
+        0x80
+    } else {
+        3
+    }
+}
+
+/// A 4xx/5xx reply: its `mqtt.code` if it has one, else the code the handler library writes
+/// for that status (`fail(400 | 401 | 500)`): bad user name or password, not authorized,
+/// server unavailable / unspecified error.
+fn refusal(status: u16, body: &[u8], protocol_version: u8) -> MqttRefusal {
+    let mqtt = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| field(&v, "mqtt").cloned());
+    let v5 = protocol_version == 5;
+    let from_status = match status {
+        400 => Some(if v5 { 0x86 } else { 4 }),
+        401 | 403 => Some(if v5 { 0x87 } else { 5 }),
+        _ => None,
+    };
+    let code = mqtt
+        .as_ref()
+        .and_then(|m| field(m, "code"))
+        .and_then(Value::as_i64)
+        .or(from_status)
+        .unwrap_or_else(|| unspecified_code(protocol_version));
+    let reason = mqtt
+        .as_ref()
+        .and_then(|m| field(m, "reason"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let user_properties = mqtt.as_ref().map(user_properties_of).unwrap_or_default();
+    MqttRefusal {
+        code,
+        reason,
+        user_properties,
+        why: format!("the handler answered {status}"),
+    }
+}
+
+/// A 2xx reply's `mqtt.userProperties`.
+fn reply_user_properties(body: &[u8]) -> Vec<(String, String)> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| field(&v, "mqtt").map(user_properties_of))
+        .unwrap_or_default()
+}
+
+/// `userProperties: [{name, value}]`; entries that are not two strings are skipped.
+fn user_properties_of(mqtt: &Value) -> Vec<(String, String)> {
+    let Some(Value::Array(items)) = field(mqtt, "userProperties") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let name = field(item, "name")?.as_str()?;
+            let value = field(item, "value")?.as_str()?;
+            Some((name.to_string(), value.to_string()))
+        })
+        // A CONNACK is one packet: a handler cannot make it grow without bound.
+        .take(64)
+        .collect()
+}
+
+/// A property by name in any case, as the rest of the reply parsing reads them.
+fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_takes_the_handlers_code_or_one_from_its_status() {
+        let body = br#"{"mqtt":{"code":138,"reason":"banned","userProperties":[{"name":"a","value":"b"},{"name":1}]}}"#;
+        let r = refusal(401, body, 5);
+        assert_eq!(r.code, 138);
+        assert_eq!(r.reason.as_deref(), Some("banned"));
+        assert_eq!(r.user_properties, vec![("a".into(), "b".into())]);
+        assert_eq!(refusal(401, b"", 5).code, 0x87);
+        assert_eq!(refusal(401, b"nope", 4).code, 5);
+        assert_eq!(refusal(400, b"", 4).code, 4);
+        assert_eq!(refusal(500, b"", 5).code, 0x80);
+        assert_eq!(refusal(503, b"{}", 4).code, 3);
+    }
+
+    #[test]
+    fn connect_properties_serialise_as_the_docs_show() {
+        let m = MqttConnect::new(5, true, Some("u"), Some(b"\x00\x01"), Some(vec![]));
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            serde_json::json!({
+                "protocolVersion": 5, "cleanStart": true, "username": "u",
+                "password": "AAE=", "userProperties": []
+            })
+        );
+        let m = MqttConnect::new(4, false, None, None, None);
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            serde_json::json!({
+                "protocolVersion": 4, "cleanStart": false, "username": null,
+                "password": null, "userProperties": null
+            })
+        );
+    }
+}
