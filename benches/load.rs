@@ -74,6 +74,9 @@ enum Cmd {
         /// CPU time it spends from the send until the last client has the message.
         #[arg(long)]
         server_pid: Option<u32>,
+        /// Copied into the report, to tell servers apart.
+        #[arg(long, default_value = "emulator")]
+        label: String,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -138,12 +141,14 @@ fn main() -> Result<()> {
                 connect_concurrency,
                 stalled,
                 server_pid,
+                label,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
                 let mut report =
                     fanout(&cs, &hub, clients, connect_concurrency, server_pid).await?;
                 report["stalled"] = stalled.len().into();
+                report["server"] = label.into();
                 println!("{report}");
             }
             Some(Cmd::Stall {

@@ -41,6 +41,8 @@ for line in (work / "rss.tsv").read_text().splitlines():
     rss.setdefault(name, []).append(int(kib))
 bulk = [json.loads(l) for l in (work / "bulk.jsonl").read_text().splitlines() if l.strip()]
 fan = [json.loads(l) for l in (work / "fanout.jsonl").read_text().splitlines() if l.strip()]
+for f in fan:
+    f.setdefault("server", "emulator (long-lived)")
 
 WPS_SEND, SDK_SEND, CURL = "wps send-all --text hi", "python + SDK send_to_all", "curl, pre-signed token"
 wps_bulk = [b for b in bulk if b["tool"] == "wps"]
@@ -81,7 +83,7 @@ w("| --- | --- | --- |")
 sdk_x = cold[SDK_SEND]["median"] / cold[WPS_SEND]["median"]
 curl_x = cold[WPS_SEND]["median"] / cold[CURL]["median"]
 send_rss = max(rss[WPS_SEND])
-fan10k = [f for f in fan if f["clients"] == 10000]
+fan10k = [f for f in fan if f["clients"] == 10000 and f["server"].startswith("emulator")]
 goals = [
     ("one send >= 50x faster than the Python SDK process",
      f"{sdk_x:.1f}x ({ms(cold[SDK_SEND]['median'])} vs {ms(cold[WPS_SEND]['median'])}, medians)",
@@ -169,19 +171,104 @@ w("")
 w("Clients use `json.webpubsub.azure.v1` and count as connected once their `connected` frame")
 w("arrived; the clock starts when the `POST .../:send` leaves the load tool and stops when the")
 w("last client has the message. The load tool runs where the other clients run (CPU placement).")
+w("Three servers at each size: **floor**, `benches/floor.rs`, the least a server can do (one")
+w("thread, no auth, no locks, no channels, no task per client; the frame built once and written")
+w("to every socket in turn; a fresh one per send); **emulator (fresh)**, a new `wps emulator` per")
+w("send; **emulator (long-lived)**, the one emulator that serves every other part of this run.")
+w("*Server CPU* is the server's CPU time (every thread, /proc/PID/task/*/schedstat) from the send")
+w("until the last client has the message: how long its core is busy delivering it. *RSS per")
+w("client* is the server's RSS once all clients are connected, less its RSS before, over the")
+w("clients (idle connections: nothing sent yet).")
 w("")
-w("| clients | connect all | REST answer | first | p50 | p99 | all received |")
-w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 
 def f_ms(v):
     return "-" if v is None else f"{v:.1f} ms"
 
 
+def med(rows, key):
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def per_client_kib(rows):
+    vals = [(r["server_rss_connected_kib"] - r["server_rss_idle_kib"]) / r["clients"]
+            for r in rows if r.get("server_rss_connected_kib") is not None and r.get("server_rss_idle_kib") is not None]
+    return statistics.median(vals) if vals else None
+
+
+servers = ["floor", "emulator (fresh)", "emulator (long-lived)"]
+sizes = sorted({f["clients"] for f in fan})
+summary = {}
+for n in sizes:
+    for srv in servers:
+        rows = [f for f in fan if f["clients"] == n and f["server"] == srv and f.get("stalled", 0) == 0]
+        if rows:
+            summary[(n, srv)] = {"runs": len(rows), "all": med(rows, "all_ms"), "p50": med(rows, "p50_ms"),
+                                 "cpu": med(rows, "server_cpu_ms"), "kib": per_client_kib(rows),
+                                 "complete": all(r["all_ms"] is not None for r in rows)}
+w("| clients | server | sends | all received (median) | p50 | server CPU | vs floor: all received | vs floor: CPU | RSS per client |")
+w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for (n, srv), m in summary.items():
+    floor = summary.get((n, "floor"))
+    ratio = lambda k: "-" if not floor or not floor[k] or m[k] is None else f"{m[k] / floor[k]:.2f}x"
+    kib = "-" if m["kib"] is None else f"{m['kib']:.1f} KiB"
+    allr = f_ms(m["all"]) if m["complete"] else "not all received"
+    w(f"| {n:,} | {srv} | {m['runs']} | {allr} | {f_ms(m['p50'])} | {f_ms(m['cpu'])} | {ratio('all')} | {ratio('cpu')} | {kib} |")
+w("")
+goal_rows = []
+for n in (10000, 19000):
+    floor, fresh = summary.get((n, "floor")), summary.get((n, "emulator (fresh)"))
+    if floor and fresh and floor["all"] and fresh["all"]:
+        r = fresh["all"] / floor["all"]
+        goal_rows.append((f"all received within 1.2x of the floor at {n:,}", f"{r:.2f}x ({f_ms(fresh['all'])} vs {f_ms(floor['all'])})", r <= 1.2))
+    if floor and fresh and floor["cpu"] and fresh["cpu"]:
+        r = fresh["cpu"] / floor["cpu"]
+        goal_rows.append((f"the emulator's own work within 2x of the floor's at {n:,} (server CPU)", f"{r:.2f}x ({f_ms(fresh['cpu'])} vs {f_ms(floor['cpu'])})", r <= 2))
+kibs = [m["kib"] for (n, srv), m in summary.items() if srv == "emulator (fresh)" and n >= 10000 and m["kib"] is not None]
+if kibs:
+    k = max(kibs)
+    goal_rows.append(("under 4 KiB of RSS per idle connection (fresh emulator, 10,000+ clients)", f"{k:.1f} KiB", k < 4))
+if goal_rows:
+    w("### Goals (issue #19)")
+    w("")
+    w("| goal | measured | |")
+    w("| --- | --- | --- |")
+    for g, m, ok in goal_rows:
+        w(f"| {g} | {m} | {verdict(ok)} |")
+    w("")
+
+big = max((n for (n, srv) in summary if srv == "emulator (fresh)"), default=None)
+if big and summary[(big, "emulator (fresh)")]["kib"] and summary[(big, "emulator (fresh)")]["all"]:
+    m = summary[(big, "emulator (fresh)")]
+    rows = [f for f in fan if f["clients"] == big and f["server"] == "emulator (fresh)"]
+    base = statistics.median(r["server_rss_idle_kib"] for r in rows) / 1024
+    per_k = m["all"] / (big / 1000)
+    w("### On paper: 100,000 connections")
+    w("")
+    w(f"From the fresh emulator at {big:,} clients, scaled linearly (the per-client costs above did not")
+    w("grow with size here; 100,000 could not be measured: one process may hold 20,000 descriptors")
+    w("on this machine):")
+    w("")
+    w(f"- memory: {base:.0f} MiB at start + 100,000 x {m['kib']:.1f} KiB = **{(base + 100000 * m['kib'] / 1024) / 1024:.2f} GiB** of RSS, idle;")
+    w(f"  each message queued for a slow client adds its frame until the per-client cap (16 MiB) closes it;")
+    w("- descriptors: one per client plus about 10 of the emulator's own: a hard limit of at least")
+    w("  100,010 (`ulimit -Hn`; the emulator raises its soft limit to it), and the kernel's")
+    w("  `fs.file-max`/`fs.nr_open` above that; the load generator needs as many again;")
+    w(f"- a broadcast to all: {per_k:.1f} ms per 1,000 clients on one core = **{per_k * 100 / 1000:.1f} s**")
+    w("  for the last of 100,000 to have it (the first have it within milliseconds); with more")
+    w("  cores the emulator's runtime spreads the writes over them.")
+    w("")
+
+w("Every send:")
+w("")
+w("| clients | server | connect all | REST answer | first | p50 | p99 | all received | server CPU |")
+w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for f in fan:
-    w(f"| {f['clients']:,} | {f['connect_s']:.2f} s | {f_ms(f['rest_ms'])} ({f['rest_status']}) | "
+    w(f"| {f['clients']:,} | {f['server']} | {f['connect_s']:.2f} s | {f_ms(f['rest_ms'])} ({f['rest_status']}) | "
       f"{f_ms(f['first_ms'])} | {f_ms(f['p50_ms'])} | {f_ms(f['p99_ms'])} | "
-      f"{f_ms(f['all_ms']) if f['all_ms'] is not None else str(f['received']) + ' of ' + str(f['clients'])} |")
+      f"{f_ms(f['all_ms']) if f['all_ms'] is not None else str(f['received']) + ' of ' + str(f['clients'])} | "
+      f"{f_ms(f.get('server_cpu_ms'))} |")
 w("")
 
 events_file = work / "events.jsonl"
