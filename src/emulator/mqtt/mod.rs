@@ -137,7 +137,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         groups,
     };
     let upgrade = upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(crate::emulator::ws::READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_PACKET)
         .max_frame_size(MAX_PACKET);

@@ -3,12 +3,13 @@
 //! bytes are read as a stream.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use bytes::{Bytes, BytesMut};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::codec::{self, Ack, AckCode, Goodbye, Inbound, PubResult, Refusal, SubResult, Version};
@@ -19,7 +20,7 @@ use super::{
 };
 use crate::client::Protocol;
 use crate::emulator::dashboard::ClientTap;
-use crate::emulator::hub::{Conn, Hub, Permission, Targets};
+use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream::mqtt::MqttConnect;
 use crate::emulator::upstream::{Event, SystemEvent};
@@ -326,7 +327,7 @@ struct Session {
     /// Seconds; 0 = none.
     keep_alive: u16,
     will: Option<codec::Will>,
-    rx: mpsc::Receiver<Outbound>,
+    rx: Inbox,
     activity: ClientTap,
     /// Bytes read but not yet a whole packet.
     buf: BytesMut,
@@ -372,10 +373,14 @@ impl Session {
             (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
         let mut deadline = allowance.map(|a| Instant::now() + a);
         let end = loop {
+            // Biased, queue first, as in `ws::session`: a fan-out's wake polls nothing else,
+            // and a full queue (overflow) always wakes this branch.
             tokio::select! {
+                biased;
                 out = self.rx.recv() => {
-                    let Some(out) = out else { break End::Gone };
-                    self.conn.taken(&out);
+                    if self.conn.is_overflowed() {
+                        break End::Quit(Goodbye::QuotaExceeded, "The connection's outbound queue is full.".into());
+                    }
                     match self.outbound(out) {
                         Ok(Some(bytes)) => {
                             if send(socket, bytes).await.is_err() {
@@ -385,9 +390,6 @@ impl Session {
                         Ok(None) => {}
                         Err(end) => break end,
                     }
-                }
-                () = self.conn.overflowed() => {
-                    break End::Quit(Goodbye::QuotaExceeded, "The connection's outbound queue is full.".into());
                 }
                 incoming = socket.recv() => {
                     if let Some(a) = allowance {
@@ -827,10 +829,17 @@ async fn until(deadline: Option<Instant>) {
 
 /// One packet (or several) in a binary frame.
 async fn send(socket: &mut WebSocket, bytes: Bytes) -> Result<(), ()> {
-    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(WsMessage::Binary(bytes))).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(()),
-    }
+    let mut send = std::pin::pin!(socket.send(WsMessage::Binary(bytes)));
+    // The timer (a lock to set and one to clear) only when the socket cannot take it at once.
+    let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
+    let sent = match first {
+        Poll::Ready(sent) => sent,
+        Poll::Pending => match tokio::time::timeout(WRITE_TIMEOUT, send).await {
+            Ok(sent) => sent,
+            Err(_) => return Err(()),
+        },
+    };
+    sent.map_err(|_| ())
 }
 
 /// A close frame, then a short wait for the echo.

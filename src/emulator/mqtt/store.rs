@@ -16,10 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 
-use crate::emulator::hub::{Conn, Hub, Targets};
-use crate::emulator::message::Outbound;
+use crate::emulator::hub::{Conn, Hub, Inbox, Targets};
 use crate::emulator::upstream;
 
 /// Sessions kept at once across the emulator; past this a session ends with its connection.
@@ -34,7 +32,7 @@ pub(super) struct Kept {
     pub session_id: String,
     pub hub: Arc<Hub>,
     pub conn: Arc<Conn>,
-    pub rx: mpsc::Receiver<Outbound>,
+    pub rx: Inbox,
     pub subscriptions: HashMap<String, u8>,
     /// For the `disconnected` event at its expiry: the view and how the last connection ended.
     pub view: upstream::Connection,

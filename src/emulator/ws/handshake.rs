@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::reliable::refuse;
 use super::session::{self, Admission, RawMode};
-use super::MAX_FRAME;
+use super::{MAX_FRAME, READ_BUFFER};
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
@@ -58,9 +58,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
     };
 
     // Small starting buffers (they grow for a big frame): tungstenite's 128 KiB defaults cost
-    // over a gigabyte at 10,000 mostly idle clients. Each frame is flushed as it is sent.
+    // over a gigabyte at 10,000 mostly idle clients, and the read buffer is allocated whole for
+    // every client (1 KiB holds a typical client message). Each frame is flushed as it is sent.
     let upgrade = upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME);

@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
@@ -19,7 +21,7 @@ use super::replies;
 use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
 use crate::client::Protocol;
 use crate::emulator::dashboard::ClientTap;
-use crate::emulator::hub::{Conn, Hub, Permission, Targets};
+use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream;
 use crate::emulator::Shared;
@@ -161,7 +163,7 @@ pub(super) struct Session {
     pub hub: Arc<Hub>,
     pub conn: Arc<Conn>,
     mode: RawMode,
-    rx: mpsc::Receiver<Outbound>,
+    rx: Inbox,
     /// Where recovered sockets arrive (reliable connections only).
     attach_rx: Option<mpsc::Receiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
@@ -239,16 +241,19 @@ impl Session {
         let mut heard = false;
         let mut pinged = false;
         loop {
+            // Biased, queue first: a fan-out wakes every session for one queued item, and this
+            // way that wake polls nothing else (each other branch would take a lock or a timer
+            // to poll). Tokio's cooperative budget still lets the other branches in when the
+            // queue never empties. An overflowed queue is full, so it always wakes this branch.
             tokio::select! {
+                biased;
                 out = self.rx.recv() => {
-                    let Some(out) = out else { return End::Done };
-                    self.conn.taken(&out);
+                    if self.conn.is_overflowed() {
+                        return self.end(socket, 1008, QUEUE_FULL).await;
+                    }
                     if let Err(end) = self.send_out(socket, out).await {
                         return end;
                     }
-                }
-                () = self.conn.overflowed() => {
-                    return self.end(socket, 1008, QUEUE_FULL).await;
                 }
                 incoming = socket.recv() => {
                     heard = true;
@@ -343,12 +348,22 @@ impl Session {
     /// One frame out, unless the client stops taking them (write timeout) or its queue
     /// overflows meanwhile.
     async fn write(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
-        let overflowed = tokio::select! {
-            sent = tokio::time::timeout(WRITE_TIMEOUT, socket.send(frame)) => match sent {
-                Ok(Ok(())) => return Ok(()),
-                _ => false,
-            },
-            () = self.conn.overflowed() => true,
+        let overflowed = {
+            let mut send = std::pin::pin!(socket.send(frame));
+            // Nearly always the socket takes the frame at once: then no timer and no overflow
+            // watch are set up (both take a lock), which is most of a fan-out's cost per client.
+            let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
+            match first {
+                Poll::Ready(Ok(())) => return Ok(()),
+                Poll::Ready(Err(_)) => false,
+                Poll::Pending => tokio::select! {
+                    sent = tokio::time::timeout(WRITE_TIMEOUT, send) => match sent {
+                        Ok(Ok(())) => return Ok(()),
+                        _ => false,
+                    },
+                    () = self.conn.overflowed() => true,
+                },
+            }
         };
         if overflowed {
             Err(self.end(socket, 1008, QUEUE_FULL).await)
@@ -369,17 +384,16 @@ impl Session {
         let mut stopping = self.shared.stopping.clone();
         loop {
             tokio::select! {
-                out = self.rx.recv() => match out.inspect(|o| self.conn.taken(o)) {
-                    Some(Outbound::Data(msg)) => {
+                out = self.rx.recv() => match out {
+                    Outbound::Data(msg) => {
                         self.buffer.push(&msg, self.conn.protocol.is_protobuf())?;
                     }
                     // Acks and pongs answer a socket that is gone.
-                    Some(Outbound::Json(_) | Outbound::Binary(_)) => {}
-                    Some(Outbound::Close { reason, .. }) => {
+                    Outbound::Json(_) | Outbound::Binary(_) => {}
+                    Outbound::Close { reason, .. } => {
                         self.end_reason = reason;
                         return None;
                     }
-                    None => return None,
                 },
                 new = recovered_socket(&mut self.attach_rx) => return Some(new),
                 _ = tokio::time::sleep_until(deadline) => {
