@@ -51,81 +51,16 @@ pub(super) struct Admission {
 }
 
 /// Serves one accepted connection from its first socket to its end.
-pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: WebSocket) {
-    let Admission {
-        id,
-        hub: hub_name,
-        user_id,
-        roles,
-        groups,
-        protocol,
-        mode,
-        upstream: handler_view,
-    } = admission;
-    let hub = shared.registry.hub(&hub_name);
-    let (conn, rx) = Conn::new(id.clone(), user_id.clone(), protocol, roles);
-    let attach_rx = protocol
-        .is_reliable()
-        .then(|| shared.sessions.register(&id));
-    hub.connect(conn.clone(), &groups);
-    let activity = shared
-        .activity
-        .client(&hub_name, &id, user_id.as_deref(), protocol);
-    activity.connected();
-    if shared.verbose >= 1 {
-        eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
-    }
-    let handler_view = Arc::new(handler_view);
-    shared.upstream.connected(&handler_view);
-    let acked = Arc::new(Mutex::new(AckIds::default()));
-    let events = Events::new(
-        shared.upstream.clone(),
-        conn.clone(),
-        handler_view.clone(),
-        acked.clone(),
-    );
-    let mut session = Session {
-        shared: shared.clone(),
-        hub,
-        conn,
-        mode,
-        rx,
-        attach_rx,
-        buffer: reliable::Buffer::default(),
-        acked,
-        events,
-        end_reason: String::new(),
-        activity,
-    };
-    let connected_sent = if protocol == Protocol::Raw {
-        true
-    } else {
-        let token = protocol
-            .is_reliable()
-            .then(|| shared.reconnect.issue(&id))
-            .flatten();
-        let frame = replies::connected(protocol, &id, user_id.as_deref(), token);
-        session.write(&mut socket, frame).await.is_ok()
-    };
-    if connected_sent {
-        session.serve_from(socket, false).await;
-    } else if protocol.is_reliable() {
-        // The socket failed before `connected` went out: the client may still recover it.
-        if let Some(socket) = session.wait_for_recovery().await {
-            session.serve_from(socket, true).await;
-        }
-    }
-    session.hub.disconnect(&id);
-    session.activity.disconnected(&session.end_reason);
-    shared.sessions.forget(&id);
-    shared
-        .upstream
-        .disconnected(&handler_view, &session.end_reason);
-    drop(session);
-    shared.registry.release(&hub_name);
-    if shared.verbose >= 1 {
-        eprintln!("emulator: client {id} disconnected");
-    }
+///
+/// The set-up runs before the connection's future exists: whatever a future holds across an
+/// await it holds for the connection's whole life (its largest state is its size), so only
+/// the session and its socket go in.
+pub(super) fn run(
+    shared: Arc<Shared>,
+    admission: Admission,
+    socket: WebSocket,
+) -> impl Future<Output = ()> + Send {
+    Session::open(shared, admission).live(socket)
 }
 
 /// The next socket a recovery hands over; never resolves for connections that cannot be
@@ -161,7 +96,10 @@ pub(super) enum Verdict {
 pub(super) struct Session {
     pub shared: Arc<Shared>,
     pub hub: Arc<Hub>,
+    hub_name: String,
     pub conn: Arc<Conn>,
+    /// The connection as event handlers see it.
+    view: Arc<upstream::Connection>,
     mode: RawMode,
     rx: Inbox,
     /// Where recovered sockets arrive (reliable connections only).
@@ -179,6 +117,98 @@ pub(super) struct Session {
 }
 
 impl Session {
+    /// Registers the connection everywhere it is seen (hub, recovery, dashboard, handlers).
+    fn open(shared: Arc<Shared>, admission: Admission) -> Session {
+        let Admission {
+            id,
+            hub: hub_name,
+            user_id,
+            roles,
+            groups,
+            protocol,
+            mode,
+            upstream: view,
+        } = admission;
+        let hub = shared.registry.hub(&hub_name);
+        let attach_rx = protocol
+            .is_reliable()
+            .then(|| shared.sessions.register(&id));
+        let activity = shared
+            .activity
+            .client(&hub_name, &id, user_id.as_deref(), protocol);
+        if shared.verbose >= 1 {
+            eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
+        }
+        let (conn, rx) = Conn::new(id, user_id, protocol, roles);
+        hub.connect(conn.clone(), &groups);
+        activity.connected();
+        let view = Arc::new(view);
+        shared.upstream.connected(&view);
+        let acked = Arc::new(Mutex::new(AckIds::default()));
+        let events = Events::new(
+            shared.upstream.clone(),
+            conn.clone(),
+            view.clone(),
+            acked.clone(),
+        );
+        Session {
+            shared,
+            hub,
+            hub_name,
+            conn,
+            view,
+            mode,
+            rx,
+            attach_rx,
+            buffer: reliable::Buffer::default(),
+            acked,
+            events,
+            end_reason: String::new(),
+            activity,
+        }
+    }
+
+    /// Says `connected`, serves the connection until it ends, then unregisters it.
+    async fn live(mut self, mut socket: WebSocket) {
+        let protocol = self.conn.protocol;
+        let connected_sent = if protocol == Protocol::Raw {
+            true
+        } else {
+            let token = protocol
+                .is_reliable()
+                .then(|| self.shared.reconnect.issue(&self.conn.id))
+                .flatten();
+            let frame =
+                replies::connected(protocol, &self.conn.id, self.conn.user_id.as_deref(), token);
+            self.write(&mut socket, frame).await.is_ok()
+        };
+        if connected_sent {
+            self.serve_from(socket, false).await;
+        } else if protocol.is_reliable() {
+            // The socket failed before `connected` went out: the client may still recover it.
+            if let Some(socket) = Box::pin(self.wait_for_recovery()).await {
+                Box::pin(self.serve_from(socket, true)).await;
+            }
+        }
+        self.close();
+    }
+
+    /// The connection is over: gone from the hub, the dashboard and the handlers' view.
+    fn close(self) {
+        let shared = self.shared.clone();
+        let id = self.conn.id.clone();
+        self.hub.disconnect(&id);
+        self.activity.disconnected(&self.end_reason);
+        shared.sessions.forget(&id);
+        shared.upstream.disconnected(&self.view, &self.end_reason);
+        let hub_name = self.hub_name.clone();
+        drop(self);
+        shared.registry.release(&hub_name);
+        if shared.verbose >= 1 {
+            eprintln!("emulator: client {id} disconnected");
+        }
+    }
+
     pub fn acked(&self) -> std::sync::MutexGuard<'_, AckIds> {
         self.acked.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -186,7 +216,9 @@ impl Session {
     /// Closes the socket and remembers why, for `disconnected`.
     async fn end(&mut self, socket: &mut WebSocket, code: u16, reason: &str) -> End {
         self.end_reason = reason.to_string();
-        close(socket, code, reason).await
+        // Boxed, like every rare path here: a future's size is its largest state, and each
+        // session task holds one for its whole life.
+        Box::pin(close(socket, code, reason)).await
     }
 
     fn reliable(&self) -> bool {
@@ -205,10 +237,10 @@ impl Session {
                         pending.len()
                     );
                 }
-                if !self.replay(&mut socket, pending).await {
+                if !Box::pin(self.replay(&mut socket, pending)).await {
                     // The new socket failed at once; wait for another recovery.
                     drop(socket);
-                    match self.wait_for_recovery().await {
+                    match Box::pin(self.wait_for_recovery()).await {
                         Some(new) => socket = new,
                         None => return,
                     }
@@ -222,7 +254,7 @@ impl Session {
                 End::Lost if self.reliable() => {
                     // Let the old TCP connection go while the client finds its way back.
                     drop(socket);
-                    match self.wait_for_recovery().await {
+                    match Box::pin(self.wait_for_recovery()).await {
                         Some(new) => socket = new,
                         None => return,
                     }
@@ -264,7 +296,7 @@ impl Session {
                             // Answer the close (the library queued the echo; reading flushes
                             // it), then let TCP go. A close without a status code is still a
                             // deliberate close, not a lost transport.
-                            finish_close(socket).await;
+                            Box::pin(finish_close(socket)).await;
                             self.end_reason = frame.as_ref().map(|f| f.reason.to_string()).unwrap_or_default();
                             let normal = frame.is_none_or(|f| f.code == 1000);
                             return if normal { End::Done } else { End::Lost };
@@ -289,7 +321,7 @@ impl Session {
                         return End::Lost;
                     } else {
                         pinged = true;
-                        if let Err(end) = self.write(socket, WsMessage::Ping(Bytes::new())).await {
+                        if let Err(end) = Box::pin(self.write(socket, WsMessage::Ping(Bytes::new()))).await {
                             return end;
                         }
                     }
@@ -356,13 +388,22 @@ impl Session {
             match first {
                 Poll::Ready(Ok(())) => return Ok(()),
                 Poll::Ready(Err(_)) => false,
-                Poll::Pending => tokio::select! {
-                    sent = tokio::time::timeout(WRITE_TIMEOUT, send) => match sent {
-                        Ok(Ok(())) => return Ok(()),
-                        _ => false,
-                    },
-                    () = self.conn.overflowed() => true,
-                },
+                Poll::Pending => {
+                    let conn = &self.conn;
+                    let slow = Box::pin(async move {
+                        tokio::select! {
+                            sent = tokio::time::timeout(WRITE_TIMEOUT, send) => match sent {
+                                Ok(Ok(())) => None,
+                                _ => Some(false),
+                            },
+                            () = conn.overflowed() => Some(true),
+                        }
+                    });
+                    match slow.await {
+                        None => return Ok(()),
+                        Some(overflowed) => overflowed,
+                    }
+                }
             }
         };
         if overflowed {
