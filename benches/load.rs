@@ -77,6 +77,10 @@ enum Cmd {
         /// Copied into the report, to tell servers apart.
         #[arg(long, default_value = "emulator")]
         label: String,
+        /// Each client closes as soon as it has the message (the server then handles closes
+        /// while still delivering), instead of all closing once every one has it.
+        #[arg(long)]
+        close_on_receipt: bool,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -142,11 +146,19 @@ fn main() -> Result<()> {
                 stalled,
                 server_pid,
                 label,
+                close_on_receipt,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
-                let mut report =
-                    fanout(&cs, &hub, clients, connect_concurrency, server_pid).await?;
+                let mut report = fanout(
+                    &cs,
+                    &hub,
+                    clients,
+                    connect_concurrency,
+                    server_pid,
+                    close_on_receipt,
+                )
+                .await?;
                 report["stalled"] = stalled.len().into();
                 report["server"] = label.into();
                 println!("{report}");
@@ -408,6 +420,7 @@ async fn fanout(
     clients: usize,
     connect_concurrency: usize,
     server_pid: Option<u32>,
+    close_on_receipt: bool,
 ) -> Result<serde_json::Value> {
     let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
@@ -441,7 +454,9 @@ async fn fanout(
     let connect_s = connect_started.elapsed().as_secs_f64();
     let sockets = connected.into_iter().collect::<Result<Vec<_>>>()?;
 
-    // Every reader waits for the message before the send starts.
+    // Every reader waits for the message before the send starts. Each keeps its socket open
+    // afterwards (unless `close_on_receipt`) until every client has the message, so the
+    // server's figures cover the delivery alone, not clients leaving in the middle of it.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let mut readers = Vec::with_capacity(sockets.len());
     for mut socket in sockets {
@@ -455,7 +470,11 @@ async fn fanout(
                     }
                 }
             }
-            let _ = socket.close(None).await;
+            if close_on_receipt {
+                let _ = socket.close(None).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
         }));
     }
     drop(tx);
@@ -515,6 +534,7 @@ async fn fanout(
         "server_cpu_ms": server_cpu_ms,
         "server_rss_idle_kib": rss_idle,
         "server_rss_connected_kib": rss_connected,
+        "close_on_receipt": close_on_receipt,
     });
     for r in readers {
         r.abort();
@@ -536,7 +556,7 @@ async fn smoke() -> Result<()> {
     // 400 clients: both ends live in this process, within a default 1,024-descriptor limit.
     println!(
         "{}",
-        fanout(&cs, "chat", 400, 128, Some(std::process::id())).await?
+        fanout(&cs, "chat", 400, 128, Some(std::process::id()), false).await?
     );
     emulator.shutdown().await;
 

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-
 use crate::emulator::hub::{Conn, Hub, Inbox, Targets};
 use crate::emulator::upstream;
 

@@ -104,6 +104,8 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
                 Err(failure) => return refused(&failure),
             }
         }
+        // Boxed: axum's task keeps what its callback captured for the connection's life.
+        let admission = Box::new(admission);
         upgrade.on_upgrade(move |socket: WebSocket| session::run(shared, admission, socket))
     };
     if let Some(p) = offered.and_then(|p| HeaderValue::from_str(&p).ok()) {

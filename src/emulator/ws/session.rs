@@ -3,9 +3,9 @@
 //! the recovery window, and a recovery request hands it the new socket.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::future::Future;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -57,18 +57,19 @@ pub(super) struct Admission {
 /// the session and its socket go in.
 pub(super) fn run(
     shared: Arc<Shared>,
-    admission: Admission,
+    admission: Box<Admission>,
     socket: WebSocket,
 ) -> impl Future<Output = ()> + Send {
-    Session::open(shared, admission).live(socket)
+    // Both boxed: moved into the future by value, each would be held twice.
+    Box::new(Session::open(shared, *admission)).live(Box::new(socket))
 }
 
 /// The next socket a recovery hands over; never resolves for connections that cannot be
 /// recovered (so a `select!` branch on it stays quiet instead of spinning).
-async fn recovered_socket(rx: &mut Option<mpsc::Receiver<WebSocket>>) -> WebSocket {
+async fn recovered_socket(rx: &mut Option<mpsc::Receiver<WebSocket>>) -> Box<WebSocket> {
     if let Some(rx) = rx {
         if let Some(socket) = rx.recv().await {
-            return socket;
+            return Box::new(socket);
         }
     }
     std::future::pending().await
@@ -169,7 +170,7 @@ impl Session {
     }
 
     /// Says `connected`, serves the connection until it ends, then unregisters it.
-    async fn live(mut self, mut socket: WebSocket) {
+    async fn live(mut self: Box<Self>, mut socket: Box<WebSocket>) {
         let protocol = self.conn.protocol;
         let connected_sent = if protocol == Protocol::Raw {
             true
@@ -194,7 +195,7 @@ impl Session {
     }
 
     /// The connection is over: gone from the hub, the dashboard and the handlers' view.
-    fn close(self) {
+    fn close(self: Box<Self>) {
         let shared = self.shared.clone();
         let id = self.conn.id.clone();
         self.hub.disconnect(&id);
@@ -226,7 +227,7 @@ impl Session {
     }
 
     /// Serves sockets until the connection ends, recovering reliable ones in between.
-    async fn serve_from(&mut self, mut socket: WebSocket, mut recovered: bool) {
+    async fn serve_from(&mut self, mut socket: Box<WebSocket>, mut recovered: bool) {
         loop {
             if recovered {
                 let pending = self.buffer.pending();
@@ -250,7 +251,7 @@ impl Session {
             recovered = true;
             match self.serve(&mut socket).await {
                 End::Done => return,
-                End::Replaced(new) => socket = *new,
+                End::Replaced(new) => socket = new,
                 End::Lost if self.reliable() => {
                     // Let the old TCP connection go while the client finds its way back.
                     drop(socket);
@@ -327,7 +328,7 @@ impl Session {
                     }
                 }
                 new = recovered_socket(&mut self.attach_rx) => {
-                    return End::Replaced(Box::new(new));
+                    return End::Replaced(new);
                 }
                 _ = crate::emulator::stopped(&mut stopping) => {
                     return self.end(socket, 1001, "The emulator is stopping.").await;
@@ -416,7 +417,7 @@ impl Session {
 
     /// Keeps a reliable connection while its client is away: buffers what arrives and waits
     /// for a recovery request, the end of the window, a REST close or shutdown.
-    async fn wait_for_recovery(&mut self) -> Option<WebSocket> {
+    async fn wait_for_recovery(&mut self) -> Option<Box<WebSocket>> {
         let window = self
             .shared
             .recovery_window_ms
