@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -81,6 +81,10 @@ enum Cmd {
         /// while still delivering), instead of all closing once every one has it.
         #[arg(long)]
         close_on_receipt: bool,
+        /// MQTT 3.1.1 clients (`/clients/mqtt/hubs/{hub}`), which get the send on
+        /// `$webpubsub/server/messages`, instead of json clients.
+        #[arg(long)]
+        mqtt: bool,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -147,6 +151,7 @@ fn main() -> Result<()> {
                 server_pid,
                 label,
                 close_on_receipt,
+                mqtt,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
@@ -157,6 +162,7 @@ fn main() -> Result<()> {
                     connect_concurrency,
                     server_pid,
                     close_on_receipt,
+                    mqtt,
                 )
                 .await?;
                 report["stalled"] = stalled.len().into();
@@ -294,6 +300,11 @@ async fn raw(
 
 /// The URL a plain WebSocket client connects with (a token signed for it).
 fn client_url(cs: &ConnectionString, hub: &str) -> Result<String> {
+    client_url_at(cs, "client/hubs", hub)
+}
+
+/// A client URL under `path` (`client/hubs`, `clients/mqtt/hubs`) with a token for it.
+fn client_url_at(cs: &ConnectionString, path: &str, hub: &str) -> Result<String> {
     let signer = KeySigner::new(&cs.access_key);
     let authority = cs
         .endpoint
@@ -302,16 +313,28 @@ fn client_url(cs: &ConnectionString, hub: &str) -> Result<String> {
         .unwrap_or(&cs.endpoint);
     let now = now_secs();
     let token = signer.sign(&ClientClaims {
-        aud: format!("{}/client/hubs/{hub}", cs.endpoint.to_lowercase()),
+        aud: format!("{}/{path}/{hub}", cs.endpoint.to_lowercase()),
         iat: now,
         exp: now + 3600,
         ..ClientClaims::default()
     })?;
     Ok(format!(
-        "ws://{authority}/client/hubs/{}?access_token={}",
+        "ws://{authority}/{path}/{}?access_token={}",
         encode(hub),
         token.expose()
     ))
+}
+
+/// An MQTT 3.1.1 CONNECT with a clean session, a 60 s keep-alive and no credentials.
+fn mqtt_connect(client_id: &str) -> Vec<u8> {
+    let id = client_id.as_bytes();
+    let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 60];
+    body.extend_from_slice(&(id.len() as u16).to_be_bytes());
+    body.extend_from_slice(id);
+    // Remaining length: one byte holds up to 127 (client ids here are short).
+    let mut packet = vec![0x10, body.len() as u8];
+    packet.extend_from_slice(&body);
+    packet
 }
 
 /// Plain clients that never read, with 4 KiB receive buffers: what a stuck browser tab or a
@@ -421,10 +444,15 @@ async fn fanout(
     connect_concurrency: usize,
     server_pid: Option<u32>,
     close_on_receipt: bool,
+    mqtt: bool,
 ) -> Result<serde_json::Value> {
     let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
-    let ws_url = client_url(cs, hub)?;
+    let (ws_url, subprotocol) = if mqtt {
+        (client_url_at(cs, "clients/mqtt/hubs", hub)?, "mqtt")
+    } else {
+        (client_url(cs, hub)?, "json.webpubsub.azure.v1")
+    };
     // Small buffers: the clients only ever read a few short frames.
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -432,19 +460,28 @@ async fn fanout(
 
     let connect_started = Instant::now();
     let connected: Vec<_> = futures_util::stream::iter(0..clients)
-        .map(|_| {
+        .map(|i| {
             let ws_url = ws_url.clone();
             async move {
                 let mut req = ws_url.into_client_request()?;
                 req.headers_mut().insert(
                     "Sec-WebSocket-Protocol",
-                    HeaderValue::from_static("json.webpubsub.azure.v1"),
+                    HeaderValue::from_static(subprotocol),
                 );
                 let (mut socket, _) =
                     tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
+                if mqtt {
+                    socket
+                        .send(Message::Binary(mqtt_connect(&format!("fan{i}")).into()))
+                        .await?;
+                }
                 match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
                     Ok(Some(Ok(Message::Text(t)))) if t.contains("\"connected\"") => Ok(socket),
-                    other => bail!("expected a connected frame, got {other:?}"),
+                    // CONNACK, return code 0 (accepted).
+                    Ok(Some(Ok(Message::Binary(b)))) if mqtt && b.first() == Some(&0x20) && b.get(3) == Some(&0) => {
+                        Ok(socket)
+                    }
+                    other => bail!("expected a connected frame or CONNACK, got {other:?}"),
                 }
             }
         })
@@ -463,11 +500,15 @@ async fn fanout(
         let tx = tx.clone();
         readers.push(tokio::spawn(async move {
             while let Some(Ok(msg)) = socket.next().await {
-                if let Message::Text(t) = msg {
-                    if t.contains("\"message\"") {
-                        let _ = tx.send(Instant::now());
-                        break;
-                    }
+                let arrived = match msg {
+                    Message::Text(t) => t.contains("\"message\""),
+                    // An MQTT PUBLISH (on `$webpubsub/server/messages`).
+                    Message::Binary(b) => mqtt && b.first().is_some_and(|f| f & 0xF0 == 0x30),
+                    _ => false,
+                };
+                if arrived {
+                    let _ = tx.send(Instant::now());
+                    break;
                 }
             }
             if close_on_receipt {
@@ -535,6 +576,7 @@ async fn fanout(
         "server_rss_idle_kib": rss_idle,
         "server_rss_connected_kib": rss_connected,
         "close_on_receipt": close_on_receipt,
+        "mqtt": mqtt,
     });
     for r in readers {
         r.abort();
@@ -556,7 +598,7 @@ async fn smoke() -> Result<()> {
     // 400 clients: both ends live in this process, within a default 1,024-descriptor limit.
     println!(
         "{}",
-        fanout(&cs, "chat", 400, 128, Some(std::process::id()), false).await?
+        fanout(&cs, "chat", 400, 128, Some(std::process::id()), false, false).await?
     );
     emulator.shutdown().await;
 
