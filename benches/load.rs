@@ -478,7 +478,9 @@ async fn fanout(
                 match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
                     Ok(Some(Ok(Message::Text(t)))) if t.contains("\"connected\"") => Ok(socket),
                     // CONNACK, return code 0 (accepted).
-                    Ok(Some(Ok(Message::Binary(b)))) if mqtt && b.first() == Some(&0x20) && b.get(3) == Some(&0) => {
+                    Ok(Some(Ok(Message::Binary(b))))
+                        if mqtt && b.first() == Some(&0x20) && b.get(3) == Some(&0) =>
+                    {
                         Ok(socket)
                     }
                     other => bail!("expected a connected frame or CONNACK, got {other:?}"),
@@ -598,7 +600,16 @@ async fn smoke() -> Result<()> {
     // 400 clients: both ends live in this process, within a default 1,024-descriptor limit.
     println!(
         "{}",
-        fanout(&cs, "chat", 400, 128, Some(std::process::id()), false, false).await?
+        fanout(
+            &cs,
+            "chat",
+            400,
+            128,
+            Some(std::process::id()),
+            false,
+            false
+        )
+        .await?
     );
     emulator.shutdown().await;
 

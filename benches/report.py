@@ -200,7 +200,8 @@ def per_client_kib(rows):
     return statistics.median(vals) if vals else None
 
 
-servers = ["floor", "emulator (fresh)", "emulator (long-lived)", "emulator (long-lived), 1% stalled"]
+servers = ["floor", "emulator (fresh)", "emulator (long-lived)", "emulator (long-lived), 1% stalled",
+           "emulator (long-lived), MQTT 3.1.1"]
 sizes = sorted({f["clients"] for f in fan})
 summary = {}
 for n in sizes:

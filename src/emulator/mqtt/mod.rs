@@ -141,7 +141,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         .write_buffer_size(0)
         .max_message_size(MAX_PACKET)
         .max_frame_size(MAX_PACKET);
-    let mut resp = upgrade.on_upgrade(move |socket| session::run(shared, admission, socket));
+    // Boxed: axum's task keeps what its callback captured for the connection's life.
+    let admission = Box::new(admission);
+    let mut resp =
+        upgrade.on_upgrade(move |socket| session::run(shared, admission, Box::new(socket)));
     if let Ok(p) = HeaderValue::from_str(&offered) {
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
     }

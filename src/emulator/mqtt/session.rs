@@ -34,23 +34,30 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Serves one MQTT WebSocket from its first byte to its end.
-pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: WebSocket) {
+///
+/// The socket and the admission come boxed, and the connect phase's big futures are boxed:
+/// a future holds its largest state for the connection's whole life (see `ws::session`).
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    admission: Box<Admission>,
+    mut socket: Box<WebSocket>,
+) {
     let mut buf = BytesMut::new();
-    let connect =
-        match tokio::time::timeout(CONNECT_TIMEOUT, first_connect(&mut socket, &mut buf)).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(reply)) => {
-                if let Some(bytes) = reply {
-                    let _ = send(&mut socket, bytes).await;
-                }
-                close(&mut socket, 1002, "").await;
-                return;
+    let first = tokio::time::timeout(CONNECT_TIMEOUT, first_connect(&mut socket, &mut buf));
+    let connect = match Box::pin(first).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(reply)) => {
+            if let Some(bytes) = reply {
+                let _ = send(&mut socket, bytes).await;
             }
-            Err(_) => {
-                close(&mut socket, 1002, "No CONNECT in time.").await;
-                return;
-            }
-        };
+            close(&mut socket, 1002, "").await;
+            return;
+        }
+        Err(_) => {
+            close(&mut socket, 1002, "No CONNECT in time.").await;
+            return;
+        }
+    };
     let version = connect.version;
     if let Some(refusal) = check_connect(&connect) {
         if shared.verbose >= 1 {
@@ -80,7 +87,7 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
         mut roles,
         mut groups,
         mut request,
-    } = admission;
+    } = *admission;
     // Each WebSocket is a physical connection; the client id names the logical one.
     let physical = shared.registry.new_connection_id();
     let mut view = upstream::Connection::new(&hub_name, &id, user_id.as_deref());
@@ -98,10 +105,12 @@ pub(super) async fn run(shared: Arc<Shared>, admission: Admission, mut socket: W
             connect.password.as_deref(),
             connect.user_properties.clone(),
         ));
-        match shared
-            .upstream
-            .mqtt_connect(&view, &request, version.level())
-            .await
+        match Box::pin(
+            shared
+                .upstream
+                .mqtt_connect(&view, &request, version.level()),
+        )
+        .await
         {
             Ok(None) => {}
             Ok(Some((reply, properties))) => {
