@@ -216,7 +216,8 @@ w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for (n, srv), m in summary.items():
     floor = summary.get((n, "floor"))
     ratio = lambda k: "-" if not floor or not floor[k] or m[k] is None else f"{m[k] / floor[k]:.2f}x"
-    kib = "-" if m["kib"] is None else f"{m['kib']:.1f} KiB"
+    # A long-lived server reuses the memory of earlier sends' clients: no figure per client.
+    kib = "-" if m["kib"] is None or srv not in ("floor", "emulator (fresh)") else f"{m['kib']:.1f} KiB"
     allr = f_ms(m["all"]) if m["complete"] else "not all received"
     w(f"| {n:,} | {srv} | {m['runs']} | {allr} | {f_ms(m['p50'])} | {f_ms(m['cpu'])} | {ratio('all')} | {ratio('cpu')} | {kib} |")
 w("")
