@@ -59,7 +59,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
 
     // Small starting buffers (they grow for a big frame): tungstenite's 128 KiB defaults cost
     // over a gigabyte at 10,000 mostly idle clients, and the read buffer is allocated whole for
-    // every client (256 bytes hold a typical client message; a bigger frame grows it). Each frame is flushed as it is sent.
+    // every client (128 bytes hold a typical client message). Each frame is flushed as sent.
     let upgrade = upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)

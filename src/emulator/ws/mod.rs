@@ -31,7 +31,7 @@ pub(crate) const KEEPALIVE_MS: u64 = 20_000;
 /// A write the client does not take within this long means the client is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Each WebSocket's first read buffer, allocated whole per client; a bigger frame grows it.
-pub(crate) const READ_BUFFER: usize = 256;
+pub(crate) const READ_BUFFER: usize = 128;
 /// How long a close handshake may take before the TCP connection is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
