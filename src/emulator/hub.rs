@@ -780,4 +780,55 @@ mod tests {
         hub.disconnect("b");
         assert!(!hub.has_user("u"));
     }
+
+    #[test]
+    fn a_full_queue_overflows_and_drops_instead_of_growing() {
+        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        for _ in 0..MAX_QUEUED_FRAMES {
+            conn.push(Outbound::Binary(bytes::Bytes::from_static(b"x")));
+        }
+        assert!(!conn.is_overflowed());
+        conn.push(Outbound::Binary(bytes::Bytes::from_static(b"x")));
+        assert!(conn.is_overflowed());
+        assert_eq!(conn.lock_queue().items.len(), MAX_QUEUED_FRAMES);
+    }
+
+    #[test]
+    fn bytes_count_against_the_queue_and_leave_it_when_taken() {
+        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let big = bytes::Bytes::from(vec![0u8; MAX_QUEUED_BYTES / 2]);
+        conn.push(Outbound::Binary(big.clone()));
+        conn.push(Outbound::Binary(big.clone()));
+        assert!(!conn.is_overflowed());
+        assert!(conn.pop().is_some());
+        assert_eq!(conn.lock_queue().bytes, MAX_QUEUED_BYTES / 2);
+        conn.push(Outbound::Binary(big.clone()));
+        conn.push(Outbound::Binary(big));
+        assert!(conn.is_overflowed());
+    }
+
+    #[test]
+    fn nothing_is_kept_for_a_session_that_ended() {
+        let (conn, inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        conn.push(Outbound::Binary(bytes::Bytes::from_static(b"x")));
+        drop(inbox);
+        assert!(conn.lock_queue().items.is_empty());
+        conn.push(Outbound::Binary(bytes::Bytes::from_static(b"y")));
+        assert!(conn.lock_queue().items.is_empty());
+        assert!(!conn.is_overflowed());
+    }
+
+    #[tokio::test]
+    async fn the_inbox_wakes_for_a_push_made_while_it_waits() {
+        let (conn, mut inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let pusher = conn.clone();
+        let waiting = tokio::spawn(async move { inbox.recv().await });
+        tokio::task::yield_now().await;
+        pusher.push(Outbound::Binary(bytes::Bytes::from_static(b"z")));
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("woken within 5 s")
+            .expect("task");
+        assert!(matches!(got, Outbound::Binary(b) if &b[..] == b"z"));
+    }
 }
