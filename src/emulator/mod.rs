@@ -107,6 +107,8 @@ pub(crate) struct Shared {
     pub reconnect: ws::ReconnectKeys,
     /// Reliable sessions that a recovery request can hand a new socket to.
     pub sessions: ws::Sessions,
+    /// MQTT sessions by client id: live ones, and those kept for a client coming back.
+    pub mqtt_sessions: mqtt::Sessions,
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
     /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered
@@ -263,6 +265,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
         verifier,
         reconnect: ws::ReconnectKeys::new(&config.access_key),
         sessions: ws::Sessions::default(),
+        mqtt_sessions: mqtt::Sessions::default(),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,

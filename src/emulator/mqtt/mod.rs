@@ -24,6 +24,8 @@ mod codec;
 mod session;
 mod store;
 
+pub(crate) use store::Sessions;
+
 use std::sync::Arc;
 
 use axum::body::Body;

@@ -151,15 +151,17 @@ pub(super) async fn run(
     let (expiry, expiry_notice) = session_expiry(&connect);
     let hub = shared.registry.hub(&hub_name);
     let mut fresh = None;
-    let claim = store::claim(&hub, &id, connect.clean_start, TAKEN_OVER, |resumed| {
-        if let Some(kept) = resumed {
-            return kept.conn.clone();
-        }
-        let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles);
-        hub.connect(conn.clone(), &groups);
-        fresh = Some((conn.clone(), rx));
-        conn
-    });
+    let claim = shared
+        .mqtt_sessions
+        .claim(&hub, &id, connect.clean_start, TAKEN_OVER, |resumed| {
+            if let Some(kept) = resumed {
+                return kept.conn.clone();
+            }
+            let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles);
+            hub.connect(conn.clone(), &groups);
+            fresh = Some((conn.clone(), rx));
+            conn
+        });
     if let Some(discarded) = claim.discarded {
         end_kept(&shared, *discarded);
     }
@@ -776,7 +778,11 @@ impl Session {
             ended: self.ended,
         });
         let (hub, session_id) = (session.hub.clone(), session.session_id.clone());
-        match store::release(client_id, self.generation, session, keep) {
+        match self
+            .shared
+            .mqtt_sessions
+            .release(client_id, self.generation, session, keep)
+        {
             Err(session) => {
                 // The hub goes back to the registry with no handle of ours left on it.
                 drop(hub);
@@ -791,7 +797,7 @@ impl Session {
                         () = tokio::time::sleep(expiry) => {}
                         _ = crate::emulator::stopped(&mut stopping) => {}
                     }
-                    let expired = store::expire(&hub, &client_id, &session_id);
+                    let expired = shared.mqtt_sessions.expire(&hub, &client_id, &session_id);
                     drop(hub);
                     if let Some(session) = expired {
                         if shared.verbose >= 1 {

@@ -7,13 +7,12 @@
 //! while its client is away wait in its queue; it ends at its expiry (the `disconnected`
 //! event), when its client comes back with Clean Start 1, or when the emulator stops.
 //!
-//! The store is one map for the process, keyed by the hub's identity (an `Arc<Hub>` that every
-//! entry holds, so the key cannot be reused while the entry exists) and the client id: the
-//! emulator's shared state belongs to code outside this module, and the map is bounded by the
-//! live connections plus [`MAX_KEPT`].
+//! The store is one map per emulator (`Shared::mqtt_sessions`), keyed by the hub's identity
+//! (an `Arc<Hub>` that every entry holds, so the key cannot be reused while the entry exists)
+//! and the client id, and bounded by the live connections plus [`MAX_KEPT`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::emulator::hub::{Conn, Hub, Inbox, Targets};
@@ -56,12 +55,14 @@ struct Store {
     next_generation: u64,
 }
 
-fn store() -> MutexGuard<'static, Store> {
-    static STORE: OnceLock<Mutex<Store>> = OnceLock::new();
-    STORE
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+/// An emulator's MQTT sessions.
+#[derive(Default)]
+pub(crate) struct Sessions(Mutex<Store>);
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions").finish_non_exhaustive()
+    }
 }
 
 fn key(hub: &Arc<Hub>, client_id: &str) -> Key {
@@ -82,92 +83,105 @@ pub(super) struct Claim {
 /// with the id comes between: a connection serving the id is closed (taken over), a kept
 /// session is resumed (Clean Start 0) or discarded, then `register` puts the new connection
 /// in the hub (it is given the resumed session, whose connection is there already).
-pub(super) fn claim(
-    hub: &Arc<Hub>,
-    client_id: &str,
-    clean_start: bool,
-    taken_over_reason: &str,
-    register: impl FnOnce(Option<&Kept>) -> Arc<Conn>,
-) -> Claim {
-    let mut store = store();
-    let k = key(hub, client_id);
-    let (mut resumed, mut discarded) = (None, None);
-    match store.slots.remove(&k) {
-        Some(Slot::Kept(kept)) => {
-            store.kept -= 1;
-            if clean_start {
+impl Sessions {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn claim(
+        &self,
+        hub: &Arc<Hub>,
+        client_id: &str,
+        clean_start: bool,
+        taken_over_reason: &str,
+        register: impl FnOnce(Option<&Kept>) -> Arc<Conn>,
+    ) -> Claim {
+        let mut store = self.lock();
+        let k = key(hub, client_id);
+        let (mut resumed, mut discarded) = (None, None);
+        match store.slots.remove(&k) {
+            Some(Slot::Kept(kept)) => {
+                store.kept -= 1;
+                if clean_start {
+                    hub.disconnect_conn(&kept.conn);
+                    discarded = Some(kept);
+                } else {
+                    resumed = Some(kept);
+                }
+            }
+            Some(Slot::Live { conn, .. }) => {
+                // Out of the hub at once, then told why; its session ends with it.
+                hub.close(Targets::Connection(&conn.id), &[], taken_over_reason);
+            }
+            None => {
+                // Not an MQTT session: leave it be... but an id is one connection in a hub.
+                if hub.has_connection(client_id) {
+                    hub.close(Targets::Connection(client_id), &[], taken_over_reason);
+                }
+            }
+        }
+        let conn = register(resumed.as_deref());
+        store.next_generation += 1;
+        let generation = store.next_generation;
+        store.slots.insert(k, Slot::Live { generation, conn });
+        Claim {
+            generation,
+            resumed,
+            discarded,
+        }
+    }
+
+    /// The connection of `generation` is over. With `keep`, its session is kept, when there is
+    /// room and the connection was not taken over; otherwise it is taken out of the hub and comes
+    /// back for the caller to report its end.
+    pub(super) fn release(
+        &self,
+        client_id: &str,
+        generation: u64,
+        session: Box<Kept>,
+        keep: bool,
+    ) -> Result<(), Box<Kept>> {
+        let mut store = self.lock();
+        let k = key(&session.hub, client_id);
+        let ours = matches!(
+            store.slots.get(&k),
+            Some(Slot::Live { generation: g, .. }) if *g == generation
+        );
+        if !ours {
+            // Taken over: out of the hub already, and the slot is the new connection's.
+            return Err(session);
+        }
+        if keep && store.kept < MAX_KEPT {
+            store.kept += 1;
+            store.slots.insert(k, Slot::Kept(session));
+            return Ok(());
+        }
+        store.slots.remove(&k);
+        session.hub.disconnect_conn(&session.conn);
+        Err(session)
+    }
+
+    /// Takes the kept session out of the store and the hub if it is still the one with
+    /// `session_id` (its expiry).
+    pub(super) fn expire(
+        &self,
+        hub: &Arc<Hub>,
+        client_id: &str,
+        session_id: &str,
+    ) -> Option<Box<Kept>> {
+        let mut store = self.lock();
+        let k = key(hub, client_id);
+        match store.slots.get(&k) {
+            Some(Slot::Kept(kept)) if kept.session_id == session_id => {}
+            _ => return None,
+        }
+        store.kept -= 1;
+        match store.slots.remove(&k) {
+            Some(Slot::Kept(kept)) => {
                 hub.disconnect_conn(&kept.conn);
-                discarded = Some(kept);
-            } else {
-                resumed = Some(kept);
+                Some(kept)
             }
+            _ => None,
         }
-        Some(Slot::Live { conn, .. }) => {
-            // Out of the hub at once, then told why; its session ends with it.
-            hub.close(Targets::Connection(&conn.id), &[], taken_over_reason);
-        }
-        None => {
-            // Not an MQTT session: leave it be... but an id is one connection in a hub.
-            if hub.has_connection(client_id) {
-                hub.close(Targets::Connection(client_id), &[], taken_over_reason);
-            }
-        }
-    }
-    let conn = register(resumed.as_deref());
-    store.next_generation += 1;
-    let generation = store.next_generation;
-    store.slots.insert(k, Slot::Live { generation, conn });
-    Claim {
-        generation,
-        resumed,
-        discarded,
-    }
-}
-
-/// The connection of `generation` is over. With `keep`, its session is kept, when there is
-/// room and the connection was not taken over; otherwise it is taken out of the hub and comes
-/// back for the caller to report its end.
-pub(super) fn release(
-    client_id: &str,
-    generation: u64,
-    session: Box<Kept>,
-    keep: bool,
-) -> Result<(), Box<Kept>> {
-    let mut store = store();
-    let k = key(&session.hub, client_id);
-    let ours = matches!(
-        store.slots.get(&k),
-        Some(Slot::Live { generation: g, .. }) if *g == generation
-    );
-    if !ours {
-        // Taken over: out of the hub already, and the slot is the new connection's.
-        return Err(session);
-    }
-    if keep && store.kept < MAX_KEPT {
-        store.kept += 1;
-        store.slots.insert(k, Slot::Kept(session));
-        return Ok(());
-    }
-    store.slots.remove(&k);
-    session.hub.disconnect_conn(&session.conn);
-    Err(session)
-}
-
-/// Takes the kept session out of the store and the hub if it is still the one with
-/// `session_id` (its expiry).
-pub(super) fn expire(hub: &Arc<Hub>, client_id: &str, session_id: &str) -> Option<Box<Kept>> {
-    let mut store = store();
-    let k = key(hub, client_id);
-    match store.slots.get(&k) {
-        Some(Slot::Kept(kept)) if kept.session_id == session_id => {}
-        _ => return None,
-    }
-    store.kept -= 1;
-    match store.slots.remove(&k) {
-        Some(Slot::Kept(kept)) => {
-            hub.disconnect_conn(&kept.conn);
-            Some(kept)
-        }
-        _ => None,
     }
 }
