@@ -60,7 +60,6 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
     // Each client holds a descriptor; the usual soft default (1,024) is far below what the
     // service's units carry.
     let raised = emulator::descriptors::raise_limit();
-    emulator::allocator::tune();
     let mut server = emulator::start(EmulatorConfig {
         host,
         port,

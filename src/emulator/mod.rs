@@ -4,7 +4,6 @@
 //! `/client/hubs/{hub}`, checks tokens like the service, and keeps all state in memory.
 //! Tests and `wps demo` start it in-process with [`start`].
 
-pub(crate) mod allocator;
 mod auth;
 mod dashboard;
 pub(crate) mod descriptors;
