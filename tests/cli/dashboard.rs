@@ -26,6 +26,19 @@ fn url(world: &World, path: &str) -> String {
     format!("http://{}{path}", world.emulator.addr())
 }
 
+/// GETs one of the emulator's JSON endpoints (loopback, no credentials needed).
+async fn get_json(world: &World, path: &str) -> Value {
+    let text = http()
+        .get(url(world, path))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    serde_json::from_str(&text).expect("JSON")
+}
+
 /// The page's token, read from the served page as the browser would.
 async fn page_token(world: &World) -> String {
     let page = http()
@@ -108,15 +121,7 @@ async fn hubs_show_connections_with_users_protocols_groups_and_roles() {
     let _other = world.connect("Other", Some("bob"), &[], &[], None).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let hubs: Value = http()
-        .get(url(&world, "/_emulator/api/hubs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
-        .unwrap();
+    let hubs: Value = get_json(&world, "/_emulator/api/hubs").await;
     assert_eq!(
         hubs,
         json!({"hubs": [
@@ -125,15 +130,7 @@ async fn hubs_show_connections_with_users_protocols_groups_and_roles() {
         ]})
     );
 
-    let chat: Value = http()
-        .get(url(&world, "/_emulator/api/hubs/chat"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
-        .unwrap();
+    let chat: Value = get_json(&world, "/_emulator/api/hubs/chat").await;
     let conns = chat["connections"].as_array().unwrap();
     assert_eq!(conns.len(), 2);
     let alice = conns
@@ -510,15 +507,7 @@ async fn the_event_stream_delivers_rest_calls_client_messages_and_resumes() {
     let first = next_event(&mut stream, &mut buf, |_| true).await;
     assert_eq!(first["seq"], sent["seq"]);
 
-    let recent: Value = http()
-        .get(url(&world, "/_emulator/api/activity"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
-        .unwrap();
+    let recent: Value = get_json(&world, "/_emulator/api/activity").await;
     assert!(recent["events"].as_array().unwrap().len() >= 5);
 }
 
@@ -555,15 +544,7 @@ async fn handler_calls_show_with_their_status_and_time() {
     let (_socket, id) = world.connect_json("chat", Some("alice"), &[], &[]).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let recent: Value = http()
-            .get(url(&world, "/_emulator/api/activity"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
-            .unwrap();
+        let recent: Value = get_json(&world, "/_emulator/api/activity").await;
         let calls: Vec<&Value> = recent["events"]
             .as_array()
             .unwrap()
@@ -615,15 +596,7 @@ async fn the_test_client_token_connects_as_asked() {
         .expect("the token is accepted");
     let connected = next_json(&mut socket).await;
     assert_eq!(connected["userId"], "page");
-    let chat: Value = http()
-        .get(url(&world, "/_emulator/api/hubs/chat"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str::<Value>(&t).expect("JSON"))
-        .unwrap();
+    let chat: Value = get_json(&world, "/_emulator/api/hubs/chat").await;
     assert_eq!(chat["connections"][0]["groups"], json!(["g1"]));
     assert_eq!(
         chat["connections"][0]["roles"],

@@ -39,6 +39,7 @@ use serde_json::Value;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::ws::connect_request;
 use crate::emulator::{names, upstream, Shared};
 
 /// The route's prefix.
@@ -151,43 +152,6 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
     }
     resp
-}
-
-/// The `connect` event's body as for any client: the token's claims (each a list of strings),
-/// the query and headers of the upgrade request (less the token), the subprotocols offered.
-fn connect_request(
-    claims: &serde_json::Map<String, Value>,
-    query: &[(String, String)],
-    headers: &axum::http::HeaderMap,
-) -> upstream::ConnectRequest {
-    let claims = claims.iter().map(|(name, value)| {
-        let values = match value {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                .collect(),
-            other => vec![other.to_string()],
-        };
-        (name.clone(), values)
-    });
-    let offered: Vec<String> = headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    let headers = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-    upstream::ConnectRequest::new(
-        claims,
-        query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        headers,
-        offered,
-    )
 }
 
 /// The service's client id rule.

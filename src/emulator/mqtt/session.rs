@@ -3,9 +3,7 @@
 //! bytes are read as a stream.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
@@ -24,13 +22,13 @@ use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream::mqtt::MqttConnect;
 use crate::emulator::upstream::{Event, SystemEvent};
+use crate::emulator::ws::send_frame;
 use crate::emulator::{names, upstream, Shared};
 
 /// The topic on which REST sends to all, a user or a connection arrive.
 pub(super) const SERVER_TOPIC: &str = "$webpubsub/server/messages";
 /// What an older connection is told when a new one takes its client id.
 const TAKEN_OVER: &str = "Another connection with the same client id connected.";
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Serves one MQTT WebSocket from its first byte to its end.
@@ -844,17 +842,9 @@ async fn until(deadline: Option<Instant>) {
 
 /// One packet (or several) in a binary frame.
 async fn send(socket: &mut WebSocket, bytes: Bytes) -> Result<(), ()> {
-    let mut send = std::pin::pin!(socket.send(WsMessage::Binary(bytes)));
-    // The timer (a lock to set and one to clear) only when the socket cannot take it at once.
-    let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
-    let sent = match first {
-        Poll::Ready(sent) => sent,
-        Poll::Pending => match tokio::time::timeout(WRITE_TIMEOUT, send).await {
-            Ok(sent) => sent,
-            Err(_) => return Err(()),
-        },
-    };
-    sent.map_err(|_| ())
+    send_frame(socket, WsMessage::Binary(bytes), None)
+        .await
+        .map_err(|_| ())
 }
 
 /// A close frame, then a short wait for the echo.

@@ -20,7 +20,7 @@ use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
 use crate::emulator::upstream::{self, Event, SystemEvent};
 use crate::emulator::{names, Shared};
 
-type Claims = serde_json::Map<String, Value>;
+pub(crate) type Claims = serde_json::Map<String, Value>;
 
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let (mut parts, _body) = req.into_parts();
@@ -205,8 +205,9 @@ fn admit(
 }
 
 /// The `connect` event's body: the token's claims (each as a list of strings), the query
-/// and headers of the upgrade request, and the subprotocols the client offered.
-fn connect_request(
+/// and headers of the upgrade request, and the subprotocols the client offered. MQTT
+/// clients' `connect` starts from the same body.
+pub(crate) fn connect_request(
     claims: &Claims,
     query: &[(String, String)],
     headers: &axum::http::HeaderMap,

@@ -16,11 +16,15 @@ mod reliable;
 mod replies;
 mod session;
 
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 
-pub(crate) use handshake::handle;
+use crate::emulator::hub::Conn;
+
+pub(crate) use handshake::{connect_request, handle};
 pub(crate) use reliable::{ReconnectKeys, Sessions, RECOVERY_WINDOW_MS};
 
 /// The service's client frame limit (1 MiB). The WebSocket library refuses a longer frame
@@ -49,6 +53,48 @@ fn close_frame(code: u16, reason: &str) -> WsMessage {
         code,
         reason: reason[..end].into(),
     }))
+}
+
+/// Why a frame did not go out.
+pub(crate) enum Unsent {
+    /// The client did not take it within [`WRITE_TIMEOUT`], or the socket failed.
+    Lost,
+    /// The connection's queue overflowed while the client was not taking it.
+    Overflowed,
+}
+
+/// Writes one frame, for every WebSocket session (json, protobuf, plain, MQTT). Nearly always
+/// the socket takes it at once: then no timer and no overflow watch are set up (both take a
+/// lock), which is most of a fan-out's cost per client. Otherwise the client has
+/// [`WRITE_TIMEOUT`] to take it, and with `conn` the wait ends when its queue overflows.
+pub(crate) async fn send_frame(
+    socket: &mut WebSocket,
+    frame: WsMessage,
+    conn: Option<&Conn>,
+) -> Result<(), Unsent> {
+    let mut send = std::pin::pin!(socket.send(frame));
+    match std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
+        Poll::Ready(Ok(())) => return Ok(()),
+        Poll::Ready(Err(_)) => return Err(Unsent::Lost),
+        Poll::Pending => {}
+    }
+    // Boxed: this rare path stays out of every session's future.
+    Box::pin(async move {
+        let overflowed = async {
+            match conn {
+                Some(conn) => conn.overflowed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            sent = tokio::time::timeout(WRITE_TIMEOUT, send) => match sent {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(Unsent::Lost),
+            },
+            () = overflowed => Err(Unsent::Overflowed),
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

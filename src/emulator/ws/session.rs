@@ -6,7 +6,6 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
@@ -18,7 +17,7 @@ use super::events::{Events, Job, NO_HANDLER};
 use super::json::AckIds;
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::replies;
-use super::{close_frame, CLOSE_TIMEOUT, MAX_FRAME, WRITE_TIMEOUT};
+use super::{close_frame, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
 use crate::client::Protocol;
 use crate::emulator::dashboard::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
@@ -381,37 +380,13 @@ impl Session {
     /// One frame out, unless the client stops taking them (write timeout) or its queue
     /// overflows meanwhile.
     async fn write(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
-        let overflowed = {
-            let mut send = std::pin::pin!(socket.send(frame));
-            // Nearly always the socket takes the frame at once: then no timer and no overflow
-            // watch are set up (both take a lock), which is most of a fan-out's cost per client.
-            let first = std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await;
-            match first {
-                Poll::Ready(Ok(())) => return Ok(()),
-                Poll::Ready(Err(_)) => false,
-                Poll::Pending => {
-                    let conn = &self.conn;
-                    let slow = Box::pin(async move {
-                        tokio::select! {
-                            sent = tokio::time::timeout(WRITE_TIMEOUT, send) => match sent {
-                                Ok(Ok(())) => None,
-                                _ => Some(false),
-                            },
-                            () = conn.overflowed() => Some(true),
-                        }
-                    });
-                    match slow.await {
-                        None => return Ok(()),
-                        Some(overflowed) => overflowed,
-                    }
-                }
+        match send_frame(socket, frame, Some(&self.conn)).await {
+            Ok(()) => Ok(()),
+            Err(Unsent::Overflowed) => Err(self.end(socket, 1008, QUEUE_FULL).await),
+            Err(Unsent::Lost) => {
+                self.end_reason = LOST.into();
+                Err(End::Lost)
             }
-        };
-        if overflowed {
-            Err(self.end(socket, 1008, QUEUE_FULL).await)
-        } else {
-            self.end_reason = LOST.into();
-            Err(End::Lost)
         }
     }
 
