@@ -1,8 +1,11 @@
 //! Hubs: their connections, users and groups, behind one API.
 //!
 //! Each hub has its own lock, so traffic on one hub never waits for another. Fan-out takes a
-//! read lock only long enough to hand each target the shared message; the frames are written
-//! by each connection's own task. Nothing outside this file sees the hub's state.
+//! read lock only long enough to list its targets. A target whose task is idle (nothing
+//! queued, nothing half-sent) gets the message's frame written straight to its socket
+//! (`wire.rs`): no task wake per client, which is most of what a fan-out costs. Otherwise the
+//! message is queued for the connection's own task. Nothing outside this file sees the hub's
+//! state.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,6 +19,7 @@ use tokio::sync::Notify;
 use super::filter::{Filter, Subject};
 use super::message::{Message, Outbound};
 use super::permissions::role_allows;
+use super::wire::{Direct, Line};
 use crate::client::Protocol;
 
 /// The two per-group permissions of the service.
@@ -61,16 +65,23 @@ pub(crate) struct Conn {
     /// When it connected, for the dashboard.
     pub connected_at: SystemTime,
     queue: Mutex<Queue>,
+    /// The socket, when messages may be written to it directly (plain, JSON and protobuf
+    /// clients on plain HTTP/1; reliable clients' frames differ per connection).
+    line: Option<Line>,
     /// The session task waiting for the queue.
     reader: AtomicWaker,
     overflowed: AtomicBool,
     overflow: Notify,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Queue {
     items: VecDeque<Outbound>,
     bytes: usize,
+    /// The session may be writing an item it took: a message written directly now could
+    /// overtake it. Clear only while the session waits on an empty queue, so never before
+    /// its first frame (`connected`) or after it starts closing.
+    busy: bool,
     /// The session ended: nothing more is kept.
     closed: bool,
 }
@@ -90,6 +101,7 @@ impl Inbox {
             if let Some(out) = self.0.pop() {
                 return Poll::Ready(out);
             }
+            // From here until the next pop, the fan-out may write straight to the socket.
             self.0.reader.register(cx.waker());
             // A push between the first look and the registration woke nobody.
             match self.0.pop() {
@@ -98,6 +110,14 @@ impl Inbox {
             }
         })
         .await
+    }
+}
+
+impl Inbox {
+    /// The session is about to close the socket: nothing may be written to it directly
+    /// from now on (a frame after the close frame breaks the protocol).
+    pub fn hold(&self) {
+        self.0.lock_queue().busy = true;
     }
 }
 
@@ -117,6 +137,7 @@ impl Conn {
         user_id: Option<String>,
         protocol: Protocol,
         roles: Vec<String>,
+        line: Option<Line>,
     ) -> (Arc<Conn>, Inbox) {
         let conn = Arc::new(Conn {
             id,
@@ -124,7 +145,13 @@ impl Conn {
             protocol,
             roles,
             connected_at: SystemTime::now(),
-            queue: Mutex::default(),
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                bytes: 0,
+                busy: true,
+                closed: false,
+            }),
+            line,
             reader: AtomicWaker::new(),
             overflowed: AtomicBool::new(false),
             overflow: Notify::new(),
@@ -136,9 +163,14 @@ impl Conn {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The next item, marking the session busy with it; with none, the session is idle.
     fn pop(&self) -> Option<Outbound> {
         let mut queue = self.lock_queue();
-        let out = queue.items.pop_front()?;
+        let Some(out) = queue.items.pop_front() else {
+            queue.busy = false;
+            return None;
+        };
+        queue.busy = true;
         queue.bytes -= out.size();
         if queue.items.is_empty() && queue.items.capacity() > 64 {
             // A burst is over: give its memory back.
@@ -170,6 +202,33 @@ impl Conn {
             }
         }
         self.reader.wake();
+    }
+
+    /// Sends a message: written straight to the socket when the session is idle and the
+    /// socket takes it, queued otherwise. A frame the socket takes only in part is finished
+    /// by the session (a `Flush` item), and anything later queues behind it.
+    pub fn deliver(&self, message: &Arc<Message>) {
+        if let Some(line) = &self.line {
+            let mut queue = self.lock_queue();
+            if queue.closed {
+                return;
+            }
+            if !queue.busy && queue.items.is_empty() {
+                if let Some(frame) = message.wire_frame(self.protocol) {
+                    match line.write(&frame) {
+                        Direct::Sent => return,
+                        Direct::Partial => {
+                            queue.items.push_back(Outbound::Flush);
+                            drop(queue);
+                            self.reader.wake();
+                            return;
+                        }
+                        Direct::Refused => {}
+                    }
+                }
+            }
+        }
+        self.push(Outbound::Data(message.clone()));
     }
 
     /// Whether the queue has overflowed (its session must close the connection).
@@ -501,24 +560,31 @@ impl Hub {
         filter: Option<&Filter>,
         message: Arc<Message>,
     ) {
+        // Listed under the read lock, written to after it: writing to sockets takes far longer
+        // than listing, and connects, joins and leaves wait for the lock meanwhile.
         let state = self.read();
-        let deliver = |entry: &Entry| {
-            if !excluded.contains(&entry.conn.id)
-                && filter.is_none_or(|f| f.matches(&entry.subject()))
-            {
-                entry.conn.push(Outbound::Data(message.clone()));
-            }
+        let wanted = |entry: &&Entry| {
+            !excluded.contains(&entry.conn.id) && filter.is_none_or(|f| f.matches(&entry.subject()))
         };
-        match targets {
+        let reached: Vec<Arc<Conn>> = match targets {
             // The widest fan-out: walk the hub once, without copying any connection id.
-            Targets::All => state.conns.values().for_each(deliver),
-            _ => {
-                for id in state.ids(targets) {
-                    if let Some(entry) = state.conns.get(&id) {
-                        deliver(entry);
-                    }
-                }
-            }
+            Targets::All => state
+                .conns
+                .values()
+                .filter(wanted)
+                .map(|e| e.conn.clone())
+                .collect(),
+            _ => state
+                .ids(targets)
+                .iter()
+                .filter_map(|id| state.conns.get(id))
+                .filter(wanted)
+                .map(|e| e.conn.clone())
+                .collect(),
+        };
+        drop(state);
+        for conn in reached {
+            conn.deliver(&message);
         }
     }
 
@@ -731,7 +797,7 @@ mod tests {
     fn an_empty_hub_nobody_holds_is_released() {
         let registry = Registry::default();
         let hub = registry.hub("Chat");
-        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Raw, vec![], None);
         hub.connect(conn, &[]);
         registry.release("chat");
         assert_eq!(registry.len(), 1, "in use");
@@ -747,7 +813,7 @@ mod tests {
     fn revoke_beats_roles_and_grant_lifts_it() {
         let hub = Hub::default();
         let roles = vec!["webpubsub.joinLeaveGroups.room*".into()];
-        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Json, roles);
+        let (conn, _rx) = Conn::new("c".into(), None, Protocol::Json, roles, None);
         hub.connect(conn, &[]);
         let join = Permission::JoinLeaveGroup;
         assert!(hub.allowed("c", join, "room"));
@@ -765,8 +831,8 @@ mod tests {
     #[test]
     fn indexes_follow_joins_leaves_and_disconnects() {
         let hub = Hub::default();
-        let (a, _ra) = Conn::new("a".into(), Some("u".into()), Protocol::Raw, vec![]);
-        let (b, _rb) = Conn::new("b".into(), Some("u".into()), Protocol::Raw, vec![]);
+        let (a, _ra) = Conn::new("a".into(), Some("u".into()), Protocol::Raw, vec![], None);
+        let (b, _rb) = Conn::new("b".into(), Some("u".into()), Protocol::Raw, vec![], None);
         hub.connect(a, &["g1".into()]);
         hub.connect(b, &[]);
         assert!(hub.add_user_to_group("u", "g2"));
@@ -783,7 +849,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_overflows_and_drops_instead_of_growing() {
-        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![], None);
         for _ in 0..MAX_QUEUED_FRAMES {
             conn.push(Outbound::Binary(bytes::Bytes::from_static(b"x")));
         }
@@ -795,7 +861,7 @@ mod tests {
 
     #[test]
     fn bytes_count_against_the_queue_and_leave_it_when_taken() {
-        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let (conn, _inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![], None);
         let big = bytes::Bytes::from(vec![0u8; MAX_QUEUED_BYTES / 2]);
         conn.push(Outbound::Binary(big.clone()));
         conn.push(Outbound::Binary(big.clone()));
@@ -809,7 +875,7 @@ mod tests {
 
     #[test]
     fn nothing_is_kept_for_a_session_that_ended() {
-        let (conn, inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let (conn, inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![], None);
         conn.push(Outbound::Binary(bytes::Bytes::from_static(b"x")));
         drop(inbox);
         assert!(conn.lock_queue().items.is_empty());
@@ -820,7 +886,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_inbox_wakes_for_a_push_made_while_it_waits() {
-        let (conn, mut inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![]);
+        let (conn, mut inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![], None);
         let pusher = conn.clone();
         let waiting = tokio::spawn(async move { inbox.recv().await });
         tokio::task::yield_now().await;
@@ -830,5 +896,50 @@ mod tests {
             .expect("woken within 5 s")
             .expect("task");
         assert!(matches!(got, Outbound::Binary(b) if &b[..] == b"z"));
+    }
+
+    /// What reaches the socket directly and what waits for the session: nothing before the
+    /// session took its first item (`connected` goes first), nothing while it holds one or
+    /// anything is queued (it would overtake them), nothing once it closes.
+    #[tokio::test]
+    async fn only_an_idle_session_gets_messages_straight_on_its_socket() {
+        use crate::emulator::message::{DataKind, Source};
+        use crate::emulator::wire::Wire;
+        use tokio::io::AsyncReadExt;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let wire = Wire::new(listener.accept().await.unwrap().0);
+        let (conn, inbox) = Conn::new("c".into(), None, Protocol::Raw, vec![], Some(wire.line()));
+        let text = |t: &'static [u8]| Message::new(Source::Server, DataKind::Text, t.into());
+        let queued = |conn: &Conn| conn.lock_queue().items.len();
+
+        conn.deliver(&text(b"1"));
+        assert_eq!(queued(&conn), 1, "before the session's first frame");
+        assert!(inbox.0.pop().is_some());
+        conn.deliver(&text(b"2"));
+        assert_eq!(queued(&conn), 1, "while the session writes what it took");
+        assert!(inbox.0.pop().is_some());
+        assert!(inbox.0.pop().is_none());
+        conn.push(Outbound::Binary(bytes::Bytes::from_static(b"ack")));
+        conn.deliver(&text(b"3"));
+        assert_eq!(queued(&conn), 2, "behind something queued");
+        assert!(inbox.0.pop().is_some() && inbox.0.pop().is_some());
+        assert!(inbox.0.pop().is_none());
+
+        conn.deliver(&text(b"4"));
+        assert_eq!(queued(&conn), 0, "idle: written directly");
+        let mut frame = [0u8; 3];
+        client.read_exact(&mut frame).await.unwrap();
+        assert_eq!(frame, [0x81, 1, b'4']);
+
+        inbox.hold();
+        conn.deliver(&text(b"5"));
+        assert_eq!(queued(&conn), 1, "after the session started closing");
+        drop(inbox);
+        conn.deliver(&text(b"6"));
+        assert_eq!(queued(&conn), 0, "the session ended");
     }
 }

@@ -2,12 +2,14 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::ws::Utf8Bytes;
+use axum::extract::ws::{Message as WsMessage, Utf8Bytes};
 use bytes::Bytes;
 use prost::Message as _;
 
 use super::metadata::Metadata;
+use super::wire;
 use crate::client::proto::{self, downstream_message, message_data};
+use crate::client::Protocol;
 
 /// The kind of a message body, from the REST content type or the client's `dataType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,8 @@ pub struct Message {
     envelope_text: OnceLock<Utf8Bytes>,
     raw_text: OnceLock<Utf8Bytes>,
     protobuf_frame: OnceLock<ProtobufFrame>,
+    /// Whole WebSocket frames for plain, JSON and protobuf clients ([`Message::wire_frame`]).
+    wire_frames: [OnceLock<Bytes>; 3],
 }
 
 /// The protobuf `DownstreamMessage` of a message and the length of its outer header (the
@@ -110,6 +114,7 @@ impl Message {
             envelope_text: OnceLock::new(),
             raw_text: OnceLock::new(),
             protobuf_frame: OnceLock::new(),
+            wire_frames: Default::default(),
         }
     }
 
@@ -170,6 +175,39 @@ impl Message {
 }
 
 impl Message {
+    /// The frame every connection of `protocol` gets for this message; None for the reliable
+    /// subprotocols, whose frames carry each connection's own sequence id (and for MQTT,
+    /// whose clients get packets).
+    pub fn shared_frame(&self, protocol: Protocol) -> Option<WsMessage> {
+        Some(match protocol {
+            Protocol::Raw if self.kind.is_binary() => WsMessage::Binary(self.body.clone()),
+            Protocol::Raw => WsMessage::Text(self.raw_text()),
+            Protocol::Json => WsMessage::Text(self.envelope_text()),
+            Protocol::Protobuf => WsMessage::Binary(self.protobuf_frame()),
+            Protocol::JsonReliable | Protocol::ProtobufReliable | Protocol::Mqtt => return None,
+        })
+    }
+
+    /// [`Message::shared_frame`] as the bytes on the wire, header included, built once per
+    /// protocol: what the fan-out writes straight to an idle client's socket.
+    pub fn wire_frame(&self, protocol: Protocol) -> Option<Bytes> {
+        let slot = match protocol {
+            Protocol::Raw => &self.wire_frames[0],
+            Protocol::Json => &self.wire_frames[1],
+            Protocol::Protobuf => &self.wire_frames[2],
+            _ => return None,
+        };
+        if let Some(frame) = slot.get() {
+            return Some(frame.clone());
+        }
+        let frame = match self.shared_frame(protocol)? {
+            WsMessage::Text(text) => wire::frame(false, text.as_bytes()),
+            WsMessage::Binary(bytes) => wire::frame(true, &bytes),
+            _ => return None,
+        };
+        Some(slot.get_or_init(|| frame).clone())
+    }
+
     /// The body as one shared text frame (plain WebSocket clients, text and JSON bodies).
     pub fn raw_text(&self) -> Utf8Bytes {
         self.raw_text
@@ -259,6 +297,8 @@ pub enum Outbound {
     Json(Utf8Bytes),
     /// A ready protobuf frame (acks, pong) for a protobuf client.
     Binary(Bytes),
+    /// Send what a direct write left in the socket's wire (`wire.rs`).
+    Flush,
     /// Send `disconnected` (JSON clients) and a close frame, then stop.
     Close {
         code: u16,
@@ -274,6 +314,7 @@ impl Outbound {
             Outbound::Json(text) => text.len(),
             Outbound::Binary(bytes) => bytes.len(),
             Outbound::Close { reason, .. } => reason.len(),
+            Outbound::Flush => 0,
         }
     }
 }

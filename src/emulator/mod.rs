@@ -20,6 +20,7 @@ mod rest;
 mod server;
 mod tls;
 mod upstream;
+mod wire;
 mod ws;
 
 use std::net::{IpAddr, SocketAddr};

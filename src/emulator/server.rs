@@ -46,6 +46,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::descriptors::{self, Spare};
 use super::origin::Connection;
+use super::wire::{Line, Wire};
 use super::{stopped, Shared};
 
 /// Header deadline by default: generous for any real client on a local network (browsers and
@@ -236,8 +237,11 @@ async fn connection(
             _ = stopped(&mut stop) => return,
         };
         if let Some((http2, prefix)) = sniffed {
-            let io = Socket::new(prefix, stream, Some(permit));
-            serve_http(io, http2, info, shared, limits, stop).await;
+            let wire = Wire::new(stream);
+            // Only an HTTP/1 connection upgrades to one WebSocket its frames can go straight to.
+            let line = (!http2).then(|| wire.line());
+            let io = Socket::new(prefix, wire, Some(permit));
+            serve_http(io, http2, info, line, shared, limits, stop).await;
         }
         return;
     };
@@ -272,15 +276,17 @@ async fn connection(
         _ = stopped(&mut stop) => return,
     };
     if let Some((http2, io)) = accepted {
-        serve_http(io, http2, info, shared, limits, stop).await;
+        serve_http(io, http2, info, None, shared, limits, stop).await;
     }
 }
 
-/// Hands a connection whose protocol is known to hyper; each request carries `info`.
+/// Hands a connection whose protocol is known to hyper; each request carries `info`, and
+/// `line` when the fan-out may write to the socket directly (plain HTTP/1).
 async fn serve_http<S>(
     io: Socket<S>,
     http2: bool,
     info: Connection,
+    line: Option<Line>,
     shared: Arc<Shared>,
     limits: ServerLimits,
     stop: watch::Receiver<bool>,
@@ -291,6 +297,9 @@ async fn serve_http<S>(
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let shared = shared.clone();
         req.extensions_mut().insert(info);
+        if let Some(line) = &line {
+            req.extensions_mut().insert(line.clone());
+        }
         async move { Ok::<_, Infallible>(super::dispatch(shared, req.map(Body::new)).await) }
     });
     if http2 {

@@ -361,3 +361,67 @@ async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
     );
     assert!(!stalled_there, "the stalled client was closed");
 }
+
+/// A client that reads slowly (a tiny receive buffer, nothing read until every send is done)
+/// still gets every message whole and in order: the emulator writes a message straight to an
+/// idle client's socket, finishes a frame the socket took only in part before anything else,
+/// and queues the rest behind it.
+#[tokio::test]
+async fn a_slow_reader_gets_every_message_whole_and_in_order() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let world = World::new().await;
+    let addr = world.emulator.addr();
+    let slow = |protocol: Option<&'static str>| {
+        let path = client_path(&world, None);
+        async move {
+            let socket = TcpSocket::new_v4().expect("socket");
+            socket.set_recv_buffer_size(4096).expect("rcvbuf");
+            let tcp = socket.connect(addr).await.expect("connect");
+            let mut req = format!("ws://{addr}{path}")
+                .into_client_request()
+                .expect("request");
+            if let Some(p) = protocol {
+                req.headers_mut()
+                    .insert("Sec-WebSocket-Protocol", p.parse().expect("header"));
+            }
+            let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+            let (socket, _) = tokio_tungstenite::client_async(req, tcp)
+                .await
+                .expect("connects");
+            socket
+        }
+    };
+    let mut plain = slow(None).await;
+    let mut json = slow(Some("json.webpubsub.azure.v1")).await;
+
+    const SENDS: usize = 200;
+    fn body(i: usize) -> String {
+        format!("{i:05}{}", "x".repeat(20 * 1024))
+    }
+    // Reading while the sends go on, and slower than they come: the socket keeps filling and
+    // draining, so messages go out directly, in part, and through the queue, in turn.
+    let readers = tokio::spawn(async move {
+        let connected = next_json(&mut json).await;
+        assert_eq!(connected["event"], "connected", "{connected}");
+        for i in 0..SENDS {
+            match next_frame(&mut plain).await {
+                Message::Text(text) => assert!(text.as_str() == body(i), "plain message {i}"),
+                other => panic!("plain message {i}: {other:?}"),
+            }
+            let message = next_json(&mut json).await;
+            assert_eq!(message["type"], "message");
+            assert!(message["data"] == body(i), "json message {i}");
+            if i % 8 == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    });
+    let client = world.rest_client();
+    for i in 0..SENDS {
+        client
+            .send_to_all("chat", &Payload::text(body(i)), &SendOptions::default())
+            .await
+            .expect("send");
+    }
+    readers.await.expect("every message, whole and in order");
+}

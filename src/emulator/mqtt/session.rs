@@ -155,7 +155,7 @@ pub(super) async fn run(
             if let Some(kept) = resumed {
                 return kept.conn.clone();
             }
-            let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles);
+            let (conn, rx) = Conn::new(id.clone(), user_id.clone(), Protocol::Mqtt, roles, None);
             hub.connect(conn.clone(), &groups);
             fresh = Some((conn.clone(), rx));
             conn
@@ -691,7 +691,7 @@ impl Session {
         let msg = match out {
             Outbound::Data(msg) => msg,
             // Web PubSub replies: nothing an MQTT client reads.
-            Outbound::Json(_) | Outbound::Binary(_) => return Ok(None),
+            Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => return Ok(None),
             Outbound::Close { reason, .. } => {
                 let why = if reason == TAKEN_OVER {
                     Goodbye::SessionTakenOver

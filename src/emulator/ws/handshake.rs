@@ -18,6 +18,7 @@ use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
 use crate::emulator::upstream::{self, Event, SystemEvent};
+use crate::emulator::wire::Line;
 use crate::emulator::{names, Shared};
 
 pub(crate) type Claims = serde_json::Map<String, Value>;
@@ -199,6 +200,10 @@ fn admit(
         roles: string_list(&claims, "role"),
         groups,
         protocol,
+        // Reliable clients' frames carry their own sequence ids: always through the session.
+        line: (!protocol.is_reliable())
+            .then(|| parts.extensions.get::<Line>().cloned())
+            .flatten(),
         mode,
     };
     Ok((admission, claims))

@@ -21,6 +21,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures_util::SinkExt;
 
 use crate::emulator::hub::Conn;
 
@@ -72,7 +73,20 @@ pub(crate) async fn send_frame(
     frame: WsMessage,
     conn: Option<&Conn>,
 ) -> Result<(), Unsent> {
-    let mut send = std::pin::pin!(socket.send(frame));
+    finish(socket.send(frame), conn).await
+}
+
+/// Sends the rest of a frame the fan-out wrote straight to the socket (`wire.rs`), with the
+/// same deadline and overflow watch as a frame of the session's own.
+async fn flush(socket: &mut WebSocket, conn: &Conn) -> Result<(), Unsent> {
+    finish(SinkExt::<WsMessage>::flush(socket), Some(conn)).await
+}
+
+async fn finish(
+    send: impl Future<Output = Result<(), axum::Error>>,
+    conn: Option<&Conn>,
+) -> Result<(), Unsent> {
+    let mut send = std::pin::pin!(send);
     match std::future::poll_fn(|cx| Poll::Ready(send.as_mut().poll(cx))).await {
         Poll::Ready(Ok(())) => return Ok(()),
         Poll::Ready(Err(_)) => return Err(Unsent::Lost),

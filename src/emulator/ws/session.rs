@@ -17,12 +17,13 @@ use super::events::{Events, Job, NO_HANDLER};
 use super::json::AckIds;
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::replies;
-use super::{close_frame, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
+use super::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
 use crate::client::Protocol;
 use crate::emulator::dashboard::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::upstream;
+use crate::emulator::wire::Line;
 use crate::emulator::Shared;
 
 /// What a plain WebSocket client's frames do (`webpubsub_mode`).
@@ -44,6 +45,8 @@ pub(super) struct Admission {
     /// Joined before `connected`, with no role needed.
     pub groups: Vec<String>,
     pub protocol: Protocol,
+    /// The socket, when the fan-out may write this connection's messages to it directly.
+    pub line: Option<Line>,
     pub mode: RawMode,
     /// The connection as event handlers see it (connect may have changed its user).
     pub upstream: upstream::Connection,
@@ -126,6 +129,7 @@ impl Session {
             roles,
             groups,
             protocol,
+            line,
             mode,
             upstream: view,
         } = admission;
@@ -139,7 +143,7 @@ impl Session {
         if shared.verbose >= 1 {
             eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
         }
-        let (conn, rx) = Conn::new(id, user_id, protocol, roles);
+        let (conn, rx) = Conn::new(id, user_id, protocol, roles, line);
         hub.connect(conn.clone(), &groups);
         activity.connected();
         let view = Arc::new(view);
@@ -215,6 +219,7 @@ impl Session {
 
     /// Closes the socket and remembers why, for `disconnected`.
     async fn end(&mut self, socket: &mut WebSocket, code: u16, reason: &str) -> End {
+        self.rx.hold();
         self.end_reason = reason.to_string();
         // Boxed, like every rare path here: a future's size is its largest state, and each
         // session task holds one for its whole life.
@@ -293,6 +298,7 @@ impl Session {
                         Some(Ok(WsMessage::Text(text))) => self.on_frame(DataKind::Text, Bytes::from(text)),
                         Some(Ok(WsMessage::Binary(data))) => self.on_frame(DataKind::Binary, data),
                         Some(Ok(WsMessage::Close(frame))) => {
+                            self.rx.hold();
                             // Answer the close (the library queued the echo; reading flushes
                             // it), then let TCP go. A close without a status code is still a
                             // deliberate close, not a lost transport.
@@ -339,21 +345,21 @@ impl Session {
     /// Writes one queued item in the connection's framing.
     async fn send_out(&mut self, socket: &mut WebSocket, out: Outbound) -> Result<(), End> {
         let frame = match out {
-            Outbound::Data(msg) => match self.conn.protocol {
-                // (MQTT connections are served by `emulator::mqtt`, never by this task.)
-                Protocol::Raw | Protocol::Mqtt if msg.kind.is_binary() => {
-                    WsMessage::Binary(msg.body.clone())
-                }
-                Protocol::Raw | Protocol::Mqtt => WsMessage::Text(msg.raw_text()),
-                Protocol::Json => WsMessage::Text(msg.envelope_text()),
-                Protocol::Protobuf => WsMessage::Binary(msg.protobuf_frame()),
-                Protocol::JsonReliable | Protocol::ProtobufReliable => {
-                    match self.buffer.push(&msg, self.conn.protocol.is_protobuf()) {
-                        Some(frame) => frame,
-                        None => return Err(self.end(socket, 1008, BUFFER_FULL).await),
-                    }
-                }
+            // (MQTT connections are served by `emulator::mqtt`, never by this task.)
+            Outbound::Data(msg) => match msg.shared_frame(self.conn.protocol) {
+                Some(frame) => frame,
+                // Reliable: the frame carries this connection's sequence id.
+                None => match self.buffer.push(&msg, self.conn.protocol.is_protobuf()) {
+                    Some(frame) => frame,
+                    None => return Err(self.end(socket, 1008, BUFFER_FULL).await),
+                },
             },
+            Outbound::Flush => {
+                return match flush(socket, &self.conn).await {
+                    Ok(()) => Ok(()),
+                    Err(unsent) => Err(self.unsent(socket, unsent).await),
+                };
+            }
             Outbound::Json(text) => WsMessage::Text(text),
             Outbound::Binary(bytes) => WsMessage::Binary(bytes),
             Outbound::Close { code, reason } => {
@@ -382,10 +388,17 @@ impl Session {
     async fn write(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Result<(), End> {
         match send_frame(socket, frame, Some(&self.conn)).await {
             Ok(()) => Ok(()),
-            Err(Unsent::Overflowed) => Err(self.end(socket, 1008, QUEUE_FULL).await),
-            Err(Unsent::Lost) => {
+            Err(unsent) => Err(self.unsent(socket, unsent).await),
+        }
+    }
+
+    /// How the connection ends when a write did not go out.
+    async fn unsent(&mut self, socket: &mut WebSocket, unsent: Unsent) -> End {
+        match unsent {
+            Unsent::Overflowed => self.end(socket, 1008, QUEUE_FULL).await,
+            Unsent::Lost => {
                 self.end_reason = LOST.into();
-                Err(End::Lost)
+                End::Lost
             }
         }
     }
@@ -405,8 +418,9 @@ impl Session {
                     Outbound::Data(msg) => {
                         self.buffer.push(&msg, self.conn.protocol.is_protobuf())?;
                     }
-                    // Acks and pongs answer a socket that is gone.
-                    Outbound::Json(_) | Outbound::Binary(_) => {}
+                    // Acks and pongs answer a socket that is gone (and reliable connections
+                    // get no direct writes to flush).
+                    Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => {}
                     Outbound::Close { reason, .. } => {
                         self.end_reason = reason;
                         return None;
