@@ -1,5 +1,8 @@
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: wps::alloc::Allocator = wps::alloc::Allocator;
+
 fn main() -> ExitCode {
     let cli = wps::cli::parse();
     let printer = wps::settings::printer(&cli.global, &wps::env::process_env);
