@@ -276,6 +276,13 @@ pub(crate) struct Member {
 struct Entry {
     conn: Arc<Conn>,
     groups: HashSet<String>,
+    /// Rights changed over REST, which few connections have: boxed, so an entry in the
+    /// hub's table stays small (the table holds a slot per connection, and more).
+    rights: Option<Box<Rights>>,
+}
+
+#[derive(Debug, Default)]
+struct Rights {
     /// Per-group rights granted over REST.
     granted: HashSet<(Permission, String)>,
     /// Per-group rights revoked over REST; a revoke beats any role.
@@ -295,12 +302,14 @@ impl Entry {
     /// A REST revoke wins, then a REST grant, then the token's roles (any group, one group,
     /// or a wildcard pattern).
     fn allowed(&self, permission: Permission, group: &str) -> bool {
-        let key = (permission, group.to_string());
-        if self.revoked.contains(&key) {
-            return false;
-        }
-        if self.granted.contains(&key) {
-            return true;
+        if let Some(rights) = &self.rights {
+            let key = (permission, group.to_string());
+            if rights.revoked.contains(&key) {
+                return false;
+            }
+            if rights.granted.contains(&key) {
+                return true;
+            }
         }
         self.conn
             .roles
@@ -339,8 +348,7 @@ impl State {
         let entry = Entry {
             conn: conn.clone(),
             groups: HashSet::new(),
-            granted: HashSet::new(),
-            revoked: HashSet::new(),
+            rights: None,
         };
         self.conns.insert(conn.id.clone(), entry);
     }
@@ -612,8 +620,9 @@ impl Hub {
             return false;
         };
         let key = (permission, group.to_string());
-        entry.revoked.remove(&key);
-        entry.granted.insert(key);
+        let rights = entry.rights.get_or_insert_default();
+        rights.revoked.remove(&key);
+        rights.granted.insert(key);
         true
     }
 
@@ -621,8 +630,9 @@ impl Hub {
     pub fn revoke(&self, id: &str, permission: Permission, group: &str) {
         if let Some(entry) = self.write().conns.get_mut(id) {
             let key = (permission, group.to_string());
-            entry.granted.remove(&key);
-            entry.revoked.insert(key);
+            let rights = entry.rights.get_or_insert_default();
+            rights.granted.remove(&key);
+            rights.revoked.insert(key);
         }
     }
 

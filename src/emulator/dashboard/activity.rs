@@ -14,7 +14,7 @@ use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::client::Protocol;
+use crate::emulator::hub::Conn;
 use crate::emulator::message::DataKind;
 use crate::emulator::upstream::CallReport;
 
@@ -238,19 +238,11 @@ impl Activity {
     }
 
     /// What one WebSocket connection reports through.
-    pub fn client(
-        self: &Arc<Self>,
-        hub: &str,
-        connection_id: &str,
-        user_id: Option<&str>,
-        protocol: Protocol,
-    ) -> ClientTap {
+    pub fn client(self: &Arc<Self>, hub: &str, conn: &Arc<Conn>) -> ClientTap {
         ClientTap {
             activity: self.clone(),
             hub: hub.to_string(),
-            connection_id: connection_id.to_string(),
-            user_id: user_id.map(str::to_string),
-            protocol: protocol.name().unwrap_or("raw"),
+            conn: conn.clone(),
         }
     }
 }
@@ -260,9 +252,8 @@ impl Activity {
 pub(crate) struct ClientTap {
     activity: Arc<Activity>,
     hub: String,
-    connection_id: String,
-    user_id: Option<String>,
-    protocol: &'static str,
+    /// Its id, user and protocol (held, not copied: a tap lives as long as its connection).
+    conn: Arc<Conn>,
 }
 
 impl ClientTap {
@@ -286,7 +277,7 @@ impl ClientTap {
         error: Option<&str>,
     ) {
         if self.activity.verbose >= 1 {
-            let mut line = format!("emulator: client {} {action}", self.connection_id);
+            let mut line = format!("emulator: client {} {action}", self.conn.id);
             if let Some(g) = group {
                 line.push_str(&format!(" group={g}"));
             }
@@ -316,9 +307,9 @@ impl ClientTap {
         self.activity.publish(
             Some(self.hub.clone()),
             What::Client {
-                connection_id: self.connection_id.clone(),
-                user_id: self.user_id.clone(),
-                protocol: self.protocol,
+                connection_id: self.conn.id.clone(),
+                user_id: self.conn.user_id.clone(),
+                protocol: self.conn.protocol.name().unwrap_or("raw"),
                 action,
                 group: group.map(str::to_string),
                 event: event.map(str::to_string),

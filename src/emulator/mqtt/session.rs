@@ -183,9 +183,7 @@ pub(super) async fn run(
         (None, None) => return,
     };
     view.set_mqtt(&physical, Some(&session_id));
-    let activity = shared
-        .activity
-        .client(&hub_name, &id, conn.user_id.as_deref(), Protocol::Mqtt);
+    let activity = shared.activity.client(&hub_name, &conn);
     activity.connected();
     if shared.verbose >= 1 {
         eprintln!(

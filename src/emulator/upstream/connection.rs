@@ -3,7 +3,7 @@
 //! The session owns one per connection (reliable recovery keeps the same one).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
 
@@ -25,8 +25,9 @@ pub struct Connection {
     next_id: AtomicU64,
     /// The last `ce-connectionState` a handler set (an empty value clears it).
     state: Mutex<String>,
-    /// Shared with fire-and-forget calls, whose replies may set cookies too.
-    pub(super) cookies: Arc<Mutex<CookieJar>>,
+    /// Shared with fire-and-forget calls, whose replies may set cookies too; made with the
+    /// first call (most connections have no handler to call).
+    cookies: OnceLock<Arc<Mutex<CookieJar>>>,
     /// The `connected` call still in flight, which `disconnected` waits for so a handler
     /// never hears of the end before the start.
     pub(super) connected_call: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -44,7 +45,7 @@ impl Connection {
             session_id: None,
             next_id: AtomicU64::new(1),
             state: Mutex::new(String::new()),
-            cookies: Arc::new(Mutex::new(CookieJar::default())),
+            cookies: OnceLock::new(),
             connected_call: Mutex::new(None),
         }
     }
@@ -72,6 +73,11 @@ impl Connection {
 
     pub fn session_id(&self) -> Option<&str> {
         self.session_id.as_deref()
+    }
+
+    /// The handlers' cookies for this connection, shared with the calls made for it.
+    pub(super) fn cookies(&self) -> Arc<Mutex<CookieJar>> {
+        self.cookies.get_or_init(Arc::default).clone()
     }
 
     pub fn hub(&self) -> &str {

@@ -442,7 +442,7 @@ impl Upstream {
             validation_url: handler.url(&conn.hub, "validate"),
             headers,
             body: body.into(),
-            cookies: conn.cookies.clone(),
+            cookies: conn.cookies(),
         }))
     }
 }

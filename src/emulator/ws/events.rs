@@ -3,7 +3,7 @@
 //! in order, so replies and acks come back in the order the client sent its events, while
 //! the session goes on reading and writing.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -36,24 +36,30 @@ pub(super) struct Events {
     upstream: Upstream,
     conn: Arc<Conn>,
     view: Arc<upstream::Connection>,
-    acked: Arc<Mutex<AckIds>>,
+    /// ackIds that succeeded, for `Duplicate`: shared by the session and the worker, made
+    /// when first needed (most connections never send with an ackId).
+    acked: OnceLock<Arc<Mutex<AckIds>>>,
     tx: Option<mpsc::Sender<Job>>,
 }
 
 impl Events {
-    pub fn new(
-        upstream: Upstream,
-        conn: Arc<Conn>,
-        view: Arc<upstream::Connection>,
-        acked: Arc<Mutex<AckIds>>,
-    ) -> Events {
+    pub fn new(upstream: Upstream, conn: Arc<Conn>, view: Arc<upstream::Connection>) -> Events {
         Events {
             upstream,
             conn,
             view,
-            acked,
+            acked: OnceLock::new(),
             tx: None,
         }
+    }
+
+    fn acked_ids(&self) -> &Arc<Mutex<AckIds>> {
+        self.acked.get_or_init(Arc::default)
+    }
+
+    /// The ackIds that succeeded, the session's and the worker's.
+    pub fn acked(&self) -> MutexGuard<'_, AckIds> {
+        self.acked_ids().lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether a handler takes this event now.
@@ -64,13 +70,14 @@ impl Events {
 
     /// Queues an event for the handler; Err when too many are already waiting.
     pub fn submit(&mut self, job: Job) -> Result<(), &'static str> {
+        let acked = self.acked_ids().clone();
         let tx = self.tx.get_or_insert_with(|| {
             let (tx, rx) = mpsc::channel(MAX_PENDING_EVENTS);
             let worker = Worker {
                 upstream: self.upstream.clone(),
                 conn: self.conn.clone(),
                 view: self.view.clone(),
-                acked: self.acked.clone(),
+                acked,
             };
             tokio::spawn(worker.run(rx));
             tx

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
@@ -99,7 +99,6 @@ pub(super) enum Verdict {
 pub(super) struct Session {
     pub shared: Arc<Shared>,
     pub hub: Arc<Hub>,
-    hub_name: String,
     pub conn: Arc<Conn>,
     /// The connection as event handlers see it.
     view: Arc<upstream::Connection>,
@@ -109,8 +108,6 @@ pub(super) struct Session {
     attach_rx: Option<mpsc::Receiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
     pub buffer: reliable::Buffer,
-    /// ackIds that succeeded, for `Duplicate` (the event worker adds its own).
-    pub acked: Arc<Mutex<AckIds>>,
     /// User events on their way to the event handler.
     pub events: Events,
     /// Why the connection ended, for the `disconnected` event.
@@ -137,35 +134,25 @@ impl Session {
         let attach_rx = protocol
             .is_reliable()
             .then(|| shared.sessions.register(&id));
-        let activity = shared
-            .activity
-            .client(&hub_name, &id, user_id.as_deref(), protocol);
         if shared.verbose >= 1 {
             eprintln!("emulator: client {id} connected to hub {hub_name} ({protocol:?})");
         }
         let (conn, rx) = Conn::new(id, user_id, protocol, roles, line);
+        let activity = shared.activity.client(&hub_name, &conn);
         hub.connect(conn.clone(), &groups);
         activity.connected();
         let view = Arc::new(view);
         shared.upstream.connected(&view);
-        let acked = Arc::new(Mutex::new(AckIds::default()));
-        let events = Events::new(
-            shared.upstream.clone(),
-            conn.clone(),
-            view.clone(),
-            acked.clone(),
-        );
+        let events = Events::new(shared.upstream.clone(), conn.clone(), view.clone());
         Session {
             shared,
             hub,
-            hub_name,
             conn,
             view,
             mode,
             rx,
             attach_rx,
             buffer: reliable::Buffer::default(),
-            acked,
             events,
             end_reason: String::new(),
             activity,
@@ -205,16 +192,17 @@ impl Session {
         self.activity.disconnected(&self.end_reason);
         shared.sessions.forget(&id);
         shared.upstream.disconnected(&self.view, &self.end_reason);
-        let hub_name = self.hub_name.clone();
+        let view = self.view.clone();
         drop(self);
-        shared.registry.release(&hub_name);
+        shared.registry.release(view.hub());
         if shared.verbose >= 1 {
             eprintln!("emulator: client {id} disconnected");
         }
     }
 
+    /// ackIds that succeeded, for `Duplicate` (the event worker adds its own).
     pub fn acked(&self) -> std::sync::MutexGuard<'_, AckIds> {
-        self.acked.lock().unwrap_or_else(|e| e.into_inner())
+        self.events.acked()
     }
 
     /// Closes the socket and remembers why, for `disconnected`.
