@@ -51,6 +51,7 @@ struct ReadmeDoctests;
 //   client, emulator    the library (the emulator uses the client's names and signing)
 //   term, env    leaves: output format, colour, Printer; the environment reader
 //   alloc        leaf: the binary's global allocator
+#[cfg(unix)]
 #[doc(hidden)]
 pub mod alloc;
 pub mod cli;

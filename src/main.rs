@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+#[cfg(unix)]
 #[global_allocator]
 static ALLOCATOR: wps::alloc::Allocator = wps::alloc::Allocator;
 
