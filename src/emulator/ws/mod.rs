@@ -2,7 +2,8 @@
 //! subprotocols.
 //!
 //! - `handshake`: the upgrade request: token, subprotocol, recovery requests;
-//! - `session`: one task per connection that owns its socket and outbound queue;
+//! - `session`: one task per connection that owns its outbound queue and its socket (which a
+//!   fan-out may write a message to directly while the task is idle, `emulator/wire.rs`);
 //! - `json`: what JSON subprotocol clients may ask (join, leave, send, event, acks);
 //! - `protobuf`: the same requests read from protobuf frames, and protobuf replies;
 //! - `replies`: connected, disconnected, acks and pong in the connection's framing;

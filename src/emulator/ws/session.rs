@@ -1,6 +1,8 @@
-//! One task per connection: it owns the socket and the outbound queue. For the reliable
-//! subprotocol the session outlives its socket: after a transport loss it keeps buffering for
-//! the recovery window, and a recovery request hands it the new socket.
+//! One task per connection: it owns the socket and the outbound queue. While it waits on an
+//! empty queue, the hub's fan-out may write a message straight to the socket instead of
+//! queueing it (`hub.rs`, `emulator/wire.rs`); [`Inbox::hold`] ends that before a close. For
+//! the reliable subprotocol the session outlives its socket: after a transport loss it keeps
+//! buffering for the recovery window, and a recovery request hands it the new socket.
 
 use std::borrow::Cow;
 use std::future::Future;
