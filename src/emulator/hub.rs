@@ -1,11 +1,10 @@
 //! Hubs: their connections, users and groups, behind one API.
 //!
-//! Each hub has its own lock, so traffic on one hub never waits for another. Fan-out takes a
-//! read lock only long enough to list its targets. A target whose task is idle (nothing
-//! queued, nothing half-sent) gets the message's frame written straight to its socket
-//! (`wire.rs`): no task wake per client, which is most of what a fan-out costs. Otherwise the
-//! message is queued for the connection's own task. Nothing outside this file sees the hub's
-//! state.
+//! Each hub has its own lock, so traffic on one hub never waits for another. A fan-out holds
+//! the read lock while it delivers. A target whose task is idle (nothing queued, nothing
+//! half-sent) gets the message's frame written straight to its socket (`wire.rs`): no task
+//! wake per client, which is most of what a fan-out costs. Otherwise the message is queued for
+//! the connection's own task. Nothing outside this file sees the hub's state.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
