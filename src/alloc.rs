@@ -177,7 +177,8 @@ unsafe fn give(block: *mut u8, pages: usize) {
 
 /// The class to serve a new allocation of this layout from, while the pool is on.
 fn pooled(layout: &Layout) -> Option<usize> {
-    if START.load(Ordering::Relaxed) == 0 {
+    // Acquire: the range's other ends, stored before `START`, are seen with it.
+    if START.load(Ordering::Acquire) == 0 {
         return None;
     }
     class_of(layout)
