@@ -340,7 +340,7 @@ impl Entry {
 struct State {
     /// In connection order, which is the order a fan-out writes in: the kernel's socket
     /// state for consecutive connections lies close together, and a walk in hash order
-    /// costs a large fan-out a third more time in the kernel (benches/ANALYSIS.md).
+    /// costs a large fan-out a sixth more time in the kernel (benches/ANALYSIS.md).
     conns: IndexMap<String, Entry>,
     users: HashMap<String, HashSet<String>>,
     groups: HashMap<String, HashSet<String>>,
