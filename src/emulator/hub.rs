@@ -5,6 +5,9 @@
 //! half-sent) gets the message's frame written straight to its socket (`wire.rs`): no task
 //! wake per client, which is most of what a fan-out costs. Otherwise the message is queued for
 //! the connection's own task. Nothing outside this file sees the hub's state.
+//!
+//! REST operations also take a turn on the hub ([`Hub::turn`]): a large send is answered
+//! before it is delivered, and the operations answered after it wait until it is.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,7 +17,7 @@ use std::time::SystemTime;
 
 use futures_util::task::AtomicWaker;
 use indexmap::IndexMap;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedRwLockReadGuard, OwnedRwLockWriteGuard};
 
 use super::filter::{Filter, Subject};
 use super::message::{Message, Outbound};
@@ -438,6 +441,8 @@ pub(crate) struct Denied;
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
     state: RwLock<State>,
+    /// The order of the REST API's operations on this hub: see [`Hub::turn`].
+    order: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Hub {
@@ -449,6 +454,31 @@ impl Hub {
 
     fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One REST operation's turn, held until it has taken effect: shared with the operations
+    /// in flight, but only after a send that had the hub to itself ([`Hub::sole_turn`]) has been
+    /// delivered, so a caller's operations take effect in the order they were answered.
+    pub async fn turn(&self) -> OwnedRwLockReadGuard<()> {
+        self.order.clone().read_owned().await
+    }
+
+    /// The turn of a send answered before it is delivered: once the operations in flight are
+    /// done, held by the delivery until its last write.
+    pub async fn sole_turn(&self) -> OwnedRwLockWriteGuard<()> {
+        self.order.clone().write_owned().await
+    }
+
+    /// How many connections `targets` holds now (before exclusions and filters).
+    pub fn reach(&self, targets: Targets<'_>) -> usize {
+        let state = self.read();
+        let len = |s: Option<&HashSet<String>>| s.map_or(0, HashSet::len);
+        match targets {
+            Targets::All => state.conns.len(),
+            Targets::Group(g) => len(state.groups.get(g)),
+            Targets::User(u) => len(state.users.get(u)),
+            Targets::Connection(c) => usize::from(state.conns.contains_key(c)),
+        }
     }
 
     /// A new connection, already in its initial groups (they need no role).
@@ -924,6 +954,46 @@ mod tests {
         conn.push(Outbound::Binary(bytes::Bytes::from_static(b"y")));
         assert!(conn.lock_queue().items.is_empty());
         assert!(!conn.is_overflowed());
+    }
+
+    #[tokio::test]
+    async fn a_turn_comes_after_a_sole_turn_taken_before_it_and_a_sole_turn_after_turns_in_flight()
+    {
+        /// A task taking a turn, given a chance to run.
+        async fn pending(hub: &Arc<Hub>, sole: bool) -> tokio::task::JoinHandle<()> {
+            let hub = hub.clone();
+            let task = tokio::spawn(async move {
+                if sole {
+                    drop(hub.sole_turn().await);
+                } else {
+                    drop(hub.turn().await);
+                }
+            });
+            tokio::task::yield_now().await;
+            task
+        }
+        let hub = Arc::new(Hub::default());
+        // Operations in flight share the hub; a sole turn waits for all of them.
+        let (first, second) = (hub.turn().await, hub.turn().await);
+        let sole = pending(&hub, true).await;
+        assert!(
+            !sole.is_finished(),
+            "a sole turn while others are in flight"
+        );
+        drop(first);
+        tokio::task::yield_now().await;
+        assert!(
+            !sole.is_finished(),
+            "a sole turn while one is still in flight"
+        );
+        drop(second);
+        sole.await.expect("the sole turn once the others are done");
+        // An operation answered after a deferred send waits for its delivery.
+        let delivering = hub.sole_turn().await;
+        let next = pending(&hub, false).await;
+        assert!(!next.is_finished(), "a turn during a delivery");
+        drop(delivering);
+        next.await.expect("the turn once the delivery is done");
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use percent_encoding::percent_decode_str;
+use tokio::sync::OwnedRwLockReadGuard;
 
 use super::errors::{
     bad_request, error, invalid_parameter, not_existed, not_found, unauthorized,
@@ -126,6 +127,46 @@ impl Query {
     }
 }
 
+/// Sends that reach at least this many connections are answered before they are delivered.
+const DEFERRED_FROM: usize = 256;
+
+/// A send to the hub or to a group.
+struct Fanout {
+    excluded: Vec<String>,
+    filter: Option<Filter>,
+    message: Arc<Message>,
+}
+
+impl Fanout {
+    /// Delivers the send, or, when it reaches many connections, hands it to a task of its own
+    /// once the hub's operations in flight are done, and returns. The service answers `202`
+    /// once it has accepted a message, not once every client has it, and a caller should not
+    /// wait for the last of thousands of writes; the task holds the hub's sole turn until it
+    /// is done, so whatever the caller does next on the hub takes effect after it.
+    async fn deliver(
+        self,
+        hub: Option<&Arc<Hub>>,
+        turn: OwnedRwLockReadGuard<()>,
+        group: Option<&str>,
+    ) {
+        // Nobody ever connected to the hub: nobody to deliver to.
+        let Some(hub) = hub else { return };
+        let targets = group.map_or(Targets::All, Targets::Group);
+        if hub.reach(targets) < DEFERRED_FROM {
+            hub.send(targets, &self.excluded, self.filter.as_ref(), self.message);
+            return;
+        }
+        drop(turn);
+        let sole = hub.sole_turn().await;
+        let (hub, group) = (hub.clone(), group.map(str::to_owned));
+        tokio::spawn(async move {
+            let targets = group.as_deref().map_or(Targets::All, Targets::Group);
+            hub.send(targets, &self.excluded, self.filter.as_ref(), self.message);
+            drop(sole);
+        });
+    }
+}
+
 fn decode(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
@@ -179,10 +220,16 @@ async fn route(
     let hub = hub_state.as_deref().unwrap_or(&empty);
 
     let excluded = query.all("excluded");
+    let turn = hub.turn().await;
     match (&method, rest) {
         (&Method::POST, [":send"]) => {
             let (filter, message) = read_send(&gate, &query, &parts.headers, body, Source::Server)?;
-            hub.send(Targets::All, &excluded, filter.as_ref(), message);
+            let send = Fanout {
+                excluded,
+                filter,
+                message,
+            };
+            send.deliver(hub_state.as_ref(), turn, None).await;
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["groups", group, ":send"]) => {
@@ -192,7 +239,12 @@ async fn route(
                 from_user: None,
             };
             let (filter, message) = read_send(&gate, &query, &parts.headers, body, source)?;
-            hub.send(Targets::Group(group), &excluded, filter.as_ref(), message);
+            let send = Fanout {
+                excluded,
+                filter,
+                message,
+            };
+            send.deliver(hub_state.as_ref(), turn, Some(group)).await;
             Ok(status(StatusCode::ACCEPTED))
         }
         (&Method::POST, ["users", user, ":send"]) => {

@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use wps::client::operations::encode;
 use wps::client::{
     now_secs, Client, ClientOptions, ConnectionString, KeySigner, Payload, Request, Secret,
+    SendOptions,
 };
 use wps::emulator::DEFAULT_ACCESS_KEY;
 
@@ -191,6 +192,51 @@ async fn filters_choose_the_receivers_of_each_send() {
     assert_eq!(received(&mut b).await, ["f2", "f3", "f4", "f5", "f7", "f8"]);
     assert_eq!(received(&mut c).await, ["f5", "f6"]);
     assert_eq!(received(&mut d).await, ["f1", "f6"]);
+}
+
+/// A send that reaches hundreds of clients is handed to a task of its own and answered before
+/// its last write; whatever the caller does next on the hub still takes effect after it. Two
+/// workers, so a delivery and the next request can run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_after_a_large_send_take_effect_after_its_delivery() {
+    const CLIENTS: usize = 300; // the emulator answers sends to 256 or more before delivering
+    const SENDS: usize = 4;
+    let world = World::new().await;
+    let mut sockets = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        sockets.push(world.connect("chat", None, &[], &["g"], None).await);
+    }
+    let client = world.rest_client();
+    for i in 0..SENDS {
+        let text = Payload::text(format!("m{i}"));
+        if i % 2 == 0 {
+            client
+                .send_to_all("chat", &text, &SendOptions::default())
+                .await
+        } else {
+            client
+                .send_to_group("chat", "g", &text, &SendOptions::default())
+                .await
+        }
+        .expect("send");
+    }
+    client
+        .close_all_connections("chat", &[], Some("done"))
+        .await
+        .expect("close");
+    for (n, mut socket) in sockets.into_iter().enumerate() {
+        for i in 0..SENDS {
+            match next_frame(&mut socket).await {
+                Message::Text(t) => assert_eq!(t.as_str(), format!("m{i}"), "client {n}"),
+                other => panic!("client {n}, message {i}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            next_close(&mut socket).await,
+            (1000, "done".into()),
+            "client {n}"
+        );
+    }
 }
 
 #[tokio::test]
