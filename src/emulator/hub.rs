@@ -119,9 +119,7 @@ impl Inbox {
         })
         .await
     }
-}
 
-impl Inbox {
     /// The session is about to close the socket: nothing may be written to it directly
     /// from now on (a frame after the close frame breaks the protocol).
     pub fn hold(&self) {
