@@ -108,7 +108,10 @@ impl Message {
         Message {
             source,
             kind,
-            body,
+            // A body is most often a slice of a connection's read buffer (hyper's 8 KiB, a
+            // WebSocket or MQTT frame's), which it would keep whole for as long as a stalled
+            // receiver's queue holds the message: one copy per message keeps only its bytes.
+            body: Bytes::copy_from_slice(&body),
             metadata,
             qos: 1,
             envelope_text: OnceLock::new(),

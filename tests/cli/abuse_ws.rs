@@ -254,38 +254,55 @@ fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS")
 }
 
-#[tokio::test]
-async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
-    // The real binary, so its memory is its own.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wps"))
-        .env_clear()
-        .args(["emulator", "--port", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("emulator starts");
-    let pid = child.id();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("connection string");
-    let cs = ConnectionString::parse(line.trim()).expect("connection string");
-    let port: u16 = line
-        .split("Port=")
-        .nth(1)
-        .and_then(|p| p.split(';').next())
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    let client = wps::client::Client::new(cs, ClientOptions::default()).expect("client");
-    let token_for = |user: &str| {
+/// `wps emulator` as a process of its own, so its memory is its own: the child, a REST client
+/// for it, and a client token maker.
+struct ChildEmulator {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    client: wps::client::Client,
+}
+
+impl ChildEmulator {
+    fn start() -> ChildEmulator {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wps"))
+            .env_clear()
+            .args(["emulator", "--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("emulator starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("connection string");
+        let cs = ConnectionString::parse(line.trim()).expect("connection string");
+        let port: u16 = line
+            .split("Port=")
+            .nth(1)
+            .and_then(|p| p.split(';').next())
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        let addr = ([127, 0, 0, 1], port).into();
+        let client = wps::client::Client::new(cs, ClientOptions::default()).expect("client");
+        ChildEmulator {
+            child,
+            addr,
+            client,
+        }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        rss_kib(self.child.id())
+    }
+
+    fn token_for(&self, user: &str) -> String {
         let signer = wps::client::KeySigner::new(&wps::client::Secret::new(
             wps::emulator::DEFAULT_ACCESS_KEY,
         ));
         let now = wps::client::now_secs();
         let claims = wps::client::ClientClaims {
-            aud: format!("http://{addr}/client/hubs/chat"),
+            aud: format!("http://{}/client/hubs/chat", self.addr),
             iat: now,
             exp: now + 3600,
             sub: Some(user.to_string()),
@@ -293,23 +310,49 @@ async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
             groups: vec![],
         };
         signer.sign(&claims).expect("sign").expose().to_string()
-    };
+    }
 
+    /// A client of `user` with a tiny receive buffer that never reads.
+    async fn stalled_client(&self, user: &str, subprotocol: Option<&str>) -> Socket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let socket = TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("rcvbuf");
+        let tcp = socket.connect(self.addr).await.expect("connect");
+        let url = format!(
+            "ws://{}/client/hubs/chat?access_token={}",
+            self.addr,
+            self.token_for(user)
+        );
+        let mut req = url.into_client_request().expect("request");
+        if let Some(p) = subprotocol {
+            req.headers_mut()
+                .insert("Sec-WebSocket-Protocol", p.parse().expect("header"));
+        }
+        let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+        let (socket, _) = tokio_tungstenite::client_async(req, tcp)
+            .await
+            .expect("stalled client connects");
+        socket
+    }
+}
+
+impl Drop for ChildEmulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
+    let emulator = ChildEmulator::start();
+    let (addr, client, pid) = (emulator.addr, &emulator.client, emulator.child.id());
     // The stalled client: a tiny receive buffer, and it never reads.
-    let socket = TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(4096).expect("rcvbuf");
-    let stalled_tcp = socket.connect(addr).await.expect("connect");
-    let url = format!(
-        "ws://{addr}/client/hubs/chat?access_token={}",
-        token_for("stalled")
-    );
-    let (_stalled, _) = tokio_tungstenite::client_async(url, stalled_tcp)
-        .await
-        .expect("stalled client connects");
+    let _stalled = emulator.stalled_client("stalled", None).await;
     // A healthy client that reads everything.
     let url = format!(
         "ws://{addr}/client/hubs/chat?access_token={}",
-        token_for("healthy")
+        emulator.token_for("healthy")
     );
     let (mut healthy, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -352,8 +395,7 @@ async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
         stalled_there = client.user_exists("chat", "stalled").await.expect("exists");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(emulator);
     let grown_mib = peak.saturating_sub(before) / 1024;
     assert!(
         grown_mib < 100,
@@ -424,4 +466,48 @@ async fn a_slow_reader_gets_every_message_whole_and_in_order() {
             .expect("send");
     }
     readers.await.expect("every message, whole and in order");
+}
+
+/// A queued message costs its bytes and a small constant, not the request's read buffer: one
+/// json client that never reads, with close to its queue's 8,192 messages of 100 bytes queued.
+#[tokio::test]
+async fn a_stalled_client_queue_costs_the_messages_bytes_not_their_buffers() {
+    let emulator = ChildEmulator::start();
+    let _stalled = emulator
+        .stalled_client("stalled", Some("json.webpubsub.azure.v1"))
+        .await;
+    let options = SendOptions::default();
+    // More than the kernel's socket buffers take, so what follows is queued.
+    let filler = Payload::text("f".repeat(1024 * 1024));
+    for _ in 0..6 {
+        emulator
+            .client
+            .send_to_all("chat", &filler, &options)
+            .await
+            .expect("send");
+    }
+    let before = emulator.rss_kib();
+    let payload = Payload::text("x".repeat(100));
+    const SENDS: usize = 8_000;
+    let sends = (0..SENDS).map(|_| emulator.client.send_to_all("chat", &payload, &options));
+    // A few in flight at a time, as a bulk run sends.
+    let mut sends = futures_util::stream::iter(sends).buffer_unordered(8);
+    while let Some(sent) = sends.next().await {
+        sent.expect("send");
+    }
+    let after = emulator.rss_kib();
+    assert!(
+        emulator
+            .client
+            .user_exists("chat", "stalled")
+            .await
+            .expect("exists"),
+        "the stalled client's queue did not overflow"
+    );
+    let grown_kib = after.saturating_sub(before);
+    eprintln!("{SENDS} queued messages: RSS {before} -> {after} KiB");
+    assert!(
+        grown_kib < 8 * 1024,
+        "{SENDS} queued messages of 100 bytes grew the emulator by {grown_kib} KiB"
+    );
 }
