@@ -159,7 +159,9 @@ impl Fanout {
         drop(turn);
         let sole = hub.sole_turn().await;
         let (hub, group) = (hub.clone(), group.map(str::to_owned));
-        tokio::spawn(async move {
+        // A thread of the blocking pool: thousands of writes would take one of the runtime's
+        // few workers from every other connection and request for as long as they last.
+        tokio::task::spawn_blocking(move || {
             let targets = group.as_deref().map_or(Targets::All, Targets::Group);
             hub.send(targets, &self.excluded, self.filter.as_ref(), self.message);
             drop(sole);

@@ -1,11 +1,13 @@
 //! Hubs: their connections, users and groups, behind one API.
 //!
-//! Each hub has its own lock, so traffic on one hub never waits for another. A fan-out holds
-//! the read lock while it delivers. A target whose task is idle (nothing queued, nothing
+//! Each hub has its own lock, so traffic on one hub never waits for another, and nothing
+//! holds it for long: a fan-out chooses its receivers under the read lock and writes after
+//! letting it go (a fan-out to the whole hub shares one roster of connections, made again
+//! after a connect or disconnect). A target whose task is idle (nothing queued, nothing
 //! half-sent) gets the message's frame written straight to its socket (`wire.rs`): no task
-//! wake per client, which is most of what a fan-out costs. Otherwise the message is queued for
-//! the connection's own task. Nothing outside this module sees the hub's state; a connection and its queue are in `queue.rs`,
-//! the hubs by name in `registry.rs`.
+//! wake per client, which is most of what a fan-out costs. Otherwise the message is queued
+//! for the connection's own task. Nothing outside this module sees the hub's state; a
+//! connection and its queue are in `queue.rs`, the hubs by name in `registry.rs`.
 //!
 //! REST operations also take a turn on the hub ([`Hub::turn`]): a large send is answered
 //! before it is delivered, and the operations answered after it wait until it is.
@@ -14,7 +16,7 @@ mod queue;
 mod registry;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::SystemTime;
 
 use indexmap::IndexMap;
@@ -58,6 +60,21 @@ pub(crate) enum Targets<'a> {
     Group(&'a str),
     User(&'a str),
     Connection(&'a str),
+}
+
+/// The connections a send reaches: the hub's shared roster, or those picked for it.
+enum Receivers {
+    Roster(Arc<[Arc<Conn>]>),
+    Picked(Vec<Arc<Conn>>),
+}
+
+impl Receivers {
+    fn as_slice(&self) -> &[Arc<Conn>] {
+        match self {
+            Receivers::Roster(all) => all,
+            Receivers::Picked(some) => some,
+        }
+    }
 }
 
 /// A connection as the dashboard shows it: a copy, taken under the hub's read lock.
@@ -127,12 +144,18 @@ impl Entry {
 
 #[derive(Debug, Default)]
 struct State {
-    /// In connection order, which is the order a fan-out writes in: the kernel's socket
-    /// state for consecutive connections lies close together, and a walk in hash order
-    /// costs a large fan-out a sixth more time in the kernel (benches/ANALYSIS.md).
+    /// In connection order, but for a disconnect, whose place the newest connection takes
+    /// (`swap_remove`: a shift would cost every disconnect the whole table). A fan-out
+    /// writes in this order: the kernel's socket state for consecutive connections lies close
+    /// together, and a walk in hash order costs a large fan-out a sixth more time in the
+    /// kernel (benches/ANALYSIS.md).
     conns: IndexMap<String, Entry>,
     users: HashMap<String, HashSet<String>>,
     groups: HashMap<String, HashSet<String>>,
+    /// Every connection in the table's order, for fan-outs to the whole hub: made on the
+    /// first such fan-out after a connect or disconnect, then shared by the next ones, which
+    /// walk it without holding the hub's lock.
+    roster: Mutex<Option<Arc<[Arc<Conn>]>>>,
 }
 
 impl State {
@@ -148,7 +171,50 @@ impl State {
         }
     }
 
+    /// The connections a send reaches, before exclusions, chosen under the read lock.
+    fn receivers(&self, targets: Targets<'_>, filter: Option<&Filter>) -> Receivers {
+        let passes = |entry: &Entry| filter.is_none_or(|f| f.matches(&entry.subject()));
+        match (targets, filter) {
+            (Targets::All, None) => {
+                let mut roster = self.roster.lock().unwrap_or_else(|e| e.into_inner());
+                let roster = roster
+                    .get_or_insert_with(|| self.conns.values().map(|e| e.conn.clone()).collect());
+                Receivers::Roster(roster.clone())
+            }
+            (Targets::All, Some(_)) => Receivers::Picked(
+                self.conns
+                    .values()
+                    .filter(|e| passes(e))
+                    .map(|e| e.conn.clone())
+                    .collect(),
+            ),
+            _ => {
+                let set = |s: Option<&HashSet<String>>| {
+                    s.into_iter()
+                        .flatten()
+                        .filter_map(|id| self.conns.get(id))
+                        .filter(|e| passes(e))
+                        .map(|e| e.conn.clone())
+                        .collect()
+                };
+                Receivers::Picked(match targets {
+                    Targets::Group(g) => set(self.groups.get(g)),
+                    Targets::User(u) => set(self.users.get(u)),
+                    Targets::Connection(c) => self
+                        .conns
+                        .get(c)
+                        .filter(|e| passes(e))
+                        .map(|e| e.conn.clone())
+                        .into_iter()
+                        .collect(),
+                    Targets::All => Vec::new(),
+                })
+            }
+        }
+    }
+
     fn add(&mut self, conn: Arc<Conn>) {
+        *self.roster.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         if let Some(u) = &conn.user_id {
             self.users
                 .entry(u.clone())
@@ -165,6 +231,7 @@ impl State {
 
     fn remove(&mut self, id: &str) -> Option<Entry> {
         let entry = self.conns.swap_remove(id)?;
+        *self.roster.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         if let Some(u) = &entry.conn.user_id {
             if let Some(set) = self.users.get_mut(u) {
                 set.remove(id);
@@ -405,42 +472,30 @@ impl Hub {
         filter: Option<&Filter>,
         message: Arc<Message>,
     ) {
-        // Delivered under the read lock (connects and leaves wait for a large fan-out to end),
-        // in the table's order: copying the targets out first touched each connection twice,
-        // a cache miss each time, a tenth of a 19,000-client fan-out.
-        let state = self.read();
-        let deliver = |entry: &Entry| {
-            if !excluded.contains(&entry.conn.id)
-                && filter.is_none_or(|f| f.matches(&entry.subject()))
-            {
-                entry.conn.deliver(&message);
+        self.send_with(targets, filter, |conn| {
+            if !excluded.contains(&conn.id) {
+                conn.deliver(&message);
             }
-        };
-        match targets {
-            // The widest fan-out: walk the hub once, without copying any connection id. Each
-            // client's state is fetched ahead while the system call of the one before runs:
-            // a connection two ahead, the socket state of the next.
-            Targets::All => {
-                let entry = |i| state.conns.get_index(i).map(|(_, e)| e);
-                for i in 0..state.conns.len() {
-                    if let Some(ahead) = entry(i + 2) {
-                        ahead.conn.prefetch();
-                    }
-                    if let Some(next) = entry(i + 1) {
-                        next.conn.prefetch_line();
-                    }
-                    if let Some(this) = entry(i) {
-                        deliver(this);
-                    }
-                }
+        });
+    }
+
+    /// The walk of [`Hub::send`], with what it does to each receiver given. The receivers are
+    /// chosen under the read lock and written to after it is let go: a fan-out to thousands
+    /// of connections takes a worker thread for a while, and a connect or a join on another
+    /// thread must not wait for it (with two workers, that stalled every hub).
+    fn send_with(&self, targets: Targets<'_>, filter: Option<&Filter>, deliver: impl Fn(&Conn)) {
+        let receivers = self.read().receivers(targets, filter);
+        let conns = receivers.as_slice();
+        // Each client's state is fetched ahead while the system call of the one before runs:
+        // a connection two ahead, the socket state of the next.
+        for (i, conn) in conns.iter().enumerate() {
+            if let Some(ahead) = conns.get(i + 2) {
+                ahead.prefetch();
             }
-            _ => {
-                for id in state.ids(targets) {
-                    if let Some(entry) = state.conns.get(&id) {
-                        deliver(entry);
-                    }
-                }
+            if let Some(next) = conns.get(i + 1) {
+                next.prefetch_line();
             }
+            deliver(conn);
         }
     }
 
@@ -609,6 +664,49 @@ mod tests {
         hub.disconnect("a");
         hub.disconnect("b");
         assert!(!hub.has_user("u"));
+    }
+
+    /// A fan-out holds no lock while it writes: a connect, a join or a disconnect on another
+    /// thread goes ahead at once, whichever way the receivers were chosen.
+    #[test]
+    fn a_fan_out_writes_without_holding_the_hub() {
+        let hub = Hub::default();
+        let mut inboxes = Vec::new();
+        for i in 0..3 {
+            let (conn, inbox) = Conn::new(
+                format!("c{i}"),
+                Some("u".into()),
+                Protocol::Raw,
+                vec![],
+                None,
+            );
+            hub.connect(conn, &["g".into()]);
+            inboxes.push(inbox);
+        }
+        let filter = Filter::parse("userId eq 'u'").expect("filter");
+        let cases = [
+            (Targets::All, None),
+            (Targets::All, Some(&filter)),
+            (Targets::Group("g"), None),
+            (Targets::User("u"), None),
+            (Targets::Connection("c1"), None),
+        ];
+        for (targets, filter) in cases {
+            let written = std::cell::Cell::new(0);
+            hub.send_with(targets, filter, |_| {
+                assert!(
+                    hub.state.try_write().is_ok(),
+                    "{targets:?}: the hub is held"
+                );
+                written.set(written.get() + 1);
+            });
+            let expected = if matches!(targets, Targets::Connection(_)) {
+                1
+            } else {
+                3
+            };
+            assert_eq!(written.get(), expected, "{targets:?}");
+        }
     }
 
     #[tokio::test]
