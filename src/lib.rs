@@ -50,10 +50,6 @@ struct ReadmeDoctests;
 //   error        exit codes and error reports
 //   client, emulator    the library (the emulator uses the client's names and signing)
 //   term, env    leaves: output format, colour, Printer; the environment reader
-//   alloc        leaf: the binary's global allocator
-#[cfg(unix)]
-#[doc(hidden)]
-pub mod alloc;
 pub mod cli;
 #[warn(missing_docs)]
 pub mod client;

@@ -1,9 +1,5 @@
 use std::process::ExitCode;
 
-#[cfg(unix)]
-#[global_allocator]
-static ALLOCATOR: wps::alloc::Allocator = wps::alloc::Allocator;
-
 fn main() -> ExitCode {
     let cli = wps::cli::parse();
     let printer = wps::settings::printer(&cli.global, &wps::env::process_env);

@@ -17,10 +17,6 @@ use crate::settings::Settings;
 use crate::term::Printer;
 
 pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> Result<ExitStatus> {
-    // A server's connections come and go for hours: their buffers get a pool of their own
-    // (`src/alloc.rs`). Without one, the system allocator serves everything, as for any command.
-    #[cfg(unix)]
-    crate::alloc::enable();
     let EmulatorArgs {
         host,
         port,

@@ -10,6 +10,7 @@ pub(crate) mod descriptors;
 mod errors;
 mod filter;
 mod hub;
+mod memory;
 mod message;
 mod metadata;
 mod mqtt;

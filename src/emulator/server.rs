@@ -45,6 +45,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use super::descriptors::{self, Spare};
+use super::memory;
 use super::origin::Connection;
 use super::wire::{Line, Wire};
 use super::{stopped, Shared};
@@ -116,7 +117,9 @@ pub(crate) async fn serve(
     tls: Option<TlsAcceptor>,
 ) {
     let mut stop = shared.stopping.clone();
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let max = limits.max_connections.max(1);
+    let permits = Arc::new(Semaphore::new(max));
+    tokio::spawn(memory::give_back(permits.clone(), max, stop.clone()));
     let mut conns = JoinSet::new();
     let mut backing_off = false;
     let mut spare = Spare::new();

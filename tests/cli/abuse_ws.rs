@@ -511,3 +511,112 @@ async fn a_stalled_client_queue_costs_the_messages_bytes_not_their_buffers() {
         "{SENDS} queued messages of 100 bytes grew the emulator by {grown_kib} KiB"
     );
 }
+
+/// Memory a burst of clients used goes back to the system once they are gone: rounds of 60
+/// clients, half of them reliable (each holding its own copy of every message it has not
+/// acknowledged, and it acknowledges none) and closing cleanly, half plain and dropped without
+/// a close, each getting 60 messages of 4-33 KiB; then RSS falls back near where it started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    const CLIENTS: usize = 60;
+    const SENDS: usize = 60;
+    let emulator = ChildEmulator::start();
+    let connect = |user: String, reliable: bool| {
+        let url = format!(
+            "ws://{}/client/hubs/chat?access_token={}",
+            emulator.addr,
+            emulator.token_for(&user)
+        );
+        async move {
+            let mut req = url.into_client_request().expect("request");
+            if reliable {
+                req.headers_mut().insert(
+                    "Sec-WebSocket-Protocol",
+                    "json.reliable.webpubsub.azure.v1".parse().expect("header"),
+                );
+            }
+            let socket = tokio_tungstenite::connect_async(req)
+                .await
+                .expect("connects")
+                .0;
+            (socket, user, reliable)
+        }
+    };
+    // Reads every message, and gives the socket back once they are all in.
+    let read_all = |(mut socket, user, reliable): (Socket, String, bool)| {
+        tokio::spawn(async move {
+            let mut got = 0;
+            while got < SENDS {
+                match socket.next().await {
+                    Some(Ok(Message::Binary(_))) => got += 1,
+                    Some(Ok(Message::Text(t))) if t.contains(r#""type":"message""#) => got += 1,
+                    Some(Ok(_)) => {}
+                    other => panic!("{user} after {got} messages: {other:?}"),
+                }
+            }
+            (socket, reliable)
+        })
+    };
+    let options = SendOptions::default();
+    let round = async |r: usize| {
+        let mut clients = Vec::new();
+        for i in 0..CLIENTS {
+            clients.push(read_all(connect(format!("u{r}-{i}"), i % 2 == 0).await));
+        }
+        for i in 0..SENDS {
+            let size = 4 + i % 30;
+            let payload = Payload::binary(vec![b'm'; size * 1024]);
+            emulator
+                .client
+                .send_to_all("chat", &payload, &options)
+                .await
+                .expect("send");
+        }
+        for client in clients {
+            let (mut socket, reliable) = client.await.expect("every message");
+            if reliable {
+                socket.close(None).await.expect("close");
+                while let Some(Ok(_)) = socket.next().await {}
+            }
+            // A plain client just goes: its socket is dropped without a close.
+        }
+    };
+    // Every client of round `r` has left the hub.
+    let gone = async |r: usize| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        for i in 0..CLIENTS {
+            let user = format!("u{r}-{i}");
+            while emulator
+                .client
+                .user_exists("chat", &user)
+                .await
+                .expect("exists")
+            {
+                assert!(tokio::time::Instant::now() < deadline, "{user} still there");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    round(0).await;
+    gone(0).await;
+    let before = emulator.rss_kib();
+    let mut peak = before;
+    for r in 1..=10 {
+        round(r).await;
+        peak = peak.max(emulator.rss_kib());
+        gone(r).await;
+    }
+    // Given back within seconds of the last close: a bound on whether, not on how fast.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut now = emulator.rss_kib();
+    while now > before + 16 * 1024 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        now = emulator.rss_kib();
+    }
+    eprintln!("churn: RSS {before} KiB, peak {peak} KiB, after {now} KiB");
+    assert!(
+        now <= before + 16 * 1024,
+        "RSS stayed at {now} KiB after the clients left (from {before}, peak {peak})"
+    );
+}
