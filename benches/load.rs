@@ -4,7 +4,8 @@
 //!   with every token signed before the clock starts, at a fixed concurrency over one
 //!   keep-alive pool. The floor a bulk run of `wps` is compared with.
 //! - `load fanout ...`: connects N WebSocket clients to an emulator, makes one REST send to the
-//!   hub and times until every client has received it.
+//!   hub and times until every client has received it; with `--probe`, also how soon a REST
+//!   call on another hub and a new client's connect are answered while it is delivered.
 //! - `load events ...`: the emulator's own cost per user-event round trip. A trivial event
 //!   handler runs in this process; a `wps emulator` started with `--event-handler` pointing at
 //!   it carries events from one WebSocket client to it and its replies back, one at a time.
@@ -85,6 +86,10 @@ enum Cmd {
         /// `$webpubsub/server/messages`, instead of json clients.
         #[arg(long)]
         mqtt: bool,
+        /// As soon as the send is answered, also time a REST call on another hub and a new
+        /// client's connect to this one, both made while the fan-out is being delivered.
+        #[arg(long)]
+        probe: bool,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -152,6 +157,7 @@ fn main() -> Result<()> {
                 label,
                 close_on_receipt,
                 mqtt,
+                probe,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
@@ -161,8 +167,11 @@ fn main() -> Result<()> {
                     clients,
                     connect_concurrency,
                     server_pid,
-                    close_on_receipt,
-                    mqtt,
+                    How {
+                        close_on_receipt,
+                        mqtt,
+                        probe,
+                    },
                 )
                 .await?;
                 report["stalled"] = stalled.len().into();
@@ -437,15 +446,27 @@ async fn stall(
 
 /// Opens `clients` JSON-subprotocol clients (each counts once its `connected` frame arrived,
 /// so the emulator has registered it), sends one message to the hub and times its arrival.
+/// How a fan-out's clients behave (the flags of `load fanout`).
+#[derive(Clone, Copy, Default)]
+struct How {
+    close_on_receipt: bool,
+    mqtt: bool,
+    probe: bool,
+}
+
 async fn fanout(
     cs: &ConnectionString,
     hub: &str,
     clients: usize,
     connect_concurrency: usize,
     server_pid: Option<u32>,
-    close_on_receipt: bool,
-    mqtt: bool,
+    how: How,
 ) -> Result<serde_json::Value> {
+    let How {
+        close_on_receipt,
+        mqtt,
+        probe,
+    } = how;
     let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
     let (ws_url, subprotocol) = if mqtt {
@@ -542,6 +563,48 @@ async fn fanout(
         .await?;
     let rest_ms = sent.elapsed().as_secs_f64() * 1e3;
     let status = resp.status().as_u16();
+    // Each probe: when it finished, in ms from the send; started the moment the send was
+    // answered (before delivery ends, for a send the emulator answers on acceptance).
+    let probes = probe.then(|| {
+        let other = format!(
+            "{}/api/hubs/{}_probe/:send?api-version={DEFAULT_API_VERSION}",
+            cs.endpoint,
+            encode(hub)
+        );
+        let rest = tokio::spawn({
+            let (http, auth) = (http.clone(), signer.rest_token(&other));
+            async move {
+                let auth = format!("Bearer {}", auth?.expose());
+                let status = http
+                    .post(&other)
+                    .header("Authorization", auth)
+                    .header("Content-Type", "text/plain")
+                    .body("probe")
+                    .send()
+                    .await?
+                    .status();
+                anyhow::ensure!(status.is_success(), "the probe send got {status}");
+                Ok::<_, anyhow::Error>(sent.elapsed().as_secs_f64() * 1e3)
+            }
+        });
+        let connect = tokio::spawn({
+            let ws_url = ws_url.clone();
+            async move {
+                let mut req = ws_url.into_client_request()?;
+                req.headers_mut().insert(
+                    "Sec-WebSocket-Protocol",
+                    HeaderValue::from_static("json.webpubsub.azure.v1"),
+                );
+                let (mut socket, _) = tokio_tungstenite::connect_async(req).await?;
+                match socket.next().await {
+                    Some(Ok(Message::Text(t))) if t.contains("\"connected\"") => {}
+                    other => bail!("the probe client expected connected, got {other:?}"),
+                }
+                Ok::<_, anyhow::Error>(sent.elapsed().as_secs_f64() * 1e3)
+            }
+        });
+        (rest, connect)
+    });
     let mut arrivals = Vec::with_capacity(clients);
     let deadline = tokio::time::sleep(Duration::from_secs(30));
     tokio::pin!(deadline);
@@ -557,6 +620,10 @@ async fn fanout(
     let server_cpu_ms = match (server_pid, cpu_before) {
         (Some(pid), Some(before)) => Some((cpu_ns(pid)? - before) as f64 / 1e6),
         _ => None,
+    };
+    let (probe_rest_ms, probe_connect_ms) = match probes {
+        Some((rest, connect)) => (Some(rest.await??), Some(connect.await??)),
+        None => (None, None),
     };
     arrivals.sort_by(f64::total_cmp);
     let pct = |p: f64| -> Option<f64> {
@@ -579,6 +646,8 @@ async fn fanout(
         "server_rss_connected_kib": rss_connected,
         "close_on_receipt": close_on_receipt,
         "mqtt": mqtt,
+        "probe_rest_ms": probe_rest_ms,
+        "probe_connect_ms": probe_connect_ms,
     });
     for r in readers {
         r.abort();
@@ -606,8 +675,10 @@ async fn smoke() -> Result<()> {
             400,
             128,
             Some(std::process::id()),
-            false,
-            false
+            How {
+                probe: true,
+                ..How::default()
+            }
         )
         .await?
     );
