@@ -1,6 +1,6 @@
-//! Token checks, as the service makes them: HS256 signature with the access key, `exp`
-//! (5 minutes of clock skew allowed), `nbf` if present, and `aud` against the request URL
-//! exactly as sent (scheme and host aside, which are case-insensitive).
+//! Token checks, as the service makes them: HS256 signature with the access key, `exp` and
+//! `nbf` if present (5 minutes of clock skew allowed either way), and `aud` against the request
+//! URL as sent (scheme and host aside, which are case-insensitive).
 //!
 //! With an Entra issuer key configured, REST calls may instead carry an RS256 token signed by
 //! that key whose `aud` is the Web PubSub resource (`https://webpubsub.azure.com`), as Entra ID
@@ -16,6 +16,9 @@ use serde_json::Value;
 
 /// The `aud` of Entra ID tokens for Web PubSub.
 pub const ENTRA_AUDIENCE: &str = "https://webpubsub.azure.com";
+
+/// The clock skew allowed on `exp` and `nbf`, in seconds (the service's five minutes).
+const CLOCK_SKEW_SECS: u64 = 300;
 
 /// Why a token was refused; the text goes into the 401 body.
 pub type AuthError = String;
@@ -38,9 +41,10 @@ impl std::fmt::Debug for Verifier {
 impl Verifier {
     pub fn new(access_key: &str) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 300;
+        validation.leeway = CLOCK_SKEW_SECS;
         validation.validate_aud = false;
-        validation.validate_nbf = true;
+        // `nbf` is checked by `not_before`: jsonwebtoken skips one it cannot read as a u64.
+        validation.validate_nbf = false;
         validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
         Verifier {
             key: DecodingKey::from_secret(access_key.as_bytes()),
@@ -56,8 +60,8 @@ impl Verifier {
         let key = DecodingKey::from_rsa_pem(public_key_pem.as_bytes())
             .map_err(|e| format!("the Entra issuer key is not an RSA public key in PEM: {e}"))?;
         let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = 300;
-        validation.validate_nbf = true;
+        validation.leeway = CLOCK_SKEW_SECS;
+        validation.validate_nbf = false;
         validation.set_audience(&[ENTRA_AUDIENCE, &format!("{ENTRA_AUDIENCE}/")]);
         validation.required_spec_claims = ["exp", "aud"].iter().map(|s| s.to_string()).collect();
         self.entra = Some((key, validation));
@@ -80,20 +84,23 @@ impl Verifier {
 
     /// Checks signature and lifetime and returns the claims.
     pub fn decode(&self, token: &str) -> Result<serde_json::Map<String, Value>, AuthError> {
-        jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, &self.key, &self.validation)
-            .map(|d| d.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    "the access token has expired".to_string()
-                }
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                    "the access token's signature is invalid".to_string()
-                }
-                jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
-                    "the access token is not valid yet".to_string()
-                }
-                _ => format!("the access token is malformed: {e}"),
-            })
+        let claims = jsonwebtoken::decode::<serde_json::Map<String, Value>>(
+            token,
+            &self.key,
+            &self.validation,
+        )
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                "the access token has expired".to_string()
+            }
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                "the access token's signature is invalid".to_string()
+            }
+            _ => format!("the access token is malformed: {e}"),
+        })?;
+        not_before(&claims, crate::client::now_secs(), "access token")?;
+        Ok(claims)
     }
 
     /// A REST token: `aud` must be one of the request's URLs (see [`request_urls`]), with or
@@ -102,20 +109,22 @@ impl Verifier {
     /// An Entra token is checked against the issuer key and the Web PubSub audience instead.
     pub fn check_rest(&self, token: &str, urls: &[String]) -> Result<(), AuthError> {
         if let (true, Some((key, validation))) = (self.is_entra_token(token), &self.entra) {
-            return jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, key, validation)
-                .map(|_| ())
-                .map_err(|e| match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                        "the Entra ID token has expired".to_string()
-                    }
-                    jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                        "the Entra ID token's signature is invalid".to_string()
-                    }
-                    jsonwebtoken::errors::ErrorKind::InvalidAudience => {
-                        format!("the Entra ID token's audience is not '{ENTRA_AUDIENCE}'")
-                    }
-                    _ => format!("the Entra ID token is invalid: {e}"),
-                });
+            let claims =
+                jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, key, validation)
+                    .map_err(|e| match e.kind() {
+                        jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                            "the Entra ID token has expired".to_string()
+                        }
+                        jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                            "the Entra ID token's signature is invalid".to_string()
+                        }
+                        jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+                            format!("the Entra ID token's audience is not '{ENTRA_AUDIENCE}'")
+                        }
+                        _ => format!("the Entra ID token is invalid: {e}"),
+                    })?
+                    .claims;
+            return not_before(&claims, crate::client::now_secs(), "Entra ID token");
         }
         let claims = self.decode(token)?;
         let mut accepted = Vec::new();
@@ -154,6 +163,30 @@ impl Verifier {
             }
         }
         Err(first_refusal.unwrap_or_else(|| "the request has no URL".to_string()))
+    }
+}
+
+/// `nbf`, when present, must be a time no later than `now` plus the clock skew. It is a
+/// NumericDate: a number of seconds, any sign, fractions allowed; a string holding one is read
+/// as one (as .NET's token handlers read it). Anything else is refused, not skipped: a token
+/// whose start cannot be read is not known to have started.
+fn not_before(
+    claims: &serde_json::Map<String, Value>,
+    now: u64,
+    token: &str,
+) -> Result<(), AuthError> {
+    let nbf = match claims.get("nbf") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
+    };
+    match nbf.filter(|n| n.is_finite()) {
+        None => Err(format!("the {token}'s 'nbf' is not a NumericDate")),
+        Some(nbf) if nbf > (now + CLOCK_SKEW_SECS) as f64 => {
+            Err(format!("the {token} is not valid yet"))
+        }
+        Some(_) => Ok(()),
     }
 }
 
@@ -293,6 +326,72 @@ mod tests {
         assert!(check_aud(&c, &["http://localhost:8080/api/hubs/other/:send"]).is_err());
         assert!(Verifier::new("another-key-another-key-another-key")
             .decode(token)
+            .is_err());
+    }
+
+    #[test]
+    fn nbf_is_refused_beyond_the_clock_skew_and_when_unreadable() {
+        let now = 1_767_225_600;
+        let nbf = |v: Value| {
+            not_before(
+                &serde_json::json!({ "nbf": v }).as_object().unwrap().clone(),
+                now,
+                "access token",
+            )
+        };
+        let refused = |v: Value| nbf(v).is_err();
+        // An hour ahead, as an integer, a fraction, a string (how .NET reads one) or a number
+        // too big for u64 (which jsonwebtoken skips without a word).
+        assert_eq!(
+            nbf(serde_json::json!(now + 3600)).unwrap_err(),
+            "the access token is not valid yet"
+        );
+        assert!(refused(serde_json::json!(now as f64 + 3600.5)));
+        assert!(refused(serde_json::json!((now + 3600).to_string())));
+        assert!(refused(serde_json::json!(1e30)));
+        assert!(refused(serde_json::json!(u64::MAX)));
+        // The same five minutes of skew as `exp`.
+        assert!(refused(serde_json::json!(now + CLOCK_SKEW_SECS + 1)));
+        assert!(nbf(serde_json::json!(now + CLOCK_SKEW_SECS)).is_ok());
+        assert!(nbf(serde_json::json!(now)).is_ok());
+        assert!(nbf(serde_json::json!(-5)).is_ok());
+        assert!(nbf(serde_json::json!(now.to_string())).is_ok());
+        assert!(nbf(Value::Null).is_ok());
+        assert!(not_before(&serde_json::Map::new(), now, "access token").is_ok());
+        // Not a NumericDate at all: refused, not skipped.
+        for bad in [
+            serde_json::json!(true),
+            serde_json::json!("soon"),
+            serde_json::json!([now]),
+            serde_json::json!({}),
+        ] {
+            assert_eq!(
+                nbf(bad.clone()).unwrap_err(),
+                "the access token's 'nbf' is not a NumericDate",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn rest_and_client_tokens_not_valid_yet_are_refused() {
+        let v = Verifier::new(KEY);
+        let now = crate::client::now_secs();
+        let url = "http://h/api/hubs/chat/:send?api-version=2024-12-01";
+        let token = |nbf: Value| {
+            let claims = serde_json::json!({"aud": url, "exp": now + 7200, "nbf": nbf});
+            v.signer.sign(&claims).unwrap().expose().to_string()
+        };
+        let rest = |nbf: Value| v.check_rest(&token(nbf), &[url.to_string()]);
+        assert_eq!(
+            rest(serde_json::json!((now + 3600).to_string())).unwrap_err(),
+            "the access token is not valid yet"
+        );
+        assert!(rest(serde_json::json!(1e30)).is_err());
+        assert!(rest(serde_json::json!(now + 3600)).is_err());
+        assert!(rest(serde_json::json!(now)).is_ok());
+        assert!(v
+            .check_client(&token(serde_json::json!((now + 3600).to_string())), url)
             .is_err());
     }
 
