@@ -1,10 +1,14 @@
 //! Token checks, as the service makes them: HS256 signature with the access key, `exp` and
 //! `nbf` if present (5 minutes of clock skew allowed either way), and `aud` against the request
-//! URL as sent (scheme and host aside, which are case-insensitive).
+//! URL as sent: scheme and host case-insensitively, path and query after the percent-encoding
+//! normalisation of [`normalise`] on both sides, so a client that rewrites the encoding of
+//! what it signed (aiohttp) is served and a URL that means something else is not.
 //!
 //! With an Entra issuer key configured, REST calls may instead carry an RS256 token signed by
 //! that key whose `aud` is the Web PubSub resource (`https://webpubsub.azure.com`), as Entra ID
 //! issues them: tests stand in for Entra ID with a key pair of their own.
+
+use std::fmt::Write as _;
 
 use axum::http::header;
 use axum::http::request::Parts;
@@ -104,8 +108,8 @@ impl Verifier {
     }
 
     /// A REST token: `aud` must be one of the request's URLs (see [`request_urls`]), with or
-    /// without its query. Scheme and host compare case-insensitively; path and query exactly, encoding
-    /// included, since that is what the caller signed.
+    /// without its query. Scheme and host compare case-insensitively; path and query as
+    /// [`same_url`] compares them.
     /// An Entra token is checked against the issuer key and the Web PubSub audience instead.
     pub fn check_rest(&self, token: &str, urls: &[String]) -> Result<(), AuthError> {
         if let (true, Some((key, validation))) = (self.is_entra_token(token), &self.entra) {
@@ -255,12 +259,105 @@ fn split_origin(url: &str) -> (&str, &str) {
     url.split_at(end)
 }
 
-/// The service compares the URL as sent: scheme and host case-insensitively (they are), the
-/// path and query byte for byte (`U1` is not `u1`, `a%2Fb` is not `a/b`).
+/// The URL a token names and the URL a request was sent to are the same URL when scheme and
+/// host are equal but for case (they are case-insensitive) and path and query are equal after
+/// [`normalise`]: `U1` is not `u1`, `a%2Fb` is not `a/b`, `%2527` is not `'`, but `%27` is `'`.
 fn same_url(aud: &str, want: &str) -> bool {
     let (aud_origin, aud_rest) = split_origin(aud);
     let (want_origin, want_rest) = split_origin(want);
-    aud_origin.eq_ignore_ascii_case(want_origin) && aud_rest == want_rest
+    aud_origin.eq_ignore_ascii_case(want_origin) && normalise(aud_rest) == normalise(want_rest)
+}
+
+/// A URL's path and query (`/path?query`) in one spelling of the many that mean the same:
+/// RFC 3986 §6.2.2.1 and §6.2.2.2, percent-encoding normalisation, with the octets a query or
+/// a path segment may hold literally and that are no delimiter there counted as unreserved.
+///
+/// - `%XX` of an octet [`literal_is_same`] allows becomes that character;
+/// - any other `%XX` stays encoded, its hex digits in upper case (`%2f` is `%2F`);
+/// - everything else is kept as it is: letters keep their case, nothing is decoded twice
+///   (`%2527` stays `%2527`), a `%` without two hex digits is an ordinary character.
+///
+/// Why those octets: the Python SDK signs its URL with everything but the unreserved set
+/// encoded (`filter=userId%20ne%20%27user1%27`), and aiohttp (yarl) sends it with exactly
+/// these octets decoded (`'user1'`), which the service accepts. Each has the same meaning in
+/// both spellings to the service and to this emulator: paths are split at `/` and then
+/// decoded, queries split at `&` and the first `=` and then decoded, `+` read as `+`.
+fn normalise(rest: &str) -> String {
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let mut out = String::with_capacity(rest.len());
+    normalise_into(&mut out, path, Component::Path);
+    if let Some(query) = query {
+        out.push('?');
+        normalise_into(&mut out, query, Component::Query);
+    }
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Component {
+    Path,
+    Query,
+}
+
+/// True when `%XX` of `octet` and the octet itself mean the same in `component`: unreserved
+/// characters (RFC 3986 §2.3), and the sub-delimiters, `:` and `@` that the component allows
+/// literally and does not split on. Not `/` in a path (segments), nor `&`, `=`, `;` or `+` in a
+/// query (pairs, and `+` is a space to form decoders); in a path not `+` either, which aiohttp
+/// keeps encoded there.
+fn literal_is_same(octet: u8, component: Component) -> bool {
+    let everywhere = octet.is_ascii_alphanumeric()
+        || matches!(
+            octet,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b','
+                | b':'
+                | b'@'
+        );
+    everywhere
+        || match component {
+            Component::Path => matches!(octet, b'&' | b';' | b'='),
+            Component::Query => matches!(octet, b'/' | b'?'),
+        }
+}
+
+fn normalise_into(out: &mut String, s: &str, component: Component) {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match escaped {
+            Some(octet) if literal_is_same(octet, component) => out.push(char::from(octet)),
+            Some(octet) => {
+                let _ = write!(out, "%{octet:02X}");
+            }
+            None => {
+                // Copy up to the next `%`, a character boundary (`%` is ASCII), as `i` is.
+                let next = bytes[i + 1..]
+                    .iter()
+                    .position(|&b| b == b'%')
+                    .map_or(s.len(), |n| i + 1 + n);
+                out.push_str(&s[i..next]);
+                i = next;
+                continue;
+            }
+        }
+        i += 3;
+    }
 }
 
 fn check_aud(claims: &serde_json::Map<String, Value>, accepted: &[&str]) -> Result<(), AuthError> {
@@ -411,11 +508,146 @@ mod tests {
             "http://h/users/a/groups/g"
         ));
         assert!(!same("http://h/groups/x%252Fy", "http://h/groups/x%2Fy"));
-        assert!(!same("http://h/api/x%2f", "http://h/api/x%2F"));
+        // Hex digits are case-insensitive (RFC 3986 §6.2.2.1): aiohttp sends `%2F` for `%2f`.
+        assert!(same("http://h/api/x%2f", "http://h/api/x%2F"));
         assert!(!same("http://h/api/x/", "http://h/api/x"));
         assert!(!same("http://h:1/api/x", "http://h:2/api/x"));
         assert!(!same("http://h?a=1", "http://h?a=2"));
         assert!(same("http://h", "http://H"));
+    }
+
+    /// What the Python SDK signs (every octet but the unreserved ones encoded) and what its
+    /// async client sends it as (aiohttp: yarl 1.25 requoting), captured.
+    const SIGNED_AND_SENT: [(&str, &str); 5] = [
+        (
+            "/api/hubs/chat/:send?excluded=c1&excluded=c2&api-version=2024-12-01&filter=userId%20ne%20%27u1%27",
+            "/api/hubs/chat/:send?excluded=c1&excluded=c2&api-version=2024-12-01&filter=userId%20ne%20'u1'",
+        ),
+        (
+            "/api/hubs/chat/groups/team%20%231%2Fa%3Fb/:send?excluded=c1&api-version=2024-12-01&filter=%27g2%27%20in%20groups",
+            "/api/hubs/chat/groups/team%20%231%2Fa%3Fb/:send?excluded=c1&api-version=2024-12-01&filter='g2'%20in%20groups",
+        ),
+        (
+            "/api/hubs/chat/users/user%201%2F%C3%A9/:send?api-version=2024-12-01&filter=connectionId%20ne%20%27c1%27",
+            "/api/hubs/chat/users/user%201%2F%C3%A9/:send?api-version=2024-12-01&filter=connectionId%20ne%20'c1'",
+        ),
+        (
+            "/api/hubs/chat/users/o%27brien%26co%3Bx%3Dy%2Bz%40w/:send?api-version=2024-12-01",
+            "/api/hubs/chat/users/o'brien&co;x=y%2Bz@w/:send?api-version=2024-12-01",
+        ),
+        (
+            "/api/hubs/chat/:closeConnections?reason=a%2Bb%26c%3Dd%3Be%21%2A%28%29%2C%24%3A%40%2F%3F&api-version=2024-12-01",
+            "/api/hubs/chat/:closeConnections?reason=a%2Bb%26c%3Dd%3Be!*(),$:@/?&api-version=2024-12-01",
+        ),
+    ];
+
+    #[test]
+    fn what_the_sdk_signs_matches_what_aiohttp_sends() {
+        for (signed, sent) in SIGNED_AND_SENT {
+            assert!(
+                same_url(&format!("http://h:1{signed}"), &format!("http://h:1{sent}")),
+                "{signed} vs {sent}"
+            );
+            assert_eq!(normalise(signed), normalise(sent));
+        }
+        assert_eq!(
+            normalise("/a%2fb%7e%41?q=%27%2f%7E%c3%a9%26"),
+            "/a%2Fb~A?q='/~%C3%A9%26"
+        );
+    }
+
+    #[test]
+    fn near_misses_stay_apart_after_normalising() {
+        let same = |a: &str, b: &str| same_url(&format!("http://h{a}"), &format!("http://h{b}"));
+        for (a, b) in [
+            // Decoded once only.
+            ("/x?f=%2527", "/x?f='"),
+            ("/x?f=%2527", "/x?f=%27"),
+            ("/x%2527", "/x'"),
+            ("/x?f=%25", "/x?f=%"),
+            // Delimiters: a segment, a pair, a value, a space to form decoders.
+            ("/users/a%2Fgroups%2Fg", "/users/a/groups/g"),
+            ("/x?a=1%26b=2", "/x?a=1&b=2"),
+            ("/x?a%3D1", "/x?a=1"),
+            ("/x?a=%2B", "/x?a=+"),
+            ("/x?a=%3B", "/x?a=;"),
+            ("/x%2Ba", "/x+a"),
+            ("/x%3Fa", "/x?a"),
+            ("/x%23a", "/x#a"),
+            // Not allowed literally: stays encoded.
+            ("/x?a=%20", "/x?a= "),
+            ("/x?a=%60", "/x?a=`"),
+            // Case outside the hex digits, and what is not an escape.
+            ("/users/U1", "/users/u1"),
+            ("/x?f=%27U1%27", "/x?f='u1'"),
+            ("/x%zz", "/x%ZZ"),
+            ("/x%2", "/x%02"),
+        ] {
+            assert!(!same(a, b), "{a} vs {b}");
+        }
+    }
+
+    /// A path's decoded segments and a query's decoded pairs.
+    type Meaning = (Vec<Vec<u8>>, Vec<(Vec<u8>, Vec<u8>)>);
+
+    /// What a path and query mean to the service and to this emulator: the path's segments
+    /// and the query's pairs, each percent-decoded (as bytes).
+    fn meaning(rest: &str) -> Meaning {
+        let bytes = |s: &str| percent_decode_str(s).collect::<Vec<u8>>();
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let segments = path.split('/').map(bytes).collect();
+        let pairs = query
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (bytes(k), bytes(v))
+            })
+            .collect();
+        (segments, pairs)
+    }
+
+    /// `s` with each character `encode` picks written `%XX`, in lower or upper case hex.
+    fn encode_some(s: &str, encode: &[bool], lower: &[bool]) -> String {
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if c.is_ascii() && c != '%' && encode.get(i) == Some(&true) {
+                let escape = format!("%{:02X}", c as u8);
+                let lower = lower.get(i) == Some(&true);
+                out.push_str(&if lower { escape.to_lowercase() } else { escape });
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Normalising never changes what a URL means, so two URLs that normalise alike mean
+        /// the same: the token names exactly the request.
+        #[test]
+        fn normalising_keeps_the_meaning(s in "([a-zA-Z0-9%/?&=+;:@!$'()*,~._#` -]|%[0-9a-fA-F]{2}|é){0,40}") {
+            proptest::prop_assert_eq!(meaning(&normalise(&s)), meaning(&s));
+            proptest::prop_assert_eq!(normalise(&normalise(&s)), normalise(&s));
+        }
+
+        /// Whatever a client decodes of what it signed, of the octets a component holds
+        /// literally with the same meaning, and in whatever hex case, the URLs are the same.
+        #[test]
+        fn encoding_what_means_the_same_changes_nothing(
+            segments in proptest::collection::vec("[a-zA-Z0-9'()*!$,:@~._&;=-]{0,8}", 1..4),
+            pairs in proptest::collection::vec(("[a-zA-Z0-9'()*!$,:@~._/?-]{0,8}", "[a-zA-Z0-9'()*!$,:@~._/?-]{0,8}"), 0..4),
+            encode in proptest::collection::vec(proptest::bool::ANY, 8),
+            lower in proptest::collection::vec(proptest::bool::ANY, 8),
+        ) {
+            let spell = |encoded: bool| {
+                let piece = |p: &str| if encoded { encode_some(p, &encode, &lower) } else { p.to_string() };
+                let path: Vec<String> = segments.iter().map(|s| piece(s)).collect();
+                let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", piece(k), piece(v))).collect();
+                format!("http://h/{}?{}", path.join("/"), query.join("&"))
+            };
+            let (literal, encoded) = (spell(false), spell(true));
+            proptest::prop_assert!(same_url(&literal, &encoded), "{} vs {}", literal, encoded);
+        }
     }
 
     #[test]
