@@ -554,6 +554,8 @@ mod tests {
             normalise("/a%2fb%7e%41?q=%27%2f%7E%c3%a9%26"),
             "/a%2Fb~A?q='/~%C3%A9%26"
         );
+        // Literal non-ASCII and a `%` that is no escape are copied as they are.
+        assert_eq!(normalise("é%zz%41é?x=é%41é%2"), "é%zzAé?x=éAé%2");
     }
 
     #[test]
