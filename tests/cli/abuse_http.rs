@@ -623,18 +623,28 @@ async fn a_token_authorizes_only_the_url_it_names() {
             .bearer_auth(token(&aud))
             .send()
     };
-    // Exact, host in upper case, and without the query: all the URL as sent.
+    // Exact, host in upper case, without the query, and spelt otherwise but the same URL
+    // (RFC 3986 §6.2.2: unreserved octets encoded, hex digits in lower case): all accepted.
     let exact = format!("{base}/users/u1/groups/g1{q}");
-    for aud in [
-        exact.clone(),
-        exact.replacen("http://", "HTTP://", 1),
-        format!("{base}/users/u1/groups/g1"),
+    for (path, aud) in [
+        ("/users/u1/groups/g1", exact.clone()),
+        (
+            "/users/u1/groups/g1",
+            exact.replacen("http://", "HTTP://", 1),
+        ),
+        ("/users/u1/groups/g1", format!("{base}/users/u1/groups/g1")),
+        (
+            "/users/u1/groups/g1",
+            format!("{base}/users/%751/groups/g%31{q}"),
+        ),
+        (
+            "/users/x%2Fy/groups/g1",
+            format!("{base}/users/x%2fy/groups/g1{q}"),
+        ),
     ] {
-        let resp = put("/users/u1/groups/g1", aud.clone())
-            .await
-            .expect("response");
-        // 404: authorized, and user u1 has no connection.
-        assert_eq!(resp.status(), 404, "{aud}");
+        let resp = put(path, aud.clone()).await.expect("response");
+        // 404: authorized, and the user has no connection.
+        assert_eq!(resp.status(), 404, "PUT {path} with a token for {aud}");
     }
     let cases = [
         // Another user, by case.
@@ -656,11 +666,12 @@ async fn a_token_authorizes_only_the_url_it_names() {
             "/groups/x%252Fy/connections/c",
             format!("{base}/groups/x%2Fy/connections/c{q}"),
         ),
-        // Encoding case and a trailing slash change the URL too.
+        // Decoded once, not twice: `%2527` is `%27`, not `'`.
         (
-            "/groups/x%2Fy/connections/c",
-            format!("{base}/groups/x%2fy/connections/c{q}"),
+            "/users/o'brien/groups/g1",
+            format!("{base}/users/o%2527brien/groups/g1{q}"),
         ),
+        // A trailing slash changes the URL too.
         (
             "/users/u1/groups/g1",
             format!("{base}/users/u1/groups/g1/{q}"),
@@ -670,6 +681,55 @@ async fn a_token_authorizes_only_the_url_it_names() {
         let resp = put(path, aud.clone()).await.expect("response");
         assert_eq!(resp.status(), 401, "PUT {path} with a token for {aud}");
     }
+}
+
+/// One raw HTTP/1.1 request, exactly as written; the status and body of the answer.
+async fn raw_request(addr: std::net::SocketAddr, head: &str, body: &str) -> (u16, String) {
+    let mut socket = TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.expect("write");
+    read_response(&mut socket, Duration::from_secs(10)).await
+}
+
+/// The Python SDK's async client signs `filter=userId%20ne%20%27user1%27`, as its sync client
+/// does, and aiohttp sends `filter=userId%20ne%20'user1'`; the service answers 202 (Microsoft's
+/// recording of `test_smoke_async.test_send_with_filter`), and so does the emulator, with
+/// the filter applied. A token that encodes the quote twice is for another URL.
+#[tokio::test]
+async fn the_async_python_clients_request_is_the_url_its_token_names() {
+    let world = World::new().await;
+    let addr = world.emulator.addr();
+    let (mut user1, _) = world.connect_json("chat", Some("user1"), &[], &[]).await;
+    let (mut user2, _) = world.connect_json("chat", Some("user2"), &[], &[]).await;
+    let sent = "/api/hubs/chat/:send?api-version=2024-12-01&filter=userId%20ne%20'user1'";
+    let signed = "/api/hubs/chat/:send?api-version=2024-12-01&filter=userId%20ne%20%27user1%27";
+    let post = |aud: String| {
+        let head = format!(
+            "POST {sent} HTTP/1.1\r\nAuthorization: Bearer {}",
+            token(&aud)
+        );
+        async move { raw_request(addr, &head, "not for user1").await }
+    };
+    let twice = signed.replace("%27", "%2527");
+    let (status, body) = post(format!("http://{addr}{twice}")).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = post(format!("http://{addr}{signed}")).await;
+    assert_eq!(status, 202, "{body}");
+    let got = crate::common::next_json(&mut user2).await;
+    assert_eq!(got["data"], "not for user1", "{got}");
+    // user1 gets the next send, and nothing before it.
+    let everyone = "/api/hubs/chat/:send?api-version=2024-12-01";
+    let head = format!(
+        "POST {everyone} HTTP/1.1\r\nAuthorization: Bearer {}",
+        token(&format!("http://{addr}{everyone}"))
+    );
+    assert_eq!(raw_request(addr, &head, "everyone").await.0, 202);
+    let got = crate::common::next_json(&mut user1).await;
+    assert_eq!(got["data"], "everyone", "{got}");
 }
 
 /// The resident set of a process, in KiB, from /proc.

@@ -752,6 +752,36 @@ async fn bad_tokens_are_401_with_a_body_and_the_emulator_keeps_serving() {
             )),
         ),
         (
+            "not valid for another hour",
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    DEFAULT_ACCESS_KEY,
+                    json!({"aud": url, "exp": now + 7200, "nbf": now + 3600})
+                )
+            )),
+        ),
+        (
+            "not valid for another hour, nbf a string",
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    DEFAULT_ACCESS_KEY,
+                    json!({"aud": url, "exp": now + 7200, "nbf": (now + 3600).to_string()})
+                )
+            )),
+        ),
+        (
+            "nbf beyond u64",
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    DEFAULT_ACCESS_KEY,
+                    json!({"aud": url, "exp": now + 7200, "nbf": 1e30})
+                )
+            )),
+        ),
+        (
             "no exp",
             Some(format!(
                 "Bearer {}",
