@@ -56,3 +56,92 @@ async fn start_up_files_that_never_end_are_invalid_input_with_one_error_line() {
         assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
     }
 }
+
+/// The dashboard served over TLS: its page is an https origin, so its posts (the send form,
+/// the test client's token) say `Origin: https://...` and must be accepted; an http page
+/// cannot be on the TLS port, so `Origin: http://` for it is cross-origin.
+#[tokio::test]
+async fn the_dashboard_over_tls_accepts_its_https_origin_and_refuses_http() {
+    use serde_json::{json, Value};
+    use wps::emulator::ServerLimits;
+
+    let world = crate::tls::tls_world(ServerLimits::default()).await;
+    let ca = crate::tls::ca_pem(&world.emulator);
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA"))
+        .no_proxy()
+        .https_only(true)
+        .build()
+        .expect("client");
+    let base = format!("https://127.0.0.1:{}", world.emulator.addr().port());
+    let page = http
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    let marker = r#"name="wps-page-token" content=""#;
+    let start = page.find(marker).expect("token meta") + marker.len();
+    let page_token = page[start..start + 64].to_string();
+    let post = |path: &str, origin: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .header("x-wps-page-token", &page_token)
+            .header("origin", origin)
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+
+    // The test client's token, asked from the https page: a wss URL that connects.
+    let resp = post(
+        "/_emulator/api/token",
+        &base,
+        json!({"hub": "chat", "userId": "page", "groups": ["g1"]}),
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), 200);
+    let token: Value = serde_json::from_str(&resp.text().await.expect("body")).expect("JSON");
+    let url = token["url"].as_str().expect("url");
+    assert!(
+        url.starts_with(&format!(
+            "wss://127.0.0.1:{}/client/hubs/chat?",
+            world.emulator.addr().port()
+        )),
+        "{url}"
+    );
+    let (mut socket, _) = crate::tls::wss_connect(&ca, url).await;
+
+    // An http origin on the TLS port: refused, and nothing sent.
+    let http_origin = format!("http://127.0.0.1:{}", world.emulator.addr().port());
+    let send = "/_emulator/api/hubs/chat/send";
+    let refused = post(
+        send,
+        &http_origin,
+        json!({"target": "group", "name": "g1", "data": "from http"}),
+    )
+    .await
+    .expect("send");
+    assert_eq!(refused.status(), 403);
+    let why = refused.text().await.expect("body");
+    assert!(
+        why.contains("Cross-origin requests are not accepted"),
+        "{why}"
+    );
+
+    // The send form on the https page: accepted; its message is the first to arrive, so the
+    // refused one was never delivered.
+    let sent = post(
+        send,
+        &base,
+        json!({"target": "group", "name": "g1", "data": "from https"}),
+    )
+    .await
+    .expect("send");
+    assert_eq!(sent.status(), 202);
+    let got = next_json(&mut socket).await;
+    assert_eq!(got["data"], "from https", "{got}");
+}
