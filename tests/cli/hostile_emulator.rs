@@ -145,3 +145,135 @@ async fn the_dashboard_over_tls_accepts_its_https_origin_and_refuses_http() {
     let got = next_json(&mut socket).await;
     assert_eq!(got["data"], "from https", "{got}");
 }
+
+/// A `connect` handler on 127.0.0.1 that passes validation and answers every connect with
+/// `reply` (other events: 200, empty).
+async fn connect_handler(reply: &'static str) -> std::net::SocketAddr {
+    use axum::http::{Method, StatusCode};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| async move {
+        if req.method() == Method::OPTIONS {
+            return (StatusCode::OK, [("webhook-allowed-origin", "*")]).into_response();
+        }
+        let event = req
+            .headers()
+            .get("ce-eventname")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if event == "connect" {
+            return (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                reply,
+            )
+                .into_response();
+        }
+        StatusCode::OK.into_response()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("handler serves") });
+    addr
+}
+
+/// A `connect` reply whose `userId` (sent later in the `ce-userId` header of every event)
+/// holds CR/LF refuses the client, as a handler's error would, and `-v` names the bad answer.
+#[tokio::test]
+async fn a_connect_reply_whose_user_id_cannot_be_a_header_refuses_the_client() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let handler = connect_handler(r#"{"userId":"a\r\nb"}"#).await;
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wps"))
+        .args(["-v", "emulator", "--port", "0", "--event-handler"])
+        .arg(format!("chat=http://{handler}/h"))
+        .env_clear()
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wps emulator starts");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (sink, pipe) = (stderr.clone(), child.stderr.take().expect("stderr"));
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("connection string");
+        line
+    })
+    .await
+    .expect("join");
+    let port: u16 = line
+        .split("Port=")
+        .nth(1)
+        .and_then(|p| p.split(';').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+
+    let signer =
+        wps::client::KeySigner::new(&wps::client::Secret::new(wps::emulator::DEFAULT_ACCESS_KEY));
+    let now = wps::client::now_secs();
+    let claims = wps::client::ClientClaims {
+        aud: format!("http://127.0.0.1:{port}/client/hubs/chat"),
+        iat: now,
+        exp: now + 600,
+        sub: Some("alice".into()),
+        role: vec![],
+        groups: vec![],
+    };
+    let token = signer.sign(&claims).expect("sign");
+    let mut req = format!(
+        "ws://127.0.0.1:{port}/client/hubs/chat?access_token={}",
+        token.expose()
+    )
+    .into_client_request()
+    .expect("request");
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("json.webpubsub.azure.v1"),
+    );
+    let refused = tokio_tungstenite::connect_async(req).await;
+    let status = match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("the client was accepted with a userId holding CR/LF"),
+    };
+    assert_eq!(status, 500);
+
+    // The -v line for the connect call says what was wrong with the answer (polled: stderr
+    // is read by a thread; the deadline only bounds a failure).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let logged = loop {
+        let all = stderr.lock().unwrap().clone();
+        if let Some(l) = all.lines().find(|l| l.contains("upstream connect")) {
+            break l.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no connect call in:\n{all}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(
+        logged.contains("failed (the handler answered 200 OK, but the connect reply's userId")
+            && logged.contains("ce-userId"),
+        "{logged}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
