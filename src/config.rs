@@ -134,19 +134,15 @@ impl ConfigFile {
 
     /// Reads the file (at most [`MAX_CONFIG_BYTES`]); a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, CliError> {
-        let text = match read_capped(path, MAX_CONFIG_BYTES) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                return Err(config_error(
-                    path,
-                    format_args!(
-                        "larger than {} MiB, which no config file is; is it the right path?",
-                        MAX_CONFIG_BYTES / (1024 * 1024)
-                    ),
-                ))
-            }
+        let text = match read_capped(path, MAX_CONFIG_BYTES, "config file") {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+                config_error(path, "cannot read it: stream did not contain valid UTF-8")
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(ConfigFile::empty(path.to_path_buf()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                return Err(config_error(path, e))
             }
             Err(e) => return Err(config_error(path, format_args!("cannot read it: {e}"))),
         };
@@ -348,15 +344,28 @@ impl ConfigFile {
     }
 }
 
-/// The file's text, or None when it holds more than `limit` bytes; one byte past the limit is
-/// read, never the rest (a device or a pipe may not end).
-fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+/// The whole file, at most `limit` bytes: one byte past the limit is read, never the rest (a
+/// device or a pipe may not end), and a larger file is an error of kind `FileTooLarge` saying
+/// that no `what` is that big. Every file `wps` takes whole and the user names (the config,
+/// certificates, keys, settings) is read through here.
+pub fn read_capped(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_string(&mut text)?;
-    Ok((text.len() as u64 <= limit).then_some(text))
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        const MIB: u64 = 1024 * 1024;
+        let size = match limit {
+            l if l >= MIB && l % MIB == 0 => format!("{} MiB", l / MIB),
+            l => format!("{l} bytes"),
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {size}, which no {what} is; is it the right path?"),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -472,6 +481,27 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigFile, String> {
         ConfigFile::parse(Path::new("/x/config.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn read_capped_reads_up_to_the_limit_and_refuses_one_byte_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"12345").unwrap();
+        assert_eq!(read_capped(&path, 5, "test file").unwrap(), b"12345");
+        let e = read_capped(&path, 4, "test file").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        assert_eq!(
+            e.to_string(),
+            "larger than 4 bytes, which no test file is; is it the right path?"
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            read_capped(Path::new("/dev/zero"), MAX_CONFIG_BYTES, "key file")
+                .unwrap_err()
+                .to_string(),
+            "larger than 1 MiB, which no key file is; is it the right path?"
+        );
     }
 
     #[test]

@@ -49,12 +49,18 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
     emulator::validate_access_key(&access_key)
         .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
     let entra_issuer_key = match entra_issuer_key {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
-            CliError::Usage(format!(
-                "could not read --entra-issuer-key {}: {e}",
-                path.display()
-            ))
-        })?),
+        Some(path) => {
+            let cant = |e: &dyn std::fmt::Display| {
+                CliError::Usage(format!(
+                    "could not read --entra-issuer-key {}: {e}",
+                    path.display()
+                ))
+            };
+            let pem =
+                crate::config::read_capped(&path, crate::config::MAX_CONFIG_BYTES, "key file")
+                    .map_err(|e| cant(&e))?;
+            Some(String::from_utf8(pem).map_err(|_| cant(&"not text (a PEM key is)"))?)
+        }
         None => None,
     };
     // Each client holds a descriptor; the usual soft default (1,024) is far below what the

@@ -72,11 +72,18 @@ pub(crate) fn accepted(parts: &Parts) -> Vec<Origin> {
 
 /// The connection's scheme and the request's authority, proxies aside.
 fn direct(parts: &Parts) -> Option<Origin> {
-    let tls = parts.extensions.get::<Connection>().is_some_and(|c| c.tls);
     Some(Origin {
-        scheme: if tls { "https" } else { "http" },
+        scheme: served_scheme(parts),
         host: super::auth::authority(parts)?.to_string(),
     })
+}
+
+/// `https` when the request came over TLS, else `http` (proxies aside).
+pub(crate) fn served_scheme(parts: &Parts) -> &'static str {
+    match parts.extensions.get::<Connection>().is_some_and(|c| c.tls) {
+        true => "https",
+        false => "http",
+    }
 }
 
 fn is_loopback(peer: SocketAddr) -> bool {

@@ -70,9 +70,9 @@ pub(crate) fn setup(config: &TlsConfig) -> io::Result<Option<Tls>> {
     let (chain, key, ca_pem) = match config {
         TlsConfig::None => return Ok(None),
         TlsConfig::Files { cert, key } => {
-            let chain = read_certs(&std::fs::read(cert).map_err(|e| invalid(cert, e))?)
-                .map_err(|e| invalid(cert, e))?;
-            let key = PrivateKeyDer::from_pem_file(key)
+            let chain =
+                read_certs(&read_pem(cert, "certificate file")?).map_err(|e| invalid(cert, e))?;
+            let key = PrivateKeyDer::from_pem_slice(&read_pem(key, "key file")?)
                 .map_err(|e| invalid(key, format!("no private key in PEM: {e}")))?;
             (chain, key, None)
         }
@@ -98,6 +98,13 @@ pub(crate) fn setup(config: &TlsConfig) -> io::Result<Option<Tls>> {
         acceptor: TlsAcceptor::from(Arc::new(server)),
         ca_pem,
     }))
+}
+
+/// A PEM file named on the command line, read up to the config file's cap: a certificate
+/// chain is a few KB, and `/dev/zero` must not be read whole.
+fn read_pem(path: &Path, what: &str) -> io::Result<Vec<u8>> {
+    crate::config::read_capped(path, crate::config::MAX_CONFIG_BYTES, what)
+        .map_err(|e| invalid(path, e))
 }
 
 fn invalid(path: &Path, e: impl std::fmt::Display) -> io::Error {

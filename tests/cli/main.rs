@@ -21,6 +21,7 @@ mod fidelity;
 mod generate;
 mod help;
 mod hostile;
+mod hostile_emulator;
 mod listen;
 mod mqtt;
 mod newcomer;

@@ -1067,3 +1067,96 @@ async fn a_session_outlives_its_connection_when_asked_and_resumes_with_session_p
     assert!(!ack.session_present);
     drop(c4);
 }
+
+/// A CONNECT (5.0), clean start, no will.
+fn connect_v5(id: &str) -> Vec<u8> {
+    let c = p5::Connect {
+        keep_alive: 30,
+        client_id: id.to_string(),
+        clean_start: true,
+        properties: None,
+    };
+    let mut out = bytes::BytesMut::new();
+    p5::Packet::Connect(c, None, None)
+        .write(&mut out, None)
+        .expect("CONNECT");
+    out.to_vec()
+}
+
+/// A QoS 1 PUBLISH (packet id 1) to `topic`, written as is: the codec checks nothing.
+fn publish_raw(v5: bool, topic: &str, payload: &'static [u8]) -> Vec<u8> {
+    let mut out = bytes::BytesMut::new();
+    if v5 {
+        let mut p = p5::Publish::new(topic, QoS5::AtLeastOnce, payload, None);
+        p.pkid = 1;
+        p5::Packet::Publish(p)
+            .write(&mut out, None)
+            .expect("PUBLISH");
+    } else {
+        use rumqttc::mqttbytes::v4;
+        let mut p = v4::Publish::new(topic, rumqttc::mqttbytes::QoS::AtLeastOnce, payload);
+        p.pkid = 1;
+        v4::Packet::Publish(p)
+            .write(&mut out, 1 << 20)
+            .expect("PUBLISH");
+    }
+    out.to_vec()
+}
+
+/// A PUBLISH whose topic name has a wildcard (MQTT-3.3.2-2) or U+0000 (MQTT-1.5.3-2) is a
+/// protocol violation: 5.0 gets DISCONNECT 0x90 (Topic Name invalid), then the close; 3.1.1
+/// the close alone; neither a PUBACK, and the message reaches nobody in the group of that
+/// name (a sentinel published afterwards is the first thing that group's member gets).
+#[tokio::test]
+async fn a_publish_to_a_wildcard_or_nul_topic_closes_the_connection_and_reaches_no_one() {
+    let world = World::new().await;
+    let (mut member, _) = world
+        .connect_json("chat", None, &[], &["a/+", "a/#", "t\u{0}x", "sentinel"])
+        .await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    for v5 in [false, true] {
+        for topic in ["a/+", "a/#", "t\u{0}x"] {
+            let shown = format!("{} {topic:?}", if v5 { "5.0" } else { "3.1.1" });
+            let mut s = raw(&world, &token, false).await.expect("upgrade");
+            let connect = if v5 {
+                connect_v5("badpub")
+            } else {
+                connect_v4("badpub", 30, None)
+            };
+            s.send(Message::Binary(connect.into()))
+                .await
+                .expect("CONNECT");
+            let ack = raw_next(&mut s, Duration::from_secs(5))
+                .await
+                .expect("CONNACK");
+            // CONNACK, accepted (3.1.1: return code 0; 5.0: reason code 0).
+            assert_eq!((ack[0], ack[3]), (0x20, 0x00), "{shown}: {ack:?}");
+            s.send(Message::Binary(
+                publish_raw(v5, topic, b"must not arrive").into(),
+            ))
+            .await
+            .expect("PUBLISH");
+            if v5 {
+                let bye = raw_next(&mut s, Duration::from_secs(5))
+                    .await
+                    .unwrap_or_else(|| panic!("{shown}: closed without a DISCONNECT"));
+                // DISCONNECT, then its reason code: 0x90 Topic Name invalid.
+                assert_eq!((bye[0], bye[2]), (0xE0, 0x90), "{shown}: {bye:?}");
+            }
+            assert_eq!(
+                raw_next(&mut s, Duration::from_secs(5)).await,
+                None,
+                "{shown}: the connection must close"
+            );
+        }
+    }
+    let mut sender = v5(mqtt_url(&world, "chat", &token), "sentinelsender")
+        .await
+        .expect("connects");
+    let ack = sender.publish_acked("sentinel", b"sentinel").await;
+    assert_eq!(ack.reason, p5::PubAckReason::Success);
+    let got = next_json(&mut member).await;
+    assert_eq!(got["group"], "sentinel", "{got}");
+    // No content type: binary, base64 in JSON.
+    assert_eq!(got["data"], "c2VudGluZWw=", "{got}");
+}

@@ -23,7 +23,7 @@ use crate::common::*;
 const API: &str = "api-version=2024-12-01";
 
 /// A world whose emulator serves https with a development certificate made in its dir.
-async fn tls_world(limits: ServerLimits) -> World {
+pub(crate) async fn tls_world(limits: ServerLimits) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let emulator = emulator::start(EmulatorConfig {
         port: 0,
@@ -38,7 +38,7 @@ async fn tls_world(limits: ServerLimits) -> World {
     World { emulator, dir }
 }
 
-fn ca_pem(emulator: &Emulator) -> Vec<u8> {
+pub(crate) fn ca_pem(emulator: &Emulator) -> Vec<u8> {
     std::fs::read(emulator.ca_pem_path().expect("a development CA")).expect("CA PEM")
 }
 
@@ -108,7 +108,7 @@ async fn wss_try(ca: &[u8], url: &str) -> Result<Socket, u16> {
 }
 
 /// Like [`wss_try`], which must succeed; returns the socket and its connection id.
-async fn wss_connect(ca: &[u8], url: &str) -> (Socket, String) {
+pub(crate) async fn wss_connect(ca: &[u8], url: &str) -> (Socket, String) {
     let mut socket = wss_try(ca, url).await.expect("wss connects");
     let connected = next_json(&mut socket).await;
     assert_eq!(connected["event"], "connected", "{connected}");

@@ -3,7 +3,9 @@
 // `wps emulator --port 0` runs as a subprocess; Debian's chromium (headless, a fresh profile,
 // no network beyond this machine) opens its page through playwright-core, which downloads no
 // browser. Real clients (`wps listen`, the page's own test client) and real REST calls (the
-// page's send form, `wps send-all`) must show on the page live, without reloads.
+// page's send form, `wps send-all`) must show on the page live, without reloads. The whole
+// scenario runs twice: over http, and over `--tls` (https page, wss test client; the browser
+// ignores certificate errors, the CLI trusts the emulator's CA through SSL_CERT_FILE).
 //
 // WPS_BIN: the wps binary (default ../../target/debug/wps from this file).
 // CHROMIUM: the browser (default /usr/bin/chromium).
@@ -29,7 +31,6 @@ const WAIT = 10_000; // something that must show on the page
 const STOP_TIMEOUT = 10_000; // SIGTERM to exit, then SIGKILL
 
 const home = mkdtempSync(join(tmpdir(), "wps-dashboard-"));
-let emulator; // { proc, connectionString, origin, stderr: string[] }
 let context; // the browser
 let page;
 const children = [];
@@ -42,16 +43,17 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** `wps` with an isolated home and config, pointed at the emulator. */
-function wps(args) {
+/** `wps` with an isolated home and config, pointed at `emulator` (trusting its CA over TLS). */
+function wps(emulator, args) {
   const proc = spawn(WPS_BIN, args, {
     env: {
       PATH: process.env.PATH,
       HOME: home,
       XDG_CONFIG_HOME: join(home, "xdg"),
       WPS_CONFIG: join(home, "config.toml"),
-      WPS_CONNECTION_STRING: emulator?.connectionString ?? "",
+      WPS_CONNECTION_STRING: emulator.connectionString,
       WPS_HUB: "chat",
+      ...(emulator.ca ? { SSL_CERT_FILE: emulator.ca } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -72,22 +74,40 @@ async function stop(proc) {
   clearTimeout(timer);
 }
 
-before(async () => {
-  const proc = spawn(WPS_BIN, ["-v", "emulator", "--port", "0"], {
+/** `wps -v emulator --port 0` (with `--tls`: https, its CA's path read from stderr). */
+async function startEmulator(tls) {
+  const args = ["-v", "emulator", "--port", "0", ...(tls ? ["--tls"] : [])];
+  const proc = spawn(WPS_BIN, args, {
     env: { PATH: process.env.PATH, HOME: home, WPS_CONFIG: join(home, "config.toml") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(proc);
   const stderr = [];
-  createInterface({ input: proc.stderr }).on("line", (l) => stderr.push(l));
+  let caSaid;
+  const ca = new Promise((resolve) => (caSaid = resolve));
+  createInterface({ input: proc.stderr }).on("line", (l) => {
+    stderr.push(l);
+    const said = /SSL_CERT_FILE=(\S+)/.exec(l);
+    if (said) caSaid(said[1]);
+  });
   const firstLine = new Promise((resolve, reject) => {
     createInterface({ input: proc.stdout }).once("line", resolve);
     proc.once("exit", (code) => reject(new Error(`wps emulator exited ${code}: ${stderr.join("\n")}`)));
   });
   const connectionString = await withTimeout(firstLine, START_TIMEOUT, "wps emulator starts");
   const port = /Port=(\d+)/.exec(connectionString)[1];
-  emulator = { proc, connectionString, origin: `http://127.0.0.1:${port}`, stderr };
+  const scheme = tls ? "https" : "http";
+  assert.match(connectionString, new RegExp(`^Endpoint=${scheme}://`));
+  return {
+    proc,
+    connectionString,
+    origin: `${scheme}://127.0.0.1:${port}`,
+    ca: tls ? await withTimeout(ca, START_TIMEOUT, "wps emulator --tls names its CA") : undefined,
+    stderr,
+  };
+}
 
+before(async () => {
   context = await chromium.launchPersistentContext(join(home, "chromium-profile"), {
     executablePath: CHROMIUM,
     headless: true,
@@ -101,22 +121,37 @@ before(async () => {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      // The `--tls` run's development certificate: this throwaway profile does not trust it.
+      "--ignore-certificate-errors",
     ],
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(WAIT);
 });
 
 after(async () => {
-  if (page && process.env.DASHBOARD_SCREENSHOT) {
-    await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true }).catch(() => {});
-  }
   await context?.close().catch(() => {});
   for (const proc of children) await stop(proc);
   rmSync(home, { recursive: true, force: true });
 });
 
-test("the dashboard shows clients live, sends to a group and logs the REST call", async () => {
+for (const tls of [false, true]) {
+  test(`the dashboard shows clients live, sends to a group and logs the REST call (${tls ? "https, --tls" : "http"})`, async () => {
+    const emulator = await startEmulator(tls);
+    try {
+      page = await context.newPage();
+      page.setDefaultTimeout(WAIT);
+      await scenario(emulator);
+    } finally {
+      // The http run's page is the one in docs/dashboard.png.
+      if (!tls && process.env.DASHBOARD_SCREENSHOT) {
+        await page?.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true }).catch(() => {});
+      }
+      await page?.close().catch(() => {});
+      await stop(emulator.proc);
+    }
+  });
+}
+
+async function scenario(emulator) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
@@ -127,7 +162,7 @@ test("the dashboard shows clients live, sends to a group and logs the REST call"
   await page.locator("#stream-status[data-state=live]").waitFor();
 
   // A real client connects: its connection and group appear without a reload.
-  const listener = wps(["listen", "--user", "alice", "--group", "room1", "--count", "2", "--timeout", "30"]);
+  const listener = wps(emulator, ["listen", "--user", "alice", "--group", "room1", "--count", "2", "--timeout", "30"]);
   const aliceRow = page.locator("#connections tbody tr", { hasText: "alice" });
   await aliceRow.waitFor();
   assert.match(await aliceRow.innerText(), /json\.webpubsub\.azure\.v1/);
@@ -169,7 +204,7 @@ test("the dashboard shows clients live, sends to a group and logs the REST call"
   await page.locator("#log tbody tr", { hasText: "page-user" }).filter({ hasText: "from the test client" }).waitFor();
 
   // A REST call from outside the page shows as well, and alice's departure.
-  const cli = wps(["send-all", "--text", "from the CLI"]);
+  const cli = wps(emulator, ["send-all", "--text", "from the CLI"]);
   assert.equal(await withTimeout(cli.done, WAIT, "wps send-all"), 0, cli.stderr);
   await page.locator("#log tbody tr", { hasText: "sendToAll" }).filter({ hasText: "202" }).waitFor();
   await page.locator("#client-received li", { hasText: "server: from the CLI" }).waitFor();
@@ -189,4 +224,4 @@ test("the dashboard shows clients live, sends to a group and logs the REST call"
   const log = emulator.stderr.join("\n");
   assert.match(log, /POST \/api\/hubs\/chat\/groups\/room1\/:send -> 202/);
   assert.match(log, /client \S+ joinGroup group=room1 -> ok/);
-});
+}

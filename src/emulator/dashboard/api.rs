@@ -326,7 +326,7 @@ async fn token(shared: &Shared, access: &Access, body: Body) -> Result<Response>
     let host = access.host.to_ascii_lowercase();
     let now = crate::client::now_secs();
     let claims = ClientClaims {
-        aud: format!("http://{host}/client/hubs/{}", req.hub),
+        aud: format!("{}://{host}/client/hubs/{}", access.scheme, req.hub),
         iat: now,
         exp: now + minutes * 60,
         sub: req.user_id.filter(|u| !u.is_empty()),
@@ -337,8 +337,13 @@ async fn token(shared: &Shared, access: &Access, body: Body) -> Result<Response>
         .verifier
         .sign_client(&claims)
         .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "Error.Internal", e))?;
+    let ws = if access.scheme == "https" {
+        "wss"
+    } else {
+        "ws"
+    };
     let url = format!(
-        "ws://{host}/client/hubs/{}?access_token={token}",
+        "{ws}://{host}/client/hubs/{}?access_token={token}",
         encode(&req.hub)
     );
     Ok(axum::Json(json!({ "token": token, "url": url })).into_response())

@@ -135,6 +135,9 @@ pub(crate) struct Access {
     pub bearer: bool,
     /// The page token came along (only checked where it matters).
     pub page_token: bool,
+    /// The scheme the request was served on (`https` over TLS), for same-origin checks and
+    /// the URLs the page is given.
+    pub scheme: &'static str,
     /// The host the request named, to build URLs and sign internal calls with.
     pub host: String,
 }
@@ -182,6 +185,7 @@ fn gate(shared: &Shared, parts: &Parts) -> Result<Access, Response> {
     let access = Access {
         bearer,
         page_token,
+        scheme: super::origin::served_scheme(parts),
         host,
     };
     if bearer || basic {
@@ -233,8 +237,9 @@ fn may_change_state(parts: &Parts, access: &Access) -> Result<(), Response> {
             "This request changes state: send the page's token in X-Wps-Page-Token, or sign it with the key.",
         );
     }
-    // Belt and braces: the browser says where the request came from.
-    let same_origin = format!("http://{}", access.host);
+    // Belt and braces: the browser says where the request came from, scheme included (the
+    // page over TLS is an https origin; an http page cannot post to the TLS port).
+    let same_origin = format!("{}://{}", access.scheme, access.host);
     if let Some(origin) = parts.headers.get(header::ORIGIN) {
         if !origin
             .to_str()

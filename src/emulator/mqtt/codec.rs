@@ -627,6 +627,7 @@ pub(super) enum Goodbye {
     ShuttingDown,
     RetainNotSupported,
     TopicAliasInvalid,
+    TopicNameInvalid,
     QuotaExceeded,
 }
 
@@ -643,6 +644,7 @@ impl Goodbye {
             Goodbye::ShuttingDown => C::ServerShuttingDown,
             Goodbye::RetainNotSupported => C::RetainNotSupported,
             Goodbye::TopicAliasInvalid => C::TopicAliasInvalid,
+            Goodbye::TopicNameInvalid => C::TopicNameInvalid,
             Goodbye::QuotaExceeded => C::QuotaExceeded,
         }
     }

@@ -317,6 +317,7 @@ fn check_connect(c: &codec::Connect) -> Option<Refusal> {
             return Some(Refusal::RetainNotSupported);
         }
         if will.topic.trim().is_empty()
+            || not_a_topic_name(&will.topic).is_some()
             || will.topic.chars().count() > MAX_WILL_TOPIC
             || will.payload.len() > MAX_WILL_MESSAGE
         {
@@ -324,6 +325,22 @@ fn check_connect(c: &codec::Connect) -> Option<Refusal> {
         }
     }
     None
+}
+
+/// Why `topic` is no MQTT topic name at all: a wildcard (MQTT-3.3.2-2), U+0000 (3.1.1's
+/// MQTT-1.5.3-2, 5.0's MQTT-1.5.4-2), or nothing (MQTT-4.7.3-1). A client that publishes to
+/// one breaks the protocol and is disconnected; a topic name the service does not take
+/// (`$...`, a name no group may have) is refused in the PUBACK instead.
+fn not_a_topic_name(topic: &str) -> Option<&'static str> {
+    if topic.contains(['+', '#']) {
+        Some("A PUBLISH topic name may not contain a wildcard (+ or #).")
+    } else if topic.contains('\0') {
+        Some("A PUBLISH topic name may not contain U+0000.")
+    } else if topic.is_empty() {
+        Some("A PUBLISH topic name may not be empty.")
+    } else {
+        None
+    }
 }
 
 struct Session {
@@ -616,6 +633,11 @@ impl Session {
                 "Topic aliases are not supported.".into(),
             ));
         }
+        if let Some(why) = not_a_topic_name(&p.topic) {
+            // 5.0: DISCONNECT 0x90 (Topic Name invalid), then close; 3.1.1: close. Nothing
+            // is sent to any group, and no PUBACK says it was.
+            return Err(End::Quit(Goodbye::TopicNameInvalid, why.into()));
+        }
         if p.retain && self.version == Version::V5 {
             // CONNACK said Retain Available = 0 (MQTT 5 §3.3.1.3).
             return Err(End::Quit(
@@ -632,10 +654,7 @@ impl Session {
             )));
         }
         let kind = data_kind(p.content_type.as_deref(), &p.payload);
-        let result = if p.topic.contains(['+', '#'])
-            || p.topic.starts_with('$')
-            || names::group(&p.topic).is_err()
-        {
+        let result = if p.topic.starts_with('$') || names::group(&p.topic).is_err() {
             PubResult::TopicNameInvalid
         } else if !self
             .hub
@@ -863,6 +882,41 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wildcards_nul_and_nothing_are_no_topic_names() {
+        for bad in ["a/+", "+", "a/#", "#", "t\0x", ""] {
+            assert!(not_a_topic_name(bad).is_some(), "{bad:?}");
+        }
+        for fine in ["a/b", "$webpubsub/x", " ", "é/ü"] {
+            assert_eq!(not_a_topic_name(fine), None, "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn a_will_topic_that_is_no_topic_name_refuses_the_connect() {
+        for topic in ["a/+", "w#", "t\0x"] {
+            let connect = codec::Connect {
+                version: Version::V5,
+                client_id: "c".into(),
+                keep_alive: 30,
+                will: Some(codec::Will {
+                    topic: topic.into(),
+                    payload: Bytes::from_static(b"bye"),
+                    retain: false,
+                }),
+                clean_start: true,
+                session_expiry: None,
+                username: None,
+                password: None,
+                user_properties: None,
+            };
+            assert!(
+                matches!(check_connect(&connect), Some(Refusal::BadWill)),
+                "{topic:?}"
+            );
+        }
+    }
 
     #[test]
     fn content_types_map_to_data_types_as_the_service_documents() {

@@ -86,6 +86,12 @@ pub struct Envelope<'a> {
     pub session_id: Option<&'a str>,
 }
 
+/// Whether `value` can be sent as an HTTP header value, as [`headers`] sends it: no control
+/// characters but tab (CR and LF above all); UTF-8 goes through as its bytes.
+pub fn fits_a_header(value: &str) -> bool {
+    HeaderValue::from_bytes(value.as_bytes()).is_ok()
+}
+
 /// The CloudEvents headers. Fails only on a value no HTTP header can carry (control
 /// characters in a user id, say), which is the caller's to report.
 pub fn headers(env: &Envelope<'_>) -> Result<HeaderMap, String> {

@@ -263,9 +263,12 @@ impl Upstream {
         else {
             return Ok(None);
         };
-        let reply = execute(&self.inner, call).await?;
-        let parsed = parse_connect(&reply.body)?;
-        apply_state(conn, &reply.headers)?;
+        let parsed = execute(&self.inner, call, |reply| {
+            let parsed = parse_connect(&reply.body)?;
+            apply_state(conn, &reply.headers)?;
+            Ok(parsed)
+        })
+        .await?;
         Ok(Some(parsed))
     }
 
@@ -281,7 +284,7 @@ impl Upstream {
         };
         let inner = self.inner.clone();
         let task = tokio::spawn(async move {
-            let _ = execute(&inner, call).await;
+            let _ = execute(&inner, call, |_| Ok(())).await;
             drop(permit);
         });
         *conn
@@ -316,7 +319,7 @@ impl Upstream {
             if let Some(connected) = before {
                 let _ = connected.await;
             }
-            let _ = execute(&inner, call).await;
+            let _ = execute(&inner, call, |_| Ok(())).await;
             drop(permit);
         });
     }
@@ -351,10 +354,12 @@ impl Upstream {
                     ),
                 )
             })?;
-        let reply = execute(&self.inner, call).await?;
-        let parsed = parse_user_reply(&reply)?;
-        apply_state(conn, &reply.headers)?;
-        Ok(parsed)
+        execute(&self.inner, call, |reply| {
+            let parsed = parse_user_reply(reply)?;
+            apply_state(conn, &reply.headers)?;
+            Ok(parsed)
+        })
+        .await
     }
 
     /// A notification's call, or `None` (no handler, or unsendable: reported, not returned).
@@ -447,23 +452,32 @@ impl Upstream {
     }
 }
 
-/// Validates the URL, sends, keeps cookies of a 2xx, reports. `Ok` only for a 2xx.
-async fn execute(inner: &Arc<Inner>, call: Call) -> Result<delivery::Reply, Failure> {
-    execute_any(inner, call).await.and_then(|reply| {
-        if reply.status.is_success() {
-            Ok(reply)
-        } else {
-            Err(Failure::new(
-                FailureKind::Status(reply.status.as_u16()),
-                format!("the handler answered {}", reply.status),
-            ))
-        }
-    })
+/// Validates the URL, sends, keeps cookies of a 2xx, reports. `Ok` only for a 2xx that
+/// `accept` takes (what the caller makes of the reply).
+async fn execute<T>(
+    inner: &Arc<Inner>,
+    call: Call,
+    accept: impl FnOnce(&delivery::Reply) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let (reply, accepted) = execute_any(inner, call, accept).await?;
+    match accepted {
+        Some(accepted) => Ok(accepted),
+        None => Err(Failure::new(
+            FailureKind::Status(reply.status.as_u16()),
+            format!("the handler answered {}", reply.status),
+        )),
+    }
 }
 
 /// [`execute`], but any status the handler answered is `Ok` (an MQTT `connect` refusal
-/// carries its reason code in the body).
-async fn execute_any(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Reply, Failure> {
+/// carries its reason code in the body): with `accept`'s value for a 2xx, `None` otherwise.
+/// `accept` runs before the call is reported and its cookies kept, so a 2xx reply the
+/// emulator cannot use is logged as the failure it is, not as its 200.
+async fn execute_any<T>(
+    inner: &Arc<Inner>,
+    mut call: Call,
+    accept: impl FnOnce(&delivery::Reply) -> Result<T, Failure>,
+) -> Result<(delivery::Reply, Option<T>), Failure> {
     let started = Instant::now();
     let authority = authority(&call.url);
     let (outcome, attempts) = match validation::check(inner, &call.validation_url).await {
@@ -498,21 +512,29 @@ async fn execute_any(inner: &Arc<Inner>, mut call: Call) -> Result<delivery::Rep
             .await
         }
     };
-    if let Ok(reply) = &outcome {
-        if reply.status.is_success() {
-            call.cookies
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .store(&authority, &reply.headers);
+    let outcome = outcome.and_then(|reply| {
+        if !reply.status.is_success() {
+            return Ok((reply, None));
         }
-    }
+        let accepted = accept(&reply).map_err(|f| {
+            Failure::new(
+                f.kind,
+                format!("the handler answered {}, but {}", reply.status, f.message),
+            )
+        })?;
+        call.cookies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .store(&authority, &reply.headers);
+        Ok((reply, Some(accepted)))
+    });
     let report = CallReport {
         hub: call.hub,
         event: call.event,
         connection_id: call.connection_id,
         url: redact_url(call.url.as_str()),
         outcome: match &outcome {
-            Ok(reply) => Ok(reply.status.as_u16()),
+            Ok((reply, _)) => Ok(reply.status.as_u16()),
             Err(f) => Err(f.message.clone()),
         },
         attempts,
@@ -606,11 +628,23 @@ fn parse_connect(body: &[u8]) -> Result<ConnectReply, Failure> {
             "the connect reply names an invalid group {bad:?}"
         )));
     }
+    // Both go out in a header of every later event of the connection (ce-userId,
+    // ce-subprotocol): one that cannot would fail them all, so it fails the connect.
+    let header = |name: &str, header: &str| -> Result<Option<String>, Failure> {
+        let value = string(name)?;
+        match &value {
+            Some(v) if !cloudevents::fits_a_header(v) => Err(bad_reply(format!(
+                "the connect reply's {name} has characters an HTTP header cannot carry \
+                 (CR, LF or another control character), and it would be sent as {header}"
+            ))),
+            _ => Ok(value),
+        }
+    };
     Ok(ConnectReply {
-        user_id: string("userId")?,
+        user_id: header("userId", "ce-userId")?,
         groups,
         roles: list("roles")?,
-        subprotocol: string("subprotocol")?,
+        subprotocol: header("subprotocol", "ce-subprotocol")?,
     })
 }
 

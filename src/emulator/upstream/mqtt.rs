@@ -106,18 +106,20 @@ impl Upstream {
             Ok(None) => return Ok(None),
             Err(f) => return Err(unspecified(f.message)),
         };
-        let reply = execute_any(&self.inner, call)
-            .await
-            .map_err(|f| unspecified(f.message))?;
-        if !reply.status.is_success() {
+        let (reply, parsed) = execute_any(&self.inner, call, |reply| {
+            let parsed = parse_connect(&reply.body)?;
+            apply_state(conn, &reply.headers)?;
+            Ok(parsed)
+        })
+        .await
+        .map_err(|f| unspecified(f.message))?;
+        let Some(parsed) = parsed else {
             return Err(refusal(
                 reply.status.as_u16(),
                 &reply.body,
                 protocol_version,
             ));
-        }
-        let parsed = parse_connect(&reply.body).map_err(|f| unspecified(f.message))?;
-        apply_state(conn, &reply.headers).map_err(|f| unspecified(f.message))?;
+        };
         Ok(Some((parsed, reply_user_properties(&reply.body))))
     }
 

@@ -29,8 +29,6 @@ use serde::Deserialize;
 pub const ANY_HUB: &str = "*";
 /// What the official emulator's appsettings.json calls [`ANY_HUB`].
 const APPSETTINGS_ANY_HUB: &str = "_default";
-/// A settings file is a few handlers; anything bigger is a mistake, not a config.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// `Uri.EscapeDataString`, which the official emulator uses to fill `{hub}` and `{event}`:
 /// everything but RFC 3986's unreserved characters is percent-encoded.
@@ -309,16 +307,12 @@ impl Settings {
     /// Reads a settings file (TOML, or the official emulator's appsettings.json).
     pub fn load(path: &Path) -> Result<Settings, String> {
         let shown = path.display();
-        let size = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read {shown}: {e}"))?
-            .len();
-        if size > MAX_FILE_BYTES {
-            return Err(format!(
-                "{shown} is {size} bytes; a settings file may have at most {MAX_FILE_BYTES}"
-            ));
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        // The size a file claims is not checked first: `/dev/zero` claims none.
+        let bytes =
+            crate::config::read_capped(path, crate::config::MAX_CONFIG_BYTES, "settings file")
+                .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("cannot read {shown}: not UTF-8 text (TOML or JSON)"))?;
         Settings::parse(&text, Format::guess(path, &text)).map_err(|e| format!("{shown}: {e}"))
     }
 

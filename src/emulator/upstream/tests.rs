@@ -699,9 +699,19 @@ fn connect_replies() {
         r#"{"groups":[1]}"#,
         r#"{"userId":5}"#,
         r#"{"groups":["  "]}"#,
+        // Sent later as ce-userId / ce-subprotocol headers, which cannot carry these.
+        r#"{"userId":"a\r\nb"}"#,
+        r#"{"userId":"a\nx-injected: 1"}"#,
+        r#"{"userId":"nul\u0000"}"#,
+        r#"{"subprotocol":"json\r\n"}"#,
     ] {
         assert_eq!(parse(bad).unwrap_err().kind, FailureKind::BadReply, "{bad}");
     }
+    let why = parse(r#"{"userId":"a\r\nb"}"#).unwrap_err().message;
+    assert!(why.contains("userId") && why.contains("ce-userId"), "{why}");
+    // UTF-8 and tabs are fine in a header value.
+    let r = parse(r#"{"userId":"zoë\tö"}"#).unwrap();
+    assert_eq!(r.user_id.as_deref(), Some("zoë\tö"));
 }
 
 #[test]

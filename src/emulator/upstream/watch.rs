@@ -217,6 +217,58 @@ mod tests {
         task.abort();
     }
 
+    /// The watched path turned into an endless file: the reload reads up to the cap, is
+    /// refused, and the last good handlers stay.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_reload_from_an_endless_file_is_refused_at_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("handlers.toml");
+        std::fs::write(&path, handlers("http://first/")).unwrap();
+        let source = Source {
+            flags: Settings::default(),
+            file: Some(path.clone()),
+        };
+        let shared = SharedSettings::new(source.load().unwrap());
+        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = log.clone();
+        let task = watch(
+            source,
+            shared.clone(),
+            Duration::from_millis(20),
+            move |r| {
+                sink.lock().unwrap().push(match r {
+                    Reload::Applied(_) => "applied".to_string(),
+                    Reload::Rejected(e) => format!("rejected: {e}"),
+                })
+            },
+        )
+        .unwrap();
+        let swap = dir.path().join("swap");
+        std::os::unix::fs::symlink("/dev/zero", &swap).unwrap();
+        std::fs::rename(&swap, &path).unwrap();
+        wait_for(|| {
+            log.lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.starts_with("rejected"))
+        })
+        .await;
+        let rejected = log.lock().unwrap().last().unwrap().clone();
+        assert!(
+            rejected
+                .ends_with("larger than 1 MiB, which no settings file is; is it the right path?"),
+            "{rejected}"
+        );
+        let url = shared
+            .current()
+            .handler("chat", CONNECT)
+            .unwrap()
+            .url("chat", "connect");
+        assert_eq!(url, "http://first/");
+        task.abort();
+    }
+
     #[test]
     fn no_file_no_watcher() {
         let rt = tokio::runtime::Builder::new_current_thread()
