@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Semaphore};
 
-use super::stopped;
+use super::shared::stopped;
 
 /// How often the number of open connections is looked at.
 const LOOK_EVERY: Duration = Duration::from_secs(1);

@@ -4,6 +4,7 @@
 //! `/client/hubs/{hub}`, checks tokens like the service, and keeps all state in memory.
 //! Tests and `wps demo` start it in-process with [`start`].
 
+mod activity;
 mod auth;
 mod dashboard;
 pub(crate) mod descriptors;
@@ -19,6 +20,7 @@ mod origin;
 mod permissions;
 mod rest;
 mod server;
+mod shared;
 mod tls;
 mod upstream;
 mod wire;
@@ -41,6 +43,7 @@ pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
+use shared::Shared;
 pub use tls::TlsConfig;
 pub use upstream::EventHandlerConfig;
 
@@ -97,35 +100,6 @@ pub fn validate_access_key(key: &str) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-/// What every handler shares.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub registry: Registry,
-    pub verifier: auth::Verifier,
-    /// Signs and checks reliable clients' reconnection tokens.
-    pub reconnect: ws::ReconnectKeys,
-    /// Reliable sessions that a recovery request can hand a new socket to.
-    pub sessions: ws::Sessions,
-    /// MQTT sessions by client id: live ones, and those kept for a client coming back.
-    pub mqtt_sessions: mqtt::Sessions,
-    /// How long a reliable connection waits to be recovered, in milliseconds.
-    pub recovery_window_ms: AtomicU64,
-    /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered
-    /// ping and it is dropped.
-    pub keepalive_ms: AtomicU64,
-    pub verbose: u8,
-    /// The app's event handlers.
-    pub upstream: upstream::Upstream,
-    /// How long a request body may take to arrive.
-    pub body_timeout: Duration,
-    /// Flips to true when the emulator stops, so WebSocket tasks end too.
-    pub stopping: watch::Receiver<bool>,
-    /// What happened, for the dashboard's live log.
-    pub activity: Arc<dashboard::Activity>,
-    /// The page at `/` and its endpoints under `/_emulator/`.
-    pub dashboard: dashboard::Dashboard,
 }
 
 /// A running emulator. Dropping it leaves it running until the runtime ends; call
@@ -246,7 +220,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
     let tls = tls::setup(&config.tls)?;
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let activity = Arc::new(dashboard::Activity::new(config.verbose));
+    let activity = Arc::new(activity::Activity::new(config.verbose));
     let tap = activity.clone();
     let (upstream, watcher) = upstream::start(
         &config.event_handlers,
@@ -308,17 +282,5 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
         dashboard::handle(shared, req).await
     } else {
         rest::handle(shared, req).await
-    }
-}
-
-/// Resolves once the emulator is told to stop; never, if its handle was dropped without it.
-pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
-    loop {
-        if *rx.borrow_and_update() {
-            return;
-        }
-        if rx.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
     }
 }

@@ -24,7 +24,8 @@ use super::filter::Filter;
 use super::hub::{Hub, Permission, Targets};
 use super::message::{DataKind, Message, Source};
 use super::metadata::Metadata;
-use super::{auth, names, Shared};
+use super::shared::Shared;
+use super::{auth, names};
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
 const API_VERSIONS: &[&str] = &[

@@ -47,8 +47,8 @@ use tokio_rustls::TlsAcceptor;
 use super::descriptors::{self, Spare};
 use super::memory;
 use super::origin::Connection;
+use super::shared::{stopped, Shared};
 use super::wire::{Line, Wire};
-use super::{stopped, Shared};
 
 /// Header deadline by default: generous for any real client on a local network (browsers and
 /// SDKs send a request's headers in one write), short enough that idle or trickling sockets

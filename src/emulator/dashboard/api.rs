@@ -29,12 +29,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, OwnedSemaphorePermit};
 
-use super::activity::Event;
 use super::{may_change_state, Access};
 use crate::client::operations::encode;
 use crate::client::ClientClaims;
+use crate::emulator::activity::Event;
 use crate::emulator::errors::{bad_request, error, not_found};
-use crate::emulator::{names, rest, stopped, Shared};
+use crate::emulator::shared::{stopped, Shared};
+use crate::emulator::{names, rest};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/dashboard.js");

@@ -3,8 +3,8 @@
 //! JSON endpoints under `/_emulator/` it uses (not part of Azure's API; scripts may use them
 //! too, e.g. `wps api GET /_emulator/api/hubs`).
 //!
-//! - `activity`: the bus every REST call, client message and handler call is published on;
-//! - `api`: the routes;
+//! - `api`: the routes, and the live log read from the emulator's activity bus
+//!   (`emulator/activity.rs`);
 //! - this file: who may use them.
 //!
 //! The page can send to every client and mint client tokens, so it is guarded like the REST
@@ -28,7 +28,6 @@
 // Refusals are the HTTP response to send, built once per request (as in rest.rs).
 #![allow(clippy::result_large_err)]
 
-pub(crate) mod activity;
 mod api;
 
 use std::net::{IpAddr, SocketAddr};
@@ -44,11 +43,10 @@ use axum::response::Response;
 use base64::Engine;
 use tokio::sync::Semaphore;
 
-pub(crate) use activity::{Activity, ClientTap};
-
+use super::auth;
 use super::errors::error;
 use super::origin::Connection;
-use super::{auth, Shared};
+use super::shared::Shared;
 use crate::client::{KeySigner, Secret};
 
 /// The header that carries the page token on state-changing requests.

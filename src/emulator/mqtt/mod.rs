@@ -39,8 +39,9 @@ use serde_json::Value;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::shared::Shared;
 use crate::emulator::ws::connect_request;
-use crate::emulator::{names, upstream, Shared};
+use crate::emulator::{names, upstream};
 
 /// The route's prefix.
 pub(crate) const PREFIX: &str = "/clients/mqtt/hubs/";

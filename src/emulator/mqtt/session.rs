@@ -17,13 +17,14 @@ use super::{
     MAX_PACKET, MAX_WILL_MESSAGE, MAX_WILL_TOPIC,
 };
 use crate::client::Protocol;
-use crate::emulator::dashboard::ClientTap;
+use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::upstream::mqtt::MqttConnect;
 use crate::emulator::upstream::{Event, SystemEvent};
 use crate::emulator::ws::send_frame;
-use crate::emulator::{names, upstream, Shared};
+use crate::emulator::{names, upstream};
 
 /// The topic on which REST sends to all, a user or a connection arrive.
 pub(super) const SERVER_TOPIC: &str = "$webpubsub/server/messages";
@@ -441,7 +442,7 @@ impl Session {
                 () = until(deadline) => {
                     break End::Quit(Goodbye::KeepAliveTimeout, "Keep-alive timeout.".into());
                 }
-                _ = crate::emulator::stopped(&mut stopping) => {
+                _ = stopped(&mut stopping) => {
                     break End::Quit(Goodbye::ShuttingDown, "The emulator is stopping.".into());
                 }
             }
@@ -810,7 +811,7 @@ impl Session {
                     let mut stopping = shared.stopping.clone();
                     tokio::select! {
                         () = tokio::time::sleep(expiry) => {}
-                        _ = crate::emulator::stopped(&mut stopping) => {}
+                        _ = stopped(&mut stopping) => {}
                     }
                     let expired = shared.mqtt_sessions.expire(&hub, &client_id, &session_id);
                     drop(hub);

@@ -17,9 +17,10 @@ use super::{MAX_FRAME, READ_BUFFER};
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::names;
+use crate::emulator::shared::Shared;
 use crate::emulator::upstream::{self, Event, SystemEvent};
 use crate::emulator::wire::Line;
-use crate::emulator::{names, Shared};
 
 pub(crate) type Claims = serde_json::Map<String, Value>;
 

@@ -21,12 +21,12 @@ use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::replies;
 use super::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
 use crate::client::Protocol;
-use crate::emulator::dashboard::ClientTap;
+use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
+use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::upstream;
 use crate::emulator::wire::Line;
-use crate::emulator::Shared;
 
 /// What a plain WebSocket client's frames do (`webpubsub_mode`).
 #[derive(Debug, Clone)]
@@ -325,7 +325,7 @@ impl Session {
                 new = recovered_socket(&mut self.attach_rx) => {
                     return End::Replaced(new);
                 }
-                _ = crate::emulator::stopped(&mut stopping) => {
+                _ = stopped(&mut stopping) => {
                     return self.end(socket, 1001, "The emulator is stopping.").await;
                 }
             }
@@ -421,7 +421,7 @@ impl Session {
                     self.end_reason = NOT_RECOVERED.into();
                     return None;
                 }
-                _ = crate::emulator::stopped(&mut stopping) => return None,
+                _ = stopped(&mut stopping) => return None,
             }
         }
     }

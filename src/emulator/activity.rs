@@ -1,4 +1,5 @@
-//! The activity bus: what happened in the emulator, for the dashboard and `-v`.
+//! The activity bus: what happened in the emulator. Sessions, REST routes and the event
+//! handlers publish on it; the dashboard's live log and `-v` are its readers.
 //!
 //! Every REST call, client message and event-handler call becomes one [`Event`]. Events go to
 //! a bounded broadcast channel (live viewers) and a bounded ring (what a new viewer sees
