@@ -10,7 +10,6 @@
 
 use std::fmt::Write as _;
 
-use axum::http::header;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
@@ -192,17 +191,6 @@ fn not_before(
         }
         Some(_) => Ok(()),
     }
-}
-
-/// Where the request was sent: HTTP/2's `:authority` (the URI's authority), else the `Host`
-/// header (RFC 9113 §8.3.1). None when the request names neither.
-pub fn authority(parts: &Parts) -> Option<&str> {
-    parts
-        .uri
-        .authority()
-        .map(|a| a.as_str())
-        .or_else(|| parts.headers.get(header::HOST)?.to_str().ok())
-        .filter(|h| !h.is_empty())
 }
 
 /// The URLs a request's token may name, as a token's `aud` names them: origin (scheme and
@@ -657,7 +645,7 @@ mod tests {
         let parts = |uri: &str, host: Option<&str>| {
             let mut b = axum::http::Request::builder().uri(uri);
             if let Some(h) = host {
-                b = b.header(header::HOST, h);
+                b = b.header(axum::http::header::HOST, h);
             }
             b.body(()).unwrap().into_parts().0
         };

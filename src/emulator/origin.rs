@@ -70,11 +70,22 @@ pub(crate) fn accepted(parts: &Parts) -> Vec<Origin> {
     origins
 }
 
+/// Where the request was sent: HTTP/2's `:authority` (the URI's authority), else the `Host`
+/// header (RFC 9113 §8.3.1). None when the request names neither.
+pub(crate) fn authority(parts: &Parts) -> Option<&str> {
+    parts
+        .uri
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| parts.headers.get(header::HOST)?.to_str().ok())
+        .filter(|h| !h.is_empty())
+}
+
 /// The connection's scheme and the request's authority, proxies aside.
 fn direct(parts: &Parts) -> Option<Origin> {
     Some(Origin {
         scheme: served_scheme(parts),
-        host: super::auth::authority(parts)?.to_string(),
+        host: authority(parts)?.to_string(),
     })
 }
 

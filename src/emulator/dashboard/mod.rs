@@ -175,7 +175,9 @@ fn gate(shared: &Shared, parts: &Parts) -> Result<Access, Response> {
     });
     let basic = basic_password(&parts.headers)
         .is_some_and(|p| same_secret(p.as_bytes(), dash.key.expose().as_bytes()));
-    let host = auth::authority(parts).unwrap_or_default().to_string();
+    let host = super::origin::authority(parts)
+        .unwrap_or_default()
+        .to_string();
     let page_token = parts
         .headers
         .get(PAGE_TOKEN_HEADER)
