@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::Serialize;
@@ -161,13 +162,57 @@ pub fn set_content_type(h: &mut HeaderMap, value: &'static str) {
 pub struct ConnectRequest {
     /// MQTT clients only: what their CONNECT said.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mqtt: Option<super::mqtt::MqttConnect>,
+    pub mqtt: Option<MqttConnect>,
     pub claims: BTreeMap<String, Vec<String>>,
     pub query: BTreeMap<String, Vec<String>>,
     pub headers: BTreeMap<String, Vec<String>>,
     pub subprotocols: Vec<String>,
     /// Always empty: the emulator takes no client certificates.
     pub client_certificates: Vec<ClientCertificate>,
+}
+
+/// One MQTT 5 user property.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserProperty {
+    pub name: String,
+    pub value: String,
+}
+
+/// The `mqtt` part of a `connect` request (MQTT clients only; see `mqtt.rs`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MqttConnect {
+    /// 4 (3.1.1) or 5 (5.0).
+    pub protocol_version: u8,
+    pub clean_start: bool,
+    pub username: Option<String>,
+    /// Base64 of the password's bytes.
+    pub password: Option<String>,
+    /// 5.0 only; `null` for 3.1.1.
+    pub user_properties: Option<Vec<UserProperty>>,
+}
+
+impl MqttConnect {
+    pub fn new(
+        protocol_version: u8,
+        clean_start: bool,
+        username: Option<&str>,
+        password: Option<&[u8]>,
+        user_properties: Option<Vec<(String, String)>>,
+    ) -> MqttConnect {
+        MqttConnect {
+            protocol_version,
+            clean_start,
+            username: username.map(str::to_string),
+            password: password.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+            user_properties: user_properties.map(|props| {
+                props
+                    .into_iter()
+                    .map(|(name, value)| UserProperty { name, value })
+                    .collect()
+            }),
+        }
+    }
 }
 
 /// One client certificate, as the service describes it (never filled by the emulator).

@@ -8,60 +8,15 @@
 //! - `disconnected` carries `mqtt: {initiatedByClient, disconnectPacket: {code,
 //!   userProperties} | null}` and a `reason` that may be null.
 
-use base64::Engine as _;
-use serde::Serialize;
 use serde_json::Value;
 
+pub use super::cloudevents::MqttConnect;
 use super::cloudevents::{self, SYSTEM_CONTENT_TYPE};
 use super::settings::{Event, SystemEvent};
 use super::{apply_state, execute_any, parse_connect, ConnectReply, Connection, Upstream};
 
 /// MQTT 5 user properties, in order (names may repeat).
 pub type UserProperties = Vec<(String, String)>;
-
-/// One MQTT 5 user property.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UserProperty {
-    pub name: String,
-    pub value: String,
-}
-
-/// The `mqtt` part of a `connect` request.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MqttConnect {
-    /// 4 (3.1.1) or 5 (5.0).
-    pub protocol_version: u8,
-    pub clean_start: bool,
-    pub username: Option<String>,
-    /// Base64 of the password's bytes.
-    pub password: Option<String>,
-    /// 5.0 only; `null` for 3.1.1.
-    pub user_properties: Option<Vec<UserProperty>>,
-}
-
-impl MqttConnect {
-    pub fn new(
-        protocol_version: u8,
-        clean_start: bool,
-        username: Option<&str>,
-        password: Option<&[u8]>,
-        user_properties: Option<Vec<(String, String)>>,
-    ) -> MqttConnect {
-        MqttConnect {
-            protocol_version,
-            clean_start,
-            username: username.map(str::to_string),
-            password: password.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
-            user_properties: user_properties.map(|props| {
-                props
-                    .into_iter()
-                    .map(|(name, value)| UserProperty { name, value })
-                    .collect()
-            }),
-        }
-    }
-}
 
 /// A handler's "no" to an MQTT client: what its failed CONNACK says.
 #[derive(Debug, Clone, PartialEq, Eq)]
