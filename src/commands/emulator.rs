@@ -10,7 +10,8 @@ use super::{ExitStatus, SUCCESS};
 use crate::cli::EmulatorArgs;
 use crate::client::ClientOptions;
 use crate::emulator::{
-    self, EmulatorConfig, EventHandlerConfig, ServerLimits, TlsConfig, DEFAULT_ACCESS_KEY,
+    self, EmulatorConfig, EventHandlerConfig, ServerLimits, StartError, TlsConfig,
+    DEFAULT_ACCESS_KEY,
 };
 use crate::error::{CliError, Hint};
 use crate::settings::Settings;
@@ -47,7 +48,7 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         );
     }
     emulator::validate_access_key(&access_key)
-        .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
+        .map_err(|e| CliError::Usage(format!("--key: {e}")))?;
     let entra_issuer_key = match entra_issuer_key {
         Some(path) => {
             let cant = |e: &dyn std::fmt::Display| {
@@ -87,18 +88,17 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         tls,
     })
     .await
-    .map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => anyhow::Error::new(CliError::Usage(e.to_string())),
+    .map_err(|e| match e {
         // Not a usage error: the flags are right, the port is taken.
-        std::io::ErrorKind::AddrInUse => anyhow::Error::new(CliError::Unavailable(format!(
-            "could not listen on {host}:{port}: {e}"
-        )))
-        .context(Hint(format!(
-            "another program (another emulator?) holds port {port}; try --port 0, which picks a free one"
-        ))),
-        _ => anyhow::Error::new(CliError::Usage(format!(
-            "could not listen on {host}:{port}: {e}"
-        ))),
+        StartError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            anyhow::Error::new(CliError::Unavailable(format!(
+                "could not listen on {host}:{port}: {source}"
+            )))
+            .context(Hint(format!(
+                "another program (another emulator?) holds port {port}; try --port 0, which picks a free one"
+            )))
+        }
+        e => anyhow::Error::new(CliError::Usage(e.to_string())),
     })?;
 
     let shutdown = shutdown_signal();

@@ -84,20 +84,43 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// Why [`start`] could not start an emulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The access key cannot be used (see [`validate_access_key`]).
+    #[error("invalid access key: {0}")]
+    AccessKey(String),
+    /// [`EmulatorConfig::entra_issuer_key`] is not an RSA public key in PEM.
+    #[error("invalid Entra ID issuer key: {0}")]
+    EntraIssuerKey(String),
+    /// The event handler flags or settings file cannot be used.
+    #[error("{0}")]
+    EventHandlers(String),
+    /// The TLS certificate or key cannot be read or used, or the development one made.
+    #[error("{0}")]
+    Tls(std::io::Error),
+    /// The address cannot be listened on (taken, say, or not this machine's).
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
 /// Checks a key the way the official emulator does: at least 32 bytes, no `;`, no control
 /// characters, no surrounding whitespace (so it fits in a connection string).
-pub fn validate_access_key(key: &str) -> Result<(), String> {
+pub fn validate_access_key(key: &str) -> Result<(), StartError> {
     if key.len() < 32 {
-        return Err(format!(
-            "the access key must be at least 32 bytes (got {})",
+        return Err(StartError::AccessKey(format!(
+            "it must be at least 32 bytes (got {})",
             key.len()
-        ));
+        )));
     }
     if key.contains(';') || key.chars().any(char::is_control) || key.trim() != key {
-        return Err(
-            "the access key must not contain ';', control characters or surrounding whitespace"
-                .into(),
-        );
+        return Err(StartError::AccessKey(
+            "it must not contain ';', control characters or surrounding whitespace".into(),
+        ));
     }
     Ok(())
 }
@@ -208,18 +231,23 @@ impl Emulator {
 }
 
 /// Binds and starts serving in the background; returns once connections are accepted.
-pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
-    validate_access_key(&config.access_key)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
+    validate_access_key(&config.access_key)?;
     let mut verifier = auth::Verifier::new(&config.access_key);
     if let Some(pem) = &config.entra_issuer_key {
         verifier = verifier
             .with_entra_issuer(pem)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            .map_err(StartError::EntraIssuerKey)?;
     }
-    let tls = tls::setup(&config.tls)?;
-    let listener = TcpListener::bind((config.host, config.port)).await?;
-    let addr = listener.local_addr()?;
+    let tls = tls::setup(&config.tls).map_err(StartError::Tls)?;
+    let bind_error = |source| StartError::Bind {
+        addr: SocketAddr::new(config.host, config.port),
+        source,
+    };
+    let listener = TcpListener::bind((config.host, config.port))
+        .await
+        .map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
     let activity = Arc::new(activity::Activity::new(config.verbose));
     let tap = activity.clone();
     let (upstream, watcher) = upstream::start(
@@ -233,7 +261,7 @@ pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
             }
         }),
     )
-    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    .map_err(StartError::EventHandlers)?;
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         registry: Registry::default(),
