@@ -82,6 +82,19 @@ impl Subscriber {
             tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls)
                 .await
                 .map_err(|e| match e {
+                    // A redirect is not followed here either: the URL holds a token.
+                    tokio_tungstenite::tungstenite::Error::Http(resp)
+                        if resp.status().is_redirection() =>
+                    {
+                        ClientError::Redirect {
+                            from: "the service",
+                            status: resp.status().as_u16(),
+                            // Without its query: a server may echo the token back there.
+                            location: super::error::shown_location(resp.headers().get("location"))
+                                .map(|l| l.split('?').next().unwrap_or("").to_string()),
+                            attempts: 1,
+                        }
+                    }
                     tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
                         status: resp.status().as_u16(),
                         code: None,

@@ -672,7 +672,9 @@ fn finish(
         Ok(resp) => (resp.status, Outcome::Sent, None),
         Err(e) => {
             let status = match &e {
-                ClientError::Status { status, .. } => *status,
+                ClientError::Status { status, .. } | ClientError::Redirect { status, .. } => {
+                    *status
+                }
                 _ => 0,
             };
             (status, Outcome::Failed, Some(e.to_string()))

@@ -376,3 +376,132 @@ async fn an_unknown_profile_among_ten_thousand_is_one_short_line() {
         );
     }
 }
+
+/// A server that answers every request `status` with a `Location` on `elsewhere` (another
+/// origin: same host, another port).
+async fn redirecting_to(
+    status: u16,
+    elsewhere: &crate::faults::FaultServer,
+) -> crate::faults::FaultServer {
+    let target = format!("http://{}", elsewhere.addr);
+    crate::faults::FaultServer::start(move |hit, _| crate::faults::Reply::Status {
+        status,
+        headers: vec![("location", format!("{target}{}", hit.path))],
+        body: String::new(),
+    })
+    .await
+}
+
+/// One `error:` line saying `status` was answered with a redirect to `elsewhere`, not followed.
+fn assert_redirect_refused(
+    out: &std::process::Output,
+    status: u16,
+    elsewhere: &crate::faults::FaultServer,
+    what: &str,
+) {
+    let err = stderr(out);
+    assert_eq!(code(out), 6, "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    let reason = reqwest::StatusCode::from_u16(status)
+        .expect("status")
+        .canonical_reason()
+        .expect("reason");
+    let said = format!(
+        "answered {status} {reason} (a redirect to http://{}/",
+        elsewhere.addr
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains(&said),
+        "{what}: {err}"
+    );
+    assert!(
+        err.trim_end().ends_with("), which wps does not follow"),
+        "{what}: {err}"
+    );
+    assert!(stdout(out).is_empty(), "{what}: {}", stdout(out));
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_answer_and_nothing_goes_to_its_location() {
+    let world = World::new().await;
+    let elsewhere =
+        crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    for status in [307, 308, 301, 302] {
+        let server = redirecting_to(status, &elsewhere).await;
+        let cs = server.connection_string();
+        for args in [
+            &["send-all", "--text", "hi"][..],
+            &["api", "POST", "/api/hubs/chat/:send", "--text", "hi"][..],
+            &["api", "GET", "/api/hubs/chat/groups/g/connections"][..],
+        ] {
+            let mut c = wps_at(&world, &cs);
+            c.args(args);
+            let out = run(c).await;
+            assert_redirect_refused(&out, status, &elsewhere, &format!("{status} {args:?}"));
+        }
+        // Each answered once: a redirect is not retried either.
+        assert_eq!(server.hits().len(), 3, "{status}: {:?}", server.hits());
+    }
+    assert!(
+        elsewhere.hits().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.hits()
+    );
+}
+
+#[cfg(feature = "entra")]
+#[tokio::test]
+async fn a_redirected_token_request_or_sign_in_is_not_followed() {
+    let world = World::new().await;
+    let elsewhere =
+        crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(200)).await;
+    let server = redirecting_to(307, &elsewhere).await;
+    let endpoint = format!("http://{}", server.addr);
+
+    // :generateToken, for `token` and for the negotiation of `listen` and `client`.
+    let bin = crate::entra::fake_az(&world, &crate::entra::az_output("eyJfake"), "", 0);
+    for args in [
+        &["token"][..],
+        &["listen", "--count", "1"][..],
+        &["client"][..],
+    ] {
+        let mut c = world.bare_wps();
+        c.env("PATH", &bin)
+            .env("WPS_HUB", "chat")
+            .args(["--auth", "azure-cli", "--endpoint", &endpoint])
+            .args(args);
+        let out = run(c).await;
+        assert_redirect_refused(&out, 307, &elsewhere, &format!("{args:?}"));
+        assert!(stderr(&out).contains("the service answered 307"));
+    }
+
+    // A managed identity's sign-in request (App Service's endpoint, here the redirector).
+    let mut c = world.bare_wps();
+    c.env("IDENTITY_ENDPOINT", format!("{endpoint}/msi/token"))
+        .env("IDENTITY_HEADER", "header-secret")
+        .env("WPS_HUB", "chat")
+        .args([
+            "--auth",
+            "managed-identity",
+            "--endpoint",
+            "http://127.0.0.1:1",
+        ])
+        .args(["send-all", "--text", "hi"]);
+    let out = run(c).await;
+    assert_redirect_refused(&out, 307, &elsewhere, "managed identity");
+    assert!(
+        stderr(&out).contains("the Entra ID sign-in endpoint answered 307"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        server.hits().iter().any(|h| h.path == "/msi/token"),
+        "{:?}",
+        server.hits()
+    );
+    assert!(
+        elsewhere.hits().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.hits()
+    );
+}
