@@ -350,7 +350,7 @@ impl ConfigFile {
 
 /// The file's text, or None when it holds more than `limit` bytes; one byte past the limit is
 /// read, never the rest (a device or a pipe may not end).
-fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
+pub(crate) fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<String>> {
     use std::io::Read;
     let mut text = String::new();
     std::fs::File::open(path)?

@@ -122,9 +122,8 @@ impl EntraCredential {
         // Authorities behind TLS-inspecting proxies need the proxy's CA: honour the variable
         // OpenSSL and the Azure CLI read.
         if let Some(path) = env("SSL_CERT_FILE") {
-            let pem = std::fs::read(&path).map_err(|e| {
-                ClientError::Credential(format!("could not read SSL_CERT_FILE {path}: {e}"))
-            })?;
+            let pem = super::roots::read_cert_file(std::path::Path::new(&path))
+                .map_err(ClientError::Credential)?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 ClientError::Credential(format!(
                     "SSL_CERT_FILE {path} is not PEM certificates: {e}"

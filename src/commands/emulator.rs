@@ -53,12 +53,25 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
     emulator::validate_access_key(&access_key)
         .map_err(|e| CliError::Usage(format!("invalid --key: {e}")))?;
     let entra_issuer_key = match entra_issuer_key {
-        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
-            CliError::Usage(format!(
-                "could not read --entra-issuer-key {}: {e}",
-                path.display()
-            ))
-        })?),
+        // A PEM public key is a few hundred bytes; the config cap keeps a wrong path
+        // (`/dev/zero`) from being read without end.
+        Some(path) => match crate::config::read_capped(&path, crate::config::MAX_CONFIG_BYTES) {
+            Ok(Some(pem)) => Some(pem),
+            Ok(None) => {
+                return Err(CliError::Usage(format!(
+                    "--entra-issuer-key {}: larger than 1 MiB, which no PEM key is",
+                    path.display()
+                ))
+                .into())
+            }
+            Err(e) => {
+                return Err(CliError::Usage(format!(
+                    "could not read --entra-issuer-key {}: {e}",
+                    path.display()
+                ))
+                .into())
+            }
+        },
         None => None,
     };
     // Each client holds a descriptor; the usual soft default (1,024) is far below what the

@@ -505,3 +505,156 @@ async fn a_redirected_token_request_or_sign_in_is_not_followed() {
         elsewhere.hits()
     );
 }
+
+/// Exit `code_wanted` with one `error:` line containing `needle`, and nothing on stdout.
+fn assert_one_error_line(out: &std::process::Output, code_wanted: i32, needle: &str, what: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), code_wanted, "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    assert!(err.starts_with("error: "), "{what}: {err}");
+    assert!(
+        err.contains(needle),
+        "{what}: expected '{needle}' in: {err}"
+    );
+    assert!(stdout(out).is_empty(), "{what}: {}", stdout(out));
+}
+
+#[tokio::test]
+async fn a_payload_that_never_ends_or_is_huge_is_refused_after_the_limit() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    let cs = server.connection_string();
+    // A 2.5 GB file that takes no room: only its first MiB and a byte are ever read.
+    let sparse = world.dir.path().join("sparse.bin");
+    std::fs::File::create(&sparse)
+        .expect("create")
+        .set_len(2_500_000_000)
+        .expect("set_len");
+    let sparse = sparse.to_str().expect("utf-8").to_string();
+    for (args, from) in [
+        (vec!["send-all", "--file", "/dev/zero"], "--file /dev/zero"),
+        (
+            vec!["api", "POST", "/api/hubs/chat/:send", "--file", "/dev/zero"],
+            "--file /dev/zero",
+        ),
+        (vec!["send-all", "--file", &sparse], "--file "),
+        (vec!["send-group", "--group", "g", "--file", "-"], "stdin"),
+        (vec!["send-all"], "stdin"),
+        (vec!["api", "POST", "/api/hubs/chat/:send"], "stdin"),
+    ] {
+        let mut c = wps_at(&world, &cs);
+        c.args(&args)
+            .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"));
+        let out = run(c).await;
+        assert_one_error_line(&out, 2, from, &format!("{args:?}"));
+        assert!(
+            stderr(&out).contains(
+                "is larger than 1 MiB: the service accepts at most 1048576 bytes a message; nothing was sent"
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(server.hits().is_empty(), "{:?}", server.hits());
+}
+
+/// Runs `cmd` with stdin fed from `generate` (called for each next chunk) until `wps` closes
+/// the pipe, as `yes u | wps ...` does.
+async fn run_with_endless_stdin(
+    mut cmd: std::process::Command,
+    generate: impl FnMut(u64) -> Vec<u8> + Send + 'static,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        use std::process::Stdio;
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("wps runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut generate = generate;
+        let writer = std::thread::spawn(move || {
+            // Ends when wps closes its end (EPIPE): it stopped reading.
+            for n in 0.. {
+                if stdin.write_all(&generate(n)).is_err() {
+                    return n;
+                }
+            }
+            unreachable!()
+        });
+        let out = child.wait_with_output().expect("wps ends");
+        writer.join().expect("writer");
+        out
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn targets_from_an_endless_pipe_end_at_the_documented_count() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    // `yes u`: the same target without end.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |_| b"u\n".repeat(4096)).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--from-file -: more than 1,000,000 targets (at line 1000001), the most one run takes",
+        "yes u",
+    );
+    // `seq 1 100000000`: distinct targets without end.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |n| {
+        (n * 1000..(n + 1) * 1000)
+            .map(|i| format!("{}\n", i + 1))
+            .collect::<String>()
+            .into_bytes()
+    })
+    .await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--from-file -: more than 1,000,000 targets (at line 1000001)",
+        "seq",
+    );
+    // Long lines that never make a million: the input's byte bound ends it.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |n| format!("{:04000}\n", n).into_bytes()).await;
+    assert_one_error_line(&out, 2, "--from-file -: larger than 64 MiB", "long lines");
+    assert!(
+        server.hits().is_empty(),
+        "nothing sent: {:?}",
+        server.hits().len()
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_file_that_never_ends_is_a_clear_error() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    let mut c = wps_at(&world, &server.connection_string());
+    c.env("SSL_CERT_FILE", "/dev/zero")
+        .args(["send-all", "--text", "hi"]);
+    let out = run(c).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "SSL_CERT_FILE /dev/zero is larger than 1 MiB, which no certificate bundle is",
+        "send-all",
+    );
+    // The emulator's Entra issuer key, read with the same cap.
+    let mut c = world.bare_wps();
+    c.args(["emulator", "--port", "0", "--entra-issuer-key", "/dev/zero"]);
+    let out = run(c).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--entra-issuer-key /dev/zero: larger than 1 MiB",
+        "emulator",
+    );
+    assert!(server.hits().is_empty(), "{:?}", server.hits());
+}
