@@ -74,6 +74,14 @@ pub enum ClientError {
     /// Entra ID sign-in failed before any request was sent.
     #[error("{0}")]
     Credential(String),
+    /// The server broke the WebSocket protocol on a client connection: a text frame that is
+    /// not UTF-8, a frame over the size limit (the header alone is enough), a bad opcode or
+    /// mask. Unlike a dropped connection, trying again meets the same server. Not retried.
+    #[error("the server broke the WebSocket protocol: {detail}")]
+    Protocol {
+        /// What was wrong, as the WebSocket library says it.
+        detail: String,
+    },
     /// The server answered with a redirect (3xx). `wps` never follows one: the payload and
     /// the credential go nowhere but the configured endpoint. Not retried.
     #[error("{}", redirect_line(.from, *.status, .location.as_deref(), *.attempts))]
@@ -185,7 +193,8 @@ impl ClientError {
             | ClientError::Timeout { .. }
             | ClientError::Transport { .. }
             | ClientError::ResponseTooLarge { .. }
-            | ClientError::Redirect { .. } => ErrorKind::Unavailable,
+            | ClientError::Redirect { .. }
+            | ClientError::Protocol { .. } => ErrorKind::Unavailable,
         }
     }
 

@@ -658,3 +658,128 @@ async fn a_certificate_file_that_never_ends_is_a_clear_error() {
     );
     assert!(server.hits().is_empty(), "{:?}", server.hits());
 }
+
+/// A WebSocket server that, on every connection, accepts the json subprotocol, says
+/// `connected` as the service does, then writes `bad` as raw frame bytes and waits. Returns
+/// its address and how many connections it accepted.
+async fn protocol_breaking_server(
+    bad: &'static [u8],
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::SinkExt;
+    use std::sync::atomic::Ordering;
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let choose = |_: &Request, mut resp: Response| {
+                    resp.headers_mut().insert(
+                        "Sec-WebSocket-Protocol",
+                        "json.webpubsub.azure.v1".parse().expect("header"),
+                    );
+                    Ok(resp)
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, choose).await else {
+                    return;
+                };
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let connected = serde_json::json!({
+                    "type": "system", "event": "connected",
+                    "connectionId": format!("c{n}"), "userId": null,
+                });
+                if ws
+                    .send(Message::Text(connected.to_string().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                // Past tungstenite: the bytes go on the wire as they are.
+                if ws.get_mut().write_all(bad).await.is_err() {
+                    return;
+                }
+                // Held open: only the client ends it.
+                let mut sink = [0u8; 1024];
+                while matches!(ws.get_mut().read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+/// Runs `cmd`, failing the test (and killing it) if it has not ended within `bound`: a bound
+/// on a failure only, never asserted as a duration.
+async fn run_or_kill(cmd: std::process::Command, bound: Duration) -> std::process::Output {
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn().expect("wps runs");
+    tokio::time::timeout(bound, child.wait_with_output())
+        .await
+        .expect("wps ended by itself")
+        .expect("wps output")
+}
+
+async fn listen_gives_up_on_a_server_breaking_the_protocol(bad: &'static [u8], said: &str) {
+    let world = World::new().await;
+    let (addr, accepted) = protocol_breaking_server(bad).await;
+    let mut c = wps_at(&world, &connection_string_for(addr));
+    c.args(["listen"]);
+    let out = run_or_kill(c, Duration::from_secs(120)).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "stderr: {err}");
+    let connections = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        connections, 3,
+        "connected {connections} times; stderr: {err}"
+    );
+    // Each protocol error is said as it happens; the last ends the run with one error line.
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    for (i, w) in warnings.iter().enumerate() {
+        assert!(
+            w.contains("the server broke the WebSocket protocol")
+                && w.contains(said)
+                && w.contains(&format!("reconnecting ({} of 3 in a row", i + 1)),
+            "{err}"
+        );
+    }
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("the server broke the WebSocket protocol")
+            && errors[0].contains(said)
+            && errors[0].contains("(3 times in a row; gave up)"),
+        "{err}"
+    );
+    let connected = stdout(&out)
+        .lines()
+        .filter(|l| l.contains("\"connected\""))
+        .count();
+    assert_eq!(connected, 3, "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn listen_gives_up_on_invalid_utf8_text_frames_with_exit_6() {
+    // A text frame of 2 bytes that are not UTF-8.
+    listen_gives_up_on_a_server_breaking_the_protocol(&[0x81, 0x02, 0xc3, 0x28], "UTF-8").await;
+}
+
+#[tokio::test]
+async fn listen_gives_up_on_a_frame_header_of_2_pow_40_bytes_with_exit_6() {
+    // A binary frame announcing 2^40 bytes (the 64-bit length form).
+    listen_gives_up_on_a_server_breaking_the_protocol(
+        &[0x82, 0x7f, 0, 0, 0x01, 0, 0, 0, 0, 0],
+        "too long",
+    )
+    .await;
+}
