@@ -667,7 +667,6 @@ async fn protocol_breaking_server(
 ) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use futures_util::SinkExt;
     use std::sync::atomic::Ordering;
-    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
     use tokio_tungstenite::tungstenite::Message;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -680,14 +679,7 @@ async fn protocol_breaking_server(
         while let Ok((tcp, _)) = listener.accept().await {
             let count = count.clone();
             tokio::spawn(async move {
-                let choose = |_: &Request, mut resp: Response| {
-                    resp.headers_mut().insert(
-                        "Sec-WebSocket-Protocol",
-                        "json.webpubsub.azure.v1".parse().expect("header"),
-                    );
-                    Ok(resp)
-                };
-                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, choose).await else {
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, choose_json).await else {
                     return;
                 };
                 let n = count.fetch_add(1, Ordering::SeqCst);
@@ -713,6 +705,23 @@ async fn protocol_breaking_server(
         }
     });
     (addr, accepted)
+}
+
+/// The handshake callback that picks the json subprotocol (the callback's error type is
+/// tungstenite's, large, hence a function with an allow rather than a closure).
+#[allow(clippy::result_large_err)]
+fn choose_json(
+    _: &tokio_tungstenite::tungstenite::handshake::server::Request,
+    mut resp: tokio_tungstenite::tungstenite::handshake::server::Response,
+) -> Result<
+    tokio_tungstenite::tungstenite::handshake::server::Response,
+    tokio_tungstenite::tungstenite::handshake::server::ErrorResponse,
+> {
+    resp.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "json.webpubsub.azure.v1".parse().expect("header"),
+    );
+    Ok(resp)
 }
 
 /// Runs `cmd`, failing the test (and killing it) if it has not ended within `bound`: a bound
