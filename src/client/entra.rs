@@ -93,7 +93,14 @@ pub struct EntraCredential {
     /// The last answer; a failure is kept too, so a run with many requests signs in (or
     /// fails to) once.
     cached: Arc<Mutex<Option<SignIn>>>,
+    /// A redirect the sign-in endpoint answered, set by the transport: the credential's own
+    /// error only keeps its text, and a redirect is told apart (exit 6, not 4).
+    redirected: Redirected,
 }
+
+/// Where [`ReqwestTransport`] leaves a redirect it refused to follow.
+#[cfg(feature = "entra")]
+type Redirected = Arc<std::sync::Mutex<Option<ClientError>>>;
 
 #[cfg(feature = "entra")]
 impl std::fmt::Debug for EntraCredential {
@@ -109,13 +116,14 @@ impl EntraCredential {
     pub fn new(mode: EntraMode, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ClientError> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
+            // A sign-in request carries a secret or an assertion: never to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30));
         // Authorities behind TLS-inspecting proxies need the proxy's CA: honour the variable
         // OpenSSL and the Azure CLI read.
         if let Some(path) = env("SSL_CERT_FILE") {
-            let pem = std::fs::read(&path).map_err(|e| {
-                ClientError::Credential(format!("could not read SSL_CERT_FILE {path}: {e}"))
-            })?;
+            let pem = super::roots::read_cert_file(std::path::Path::new(&path))
+                .map_err(ClientError::Credential)?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 ClientError::Credential(format!(
                     "SSL_CERT_FILE {path} is not PEM certificates: {e}"
@@ -128,8 +136,12 @@ impl EntraCredential {
         let http = builder.build().map_err(|e| {
             ClientError::Credential(format!("could not build the HTTP client: {e}"))
         })?;
+        let redirected: Redirected = Arc::default();
         let client_options = || azure_core::http::ClientOptions {
-            transport: Some(Transport::new(Arc::new(ReqwestTransport(http.clone())))),
+            transport: Some(Transport::new(Arc::new(ReqwestTransport {
+                http: http.clone(),
+                redirected: redirected.clone(),
+            }))),
             // The crate's default retries for a minute; a sign-in that fails twice (an
             // untrusted certificate, a dead proxy) will not heal in the next one.
             retry: RetryOptions::exponential(ExponentialRetryOptions {
@@ -182,6 +194,7 @@ impl EntraCredential {
             mode,
             inner,
             cached: Arc::new(Mutex::new(None)),
+            redirected,
         })
     }
 
@@ -211,7 +224,11 @@ impl EntraCredential {
                 let expires = u64::try_from(got.expires_on.unix_timestamp()).unwrap_or(0);
                 (Secret::new(got.token.secret()), expires)
             })
-            .map_err(|e| ClientError::Credential(one_line(self.mode, &e.to_string())));
+            .map_err(|e| {
+                let redirect = self.redirected.lock().ok().and_then(|mut r| r.take());
+                redirect
+                    .unwrap_or_else(|| ClientError::Credential(one_line(self.mode, &e.to_string())))
+            });
         *cached = Some(got.clone());
         got.map(|(token, _)| token)
     }
@@ -267,7 +284,10 @@ const MAX_SIGN_IN_RESPONSE_BYTES: usize = 1024 * 1024;
 /// of their own.
 #[cfg(feature = "entra")]
 #[derive(Debug)]
-struct ReqwestTransport(reqwest::Client);
+struct ReqwestTransport {
+    http: reqwest::Client,
+    redirected: Redirected,
+}
 
 #[cfg(feature = "entra")]
 #[async_trait::async_trait]
@@ -279,7 +299,7 @@ impl HttpClient for ReqwestTransport {
         use azure_core::error::{Error, ErrorKind};
         let method = reqwest::Method::from_bytes(request.method().as_ref().as_bytes())
             .map_err(|e| Error::with_error(ErrorKind::Other, e, "unsupported HTTP method"))?;
-        let mut builder = self.0.request(method, request.url().as_str());
+        let mut builder = self.http.request(method, request.url().as_str());
         for (name, value) in request.headers().iter() {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -303,6 +323,22 @@ impl HttpClient for ReqwestTransport {
             Error::with_error(kind, e, "the sign-in request failed")
         })?;
         let status = resp.status().as_u16();
+        if (300..400).contains(&status) {
+            let redirect = ClientError::Redirect {
+                from: "the Entra ID sign-in endpoint",
+                status,
+                location: super::error::shown_location(
+                    resp.headers().get(reqwest::header::LOCATION),
+                ),
+                attempts: 1,
+            };
+            let message = redirect.to_string();
+            if let Ok(mut slot) = self.redirected.lock() {
+                *slot = Some(redirect);
+            }
+            // Not an I/O error, so the pipeline does not retry it.
+            return Err(Error::with_message(ErrorKind::Other, message));
+        }
         let mut headers = azure_core::http::headers::Headers::new();
         for (name, value) in resp.headers() {
             if let Ok(v) = value.to_str() {

@@ -74,6 +74,63 @@ pub enum ClientError {
     /// Entra ID sign-in failed before any request was sent.
     #[error("{0}")]
     Credential(String),
+    /// The server broke the WebSocket protocol on a client connection: a text frame that is
+    /// not UTF-8, a frame over the size limit (the header alone is enough), a bad opcode or
+    /// mask. Unlike a dropped connection, trying again meets the same server. Not retried.
+    #[error("the server broke the WebSocket protocol: {detail}")]
+    Protocol {
+        /// What was wrong, as the WebSocket library says it.
+        detail: String,
+    },
+    /// The server answered with a redirect (3xx). `wps` never follows one: the payload and
+    /// the credential go nowhere but the configured endpoint. Not retried.
+    #[error("{}", redirect_line(.from, *.status, .location.as_deref(), *.attempts))]
+    Redirect {
+        /// Who answered: "the service", "the Entra ID sign-in endpoint".
+        from: &'static str,
+        /// HTTP status of the answer (300-399).
+        status: u16,
+        /// Its `Location` header as shown (user info left out, cut to 200 characters).
+        location: Option<String>,
+        /// Attempts made, retries included.
+        attempts: u32,
+    },
+}
+
+/// The most of a `Location` an error line quotes.
+const MAX_LOCATION_SHOWN: usize = 200;
+
+/// A `Location` header as an error line may quote it: user info left out, not text replaced,
+/// long ones cut.
+pub(crate) fn shown_location(value: Option<&reqwest::header::HeaderValue>) -> Option<String> {
+    let value = value?;
+    let Ok(text) = value.to_str() else {
+        return Some("(a Location that is not text)".into());
+    };
+    let text = super::without_userinfo(text.trim());
+    if text.chars().count() > MAX_LOCATION_SHOWN {
+        Some(text.chars().take(MAX_LOCATION_SHOWN).collect::<String>() + "...")
+    } else {
+        Some(text.into_owned())
+    }
+}
+
+fn redirect_line(from: &str, status: u16, location: Option<&str>, attempts: u32) -> String {
+    let mut line = format!("{from} answered {status}");
+    if let Some(reason) = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        line.push(' ');
+        line.push_str(reason);
+    }
+    match location {
+        Some(l) => line.push_str(&format!(" (a redirect to {l})")),
+        None => line.push_str(" (a redirect with no Location)"),
+    }
+    line.push_str(", which wps does not follow");
+    line.push_str(&attempts_suffix(attempts));
+    line
 }
 
 fn attempts_suffix(attempts: u32) -> String {
@@ -135,7 +192,9 @@ impl ClientError {
             ClientError::Status { .. }
             | ClientError::Timeout { .. }
             | ClientError::Transport { .. }
-            | ClientError::ResponseTooLarge { .. } => ErrorKind::Unavailable,
+            | ClientError::ResponseTooLarge { .. }
+            | ClientError::Redirect { .. }
+            | ClientError::Protocol { .. } => ErrorKind::Unavailable,
         }
     }
 
@@ -145,7 +204,8 @@ impl ClientError {
             ClientError::Status { attempts, .. }
             | ClientError::Timeout { attempts, .. }
             | ClientError::Transport { attempts, .. }
-            | ClientError::ResponseTooLarge { attempts, .. } => Some(*attempts),
+            | ClientError::ResponseTooLarge { attempts, .. }
+            | ClientError::Redirect { attempts, .. } => Some(*attempts),
             _ => None,
         }
     }
@@ -180,6 +240,17 @@ impl ClientError {
                 status,
                 code,
                 message,
+                attempts: n,
+            },
+            ClientError::Redirect {
+                from,
+                status,
+                location,
+                ..
+            } => ClientError::Redirect {
+                from,
+                status,
+                location,
                 attempts: n,
             },
             other => other,
@@ -289,6 +360,30 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn a_redirect_is_unavailable_and_names_its_location() {
+        let e = ClientError::Redirect {
+            from: "the service",
+            status: 307,
+            location: Some("http://elsewhere.example/api".into()),
+            attempts: 1,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the service answered 307 Temporary Redirect (a redirect to http://elsewhere.example/api), which wps does not follow"
+        );
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(!e.is_retryable());
+        let long = reqwest::header::HeaderValue::from_str(&format!(
+            "http://user:pw@x.example/{}",
+            "a".repeat(500)
+        ))
+        .unwrap();
+        let shown = shown_location(Some(&long)).unwrap();
+        assert!(shown.starts_with("http://x.example/aaa"), "{shown}");
+        assert_eq!(shown.chars().count(), MAX_LOCATION_SHOWN + 3);
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub mod subscriber;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER,
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER,
 };
 
 pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
@@ -281,6 +281,9 @@ impl Client {
         }
         let builder = reqwest::Client::builder()
             .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
+            // A 3xx is an answer (see `execute`): following one would send the payload, and
+            // with a 307/308 the body again, to a host the user never configured.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)));
         let http =
@@ -355,9 +358,10 @@ impl Client {
 
     /// Signs and sends a request, retrying 408/429/500/502/503/504 and connection errors with
     /// exponential backoff and full jitter (honouring `Retry-After`, capped at
-    /// `retry_max_delay`). A status in `request.expect` (any status when it is empty) is
-    /// returned as a [`Response`] carrying the number of attempts; any other is a
-    /// [`ClientError::Status`].
+    /// `retry_max_delay`). A redirect (3xx) is never followed: it is a
+    /// [`ClientError::Redirect`] naming its `Location`, whatever `request.expect` says. A
+    /// status in `request.expect` (any status when it is empty) is returned as a [`Response`]
+    /// carrying the number of attempts; any other is a [`ClientError::Status`].
     pub async fn execute(&self, request: &Request) -> Result<Response, ClientError> {
         let resp = self.execute_any(request).await?;
         if request.expect.is_empty() || request.expect.contains(&resp.status) {
@@ -383,6 +387,14 @@ impl Client {
             let retry_after = match result {
                 Ok((resp, retry_after)) => {
                     self.log(request, &url, &resp, attempt, started);
+                    if (300..400).contains(&resp.status) {
+                        return Err(ClientError::Redirect {
+                            from: "the service",
+                            status: resp.status,
+                            location: resp.location,
+                            attempts: attempt,
+                        });
+                    }
                     if last || !is_retryable_status(resp.status) {
                         return Ok(Response {
                             status: resp.status,
@@ -490,6 +502,11 @@ impl Client {
             .find_map(|h| resp.headers().get(*h))
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let location = if (300..400).contains(&status) {
+            error::shown_location(resp.headers().get(LOCATION))
+        } else {
+            None
+        };
         // Only -vv shows it; not copied otherwise.
         let content_type = if self.options.verbose >= 2 {
             resp.headers()
@@ -531,6 +548,7 @@ impl Client {
                 status,
                 body,
                 request_id,
+                location,
             },
             retry_after,
         ))
@@ -568,6 +586,8 @@ struct RawResponse {
     status: u16,
     body: bytes::Bytes,
     request_id: Option<String>,
+    /// A redirect's `Location`, as an error may show it.
+    location: Option<String>,
 }
 
 impl std::fmt::Display for RawResponse {

@@ -18,8 +18,7 @@ pub(crate) fn extra_roots() -> Result<Vec<CertificateDer<'static>>, ClientError>
         return Ok(Vec::new());
     };
     let shown = std::path::Path::new(&path).display().to_string();
-    let pem = std::fs::read(&path)
-        .map_err(|e| ClientError::Invalid(format!("could not read SSL_CERT_FILE {shown}: {e}")))?;
+    let pem = read_cert_file(std::path::Path::new(&path)).map_err(ClientError::Invalid)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ClientError::Invalid(format!("SSL_CERT_FILE {shown} is not PEM: {e}")))?;
@@ -29,6 +28,27 @@ pub(crate) fn extra_roots() -> Result<Vec<CertificateDer<'static>>, ClientError>
         )));
     }
     Ok(certs)
+}
+
+/// The bytes of `SSL_CERT_FILE`, at most [`MAX_CONFIG_BYTES`](crate::config::MAX_CONFIG_BYTES)
+/// (a system bundle of every public root is about 200 KB); one byte past it is read, never the
+/// rest, so `/dev/zero` or a wrong multi-GB path is refused at once. The error is one line
+/// naming the variable.
+pub(crate) fn read_cert_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = crate::config::MAX_CONFIG_BYTES;
+    let shown = path.display();
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut pem))
+        .map_err(|e| format!("could not read SSL_CERT_FILE {shown}: {e}"))?;
+    if pem.len() as u64 > limit {
+        return Err(format!(
+            "SSL_CERT_FILE {shown} is larger than {} MiB, which no certificate bundle is; point it at a PEM file of CA certificates",
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(pem)
 }
 
 /// Adds `SSL_CERT_FILE`'s certificates to a reqwest client's trusted roots.

@@ -16,6 +16,11 @@
 //!   [`SessionOptions::max_reconnects`] times in a row: a reliable connection resumes
 //!   (`awps_connection_id` + `awps_reconnection_token`, no message lost), any other starts
 //!   afresh;
+//! - when the server breaks the WebSocket protocol (a text frame that is not UTF-8, a frame
+//!   header announcing more than the size limit), says so ([`SessionEvent::ProtocolError`])
+//!   and reconnects with a backoff that keeps growing across such connections, even though
+//!   each said `connected`; the [`MAX_PROTOCOL_ERRORS`]th in a row with nothing good between
+//!   ends the session ([`SessionEvent::Failed`] with a [`ClientError::Protocol`]);
 //! - a request (a frame with an `ackId`) is kept until its ack arrives and sent again on the
 //!   next connection, like a frame whose send failed: what the dropped transport swallowed
 //!   is not lost. A resumed connection's service answers a repeat of what it already did
@@ -35,6 +40,11 @@ use super::{operations, ClientError, Protocol};
 
 /// Reconnection attempts in a row that `listen` and `client` allow.
 pub const DEFAULT_MAX_RECONNECTS: u32 = 5;
+
+/// Connections in a row that may end in a protocol error, with no frame but `connected`
+/// between them, before the session gives up: the server will not behave differently on the
+/// next one.
+pub const MAX_PROTOCOL_ERRORS: u32 = 3;
 
 /// Frames queued for sending before [`Session::sender`] makes its caller wait.
 const SEND_QUEUE: usize = 64;
@@ -80,13 +90,23 @@ pub enum SessionEvent {
         /// Why the last connection ended or the last attempt failed.
         reason: String,
     },
+    /// The server broke the WebSocket protocol, and the connection was dropped; a
+    /// [`Reconnecting`](Self::Reconnecting) follows. The [`MAX_PROTOCOL_ERRORS`]th in a row is
+    /// reported as [`Failed`](Self::Failed) instead.
+    ProtocolError {
+        /// What was wrong.
+        error: ClientError,
+        /// 1 for the first since a good frame arrived.
+        in_a_row: u32,
+    },
     /// A new transport is open.
     Reopened {
         /// The same connection, resumed; otherwise a new connection (a json one announces
         /// itself with `Connected`) that is in no group it joined by request.
         recovered: bool,
     },
-    /// Reconnecting failed [`SessionOptions::max_reconnects`] times; the session has ended.
+    /// Reconnecting failed [`SessionOptions::max_reconnects`] times, or the server broke the
+    /// protocol [`MAX_PROTOCOL_ERRORS`] times in a row; the session has ended.
     Failed(ClientError),
 }
 
@@ -113,6 +133,7 @@ impl Session {
             reliable,
             state: State::default(),
             recovering: false,
+            protocol_errors: 0,
             outgoing: outgoing_rx,
             events: events_tx,
             stop: stop_rx,
@@ -183,6 +204,8 @@ enum Stop {
     Closed(u16),
     /// The transport failed.
     Dropped(String),
+    /// The server broke the protocol; the detail of the [`ClientError::Protocol`].
+    Broken(String),
 }
 
 struct Worker {
@@ -191,6 +214,8 @@ struct Worker {
     state: State,
     /// The current connection is a recovery attempt.
     recovering: bool,
+    /// Connections in a row that ended in a protocol error.
+    protocol_errors: u32,
     outgoing: mpsc::Receiver<String>,
     events: mpsc::Sender<SessionEvent>,
     stop: oneshot::Receiver<()>,
@@ -220,6 +245,27 @@ impl Worker {
                 Stop::Closed(1000 | 1008) => return,
                 Stop::Closed(code) => format!("the service closed the connection ({code})"),
                 Stop::Dropped(why) => why,
+                Stop::Broken(detail) => {
+                    self.protocol_errors += 1;
+                    if self.protocol_errors >= MAX_PROTOCOL_ERRORS {
+                        let n = self.protocol_errors;
+                        let error = ClientError::Protocol {
+                            detail: format!("{detail} ({n} times in a row; gave up)"),
+                        };
+                        let _ = self.events.send(SessionEvent::Failed(error)).await;
+                        return;
+                    }
+                    let error = ClientError::Protocol { detail };
+                    let reason = error.to_string();
+                    let note = SessionEvent::ProtocolError {
+                        error,
+                        in_a_row: self.protocol_errors,
+                    };
+                    if self.events.send(note).await.is_err() {
+                        return;
+                    }
+                    reason
+                }
             };
             drop(socket);
             socket = match self.reconnect(&mut attempt, reason).await {
@@ -251,8 +297,10 @@ impl Worker {
             if self.events.send(note).await.is_err() {
                 return None;
             }
+            // Protocol errors keep the delay growing: their connections each said `connected`,
+            // which starts `attempt` over.
             tokio::select! {
-                _ = tokio::time::sleep(backoff(*attempt)) => {}
+                _ = tokio::time::sleep(backoff(*attempt + self.protocol_errors)) => {}
                 _ = &mut self.stop => return None,
             }
             let url = self.url();
@@ -325,6 +373,10 @@ impl Worker {
                     Ok(Some(event)) => {
                         // Something arrived: this connection works, so the count starts over.
                         *attempt = 0;
+                        // Only what follows `connected` shows the server keeps the protocol.
+                        if !is_connected_frame(&event) {
+                            self.protocol_errors = 0;
+                        }
                         if let Some(e) = self.accept(event) {
                             if self.events.send(e).await.is_err() {
                                 return Stop::Finished;
@@ -332,6 +384,7 @@ impl Worker {
                         }
                     }
                     Ok(None) => return Stop::Dropped("the connection dropped".into()),
+                    Err(ClientError::Protocol { detail }) => return Stop::Broken(detail),
                     Err(e) => return Stop::Dropped(e.to_string()),
                 },
                 text = self.outgoing.recv() => match text {
@@ -424,9 +477,20 @@ fn ack_id_of(text: &str) -> Option<u64> {
     serde_json::from_str::<Request>(text).ok()?.ack_id
 }
 
-/// 0.4 s, 0.8 s, ... up to 5 s between attempts.
-fn backoff(attempt: u32) -> Duration {
+/// The `connected` system frame a json connection opens with.
+fn is_connected_frame(event: &Event) -> bool {
+    matches!(event, Event::Json(v) if v["type"] == "system" && v["event"] == "connected")
+}
+
+/// The ceiling of the wait before attempt `attempt`: 0.4 s, 0.8 s, ... up to 5 s.
+fn backoff_cap(attempt: u32) -> Duration {
     Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)).min(5_000))
+}
+
+/// The wait before attempt `attempt`: between half the [`backoff_cap`] and all of it, so that
+/// clients dropped together do not come back together.
+fn backoff(attempt: u32) -> Duration {
+    backoff_cap(attempt).mul_f64(0.5 + rand::random::<f64>() / 2.0)
 }
 
 #[cfg(test)]
@@ -444,9 +508,27 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_to_a_cap() {
-        assert_eq!(backoff(1), Duration::from_millis(400));
-        assert_eq!(backoff(2), Duration::from_millis(800));
-        assert_eq!(backoff(10), Duration::from_secs(5));
+    fn backoff_grows_to_a_cap_with_jitter() {
+        assert_eq!(backoff_cap(1), Duration::from_millis(400));
+        assert_eq!(backoff_cap(2), Duration::from_millis(800));
+        assert_eq!(backoff_cap(10), Duration::from_secs(5));
+        for attempt in [1, 2, 3, 10] {
+            let cap = backoff_cap(attempt);
+            let waits: Vec<Duration> = (0..200).map(|_| backoff(attempt)).collect();
+            assert!(
+                waits.iter().all(|w| *w >= cap / 2 && *w <= cap),
+                "{attempt}"
+            );
+            assert!(waits.iter().any(|w| *w != waits[0]), "jittered: {attempt}");
+        }
+    }
+
+    #[test]
+    fn only_the_connected_frame_is_no_proof_of_a_working_server() {
+        let connected = json!({"type": "system", "event": "connected", "connectionId": "c"});
+        assert!(is_connected_frame(&Event::Json(connected)));
+        let message = json!({"type": "message", "from": "server", "data": "x"});
+        assert!(!is_connected_frame(&Event::Json(message)));
+        assert!(!is_connected_frame(&Event::Text("connected".into())));
     }
 }

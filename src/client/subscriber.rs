@@ -37,6 +37,30 @@ pub enum Event {
     },
 }
 
+/// A failed read: the server breaking the protocol ([`ClientError::Protocol`]) told apart from
+/// the transport failing ([`ClientError::Transport`]), since only the second may heal by
+/// connecting again.
+fn read_error(e: tokio_tungstenite::tungstenite::Error) -> ClientError {
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+    use tokio_tungstenite::tungstenite::Error;
+    match e {
+        // A connection cut without a close frame is a drop, not a broken frame.
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => ClientError::Transport {
+            attempts: 1,
+            detail: format!("WebSocket error: {e}"),
+        },
+        Error::Protocol(_) | Error::Capacity(_) | Error::Utf8(_) | Error::AttackAttempt => {
+            ClientError::Protocol {
+                detail: e.to_string(),
+            }
+        }
+        other => ClientError::Transport {
+            attempts: 1,
+            detail: format!("WebSocket error: {other}"),
+        },
+    }
+}
+
 /// One open WebSocket connection to the client endpoint
 /// (`/client/hubs/{hub}`), receiving what the REST API sends to it.
 ///
@@ -82,6 +106,19 @@ impl Subscriber {
             tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls)
                 .await
                 .map_err(|e| match e {
+                    // A redirect is not followed here either: the URL holds a token.
+                    tokio_tungstenite::tungstenite::Error::Http(resp)
+                        if resp.status().is_redirection() =>
+                    {
+                        ClientError::Redirect {
+                            from: "the service",
+                            status: resp.status().as_u16(),
+                            // Without its query: a server may echo the token back there.
+                            location: super::error::shown_location(resp.headers().get("location"))
+                                .map(|l| l.split('?').next().unwrap_or("").to_string()),
+                            attempts: 1,
+                        }
+                    }
                     tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
                         status: resp.status().as_u16(),
                         code: None,
@@ -110,16 +147,14 @@ impl Subscriber {
         self.protocol
     }
 
-    /// The next event; `None` once the connection is gone.
+    /// The next event; `None` once the connection is gone. A frame that breaks the protocol
+    /// is a [`ClientError::Protocol`]; any other failure a [`ClientError::Transport`].
     pub async fn next(&mut self) -> Result<Option<Event>, ClientError> {
         loop {
             let Some(frame) = self.socket.next().await else {
                 return Ok(None);
             };
-            let frame = frame.map_err(|e| ClientError::Transport {
-                attempts: 1,
-                detail: format!("WebSocket error: {e}"),
-            })?;
+            let frame = frame.map_err(read_error)?;
             let json = self.protocol != Protocol::Raw;
             return Ok(Some(match frame {
                 Message::Binary(b) if self.protocol.is_protobuf() => {
@@ -205,5 +240,37 @@ impl Subscriber {
             while let Some(Ok(_)) = self.socket.next().await {}
         })
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+    use tokio_tungstenite::tungstenite::Error;
+
+    #[test]
+    fn a_broken_frame_is_a_protocol_error_and_a_cut_is_a_drop() {
+        for broken in [
+            Error::Utf8("invalid utf-8".into()),
+            Error::Capacity(CapacityError::MessageTooLong {
+                size: 1 << 40,
+                max_size: 16 << 20,
+            }),
+            Error::Protocol(ProtocolError::InvalidOpcode(3)),
+            Error::AttackAttempt,
+        ] {
+            let e = read_error(broken);
+            assert!(matches!(e, ClientError::Protocol { .. }), "{e:?}");
+            assert_eq!(e.kind(), crate::client::ErrorKind::Unavailable);
+        }
+        for dropped in [
+            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake),
+            Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+            Error::ConnectionClosed,
+        ] {
+            let e = read_error(dropped);
+            assert!(matches!(e, ClientError::Transport { .. }), "{e:?}");
+        }
     }
 }

@@ -28,7 +28,9 @@ use tokio::time::Instant;
 use super::{ExitStatus, SUCCESS};
 use crate::cli::ClientArgs;
 use crate::client::proto::json::upstream_from_json;
-use crate::client::session::{Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS};
+use crate::client::session::{
+    Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS, MAX_PROTOCOL_ERRORS,
+};
 use crate::client::subscriber::Event;
 use crate::client::{
     client_access_token, now_secs, operations, ClientError, ClientTokenRequest, KeySigner, Protocol,
@@ -445,6 +447,15 @@ impl Client {
                 self.out
                     .note(format!(
                         "connection lost ({reason}); reconnecting ({attempt} of {DEFAULT_MAX_RECONNECTS})"
+                    ))
+                    .await;
+                Ok(())
+            }
+            SessionEvent::ProtocolError { error, in_a_row } => {
+                // A warning, not a note: it is the server's fault, and --quiet keeps it.
+                self.out
+                    .say(format!(
+                        "warning: {error}; reconnecting ({in_a_row} of {MAX_PROTOCOL_ERRORS} in a row before giving up)"
                     ))
                     .await;
                 Ok(())

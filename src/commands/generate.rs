@@ -32,7 +32,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         code::UNAVAILABLE,
-        "the service or network failed after retries (5xx, timeout, refused, DNS)",
+        "the service or network failed after retries (5xx, timeout, refused, DNS), or answered with a redirect or broke the WebSocket protocol",
     ),
     (
         code::PARTIAL,

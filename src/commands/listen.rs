@@ -11,7 +11,9 @@ use tokio::time::Instant;
 use super::client::{client_url, printable};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::ListenArgs;
-use crate::client::session::{Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS};
+use crate::client::session::{
+    Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS, MAX_PROTOCOL_ERRORS,
+};
 use crate::client::subscriber::Event;
 use crate::client::{operations, ClientTokenRequest, Protocol};
 use crate::error::code;
@@ -96,6 +98,10 @@ pub async fn run(
                 if printer.verbose() > 0 {
                     eprintln!("reconnecting: {reason}");
                 }
+            }
+            // Not only under -v: unlike a drop, it is the server's fault and worth knowing.
+            SessionEvent::ProtocolError { error, in_a_row } => {
+                eprintln!("warning: {error}; reconnecting ({in_a_row} of {MAX_PROTOCOL_ERRORS} in a row before giving up)");
             }
             SessionEvent::Reopened { .. } => {}
             SessionEvent::Connected { frame, recovered } => {

@@ -187,8 +187,9 @@ pub fn read_payload(args: PayloadArgs, allow_empty: bool) -> Result<Payload> {
                     CliError::Usage(format!("--file {}: is a directory", path.display())).into(),
                 );
             }
-            std::fs::read(&path)
-                .with_context(|| format!("could not read --file {}", path.display()))?
+            let file = std::fs::File::open(&path)
+                .with_context(|| format!("could not read --file {}", path.display()))?;
+            read_capped(file, &from)?
         }
         Some(_) => read_stdin()?,
         None if std::io::stdin().is_terminal() && allow_empty => Vec::new(),
@@ -233,12 +234,22 @@ fn json_payload(text: String) -> Result<Payload> {
 }
 
 fn read_stdin() -> Result<Vec<u8>> {
+    read_capped(std::io::stdin().lock(), "stdin")
+}
+
+/// A payload of at most [`MAX_MESSAGE_BYTES`]: one byte past the limit is read, never the rest,
+/// so a larger input (`/dev/zero`, a multi-GB file, an endless pipe) is refused at once.
+fn read_capped(input: impl Read, from: &str) -> Result<Vec<u8>> {
     let mut body = Vec::new();
-    // Read one byte past the limit so an oversized body is refused without reading it all.
-    std::io::stdin()
-        .lock()
+    input
         .take(MAX_MESSAGE_BYTES as u64 + 1)
         .read_to_end(&mut body)
-        .context("could not read the payload from stdin")?;
+        .with_context(|| format!("could not read {from}"))?;
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(CliError::Usage(format!(
+            "{from} is larger than 1 MiB: the service accepts at most {MAX_MESSAGE_BYTES} bytes a message; nothing was sent"
+        ))
+        .into());
+    }
     Ok(body)
 }

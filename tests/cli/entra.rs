@@ -92,7 +92,7 @@ async fn entra_world() -> World {
 
 /// A directory holding a fake `az` that prints `stdout` and exits with `exit`, logging each
 /// call's arguments to `az.log` beside it.
-fn fake_az(world: &World, stdout: &str, stderr: &str, exit: i32) -> PathBuf {
+pub(crate) fn fake_az(world: &World, stdout: &str, stderr: &str, exit: i32) -> PathBuf {
     let bin = world.dir.path().join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
     let log = world.dir.path().join("az.log");
@@ -112,7 +112,7 @@ fn fake_az(world: &World, stdout: &str, stderr: &str, exit: i32) -> PathBuf {
 }
 
 /// The JSON `az account get-access-token -o json` prints.
-fn az_output(token: &str) -> String {
+pub(crate) fn az_output(token: &str) -> String {
     let exp = wps::client::now_secs() + 3600;
     serde_json::json!({
         "accessToken": token,

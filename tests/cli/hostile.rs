@@ -376,3 +376,419 @@ async fn an_unknown_profile_among_ten_thousand_is_one_short_line() {
         );
     }
 }
+
+/// A server that answers every request `status` with a `Location` on `elsewhere` (another
+/// origin: same host, another port).
+async fn redirecting_to(
+    status: u16,
+    elsewhere: &crate::faults::FaultServer,
+) -> crate::faults::FaultServer {
+    let target = format!("http://{}", elsewhere.addr);
+    crate::faults::FaultServer::start(move |hit, _| crate::faults::Reply::Status {
+        status,
+        headers: vec![("location", format!("{target}{}", hit.path))],
+        body: String::new(),
+    })
+    .await
+}
+
+/// One `error:` line saying `status` was answered with a redirect to `elsewhere`, not followed.
+fn assert_redirect_refused(
+    out: &std::process::Output,
+    status: u16,
+    elsewhere: &crate::faults::FaultServer,
+    what: &str,
+) {
+    let err = stderr(out);
+    assert_eq!(code(out), 6, "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    let reason = reqwest::StatusCode::from_u16(status)
+        .expect("status")
+        .canonical_reason()
+        .expect("reason");
+    let said = format!(
+        "answered {status} {reason} (a redirect to http://{}/",
+        elsewhere.addr
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains(&said),
+        "{what}: {err}"
+    );
+    assert!(
+        err.trim_end().ends_with("), which wps does not follow"),
+        "{what}: {err}"
+    );
+    assert!(stdout(out).is_empty(), "{what}: {}", stdout(out));
+}
+
+#[tokio::test]
+async fn a_redirect_is_an_answer_and_nothing_goes_to_its_location() {
+    let world = World::new().await;
+    let elsewhere =
+        crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    for status in [307, 308, 301, 302] {
+        let server = redirecting_to(status, &elsewhere).await;
+        let cs = server.connection_string();
+        for args in [
+            &["send-all", "--text", "hi"][..],
+            &["api", "POST", "/api/hubs/chat/:send", "--text", "hi"][..],
+            &["api", "GET", "/api/hubs/chat/groups/g/connections"][..],
+        ] {
+            let mut c = wps_at(&world, &cs);
+            c.args(args);
+            let out = run(c).await;
+            assert_redirect_refused(&out, status, &elsewhere, &format!("{status} {args:?}"));
+        }
+        // Each answered once: a redirect is not retried either.
+        assert_eq!(server.hits().len(), 3, "{status}: {:?}", server.hits());
+    }
+    assert!(
+        elsewhere.hits().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.hits()
+    );
+}
+
+#[cfg(feature = "entra")]
+#[tokio::test]
+async fn a_redirected_token_request_or_sign_in_is_not_followed() {
+    let world = World::new().await;
+    let elsewhere =
+        crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(200)).await;
+    let server = redirecting_to(307, &elsewhere).await;
+    let endpoint = format!("http://{}", server.addr);
+
+    // :generateToken, for `token` and for the negotiation of `listen` and `client`.
+    let bin = crate::entra::fake_az(&world, &crate::entra::az_output("eyJfake"), "", 0);
+    for args in [
+        &["token"][..],
+        &["listen", "--count", "1"][..],
+        &["client"][..],
+    ] {
+        let mut c = world.bare_wps();
+        c.env("PATH", &bin)
+            .env("WPS_HUB", "chat")
+            .args(["--auth", "azure-cli", "--endpoint", &endpoint])
+            .args(args);
+        let out = run(c).await;
+        assert_redirect_refused(&out, 307, &elsewhere, &format!("{args:?}"));
+        assert!(stderr(&out).contains("the service answered 307"));
+    }
+
+    // A managed identity's sign-in request (App Service's endpoint, here the redirector).
+    let mut c = world.bare_wps();
+    c.env("IDENTITY_ENDPOINT", format!("{endpoint}/msi/token"))
+        .env("IDENTITY_HEADER", "header-secret")
+        .env("WPS_HUB", "chat")
+        .args([
+            "--auth",
+            "managed-identity",
+            "--endpoint",
+            "http://127.0.0.1:1",
+        ])
+        .args(["send-all", "--text", "hi"]);
+    let out = run(c).await;
+    assert_redirect_refused(&out, 307, &elsewhere, "managed identity");
+    assert!(
+        stderr(&out).contains("the Entra ID sign-in endpoint answered 307"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        server.hits().iter().any(|h| h.path == "/msi/token"),
+        "{:?}",
+        server.hits()
+    );
+    assert!(
+        elsewhere.hits().is_empty(),
+        "a redirect was followed: {:?}",
+        elsewhere.hits()
+    );
+}
+
+/// Exit `code_wanted` with one `error:` line containing `needle`, and nothing on stdout.
+fn assert_one_error_line(out: &std::process::Output, code_wanted: i32, needle: &str, what: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), code_wanted, "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    assert!(err.starts_with("error: "), "{what}: {err}");
+    assert!(
+        err.contains(needle),
+        "{what}: expected '{needle}' in: {err}"
+    );
+    assert!(stdout(out).is_empty(), "{what}: {}", stdout(out));
+}
+
+#[tokio::test]
+async fn a_payload_that_never_ends_or_is_huge_is_refused_after_the_limit() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    let cs = server.connection_string();
+    // A 2.5 GB file that takes no room: only its first MiB and a byte are ever read.
+    let sparse = world.dir.path().join("sparse.bin");
+    std::fs::File::create(&sparse)
+        .expect("create")
+        .set_len(2_500_000_000)
+        .expect("set_len");
+    let sparse = sparse.to_str().expect("utf-8").to_string();
+    for (args, from) in [
+        (vec!["send-all", "--file", "/dev/zero"], "--file /dev/zero"),
+        (
+            vec!["api", "POST", "/api/hubs/chat/:send", "--file", "/dev/zero"],
+            "--file /dev/zero",
+        ),
+        (vec!["send-all", "--file", &sparse], "--file "),
+        (vec!["send-group", "--group", "g", "--file", "-"], "stdin"),
+        (vec!["send-all"], "stdin"),
+        (vec!["api", "POST", "/api/hubs/chat/:send"], "stdin"),
+    ] {
+        let mut c = wps_at(&world, &cs);
+        c.args(&args)
+            .stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"));
+        let out = run(c).await;
+        assert_one_error_line(&out, 2, from, &format!("{args:?}"));
+        assert!(
+            stderr(&out).contains(
+                "is larger than 1 MiB: the service accepts at most 1048576 bytes a message; nothing was sent"
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(server.hits().is_empty(), "{:?}", server.hits());
+}
+
+/// Runs `cmd` with stdin fed from `generate` (called for each next chunk) until `wps` closes
+/// the pipe, as `yes u | wps ...` does.
+async fn run_with_endless_stdin(
+    mut cmd: std::process::Command,
+    generate: impl FnMut(u64) -> Vec<u8> + Send + 'static,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        use std::process::Stdio;
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("wps runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut generate = generate;
+        let writer = std::thread::spawn(move || {
+            // Ends when wps closes its end (EPIPE): it stopped reading.
+            for n in 0.. {
+                if stdin.write_all(&generate(n)).is_err() {
+                    return n;
+                }
+            }
+            unreachable!()
+        });
+        let out = child.wait_with_output().expect("wps ends");
+        writer.join().expect("writer");
+        out
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn targets_from_an_endless_pipe_end_at_the_documented_count() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    // `yes u`: the same target without end.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |_| b"u\n".repeat(4096)).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--from-file -: more than 1,000,000 targets (at line 1000001), the most one run takes",
+        "yes u",
+    );
+    // `seq 1 100000000`: distinct targets without end.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |n| {
+        (n * 1000..(n + 1) * 1000)
+            .map(|i| format!("{}\n", i + 1))
+            .collect::<String>()
+            .into_bytes()
+    })
+    .await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--from-file -: more than 1,000,000 targets (at line 1000001)",
+        "seq",
+    );
+    // Long lines that never make a million: the input's byte bound ends it.
+    let mut c = wps_at(&world, &server.connection_string());
+    c.args(["send-user", "--from-file", "-", "--text", "x"]);
+    let out = run_with_endless_stdin(c, |n| format!("{:04000}\n", n).into_bytes()).await;
+    assert_one_error_line(&out, 2, "--from-file -: larger than 64 MiB", "long lines");
+    assert!(
+        server.hits().is_empty(),
+        "nothing sent: {:?}",
+        server.hits().len()
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_file_that_never_ends_is_a_clear_error() {
+    let world = World::new().await;
+    let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
+    let mut c = wps_at(&world, &server.connection_string());
+    c.env("SSL_CERT_FILE", "/dev/zero")
+        .args(["send-all", "--text", "hi"]);
+    let out = run(c).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "SSL_CERT_FILE /dev/zero is larger than 1 MiB, which no certificate bundle is",
+        "send-all",
+    );
+    // The emulator's Entra issuer key, read with the same cap.
+    let mut c = world.bare_wps();
+    c.args(["emulator", "--port", "0", "--entra-issuer-key", "/dev/zero"]);
+    let out = run(c).await;
+    assert_one_error_line(
+        &out,
+        2,
+        "--entra-issuer-key /dev/zero: larger than 1 MiB",
+        "emulator",
+    );
+    assert!(server.hits().is_empty(), "{:?}", server.hits());
+}
+
+/// A WebSocket server that, on every connection, accepts the json subprotocol, says
+/// `connected` as the service does, then writes `bad` as raw frame bytes and waits. Returns
+/// its address and how many connections it accepted.
+async fn protocol_breaking_server(
+    bad: &'static [u8],
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::SinkExt;
+    use std::sync::atomic::Ordering;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, choose_json).await else {
+                    return;
+                };
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let connected = serde_json::json!({
+                    "type": "system", "event": "connected",
+                    "connectionId": format!("c{n}"), "userId": null,
+                });
+                if ws
+                    .send(Message::Text(connected.to_string().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                // Past tungstenite: the bytes go on the wire as they are.
+                if ws.get_mut().write_all(bad).await.is_err() {
+                    return;
+                }
+                // Held open: only the client ends it.
+                let mut sink = [0u8; 1024];
+                while matches!(ws.get_mut().read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+/// The handshake callback that picks the json subprotocol (the callback's error type is
+/// tungstenite's, large, hence a function with an allow rather than a closure).
+#[allow(clippy::result_large_err)]
+fn choose_json(
+    _: &tokio_tungstenite::tungstenite::handshake::server::Request,
+    mut resp: tokio_tungstenite::tungstenite::handshake::server::Response,
+) -> Result<
+    tokio_tungstenite::tungstenite::handshake::server::Response,
+    tokio_tungstenite::tungstenite::handshake::server::ErrorResponse,
+> {
+    resp.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "json.webpubsub.azure.v1".parse().expect("header"),
+    );
+    Ok(resp)
+}
+
+/// Runs `cmd`, failing the test (and killing it) if it has not ended within `bound`: a bound
+/// on a failure only, never asserted as a duration.
+async fn run_or_kill(cmd: std::process::Command, bound: Duration) -> std::process::Output {
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn().expect("wps runs");
+    tokio::time::timeout(bound, child.wait_with_output())
+        .await
+        .expect("wps ended by itself")
+        .expect("wps output")
+}
+
+async fn listen_gives_up_on_a_server_breaking_the_protocol(bad: &'static [u8], said: &str) {
+    let world = World::new().await;
+    let (addr, accepted) = protocol_breaking_server(bad).await;
+    let mut c = wps_at(&world, &connection_string_for(addr));
+    c.args(["listen"]);
+    let out = run_or_kill(c, Duration::from_secs(120)).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "stderr: {err}");
+    let connections = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        connections, 3,
+        "connected {connections} times; stderr: {err}"
+    );
+    // Each protocol error is said as it happens; the last ends the run with one error line.
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 2, "{err}");
+    for (i, w) in warnings.iter().enumerate() {
+        assert!(
+            w.contains("the server broke the WebSocket protocol")
+                && w.contains(said)
+                && w.contains(&format!("reconnecting ({} of 3 in a row", i + 1)),
+            "{err}"
+        );
+    }
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("the server broke the WebSocket protocol")
+            && errors[0].contains(said)
+            && errors[0].contains("(3 times in a row; gave up)"),
+        "{err}"
+    );
+    let connected = stdout(&out)
+        .lines()
+        .filter(|l| l.contains("\"connected\""))
+        .count();
+    assert_eq!(connected, 3, "{}", stdout(&out));
+}
+
+#[tokio::test]
+async fn listen_gives_up_on_invalid_utf8_text_frames_with_exit_6() {
+    // A text frame of 2 bytes that are not UTF-8.
+    listen_gives_up_on_a_server_breaking_the_protocol(&[0x81, 0x02, 0xc3, 0x28], "UTF-8").await;
+}
+
+#[tokio::test]
+async fn listen_gives_up_on_a_frame_header_of_2_pow_40_bytes_with_exit_6() {
+    // A binary frame announcing 2^40 bytes (the 64-bit length form).
+    listen_gives_up_on_a_server_breaking_the_protocol(
+        &[0x82, 0x7f, 0, 0, 0x01, 0, 0, 0, 0, 0],
+        "too long",
+    )
+    .await;
+}
