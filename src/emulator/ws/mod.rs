@@ -3,18 +3,29 @@
 //!
 //! - `handshake`: the upgrade request: token, subprotocol, recovery requests;
 //! - `session`: one task per connection that owns its outbound queue and its socket (which a
-//!   fan-out may write a message to directly while the task is idle, `emulator/wire.rs`);
-//! - `json`: what JSON subprotocol clients may ask (join, leave, send, event, acks);
-//! - `protobuf`: the same requests read from protobuf frames, and protobuf replies;
+//!   fan-out may write a message to directly while the task is idle, `emulator/wire.rs`); it
+//!   reads each frame with the connection's codec and hands the request to `requests`;
+//! - `protocol`: what both subprotocols share: the requests, acks, ackIds and limits;
+//! - `json`, `protobuf`: codecs only: a frame into a request, and the service's own frames;
 //! - `replies`: connected, disconnected, acks and pong in the connection's framing;
+//! - `requests`: what a request does (join, leave, send, event, acks), whichever codec read it;
+//! - `events`: user events on their way to the event handler, one worker per connection;
 //! - `reliable`: sequence ids, the unacknowledged buffer and reconnection.
+//!
+//! Imports go one way, down this order, so no two files import each other and a codec can
+//! be read (and tested) without the session: `handshake` > `session` > `requests` >
+//! `events` > `replies` > `json`, `protobuf` > `protocol`, with `reliable` below `session`
+//! and `requests`. `requests` borrows the session's parts (`requests::Context`) rather than
+//! adding to `impl Session`, which would make it import `session` back.
 
 mod events;
 mod handshake;
 mod json;
 mod protobuf;
+mod protocol;
 mod reliable;
 mod replies;
+mod requests;
 mod session;
 
 use std::future::Future;
