@@ -18,7 +18,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::events::{Events, Job, NO_HANDLER};
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
 use super::requests::Context;
-use super::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
+use super::socket::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
 use super::{json, protobuf, replies};
 use crate::client::Protocol;
 use crate::emulator::activity::ClientTap;
