@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::json::AckIds;
+use super::protocol::AckIds;
 use super::replies;
 use crate::client::Protocol;
 use crate::emulator::hub::Conn;

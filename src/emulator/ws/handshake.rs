@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::reliable::refuse;
 use super::session::{self, Admission, RawMode};
-use super::{MAX_FRAME, READ_BUFFER};
+use super::socket::{MAX_FRAME, READ_BUFFER};
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};

@@ -1,14 +1,11 @@
-//! What a `protobuf.webpubsub.azure.v1` (or reliable) client may ask, read from binary
-//! `UpstreamMessage` frames, and the service's own messages to it as `DownstreamMessage`s.
-//! The requests are the JSON protocol's (join, leave, send, event, sequence ack, ping), so
-//! once read they go through the same session methods as JSON requests.
+//! The `protobuf.webpubsub.azure.v1` (and reliable) framing: a client's binary
+//! `UpstreamMessage` read into a [`Request`], and the service's own messages to it as
+//! `DownstreamMessage`s. The requests are the JSON protocol's; a codec only, like `json`.
 
 use bytes::Bytes;
 use prost::Message as _;
 
-use super::json::{AckError, MAX_TTL_SECONDS};
-use super::replies;
-use super::session::Session;
+use super::protocol::{AckError, Payload, Request, MAX_TTL_SECONDS};
 use crate::client::proto::downstream_message::{self as down, ack_message, system_message};
 use crate::client::proto::message_data::Data;
 use crate::client::proto::upstream_message::Message as Up;
@@ -21,48 +18,58 @@ use crate::emulator::names;
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Invalid(pub &'static str);
 
-impl Session {
-    /// Handles one `UpstreamMessage`; `Err` means it is invalid and the connection closes.
-    pub(super) fn on_protobuf_message(&mut self, frame: Bytes) -> Result<(), Invalid> {
-        let message = UpstreamMessage::decode(frame)
-            .map_err(|_| Invalid("The frame is not a protobuf UpstreamMessage."))?;
-        match message.message {
-            None => return Err(Invalid("The request type is missing or not supported.")),
-            Some(Up::JoinGroupMessage(m)) => {
-                valid_group(&m.group)?;
-                self.join_or_leave_request(true, &m.group, m.ack_id);
+/// Reads one `UpstreamMessage`; `Err` means it is invalid and the connection closes.
+pub(super) fn parse(frame: Bytes) -> Result<Request, Invalid> {
+    let message = UpstreamMessage::decode(frame)
+        .map_err(|_| Invalid("The frame is not a protobuf UpstreamMessage."))?;
+    let request = match message.message {
+        None => return Err(Invalid("The request type is missing or not supported.")),
+        Some(Up::JoinGroupMessage(m)) => {
+            valid_group(&m.group)?;
+            Request::JoinGroup {
+                group: m.group,
+                ack_id: m.ack_id,
             }
-            Some(Up::LeaveGroupMessage(m)) => {
-                valid_group(&m.group)?;
-                self.join_or_leave_request(false, &m.group, m.ack_id);
-            }
-            Some(Up::SendToGroupMessage(m)) => {
-                if m.stream.is_some() {
-                    return Err(Invalid("Streaming is not supported."));
-                }
-                valid_group(&m.group)?;
-                if m.ttl_seconds
-                    .is_some_and(|t| u64::from(t) > MAX_TTL_SECONDS)
-                {
-                    return Err(Invalid("ttl_seconds is more than 300."));
-                }
-                let data = read_data(m.data, m.metadata)?;
-                let no_echo = m.no_echo.unwrap_or(false);
-                self.send_to_group_request(&m.group, data, no_echo, m.ack_id);
-            }
-            Some(Up::EventMessage(m)) => {
-                if m.stream.is_some() {
-                    return Err(Invalid("Streaming is not supported."));
-                }
-                names::event(&m.event).map_err(|_| Invalid("The event name is invalid."))?;
-                let data = read_data(m.data, m.metadata)?;
-                self.event_request(&m.event, data, m.ack_id);
-            }
-            Some(Up::SequenceAckMessage(m)) => self.buffer.ack(m.sequence_id),
-            Some(Up::PingMessage(_)) => self.conn.push(replies::pong(self.conn.protocol)),
         }
-        Ok(())
-    }
+        Some(Up::LeaveGroupMessage(m)) => {
+            valid_group(&m.group)?;
+            Request::LeaveGroup {
+                group: m.group,
+                ack_id: m.ack_id,
+            }
+        }
+        Some(Up::SendToGroupMessage(m)) => {
+            if m.stream.is_some() {
+                return Err(Invalid("Streaming is not supported."));
+            }
+            valid_group(&m.group)?;
+            if m.ttl_seconds
+                .is_some_and(|t| u64::from(t) > MAX_TTL_SECONDS)
+            {
+                return Err(Invalid("ttl_seconds is more than 300."));
+            }
+            Request::SendToGroup {
+                data: read_data(m.data, m.metadata)?,
+                group: m.group,
+                no_echo: m.no_echo.unwrap_or(false),
+                ack_id: m.ack_id,
+            }
+        }
+        Some(Up::EventMessage(m)) => {
+            if m.stream.is_some() {
+                return Err(Invalid("Streaming is not supported."));
+            }
+            names::event(&m.event).map_err(|_| Invalid("The event name is invalid."))?;
+            Request::Event {
+                data: read_data(m.data, m.metadata)?,
+                name: m.event,
+                ack_id: m.ack_id,
+            }
+        }
+        Some(Up::SequenceAckMessage(m)) => Request::SequenceAck(m.sequence_id),
+        Some(Up::PingMessage(_)) => Request::Ping,
+    };
+    Ok(request)
 }
 
 fn valid_group(group: &str) -> Result<(), Invalid> {
@@ -71,10 +78,7 @@ fn valid_group(group: &str) -> Result<(), Invalid> {
 
 /// The payload by its oneof case; a message with metadata and no data carries empty text.
 /// Protobuf data keeps its encoded `Any`, which is what JSON and plain clients receive.
-fn read_data(
-    data: Option<MessageData>,
-    metadata: MetadataMap,
-) -> Result<(DataKind, Bytes, Metadata), Invalid> {
+fn read_data(data: Option<MessageData>, metadata: MetadataMap) -> Result<Payload, Invalid> {
     let has_metadata = !metadata.is_empty();
     let metadata = Metadata::from_pairs(metadata.into_iter().collect())
         .map_err(|_| Invalid("The metadata is invalid."))?;

@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::close_frame;
+use super::socket::close_frame;
 use crate::emulator::message::Message;
 
 /// How long a reliable connection waits for its client to recover it, by default.

@@ -16,10 +16,10 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::events::{Events, Job, NO_HANDLER};
-use super::json::AckIds;
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
-use super::replies;
-use super::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
+use super::requests::Context;
+use super::socket::{close_frame, flush, send_frame, Unsent, CLOSE_TIMEOUT, MAX_FRAME};
+use super::{json, protobuf, replies};
 use crate::client::Protocol;
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
@@ -93,15 +93,15 @@ const QUEUE_FULL: &str = "The connection's outbound queue is full.";
 const LOST: &str = "The connection was lost.";
 
 /// What one client frame asks of the session.
-pub(super) enum Verdict {
+enum Verdict {
     Continue,
     Close(u16, Cow<'static, str>),
 }
 
-pub(super) struct Session {
-    pub shared: Arc<Shared>,
-    pub hub: Arc<Hub>,
-    pub conn: Arc<Conn>,
+struct Session {
+    shared: Arc<Shared>,
+    hub: Arc<Hub>,
+    conn: Arc<Conn>,
     /// The connection as event handlers see it.
     view: Arc<upstream::Connection>,
     mode: RawMode,
@@ -109,13 +109,13 @@ pub(super) struct Session {
     /// Where recovered sockets arrive (reliable connections only).
     attach_rx: Option<mpsc::Receiver<WebSocket>>,
     /// Sent but unacknowledged messages (reliable).
-    pub buffer: reliable::Buffer,
+    buffer: reliable::Buffer,
     /// User events on their way to the event handler.
-    pub events: Events,
+    events: Events,
     /// Why the connection ended, for the `disconnected` event.
     end_reason: String,
     /// What the client does, for the dashboard's log.
-    pub activity: ClientTap,
+    activity: ClientTap,
 }
 
 impl Session {
@@ -200,11 +200,6 @@ impl Session {
         if shared.verbose >= 1 {
             eprintln!("emulator: client {id} disconnected");
         }
-    }
-
-    /// ackIds that succeeded, for `Duplicate` (the event worker adds its own).
-    pub fn acked(&self) -> std::sync::MutexGuard<'_, AckIds> {
-        self.events.acked()
     }
 
     /// Closes the socket and remembers why, for `disconnected`.
@@ -441,8 +436,11 @@ impl Session {
                 );
                 return Verdict::Close(1003, reason.into());
             }
-            return match self.on_protobuf_message(data) {
-                Ok(()) => Verdict::Continue,
+            return match protobuf::parse(data) {
+                Ok(request) => {
+                    self.context().execute(request);
+                    Verdict::Continue
+                }
                 Err(why) => Verdict::Close(1007, why.0.into()),
             };
         }
@@ -452,9 +450,23 @@ impl Session {
                 "Binary frames are not supported by this subprotocol.".into(),
             );
         }
-        match self.on_client_message(&data) {
-            Ok(()) => Verdict::Continue,
+        match json::parse(&data) {
+            Ok(request) => {
+                self.context().execute(request);
+                Verdict::Continue
+            }
             Err(()) => Verdict::Close(1007, "Invalid message.".into()),
+        }
+    }
+
+    /// What a subprotocol request may touch of this session.
+    fn context(&mut self) -> Context<'_> {
+        Context {
+            hub: &self.hub,
+            conn: &self.conn,
+            buffer: &mut self.buffer,
+            events: &mut self.events,
+            activity: &self.activity,
         }
     }
 
@@ -513,7 +525,7 @@ impl Session {
         Verdict::Continue
     }
 
-    pub fn allowed(&self, permission: Permission, group: &str) -> bool {
+    fn allowed(&self, permission: Permission, group: &str) -> bool {
         self.hub.allowed(&self.conn.id, permission, group)
     }
 }
