@@ -41,7 +41,7 @@ pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SHUTDOWN_GRACE,
 };
-pub use tls::TlsConfig;
+pub use tls::{development_ca, TlsConfig, CA_NAME};
 pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
