@@ -63,7 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('exists', 'exists', [CompletionResultType]::ParameterValue, 'Whether a connection, user or group exists: exit 0 yes, 1 no')
             [CompletionResult]::new('list-connections', 'list-connections', [CompletionResultType]::ParameterValue, 'The connections in a group (JSON lines or a table)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send any data-plane request, signed like the others (for what the named commands don''t cover)')
-            [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground')
+            [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground, or around a command')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -912,13 +912,14 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
         }
         'wps;emulator' {
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key')
             [CompletionResult]::new('--entra-issuer-key', '--entra-issuer-key', [CompletionResultType]::ParameterName, 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests')
             [CompletionResult]::new('--event-handler', '--event-handler', [CompletionResultType]::ParameterName, 'Send this hub''s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in')
             [CompletionResult]::new('--settings', '--settings', [CompletionResultType]::ParameterName, 'Per-hub event handler lists in a TOML file, or the official emulator''s appsettings.json; reloaded when it changes')
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Serve https and wss with this certificate chain (PEM file, leaf first)')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The private key of --tls-cert (PEM file)')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'Write the emulator''s messages (its stderr) to FILE, appending, instead of stderr')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
@@ -934,7 +935,8 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
-            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1; prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1 (signed by the CA of `wps emulator ca`); prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). The default with -- CMD')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Serve plain http and ws, also with -- CMD')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -944,6 +946,48 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wps;emulator;ca' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]')
+            [CompletionResult]::new('--access-key', '--access-key', [CompletionResultType]::ParameterName, 'Access key used with --endpoint [env: WPS_ACCESS_KEY]')
+            [CompletionResult]::new('--hub', '--hub', [CompletionResultType]::ParameterName, 'Hub name [env: WPS_HUB]')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'How to authenticate: key (access key), or a Microsoft Entra ID credential')
+            [CompletionResult]::new('--reverse-proxy', '--reverse-proxy', [CompletionResultType]::ParameterName, 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]')
+            [CompletionResult]::new('--api-version', '--api-version', [CompletionResultType]::ParameterName, 'REST api-version to send [default: 2024-12-01]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: WPS_CONFIG]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request attempt [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'Add the CA to the system trust store and to the NSS database ~/.pki/nssdb (Chromium)')
+            [CompletionResult]::new('--uninstall', '--uninstall', [CompletionResultType]::ParameterName, 'Remove the CA from the system trust store and from ~/.pki/nssdb')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the requests that would be sent, and send nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wps;emulator;help' {
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'wps;emulator;help;ca' {
+            break
+        }
+        'wps;emulator;help;help' {
             break
         }
         'wps;completions' {
@@ -1019,7 +1063,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('exists', 'exists', [CompletionResultType]::ParameterValue, 'Whether a connection, user or group exists: exit 0 yes, 1 no')
             [CompletionResult]::new('list-connections', 'list-connections', [CompletionResultType]::ParameterValue, 'The connections in a group (JSON lines or a table)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send any data-plane request, signed like the others (for what the named commands don''t cover)')
-            [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground')
+            [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground, or around a command')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1104,6 +1148,10 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;help;emulator' {
+            [CompletionResult]::new('ca', 'ca', [CompletionResultType]::ParameterValue, 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that')
+            break
+        }
+        'wps;help;emulator;ca' {
             break
         }
         'wps;help;completions' {

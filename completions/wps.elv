@@ -60,7 +60,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand exists 'Whether a connection, user or group exists: exit 0 yes, 1 no'
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
-            cand emulator 'Run a local Web PubSub-compatible service in the foreground'
+            cand emulator 'Run a local Web PubSub-compatible service in the foreground, or around a command'
             cand completions 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
             cand man 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -874,13 +874,14 @@ set edit:completion:arg-completer[wps] = {|@words|
         }
         &'wps;emulator'= {
             cand --host 'Address to listen on'
-            cand --port 'Port to listen on; 0 picks a free one'
+            cand --port 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]'
             cand --key 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key'
             cand --entra-issuer-key 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests'
             cand --event-handler 'Send this hub''s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in'
             cand --settings 'Per-hub event handler lists in a TOML file, or the official emulator''s appsettings.json; reloaded when it changes'
             cand --tls-cert 'Serve https and wss with this certificate chain (PEM file, leaf first)'
             cand --tls-key 'The private key of --tls-cert (PEM file)'
+            cand --log 'Write the emulator''s messages (its stderr) to FILE, appending, instead of stderr'
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
             cand --profile 'Profile from the config file [env: WPS_PROFILE]'
             cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
@@ -896,7 +897,8 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
             cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
             cand --color 'When to use colour'
-            cand --tls 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1; prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)'
+            cand --tls 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1 (signed by the CA of `wps emulator ca`); prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). The default with -- CMD'
+            cand --no-tls 'Serve plain http and ws, also with -- CMD'
             cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
             cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
             cand -q 'Print nothing on stderr but errors'
@@ -906,6 +908,44 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wps;emulator;ca'= {
+            cand -p 'Profile from the config file [env: WPS_PROFILE]'
+            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
+            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
+            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
+            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
+            cand --hub 'Hub name [env: WPS_HUB]'
+            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
+            cand --reverse-proxy 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]'
+            cand --api-version 'REST api-version to send [default: 2024-12-01]'
+            cand --config 'Config file [env: WPS_CONFIG]'
+            cand --timeout 'Seconds to wait for each request attempt [default: 30]'
+            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]'
+            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --color 'When to use colour'
+            cand --install 'Add the CA to the system trust store and to the NSS database ~/.pki/nssdb (Chromium)'
+            cand --uninstall 'Remove the CA from the system trust store and from ~/.pki/nssdb'
+            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --dry-run 'Print the requests that would be sent, and send nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wps;emulator;help'= {
+            cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wps;emulator;help;ca'= {
+        }
+        &'wps;emulator;help;help'= {
         }
         &'wps;completions'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -978,7 +1018,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand exists 'Whether a connection, user or group exists: exit 0 yes, 1 no'
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
-            cand emulator 'Run a local Web PubSub-compatible service in the foreground'
+            cand emulator 'Run a local Web PubSub-compatible service in the foreground, or around a command'
             cand completions 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
             cand man 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1038,6 +1078,9 @@ set edit:completion:arg-completer[wps] = {|@words|
         &'wps;help;api'= {
         }
         &'wps;help;emulator'= {
+            cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
+        }
+        &'wps;help;emulator;ca'= {
         }
         &'wps;help;completions'= {
         }

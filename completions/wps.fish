@@ -68,7 +68,7 @@ complete -c wps -n "__fish_wps_needs_command" -f -a "check" -d 'Whether a connec
 complete -c wps -n "__fish_wps_needs_command" -f -a "exists" -d 'Whether a connection, user or group exists: exit 0 yes, 1 no'
 complete -c wps -n "__fish_wps_needs_command" -f -a "list-connections" -d 'The connections in a group (JSON lines or a table)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "api" -d 'Send any data-plane request, signed like the others (for what the named commands don\'t cover)'
-complete -c wps -n "__fish_wps_needs_command" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground'
+complete -c wps -n "__fish_wps_needs_command" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground, or around a command'
 complete -c wps -n "__fish_wps_needs_command" -f -a "completions" -d 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
 complete -c wps -n "__fish_wps_needs_command" -f -a "man" -d 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
 complete -c wps -n "__fish_wps_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -846,41 +846,75 @@ complete -c wps -n "__fish_wps_using_subcommand api" -s q -l quiet -d 'Print not
 complete -c wps -n "__fish_wps_using_subcommand api" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand api" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wps -n "__fish_wps_using_subcommand api" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l host -d 'Address to listen on' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l port -d 'Port to listen on; 0 picks a free one' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l key -d 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l event-handler -d 'Send this hub\'s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l settings -d 'Per-hub event handler lists in a TOML file, or the official emulator\'s appsettings.json; reloaded when it changes' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-cert -d 'Serve https and wss with this certificate chain (PEM file, leaf first)' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls-key -d 'The private key of --tls-cert (PEM file)' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l hub -d 'Hub name [env: WPS_HUB]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l host -d 'Address to listen on' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l port -d 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l key -d 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l event-handler -d 'Send this hub\'s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l settings -d 'Per-hub event handler lists in a TOML file, or the official emulator\'s appsettings.json; reloaded when it changes' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l tls-cert -d 'Serve https and wss with this certificate chain (PEM file, leaf first)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l tls-key -d 'The private key of --tls-cert (PEM file)' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l log -d 'Write the emulator\'s messages (its stderr) to FILE, appending, instead of stderr' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l hub -d 'Hub name [env: WPS_HUB]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
 azure-cli\t''
 managed-identity\t''
 workload-identity\t''
 client-secret\t''
 default\t''"
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
 json\t''"
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l color -d 'When to use colour' -r -f -a "auto\t''
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l tls -d 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1; prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -l dry-run -d 'Print the requests that would be sent, and send nothing'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand emulator" -s V -l version -d 'Print version'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l tls -d 'Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1 (signed by the CA of `wps emulator ca`); prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). The default with -- CMD'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l no-tls -d 'Serve plain http and ws, also with -- CMD'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l dry-run -d 'Print the requests that would be sent, and send nothing'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s V -l version -d 'Print version'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -a "ca" -d 'Print the development CA\'s path (`--tls`); --install trusts it, --uninstall undoes that'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l access-key -d 'Access key used with --endpoint [env: WPS_ACCESS_KEY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l hub -d 'Hub name [env: WPS_HUB]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l auth -d 'How to authenticate: key (access key), or a Microsoft Entra ID credential' -r -f -a "key\t''
+azure-cli\t''
+managed-identity\t''
+workload-identity\t''
+client-secret\t''
+default\t''"
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l reverse-proxy -d 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service\'s URL as audience [env: WPS_REVERSE_PROXY]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l api-version -d 'REST api-version to send [default: 2024-12-01]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l config -d 'Config file [env: WPS_CONFIG]' -r -F
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l timeout -d 'Seconds to wait for each request attempt [default: 30]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l retries -d 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s o -l output -d 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]' -r -f -a "table\t''
+json\t''"
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l install -d 'Add the CA to the system trust store and to the NSS database ~/.pki/nssdb (Chromium)'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l uninstall -d 'Remove the CA from the system trust store and from ~/.pki/nssdb'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s v -l verbose -d 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l dry-run -d 'Print the requests that would be sent, and send nothing'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s V -l version -d 'Print version'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from help" -f -a "ca" -d 'Print the development CA\'s path (`--tls`); --install trusts it, --uninstall undoes that'
+complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand completions" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand completions" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand completions" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -951,7 +985,7 @@ complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcom
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "exists" -d 'Whether a connection, user or group exists: exit 0 yes, 1 no'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "list-connections" -d 'The connections in a group (JSON lines or a table)'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "api" -d 'Send any data-plane request, signed like the others (for what the named commands don\'t cover)'
-complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground'
+complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "emulator" -d 'Run a local Web PubSub-compatible service in the foreground, or around a command'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "completions" -d 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "man" -d 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -961,3 +995,4 @@ complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show every resolved setting and where it came from (secrets redacted)'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "use" -d 'Make a profile the default'
 complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile'
+complete -c wps -n "__fish_wps_using_subcommand help; and __fish_seen_subcommand_from emulator" -f -a "ca" -d 'Print the development CA\'s path (`--tls`); --install trusts it, --uninstall undoes that'

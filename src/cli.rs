@@ -343,14 +343,29 @@ pub enum Command {
         after_long_help = "Examples:\n  wps api POST /api/hubs/chat/:send --text hi\n  wps api HEAD /api/hubs/chat/users/alice\n  wps api GET /api/hubs/chat/groups/g1/connections --query top=5"
     )]
     Api(ApiArgs),
-    /// Run a local Web PubSub-compatible service in the foreground
+    /// Run a local Web PubSub-compatible service in the foreground, or around a command
     #[command(
         long_about = "Run a local Web PubSub-compatible service in the foreground.\n\n\
             It serves the data-plane REST API and WebSocket clients (plain, json.webpubsub.azure.v1 \
             and json.reliable.webpubsub.azure.v1) on one port. It is a development tool: all state \
             lives in memory and is lost when it stops, and its default key is public.\n\n\
-            When it accepts connections it prints one line on stdout, its connection string.",
-        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem"
+            When it accepts connections it prints one line on stdout, its connection string.\n\n\
+            With `-- CMD [ARGS...]` it runs CMD against a fresh emulator instead (a free port unless \
+            --port is given): CMD's environment gets WebPubSubConnectionString and \
+            WPS_CONNECTION_STRING, and, served over TLS, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and \
+            REQUESTS_CA_BUNDLE naming the development CA. TLS is the default with a command (the \
+            JavaScript server SDK refuses http:// endpoints); --no-tls serves http. CMD keeps stdout; \
+            the emulator writes to stderr (or --log FILE). When CMD exits the emulator stops, and wps \
+            exits with CMD's status (128+N when CMD died of signal N; 127 when it cannot be found). \
+            Ctrl-C and SIGTERM are passed to CMD.\n\n\
+            `wps emulator ca` prints the development CA's path; `--install` makes browsers and the \
+            system trust it.",
+        after_long_help = "Examples:\n  wps emulator\n  wps emulator --port 0 --key \"$(openssl rand -base64 33)\"\n  \
+            wps emulator --tls\n  wps emulator --tls-cert cert.pem --tls-key key.pem\n  \
+            wps emulator -- npm test\n  \
+            wps emulator --event-handler 'chat=http://localhost:8080/eventhandler' -- node server.js\n  \
+            wps emulator --no-tls --log emulator.log -- pytest\n  \
+            wps emulator ca --install"
     )]
     Emulator(EmulatorArgs),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
@@ -889,14 +904,53 @@ pub struct ClientArgs {
     pub url: Option<String>,
 }
 
+/// `emulator` runs the service (alone or around a command); `emulator ca` manages its CA.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EmulatorArgs {
+    #[command(subcommand)]
+    pub action: Option<EmulatorAction>,
+    #[command(flatten)]
+    pub run: EmulatorRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulatorAction {
+    /// Print the development CA's path (`--tls`); --install trusts it, --uninstall undoes that
+    #[command(
+        long_about = "Print the path of the development certificate authority's PEM, making it when \
+            missing: the CA that signs `wps emulator --tls`'s certificate, name-constrained to \
+            localhost, 127.0.0.0/8 and ::1, kept in wps/emulator-tls under the user's cache directory.\n\n\
+            --install adds it to the system trust store (Debian/Ubuntu: \
+            /usr/local/share/ca-certificates and update-ca-certificates, which need root) and to the \
+            user's NSS database ~/.pki/nssdb, which Chromium reads (made when missing; needs certutil, \
+            from libnss3-tools). --uninstall removes it from both. Run wps as yourself, not with sudo: \
+            the CA and the NSS database are per user; when the system store needs root, the error \
+            names the two commands to run with sudo.",
+        after_long_help = "Examples:\n  wps emulator ca\n  wps emulator ca --install\n  \
+            NODE_EXTRA_CA_CERTS=\"$(wps emulator ca)\" node server.js\n  wps emulator ca --uninstall"
+    )]
+    Ca(CaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    /// Add the CA to the system trust store and to the NSS database ~/.pki/nssdb (Chromium)
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// Remove the CA from the system trust store and from ~/.pki/nssdb
+    #[arg(long)]
+    pub uninstall: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorRunArgs {
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// Port to listen on; 0 picks a free one
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
+    /// Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]
+    #[arg(long)]
+    pub port: Option<u16>,
     /// Access key clients must sign with (at least 32 characters); defaults to the well-known development key
     #[arg(long, hide_default_value = true)]
     pub key: Option<String>,
@@ -912,16 +966,26 @@ pub struct EmulatorArgs {
     /// reloaded when it changes
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
-    /// Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1;
-    /// prints the PEM file clients must trust (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)
+    /// Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1
+    /// (signed by the CA of `wps emulator ca`); prints the PEM file clients must trust
+    /// (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). The default with -- CMD
     #[arg(long, conflicts_with = "tls_cert")]
     pub tls: bool,
+    /// Serve plain http and ws, also with -- CMD
+    #[arg(long, conflicts_with_all = ["tls", "tls_cert"])]
+    pub no_tls: bool,
     /// Serve https and wss with this certificate chain (PEM file, leaf first)
     #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM file)
     #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Write the emulator's messages (its stderr) to FILE, appending, instead of stderr
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Run this command against the emulator, then stop it and exit with the command's status
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `token` creates a client token; `token decode` reads one.

@@ -18,6 +18,10 @@ pub mod code {
     pub const INTERRUPTED: u8 = 130;
     /// A bulk run stopped by SIGTERM (128 + SIGTERM), reported like Ctrl-C.
     pub const TERMINATED: u8 = 143;
+    /// `wps emulator -- CMD`: CMD was found but could not be run (as a shell says).
+    pub const CANNOT_RUN: u8 = 126;
+    /// `wps emulator -- CMD`: CMD was not found (as a shell says).
+    pub const NOT_FOUND: u8 = 127;
 }
 
 /// Errors raised by the CLI layer (not the client).
@@ -32,6 +36,9 @@ pub enum CliError {
     /// Something this machine could not provide, such as a port already in use: exit 6.
     #[error("{0}")]
     Unavailable(String),
+    /// `wps emulator -- CMD` could not start CMD: 127 when it was not found, else 126.
+    #[error("{message}")]
+    NotRun { message: String, code: u8 },
 }
 
 /// A next step for the user, attached as context (`err.context(Hint(..))`) and printed on
@@ -64,6 +71,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 CliError::Usage(_) => code::USAGE,
                 CliError::Config(_) => code::CONFIG,
                 CliError::Unavailable(_) => code::UNAVAILABLE,
+                CliError::NotRun { code, .. } => *code,
             };
         }
         if let Some(e) = cause.downcast_ref::<ClientError>() {

@@ -43,6 +43,11 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         code::TERMINATED,
         "bulk run stopped by SIGTERM (every target is still reported)",
     ),
+    (
+        code::CANNOT_RUN,
+        "wps emulator -- CMD: CMD was found but could not be run (otherwise CMD's own status)",
+    ),
+    (code::NOT_FOUND, "wps emulator -- CMD: CMD was not found"),
 ];
 
 /// Environment variables read by `wps`, for the man page.

@@ -1,14 +1,17 @@
 //! TLS for `wps emulator`: https and wss on the emulator's one port.
 //!
 //! Either the user's certificate and key (PEM files), or a development certificate made here:
-//! a local certificate authority signs one certificate for `localhost`, `127.0.0.1` and `::1`,
-//! and the authority's private key is thrown away at once, so trusting its PEM (the file
-//! clients are pointed at with `SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`)
-//! trusts that one certificate and nothing else it could ever sign.
+//! a local certificate authority, made once per machine and user, signs a certificate for
+//! `localhost`, `127.0.0.1` and `::1`. The authority's PEM is what clients trust
+//! (`SSL_CERT_FILE`, `NODE_EXTRA_CA_CERTS`, `REQUESTS_CA_BUNDLE`, or the trust stores through
+//! `wps emulator ca --install`), so it must outlive the served certificate: its key is kept
+//! (owner-only) to sign the next one. Name constraints limit it to loopback names: a client
+//! that trusts it accepts, from it, certificates for `localhost` (and its subdomains),
+//! `127.0.0.0/8` and `::1`, and nothing else, whoever holds the key.
 //!
-//! The development certificate is kept in a directory (the user's cache by default) and
-//! reused by later runs until it nears its end, so a shell that exported the PEM's path once
-//! keeps working; emulators started at the same moment settle on one certificate.
+//! Everything is kept in a directory (the user's cache by default) and reused by later runs
+//! until it nears its end, so a shell that exported the PEM's path once keeps working;
+//! emulators started at the same moment settle on one authority.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -44,18 +47,28 @@ impl TlsConfig {
     }
 }
 
-/// The trusted certificate of a development certificate's authority, in [`TlsConfig::SelfSigned`]'s dir.
+/// The trusted certificate of the development authority, in [`TlsConfig::SelfSigned`]'s dir.
 const CA_FILE: &str = "ca.pem";
+/// The authority's certificate and private key (owner-only).
+const AUTHORITY_FILE: &str = "ca-key.pem";
 /// The served certificate, the authority's, then the served certificate's private key.
 const STATE_FILE: &str = "emulator.pem";
-/// How long a development certificate is valid: the longest a public one may be, which
-/// every client accepts.
+/// How long a served certificate is valid: the longest a public one may be, which every
+/// client accepts.
 const VALIDITY: Duration = Duration::from_secs(397 * 24 * 3600);
-/// A development certificate this old is replaced at the next start, so a running emulator
-/// never serves one that expires under it.
+/// A served certificate this old is replaced at the next start, so a running emulator never
+/// serves one that expires under it.
 const RENEW_AFTER: Duration = Duration::from_secs(300 * 24 * 3600);
+/// How long the authority is valid: trusting it once (`wps emulator ca --install`) should
+/// last as long as mkcert's does.
+const CA_VALIDITY: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+/// An authority this old is replaced at the next start, so it always outlives the
+/// certificate it signs.
+const CA_RENEW_AFTER: Duration = Duration::from_secs((10 * 365 - 400) * 24 * 3600);
 /// The names the development certificate is valid for.
 const NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+/// The development authority's name (subject and issuer), also what the trust stores show.
+pub const CA_NAME: &str = "wps emulator development CA";
 
 /// A TLS setup ready to accept connections.
 pub(crate) struct Tls {
@@ -124,37 +137,72 @@ fn read_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-/// The served certificate and its key from `dir`, made first when missing, unreadable or
-/// due for renewal; `dir/ca.pem` is (re)written to match.
-fn development_certificate(
-    dir: &Path,
-) -> io::Result<(CertificateDer<'static>, PrivateKeyDer<'static>)> {
-    let context = |e: io::Error| {
-        io::Error::new(
-            e.kind(),
-            format!("development certificate in {}: {e}", dir.display()),
-        )
-    };
-    make_private_dir(dir).map_err(context)?;
-    let state = dir.join(STATE_FILE);
-    let (leaf, ca, key) = match load_state(&state) {
+/// The path of the development authority's certificate in `dir` (see
+/// [`TlsConfig::default_dir`]), made first when missing, unreadable or due for renewal: the
+/// file to trust, the one `wps emulator --tls` signs its certificate with.
+pub fn development_ca(dir: &Path) -> io::Result<PathBuf> {
+    authority(dir).map_err(|e| in_dir(dir, e))?;
+    Ok(dir.join(CA_FILE))
+}
+
+fn in_dir(dir: &Path, e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("development certificate in {}: {e}", dir.display()),
+    )
+}
+
+/// The development authority: its certificate, and what signs with its key.
+struct Authority {
+    cert: CertificateDer<'static>,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+/// The authority kept in `dir`, made first when missing, unreadable or old enough to renew;
+/// `dir/ca.pem` is (re)written to match.
+fn authority(dir: &Path) -> io::Result<Authority> {
+    make_private_dir(dir)?;
+    let path = dir.join(AUTHORITY_FILE);
+    let authority = match load_authority(&path) {
         Some(found) => found,
         None => {
             // Stale or broken: out of the way, then the first of any racing starts wins.
-            let _ = std::fs::remove_file(&state);
-            let fresh = generate().map_err(context)?;
-            create_new_atomically(&state, fresh.as_bytes(), 0o600).map_err(context)?;
-            load_state(&state).ok_or_else(|| {
-                context(io::Error::other(
-                    "the certificate just written cannot be read",
-                ))
+            let _ = std::fs::remove_file(&path);
+            create_new_atomically(&path, generate_authority()?.as_bytes(), 0o600)?;
+            load_authority(&path).ok_or_else(|| {
+                io::Error::other("the certificate authority just written cannot be read")
             })?
         }
     };
-    let ca_pem = pem_encode("CERTIFICATE", &ca);
+    let ca_pem = pem_encode("CERTIFICATE", &authority.cert);
     if std::fs::read(dir.join(CA_FILE)).ok().as_deref() != Some(ca_pem.as_bytes()) {
-        replace_atomically(&dir.join(CA_FILE), ca_pem.as_bytes(), 0o644).map_err(context)?;
+        replace_atomically(&dir.join(CA_FILE), ca_pem.as_bytes(), 0o644)?;
     }
+    Ok(authority)
+}
+
+/// The served certificate and its key from `dir`, made first when missing, unreadable, due
+/// for renewal or signed by another authority than the one in `dir`.
+fn development_certificate(
+    dir: &Path,
+) -> io::Result<(CertificateDer<'static>, PrivateKeyDer<'static>)> {
+    let authority = authority(dir).map_err(|e| in_dir(dir, e))?;
+    let state = dir.join(STATE_FILE);
+    if let Some((leaf, ca, key)) = load_state(&state) {
+        if ca == authority.cert {
+            return Ok((leaf, key));
+        }
+    }
+    // Any certificate the authority signs is as good as another, so racing starts may each
+    // write theirs: the file holds the last, and every one is trusted.
+    let pem = generate_leaf(&authority).map_err(|e| in_dir(dir, e))?;
+    replace_atomically(&state, pem.as_bytes(), 0o600).map_err(|e| in_dir(dir, e))?;
+    let (leaf, _, key) = parse_state(pem.as_bytes()).ok_or_else(|| {
+        in_dir(
+            dir,
+            io::Error::other("the certificate just made cannot be read"),
+        )
+    })?;
     Ok((leaf, key))
 }
 
@@ -164,65 +212,112 @@ type State = (
     PrivateKeyDer<'static>,
 );
 
-/// The saved (leaf, authority, key), unless missing, malformed or old enough to renew.
-fn load_state(path: &Path) -> Option<State> {
+/// The file's contents unless it is missing or older than `max_age`.
+fn read_fresh(path: &Path, max_age: Duration) -> Option<Vec<u8>> {
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
     let age = SystemTime::now()
         .duration_since(modified)
         .unwrap_or_default();
-    if age > RENEW_AFTER {
+    if age > max_age {
         return None;
     }
-    let pem = std::fs::read(path).ok()?;
-    let mut certs = read_certs(&pem).ok()?.into_iter();
+    std::fs::read(path).ok()
+}
+
+/// The saved (leaf, authority, key), unless missing, malformed or old enough to renew.
+fn load_state(path: &Path) -> Option<State> {
+    parse_state(&read_fresh(path, RENEW_AFTER)?)
+}
+
+fn parse_state(pem: &[u8]) -> Option<State> {
+    let mut certs = read_certs(pem).ok()?.into_iter();
     let (leaf, ca) = (certs.next()?, certs.next()?);
-    let key = PrivateKeyDer::from_pem_slice(&pem).ok()?;
+    let key = PrivateKeyDer::from_pem_slice(pem).ok()?;
     Some((leaf, ca, key))
 }
 
-/// A fresh authority and leaf, as the state file's PEM: leaf, authority, leaf key.
-fn generate() -> io::Result<String> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose,
-    };
-    let fail = |e: rcgen::Error| io::Error::other(format!("could not make a certificate: {e}"));
-    let now = time::OffsetDateTime::now_utc();
-    // A little back-dating forgives clocks that run behind.
-    let not_before = now - time::Duration::hours(1);
-    let not_after = now + time::Duration::seconds(VALIDITY.as_secs() as i64);
+/// The saved authority, unless missing, malformed or old enough to renew.
+fn load_authority(path: &Path) -> Option<Authority> {
+    let pem = read_fresh(path, CA_RENEW_AFTER)?;
+    let cert = read_certs(&pem).ok()?.into_iter().next()?;
+    let key = PrivateKeyDer::from_pem_slice(&pem).ok()?;
+    let key = rcgen::KeyPair::try_from(key.secret_der()).ok()?;
+    // The issuer's name and key identifier come from these parameters and the key: the
+    // same as when the certificate was made, so what it signs chains to it.
+    let issuer = rcgen::Issuer::new(authority_params(), key);
+    Some(Authority { cert, issuer })
+}
 
+/// The authority's certificate parameters, but for its validity.
+fn authority_params() -> rcgen::CertificateParams {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CidrSubnet, DnType, GeneralSubtree, IsCa,
+        KeyUsagePurpose, NameConstraints,
+    };
     let mut ca = CertificateParams::default();
     ca.distinguished_name = rcgen::DistinguishedName::new();
-    ca.distinguished_name
-        .push(DnType::CommonName, "wps emulator development CA");
+    ca.distinguished_name.push(DnType::CommonName, CA_NAME);
     ca.distinguished_name
         .push(DnType::OrganizationName, "wps emulator (this machine only)");
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca.not_before = not_before;
-    ca.not_after = not_after;
-    let ca_key = KeyPair::generate().map_err(fail)?;
-    let ca_cert = ca.self_signed(&ca_key).map_err(fail)?;
-    // Dropped at the end of this function: nothing else can ever be signed by it.
-    let issuer = Issuer::new(ca, ca_key);
+    // Loopback only, whoever trusts it and whoever reads its key.
+    ca.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![
+            GeneralSubtree::DnsName("localhost".into()),
+            GeneralSubtree::IpAddress(CidrSubnet::V4([127, 0, 0, 0], [255, 0, 0, 0])),
+            GeneralSubtree::IpAddress(CidrSubnet::V6(
+                std::net::Ipv6Addr::LOCALHOST.octets(),
+                [0xff; 16],
+            )),
+        ],
+        excluded_subtrees: vec![],
+    });
+    ca
+}
 
-    let mut leaf = CertificateParams::new(NAMES.map(String::from).to_vec()).map_err(fail)?;
+fn validity(length: Duration) -> (time::OffsetDateTime, time::OffsetDateTime) {
+    let now = time::OffsetDateTime::now_utc();
+    // A little back-dating forgives clocks that run behind.
+    (
+        now - time::Duration::hours(1),
+        now + time::Duration::seconds(length.as_secs() as i64),
+    )
+}
+
+fn cert_error(e: rcgen::Error) -> io::Error {
+    io::Error::other(format!("could not make a certificate: {e}"))
+}
+
+/// A fresh authority, as its file's PEM: certificate, private key.
+fn generate_authority() -> io::Result<String> {
+    let mut params = authority_params();
+    (params.not_before, params.not_after) = validity(CA_VALIDITY);
+    let key = rcgen::KeyPair::generate().map_err(cert_error)?;
+    let cert = params.self_signed(&key).map_err(cert_error)?;
+    Ok(format!("{}{}", cert.pem(), key.serialize_pem()))
+}
+
+/// A fresh served certificate signed by `authority`, as the state file's PEM: leaf,
+/// authority, leaf key.
+fn generate_leaf(authority: &Authority) -> io::Result<String> {
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
+    let mut leaf = CertificateParams::new(NAMES.map(String::from).to_vec()).map_err(cert_error)?;
     leaf.distinguished_name = rcgen::DistinguishedName::new();
     leaf.distinguished_name
         .push(DnType::CommonName, "localhost");
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.use_authority_key_identifier_extension = true;
-    leaf.not_before = not_before;
-    leaf.not_after = not_after;
-    let leaf_key = KeyPair::generate().map_err(fail)?;
-    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(fail)?;
-
+    (leaf.not_before, leaf.not_after) = validity(VALIDITY);
+    let leaf_key = KeyPair::generate().map_err(cert_error)?;
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &authority.issuer)
+        .map_err(cert_error)?;
     Ok(format!(
         "{}{}{}",
         leaf_cert.pem(),
-        ca_cert.pem(),
+        pem_encode("CERTIFICATE", &authority.cert),
         leaf_key.serialize_pem()
     ))
 }
@@ -314,11 +409,28 @@ mod tests {
         setup(&TlsConfig::SelfSigned { dir: dir.clone() }).unwrap();
         assert_eq!(std::fs::read(dir.join(STATE_FILE)).unwrap(), state);
         assert_eq!(std::fs::read_to_string(dir.join(CA_FILE)).unwrap(), ca);
-        // A broken one is replaced.
+        // A broken served certificate is replaced, signed by the same authority: what
+        // trusted it trusts the new one.
         std::fs::write(dir.join(STATE_FILE), "garbage").unwrap();
         setup(&TlsConfig::SelfSigned { dir: dir.clone() }).unwrap();
-        assert_ne!(std::fs::read(dir.join(STATE_FILE)).unwrap(), state);
-        assert_ne!(std::fs::read_to_string(dir.join(CA_FILE)).unwrap(), ca);
+        let renewed = std::fs::read(dir.join(STATE_FILE)).unwrap();
+        assert_ne!(renewed, state);
+        assert_eq!(std::fs::read_to_string(dir.join(CA_FILE)).unwrap(), ca);
+        assert_eq!(development_ca(&dir).unwrap(), dir.join(CA_FILE));
+        // A broken authority is replaced, and the served certificate with it.
+        std::fs::write(dir.join(AUTHORITY_FILE), "garbage").unwrap();
+        setup(&TlsConfig::SelfSigned { dir: dir.clone() }).unwrap();
+        let new_ca = std::fs::read_to_string(dir.join(CA_FILE)).unwrap();
+        assert_ne!(new_ca, ca);
+        let (_, state_ca, _) = parse_state(&std::fs::read(dir.join(STATE_FILE)).unwrap()).unwrap();
+        assert_eq!(pem_encode("CERTIFICATE", &state_ca), new_ca);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.join(AUTHORITY_FILE)), 0o600);
+            assert_eq!(mode(&dir.join(CA_FILE)), 0o644);
+        }
         let leftovers: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

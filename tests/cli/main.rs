@@ -27,6 +27,7 @@ mod mqtt;
 mod newcomer;
 mod protobuf;
 mod readme;
+mod run_app;
 mod send;
 mod shapes;
 mod tls;

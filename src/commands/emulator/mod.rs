@@ -1,4 +1,8 @@
-//! `wps emulator`: run the local service until Ctrl-C or SIGTERM.
+//! `wps emulator`: run the local service until Ctrl-C or SIGTERM, or around a command
+//! (`wps emulator -- CMD`, in app.rs); `wps emulator ca` (ca.rs) manages its TLS authority.
+
+mod app;
+mod ca;
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -7,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::EmulatorArgs;
+use crate::cli::{EmulatorAction, EmulatorArgs, EmulatorRunArgs};
 use crate::client::ClientOptions;
 use crate::emulator::{
     self, EmulatorConfig, EventHandlerConfig, ServerLimits, StartError, TlsConfig,
@@ -18,7 +22,19 @@ use crate::settings::Settings;
 use crate::term::Printer;
 
 pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> Result<ExitStatus> {
-    let EmulatorArgs {
+    let EmulatorArgs { action, run } = args;
+    match action {
+        Some(EmulatorAction::Ca(args)) => ca::run(printer, args),
+        None => serve(settings, printer, run).await,
+    }
+}
+
+async fn serve(
+    settings: &Settings,
+    printer: &Printer,
+    args: EmulatorRunArgs,
+) -> Result<ExitStatus> {
+    let EmulatorRunArgs {
         host,
         port,
         key,
@@ -26,15 +42,30 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         event_handler,
         settings: settings_file,
         tls,
+        no_tls,
         tls_cert,
         tls_key,
+        log,
+        command,
     } = args;
-    let tls = match (tls, tls_cert, tls_key) {
-        (_, Some(cert), Some(key)) => TlsConfig::Files { cert, key },
-        (true, _, _) => TlsConfig::SelfSigned {
+    let with_command = !command.is_empty();
+    // With a command, TLS by default: the JavaScript server SDK (@azure/web-pubsub) refuses
+    // http:// endpoints, and CMD is told which CA to trust.
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => TlsConfig::Files { cert, key },
+        _ if tls || (with_command && !no_tls) => TlsConfig::SelfSigned {
             dir: TlsConfig::default_dir(),
         },
         _ => TlsConfig::None,
+    };
+    let port = port.unwrap_or(if with_command { 0 } else { 8080 });
+    // Restores stderr when dropped, so an error returned from here is printed where the
+    // user sees it.
+    let log = match log {
+        Some(path) => Some(app::StderrToFile::open(&path).map_err(|e| {
+            CliError::Usage(format!("could not open --log {}: {e}", path.display()))
+        })?),
+        None => None,
     };
     let access_key = key.unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
     if access_key == DEFAULT_ACCESS_KEY && !is_loopback(host) {
@@ -101,6 +132,9 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         e => anyhow::Error::new(CliError::Usage(e.to_string())),
     })?;
 
+    if with_command {
+        return app::run(printer, server, command, log.as_ref()).await;
+    }
     let shutdown = shutdown_signal();
     if let Some(ca) = server.ca_pem_path() {
         // Not silenced by --quiet: clients cannot connect without it.
@@ -132,13 +166,7 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
             None => {}
         }
     }
-    let handlers = server.event_handlers();
-    if handlers.is_empty() {
-        printer
-            .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
-    } else {
-        printer.status(format_args!("event handlers:\n{handlers}"));
-    }
+    print_handlers(printer, &server);
 
     tokio::select! {
         _ = shutdown => {}
@@ -147,6 +175,17 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
     printer.status("wps emulator stopping");
     server.shutdown().await;
     Ok(SUCCESS)
+}
+
+/// The event handlers in force, on stderr.
+fn print_handlers(printer: &Printer, server: &emulator::Emulator) {
+    let handlers = server.event_handlers();
+    if handlers.is_empty() {
+        printer
+            .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
+    } else {
+        printer.status(format_args!("event handlers:\n{handlers}"));
+    }
 }
 
 /// Loopback addresses, IPv4-mapped ones included, are reachable from this machine only.
