@@ -1285,6 +1285,79 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Every visible command, nested ones included, as ("profile add", its command, its parent's
+    /// after_long_help).
+    fn visible_commands(
+        cmd: &clap::Command,
+        prefix: &str,
+        out: &mut Vec<(String, clap::Command, String)>,
+    ) {
+        let parent_after = cmd
+            .get_after_long_help()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("{prefix}{}", sub.get_name());
+            out.push((name.clone(), sub.clone(), parent_after.clone()));
+            visible_commands(sub, &format!("{name} "), out);
+        }
+    }
+
+    /// The `wps ...` commands of a help text's "Examples:" section, up to a pipe or redirect.
+    fn examples(text: &str) -> Vec<Vec<String>> {
+        text.lines()
+            .skip_while(|l| l.trim() != "Examples:")
+            .filter_map(|l| {
+                let words = shlex::split(l.trim())?;
+                let at = words.iter().position(|w| w == "wps")?;
+                let end = words[at..]
+                    .iter()
+                    .position(|w| w.starts_with(['|', '>', '<', '&', ';', '#']))
+                    .map_or(words.len(), |n| at + n);
+                Some(words[at..end].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_command_has_a_summary_long_help_and_real_examples() {
+        // Unbuilt, so clap's own `help` subcommand is not among them.
+        let cmd = Cli::command();
+        let mut commands = Vec::new();
+        visible_commands(&cmd, "", &mut commands);
+        assert!(commands.len() >= 7, "{} commands", commands.len());
+        for (name, sub, parent_after) in commands {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            assert!(
+                !about.is_empty() && !about.contains('\n'),
+                "`wps {name}` needs a one-line summary (doc comment)"
+            );
+            let after = sub
+                .get_after_long_help()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let own = examples(&after);
+            for words in own.iter().chain(examples(&parent_after).iter()) {
+                if let Err(e) = Cli::try_parse_from(words) {
+                    panic!("an example near `wps {name}` does not parse: {words:?}\n{e}");
+                }
+            }
+            if sub.has_subcommands() && !sub.is_args_conflicts_with_subcommands_set() {
+                continue; // a group like `profile`: its members carry the examples
+            }
+            assert!(
+                sub.get_long_about().is_some(),
+                "`wps {name}` needs long help (long_about) beyond its summary"
+            );
+            let path: Vec<String> = name.split(' ').map(str::to_string).collect();
+            let runs_it = |words: &&Vec<String>| words.windows(path.len()).any(|w| w == path);
+            assert!(
+                own.iter().filter(runs_it).count() >= 2,
+                "`wps {name}` needs two or three examples in after_long_help (\"Examples:\\n  wps {name} ...\")"
+            );
+        }
+    }
+
     fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {
             vars.iter()

@@ -11,7 +11,7 @@ use crate::error::CliError;
 
 /// The largest config file read. Even hundreds of profiles take a few hundred KB; a larger
 /// "file" is the wrong path (`--config /dev/zero`), and reading it whole would never end.
-pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+pub const MAX_CONFIG_BYTES: u64 = crate::files::MAX_FILE_BYTES;
 
 /// The fields of one `[profiles.NAME]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,7 +134,7 @@ impl ConfigFile {
 
     /// Reads the file (at most [`MAX_CONFIG_BYTES`]); a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, CliError> {
-        let text = match read_capped(path, MAX_CONFIG_BYTES, "config file") {
+        let text = match crate::files::read_capped(path, MAX_CONFIG_BYTES, "config file") {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
                 config_error(path, "cannot read it: stream did not contain valid UTF-8")
             })?,
@@ -344,30 +344,6 @@ impl ConfigFile {
     }
 }
 
-/// The whole file, at most `limit` bytes: one byte past the limit is read, never the rest (a
-/// device or a pipe may not end), and a larger file is an error of kind `FileTooLarge` saying
-/// that no `what` is that big. Every file `wps` takes whole and the user names (the config,
-/// certificates, keys, settings) is read through here.
-pub fn read_capped(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        const MIB: u64 = 1024 * 1024;
-        let size = match limit {
-            l if l >= MIB && l % MIB == 0 => format!("{} MiB", l / MIB),
-            l => format!("{l} bytes"),
-        };
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("larger than {size}, which no {what} is; is it the right path?"),
-        ));
-    }
-    Ok(bytes)
-}
-
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -481,27 +457,6 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigFile, String> {
         ConfigFile::parse(Path::new("/x/config.toml"), text).map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn read_capped_reads_up_to_the_limit_and_refuses_one_byte_more() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"12345").unwrap();
-        assert_eq!(read_capped(&path, 5, "test file").unwrap(), b"12345");
-        let e = read_capped(&path, 4, "test file").unwrap_err();
-        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
-        assert_eq!(
-            e.to_string(),
-            "larger than 4 bytes, which no test file is; is it the right path?"
-        );
-        #[cfg(unix)]
-        assert_eq!(
-            read_capped(Path::new("/dev/zero"), MAX_CONFIG_BYTES, "key file")
-                .unwrap_err()
-                .to_string(),
-            "larger than 1 MiB, which no key file is; is it the right path?"
-        );
     }
 
     #[test]

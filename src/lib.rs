@@ -2,7 +2,7 @@
 //!
 //! - [`client`]: the data-plane REST client (access-key auth, retries, wire-exact requests).
 //! - [`emulator`]: an in-memory Web PubSub service for development and tests.
-//! - the rest (`cli`, `settings`, `commands`, `output`, `error`) is the command-line tool.
+//! - the command-line tool (`wps`) is the binary built on these two.
 //!
 //! # Sending from Rust
 //!
@@ -39,25 +39,11 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-// Layers, top to bottom; a module imports only from the ones below it:
-//
-//   main.rs      parse, build the Printer, run, map the error to an exit code
-//   commands     one file per command; `bulk` runs one operation over many targets
-//   settings     flags + environment + profile -> Settings, and the Printer
-//   cli          clap types only
-//   output       tables and JSON documents of results
-//   config       the profile file
-//   error        exit codes and error reports
-//   client, emulator    the library (the emulator uses the client's names and signing)
-//   term, env    leaves: output format, colour, Printer; the environment reader
-pub mod cli;
+// The library is the data-plane client and the emulator; the command-line tool's modules
+// (cli, settings, commands, output, config, error, term, env) belong to the binary (main.rs)
+// and are no part of this crate's public surface.
 #[warn(missing_docs)]
 pub mod client;
-pub mod commands;
-pub mod config;
 pub mod emulator;
-pub mod env;
-pub mod error;
-pub mod output;
-pub mod settings;
-pub mod term;
+#[doc(hidden)]
+pub mod files;

@@ -30,13 +30,13 @@ pub(crate) fn extra_roots() -> Result<Vec<CertificateDer<'static>>, ClientError>
     Ok(certs)
 }
 
-/// The bytes of `SSL_CERT_FILE`, at most [`MAX_CONFIG_BYTES`](crate::config::MAX_CONFIG_BYTES)
+/// The bytes of `SSL_CERT_FILE`, at most [`MAX_FILE_BYTES`](crate::files::MAX_FILE_BYTES)
 /// (a system bundle of every public root is about 200 KB); one byte past it is read, never the
 /// rest, so `/dev/zero` or a wrong multi-GB path is refused at once. The error is one line
 /// naming the variable.
 pub(crate) fn read_cert_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let limit = crate::config::MAX_CONFIG_BYTES;
+    let limit = crate::files::MAX_FILE_BYTES;
     let shown = path.display();
     let mut pem = Vec::new();
     std::fs::File::open(path)

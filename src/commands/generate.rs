@@ -240,9 +240,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn readme_exit_code_table_is_the_code_table() {
+        let md = include_str!("../../README.md");
+        for (code, _) in EXIT_CODES {
+            assert!(
+                md.contains(&format!("\n| {code} | ")),
+                "README's exit-code table has no row for {code}"
+            );
+        }
+    }
+
+    #[test]
     fn exit_codes_are_the_error_table() {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130, 143]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 130, 143, 126, 127]);
     }
 
     #[test]

@@ -36,8 +36,6 @@ impl From<ExitStatus> for std::process::ExitCode {
     }
 }
 
-pub use generate::{doc_command, EXIT_CODES};
-
 pub const SUCCESS: ExitStatus = ExitStatus(crate::error::code::OK);
 
 /// Runs the command; everything it prints goes through `printer`.

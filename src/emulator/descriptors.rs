@@ -7,9 +7,9 @@
 use std::fs::File;
 use std::io;
 
-/// The descriptor limit before and after [`raise_limit`].
+/// The descriptor limit before and after [`raise_descriptor_limit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raised {
+pub struct DescriptorLimit {
     pub from: u64,
     pub to: u64,
 }
@@ -17,7 +17,7 @@ pub struct Raised {
 /// Raises this process's soft descriptor limit to its hard limit; `None` where there is no
 /// such limit or it cannot be read.
 #[cfg(unix)]
-pub fn raise_limit() -> Option<Raised> {
+pub fn raise_descriptor_limit() -> Option<DescriptorLimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -34,17 +34,17 @@ pub fn raise_limit() -> Option<Raised> {
         };
         // SAFETY: setrlimit only reads the struct.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            return Some(Raised {
+            return Some(DescriptorLimit {
                 from,
                 to: limit.rlim_max,
             });
         }
     }
-    Some(Raised { from, to: from })
+    Some(DescriptorLimit { from, to: from })
 }
 
 #[cfg(not(unix))]
-pub fn raise_limit() -> Option<Raised> {
+pub fn raise_descriptor_limit() -> Option<DescriptorLimit> {
     None
 }
 
@@ -55,7 +55,7 @@ pub fn current_limit() -> Option<u64> {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: as in raise_limit.
+    // SAFETY: as in raise_descriptor_limit.
     (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit.rlim_cur)
 }
 
@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn raising_never_lowers_the_limit() {
         let before = current_limit();
-        if let Some(raised) = raise_limit() {
+        if let Some(raised) = raise_descriptor_limit() {
             assert!(raised.to >= raised.from);
             assert_eq!(current_limit(), Some(raised.to));
             assert!(before.is_none_or(|b| raised.to >= b));

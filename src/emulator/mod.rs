@@ -7,7 +7,7 @@
 mod activity;
 mod auth;
 mod dashboard;
-pub(crate) mod descriptors;
+mod descriptors;
 mod errors;
 mod filter;
 mod hub;
@@ -38,6 +38,7 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use descriptors::{raise_descriptor_limit, DescriptorLimit};
 use hub::Registry;
 pub use server::{
     ServerLimits, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
@@ -183,6 +184,7 @@ impl Emulator {
 
     /// How long a reliable connection whose transport dropped is kept for recovery (30 s,
     /// as the service promises); shorter values let tests see the expiry.
+    #[doc(hidden)]
     pub fn set_recovery_window(&self, window: Duration) {
         let ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
         self.shared.recovery_window_ms.store(ms, Ordering::Relaxed);
@@ -200,6 +202,7 @@ impl Emulator {
 
     /// How long a WebSocket client may stay silent before it is pinged (20 s); a client that
     /// does not answer by the next ping is dropped, so a half-sent frame cannot hold memory.
+    #[doc(hidden)]
     pub fn set_keepalive(&self, interval: Duration) {
         let ms = u64::try_from(interval.as_millis())
             .unwrap_or(u64::MAX)
@@ -209,6 +212,7 @@ impl Emulator {
 
     /// Test hook: the dashboard treats every request as coming from another machine (so it
     /// requires the key), since a test cannot connect from a non-loopback address.
+    #[doc(hidden)]
     pub fn treat_peers_as_remote(&self, yes: bool) {
         self.shared.dashboard.treat_peers_as_remote(yes);
     }

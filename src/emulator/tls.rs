@@ -116,7 +116,7 @@ pub(crate) fn setup(config: &TlsConfig) -> io::Result<Option<Tls>> {
 /// A PEM file named on the command line, read up to the config file's cap: a certificate
 /// chain is a few KB, and `/dev/zero` must not be read whole.
 fn read_pem(path: &Path, what: &str) -> io::Result<Vec<u8>> {
-    crate::config::read_capped(path, crate::config::MAX_CONFIG_BYTES, what)
+    crate::files::read_capped(path, crate::files::MAX_FILE_BYTES, what)
         .map_err(|e| invalid(path, e))
 }
 

@@ -146,17 +146,6 @@ fn blocks_are_found_with_their_exit_codes() {
     assert_eq!((b[1].line, b[1].expect), (8, 1));
 }
 
-#[test]
-fn readme_exit_code_table_is_the_code_table() {
-    let md = readme();
-    for (code, _) in wps::commands::EXIT_CODES {
-        assert!(
-            md.contains(&format!("\n| {code} | ")),
-            "README's exit-code table has no row for {code}"
-        );
-    }
-}
-
 // The examples are POSIX shell.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

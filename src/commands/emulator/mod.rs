@@ -88,16 +88,15 @@ async fn serve(
                     path.display()
                 ))
             };
-            let pem =
-                crate::config::read_capped(&path, crate::config::MAX_CONFIG_BYTES, "key file")
-                    .map_err(|e| cant(&e))?;
+            let pem = crate::files::read_capped(&path, crate::files::MAX_FILE_BYTES, "key file")
+                .map_err(|e| cant(&e))?;
             Some(String::from_utf8(pem).map_err(|_| cant(&"not text (a PEM key is)"))?)
         }
         None => None,
     };
     // Each client holds a descriptor; the usual soft default (1,024) is far below what the
     // service's units carry.
-    let raised = emulator::descriptors::raise_limit();
+    let raised = emulator::raise_descriptor_limit();
     let mut server = emulator::start(EmulatorConfig {
         host,
         port,

@@ -308,9 +308,8 @@ impl Settings {
     pub fn load(path: &Path) -> Result<Settings, String> {
         let shown = path.display();
         // The size a file claims is not checked first: `/dev/zero` claims none.
-        let bytes =
-            crate::config::read_capped(path, crate::config::MAX_CONFIG_BYTES, "settings file")
-                .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let bytes = crate::files::read_capped(path, crate::files::MAX_FILE_BYTES, "settings file")
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| format!("cannot read {shown}: not UTF-8 text (TOML or JSON)"))?;
         Settings::parse(&text, Format::guess(path, &text)).map_err(|e| format!("{shown}: {e}"))
