@@ -16,9 +16,7 @@ use axum::response::Response;
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::SinkExt;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -261,13 +259,11 @@ async fn world_with(handlers: EventHandlerConfig) -> World {
     }
 }
 
-/// `sha256=` + hex HMAC-SHA256(access key, connection id), computed here independently.
+/// `sha256=` + hex HMAC-SHA256(access key, connection id), computed here with ring directly.
 fn signature(connection_id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(DEFAULT_ACCESS_KEY.as_bytes()).expect("key");
-    mac.update(connection_id.as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, DEFAULT_ACCESS_KEY.as_bytes());
+    let hex: String = ring::hmac::sign(&key, connection_id.as_bytes())
+        .as_ref()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::Serialize;
-use sha2::Sha256;
 
 use super::settings::{Event, SystemEvent};
 
@@ -43,10 +41,9 @@ pub const SYSTEM_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// `sha256=` + lowercase hex HMAC-SHA256 keyed by the access key over the connection id.
 /// (The service, holding two keys, sends both values comma-separated; we have one.)
 pub fn signature(access_key: &[u8], connection_id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(access_key).expect("HMAC takes any key length");
-    mac.update(connection_id.as_bytes());
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, access_key);
     let mut out = String::from("sha256=");
-    for b in mac.finalize().into_bytes() {
+    for b in ring::hmac::sign(&key, connection_id.as_bytes()).as_ref() {
         out.push_str(&format!("{b:02x}"));
     }
     out
