@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::listen::{client_url, printable};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::ClientArgs;
 use crate::client::proto::json::upstream_from_json;
@@ -32,9 +33,7 @@ use crate::client::session::{
     Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS, MAX_PROTOCOL_ERRORS,
 };
 use crate::client::subscriber::Event;
-use crate::client::{
-    client_access_token, now_secs, operations, ClientError, ClientTokenRequest, KeySigner, Protocol,
-};
+use crate::client::{operations, ClientError, ClientTokenRequest, Protocol};
 use crate::error::{code, CliError};
 use crate::settings::Settings;
 use crate::term::{OutputFormat, Printer};
@@ -533,16 +532,6 @@ async fn until(deadline: Option<Instant>) {
     }
 }
 
-/// A frame as printed, by `listen` too: what resuming needs (sequence ids, the reconnection
-/// token) stays inside.
-pub(super) fn printable(mut v: Value) -> Value {
-    if let Some(o) = v.as_object_mut() {
-        o.remove("sequenceId");
-        o.remove("reconnectionToken");
-    }
-    v
-}
-
 /// Where output goes: stdout and stderr, or on a terminal above the prompt.
 struct Out {
     format: OutputFormat,
@@ -879,22 +868,6 @@ fn hub_of(url: &str) -> String {
         Some((_, hub)) if !hub.is_empty() => hub.trim_end_matches('/').to_string(),
         _ => "wps".to_string(),
     }
-}
-
-/// A client access URL valid for an hour: signed locally with the key, or under Entra ID
-/// issued by the service's `:generateToken`. `listen` connects with it too.
-pub(super) async fn client_url(
-    settings: &Settings,
-    hub: &str,
-    request: &ClientTokenRequest,
-) -> Result<String> {
-    if settings.is_entra() {
-        let client = settings.client()?;
-        return Ok(client.generate_client_token(hub, request).await?.url);
-    }
-    let cs = settings.connection_string()?;
-    let signer = KeySigner::new(&cs.access_key);
-    Ok(client_access_token(&cs.endpoint, hub, &signer, request, now_secs())?.url)
 }
 
 /// The interactive side: a rustyline prompt on its own thread, and a printer thread that
