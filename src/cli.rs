@@ -601,6 +601,23 @@ pub struct MemberTargetArgs {
     pub users: Vec<String>,
 }
 
+/// The bulk options of the group commands: [`BulkArgs`] and what its file lists.
+/// (`--filter` stays with each command: its help names the request it makes.)
+#[derive(Debug, Args)]
+pub struct MemberBulkArgs {
+    /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        requires = "from_file",
+        help_heading = "Bulk"
+    )]
+    pub target_kind: Option<TargetKind>,
+    #[command(flatten)]
+    pub common: BulkArgs,
+}
+
 /// What the lines of `--from-file` are, where a command takes more than one kind of target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TargetKind {
@@ -632,17 +649,8 @@ pub struct AddToGroupArgs {
         help_heading = "Target"
     )]
     pub filter: Option<String>,
-    /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
-    #[arg(
-        long,
-        value_enum,
-        value_name = "KIND",
-        requires = "from_file",
-        help_heading = "Bulk"
-    )]
-    pub target_kind: Option<TargetKind>,
     #[command(flatten)]
-    pub bulk: BulkArgs,
+    pub bulk: MemberBulkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -671,17 +679,8 @@ pub struct RemoveFromGroupArgs {
         help_heading = "Target"
     )]
     pub filter: Option<String>,
-    /// What --from-file lists: connection or user (default: the kind of --connection/--user given, else connection)
-    #[arg(
-        long,
-        value_enum,
-        value_name = "KIND",
-        requires = "from_file",
-        help_heading = "Bulk"
-    )]
-    pub target_kind: Option<TargetKind>,
     #[command(flatten)]
-    pub bulk: BulkArgs,
+    pub bulk: MemberBulkArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::bulk::{self, Run};
 use super::ExitStatus;
-use crate::cli::{AddToGroupArgs, MemberTargetArgs, TargetKind};
+use crate::cli::{AddToGroupArgs, MemberBulkArgs, MemberTargetArgs, TargetKind};
 use crate::client::{ClientError, Request};
 use crate::error::CliError;
 use crate::settings::Settings;
@@ -19,8 +19,10 @@ pub async fn run(
         groups,
         targets,
         filter,
-        target_kind,
-        bulk: bulk_args,
+        bulk: MemberBulkArgs {
+            target_kind,
+            common: bulk_args,
+        },
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;

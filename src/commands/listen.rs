@@ -1,4 +1,7 @@
 //! `wps listen`: connect as a client and print what arrives, one JSON object a line.
+//!
+//! `client` builds on it and imports from here (the access URL, how frames are shown);
+//! nothing here imports from `client`.
 
 use std::io::Write;
 use std::time::Duration;
@@ -8,14 +11,15 @@ use base64::Engine;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::client::{client_url, printable};
 use super::{ExitStatus, SUCCESS};
 use crate::cli::ListenArgs;
 use crate::client::session::{
     Session, SessionEvent, SessionOptions, DEFAULT_MAX_RECONNECTS, MAX_PROTOCOL_ERRORS,
 };
 use crate::client::subscriber::Event;
-use crate::client::{operations, ClientTokenRequest, Protocol};
+use crate::client::{
+    client_access_token, now_secs, operations, ClientTokenRequest, KeySigner, Protocol,
+};
 use crate::error::code;
 use crate::settings::Settings;
 use crate::term::{OutputFormat, Printer};
@@ -244,4 +248,30 @@ async fn until<F: std::future::Future>(deadline: Option<Instant>, fut: F) -> Opt
         Some(d) => tokio::time::timeout_at(d, fut).await.ok(),
         None => Some(fut.await),
     }
+}
+
+/// A client access URL valid for an hour: signed locally with the key, or under Entra ID
+/// issued by the service's `:generateToken`. `client` connects with it too.
+pub(super) async fn client_url(
+    settings: &Settings,
+    hub: &str,
+    request: &ClientTokenRequest,
+) -> Result<String> {
+    if settings.is_entra() {
+        let client = settings.client()?;
+        return Ok(client.generate_client_token(hub, request).await?.url);
+    }
+    let cs = settings.connection_string()?;
+    let signer = KeySigner::new(&cs.access_key);
+    Ok(client_access_token(&cs.endpoint, hub, &signer, request, now_secs())?.url)
+}
+
+/// A frame as printed, by `client` too: what resuming needs (sequence ids, the reconnection
+/// token) stays inside.
+pub(super) fn printable(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("sequenceId");
+        o.remove("reconnectionToken");
+    }
+    v
 }

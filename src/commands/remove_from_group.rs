@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::add_to_group::{member_kind, pairs};
 use super::bulk::{self, Run};
 use super::ExitStatus;
-use crate::cli::{RemoveFromGroupArgs, TargetKind};
+use crate::cli::{MemberBulkArgs, RemoveFromGroupArgs, TargetKind};
 use crate::settings::Settings;
 use crate::term::Printer;
 
@@ -20,8 +20,10 @@ pub async fn run(
         all_groups,
         targets,
         filter,
-        target_kind,
-        bulk: bulk_args,
+        bulk: MemberBulkArgs {
+            target_kind,
+            common: bulk_args,
+        },
     } = args;
     let client = settings.client()?;
     let hub = settings.hub()?;
