@@ -334,12 +334,21 @@ fn normalise_into(out: &mut String, s: &str, component: Component) {
                 let _ = write!(out, "%{octet:02X}");
             }
             None => {
-                // Copy up to the next `%`, a character boundary (`%` is ASCII), as `i` is.
-                let next = bytes[i + 1..]
+                // A `%` that starts no escape means a `%`, as `%25` does (and as clients
+                // send it): written so, what follows cannot form an escape with a character
+                // decoded next (`%a%30` must not become `%a0`).
+                let start = if bytes[i] == b'%' {
+                    out.push_str("%25");
+                    i + 1
+                } else {
+                    i
+                };
+                // Copy up to the next `%`, a character boundary (`%` is ASCII).
+                let next = bytes[start..]
                     .iter()
                     .position(|&b| b == b'%')
-                    .map_or(s.len(), |n| i + 1 + n);
-                out.push_str(&s[i..next]);
+                    .map_or(s.len(), |n| start + n);
+                out.push_str(&s[start..next]);
                 i = next;
                 continue;
             }
@@ -542,8 +551,8 @@ mod tests {
             normalise("/a%2fb%7e%41?q=%27%2f%7E%c3%a9%26"),
             "/a%2Fb~A?q='/~%C3%A9%26"
         );
-        // Literal non-ASCII and a `%` that is no escape are copied as they are.
-        assert_eq!(normalise("é%zz%41é?x=é%41é%2"), "é%zzAé?x=éAé%2");
+        // Literal non-ASCII is copied as it is; a `%` that is no escape means `%25`.
+        assert_eq!(normalise("é%zz%41é?x=é%41é%2"), "é%25zzAé?x=éAé%252");
     }
 
     #[test]
@@ -554,7 +563,9 @@ mod tests {
             ("/x?f=%2527", "/x?f='"),
             ("/x?f=%2527", "/x?f=%27"),
             ("/x%2527", "/x'"),
-            ("/x?f=%25", "/x?f=%"),
+            // A stray `%` does not join what is decoded after it.
+            ("/x?f=%a%30", "/x?f=%a0"),
+            ("/x%a%30", "/x%a0"),
             // Delimiters: a segment, a pair, a value, a space to form decoders.
             ("/users/a%2Fgroups%2Fg", "/users/a/groups/g"),
             ("/x?a=1%26b=2", "/x?a=1&b=2"),
