@@ -150,7 +150,7 @@ use reqwest::header::{
 
 pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
-pub use connstr::{normalize_endpoint, without_userinfo, ConnectionString};
+pub use connstr::{is_loopback, normalize_endpoint, without_userinfo, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
 pub use protocol::Protocol;
