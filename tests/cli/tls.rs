@@ -475,6 +475,71 @@ async fn an_untrusted_certificate_is_not_retried_and_the_hint_names_the_developm
     world.emulator.shutdown().await;
 }
 
+#[tokio::test]
+async fn ssl_cert_file_is_read_only_for_https() {
+    // A garbage SSL_CERT_FILE and an unreadable one: http and ws never open it...
+    let plain = World::new().await;
+    let garbage = plain.dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate\n").expect("write");
+    let missing = plain.dir.path().join("missing.pem");
+    let (mut socket, _) = plain.connect_json("chat", None, &[], &[]).await;
+    for file in [&garbage, &missing] {
+        let mut send = plain.wps();
+        send.env("SSL_CERT_FILE", file)
+            .args(["send-all", "--text", "over http"]);
+        let out = run(send).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(next_json(&mut socket).await["data"], "over http");
+    }
+    let mut listen = plain.wps();
+    listen
+        .env("SSL_CERT_FILE", &garbage)
+        .args(["listen", "--group", "g1", "--count", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let listen = listen.spawn().expect("listen starts");
+    let mut joined = false;
+    for _ in 0..100 {
+        let mut exists = plain.wps();
+        exists.args(["exists", "--group", "g1"]);
+        if code(&run(exists).await) == 0 {
+            joined = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(joined, "wps listen never joined over ws");
+    let mut send = plain.wps();
+    send.args(["send-group", "--group", "g1", "--text", "over ws"]);
+    assert_eq!(code(&run(send).await), 0);
+    let out = tokio::task::spawn_blocking(move || listen.wait_with_output().expect("listen ends"))
+        .await
+        .expect("join");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("over ws"), "{}", stdout(&out));
+    plain.emulator.shutdown().await;
+
+    // ...while https reads it and says what is wrong with it.
+    let tls = tls_world(ServerLimits::default()).await;
+    for (file, says) in [
+        (&garbage, "holds no certificate"),
+        (&missing, "could not read"),
+    ] {
+        let mut send = tls.wps();
+        send.env("SSL_CERT_FILE", file)
+            .args(["send-all", "--text", "x"]);
+        let out = run(send).await;
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("SSL_CERT_FILE {}", file.display()))
+                && stderr(&out).contains(says),
+            "{}",
+            stderr(&out)
+        );
+    }
+    tls.emulator.shutdown().await;
+}
+
 /// Reads until the server closes; returns what arrived and how long that took.
 async fn read_to_close(socket: &mut TcpStream, within: Duration) -> (Vec<u8>, Duration) {
     let started = Instant::now();
