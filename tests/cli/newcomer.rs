@@ -89,7 +89,8 @@ async fn empty_stdin_is_no_payload_unless_allow_empty() {
     assert_eq!(got["type"], "message", "{got}");
 }
 
-// 2. A bulk run on a terminal: the bar, then the failures and the summary, not a row a target.
+// 2. A bulk run on a terminal: the bar, then the failures and the summary, not a row a target
+// (beyond a screenful; a short run lists every target).
 #[tokio::test]
 async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
     let world = World::new().await;
@@ -104,7 +105,8 @@ async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
     assert!(screen.lines().count() < 10, "a row per target:\n{screen}");
     assert!(screen.contains("sent 30, failed 0"), "{screen}");
 
-    // Failures are listed, successes only counted.
+    // A run that fits on the screen shows what went where: every target, sent or not, and
+    // no rate for three quick requests.
     let (_socket, id) = world.connect_json("chat", None, &[], &[]).await;
     let out = on_terminal(
         &world,
@@ -128,8 +130,23 @@ async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
         screen.contains("gone-1") && screen.contains("gone-2"),
         "{screen}"
     );
-    assert!(!screen.contains(&id), "a success listed:\n{screen}");
+    let row = |target: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(target))
+            .unwrap_or_else(|| panic!("no row for {target}:\n{screen}"))
+            .to_string()
+    };
+    assert!(
+        row(&id).contains("sent") && row(&id).contains("g1"),
+        "{screen}"
+    );
+    assert!(row("gone-1").contains("failed"), "{screen}");
     assert!(screen.contains("sent 1, failed 2"), "{screen}");
+    assert!(
+        !screen.contains("/s)"),
+        "a rate for three requests:\n{screen}"
+    );
 }
 
 // 3. A terminal that reports width 0 gets COLUMNS, then 80, not one-character columns.
