@@ -863,7 +863,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;emulator' {
-            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on: an IP address, or localhost (127.0.0.1)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key')
             [CompletionResult]::new('--entra-issuer-key', '--entra-issuer-key', [CompletionResultType]::ParameterName, 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests')

@@ -825,7 +825,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wps;emulator'= {
-            cand --host 'Address to listen on'
+            cand --host 'Address to listen on: an IP address, or localhost (127.0.0.1)'
             cand --port 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]'
             cand --key 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key'
             cand --entra-issuer-key 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests'

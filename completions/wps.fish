@@ -822,7 +822,7 @@ complete -c wps -n "__fish_wps_using_subcommand api" -s v -l verbose -d 'Log req
 complete -c wps -n "__fish_wps_using_subcommand api" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand api" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand api" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l host -d 'Address to listen on' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l host -d 'Address to listen on: an IP address, or localhost (127.0.0.1)' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l port -d 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l key -d 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F

@@ -467,6 +467,18 @@ pub struct SendOptionsArgs {
     pub metadata: Vec<(String, String)>,
 }
 
+/// `--host`: an IP address, or `localhost`, which is 127.0.0.1 (what the connection string
+/// then says; the emulator listens on one address, and every client resolves localhost to
+/// 127.0.0.1 or tries it). No other name is looked up.
+fn parse_host(s: &str) -> Result<IpAddr, String> {
+    if s.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    s.parse().map_err(|_| {
+        format!("'{s}' is not an IP address: give one (127.0.0.1, 0.0.0.0, ::1) or localhost")
+    })
+}
+
 /// `KEY=VALUE` of `--metadata`; the key and value rules are checked with the request.
 fn parse_metadata(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -953,8 +965,8 @@ pub struct CaArgs {
 
 #[derive(Debug, Args)]
 pub struct EmulatorRunArgs {
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
+    /// Address to listen on: an IP address, or localhost (127.0.0.1)
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]
     #[arg(long)]
@@ -1291,6 +1303,16 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn host_is_an_address_or_localhost() {
+        assert_eq!(parse_host("localhost"), Ok("127.0.0.1".parse().unwrap()));
+        assert_eq!(parse_host("LocalHost"), Ok("127.0.0.1".parse().unwrap()));
+        assert_eq!(parse_host("::1"), Ok("::1".parse().unwrap()));
+        assert_eq!(parse_host("0.0.0.0"), Ok("0.0.0.0".parse().unwrap()));
+        let err = parse_host("example.com").unwrap_err();
+        assert!(err.contains("localhost"), "{err}");
     }
 
     #[test]

@@ -479,3 +479,54 @@ async fn reverse_proxy_carries_requests_to_the_service() {
         "{dry}"
     );
 }
+
+// Issue 26: `--host localhost` is accepted (127.0.0.1), and `-v emulator --event-handler`
+// names its handlers under one heading.
+#[tokio::test]
+async fn emulator_takes_host_localhost_and_lists_its_handlers_once() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = World::new().await;
+    let mut child = world
+        .bare_wps()
+        .args(["-v", "emulator", "--port", "0", "--host", "localhost"])
+        .args(["--event-handler", "chat=http://127.0.0.1:9/{event}"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wps emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("connection string");
+    assert!(
+        line.starts_with("Endpoint=http://127.0.0.1;Port="),
+        "{line}"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(status.success(), "{status:?}: {err}");
+    assert_eq!(err.matches("event handlers").count(), 1, "{err}");
+    assert!(
+        err.contains("hub chat #1: http://127.0.0.1:9/{event}"),
+        "{err}"
+    );
+    assert!(!err.contains("\n\n"), "a blank line:\n{err}");
+
+    // Any other name is refused, saying what is taken.
+    let out = world
+        .bare_wps()
+        .args(["emulator", "--host", "example.com"])
+        .output()
+        .expect("wps runs");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("or localhost"), "{}", stderr(&out));
+}
