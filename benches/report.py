@@ -68,7 +68,8 @@ w("| | |")
 w("| --- | --- |")
 for key, label in [("date", "date"), ("commit", "commit"), ("cpu", "CPU"), ("kernel", "kernel"),
                    ("pinning", "CPU placement"), ("load", "load average at the end"), ("rustc", "rustc"), ("python", "Python"),
-                   ("sdk", "Python SDK"), ("curl", "curl"), ("timer", "cold-start timer")]:
+                   ("sdk", "Python SDK"), ("curl", "curl"), ("timer", "cold-start timer"),
+                   ("baseline", "baseline wps (BENCH_BASELINE_WPS)")]:
     if key in meta:
         w(f"| {label} | {meta[key]} |")
 w("")

@@ -68,12 +68,12 @@ set edit:completion:arg-completer[wps] = {|@words|
         &'wps;send-all'= {
             cand --exclude 'Connection id to leave out (repeatable)'
             cand --filter 'OData filter over userId, connectionId and groups'
-            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
-            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --text 'Send this text (text/plain)'
             cand --json 'Send this JSON (application/json); checked before sending'
             cand --file 'Send this file''s bytes (application/octet-stream); `-` reads stdin'
             cand --content-type 'Content type for --file or stdin: text/plain, application/json or application/octet-stream'
+            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
+            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
             cand --profile 'Profile from the config file [env: WPS_PROFILE]'
             cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
@@ -97,20 +97,18 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;send-group'= {
             cand -g 'Group to send to (repeatable)'
             cand --group 'Group to send to (repeatable)'
             cand --exclude 'Connection id to leave out (repeatable)'
             cand --filter 'OData filter over userId, connectionId and groups'
-            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
-            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --text 'Send this text (text/plain)'
             cand --json 'Send this JSON (application/json); checked before sending'
             cand --file 'Send this file''s bytes (application/octet-stream); `-` reads stdin'
             cand --content-type 'Content type for --file or stdin: text/plain, application/json or application/octet-stream'
+            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
+            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --from-file 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)'
             cand --concurrency 'Requests in flight at once'
             cand --failed-to 'Write the targets that did not succeed to this file, one a line (ready for --from-file)'
@@ -137,19 +135,17 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;send-user'= {
             cand -u 'User to send to (repeatable)'
             cand --user 'User to send to (repeatable)'
             cand --filter 'OData filter over the user''s connections'
-            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
-            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --text 'Send this text (text/plain)'
             cand --json 'Send this JSON (application/json); checked before sending'
             cand --file 'Send this file''s bytes (application/octet-stream); `-` reads stdin'
             cand --content-type 'Content type for --file or stdin: text/plain, application/json or application/octet-stream'
+            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
+            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --from-file 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)'
             cand --concurrency 'Requests in flight at once'
             cand --failed-to 'Write the targets that did not succeed to this file, one a line (ready for --from-file)'
@@ -176,18 +172,16 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;send-connection'= {
             cand -c 'Connection to send to (repeatable)'
             cand --connection 'Connection to send to (repeatable)'
-            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
-            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --text 'Send this text (text/plain)'
             cand --json 'Send this JSON (application/json); checked before sending'
             cand --file 'Send this file''s bytes (application/octet-stream); `-` reads stdin'
             cand --content-type 'Content type for --file or stdin: text/plain, application/json or application/octet-stream'
+            cand --ttl 'Drop the message if not delivered within this many seconds (0-300)'
+            cand --metadata 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)'
             cand --from-file 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)'
             cand --concurrency 'Requests in flight at once'
             cand --failed-to 'Write the targets that did not succeed to this file, one a line (ready for --from-file)'
@@ -214,8 +208,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;listen'= {
             cand -u 'User id to connect as'
@@ -249,8 +241,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;client'= {
             cand -u 'User id to connect as'
@@ -282,8 +272,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;demo'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -308,8 +296,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;token'= {
             cand -u 'User id (the `sub` claim)'
@@ -341,8 +327,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand decode 'Show a token''s claims, when it expires, and (with a key configured) whether its signature is valid'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -369,8 +353,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;token;help'= {
             cand decode 'Show a token''s claims, when it expires, and (with a key configured) whether its signature is valid'
@@ -403,8 +385,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand add 'Add a profile (or update it); takes the global --connection-string, --endpoint, --access-key, --hub, --auth and --api-version'
             cand list 'List the profiles'
             cand show 'Show every resolved setting and where it came from (secrets redacted)'
@@ -438,8 +418,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;profile;list'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -464,8 +442,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;profile;show'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -490,8 +466,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;profile;use'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -516,8 +490,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;profile;remove'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -542,8 +514,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;profile;help'= {
             cand add 'Add a profile (or update it); takes the global --connection-string, --endpoint, --access-key, --hub, --auth and --api-version'
@@ -599,8 +569,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;remove-from-group'= {
             cand -g 'Group to remove from (repeatable: each target is removed from each group)'
@@ -637,8 +605,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;close'= {
             cand -c 'Connection to close (repeatable)'
@@ -676,8 +642,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;grant'= {
             cand -c 'Connection id (repeatable)'
@@ -710,8 +674,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;revoke'= {
             cand -c 'Connection id (repeatable)'
@@ -744,8 +706,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;check'= {
             cand -c 'Connection id'
@@ -775,8 +735,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;exists'= {
             cand -c 'Connection id'
@@ -807,8 +765,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;list-connections'= {
             cand -g 'Group to list'
@@ -837,8 +793,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;api'= {
             cand --query 'Query parameter k=v, appended in order (repeatable)'
@@ -869,11 +823,9 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;emulator'= {
-            cand --host 'Address to listen on'
+            cand --host 'Address to listen on: an IP address, or localhost (127.0.0.1)'
             cand --port 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]'
             cand --key 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key'
             cand --entra-issuer-key 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests'
@@ -906,8 +858,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -936,8 +886,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;emulator;help'= {
             cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
@@ -970,8 +918,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;man'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
@@ -996,8 +942,6 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --dry-run 'Print the requests that would be sent, and send nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'wps;help'= {
             cand send-all 'Send a message to every connection in the hub'

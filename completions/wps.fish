@@ -74,12 +74,12 @@ complete -c wps -n "__fish_wps_needs_command" -f -a "man" -d 'Man pages: print w
 complete -c wps -n "__fish_wps_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l filter -d 'OData filter over userId, connectionId and groups' -r
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
-complete -c wps -n "__fish_wps_using_subcommand send-all" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-all" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -106,16 +106,15 @@ complete -c wps -n "__fish_wps_using_subcommand send-all" -s v -l verbose -d 'Lo
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand send-all" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand send-all" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s g -l group -d 'Group to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l exclude -d 'Connection id to leave out (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l filter -d 'OData filter over userId, connectionId and groups' -r
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
-complete -c wps -n "__fish_wps_using_subcommand send-group" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-group" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -145,15 +144,14 @@ complete -c wps -n "__fish_wps_using_subcommand send-group" -s v -l verbose -d '
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand send-group" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand send-group" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s u -l user -d 'User to send to (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l filter -d 'OData filter over the user\'s connections' -r
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
-complete -c wps -n "__fish_wps_using_subcommand send-user" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-user" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -183,14 +181,13 @@ complete -c wps -n "__fish_wps_using_subcommand send-user" -s v -l verbose -d 'L
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand send-user" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand send-user" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s c -l connection -d 'Connection to send to (repeatable)' -r
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l text -d 'Send this text (text/plain)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l json -d 'Send this JSON (application/json); checked before sending' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l file -d 'Send this file\'s bytes (application/octet-stream); `-` reads stdin' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l content-type -d 'Content type for --file or stdin: text/plain, application/json or application/octet-stream' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l ttl -d 'Drop the message if not delivered within this many seconds (0-300)' -r
+complete -c wps -n "__fish_wps_using_subcommand send-connection" -l metadata -d 'Message metadata, sent as X-WebPubSub-Metadata-KEY: VALUE; json clients receive it with the message (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l from-file -d 'Read more targets from this file, one a line (`-` = stdin; blank lines and `#` comments skipped)' -r -F
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l concurrency -d 'Requests in flight at once' -r
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l failed-to -d 'Write the targets that did not succeed to this file, one a line (ready for --from-file)' -r -F
@@ -220,7 +217,6 @@ complete -c wps -n "__fish_wps_using_subcommand send-connection" -s v -l verbose
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand send-connection" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand send-connection" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand listen" -s u -l user -d 'User id to connect as' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s g -l group -d 'Group to join after connecting (repeatable)' -r
@@ -253,7 +249,6 @@ complete -c wps -n "__fish_wps_using_subcommand listen" -s v -l verbose -d 'Log 
 complete -c wps -n "__fish_wps_using_subcommand listen" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand listen" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand client" -s u -l user -d 'User id to connect as' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -s g -l group -d 'Group the client is in from the start, through its token (repeatable)' -r
@@ -288,7 +283,6 @@ complete -c wps -n "__fish_wps_using_subcommand client" -s v -l verbose -d 'Log 
 complete -c wps -n "__fish_wps_using_subcommand client" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand client" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand client" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand client" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand demo" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand demo" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -314,7 +308,6 @@ complete -c wps -n "__fish_wps_using_subcommand demo" -s v -l verbose -d 'Log re
 complete -c wps -n "__fish_wps_using_subcommand demo" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand demo" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s u -l user -d 'User id (the `sub` claim)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l role -d 'Role, e.g. webpubsub.sendToGroup or webpubsub.joinLeaveGroup.g1 (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s g -l group -d 'Group the client joins when it connects (repeatable)' -r
@@ -347,7 +340,6 @@ complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subco
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -f -a "decode" -d 'Show a token\'s claims, when it expires, and (with a key configured) whether its signature is valid'
 complete -c wps -n "__fish_wps_using_subcommand token; and not __fish_seen_subcommand_from decode help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
@@ -375,7 +367,6 @@ complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcomman
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from decode" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "decode" -d 'Show a token\'s claims, when it expires, and (with a key configured) whether its signature is valid'
 complete -c wps -n "__fish_wps_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
@@ -403,7 +394,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_sub
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -f -a "add" -d 'Add a profile (or update it); takes the global --connection-string, --endpoint, --access-key, --hub, --auth and --api-version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -f -a "list" -d 'List the profiles'
 complete -c wps -n "__fish_wps_using_subcommand profile; and not __fish_seen_subcommand_from add list show use remove help" -f -a "show" -d 'Show every resolved setting and where it came from (secrets redacted)'
@@ -438,7 +428,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -464,7 +453,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -490,7 +478,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -516,7 +503,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -542,7 +528,6 @@ complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcomm
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a profile (or update it); takes the global --connection-string, --endpoint, --access-key, --hub, --auth and --api-version'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the profiles'
 complete -c wps -n "__fish_wps_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show every resolved setting and where it came from (secrets redacted)'
@@ -584,7 +569,6 @@ complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s v -l verbose -d
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand add-to-group" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s g -l group -d 'Group to remove from (repeatable: each target is removed from each group)' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s u -l user -d 'User id (repeatable)' -r
@@ -621,7 +605,6 @@ complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s v -l verbo
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand remove-from-group" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand close" -s c -l connection -d 'Connection to close (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -s u -l user -d 'Close every connection of this user (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand close" -s g -l group -d 'Close every connection in this group (repeatable)' -r
@@ -659,7 +642,6 @@ complete -c wps -n "__fish_wps_using_subcommand close" -s v -l verbose -d 'Log r
 complete -c wps -n "__fish_wps_using_subcommand close" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand close" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand close" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand close" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand grant" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand grant" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
@@ -692,7 +674,6 @@ complete -c wps -n "__fish_wps_using_subcommand grant" -s v -l verbose -d 'Log r
 complete -c wps -n "__fish_wps_using_subcommand grant" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand grant" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand grant" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand grant" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s c -l connection -d 'Connection id (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
@@ -725,7 +706,6 @@ complete -c wps -n "__fish_wps_using_subcommand revoke" -s v -l verbose -d 'Log 
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand revoke" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand check" -s c -l connection -d 'Connection id' -r
 complete -c wps -n "__fish_wps_using_subcommand check" -l permission -d 'The permission' -r -f -a "send-to-group\t'Send to a group (sendToGroup)'
 join-leave-group\t'Join and leave a group (joinLeaveGroup)'"
@@ -755,7 +735,6 @@ complete -c wps -n "__fish_wps_using_subcommand check" -s v -l verbose -d 'Log r
 complete -c wps -n "__fish_wps_using_subcommand check" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand check" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand check" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand exists" -s c -l connection -d 'Connection id' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -s u -l user -d 'User id (exists while it has a connection)' -r
 complete -c wps -n "__fish_wps_using_subcommand exists" -s g -l group -d 'Group (exists while a connection is in it)' -r
@@ -784,7 +763,6 @@ complete -c wps -n "__fish_wps_using_subcommand exists" -s v -l verbose -d 'Log 
 complete -c wps -n "__fish_wps_using_subcommand exists" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand exists" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand exists" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand exists" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s g -l group -d 'Group to list' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l top -d 'At most this many connections in all' -r
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l max-page-size -d 'At most this many connections a page (1-200)' -r
@@ -813,7 +791,6 @@ complete -c wps -n "__fish_wps_using_subcommand list-connections" -s v -l verbos
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand list-connections" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand list-connections" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand api" -l query -d 'Query parameter k=v, appended in order (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l metadata -d 'Message metadata header X-WebPubSub-Metadata-KEY: VALUE (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand api" -l text -d 'Send this text (text/plain)' -r
@@ -845,8 +822,7 @@ complete -c wps -n "__fish_wps_using_subcommand api" -s v -l verbose -d 'Log req
 complete -c wps -n "__fish_wps_using_subcommand api" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand api" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand api" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand api" -s V -l version -d 'Print version'
-complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l host -d 'Address to listen on' -r
+complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l host -d 'Address to listen on: an IP address, or localhost (127.0.0.1)' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l port -d 'Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l key -d 'Access key clients must sign with (at least 32 characters); defaults to the well-known development key' -r
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l entra-issuer-key -d 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests' -r -F
@@ -882,7 +858,6 @@ complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_su
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -a "ca" -d 'Print the development CA\'s path (`--tls`); --install trusts it, --uninstall undoes that'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and not __fish_seen_subcommand_from ca help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
@@ -912,7 +887,6 @@ complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcom
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from ca" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from help" -f -a "ca" -d 'Print the development CA\'s path (`--tls`); --install trusts it, --uninstall undoes that'
 complete -c wps -n "__fish_wps_using_subcommand emulator; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wps -n "__fish_wps_using_subcommand completions" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
@@ -940,7 +914,6 @@ complete -c wps -n "__fish_wps_using_subcommand completions" -s v -l verbose -d 
 complete -c wps -n "__fish_wps_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand completions" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand man" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand man" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand man" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r
@@ -966,7 +939,6 @@ complete -c wps -n "__fish_wps_using_subcommand man" -s v -l verbose -d 'Log req
 complete -c wps -n "__fish_wps_using_subcommand man" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c wps -n "__fish_wps_using_subcommand man" -l dry-run -d 'Print the requests that would be sent, and send nothing'
 complete -c wps -n "__fish_wps_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wps -n "__fish_wps_using_subcommand man" -s V -l version -d 'Print version'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "send-all" -d 'Send a message to every connection in the hub'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "send-group" -d 'Send a message to one or more groups'
 complete -c wps -n "__fish_wps_using_subcommand help; and not __fish_seen_subcommand_from send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help" -f -a "send-user" -d 'Send a message to one or more users'

@@ -21,8 +21,9 @@ pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("WP
         Values come from flags, then environment variables, then the selected profile, then defaults. \
         stdout carries results only (a table on a terminal, JSON otherwise); logs and errors go to stderr.",
     after_long_help = "Examples:\n  wps demo\n  wps emulator --port 0\n  wps send-all --hub chat --text hello",
-    arg_required_else_help = true,
-    propagate_version = true
+    // `--version` is the program's, listed once in `wps --help` (not propagated: it would
+    // take a line of every subcommand's help).
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -295,9 +296,9 @@ pub enum Command {
     Close(CloseArgs),
     /// Give a connection a permission on a group
     #[command(
-        long_about = "Give a connection a permission: send-to-group (sendToGroup) or join-leave-group \
-            (joinLeaveGroup), on the group --group names. --connection repeats; --from-file lists \
-            connection ids.",
+        long_about = "Give a connection a permission: send-to-group or join-leave-group (the service's \
+            spellings sendToGroup and joinLeaveGroup, which the output shows, are accepted too), on the \
+            group --group names. --connection repeats; --from-file lists connection ids.",
         after_long_help = "Examples:\n  wps grant --connection abc123 --permission send-to-group --group g1\n  \
             wps grant -c abc123 --permission join-leave-group --group g2\n  \
             wps grant --from-file conns.txt --permission send-to-group --group g1"
@@ -466,6 +467,18 @@ pub struct SendOptionsArgs {
     pub metadata: Vec<(String, String)>,
 }
 
+/// `--host`: an IP address, or `localhost`, which is 127.0.0.1 (what the connection string
+/// then says; the emulator listens on one address, and every client resolves localhost to
+/// 127.0.0.1 or tries it). No other name is looked up.
+fn parse_host(s: &str) -> Result<IpAddr, String> {
+    if s.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    s.parse().map_err(|_| {
+        format!("'{s}' is not an IP address: give one (127.0.0.1, 0.0.0.0, ::1) or localhost")
+    })
+}
+
 /// `KEY=VALUE` of `--metadata`; the key and value rules are checked with the request.
 fn parse_metadata(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -508,10 +521,11 @@ pub struct SendAllArgs {
     /// OData filter over userId, connectionId and groups
     #[arg(long, help_heading = "Target")]
     pub filter: Option<String>,
-    #[command(flatten)]
-    pub options: SendOptionsArgs,
+    // The payload before the send options, so `--help` lists --text, --json and --file first.
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -531,10 +545,11 @@ pub struct SendGroupArgs {
     /// OData filter over userId, connectionId and groups
     #[arg(long, help_heading = "Target")]
     pub filter: Option<String>,
-    #[command(flatten)]
-    pub options: SendOptionsArgs,
+    // The payload before the send options, so `--help` lists --text, --json and --file first.
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
     #[command(flatten)]
     pub bulk: BulkArgs,
 }
@@ -553,10 +568,11 @@ pub struct SendUserArgs {
     /// OData filter over the user's connections
     #[arg(long, help_heading = "Target")]
     pub filter: Option<String>,
-    #[command(flatten)]
-    pub options: SendOptionsArgs,
+    // The payload before the send options, so `--help` lists --text, --json and --file first.
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
     #[command(flatten)]
     pub bulk: BulkArgs,
 }
@@ -572,10 +588,11 @@ pub struct SendConnectionArgs {
         help_heading = "Target"
     )]
     pub connections: Vec<String>,
-    #[command(flatten)]
-    pub options: SendOptionsArgs,
+    // The payload before the send options, so `--help` lists --text, --json and --file first.
     #[command(flatten)]
     pub payload: PayloadArgs,
+    #[command(flatten)]
+    pub options: SendOptionsArgs,
     #[command(flatten)]
     pub bulk: BulkArgs,
 }
@@ -741,8 +758,11 @@ pub struct CloseArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PermissionArg {
     /// Send to a group (sendToGroup)
+    // The service's spelling is accepted too: it is what every output of ours prints.
+    #[value(alias = "sendToGroup")]
     SendToGroup,
     /// Join and leave a group (joinLeaveGroup)
+    #[value(alias = "joinLeaveGroup")]
     JoinLeaveGroup,
 }
 
@@ -944,8 +964,8 @@ pub struct CaArgs {
 
 #[derive(Debug, Args)]
 pub struct EmulatorRunArgs {
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
+    /// Address to listen on: an IP address, or localhost (127.0.0.1)
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to listen on; 0 picks a free one [default: 8080; a free one with -- CMD]
     #[arg(long)]
@@ -1002,7 +1022,7 @@ pub enum TokenAction {
     /// Show a token's claims, when it expires, and (with a key configured) whether its signature is valid
     #[command(
         long_about = "Show a token's header and claims, when it was issued and expires (local time in the \
-            table, UTC in JSON), whether it has \
+            table, RFC 3339 in UTC in JSON), whether it has \
             expired, and, when an access key is configured, whether its signature is valid. Takes a token \
             or a client URL with ?access_token=, as an argument or on stdin. Exits 0 whatever the answer.",
         after_long_help = "Examples:\n  wps token decode eyJhbGciOi...\n  wps token decode \"wss://host/client/hubs/chat?access_token=...\"\n  wps token -o json | jq -r .token | wps token decode"
@@ -1354,6 +1374,34 @@ mod tests {
                 own.iter().filter(runs_it).count() >= 2,
                 "`wps {name}` needs two or three examples in after_long_help (\"Examples:\\n  wps {name} ...\")"
             );
+        }
+    }
+
+    #[test]
+    fn host_is_an_address_or_localhost() {
+        assert_eq!(parse_host("localhost"), Ok("127.0.0.1".parse().unwrap()));
+        assert_eq!(parse_host("LocalHost"), Ok("127.0.0.1".parse().unwrap()));
+        assert_eq!(parse_host("::1"), Ok("::1".parse().unwrap()));
+        assert_eq!(parse_host("0.0.0.0"), Ok("0.0.0.0".parse().unwrap()));
+        let err = parse_host("example.com").unwrap_err();
+        assert!(err.contains("localhost"), "{err}");
+    }
+
+    #[test]
+    fn permissions_take_the_services_spelling_too() {
+        for (word, want) in [
+            ("send-to-group", PermissionArg::SendToGroup),
+            ("sendToGroup", PermissionArg::SendToGroup),
+            ("join-leave-group", PermissionArg::JoinLeaveGroup),
+            ("joinLeaveGroup", PermissionArg::JoinLeaveGroup),
+        ] {
+            let cli =
+                Cli::try_parse_from(["wps", "check", "-c", "c1", "-g", "g1", "--permission", word])
+                    .unwrap_or_else(|e| panic!("{word}: {e}"));
+            let Command::Check(args) = cli.command else {
+                panic!("not check")
+            };
+            assert_eq!(args.permission, want, "{word}");
         }
     }
 

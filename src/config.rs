@@ -134,6 +134,20 @@ impl ConfigFile {
 
     /// Reads the file (at most [`MAX_CONFIG_BYTES`]); a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, CliError> {
+        Self::read(path, Self::parse)
+    }
+
+    /// Reads the file to change it (`profile add`, `use`, `remove`): it must be TOML, with
+    /// `profiles` a table, but a profile whose values are wrong (`hub = 5`) does not stop the
+    /// others from being edited, nor itself from being replaced or removed.
+    pub fn load_for_edit(path: &Path) -> Result<Self, CliError> {
+        Self::read(path, Self::parse_structure)
+    }
+
+    fn read(
+        path: &Path,
+        parse: fn(&Path, &str) -> Result<Self, CliError>,
+    ) -> Result<Self, CliError> {
         let text = match crate::files::read_capped(path, MAX_CONFIG_BYTES, "config file") {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
                 config_error(path, "cannot read it: stream did not contain valid UTF-8")
@@ -146,7 +160,7 @@ impl ConfigFile {
             }
             Err(e) => return Err(config_error(path, format_args!("cannot read it: {e}"))),
         };
-        let config = Self::parse(path, &text)?;
+        let config = parse(path, &text)?;
         Ok(ConfigFile {
             mode: file_mode(path),
             ..config
@@ -155,6 +169,15 @@ impl ConfigFile {
 
     /// Parses `text` as the content of `path`, checking the known keys' types.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CliError> {
+        let config = Self::parse_structure(path, text)?;
+        for name in config.profile_names() {
+            config.profile(&name)?;
+        }
+        Ok(config)
+    }
+
+    /// [`parse`](Self::parse) without checking each profile's values.
+    fn parse_structure(path: &Path, text: &str) -> Result<Self, CliError> {
         let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let at = e
                 .span()
@@ -182,12 +205,7 @@ impl ConfigFile {
             }
         }
         match config.doc.get("profiles") {
-            None => {}
-            Some(toml::Value::Table(profiles)) => {
-                for name in profiles.keys() {
-                    config.profile(name)?;
-                }
-            }
+            None | Some(toml::Value::Table(_)) => {}
             Some(_) => return Err(config_error(path, "`profiles` must be a table")),
         }
         Ok(config)
@@ -210,6 +228,11 @@ impl ConfigFile {
         self.profiles()
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Whether there is a profile of that name, valid or not.
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.profiles().is_some_and(|p| p.contains_key(name))
     }
 
     /// One profile, or None when there is no such profile.

@@ -88,21 +88,79 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// A hint for an error that did not bring its own: a refused connection to this machine is
-/// most often an emulator that is not running.
+/// most often an emulator that is not running; a certificate from an unknown authority, on
+/// this machine, most often the emulator's (`--tls`) without its CA trusted.
 fn hint_for(err: &anyhow::Error) -> Option<String> {
-    let transport = err
-        .chain()
-        .find_map(|c| match c.downcast_ref::<ClientError>() {
-            Some(ClientError::Transport { detail, .. }) => Some(detail.as_str()),
-            _ => None,
-        })?;
-    let local = ["127.0.0.1", "localhost", "[::1]"]
-        .iter()
-        .any(|h| transport.contains(&format!("://{h}")));
-    (local && transport.contains("refused")).then(|| {
-        "nothing is listening there: is `wps emulator` running (it prints the connection string to use)?"
-            .to_string()
-    })
+    let client = err.chain().find_map(|c| c.downcast_ref::<ClientError>())?;
+    match client {
+        ClientError::Refused { .. } => Some(NOTHING_LISTENING.to_string()),
+        ClientError::Transport { detail, .. } => {
+            let local = ["127.0.0.1", "localhost", "[::1]"]
+                .iter()
+                .any(|h| detail.contains(&format!("://{h}")));
+            (local && detail.contains("refused")).then(|| NOTHING_LISTENING.to_string())
+        }
+        ClientError::Certificate {
+            endpoint,
+            unknown_issuer: true,
+            ..
+        } => {
+            let ca = crate::emulator::existing_development_ca(
+                &crate::emulator::TlsConfig::default_dir(),
+            );
+            let trusted = crate::env::process_env("SSL_CERT_FILE");
+            Some(certificate_hint(
+                endpoint,
+                ca.as_deref(),
+                trusted.as_deref(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+const NOTHING_LISTENING: &str =
+    "nothing is listening there: is `wps emulator` running (it prints the connection string to use)?";
+
+/// What to trust for a certificate of `endpoint` signed by an unknown authority, given the
+/// emulator's development CA on this machine (if any) and `SSL_CERT_FILE` (if set).
+fn certificate_hint(
+    endpoint: &str,
+    ca: Option<&std::path::Path>,
+    ssl_cert_file: Option<&str>,
+) -> String {
+    if !crate::client::is_loopback(endpoint) {
+        return "wps trusts Mozilla's roots and the certificates in SSL_CERT_FILE; behind a \
+            TLS-inspecting proxy, point SSL_CERT_FILE at the proxy's CA"
+            .to_string();
+    }
+    let Some(ca) = ca else {
+        return "point SSL_CERT_FILE at the PEM of the CA that signed the server's certificate \
+            (`wps emulator ca` prints the one of `wps emulator --tls`)"
+            .to_string();
+    };
+    let same = |file: &str| {
+        let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+        canonical(std::path::Path::new(file)).is_some_and(|f| Some(f) == canonical(ca))
+    };
+    match ssl_cert_file {
+        None => format!(
+            "`wps emulator --tls` signs with the development CA {ca}: run with SSL_CERT_FILE={ca}, \
+            or add it to the system store once with `wps emulator ca --install` (which wps reads \
+            with SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt)",
+            ca = ca.display()
+        ),
+        Some(file) if same(file) => format!(
+            "SSL_CERT_FILE is the emulator's development CA, which did not sign this certificate: \
+            the server has its own (--tls-cert), or runs with another cache directory than {}",
+            ca.parent().unwrap_or(ca).display()
+        ),
+        Some(file) => format!(
+            "SSL_CERT_FILE ({file}) does not hold the emulator's development CA: run with \
+            SSL_CERT_FILE={ca}, or add it to the system store with `wps emulator ca --install`",
+            ca = ca.display()
+        ),
+    }
 }
 
 /// Prints an error as one line on stderr (`error: context: cause`) and returns its exit code.
@@ -172,5 +230,31 @@ mod tests {
         assert_eq!(exit_code(&e), code::CONFIG);
         let e = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert_eq!(exit_code(&e), code::OK);
+    }
+
+    #[test]
+    fn certificate_hints_name_what_to_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "x").unwrap();
+        let shown = ca.display().to_string();
+        let local = "https://127.0.0.1:8443";
+
+        let hint = certificate_hint(local, Some(&ca), None);
+        assert!(hint.contains(&format!("SSL_CERT_FILE={shown}")), "{hint}");
+        assert!(hint.contains("wps emulator ca --install"), "{hint}");
+        let hint = certificate_hint(local, Some(&ca), Some("/etc/ssl/certs/bundle.crt"));
+        assert!(hint.contains(&format!("SSL_CERT_FILE={shown}")), "{hint}");
+        assert!(hint.contains("/etc/ssl/certs/bundle.crt"), "{hint}");
+        let hint = certificate_hint(local, Some(&ca), Some(&shown));
+        assert!(hint.contains("did not sign"), "{hint}");
+        let hint = certificate_hint("https://localhost:1", None, None);
+        assert!(hint.contains("wps emulator ca"), "{hint}");
+        // The development CA is for loopback names only: not offered for a remote host.
+        let hint = certificate_hint("https://contoso.example", Some(&ca), None);
+        assert!(
+            !hint.contains(&shown) && hint.contains("SSL_CERT_FILE"),
+            "{hint}"
+        );
     }
 }

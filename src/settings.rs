@@ -87,6 +87,9 @@ pub struct Settings {
     /// The config file path, or why there is none.
     pub config_path: Result<PathBuf, String>,
     pub profile: Option<SelectedProfile>,
+    /// The config file's profiles when none is selected (no flag, variable or default), for
+    /// an error that names one to choose.
+    unselected_profiles: Vec<String>,
     /// A broken config, an unknown profile or an unset `*_env` variable: raised only when a
     /// command asks for a setting, so `emulator`, `profile add` and the like still work.
     config_error: Option<String>,
@@ -122,6 +125,20 @@ fn output_from_env(env: Env<'_>) -> Result<Option<OutputFormat>, CliError> {
             "invalid WPS_OUTPUT '{}': expected 'table' or 'json'",
             value.unwrap_or_default()
         ))),
+    }
+}
+
+/// Profile names for a one-line error: the first few, then how many more.
+fn shown_names(names: &[String]) -> String {
+    const SHOWN: usize = 5;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{} and {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
     }
 }
 
@@ -193,6 +210,10 @@ impl Settings {
                     .and_then(|c| c.default_profile())
                     .map(|p| (p.to_string(), "default_profile"))
             });
+        let unselected_profiles = match (&wanted, &config) {
+            (None, Some(c)) => c.profile_names(),
+            _ => Vec::new(),
+        };
         let selected = match (wanted, &config) {
             (None, _) => None,
             (Some((name, by)), Some(c)) => match c.profile(&name) {
@@ -413,6 +434,7 @@ impl Settings {
             client_options,
             config_path,
             profile: selected,
+            unselected_profiles,
             config_error,
             notices,
             noticed: Arc::new(Once::new()),
@@ -447,6 +469,15 @@ impl Settings {
     pub fn connection_string(&self) -> Result<ConnectionString, CliError> {
         self.check_config()?;
         let Some(conn) = &self.connection else {
+            // Profiles exist but none is the default (the default was removed, say): name one.
+            if let Some(first) = self.unselected_profiles.first() {
+                return Err(CliError::Config(format!(
+                    "no connection configured and no profile selected (there is no default_profile; \
+                     profiles: {}): make one the default with `wps profile use {first}`, pass \
+                     --profile NAME, or set WPS_CONNECTION_STRING",
+                    shown_names(&self.unselected_profiles)
+                )));
+            }
             return Err(CliError::Config(
                 "no connection configured: pass --connection-string (or --endpoint with --access-key), \
                  set WPS_CONNECTION_STRING, or add a profile with `wps profile add`"

@@ -106,6 +106,20 @@ pub fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether a URL's host is this machine: `localhost` (or a name under it), 127.0.0.0/8 or
+/// `::1`. Names are not looked up.
+pub fn is_loopback(url: &str) -> bool {
+    match url::Url::parse(url).ok().as_ref().and_then(url::Url::host) {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// Checks an endpoint URL and strips its trailing `/`.
 pub fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
     let bad = |why: String| ClientError::ConnectionString(why);
@@ -140,6 +154,30 @@ pub fn normalize_endpoint(endpoint: &str) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "https://localhost",
+            "https://LOCALHOST.:1",
+            "http://app.localhost",
+            "http://[::1]:80/x",
+            "http://user:pw@127.0.0.1",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://contoso.webpubsub.azure.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.example",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
 
     fn parse(s: &str) -> Result<ConnectionString, String> {
         ConnectionString::parse(s).map_err(|e| e.to_string())

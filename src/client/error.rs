@@ -1,5 +1,7 @@
 //! Typed client errors; the CLI maps [`ErrorKind`] to exit codes.
 
+use tokio_rustls::rustls;
+
 /// What went wrong, in terms a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -58,6 +60,34 @@ pub enum ClientError {
         attempts: u32,
         /// What failed and where, without secrets.
         detail: String,
+    },
+    /// Nothing listens at a loopback address: the connection was refused by this machine.
+    /// Not retried, as curl, xh and gh do not: a local server that is not running does not
+    /// start within a backoff. (A refusal from another host is a [`Transport`](Self::Transport)
+    /// error, retried: a server behind a balancer may be restarting.)
+    #[error("could not connect to {endpoint}: {detail}")]
+    Refused {
+        /// Where, without user info.
+        endpoint: String,
+        /// What the system said ("Connection refused (os error 111)").
+        detail: String,
+        /// Attempts made: 1.
+        attempts: u32,
+    },
+    /// The server's TLS certificate was refused: signed by an authority `wps` does not trust
+    /// (its built-in roots and `SSL_CERT_FILE`), expired, or for another name. Trying again
+    /// meets the same certificate, so it is not retried.
+    #[error("the TLS certificate of {endpoint} is not trusted: {detail}{}", attempts_suffix(*.attempts))]
+    Certificate {
+        /// Where, without user info or query.
+        endpoint: String,
+        /// What the TLS library said ("invalid peer certificate: UnknownIssuer").
+        detail: String,
+        /// Whether the signer is the problem (an unknown issuer), which trusting its CA solves,
+        /// rather than the certificate itself (expired, another name).
+        unknown_issuer: bool,
+        /// Attempts made, retries included.
+        attempts: u32,
     },
     /// The answer's body passed [`MAX_RESPONSE_BYTES`](super::MAX_RESPONSE_BYTES): no answer
     /// of the service is that large, so the server (or something in between) is broken or
@@ -192,6 +222,8 @@ impl ClientError {
             ClientError::Status { .. }
             | ClientError::Timeout { .. }
             | ClientError::Transport { .. }
+            | ClientError::Refused { .. }
+            | ClientError::Certificate { .. }
             | ClientError::ResponseTooLarge { .. }
             | ClientError::Redirect { .. }
             | ClientError::Protocol { .. } => ErrorKind::Unavailable,
@@ -204,6 +236,8 @@ impl ClientError {
             ClientError::Status { attempts, .. }
             | ClientError::Timeout { attempts, .. }
             | ClientError::Transport { attempts, .. }
+            | ClientError::Refused { attempts, .. }
+            | ClientError::Certificate { attempts, .. }
             | ClientError::ResponseTooLarge { attempts, .. }
             | ClientError::Redirect { attempts, .. } => Some(*attempts),
             _ => None,
@@ -223,6 +257,24 @@ impl ClientError {
             ClientError::Transport { detail, .. } => ClientError::Transport {
                 attempts: n,
                 detail,
+            },
+            ClientError::Refused {
+                endpoint, detail, ..
+            } => ClientError::Refused {
+                endpoint,
+                detail,
+                attempts: n,
+            },
+            ClientError::Certificate {
+                endpoint,
+                detail,
+                unknown_issuer,
+                ..
+            } => ClientError::Certificate {
+                endpoint,
+                detail,
+                unknown_issuer,
+                attempts: n,
             },
             ClientError::ResponseTooLarge {
                 endpoint, limit, ..
@@ -296,11 +348,22 @@ impl ClientError {
                 after: Some(timeout),
             };
         }
+        let shown = super::without_userinfo(endpoint);
+        if let Some(e) = certificate_error(e) {
+            return ClientError::certificate(&shown, e);
+        }
         // The innermost cause says what really happened (refused, DNS, TLS); reqwest's own
         // message only repeats the URL.
         let mut cause: &dyn std::error::Error = e;
         while let Some(next) = cause.source() {
             cause = next;
+        }
+        if is_refused(e) && super::is_loopback(endpoint) {
+            return ClientError::Refused {
+                endpoint: shown.into_owned(),
+                detail: cause.to_string(),
+                attempts: 1,
+            };
         }
         let what = if e.is_connect() {
             "could not connect to"
@@ -309,9 +372,56 @@ impl ClientError {
         };
         ClientError::Transport {
             attempts: 1,
-            detail: format!("{what} {}: {cause}", super::without_userinfo(endpoint)),
+            detail: format!("{what} {shown}: {cause}"),
         }
     }
+
+    /// The error for a certificate the TLS handshake with `endpoint` refused.
+    pub(crate) fn certificate(endpoint: &str, e: &rustls::Error) -> Self {
+        ClientError::Certificate {
+            endpoint: endpoint.to_string(),
+            detail: e.to_string(),
+            unknown_issuer: matches!(
+                e,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+            ),
+            attempts: 1,
+        }
+    }
+}
+
+/// Each error of `err`'s chain, looking inside an `io::Error` too: its `source()` skips the
+/// error it wraps, which is where a TLS stream puts rustls' own.
+fn chain<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    let mut next = Some(err);
+    std::iter::from_fn(move || {
+        let current = next?;
+        let inner = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        next = inner.or_else(|| current.source());
+        Some(current)
+    })
+}
+
+/// The certificate error a TLS handshake failed with, wherever it sits in `err`'s chain.
+pub(crate) fn certificate_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    chain(err)
+        .filter_map(|e| e.downcast_ref::<rustls::Error>())
+        .find(|e| matches!(e, rustls::Error::InvalidCertificate(_)))
+}
+
+/// Whether `err` is, somewhere in its chain, a refused TCP connection.
+fn is_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    chain(err).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+    })
 }
 
 #[cfg(test)]

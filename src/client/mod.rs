@@ -150,7 +150,7 @@ use reqwest::header::{
 
 pub use auth::{client_access_token, verify_hs256, ClientAccess, ClientTokenRequest, ClientType};
 pub use auth::{now_secs, ClientClaims, KeySigner, REST_TOKEN_LIFETIME_SECS};
-pub use connstr::{normalize_endpoint, without_userinfo, ConnectionString};
+pub use connstr::{is_loopback, normalize_endpoint, without_userinfo, ConnectionString};
 pub use error::{ClientError, ErrorKind};
 pub use operations::{Payload, SendOptions};
 pub use protocol::Protocol;
@@ -286,13 +286,19 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)));
-        let http =
+        // Trusted roots only when requests go over https: `SSL_CERT_FILE` is often the system
+        // bundle (some 220 KB of PEM, each certificate parsed), which cost every run against a
+        // plain-http endpoint such as the emulator's about a millisecond for nothing. Redirects
+        // are not followed, so this client never leaves its base URL's scheme.
+        let builder = if is_https(options.reverse_proxy.as_deref().unwrap_or(&endpoint)) {
             roots::trust_extra_roots(builder)?
-                .build()
-                .map_err(|e| ClientError::Transport {
-                    attempts: 0,
-                    detail: format!("could not build the HTTP client: {e}"),
-                })?;
+        } else {
+            builder.tls_built_in_root_certs(false)
+        };
+        let http = builder.build().map_err(|e| ClientError::Transport {
+            attempts: 0,
+            detail: format!("could not build the HTTP client: {e}"),
+        })?;
         Ok(Client {
             http,
             endpoint,
@@ -625,6 +631,12 @@ pub(crate) async fn read_body(
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Whether a URL's scheme is https (any case).
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 fn is_retryable_status(status: u16) -> bool {

@@ -2,7 +2,8 @@
 //! uses), plus the PEM certificates in `SSL_CERT_FILE` when it is set. The variable is the one
 //! OpenSSL, Python and the Azure CLI read; here it adds to the built-in roots rather than
 //! replacing them, so a shell that trusts the emulator's development CA still reaches Azure.
-//! It is read where the TLS clients are built, like a TLS library would.
+//! It is read where the TLS clients are built, and only for one that speaks TLS (an https
+//! endpoint or reverse proxy, a wss URL): a plain-http run never opens it.
 
 use std::sync::Arc;
 

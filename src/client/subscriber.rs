@@ -125,9 +125,12 @@ impl Subscriber {
                         message: Some(format!("WebSocket connection to {shown} refused")),
                         attempts: 1,
                     },
-                    other => ClientError::Transport {
-                        attempts: 1,
-                        detail: format!("could not open a WebSocket to {shown}: {other}"),
+                    other => match super::error::certificate_error(&other) {
+                        Some(e) => ClientError::certificate(shown, e),
+                        None => ClientError::Transport {
+                            attempts: 1,
+                            detail: format!("could not open a WebSocket to {shown}: {other}"),
+                        },
                     },
                 })?;
         let chosen = response

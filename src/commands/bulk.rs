@@ -501,7 +501,8 @@ impl Run<'_> {
         let table = printer.is_table();
         // A person at a terminal wants what needs attention, not 20,000 rows of "sent": the
         // table there lists the targets that did not succeed (JSON and --failed-to have all).
-        let failures_only = printer.stdout_is_terminal();
+        // A run that fits on the screen shows what went where, every row.
+        let failures_only = printer.stdout_is_terminal() && total > EVERY_ROW_UP_TO;
         let keep = |r: &Report| table && !(failures_only && r.outcome == Outcome::Sent);
         // Full reports are kept only for the table printed at the end; JSON lines stream out.
         let mut reports: Vec<Option<Report>> = Vec::new();
@@ -757,7 +758,12 @@ fn finish(
     }
 }
 
+/// A run of at most this many targets lists every one on a terminal, sent or not; a longer
+/// one lists those that did not succeed (a screenful, with the summary under it).
+const EVERY_ROW_UP_TO: usize = 20;
+
 /// The closing line of a run, e.g. `sent 98, failed 2, not sent 0, skipped 1 in 1.20 s (83/s)`.
+/// The rate only for a run that took a while: over two requests in 4 ms it is noise.
 pub fn summary(
     sent: usize,
     failed: usize,
@@ -767,7 +773,7 @@ pub fn summary(
 ) -> String {
     let secs = elapsed.as_secs_f64();
     // A rate of failures reads like throughput; with nothing sent there is none to give.
-    let rate = if secs > 0.0 && sent > 0 {
+    let rate = if elapsed >= RATE_AFTER && sent > 0 {
         format!(" ({:.0}/s)", (sent + failed) as f64 / secs)
     } else {
         String::new()
@@ -779,6 +785,9 @@ pub fn summary(
 
 /// How long a run goes before it shows a progress bar.
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a run goes before its summary gives a rate (as long as the bar waits).
+const RATE_AFTER: Duration = SHOW_PROGRESS_AFTER;
 
 /// How long a finished target's JSON line may wait in the buffer before it is written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -1078,10 +1087,19 @@ mod tests {
 
     #[test]
     fn no_rate_when_nothing_was_sent() {
-        let s = summary(0, 10, 1001, 0, Duration::from_millis(10));
+        let s = summary(0, 10, 1001, 0, Duration::from_secs(2));
         assert_eq!(
             s,
-            "sent 0, failed 10, not sent 1001, skipped 0 (duplicates) in 0.01 s"
+            "sent 0, failed 10, not sent 1001, skipped 0 (duplicates) in 2.00 s"
+        );
+    }
+
+    #[test]
+    fn no_rate_for_a_quick_run() {
+        let s = summary(2, 0, 0, 0, Duration::from_millis(4));
+        assert_eq!(
+            s,
+            "sent 2, failed 0, not sent 0, skipped 0 (duplicates) in 0.00 s"
         );
     }
 

@@ -96,9 +96,7 @@ fn completion_command() -> clap::Command {
         .filter(|s| !s.is_hide_set())
         .cloned()
         .collect();
-    let mut root = clap::Command::new("wps")
-        .version(env!("CARGO_PKG_VERSION"))
-        .propagate_version(true);
+    let mut root = clap::Command::new("wps").version(env!("CARGO_PKG_VERSION"));
     if let Some(about) = full.get_about() {
         root = root.about(about.clone());
     }
@@ -184,8 +182,10 @@ fn write_sub_pages(
 ) -> Result<()> {
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let man = clap_mangen::Man::new(sub.clone());
-        let path = man
-            .generate_to(dir)
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        let path = dir.join(man.get_filename());
+        std::fs::write(&path, with_synopsis(page, sub))
             .with_context(|| format!("writing the man page of {}", sub.get_name()))?;
         written.push(path);
         write_sub_pages(sub, dir, written)?;
@@ -198,7 +198,7 @@ fn render_top_page(cmd: &clap::Command, w: &mut Vec<u8>) -> std::io::Result<()> 
     let man = clap_mangen::Man::new(cmd.clone());
     man.render_title(w)?;
     man.render_name_section(w)?;
-    man.render_synopsis_section(w)?;
+    writeln!(w, ".SH SYNOPSIS\n{}", synopsis(cmd))?;
     man.render_description_section(w)?;
     man.render_options_section(w)?;
     man.render_subcommands_section(w)?;
@@ -223,6 +223,106 @@ fn render_top_page(cmd: &clap::Command, w: &mut Vec<u8>) -> std::io::Result<()> 
         .collect();
     writeln!(w, ".SH \"SEE ALSO\"\n{}", see_also.join(", "))?;
     man.render_version_section(w)
+}
+
+/// A page from clap_mangen with our SYNOPSIS line in place of its own.
+fn with_synopsis(page: Vec<u8>, cmd: &clap::Command) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&page);
+    let Some(at) = text.find(".SH SYNOPSIS\n") else {
+        return page;
+    };
+    let start = at + ".SH SYNOPSIS\n".len();
+    let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    format!("{}{}{}", &text[..start], synopsis(cmd), &text[end..]).into_bytes()
+}
+
+/// The SYNOPSIS line: clap_mangen's, with what each option takes (`[--hub HUB]`, where
+/// clap_mangen writes `[--hub]`), `...` after a repeatable one, and `-- CMD...` for a
+/// trailing command. A command's own options first, then the global ones, each in
+/// clap_mangen's order (display order, then name).
+fn synopsis(cmd: &clap::Command) -> String {
+    let bold = |s: &str| format!("\\fB{}\\fR", roff_text(s));
+    let italic = |s: &str| format!("\\fI{}\\fR", roff_text(s));
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let mut line = vec![bold(name)];
+    let mut options: Vec<&clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+        .collect();
+    options.sort_by_key(|a| {
+        let key = match (a.get_short(), a.get_long()) {
+            (Some(c), _) => format!(
+                "{}{}",
+                c.to_ascii_lowercase(),
+                u8::from(c.is_ascii_uppercase())
+            ),
+            (None, Some(long)) => long.to_string(),
+            (None, None) => a.get_id().to_string(),
+        };
+        (a.is_global_set(), a.get_display_order(), key)
+    });
+    let value = |a: &clap::Arg| -> String {
+        match a.get_value_names() {
+            Some(names) => names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => a.get_id().as_str().to_ascii_uppercase(),
+        }
+    };
+    let takes_value = |a: &clap::Arg| a.get_num_args().is_some_and(|n| n.takes_values());
+    let repeats = |a: &clap::Arg| {
+        matches!(
+            a.get_action(),
+            clap::ArgAction::Append | clap::ArgAction::Count
+        )
+    };
+    for a in options {
+        let flag = match (a.get_short(), a.get_long()) {
+            (Some(c), Some(long)) => {
+                format!("{}|{}", bold(&format!("-{c}")), bold(&format!("--{long}")))
+            }
+            (Some(c), None) => bold(&format!("-{c}")),
+            (None, Some(long)) => bold(&format!("--{long}")),
+            (None, None) => continue,
+        };
+        let mut item = flag;
+        if takes_value(a) {
+            item.push(' ');
+            item.push_str(&italic(&value(a)));
+        }
+        let (open, close) = if a.is_required_set() {
+            ("", "")
+        } else {
+            ("[", "]")
+        };
+        let dots = if repeats(a) { "..." } else { "" };
+        line.push(format!("{open}{item}{close}{dots}"));
+    }
+    for a in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let mut item = italic(&value(a));
+        if repeats(a) || a.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            item.push_str("...");
+        }
+        if a.is_last_set() {
+            item = format!("{} {item}", bold("--"));
+        }
+        line.push(if a.is_required_set() {
+            item
+        } else {
+            format!("[{item}]")
+        });
+    }
+    if cmd.has_subcommands() {
+        let what = italic("COMMAND");
+        line.push(if cmd.is_subcommand_required_set() {
+            what
+        } else {
+            format!("[{what}]")
+        });
+    }
+    line.join(" ")
 }
 
 /// Escapes text for a roff text line.
@@ -280,6 +380,39 @@ mod tests {
     fn roff_escapes() {
         assert_eq!(roff_text("a-b\\c"), "a\\-b\\ec");
         assert_eq!(roff_text(".x"), "\\&.x");
+    }
+
+    #[test]
+    fn synopsis_says_what_each_option_takes() {
+        let cmd = man_command();
+        let send_all = cmd.find_subcommand("send-all").expect("send-all");
+        let line = synopsis(send_all);
+        for part in [
+            "\\fBwps send\\-all\\fR [\\fB\\-\\-exclude\\fR \\fICONN\\fR]...",
+            "[\\fB\\-\\-hub\\fR \\fIHUB\\fR]",
+            "[\\fB\\-\\-metadata\\fR \\fIKEY=VALUE\\fR]...",
+            "[\\fB\\-\\-allow\\-empty\\fR]",
+            "[\\fB\\-v\\fR|\\fB\\-\\-verbose\\fR]...",
+        ] {
+            assert!(line.contains(part), "{part} not in {line}");
+        }
+        // Its own options first, then the global ones; --version only on the top page.
+        assert!(line.find("\\-\\-text").unwrap() < line.find("\\-\\-hub").unwrap());
+        assert!(!line.contains("\\-V"), "{line}");
+        let emulator = synopsis(cmd.find_subcommand("emulator").expect("emulator"));
+        assert!(
+            emulator.contains("[\\fB\\-\\-\\fR \\fICMD\\fR...]"),
+            "{emulator}"
+        );
+        let mut page = Vec::new();
+        clap_mangen::Man::new(send_all.clone())
+            .render(&mut page)
+            .expect("renders");
+        let page = String::from_utf8(with_synopsis(page, send_all)).expect("utf-8");
+        assert!(
+            page.contains(&format!(".SH SYNOPSIS\n{line}\n.SH")),
+            "{page}"
+        );
     }
 
     #[test]

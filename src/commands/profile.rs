@@ -41,10 +41,11 @@ pub async fn run(
     }
 }
 
-/// Reads the config file for editing; unlike settings, a broken file is an error right away.
+/// Reads the config file for editing. A file that is not TOML is an error right away (saving
+/// over it would lose it); a profile with wrong values is not (it can be fixed or removed).
 fn load(settings: &Settings, printer: &Printer) -> Result<ConfigFile, CliError> {
     let path = settings.config_path.clone().map_err(CliError::Config)?;
-    let config = ConfigFile::load(&path)?;
+    let config = ConfigFile::load_for_edit(&path)?;
     if let Some(w) = config.permission_warning() {
         printer.status(w);
     }
@@ -170,7 +171,7 @@ fn add(
     }
 
     let mut config = load(settings, printer)?;
-    let existed = config.profile(&name)?.is_some();
+    let existed = config.has_profile(&name);
     config.set_profile(&name, &profile);
     let make_default = default || config.default_profile().is_none();
     if make_default {
@@ -445,16 +446,18 @@ fn use_profile(settings: &Settings, printer: &Printer, name: &str) -> Result<Exi
 
 fn remove(settings: &Settings, printer: &Printer, name: &str) -> Result<ExitStatus> {
     let mut config = load(settings, printer)?;
-    if config.profile(name)?.is_none() {
+    if !config.has_profile(name) {
         return Err(config.unknown_profile(name, None).into());
     }
     let was_default = config.default_profile() == Some(name);
     config.remove_profile(name);
     config.save()?;
-    let note = if was_default {
-        "; there is no default profile now"
-    } else {
-        ""
+    let note = match config.profile_names().first() {
+        Some(other) if was_default => {
+            format!("; there is no default profile now (`wps profile use {other}` makes one)")
+        }
+        None if was_default => "; there is no default profile now".to_string(),
+        _ => String::new(),
     };
     printer.status(format!("removed profile '{name}'{note}"));
     Ok(SUCCESS)

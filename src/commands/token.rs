@@ -168,8 +168,8 @@ fn decode(settings: &Settings, printer: &Printer, input: Option<String>) -> Resu
     let now = now_secs();
     let time = |name: &str| claims.get(name).and_then(|v| v.as_u64());
     let out = DecodeOutput {
-        issued_at: time("iat").map(format_utc),
-        expires_at: time("exp").map(format_utc),
+        issued_at: time("iat").and_then(format_rfc3339),
+        expires_at: time("exp").and_then(format_rfc3339),
         expired: time("exp").map(|exp| exp <= now),
         header,
         claims: claims.clone(),
@@ -270,6 +270,14 @@ fn format_local(secs: u64) -> String {
         .unwrap_or_else(|| format_utc(secs))
 }
 
+/// Unix seconds as RFC 3339 in UTC (`2026-12-06T01:35:18Z`), what JSON readers parse; none
+/// past year 9999, which the format cannot say.
+fn format_rfc3339(secs: u64) -> Option<String> {
+    let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
+    at.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (civil-from-days, proleptic Gregorian).
 fn format_utc(secs: u64) -> String {
     let days = (secs / 86400) as i64;
@@ -301,6 +309,12 @@ mod tests {
         assert_eq!(format_utc(1_767_225_600), "2026-01-01 00:00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59 UTC");
+        assert_eq!(format_rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            format_rfc3339(1_796_520_918).as_deref(),
+            Some("2026-12-06T01:35:18Z")
+        );
+        assert_eq!(format_rfc3339(u64::MAX), None);
         // Local time depends on the machine (and on whether the offset can be known here).
         let soon = describe_time(100, 40);
         assert!(

@@ -45,7 +45,7 @@ pub use server::{
     DEFAULT_SHUTDOWN_GRACE,
 };
 use shared::Shared;
-pub use tls::{development_ca, TlsConfig, CA_NAME};
+pub use tls::{development_ca, existing_development_ca, TlsConfig, CA_NAME};
 pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.

@@ -145,6 +145,13 @@ pub fn development_ca(dir: &Path) -> io::Result<PathBuf> {
     Ok(dir.join(CA_FILE))
 }
 
+/// The development authority's certificate in `dir` when there is one; unlike
+/// [`development_ca`], makes nothing (for a hint that names it).
+pub fn existing_development_ca(dir: &Path) -> Option<PathBuf> {
+    let path = dir.join(CA_FILE);
+    path.is_file().then_some(path)
+}
+
 fn in_dir(dir: &Path, e: io::Error) -> io::Error {
     io::Error::new(
         e.kind(),

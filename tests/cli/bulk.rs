@@ -679,22 +679,15 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
         ]);
         assert_eq!(code(&run(c).await), want, "check {id}");
     }
+    // The service's spelling, which the output prints, is accepted too.
     let mut c = world.wps();
-    c.args(["revoke", "--permission", "send-to-group", "--group", "g1"])
+    c.args(["revoke", "--permission", "sendToGroup", "--group", "g1"])
         .args(["-c", &a_id, "-c", &b_id]);
     let out = run(c).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     for id in [&a_id, &b_id] {
         let mut c = world.wps();
-        c.args([
-            "check",
-            "-c",
-            id,
-            "--permission",
-            "send-to-group",
-            "-g",
-            "g1",
-        ]);
+        c.args(["check", "-c", id, "--permission", "sendToGroup", "-g", "g1"]);
         assert_eq!(code(&run(c).await), 1, "check {id} after revoke");
     }
     for s in [&mut a, &mut b, &mut other] {

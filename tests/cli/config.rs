@@ -414,6 +414,106 @@ async fn config_errors_exit_3_with_one_line() {
     }
 }
 
+#[tokio::test]
+async fn profile_add_use_and_remove_mend_a_broken_profile_but_never_overwrite_a_file_that_is_not_toml(
+) {
+    let world = World::new().await;
+    let cs = world.connection_string();
+    // A profile with a wrong value: commands that need the config fail (exit 3)...
+    write_config(
+        &world,
+        "default_profile = \"dev\"\n[profiles.dev]\nhub = 5\n[profiles.bad]\nauth = 7\n",
+    );
+    let out = run(send_all(world.bare_wps(), "x")).await;
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must be a string"),
+        "{}",
+        stderr(&out)
+    );
+    // ...while profile add replaces it and profile remove takes the other away.
+    let mut add = world.bare_wps();
+    add.args([
+        "profile",
+        "add",
+        "dev",
+        "--connection-string",
+        &cs,
+        "--hub",
+        "chat",
+    ]);
+    let out = run(add).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut remove = world.bare_wps();
+    remove.args(["profile", "remove", "bad"]);
+    let out = run(remove).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(send_all(world.bare_wps(), "x")).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // A file that is not TOML is not overwritten: exit 3, naming where it breaks.
+    write_config(&world, "this is not toml\n");
+    let mut add = world.bare_wps();
+    add.args(["profile", "add", "dev", "--connection-string", &cs]);
+    let out = run(add).await;
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 1, column"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(world.config_path()).expect("config");
+    assert_eq!(text, "this is not toml\n");
+}
+
+#[tokio::test]
+async fn removing_the_default_profile_names_one_to_use() {
+    let world = World::new().await;
+    let cs = world.connection_string();
+    for args in [
+        &[
+            "profile",
+            "add",
+            "dev",
+            "--connection-string",
+            &cs,
+            "--hub",
+            "chat",
+        ][..],
+        &[
+            "profile",
+            "add",
+            "ci",
+            "--connection-string",
+            &cs,
+            "--hub",
+            "chat",
+        ],
+        &["profile", "use", "ci"],
+    ] {
+        let out = run({
+            let mut c = world.bare_wps();
+            c.args(args);
+            c
+        })
+        .await;
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    }
+    let mut remove = world.bare_wps();
+    remove.args(["profile", "remove", "ci"]);
+    let out = run(remove).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`wps profile use dev`"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The next command needs a connection: the error names the profile to choose.
+    let out = run(send_all(world.bare_wps(), "x")).await;
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("`wps profile use dev`"), "{err}");
+    assert!(!err.contains("wps profile add"), "{err}");
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn readable_config_with_a_key_gets_a_warning() {

@@ -36,6 +36,52 @@ async fn version_names_the_target() {
 }
 
 #[tokio::test]
+async fn version_is_the_programs_not_every_subcommands() {
+    let world = World::new().await;
+    for args in [
+        &["send-all", "-h"][..],
+        &["send-all", "--help"],
+        &["emulator", "ca", "-h"],
+        &["profile", "add", "--help"],
+        &["token", "decode", "-h"],
+    ] {
+        let out = world.bare_wps().args(args).output().expect("wps runs");
+        assert_eq!(code(&out), 0, "{args:?}");
+        let text = stdout(&out);
+        assert!(!text.contains("--version"), "{args:?}:\n{text}");
+    }
+    let top = stdout(&world.bare_wps().arg("--help").output().expect("wps runs"));
+    assert!(top.contains("-V, --version"), "{top}");
+}
+
+// The payload first: what to send, then how (--allow-empty, --metadata), as the issue asked.
+#[tokio::test]
+async fn send_help_lists_the_payload_flags_first() {
+    let world = World::new().await;
+    for command in ["send-all", "send-group", "send-user", "send-connection"] {
+        let out = world
+            .bare_wps()
+            .args([command, "-h"])
+            .output()
+            .expect("wps runs");
+        let text = stdout(&out);
+        let at = |flag: &str| {
+            text.find(flag)
+                .unwrap_or_else(|| panic!("{flag} not in {command} -h:\n{text}"))
+        };
+        assert!(
+            at("--text") < at("--json") && at("--json") < at("--file"),
+            "{text}"
+        );
+        assert!(at("--file") < at("--allow-empty"), "{text}");
+        assert!(at("--content-type") < at("--metadata"), "{text}");
+        if command == "send-all" {
+            insta::assert_snapshot!("send_all_short_help", text);
+        }
+    }
+}
+
+#[tokio::test]
 async fn long_help_has_examples_and_option_groups() {
     let world = World::new().await;
     let out = world

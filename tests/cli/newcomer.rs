@@ -89,7 +89,8 @@ async fn empty_stdin_is_no_payload_unless_allow_empty() {
     assert_eq!(got["type"], "message", "{got}");
 }
 
-// 2. A bulk run on a terminal: the bar, then the failures and the summary, not a row a target.
+// 2. A bulk run on a terminal: the bar, then the failures and the summary, not a row a target
+// (beyond a screenful; a short run lists every target).
 #[tokio::test]
 async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
     let world = World::new().await;
@@ -104,7 +105,8 @@ async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
     assert!(screen.lines().count() < 10, "a row per target:\n{screen}");
     assert!(screen.contains("sent 30, failed 0"), "{screen}");
 
-    // Failures are listed, successes only counted.
+    // A run that fits on the screen shows what went where: every target, sent or not, and
+    // no rate for three quick requests.
     let (_socket, id) = world.connect_json("chat", None, &[], &[]).await;
     let out = on_terminal(
         &world,
@@ -128,8 +130,23 @@ async fn bulk_run_on_a_terminal_shows_failures_and_summary_not_every_row() {
         screen.contains("gone-1") && screen.contains("gone-2"),
         "{screen}"
     );
-    assert!(!screen.contains(&id), "a success listed:\n{screen}");
+    let row = |target: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(target))
+            .unwrap_or_else(|| panic!("no row for {target}:\n{screen}"))
+            .to_string()
+    };
+    assert!(
+        row(&id).contains("sent") && row(&id).contains("g1"),
+        "{screen}"
+    );
+    assert!(row("gone-1").contains("failed"), "{screen}");
     assert!(screen.contains("sent 1, failed 2"), "{screen}");
+    assert!(
+        !screen.contains("/s)"),
+        "a rate for three requests:\n{screen}"
+    );
 }
 
 // 3. A terminal that reports width 0 gets COLUMNS, then 80, not one-character columns.
@@ -461,4 +478,55 @@ async fn reverse_proxy_carries_requests_to_the_service() {
             .is_some_and(|u| u.starts_with(&proxy.url())),
         "{dry}"
     );
+}
+
+// Issue 26: `--host localhost` is accepted (127.0.0.1), and `-v emulator --event-handler`
+// names its handlers under one heading.
+#[tokio::test]
+async fn emulator_takes_host_localhost_and_lists_its_handlers_once() {
+    use std::io::{BufRead, BufReader, Read};
+    let world = World::new().await;
+    let mut child = world
+        .bare_wps()
+        .args(["-v", "emulator", "--port", "0", "--host", "localhost"])
+        .args(["--event-handler", "chat=http://127.0.0.1:9/{event}"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wps emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("connection string");
+    assert!(
+        line.starts_with("Endpoint=http://127.0.0.1;Port="),
+        "{line}"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(status.success(), "{status:?}: {err}");
+    assert_eq!(err.matches("event handlers").count(), 1, "{err}");
+    assert!(
+        err.contains("hub chat #1: http://127.0.0.1:9/{event}"),
+        "{err}"
+    );
+    assert!(!err.contains("\n\n"), "a blank line:\n{err}");
+
+    // Any other name is refused, saying what is taken.
+    let out = world
+        .bare_wps()
+        .args(["emulator", "--host", "example.com"])
+        .output()
+        .expect("wps runs");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("or localhost"), "{}", stderr(&out));
 }

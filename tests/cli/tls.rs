@@ -338,6 +338,208 @@ async fn wps_send_all_and_listen_over_https_trust_ssl_cert_file() {
     world.emulator.shutdown().await;
 }
 
+/// A loopback TCP proxy to `to` that counts the connections it accepts.
+async fn counting_proxy(to: std::net::SocketAddr) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (port, count)
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_not_retried_and_the_hint_names_the_development_ca() {
+    // The emulator keeps its CA where `wps emulator --tls` does for this HOME.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca_dir = dir.path().join(".cache/wps/emulator-tls");
+    let emulator = emulator::start(EmulatorConfig {
+        port: 0,
+        tls: TlsConfig::SelfSigned {
+            dir: ca_dir.clone(),
+        },
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts");
+    let world = World { emulator, dir };
+    let ca = ca_dir.join("ca.pem");
+    assert!(ca.is_file());
+    let (port, connections) = counting_proxy(world.emulator.addr()).await;
+    let through_proxy = format!(
+        "Endpoint=https://127.0.0.1;Port={port};AccessKey={DEFAULT_ACCESS_KEY};Version=1.0;"
+    );
+
+    let mut send = world.wps();
+    send.env("WPS_CONNECTION_STRING", &through_proxy).args([
+        "send-all",
+        "--text",
+        "x",
+        "--retries",
+        "3",
+    ]);
+    let out = run(send).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "{err}");
+    assert!(
+        err.contains("is not trusted") && err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert!(!err.contains("attempts"), "{err}");
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "{err}"
+    );
+    let hint = err
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .unwrap_or_else(|| panic!("no hint in {err}"));
+    assert!(
+        hint.contains(&format!("SSL_CERT_FILE={}", ca.display()))
+            && hint.contains("wps emulator ca --install"),
+        "{hint}"
+    );
+
+    // With SSL_CERT_FILE naming another bundle, the hint says it does not hold the CA.
+    let bundle = world.dir.path().join("bundle.pem");
+    std::fs::write(
+        &bundle,
+        rcgen::generate_simple_self_signed(vec!["x".into()])
+            .expect("cert")
+            .cert
+            .pem(),
+    )
+    .expect("write");
+    let mut send = world.wps();
+    send.env("SSL_CERT_FILE", &bundle)
+        .args(["send-all", "--text", "x"]);
+    let out = run(send).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "{err}");
+    assert!(
+        err.contains(&format!("SSL_CERT_FILE ({})", bundle.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("SSL_CERT_FILE={}", ca.display())),
+        "{err}"
+    );
+
+    // listen (wss) fails the same way at once, with the same hint.
+    let mut listen = world.wps();
+    listen.args(["listen", "--count", "1"]);
+    let out = run(listen).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "{err}");
+    assert!(
+        err.contains("wss://") && err.contains("is not trusted"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("SSL_CERT_FILE={}", ca.display())),
+        "{err}"
+    );
+
+    // Trusting the CA is what the hint says it is.
+    let mut send = world.wps();
+    send.env("SSL_CERT_FILE", &ca)
+        .args(["send-all", "--text", "x"]);
+    let out = run(send).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Without a development CA on this machine, the hint says where to look.
+    let mut elsewhere = world.wps();
+    let other_home = tempfile::tempdir().expect("temp dir");
+    elsewhere
+        .env("HOME", other_home.path())
+        .args(["send-all", "--text", "x"]);
+    let out = run(elsewhere).await;
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "{err}");
+    assert!(
+        err.contains("hint: point SSL_CERT_FILE") && err.contains("wps emulator ca"),
+        "{err}"
+    );
+    world.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn ssl_cert_file_is_read_only_for_https() {
+    // A garbage SSL_CERT_FILE and an unreadable one: http and ws never open it...
+    let plain = World::new().await;
+    let garbage = plain.dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate\n").expect("write");
+    let missing = plain.dir.path().join("missing.pem");
+    let (mut socket, _) = plain.connect_json("chat", None, &[], &[]).await;
+    for file in [&garbage, &missing] {
+        let mut send = plain.wps();
+        send.env("SSL_CERT_FILE", file)
+            .args(["send-all", "--text", "over http"]);
+        let out = run(send).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_eq!(next_json(&mut socket).await["data"], "over http");
+    }
+    let mut listen = plain.wps();
+    listen
+        .env("SSL_CERT_FILE", &garbage)
+        .args(["listen", "--group", "g1", "--count", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let listen = listen.spawn().expect("listen starts");
+    let mut joined = false;
+    for _ in 0..100 {
+        let mut exists = plain.wps();
+        exists.args(["exists", "--group", "g1"]);
+        if code(&run(exists).await) == 0 {
+            joined = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(joined, "wps listen never joined over ws");
+    let mut send = plain.wps();
+    send.args(["send-group", "--group", "g1", "--text", "over ws"]);
+    assert_eq!(code(&run(send).await), 0);
+    let out = tokio::task::spawn_blocking(move || listen.wait_with_output().expect("listen ends"))
+        .await
+        .expect("join");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("over ws"), "{}", stdout(&out));
+    plain.emulator.shutdown().await;
+
+    // ...while https reads it and says what is wrong with it.
+    let tls = tls_world(ServerLimits::default()).await;
+    for (file, says) in [
+        (&garbage, "holds no certificate"),
+        (&missing, "could not read"),
+    ] {
+        let mut send = tls.wps();
+        send.env("SSL_CERT_FILE", file)
+            .args(["send-all", "--text", "x"]);
+        let out = run(send).await;
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("SSL_CERT_FILE {}", file.display()))
+                && stderr(&out).contains(says),
+            "{}",
+            stderr(&out)
+        );
+    }
+    tls.emulator.shutdown().await;
+}
+
 /// Reads until the server closes; returns what arrived and how long that took.
 async fn read_to_close(socket: &mut TcpStream, within: Duration) -> (Vec<u8>, Duration) {
     let started = Instant::now();

@@ -155,10 +155,15 @@ async fn decode_shows_claims_expiry_and_signature() {
     assert_eq!(v["claims"]["sub"], "bob");
     assert_eq!(v["claims"]["role"], serde_json::json!(["r1"]));
     assert_eq!(v["header"], serde_json::json!({"alg":"HS256","typ":"JWT"}));
-    assert!(v["expiresAt"]
-        .as_str()
-        .expect("expiresAt")
-        .ends_with(" UTC"));
+    // RFC 3339 in UTC, as JSON readers expect: "2026-12-06T01:35:18Z".
+    for name in ["issuedAt", "expiresAt"] {
+        let at = v[name].as_str().unwrap_or_else(|| panic!("{name} in {v}"));
+        let shape: String = at
+            .chars()
+            .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+            .collect();
+        assert_eq!(shape, "dddd-dd-ddTdd:dd:ddZ", "{name}: {at}");
+    }
 
     // Another key: invalid, and said on stderr.
     let mut cmd = world.bare_wps();

@@ -183,7 +183,8 @@ fn print_handlers(printer: &Printer, server: &emulator::Emulator) {
         printer
             .status("event handlers: none (--event-handler HUB=URL or --settings FILE add them)");
     } else {
-        printer.status(format_args!("event handlers:\n{handlers}"));
+        // The description has its own heading ("event handlers (first match wins):").
+        printer.status(handlers.trim_end());
     }
 }
 
