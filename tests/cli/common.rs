@@ -15,6 +15,10 @@ use wps::emulator::{self, Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// How long a test waits for something that must happen. Only a bound on a failure (a hang
+/// becomes a failure instead): no test passes or fails by how fast the machine is.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
 /// One test's world: its own emulator on a free port and its own empty config directory.
 pub struct World {
     pub emulator: Emulator,
