@@ -195,6 +195,72 @@ pub async fn assert_silent(socket: &mut Socket) {
     }
 }
 
+/// A child's output pipe, read as it comes by a thread of its own: a test can wait for what
+/// it must see before it acts (the order it needs, where a sleep would only make it likely)
+/// and still have all of it at the end.
+pub struct Piped {
+    bytes: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Piped {
+    pub fn new(mut pipe: impl std::io::Read + Send + 'static) -> Piped {
+        let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let into = bytes.clone();
+        let reader = std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                into.lock().expect("lock").extend_from_slice(&chunk[..n]);
+            }
+        });
+        Piped { bytes, reader }
+    }
+
+    /// What arrived so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes.lock().expect("lock")).into_owned()
+    }
+
+    /// Waits until what arrived contains `what`; fails after `PATIENCE`.
+    pub async fn wait_for(&self, what: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !self.text().contains(what) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never saw {what:?}; got {:?}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// All of it, once the pipe has closed (the child has exited).
+    pub async fn finish(self) -> String {
+        let Piped { bytes, reader } = self;
+        tokio::task::spawn_blocking(move || reader.join().expect("reader"))
+            .await
+            .expect("join");
+        let text = String::from_utf8_lossy(&bytes.lock().expect("lock")).into_owned();
+        text
+    }
+}
+
+/// Waits for a child to exit; kills it and fails after `PATIENCE`.
+pub async fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {PATIENCE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
