@@ -449,12 +449,15 @@ async fn a_reliable_client_resumes_after_a_dropped_transport_without_loss() {
     };
     assert_eq!(code(&send("m1").await), 0);
     running.wait_for("m1", |v| v["data"] == "m1").await;
+    // Away for certain: its transport cut, and no new one let through until after m4.
+    proxy.hold_new(true);
     proxy.cut_all();
     // Sent while the client is away: the service keeps them for the recovery.
     assert_eq!(code(&send("m2").await), 0);
     assert_eq!(code(&send("m3").await), 0);
     // A request typed around the drop is not lost either.
     running.write_line("send g1 m4");
+    proxy.hold_new(false);
     running.wait_for("m4", |v| v["data"] == "m4").await;
     let (code, frames, err) = running.finish().await;
     assert_eq!(code, 0, "stderr: {err}");

@@ -393,10 +393,12 @@ pub async fn next_close(socket: &mut Socket) -> (u16, String) {
 }
 
 /// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
-/// client's transport without a close frame.
+/// client's transport without a close frame; new connections can be held back meanwhile, so
+/// the client is away for certain while the test does what it must do then.
 pub struct CuttingProxy {
     pub port: u16,
     cut: tokio::sync::watch::Sender<u32>,
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 impl CuttingProxy {
@@ -406,11 +408,16 @@ impl CuttingProxy {
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let (cut, cuts) = tokio::sync::watch::channel(0u32);
+        let (open, opened) = tokio::sync::watch::channel(true);
         tokio::spawn(async move {
             while let Ok((mut down, _)) = listener.accept().await {
                 let mut cuts = cuts.clone();
                 cuts.borrow_and_update();
+                let mut opened = opened.clone();
                 tokio::spawn(async move {
+                    if opened.wait_for(|open| *open).await.is_err() {
+                        return;
+                    }
                     let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
                         return;
                     };
@@ -421,11 +428,16 @@ impl CuttingProxy {
                 });
             }
         });
-        CuttingProxy { port, cut }
+        CuttingProxy { port, cut, open }
     }
 
     pub fn cut_all(&self) {
         self.cut.send_modify(|n| *n += 1);
+    }
+
+    /// Holds new connections (accepted, not yet forwarded) until `hold_new(false)`.
+    pub fn hold_new(&self, hold: bool) {
+        self.open.send_replace(!hold);
     }
 }
 
