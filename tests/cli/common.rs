@@ -188,11 +188,48 @@ pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
     }
 }
 
-/// Asserts nothing arrives for a short while.
+/// Asserts nothing has reached `sockets`, all of `hub`'s connections that the test still
+/// holds: sends everyone in the hub a sentinel message (REST) and asserts it is the next frame
+/// each of them gets. Whatever the emulator sent a connection before is ahead of it (each
+/// connection's frames go out in order); a wait for silence would pass when the unwanted
+/// frame is merely late. A connection of the hub left out of `sockets` gets the sentinel too.
+pub async fn assert_nothing_before_sentinel(world: &World, hub: &str, sockets: &mut [&mut Socket]) {
+    static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let sentinel = format!("sentinel-{n}");
+    let sent = world
+        .rest_client()
+        .send_to_all(
+            hub,
+            &wps::client::Payload::text(sentinel.clone()),
+            &wps::client::SendOptions::default(),
+        )
+        .await
+        .expect("the sentinel is sent");
+    assert_eq!(sent.status, 202);
+    for socket in sockets {
+        assert_next_is_sentinel(socket, &sentinel).await;
+    }
+}
+
+/// Asserts nothing arrives for a short while. (Being replaced by
+/// [`assert_nothing_before_sentinel`]: silence after a wait passes when a frame is late.)
 pub async fn assert_silent(socket: &mut Socket) {
     if let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(300), socket.next()).await {
         panic!("expected no frame, got {m:?}");
     }
+}
+
+/// Asserts the next frame on `socket` is the message `sentinel` (as plain text, inside a JSON
+/// message or a protobuf one).
+pub async fn assert_next_is_sentinel(socket: &mut Socket, sentinel: &str) {
+    let frame = next_frame(socket).await;
+    let is_it = match &frame {
+        Message::Text(t) => t.as_str() == sentinel || t.contains(&format!("\"{sentinel}\"")),
+        Message::Binary(b) => b.windows(sentinel.len()).any(|w| w == sentinel.as_bytes()),
+        _ => false,
+    };
+    assert!(is_it, "expected nothing before {sentinel:?}, got {frame:?}");
 }
 
 /// A child's output pipe, read as it comes by a thread of its own: a test can wait for what
