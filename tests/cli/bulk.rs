@@ -558,7 +558,7 @@ async fn add_to_group_fifty_connections_from_a_file_then_a_group_send_reaches_th
     for socket in &mut clients {
         expect_group_text(socket, "big", "all fifty").await;
     }
-    assert_silent(&mut outsider).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut outsider]).await;
 }
 
 #[tokio::test]
@@ -666,7 +666,7 @@ async fn close_from_a_file_of_connections_and_of_users() {
     assert_eq!(json_lines(&out).len(), 2);
     expect_disconnected(&mut c1, "users gone").await;
     expect_disconnected(&mut c2, "users gone").await;
-    assert_silent(&mut keep).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut keep]).await;
 
     // --exclude with a list of connections makes no sense: refused before any request.
     let mut c = world.wps();
@@ -675,7 +675,7 @@ async fn close_from_a_file_of_connections_and_of_users() {
         .arg(&users);
     let out = run(c).await;
     assert_eq!(code(&out), 2, "stderr: {}", stderr(&out));
-    assert_silent(&mut keep).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut keep]).await;
 }
 
 #[tokio::test]
@@ -728,9 +728,7 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
         ]);
         assert_eq!(code(&run(c).await), 1, "check {id} after revoke");
     }
-    for s in [&mut a, &mut b, &mut other] {
-        assert_silent(s).await;
-    }
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a, &mut b, &mut other]).await;
 }
 
 #[tokio::test]

@@ -220,6 +220,26 @@ pub async fn assert_silent(socket: &mut Socket) {
     }
 }
 
+/// Waits until the emulator has handled every frame a JSON client sent before: sends an acked
+/// `sendToGroup` to a group nobody is in and reads up to its ack (refused or not, it comes
+/// after them). Frames before the ack are dropped.
+pub async fn settle_client(socket: &mut Socket) {
+    static ACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
+    let ack_id = ACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    send_json(
+        socket,
+        serde_json::json!({"type": "sendToGroup", "group": "settle-nobody-here", "data": "",
+                           "ackId": ack_id}),
+    )
+    .await;
+    loop {
+        let frame = next_json(socket).await;
+        if frame["type"] == "ack" && frame["ackId"] == ack_id {
+            return;
+        }
+    }
+}
+
 /// Asserts the next frame on `socket` is the message `sentinel` (as plain text, inside a JSON
 /// message or a protobuf one).
 pub async fn assert_next_is_sentinel(socket: &mut Socket, sentinel: &str) {

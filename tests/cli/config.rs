@@ -69,8 +69,8 @@ async fn hub_resolves_flag_then_env_then_profile() {
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     assert_eq!(next_frame(&mut flag).await, Message::Text("f".into()));
 
-    assert_silent(&mut prof).await;
-    assert_silent(&mut envh).await;
+    assert_nothing_before_sentinel(&world, "profhub", &mut [&mut prof]).await;
+    assert_nothing_before_sentinel(&world, "envhub", &mut [&mut envh]).await;
 }
 
 #[tokio::test]
@@ -121,7 +121,7 @@ async fn connection_resolves_flag_then_env_then_profile() {
     let out = run(cmd).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     assert_eq!(next_frame(&mut client).await, Message::Text("ep".into()));
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
@@ -146,7 +146,7 @@ async fn functions_connection_string_is_honoured_after_ours() {
         "WPS_CONNECTION_STRING must win: {}",
         stderr(&out)
     );
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
