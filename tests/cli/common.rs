@@ -212,32 +212,17 @@ pub async fn assert_nothing_before_sentinel(world: &World, hub: &str, sockets: &
     }
 }
 
-/// Asserts nothing arrives for a short while. (Being replaced by
-/// [`assert_nothing_before_sentinel`]: silence after a wait passes when a frame is late.)
-pub async fn assert_silent(socket: &mut Socket) {
-    if let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(300), socket.next()).await {
-        panic!("expected no frame, got {m:?}");
-    }
-}
-
-/// Waits until the emulator has handled every frame a JSON client sent before: sends an acked
-/// `sendToGroup` to a group nobody is in and reads up to its ack (refused or not, it comes
-/// after them). Frames before the ack are dropped.
+/// Asserts the emulator has handled every frame a JSON client sent before and answered none
+/// of them (no ack, no echo): sends a ping, and the pong must be the next frame (a client's
+/// frames are handled in order, and what they send it goes out before the pong).
 pub async fn settle_client(socket: &mut Socket) {
-    static ACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
-    let ack_id = ACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    send_json(
-        socket,
-        serde_json::json!({"type": "sendToGroup", "group": "settle-nobody-here", "data": "",
-                           "ackId": ack_id}),
-    )
-    .await;
-    loop {
-        let frame = next_json(socket).await;
-        if frame["type"] == "ack" && frame["ackId"] == ack_id {
-            return;
-        }
-    }
+    send_json(socket, serde_json::json!({"type": "ping"})).await;
+    let frame = next_json(socket).await;
+    assert_eq!(
+        frame,
+        serde_json::json!({"type": "pong"}),
+        "expected nothing before the pong"
+    );
 }
 
 /// Asserts the next frame on `socket` is the message `sentinel` (as plain text, inside a JSON

@@ -322,7 +322,7 @@ async fn changing_state_needs_the_page_token_or_the_key() {
         .await
         .unwrap();
     assert_eq!(token_refused.status(), 403);
-    crate::common::assert_silent(&mut alice).await;
+    crate::common::assert_nothing_before_sentinel(&world, "chat", &mut [&mut alice]).await;
 
     // The page's own request: same origin, token in its header.
     let resp = post(vec![

@@ -70,7 +70,8 @@ async fn each_data_type_reaches_raw_json_and_reliable_clients() {
         want["sequenceId"] = json!(i + 1);
         assert_eq!(next_json(&mut reliable).await, want);
     }
-    assert_silent(&mut plain).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut raw, &mut plain, &mut reliable])
+        .await;
 }
 
 #[tokio::test]
@@ -148,7 +149,12 @@ async fn send_to_group_with_no_echo_acks_and_each_data_type() {
         next_json(&mut sender).await,
         json!({"type":"ack","ackId":2,"success":false,"error":{"name":"Duplicate","message":"Message with ack-id: 2 has been processed"}})
     );
-    assert_silent(&mut member).await;
+    assert_nothing_before_sentinel(
+        &world,
+        "chat",
+        &mut [&mut member, &mut sender, &mut raw_member],
+    )
+    .await;
 
     // Leave, then a group send no longer echoes.
     send_json(
@@ -163,7 +169,7 @@ async fn send_to_group_with_no_echo_acks_and_each_data_type() {
     )
     .await;
     assert_eq!(next_json(&mut member).await["data"], "bye");
-    assert_silent(&mut sender).await;
+    settle_client(&mut sender).await;
 }
 
 #[tokio::test]
@@ -193,7 +199,7 @@ async fn no_role_means_forbidden_acks_and_failures_are_not_cached() {
         next_json(&mut client).await,
         json!({"type":"ack","ackId":2,"success":false,"error":{"name":"Forbidden","message":"The client does not have permission to send to group 'g'."}})
     );
-    assert_silent(&mut member).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut member, &mut client]).await;
 
     // A failed ackId may be retried: Forbidden again, not Duplicate.
     send_json(
@@ -707,7 +713,7 @@ async fn plain_clients_in_send_to_group_mode_publish_their_frames() {
         .expect("connects");
     denied.send(Message::Text("t".into())).await.expect("send");
     assert_eq!(next_close(&mut denied).await.0, 1008);
-    assert_silent(&mut member).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut member]).await;
 }
 
 #[tokio::test]
