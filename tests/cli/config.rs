@@ -444,6 +444,37 @@ async fn readable_config_with_a_key_gets_a_warning() {
     assert_eq!(mode(&world.config_path()), 0o600);
 }
 
+/// Whether the terminal that the processes below `pid` read from has echo off (`stty -a`):
+/// the first of them whose stdin is a pseudo-terminal says.
+fn echo_is_off_below(pid: u32) -> bool {
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace() {
+        let Ok(child) = child.parse::<u32>() else {
+            continue;
+        };
+        if let Ok(tty) = std::fs::read_link(format!("/proc/{child}/fd/0")) {
+            if tty.starts_with("/dev/pts/") {
+                let Ok(out) = std::process::Command::new("stty")
+                    .arg("-F")
+                    .arg(&tty)
+                    .arg("-a")
+                    .output()
+                else {
+                    return false;
+                };
+                return String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .any(|flag| flag == "-echo");
+            }
+        }
+        if echo_is_off_below(child) {
+            return true;
+        }
+    }
+    false
+}
+
 #[tokio::test]
 async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
     let world = World::new().await;
@@ -486,7 +517,15 @@ async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
                 Ok(n) => seen.extend_from_slice(&chunk[..n]),
             }
         }
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // rpassword turns echo off after showing the prompt: type once the terminal says so.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !echo_is_off_below(child.id()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal's echo was never turned off"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let mut stdin = child.stdin.take().expect("stdin");
         stdin
             .write_all(b"typed-secret-key-0123456789\r")
