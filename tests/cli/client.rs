@@ -5,7 +5,6 @@
 use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -75,13 +74,13 @@ impl Running {
         }
     }
 
-    /// The first stdout frame (from now on) that `pred` accepts; fails after 10 s.
+    /// The first stdout frame (from now on) that `pred` accepts; fails after `PATIENCE`.
     async fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let line = tokio::time::timeout_at(deadline, self.lines.recv())
                 .await
-                .unwrap_or_else(|_| panic!("no {what} within 10 s; seen {:?}", self.seen))
+                .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}; seen {:?}", self.seen))
                 .unwrap_or_else(|| panic!("stdout ended before {what}; seen {:?}", self.seen));
             let v: Value = serde_json::from_str(&line).expect("a JSON line");
             self.seen.push(v.clone());
@@ -617,9 +616,9 @@ impl Terminal {
     }
 
     /// Waits until the output so far contains `text` (after what an earlier call matched);
-    /// fails after 10 s.
+    /// fails after `PATIENCE`.
     async fn expect(&mut self, text: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             if let Some(at) = self.seen.find(text) {
                 self.seen.drain(..at + text.len());

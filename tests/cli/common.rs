@@ -166,12 +166,12 @@ pub async fn run_with_stdin(mut cmd: Command, input: Vec<u8>) -> Output {
     .expect("join")
 }
 
-/// The next data frame (text or binary), failing the test after 5 s.
+/// The next data frame (text or binary), failing the test after `PATIENCE`.
 pub async fn next_frame(socket: &mut Socket) -> Message {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        let msg = tokio::time::timeout(PATIENCE, socket.next())
             .await
-            .expect("a frame arrives within 5 s")
+            .expect("a frame arrives")
             .expect("socket open")
             .expect("frame ok");
         match msg {
@@ -417,12 +417,12 @@ pub async fn send_json(socket: &mut Socket, value: serde_json::Value) {
 }
 
 /// Reads until the close frame; returns its code and reason (data frames before it are
-/// skipped). Fails after 5 s.
+/// skipped). Fails after `PATIENCE`.
 pub async fn next_close(socket: &mut Socket) -> (u16, String) {
     loop {
-        match tokio::time::timeout(Duration::from_secs(5), socket.next())
+        match tokio::time::timeout(PATIENCE, socket.next())
             .await
-            .expect("a close frame arrives within 5 s")
+            .expect("a close frame arrives")
         {
             Some(Ok(Message::Close(Some(frame)))) => {
                 return (frame.code.into(), frame.reason.to_string())
