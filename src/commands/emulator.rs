@@ -101,6 +101,9 @@ pub async fn run(settings: &Settings, printer: &Printer, args: EmulatorArgs) -> 
         ))),
     })?;
 
+    if let Some(interval) = test_keepalive() {
+        server.set_keepalive(interval);
+    }
     let shutdown = shutdown_signal();
     if let Some(ca) = server.ca_pem_path() {
         // Not silenced by --quiet: clients cannot connect without it.
@@ -171,6 +174,16 @@ fn limits() -> ServerLimits {
         limits.body_timeout = Duration::from_millis(ms);
     }
     limits
+}
+
+/// `WPS_TEST_EMULATOR_KEEPALIVE_MS` (a documented test hook): how long a WebSocket client may
+/// stay silent before it is pinged, so a test whose clients never read (and so never answer a
+/// ping) can take as long as a loaded machine needs without their being dropped for it.
+fn test_keepalive() -> Option<Duration> {
+    crate::env::process_env("WPS_TEST_EMULATOR_KEEPALIVE_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
 }
 
 /// Ctrl-C or SIGTERM, listened for from the call on: the handlers are in place before the

@@ -271,9 +271,12 @@ struct ChildEmulator {
 }
 
 impl ChildEmulator {
+    /// With a keep-alive of an hour: its stalled clients never answer a ping, and a test
+    /// that takes longer than 20 s on a loaded machine must not lose them for that.
     fn start() -> ChildEmulator {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wps"))
             .env_clear()
+            .env("WPS_TEST_EMULATOR_KEEPALIVE_MS", "3600000")
             .args(["emulator", "--port", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
