@@ -539,6 +539,7 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
             emulator.addr,
             emulator.token_for(&user)
         );
+        let client = emulator.client.clone();
         async move {
             let mut req = url.into_client_request().expect("request");
             if reliable {
@@ -551,6 +552,16 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
                 .await
                 .expect("connects")
                 .0;
+            // In the hub before the sends start: it joins just after the upgrade, and a send
+            // made sooner would miss it (and this test wait for it for ever).
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            while !client.user_exists("chat", &user).await.expect("exists") {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "{user} never joined"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             (socket, user, reliable)
         }
     };
@@ -559,7 +570,8 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
         tokio::spawn(async move {
             let mut got = 0;
             while got < SENDS {
-                match socket.next().await {
+                let next = tokio::time::timeout(PATIENCE, socket.next()).await;
+                match next.unwrap_or_else(|_| panic!("{user} after {got} messages: no more")) {
                     Some(Ok(Message::Binary(_))) => got += 1,
                     Some(Ok(Message::Text(t))) if t.contains(r#""type":"message""#) => got += 1,
                     Some(Ok(_)) => {}
@@ -588,7 +600,11 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
             let (mut socket, reliable) = client.await.expect("every message");
             if reliable {
                 socket.close(None).await.expect("close");
-                while let Some(Ok(_)) = socket.next().await {}
+                tokio::time::timeout(PATIENCE, async {
+                    while let Some(Ok(_)) = socket.next().await {}
+                })
+                .await
+                .expect("the close is answered");
             }
             // A plain client just goes: its socket is dropped without a close.
         }

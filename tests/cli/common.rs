@@ -91,7 +91,9 @@ impl World {
         signer.sign(&claims).expect("sign").expose().to_string()
     }
 
-    /// Connects a WebSocket client; `subprotocol` None = plain WebSocket.
+    /// Connects a WebSocket client; `subprotocol` None = plain WebSocket. A plain client gets
+    /// no `connected` message, and the emulator adds it to the hub just after the upgrade, so
+    /// this returns once the hub lists it: a send made sooner could miss it.
     pub async fn connect(
         &self,
         hub: &str,
@@ -100,6 +102,10 @@ impl World {
         groups: &[&str],
         subprotocol: Option<&str>,
     ) -> Socket {
+        let known = match subprotocol {
+            None => Some(self.connection_ids(hub).await),
+            Some(_) => None,
+        };
         let token = self.client_token(hub, user, roles, groups);
         let url = format!(
             "ws://{}/client/hubs/{hub}?access_token={token}",
@@ -115,7 +121,38 @@ impl World {
         let (socket, _) = tokio_tungstenite::connect_async(req)
             .await
             .expect("websocket connects");
+        if let Some(known) = known {
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            while self.connection_ids(hub).await.is_subset(&known) {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the plain client never joined hub {hub}"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         socket
+    }
+
+    /// The ids of `hub`'s connections, as the emulator's dashboard lists them.
+    pub async fn connection_ids(&self, hub: &str) -> std::collections::HashSet<String> {
+        let url = format!(
+            "http://{}/_emulator/api/hubs/{}",
+            self.emulator.addr(),
+            hub.to_ascii_lowercase()
+        );
+        let resp = reqwest::get(&url).await.expect("the dashboard answers");
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Default::default();
+        }
+        let detail: serde_json::Value =
+            serde_json::from_slice(&resp.bytes().await.expect("body")).expect("JSON");
+        detail["connections"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .filter_map(|c| c["connectionId"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// A JSON-subprotocol client; returns the socket and its connection id from `connected`.
