@@ -23,6 +23,58 @@ fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `wps` running, its stdout and stderr read as they come.
+struct Watched {
+    child: std::process::Child,
+    out: Piped,
+    err: Piped,
+}
+
+impl Watched {
+    fn spawn(mut cmd: std::process::Command) -> Watched {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wps starts");
+        let out = Piped::new(child.stdout.take().expect("stdout"));
+        let err = Piped::new(child.stderr.take().expect("stderr"));
+        Watched { child, out, err }
+    }
+
+    /// Sends `signal` (`INT`, `TERM`) to it.
+    fn kill(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Its exit and all it wrote; fails if it has not exited within `PATIENCE`.
+    async fn finish(mut self) -> std::process::Output {
+        let status = wait_exit(&mut self.child).await;
+        std::process::Output {
+            status,
+            stdout: self.out.finish().await.into_bytes(),
+            stderr: self.err.finish().await.into_bytes(),
+        }
+    }
+}
+
+/// Waits until the server has seen `n` requests; fails after `PATIENCE`.
+async fn hits_reach(server: &FaultServer, n: usize) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while server.hits().len() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} requests arrived, not {n}",
+            server.hits().len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn two_thousand_targets_every_one_accounted_for_exactly_once() {
     let world = World::new().await;
@@ -234,7 +286,8 @@ async fn targets_and_payload_both_from_stdin_is_a_usage_error() {
 #[tokio::test]
 async fn ctrl_c_stops_new_requests_waits_for_in_flight_and_reports_all() {
     let world = World::new().await;
-    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(3))).await;
+    // Every request stays in flight until the test lets them go, after the interrupt.
+    let server = FaultServer::start(|_, _| Reply::Held).await;
     let failed_to = world.dir.path().join("failed.txt");
     let users: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
     let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
@@ -248,27 +301,19 @@ async fn ctrl_c_stops_new_requests_waits_for_in_flight_and_reports_all() {
         "4",
     ])
     .arg("--failed-to")
-    .arg(&failed_to)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    .arg(&failed_to);
     for u in &users {
         cmd.args(["--user", u]);
     }
-    let child = cmd.spawn().expect("wps starts");
-    // Interrupt once the first requests are in flight.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server.hits().len() < 4 {
-        assert!(std::time::Instant::now() < deadline, "no request arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
-        .await
-        .expect("join");
+    let wps = Watched::spawn(cmd);
+    // Interrupt once the first requests are in flight; answer them once it is heard.
+    hits_reach(&server, 4).await;
+    wps.kill("INT");
+    wps.err
+        .wait_for("interrupted: starting no new requests")
+        .await;
+    server.release();
+    let out = wps.finish().await;
     let err = stderr(&out);
     assert_eq!(code(&out), 130, "stderr: {err}");
     assert!(
@@ -338,34 +383,20 @@ async fn a_single_target_fails_like_a_plain_command() {
 #[tokio::test]
 async fn a_second_ctrl_c_abandons_requests_in_flight() {
     let world = World::new().await;
-    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(30))).await;
+    // Never answered: wps exits with them still in flight, or not at all.
+    let server = FaultServer::start(|_, _| Reply::Held).await;
     let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
     cmd.args(["send-user", "-u", "a", "-u", "b", "-u", "c", "--text", "hi"])
-        .args(["-o", "json", "--concurrency", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("wps starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server.hits().len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "no request arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let started = std::time::Instant::now();
-    for _ in 0..2 {
-        let ok = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(ok.success());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
-        .await
-        .expect("join");
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "did not wait 30 s"
-    );
+        .args(["-o", "json", "--concurrency", "2"]);
+    let wps = Watched::spawn(cmd);
+    hits_reach(&server, 2).await;
+    wps.kill("INT");
+    // The second once the first is heard (two at once could arrive as one signal).
+    wps.err
+        .wait_for("interrupted: starting no new requests")
+        .await;
+    wps.kill("INT");
+    let out = wps.finish().await;
     assert_eq!(code(&out), 130, "stderr: {}", stderr(&out));
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 3);
@@ -527,7 +558,7 @@ async fn add_to_group_fifty_connections_from_a_file_then_a_group_send_reaches_th
     for socket in &mut clients {
         expect_group_text(socket, "big", "all fifty").await;
     }
-    assert_silent(&mut outsider).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut outsider]).await;
 }
 
 #[tokio::test]
@@ -635,7 +666,7 @@ async fn close_from_a_file_of_connections_and_of_users() {
     assert_eq!(json_lines(&out).len(), 2);
     expect_disconnected(&mut c1, "users gone").await;
     expect_disconnected(&mut c2, "users gone").await;
-    assert_silent(&mut keep).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut keep]).await;
 
     // --exclude with a list of connections makes no sense: refused before any request.
     let mut c = world.wps();
@@ -644,7 +675,7 @@ async fn close_from_a_file_of_connections_and_of_users() {
         .arg(&users);
     let out = run(c).await;
     assert_eq!(code(&out), 2, "stderr: {}", stderr(&out));
-    assert_silent(&mut keep).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut keep]).await;
 }
 
 #[tokio::test]
@@ -690,9 +721,7 @@ async fn grant_from_a_file_lets_every_listed_connection_send_to_the_group() {
         c.args(["check", "-c", id, "--permission", "sendToGroup", "-g", "g1"]);
         assert_eq!(code(&run(c).await), 1, "check {id} after revoke");
     }
-    for s in [&mut a, &mut b, &mut other] {
-        assert_silent(s).await;
-    }
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a, &mut b, &mut other]).await;
 }
 
 #[tokio::test]
@@ -700,9 +729,10 @@ async fn json_lines_reach_a_pipe_while_the_run_goes_on() {
     // Lines are buffered, but flushed at least every 100 ms: a watcher sees the fast target's
     // line long before the slow one ends the run.
     let world = World::new().await;
+    // The slow one is answered only once the fast one's line has been read.
     let server = FaultServer::start(|hit, _| {
         if user_of(hit) == "slow" {
-            Reply::Hang(Duration::from_secs(3))
+            Reply::Held
         } else {
             Reply::status(202)
         }
@@ -710,33 +740,19 @@ async fn json_lines_reach_a_pipe_while_the_run_goes_on() {
     .await;
     let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
     cmd.args(["send-user", "-u", "fast", "-u", "slow", "--text", "hi"])
-        .args(["-o", "json", "--concurrency", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().expect("wps starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let started = std::time::Instant::now();
-    let (first, rest) = tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let first = lines.next().expect("a line").expect("readable");
-        let at = started.elapsed();
-        let rest: Vec<String> = lines.map(|l| l.expect("readable")).collect();
-        ((first, at), rest)
-    })
-    .await
-    .expect("join");
-    let status = child.wait().expect("wps ends");
-    assert!(status.success());
-    let line: serde_json::Value = serde_json::from_str(&first.0).expect("JSON");
+        .args(["-o", "json", "--concurrency", "2"]);
+    let wps = Watched::spawn(cmd);
+    wps.out.wait_for("\n").await;
+    let first = wps.out.text();
+    server.release();
+    let out = wps.finish().await;
+    assert!(out.status.success());
+    let line: serde_json::Value =
+        serde_json::from_str(first.lines().next().expect("a line")).expect("JSON");
     assert_eq!(line["target"], "fast");
-    assert!(
-        first.1 < Duration::from_secs(2),
-        "first line after {:?}",
-        first.1
-    );
-    assert_eq!(rest.len(), 1);
-    assert!(started.elapsed() >= Duration::from_secs(3));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["target"], "slow");
 }
 
 #[tokio::test]
@@ -824,32 +840,25 @@ async fn piped_into_head_the_run_still_sends_everything_and_reports_on_stderr() 
 #[tokio::test]
 async fn sigterm_is_handled_like_ctrl_c_and_exits_143() {
     let world = World::new().await;
-    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(2))).await;
+    // Every request stays in flight until the test lets them go, after the signal.
+    let server = FaultServer::start(|_, _| Reply::Held).await;
     let failed_to = world.dir.path().join("failed.txt");
     let users: Vec<String> = (0..50).map(|i| format!("u{i}")).collect();
     let mut cmd = crate::faults::wps_at(&world, &server.connection_string());
     cmd.args(["send-user", "--text", "hi", "-o", "json"])
         .args(["--concurrency", "3", "--failed-to"])
-        .arg(&failed_to)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .arg(&failed_to);
     for u in &users {
         cmd.args(["--user", u]);
     }
-    let child = cmd.spawn().expect("wps starts");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while server.hits().len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "no request arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wps ends"))
-        .await
-        .expect("join");
+    let wps = Watched::spawn(cmd);
+    hits_reach(&server, 3).await;
+    wps.kill("TERM");
+    wps.err
+        .wait_for("terminated: starting no new requests; waiting for 3 in flight")
+        .await;
+    server.release();
+    let out = wps.finish().await;
     let err = stderr(&out);
     assert_eq!(code(&out), 143, "stderr: {err}");
     assert!(

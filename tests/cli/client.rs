@@ -5,7 +5,6 @@
 use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -75,13 +74,13 @@ impl Running {
         }
     }
 
-    /// The first stdout frame (from now on) that `pred` accepts; fails after 10 s.
+    /// The first stdout frame (from now on) that `pred` accepts; fails after `PATIENCE`.
     async fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let line = tokio::time::timeout_at(deadline, self.lines.recv())
                 .await
-                .unwrap_or_else(|_| panic!("no {what} within 10 s; seen {:?}", self.seen))
+                .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}; seen {:?}", self.seen))
                 .unwrap_or_else(|| panic!("stdout ended before {what}; seen {:?}", self.seen));
             let v: Value = serde_json::from_str(&line).expect("a JSON line");
             self.seen.push(v.clone());
@@ -449,12 +448,15 @@ async fn a_reliable_client_resumes_after_a_dropped_transport_without_loss() {
     };
     assert_eq!(code(&send("m1").await), 0);
     running.wait_for("m1", |v| v["data"] == "m1").await;
+    // Away for certain: its transport cut, and no new one let through until after m4.
+    proxy.hold_new(true);
     proxy.cut_all();
     // Sent while the client is away: the service keeps them for the recovery.
     assert_eq!(code(&send("m2").await), 0);
     assert_eq!(code(&send("m3").await), 0);
     // A request typed around the drop is not lost either.
     running.write_line("send g1 m4");
+    proxy.hold_new(false);
     running.wait_for("m4", |v| v["data"] == "m4").await;
     let (code, frames, err) = running.finish().await;
     assert_eq!(code, 0, "stderr: {err}");
@@ -614,9 +616,9 @@ impl Terminal {
     }
 
     /// Waits until the output so far contains `text` (after what an earlier call matched);
-    /// fails after 10 s.
+    /// fails after `PATIENCE`.
     async fn expect(&mut self, text: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             if let Some(at) = self.seen.find(text) {
                 self.seen.drain(..at + text.len());

@@ -100,7 +100,12 @@ async fn add_then_remove_connection_and_user_decides_who_gets_group_sends() {
     expect_group_text(&mut a, "g1", "in").await;
     expect_group_text(&mut b, "g1", "in").await;
     expect_group_text(&mut b2, "g1", "in").await;
-    assert_silent(&mut outsider).await;
+    assert_nothing_before_sentinel(
+        &world,
+        "chat",
+        &mut [&mut a, &mut b, &mut b2, &mut outsider],
+    )
+    .await;
 
     let out = ok(
         &world,
@@ -117,9 +122,12 @@ async fn add_then_remove_connection_and_user_decides_who_gets_group_sends() {
     )
     .await;
     ok(&world, &["send-group", "--group", "g1", "--text", "out"]).await;
-    for s in [&mut a, &mut b, &mut b2, &mut outsider] {
-        assert_silent(s).await;
-    }
+    assert_nothing_before_sentinel(
+        &world,
+        "chat",
+        &mut [&mut a, &mut b, &mut b2, &mut outsider],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -212,8 +220,7 @@ async fn remove_from_all_groups_for_a_connection_and_a_user() {
     .await;
     expect_group_text(&mut keep, "g1", "x").await;
     expect_group_text(&mut keep, "g2", "x").await;
-    assert_silent(&mut a).await;
-    assert_silent(&mut b).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut keep, &mut a, &mut b]).await;
 }
 
 #[tokio::test]
@@ -240,7 +247,7 @@ async fn add_and_remove_by_filter_use_the_batch_operations() {
     );
     ok(&world, &["send-group", "-g", "g2", "--text", "f"]).await;
     expect_group_text(&mut a, "g2", "f").await;
-    assert_silent(&mut b).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a, &mut b]).await;
     ok(
         &world,
         &[
@@ -253,7 +260,7 @@ async fn add_and_remove_by_filter_use_the_batch_operations() {
     )
     .await;
     ok(&world, &["send-group", "-g", "g2", "--text", "g"]).await;
-    assert_silent(&mut a).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a, &mut b]).await;
     ok(&world, &["send-group", "-g", "g1", "--text", "h"]).await;
     expect_group_text(&mut a, "g1", "h").await;
 }
@@ -273,7 +280,7 @@ async fn close_a_connection_with_its_reason() {
         json!({"operation":"close","hub":"chat","target":a_id,"status":204,"ok":true})
     );
     expect_closed(&mut a, "bye now").await;
-    assert_silent(&mut other).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut other]).await;
 }
 
 #[tokio::test]
@@ -286,7 +293,7 @@ async fn close_a_users_and_a_groups_connections() {
     ok(&world, &["close", "--user", "u1", "--reason", "user gone"]).await;
     expect_closed(&mut u1, "user gone").await;
     expect_closed(&mut u1b, "user gone").await;
-    assert_silent(&mut g1).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut g1, &mut g1_kept]).await;
     ok(
         &world,
         &[
@@ -301,7 +308,7 @@ async fn close_a_users_and_a_groups_connections() {
     )
     .await;
     expect_closed(&mut g1, "group gone").await;
-    assert_silent(&mut g1_kept).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut g1_kept]).await;
 }
 
 #[tokio::test]
@@ -324,8 +331,8 @@ async fn close_all_but_the_excluded() {
     .await;
     assert_eq!(one_json(&out)["target"], Value::Null);
     expect_closed(&mut a, "maintenance").await;
-    assert_silent(&mut b).await;
-    assert_silent(&mut elsewhere).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut b]).await;
+    assert_nothing_before_sentinel(&world, "other", &mut [&mut elsewhere]).await;
     // --exclude makes no sense with --connection: a usage error.
     let out = wps(&world, &["close", "--connection", &b_id, "--exclude", "x"]).await;
     assert_eq!(code(&out), 2);
@@ -488,7 +495,7 @@ async fn api_sends_a_raw_signed_request_a_client_receives() {
     let out = wps(&world, &["api", "POST", "/hubs/chat/:send", "--text", "x"]).await;
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("/api/"), "{}", stderr(&out));
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
@@ -531,7 +538,7 @@ async fn dry_run_sends_nothing() {
         )),
         "{url}"
     );
-    assert_silent(&mut a).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a]).await;
     ok(&world, &["exists", "--connection", &a_id]).await;
     let out = ok(
         &world,
@@ -546,7 +553,7 @@ async fn dry_run_sends_nothing() {
     )
     .await;
     assert_eq!(one_json(&out)["dryRun"], true);
-    assert_silent(&mut a).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut a]).await;
 }
 
 #[tokio::test]

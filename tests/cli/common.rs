@@ -15,6 +15,10 @@ use wps::emulator::{self, Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// How long a test waits for something that must happen. Only a bound on a failure (a hang
+/// becomes a failure instead): no test passes or fails by how fast the machine is.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
 /// One test's world: its own emulator on a free port and its own empty config directory.
 pub struct World {
     pub emulator: Emulator,
@@ -87,7 +91,9 @@ impl World {
         signer.sign(&claims).expect("sign").expose().to_string()
     }
 
-    /// Connects a WebSocket client; `subprotocol` None = plain WebSocket.
+    /// Connects a WebSocket client; `subprotocol` None = plain WebSocket. A plain client gets
+    /// no `connected` message, and the emulator adds it to the hub just after the upgrade, so
+    /// this returns once the hub lists it: a send made sooner could miss it.
     pub async fn connect(
         &self,
         hub: &str,
@@ -96,6 +102,10 @@ impl World {
         groups: &[&str],
         subprotocol: Option<&str>,
     ) -> Socket {
+        let known = match subprotocol {
+            None => Some(self.connection_ids(hub).await),
+            Some(_) => None,
+        };
         let token = self.client_token(hub, user, roles, groups);
         let url = format!(
             "ws://{}/client/hubs/{hub}?access_token={token}",
@@ -111,7 +121,38 @@ impl World {
         let (socket, _) = tokio_tungstenite::connect_async(req)
             .await
             .expect("websocket connects");
+        if let Some(known) = known {
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            while self.connection_ids(hub).await.is_subset(&known) {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the plain client never joined hub {hub}"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         socket
+    }
+
+    /// The ids of `hub`'s connections, as the emulator's dashboard lists them.
+    pub async fn connection_ids(&self, hub: &str) -> std::collections::HashSet<String> {
+        let url = format!(
+            "http://{}/_emulator/api/hubs/{}",
+            self.emulator.addr(),
+            hub.to_ascii_lowercase()
+        );
+        let resp = reqwest::get(&url).await.expect("the dashboard answers");
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Default::default();
+        }
+        let detail: serde_json::Value =
+            serde_json::from_slice(&resp.bytes().await.expect("body")).expect("JSON");
+        detail["connections"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .filter_map(|c| c["connectionId"].as_str().map(str::to_string))
+            .collect()
     }
 
     /// A JSON-subprotocol client; returns the socket and its connection id from `connected`.
@@ -162,12 +203,12 @@ pub async fn run_with_stdin(mut cmd: Command, input: Vec<u8>) -> Output {
     .expect("join")
 }
 
-/// The next data frame (text or binary), failing the test after 5 s.
+/// The next data frame (text or binary), failing the test after `PATIENCE`.
 pub async fn next_frame(socket: &mut Socket) -> Message {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        let msg = tokio::time::timeout(PATIENCE, socket.next())
             .await
-            .expect("a frame arrives within 5 s")
+            .expect("a frame arrives")
             .expect("socket open")
             .expect("frame ok");
         match msg {
@@ -184,10 +225,118 @@ pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
     }
 }
 
-/// Asserts nothing arrives for a short while.
-pub async fn assert_silent(socket: &mut Socket) {
-    if let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(300), socket.next()).await {
-        panic!("expected no frame, got {m:?}");
+/// Asserts nothing has reached `sockets`, all of `hub`'s connections that the test still
+/// holds: sends everyone in the hub a sentinel message (REST) and asserts it is the next frame
+/// each of them gets. Whatever the emulator sent a connection before is ahead of it (each
+/// connection's frames go out in order); a wait for silence would pass when the unwanted
+/// frame is merely late. A connection of the hub left out of `sockets` gets the sentinel too.
+pub async fn assert_nothing_before_sentinel(world: &World, hub: &str, sockets: &mut [&mut Socket]) {
+    static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let sentinel = format!("sentinel-{n}");
+    let sent = world
+        .rest_client()
+        .send_to_all(
+            hub,
+            &wps::client::Payload::text(sentinel.clone()),
+            &wps::client::SendOptions::default(),
+        )
+        .await
+        .expect("the sentinel is sent");
+    assert_eq!(sent.status, 202);
+    for socket in sockets {
+        assert_next_is_sentinel(socket, &sentinel).await;
+    }
+}
+
+/// Asserts the emulator has handled every frame a JSON client sent before and answered none
+/// of them (no ack, no echo): sends a ping, and the pong must be the next frame (a client's
+/// frames are handled in order, and what they send it goes out before the pong).
+pub async fn settle_client(socket: &mut Socket) {
+    send_json(socket, serde_json::json!({"type": "ping"})).await;
+    let frame = next_json(socket).await;
+    assert_eq!(
+        frame,
+        serde_json::json!({"type": "pong"}),
+        "expected nothing before the pong"
+    );
+}
+
+/// Asserts the next frame on `socket` is the message `sentinel` (as plain text, inside a JSON
+/// message or a protobuf one).
+pub async fn assert_next_is_sentinel(socket: &mut Socket, sentinel: &str) {
+    let frame = next_frame(socket).await;
+    let is_it = match &frame {
+        Message::Text(t) => t.as_str() == sentinel || t.contains(&format!("\"{sentinel}\"")),
+        Message::Binary(b) => b.windows(sentinel.len()).any(|w| w == sentinel.as_bytes()),
+        _ => false,
+    };
+    assert!(is_it, "expected nothing before {sentinel:?}, got {frame:?}");
+}
+
+/// A child's output pipe, read as it comes by a thread of its own: a test can wait for what
+/// it must see before it acts (the order it needs, where a sleep would only make it likely)
+/// and still have all of it at the end.
+pub struct Piped {
+    bytes: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Piped {
+    pub fn new(mut pipe: impl std::io::Read + Send + 'static) -> Piped {
+        let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let into = bytes.clone();
+        let reader = std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                into.lock().expect("lock").extend_from_slice(&chunk[..n]);
+            }
+        });
+        Piped { bytes, reader }
+    }
+
+    /// What arrived so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes.lock().expect("lock")).into_owned()
+    }
+
+    /// Waits until what arrived contains `what`; fails after `PATIENCE`.
+    pub async fn wait_for(&self, what: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !self.text().contains(what) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never saw {what:?}; got {:?}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// All of it, once the pipe has closed (the child has exited).
+    pub async fn finish(self) -> String {
+        let Piped { bytes, reader } = self;
+        tokio::task::spawn_blocking(move || reader.join().expect("reader"))
+            .await
+            .expect("join");
+        let text = String::from_utf8_lossy(&bytes.lock().expect("lock")).into_owned();
+        text
+    }
+}
+
+/// Waits for a child to exit; kills it and fails after `PATIENCE`.
+pub async fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {PATIENCE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -305,12 +454,12 @@ pub async fn send_json(socket: &mut Socket, value: serde_json::Value) {
 }
 
 /// Reads until the close frame; returns its code and reason (data frames before it are
-/// skipped). Fails after 5 s.
+/// skipped). Fails after `PATIENCE`.
 pub async fn next_close(socket: &mut Socket) -> (u16, String) {
     loop {
-        match tokio::time::timeout(Duration::from_secs(5), socket.next())
+        match tokio::time::timeout(PATIENCE, socket.next())
             .await
-            .expect("a close frame arrives within 5 s")
+            .expect("a close frame arrives")
         {
             Some(Ok(Message::Close(Some(frame)))) => {
                 return (frame.code.into(), frame.reason.to_string())
@@ -323,10 +472,12 @@ pub async fn next_close(socket: &mut Socket) -> (u16, String) {
 }
 
 /// A TCP proxy in front of the emulator whose live connections can be cut at will, to drop a
-/// client's transport without a close frame.
+/// client's transport without a close frame; new connections can be held back meanwhile, so
+/// the client is away for certain while the test does what it must do then.
 pub struct CuttingProxy {
     pub port: u16,
     cut: tokio::sync::watch::Sender<u32>,
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 impl CuttingProxy {
@@ -336,11 +487,16 @@ impl CuttingProxy {
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let (cut, cuts) = tokio::sync::watch::channel(0u32);
+        let (open, opened) = tokio::sync::watch::channel(true);
         tokio::spawn(async move {
             while let Ok((mut down, _)) = listener.accept().await {
                 let mut cuts = cuts.clone();
                 cuts.borrow_and_update();
+                let mut opened = opened.clone();
                 tokio::spawn(async move {
+                    if opened.wait_for(|open| *open).await.is_err() {
+                        return;
+                    }
                     let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
                         return;
                     };
@@ -351,11 +507,16 @@ impl CuttingProxy {
                 });
             }
         });
-        CuttingProxy { port, cut }
+        CuttingProxy { port, cut, open }
     }
 
     pub fn cut_all(&self) {
         self.cut.send_modify(|n| *n += 1);
+    }
+
+    /// Holds new connections (accepted, not yet forwarded) until `hold_new(false)`.
+    pub fn hold_new(&self, hold: bool) {
+        self.open.send_replace(!hold);
     }
 }
 

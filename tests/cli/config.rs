@@ -69,8 +69,8 @@ async fn hub_resolves_flag_then_env_then_profile() {
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     assert_eq!(next_frame(&mut flag).await, Message::Text("f".into()));
 
-    assert_silent(&mut prof).await;
-    assert_silent(&mut envh).await;
+    assert_nothing_before_sentinel(&world, "profhub", &mut [&mut prof]).await;
+    assert_nothing_before_sentinel(&world, "envhub", &mut [&mut envh]).await;
 }
 
 #[tokio::test]
@@ -121,7 +121,7 @@ async fn connection_resolves_flag_then_env_then_profile() {
     let out = run(cmd).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     assert_eq!(next_frame(&mut client).await, Message::Text("ep".into()));
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
@@ -146,7 +146,7 @@ async fn functions_connection_string_is_honoured_after_ours() {
         "WPS_CONNECTION_STRING must win: {}",
         stderr(&out)
     );
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
@@ -544,6 +544,37 @@ async fn readable_config_with_a_key_gets_a_warning() {
     assert_eq!(mode(&world.config_path()), 0o600);
 }
 
+/// Whether the terminal that the processes below `pid` read from has echo off (`stty -a`):
+/// the first of them whose stdin is a pseudo-terminal says.
+fn echo_is_off_below(pid: u32) -> bool {
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace() {
+        let Ok(child) = child.parse::<u32>() else {
+            continue;
+        };
+        if let Ok(tty) = std::fs::read_link(format!("/proc/{child}/fd/0")) {
+            if tty.starts_with("/dev/pts/") {
+                let Ok(out) = std::process::Command::new("stty")
+                    .arg("-F")
+                    .arg(&tty)
+                    .arg("-a")
+                    .output()
+                else {
+                    return false;
+                };
+                return String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .any(|flag| flag == "-echo");
+            }
+        }
+        if echo_is_off_below(child) {
+            return true;
+        }
+    }
+    false
+}
+
 #[tokio::test]
 async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
     let world = World::new().await;
@@ -586,7 +617,15 @@ async fn profile_add_prompts_for_the_key_without_echo_only_on_a_terminal() {
                 Ok(n) => seen.extend_from_slice(&chunk[..n]),
             }
         }
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // rpassword turns echo off after showing the prompt: type once the terminal says so.
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !echo_is_off_below(child.id()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal's echo was never turned off"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let mut stdin = child.stdin.take().expect("stdin");
         stdin
             .write_all(b"typed-secret-key-0123456789\r")

@@ -442,7 +442,8 @@ async fn grant_revoke_and_check_round_trip_and_steer_group_sends() {
     );
     let send = json!({"type": "sendToGroup", "group": "g", "dataType": "text", "data": "revoked"});
     send_frame(&mut sender, &send).await;
-    assert_silent(&mut receiver).await;
+    settle_client(&mut sender).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut receiver, &mut sender]).await;
 
     // A revoke beats a role that covers every group, for that group only.
     let (mut admin, admin_id) = world
@@ -475,7 +476,13 @@ async fn grant_revoke_and_check_round_trip_and_steer_group_sends() {
     );
     let send = json!({"type": "sendToGroup", "group": "g", "dataType": "text", "data": "admin"});
     send_frame(&mut admin, &send).await;
-    assert_silent(&mut receiver).await;
+    settle_client(&mut admin).await;
+    assert_nothing_before_sentinel(
+        &world,
+        "chat",
+        &mut [&mut receiver, &mut sender, &mut admin],
+    )
+    .await;
     // Granting again lifts the revoke.
     assert_eq!(
         api(&world, Method::PUT, &admin_path, &target, None)
@@ -703,7 +710,7 @@ async fn message_ttl_is_bounded_and_versioned() {
             .status,
         400
     );
-    assert_silent(&mut plain).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut plain]).await;
 }
 
 /// A request with exactly the given `Authorization` header (or none).
@@ -837,7 +844,7 @@ async fn bad_tokens_are_401_with_a_body_and_the_emulator_keeps_serving() {
         resp.bytes().await.expect("body").is_empty(),
         "HEAD 401 has no body"
     );
-    assert_silent(&mut plain).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut plain]).await;
     // The documented form of aud (no query) is accepted, and so is the full URL.
     let no_query = url.split('?').next().unwrap_or_default().to_string();
     for aud in [no_query, url.clone()] {
@@ -894,7 +901,7 @@ async fn bodies_over_1_mib_are_413_and_unknown_types_415() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert_silent(&mut plain).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut plain]).await;
 }
 
 #[tokio::test]

@@ -256,17 +256,19 @@ async fn listen_under_entra_receives_what_is_sent() {
     ]);
     let listener = tokio::task::spawn_blocking(move || listen.output().expect("listen runs"));
     // Send until the listener is connected and has the message.
-    let mut delivered = false;
-    for _ in 0..50 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
         let mut cmd = entra_wps(&world, "azure-cli", &bin);
         cmd.args(["-o", "json", "exists", "--user", "dana"]);
         if code(&run(cmd).await) == 0 {
-            delivered = true;
             break;
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "listen never connected"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(delivered, "listen never connected");
     let mut cmd = entra_wps(&world, "azure-cli", &bin);
     cmd.args(["send-user", "--user", "dana", "--text", "hello dana"]);
     assert_eq!(code(&run(cmd).await), 0);

@@ -29,8 +29,6 @@ use crate::common::*;
 
 const JSON: &str = "json.webpubsub.azure.v1";
 const TEXT: &str = "text/plain; charset=utf-8";
-/// Every bounded wait in this file.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 // --- the upstream ---------------------------------------------------------------------------
 
@@ -631,28 +629,31 @@ async fn an_upstream_that_is_down_refuses_the_client() {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
+    // A handler timeout of an hour: the refusal must come from the failures, not from it.
     let world = world_with(EventHandlerConfig {
         flags: vec![format!("chat=http://127.0.0.1:{port}/{{event}}")],
-        timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(3600),
         retry_base: Duration::from_millis(1),
         ..EventHandlerConfig::default()
     })
     .await;
-    let started = Instant::now();
-    let refused = world
-        .try_connect_url(
+    let refused = tokio::time::timeout(
+        PATIENCE,
+        world.try_connect_url(
             &client_path(&world, "chat", "u"),
             &[("Sec-WebSocket-Protocol", JSON)],
-        )
-        .await;
+        ),
+    )
+    .await
+    .expect("refused once the handler cannot be reached, not at the timeout");
     assert_eq!(refused_status(refused), 500);
-    assert!(started.elapsed() < Duration::from_secs(4));
 }
 
 #[tokio::test]
 async fn a_slow_upstream_fails_at_the_timeout() {
+    // Answered after PATIENCE: had the 400 ms timeout not fired, the answer would be a success.
     let up = Upstream::start(allowing(|seen, _| {
-        let slow = Answer::ok().delay(Duration::from_secs(8));
+        let slow = Answer::ok().delay(PATIENCE);
         match (seen.event(), seen.header("ce-userid")) {
             ("connect", Some("slow")) | ("slow", _) => slow,
             ("connect", _) => Answer::ok(),
@@ -665,7 +666,6 @@ async fn a_slow_upstream_fails_at_the_timeout() {
         ..handler_for(&up)
     })
     .await;
-    let started = Instant::now();
     let refused = world
         .try_connect_url(
             &client_path(&world, "chat", "slow"),
@@ -673,15 +673,12 @@ async fn a_slow_upstream_fails_at_the_timeout() {
         )
         .await;
     assert_eq!(refused_status(refused), 500);
-    assert!(started.elapsed() < Duration::from_secs(4), "{started:?}");
 
     let (mut socket, id) = world.connect_json("chat", Some("quick"), &[], &[]).await;
-    let started = Instant::now();
     send_event(&mut socket, "slow", "text", json!("x"), 1).await;
     let failed = ack(&mut socket, 1).await;
     assert_eq!(failed["success"], false);
     assert_eq!(failed["error"]["name"], "InternalServerError");
-    assert!(started.elapsed() < Duration::from_secs(4));
     // A timeout is not retried: the handler may still be working on it.
     assert_eq!(up.count(&id, "slow"), 1);
     // The connection goes on.

@@ -2,6 +2,7 @@
 //! logging, and that no secret ever reaches the output.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use axum::Router;
+use tokio::sync::watch;
 
 use crate::common::*;
 
@@ -22,6 +25,9 @@ pub struct Hit {
     pub method: String,
     pub path: String,
     pub authorized: bool,
+    /// When the server saw it (its own clock: the gap between two hits is a lower bound on
+    /// any wait the client made between them).
+    pub at: Instant,
 }
 
 /// What the server answers.
@@ -33,6 +39,9 @@ pub enum Reply {
     },
     /// Answers 202 only after this long.
     Hang(Duration),
+    /// Answers 202 once the test calls [`FaultServer::release`], and never before: a request
+    /// that stays in flight for exactly as long as the test needs.
+    Held,
 }
 
 impl Reply {
@@ -60,30 +69,52 @@ pub type Script = Arc<dyn Fn(&Hit, usize) -> Reply + Send + Sync>;
 struct FaultState {
     hits: Arc<Mutex<Vec<Hit>>>,
     script: Script,
+    released: watch::Receiver<bool>,
 }
 
 /// A local HTTP server that answers by script and records every request.
 pub struct FaultServer {
     pub addr: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
+    /// Connections taken, counted in the accept loop (so in the order they were made).
+    accepted: Arc<AtomicUsize>,
+    /// The connections of [`FaultServer::settle`]'s own requests.
+    sentinels: AtomicUsize,
+    release: watch::Sender<bool>,
 }
+
+/// The path of [`FaultServer::settle`]'s own request, answered and not recorded.
+const SENTINEL: &str = "/_sentinel";
 
 impl FaultServer {
     pub async fn start(script: impl Fn(&Hit, usize) -> Reply + Send + Sync + 'static) -> Self {
         let hits = Arc::new(Mutex::new(Vec::new()));
+        let (release, released) = watch::channel(false);
         let state = FaultState {
             hits: hits.clone(),
             script: Arc::new(script),
+            released,
         };
         let app = Router::new().fallback(answer).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let listener = listener.tap_io(move |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+        });
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FaultServer { addr, hits }
+        FaultServer {
+            addr,
+            hits,
+            accepted,
+            sentinels: AtomicUsize::new(0),
+            release,
+        }
     }
 
     pub fn connection_string(&self) -> String {
@@ -92,6 +123,27 @@ impl FaultServer {
 
     pub fn hits(&self) -> Vec<Hit> {
         self.hits.lock().expect("lock").clone()
+    }
+
+    /// Answers every [`Reply::Held`] request, those in flight and those to come.
+    pub fn release(&self) {
+        self.release.send_replace(true);
+    }
+
+    /// How many connections others made to the server before now. A sentinel request of its
+    /// own is answered first: the accept loop takes connections first come, first served, so
+    /// every connection made before it has been counted (a fixed sleep would only make that
+    /// likely).
+    pub async fn settle(&self) -> usize {
+        let sentinels = self.sentinels.fetch_add(1, Ordering::SeqCst) + 1;
+        let resp = reqwest::Client::new()
+            .get(format!("http://{}{SENTINEL}", self.addr))
+            .timeout(PATIENCE)
+            .send()
+            .await
+            .expect("the fault server answers");
+        assert_eq!(resp.status(), 204);
+        self.accepted.load(Ordering::SeqCst) - sentinels
     }
 }
 
@@ -110,7 +162,11 @@ async fn answer(
     headers: HeaderMap,
     _body: Bytes,
 ) -> Response {
+    if uri.path() == SENTINEL {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let hit = Hit {
+        at: Instant::now(),
         method: method.to_string(),
         path: uri.path().to_string(),
         authorized: headers
@@ -142,6 +198,11 @@ async fn answer(
         }
         Reply::Hang(d) => {
             tokio::time::sleep(d).await;
+            StatusCode::ACCEPTED.into_response()
+        }
+        Reply::Held => {
+            let mut released = state.released.clone();
+            let _ = released.wait_for(|r| *r).await;
             StatusCode::ACCEPTED.into_response()
         }
     }
@@ -177,7 +238,6 @@ async fn throttled_with_retry_after_then_accepted() {
         }
     })
     .await;
-    let started = Instant::now();
     let out = run({
         let mut c = wps_at(&world, &server.connection_string());
         c.args(["send-user", "--user", "u1", "--text", "hi", "-v"]);
@@ -185,9 +245,12 @@ async fn throttled_with_retry_after_then_accepted() {
     })
     .await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    assert_eq!(server.hits().len(), 2);
-    // The test hook makes backoff 1 ms, so only Retry-After explains a 1 s wait.
-    assert!(started.elapsed() >= Duration::from_millis(950));
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    // The test hook makes backoff 1 ms, so only Retry-After explains a 1 s wait between the
+    // two attempts, as the server saw them.
+    let waited = hits[1].at - hits[0].at;
+    assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
     let err = stderr(&out);
     assert!(err.contains("-> 429"), "{err}");
     assert!(err.contains("-> 202"), "{err}");
@@ -209,7 +272,6 @@ async fn retry_after_as_http_date_is_honoured() {
         }
     })
     .await;
-    let started = Instant::now();
     let out = run({
         let mut c = wps_at(&world, &server.connection_string());
         c.args(["send-all", "--text", "hi"]);
@@ -217,9 +279,15 @@ async fn retry_after_as_http_date_is_honoured() {
     })
     .await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    assert_eq!(server.hits().len(), 2);
-    // HTTP dates have whole seconds: 2 s ahead is at least 1 s away.
-    assert!(started.elapsed() >= Duration::from_millis(950));
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    // HTTP dates have whole seconds: 2 s ahead is at least 1 s away (less a little: the
+    // date is read against the wall clock, the hits are timed by the monotonic one).
+    let waited = hits[1].at - hits[0].at;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "retried after {waited:?}"
+    );
 }
 
 #[tokio::test]
@@ -292,8 +360,8 @@ async fn retries_zero_disables_them_and_4xx_is_never_retried() {
 #[tokio::test]
 async fn a_hang_past_the_timeout_is_retried_then_reported() {
     let world = World::new().await;
-    let server = FaultServer::start(|_, _| Reply::Hang(Duration::from_secs(10))).await;
-    let started = Instant::now();
+    // Answers after PATIENCE: a timeout that did not fire would end in a 202 (exit 0).
+    let server = FaultServer::start(|_, _| Reply::Hang(PATIENCE)).await;
     let out = run({
         let mut c = wps_at(&world, &server.connection_string());
         c.args([
@@ -310,7 +378,6 @@ async fn a_hang_past_the_timeout_is_retried_then_reported() {
     .await;
     assert_eq!(code(&out), 6, "stderr: {}", stderr(&out));
     assert_eq!(server.hits().len(), 2);
-    assert!(started.elapsed() < Duration::from_secs(5));
     let errs = error_lines(&out);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(
@@ -390,8 +457,8 @@ async fn dry_run_sends_nothing_and_redacts_auth() {
         .as_str()
         .expect("preview")
         .contains(":1}"));
-    // Give a stray request time to land before concluding none was sent.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Not a single connection, let alone a request.
+    assert_eq!(server.settle().await, 0);
     assert!(server.hits().is_empty(), "{:?}", server.hits());
 
     let out = run({
@@ -405,6 +472,7 @@ async fn dry_run_sends_nothing_and_redacts_auth() {
     assert!(text.starts_with("POST http://"), "{text}");
     assert!(text.contains("authorization: Bearer <redacted>"), "{text}");
     assert!(!text.contains("eyJ") && !text.contains(FAULT_KEY));
+    assert_eq!(server.settle().await, 0);
     assert!(server.hits().is_empty());
 }
 

@@ -71,7 +71,7 @@ async fn rest_metadata_reaches_json_clients_and_is_validated() {
             send_with_headers(&world, "/api/hubs/chat/:send", "text/plain", b"x", &headers).await;
         assert_eq!(status, 400, "{}", bad.0);
     }
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 #[tokio::test]
@@ -319,7 +319,7 @@ async fn send_commands_and_api_carry_metadata() {
             stderr(&out)
         );
     }
-    assert_silent(&mut client).await;
+    assert_nothing_before_sentinel(&world, "chat", &mut [&mut client]).await;
 }
 
 /// One signed request exactly as given (`path_and_query` starts with `/api/`): status,

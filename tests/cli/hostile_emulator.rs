@@ -257,7 +257,7 @@ async fn a_connect_reply_whose_user_id_cannot_be_a_header_refuses_the_client() {
 
     // The -v line for the connect call says what was wrong with the answer (polled: stderr
     // is read by a thread; the deadline only bounds a failure).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + PATIENCE;
     let logged = loop {
         let all = stderr.lock().unwrap().clone();
         if let Some(l) = all.lines().find(|l| l.contains("upstream connect")) {

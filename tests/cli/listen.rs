@@ -20,7 +20,8 @@ async fn start_listen_via(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("listen starts");
-    for _ in 0..100 {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
         if world_has_connection(world).await {
             return child;
@@ -183,27 +184,34 @@ async fn resumes_without_loss(protocol: &[&str]) {
     cmd.env("WPS_CONNECTION_STRING", via_proxy);
     let mut args = protocol.to_vec();
     args.extend(["--group", "g1", "--count", "4", "--timeout", "20"]);
-    let child = start_listen_via(&world, cmd, &args).await;
+    let mut child = start_listen_via(&world, cmd, &args).await;
+    let out = Piped::new(child.stdout.take().expect("stdout"));
+    let err = Piped::new(child.stderr.take().expect("stderr"));
     let send = |text: &'static str| {
         let mut c = world.wps();
         c.args(["send-group", "--group", "g1", "--text", text]);
         run(c)
     };
     assert_eq!(code(&send("m1").await), 0);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    out.wait_for(r#""data":"m1""#).await;
+    // Away for certain: its transport cut, and no new one let through until m2 and m3 are in.
+    proxy.hold_new(true);
     proxy.cut_all();
     // Sent while the client is away: the service keeps them for the recovery.
     assert_eq!(code(&send("m2").await), 0);
     assert_eq!(code(&send("m3").await), 0);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.hold_new(false);
+    // Back: m4 goes to the resumed connection.
+    out.wait_for(r#""data":"m3""#).await;
     assert_eq!(code(&send("m4").await), 0);
-    let out = finish(child).await;
-    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
-    let texts: Vec<String> = stdout(&out)
+    let status = wait_exit(&mut child).await;
+    let (stdout, stderr) = (out.finish().await, err.finish().await);
+    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+    let texts: Vec<String> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["type"] == "message")
         .map(|v| v["data"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(texts, ["m1", "m2", "m3", "m4"], "stdout: {}", stdout(&out));
+    assert_eq!(texts, ["m1", "m2", "m3", "m4"], "stdout: {stdout}");
 }

@@ -38,7 +38,7 @@ async fn send_all_reaches_only_its_hub_and_json_clients_get_envelopes() {
         msg,
         serde_json::json!({"type":"message","from":"server","dataType":"json","data":{"a":1}})
     );
-    assert_silent(&mut other_hub).await;
+    assert_nothing_before_sentinel(&world, "other", &mut [&mut other_hub]).await;
 }
 
 #[tokio::test]

@@ -131,6 +131,9 @@ async fn serve(
         e => anyhow::Error::new(CliError::Usage(e.to_string())),
     })?;
 
+    if let Some(interval) = test_keepalive() {
+        server.set_keepalive(interval);
+    }
     if with_command {
         return app::run(printer, server, command, log.as_ref()).await;
     }
@@ -210,6 +213,16 @@ fn limits() -> ServerLimits {
         limits.body_timeout = Duration::from_millis(ms);
     }
     limits
+}
+
+/// `WPS_TEST_EMULATOR_KEEPALIVE_MS` (a documented test hook): how long a WebSocket client may
+/// stay silent before it is pinged, so a test whose clients never read (and so never answer a
+/// ping) can take as long as a loaded machine needs without their being dropped for it.
+fn test_keepalive() -> Option<Duration> {
+    crate::env::process_env("WPS_TEST_EMULATOR_KEEPALIVE_MS")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
 }
 
 /// Ctrl-C or SIGTERM, listened for from the call on: the handlers are in place before the
