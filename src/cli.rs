@@ -1164,9 +1164,17 @@ fn profile_names() -> clap_complete::ArgValueCandidates {
 pub fn parse() -> Cli {
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let color = clap_color(std::env::args_os(), &crate::env::process_env);
-    let matches = global_options_once(Cli::command().color(color))
-        .try_get_matches()
-        .unwrap_or_else(|e| with_target_hint(e, std::env::args()).exit());
+    let matches = match Cli::command().color(color).try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => e.exit(),
+        // Help or an error to print: parsed again by the command as `--help` shows it, which
+        // says it exactly as before. Only then: building and changing every subcommand for
+        // that costs about half of `wps --version` (clap builds only the commands it meets).
+        Err(_) => match global_options_once(Cli::command().color(color)).try_get_matches() {
+            Ok(matches) => matches,
+            Err(e) => with_target_hint(e, std::env::args()).exit(),
+        },
+    };
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
