@@ -343,7 +343,21 @@ impl ChildEmulator {
         let (socket, _) = tokio_tungstenite::client_async(req, tcp)
             .await
             .expect("stalled client connects");
+        self.joined(user).await;
         socket
+    }
+
+    /// Waits until `user` is in the hub (a client joins just after its upgrade, so a send
+    /// made as soon as it is upgraded could miss it); fails after `PATIENCE`.
+    async fn joined(&self, user: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !self.client.user_exists("chat", user).await.expect("exists") {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{user} never joined"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }
 
@@ -368,6 +382,7 @@ async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
     let (mut healthy, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("connects");
+    emulator.joined("healthy").await;
 
     let before = rss_kib(pid);
     let payload = Payload::binary(vec![7u8; 1024 * 1024]);
@@ -444,8 +459,11 @@ async fn a_slow_reader_gets_every_message_whole_and_in_order() {
             socket
         }
     };
+    let known = world.connection_ids("chat").await;
     let mut plain = slow(None).await;
     let mut json = slow(Some("json.webpubsub.azure.v1")).await;
+    // Both in the hub before the first send (each joins just after its upgrade).
+    world.joined("chat", &known, 2).await;
 
     const SENDS: usize = 200;
     fn body(i: usize) -> String {
@@ -539,7 +557,7 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
             emulator.addr,
             emulator.token_for(&user)
         );
-        let client = emulator.client.clone();
+        let emulator = &emulator;
         async move {
             let mut req = url.into_client_request().expect("request");
             if reliable {
@@ -552,16 +570,8 @@ async fn memory_goes_back_to_the_system_after_clients_come_and_go() {
                 .await
                 .expect("connects")
                 .0;
-            // In the hub before the sends start: it joins just after the upgrade, and a send
-            // made sooner would miss it (and this test wait for it for ever).
-            let deadline = tokio::time::Instant::now() + PATIENCE;
-            while !client.user_exists("chat", &user).await.expect("exists") {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "{user} never joined"
-                );
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            // In the hub before the sends start: a send made sooner would miss it.
+            emulator.joined(&user).await;
             (socket, user, reliable)
         }
     };

@@ -122,16 +122,22 @@ impl World {
             .await
             .expect("websocket connects");
         if let Some(known) = known {
-            let deadline = tokio::time::Instant::now() + PATIENCE;
-            while self.connection_ids(hub).await.is_subset(&known) {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "the plain client never joined hub {hub}"
-                );
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            self.joined(hub, &known, 1).await;
         }
         socket
+    }
+
+    /// Waits until `hub` lists `n` connections that `known` (its ids before they connected)
+    /// does not have; fails after `PATIENCE`.
+    pub async fn joined(&self, hub: &str, known: &std::collections::HashSet<String>, n: usize) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while self.connection_ids(hub).await.difference(known).count() < n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{n} new connection(s) never joined hub {hub}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// The ids of `hub`'s connections, as the emulator's dashboard lists them.

@@ -1010,9 +1010,11 @@ async fn generated_tokens_connect_clients_with_their_claims() {
         world.emulator.addr(),
         encode(&token)
     );
+    let known = world.connection_ids("chat").await;
     let (mut socket, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("the generated token is accepted");
+    world.joined("chat", &known, 1).await;
     wps_ok(&world, &["send-group", "--group", "g7", "--text", "to g7"]).await;
     wps_ok(
         &world,
