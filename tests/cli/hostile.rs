@@ -636,7 +636,9 @@ async fn targets_from_an_endless_pipe_end_at_the_documented_count() {
 async fn a_certificate_file_that_never_ends_is_a_clear_error() {
     let world = World::new().await;
     let server = crate::faults::FaultServer::start(|_, _| crate::faults::Reply::status(202)).await;
-    let mut c = wps_at(&world, &server.connection_string());
+    // An https endpoint: SSL_CERT_FILE is read for TLS only, before anything is sent.
+    let https = server.connection_string().replace("http://", "https://");
+    let mut c = wps_at(&world, &https);
     c.env("SSL_CERT_FILE", "/dev/zero")
         .args(["send-all", "--text", "hi"]);
     let out = run(c).await;
