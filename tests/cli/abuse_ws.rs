@@ -262,6 +262,31 @@ fn rss_kib(pid: u32) -> u64 {
         .expect("VmRSS")
 }
 
+/// A WebSocket client at `path_and_query` whose receive buffer is 4 KiB, so what the server
+/// writes backs up soon unless it reads.
+async fn small_buffer_client(
+    addr: std::net::SocketAddr,
+    path_and_query: &str,
+    subprotocol: Option<&str>,
+) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let tcp = socket.connect(addr).await.expect("connect");
+    let mut req = format!("ws://{addr}{path_and_query}")
+        .into_client_request()
+        .expect("request");
+    if let Some(p) = subprotocol {
+        req.headers_mut()
+            .insert("Sec-WebSocket-Protocol", p.parse().expect("header"));
+    }
+    let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+    let (socket, _) = tokio_tungstenite::client_async(req, tcp)
+        .await
+        .expect("connects");
+    socket
+}
+
 /// `wps emulator` as a process of its own, so its memory is its own: the child, a REST client
 /// for it, and a client token maker.
 struct ChildEmulator {
@@ -325,24 +350,8 @@ impl ChildEmulator {
 
     /// A client of `user` with a tiny receive buffer that never reads.
     async fn stalled_client(&self, user: &str, subprotocol: Option<&str>) -> Socket {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let socket = TcpSocket::new_v4().expect("socket");
-        socket.set_recv_buffer_size(4096).expect("rcvbuf");
-        let tcp = socket.connect(self.addr).await.expect("connect");
-        let url = format!(
-            "ws://{}/client/hubs/chat?access_token={}",
-            self.addr,
-            self.token_for(user)
-        );
-        let mut req = url.into_client_request().expect("request");
-        if let Some(p) = subprotocol {
-            req.headers_mut()
-                .insert("Sec-WebSocket-Protocol", p.parse().expect("header"));
-        }
-        let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
-        let (socket, _) = tokio_tungstenite::client_async(req, tcp)
-            .await
-            .expect("stalled client connects");
+        let path = format!("/client/hubs/chat?access_token={}", self.token_for(user));
+        let socket = small_buffer_client(self.addr, &path, subprotocol).await;
         self.joined(user).await;
         socket
     }
@@ -436,28 +445,11 @@ async fn a_client_that_stops_reading_is_closed_and_memory_stays_bounded() {
 /// and queues the rest behind it.
 #[tokio::test]
 async fn a_slow_reader_gets_every_message_whole_and_in_order() {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let world = World::new().await;
     let addr = world.emulator.addr();
     let slow = |protocol: Option<&'static str>| {
         let path = client_path(&world, None);
-        async move {
-            let socket = TcpSocket::new_v4().expect("socket");
-            socket.set_recv_buffer_size(4096).expect("rcvbuf");
-            let tcp = socket.connect(addr).await.expect("connect");
-            let mut req = format!("ws://{addr}{path}")
-                .into_client_request()
-                .expect("request");
-            if let Some(p) = protocol {
-                req.headers_mut()
-                    .insert("Sec-WebSocket-Protocol", p.parse().expect("header"));
-            }
-            let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
-            let (socket, _) = tokio_tungstenite::client_async(req, tcp)
-                .await
-                .expect("connects");
-            socket
-        }
+        async move { small_buffer_client(addr, &path, protocol).await }
     };
     let known = world.connection_ids("chat").await;
     let mut plain = slow(None).await;

@@ -134,6 +134,28 @@ fn fingerprint(path: &std::path::Path) -> Option<(u64, SystemTime)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A watcher every 20 ms, and what it reported, in order.
+    fn watch_logged(
+        source: Source,
+        shared: &SharedSettings,
+    ) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<String>>>) {
+        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = log.clone();
+        let task = watch(
+            source,
+            shared.clone(),
+            Duration::from_millis(20),
+            move |r| {
+                sink.lock().unwrap().push(match r {
+                    Reload::Applied(_) => "applied".to_string(),
+                    Reload::Rejected(e) => format!("rejected: {e}"),
+                })
+            },
+        )
+        .unwrap();
+        (task, log)
+    }
     use crate::emulator::upstream::settings::{Event, SystemEvent};
     use std::sync::Mutex;
 
@@ -171,20 +193,7 @@ mod tests {
         };
         assert_eq!(url(&shared), "http://first/");
 
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink = log.clone();
-        let task = watch(
-            source,
-            shared.clone(),
-            Duration::from_millis(20),
-            move |r| {
-                sink.lock().unwrap().push(match r {
-                    Reload::Applied(_) => "applied".to_string(),
-                    Reload::Rejected(e) => format!("rejected: {e}"),
-                })
-            },
-        )
-        .unwrap();
+        let (task, log) = watch_logged(source, &shared);
 
         std::fs::write(&path, handlers("http://second.example/")).unwrap();
         wait_for(|| url(&shared) == "http://second.example/").await;
@@ -230,20 +239,7 @@ mod tests {
             file: Some(path.clone()),
         };
         let shared = SharedSettings::new(source.load().unwrap());
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink = log.clone();
-        let task = watch(
-            source,
-            shared.clone(),
-            Duration::from_millis(20),
-            move |r| {
-                sink.lock().unwrap().push(match r {
-                    Reload::Applied(_) => "applied".to_string(),
-                    Reload::Rejected(e) => format!("rejected: {e}"),
-                })
-            },
-        )
-        .unwrap();
+        let (task, log) = watch_logged(source, &shared);
         let swap = dir.path().join("swap");
         std::os::unix::fs::symlink("/dev/zero", &swap).unwrap();
         std::fs::rename(&swap, &path).unwrap();
