@@ -589,3 +589,20 @@ impl Proxy {
         self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// A bulk run's summary (`... in 0.71 s` or `... in 1.20 s (83/s)`) gives a rate only for a
+/// run of a second or more; how long a run took is the machine's business, so both are right.
+pub fn assert_rate_only_after_a_second(summary: &str) {
+    let secs: f64 = summary
+        .split(" in ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {summary}"));
+    // Within rounding of the second, either is right.
+    if secs >= 1.01 {
+        assert!(summary.ends_with("/s)"), "no rate: {summary}");
+    } else if secs < 0.99 {
+        assert!(!summary.contains("/s)"), "a rate under a second: {summary}");
+    }
+}
