@@ -31,25 +31,18 @@ pub(crate) fn extra_roots() -> Result<Vec<CertificateDer<'static>>, ClientError>
     Ok(certs)
 }
 
-/// The bytes of `SSL_CERT_FILE`, at most [`MAX_FILE_BYTES`](crate::files::MAX_FILE_BYTES)
-/// (a system bundle of every public root is about 200 KB); one byte past it is read, never the
-/// rest, so `/dev/zero` or a wrong multi-GB path is refused at once. The error is one line
+/// The bytes of `SSL_CERT_FILE`, read with the cap every named file has
+/// ([`read_capped`](crate::files::read_capped); a system bundle of every public root is about
+/// 200 KB), so `/dev/zero` or a wrong multi-GB path is refused at once. The error is one line
 /// naming the variable.
 pub(crate) fn read_cert_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let limit = crate::files::MAX_FILE_BYTES;
     let shown = path.display();
-    let mut pem = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut pem))
-        .map_err(|e| format!("could not read SSL_CERT_FILE {shown}: {e}"))?;
-    if pem.len() as u64 > limit {
-        return Err(format!(
-            "SSL_CERT_FILE {shown} is larger than {} MiB, which no certificate bundle is; point it at a PEM file of CA certificates",
-            limit / (1024 * 1024)
-        ));
-    }
-    Ok(pem)
+    crate::files::read_capped(path, crate::files::MAX_FILE_BYTES, "certificate bundle").map_err(
+        |e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => format!("SSL_CERT_FILE {shown} is {e}"),
+            _ => format!("could not read SSL_CERT_FILE {shown}: {e}"),
+        },
+    )
 }
 
 /// Adds `SSL_CERT_FILE`'s certificates to a reqwest client's trusted roots.
