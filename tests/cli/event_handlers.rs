@@ -1226,7 +1226,7 @@ async fn the_settings_file_is_reloaded_without_dropping_a_client() {
 // --- the real binary: stderr ----------------------------------------------------------------
 
 /// `wps ARGS` running as a child (killed on drop), its stderr collected as it comes.
-struct Binary {
+pub(crate) struct Binary {
     child: Child,
     addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
@@ -1234,7 +1234,7 @@ struct Binary {
 }
 
 impl Binary {
-    async fn start(args: Vec<String>) -> Binary {
+    pub(crate) async fn start(args: Vec<String>) -> Binary {
         tokio::task::spawn_blocking(move || {
             let home = tempfile::tempdir().expect("home");
             let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wps"))
@@ -1283,7 +1283,7 @@ impl Binary {
     }
 
     /// Waits (bounded) until stderr has a line containing every one of `parts`.
-    async fn line_with(&self, parts: &[&str]) -> String {
+    pub(crate) async fn line_with(&self, parts: &[&str]) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(line) = self
@@ -1302,7 +1302,7 @@ impl Binary {
         }
     }
 
-    async fn connect(
+    pub(crate) async fn connect(
         &self,
         user: &str,
         subprotocol: Option<&str>,
@@ -1343,7 +1343,7 @@ impl Drop for Binary {
     }
 }
 
-fn emulator_args(extra: &[String]) -> Vec<String> {
+pub(crate) fn emulator_args(extra: &[String]) -> Vec<String> {
     let mut args: Vec<String> = ["-v", "emulator", "--port", "0"].map(String::from).to_vec();
     args.extend_from_slice(extra);
     args

@@ -182,98 +182,26 @@ async fn connect_handler(reply: &'static str) -> std::net::SocketAddr {
 /// holds CR/LF refuses the client, as a handler's error would, and `-v` names the bad answer.
 #[tokio::test]
 async fn a_connect_reply_whose_user_id_cannot_be_a_header_refuses_the_client() {
-    use std::io::{BufRead, BufReader};
-    use std::sync::{Arc, Mutex};
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    use crate::event_handlers::{emulator_args, Binary};
 
     let handler = connect_handler(r#"{"userId":"a\r\nb"}"#).await;
-    let home = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wps"))
-        .args(["-v", "emulator", "--port", "0", "--event-handler"])
-        .arg(format!("chat=http://{handler}/h"))
-        .env_clear()
-        .env("HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wps emulator starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (sink, pipe) = (stderr.clone(), child.stderr.take().expect("stderr"));
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut all = sink.lock().unwrap();
-            all.push_str(&line);
-            all.push('\n');
-        }
-    });
-    let stdout = child.stdout.take().expect("stdout");
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("connection string");
-        line
-    })
-    .await
-    .expect("join");
-    let port: u16 = line
-        .split("Port=")
-        .nth(1)
-        .and_then(|p| p.split(';').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-
-    let signer =
-        wps::client::KeySigner::new(&wps::client::Secret::new(wps::emulator::DEFAULT_ACCESS_KEY));
-    let now = wps::client::now_secs();
-    let claims = wps::client::ClientClaims {
-        aud: format!("http://127.0.0.1:{port}/client/hubs/chat"),
-        iat: now,
-        exp: now + 600,
-        sub: Some("alice".into()),
-        role: vec![],
-        groups: vec![],
-    };
-    let token = signer.sign(&claims).expect("sign");
-    let mut req = format!(
-        "ws://127.0.0.1:{port}/client/hubs/chat?access_token={}",
-        token.expose()
-    )
-    .into_client_request()
-    .expect("request");
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("json.webpubsub.azure.v1"),
-    );
-    let refused = tokio_tungstenite::connect_async(req).await;
-    let status = match refused {
+    let emu = Binary::start(emulator_args(&[
+        "--event-handler".into(),
+        format!("chat=http://{handler}/h"),
+    ]))
+    .await;
+    let status = match emu.connect("alice", Some("json.webpubsub.azure.v1")).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
         Err(e) => panic!("expected an HTTP refusal, got {e}"),
         Ok(_) => panic!("the client was accepted with a userId holding CR/LF"),
     };
     assert_eq!(status, 500);
 
-    // The -v line for the connect call says what was wrong with the answer (polled: stderr
-    // is read by a thread; the deadline only bounds a failure).
-    let deadline = std::time::Instant::now() + PATIENCE;
-    let logged = loop {
-        let all = stderr.lock().unwrap().clone();
-        if let Some(l) = all.lines().find(|l| l.contains("upstream connect")) {
-            break l.to_string();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no connect call in:\n{all}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    // The -v line for the connect call says what was wrong with the answer.
+    let logged = emu.line_with(&["upstream connect"]).await;
     assert!(
         logged.contains("failed (the handler answered 200 OK, but the connect reply's userId")
             && logged.contains("ce-userId"),
         "{logged}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
