@@ -159,58 +159,40 @@ struct State {
 }
 
 impl State {
+    /// The entries an operation reaches, before exclusions and filters.
+    fn entries<'s>(&'s self, targets: Targets<'_>) -> Box<dyn Iterator<Item = &'s Entry> + 's> {
+        let members = |ids: Option<&'s HashSet<String>>| {
+            ids.into_iter()
+                .flatten()
+                .filter_map(|id| self.conns.get(id))
+        };
+        match targets {
+            Targets::All => Box::new(self.conns.values()),
+            Targets::Group(g) => Box::new(members(self.groups.get(g))),
+            Targets::User(u) => Box::new(members(self.users.get(u))),
+            Targets::Connection(c) => Box::new(self.conns.get(c).into_iter()),
+        }
+    }
+
     /// The ids an operation reaches, before exclusions and filters.
     fn ids(&self, targets: Targets<'_>) -> Vec<String> {
-        let set = |s: Option<&HashSet<String>>| s.map(|s| s.iter().cloned().collect());
-        match targets {
-            Targets::All => self.conns.keys().cloned().collect(),
-            Targets::Group(g) => set(self.groups.get(g)).unwrap_or_default(),
-            Targets::User(u) => set(self.users.get(u)).unwrap_or_default(),
-            Targets::Connection(c) if self.conns.contains_key(c) => vec![c.to_string()],
-            Targets::Connection(_) => Vec::new(),
-        }
+        self.entries(targets).map(|e| e.conn.id.clone()).collect()
     }
 
     /// The connections a send reaches, before exclusions, chosen under the read lock.
     fn receivers(&self, targets: Targets<'_>, filter: Option<&Filter>) -> Receivers {
-        let passes = |entry: &Entry| filter.is_none_or(|f| f.matches(&entry.subject()));
-        match (targets, filter) {
-            (Targets::All, None) => {
-                let mut roster = self.roster.lock().unwrap_or_else(|e| e.into_inner());
-                let roster = roster
-                    .get_or_insert_with(|| self.conns.values().map(|e| e.conn.clone()).collect());
-                Receivers::Roster(roster.clone())
-            }
-            (Targets::All, Some(_)) => Receivers::Picked(
-                self.conns
-                    .values()
-                    .filter(|e| passes(e))
-                    .map(|e| e.conn.clone())
-                    .collect(),
-            ),
-            _ => {
-                let set = |s: Option<&HashSet<String>>| {
-                    s.into_iter()
-                        .flatten()
-                        .filter_map(|id| self.conns.get(id))
-                        .filter(|e| passes(e))
-                        .map(|e| e.conn.clone())
-                        .collect()
-                };
-                Receivers::Picked(match targets {
-                    Targets::Group(g) => set(self.groups.get(g)),
-                    Targets::User(u) => set(self.users.get(u)),
-                    Targets::Connection(c) => self
-                        .conns
-                        .get(c)
-                        .filter(|e| passes(e))
-                        .map(|e| e.conn.clone())
-                        .into_iter()
-                        .collect(),
-                    Targets::All => Vec::new(),
-                })
-            }
+        if let (Targets::All, None) = (targets, filter) {
+            let mut roster = self.roster.lock().unwrap_or_else(|e| e.into_inner());
+            let roster =
+                roster.get_or_insert_with(|| self.conns.values().map(|e| e.conn.clone()).collect());
+            return Receivers::Roster(roster.clone());
         }
+        Receivers::Picked(
+            self.entries(targets)
+                .filter(|e| filter.is_none_or(|f| f.matches(&e.subject())))
+                .map(|e| e.conn.clone())
+                .collect(),
+        )
     }
 
     fn add(&mut self, conn: Arc<Conn>) {
