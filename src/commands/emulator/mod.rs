@@ -205,12 +205,9 @@ fn is_loopback(host: IpAddr) -> bool {
 /// header and body timeouts so tests of misbehaving clients run in about a second.
 fn limits() -> ServerLimits {
     let mut limits = ServerLimits::default();
-    let test_ms = crate::env::process_env("WPS_TEST_EMULATOR_TIMEOUT_MS")
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|ms| *ms > 0);
-    if let Some(ms) = test_ms {
-        limits.header_timeout = Duration::from_millis(ms);
-        limits.body_timeout = Duration::from_millis(ms);
+    if let Some(timeout) = test_hook("WPS_TEST_EMULATOR_TIMEOUT_MS") {
+        limits.header_timeout = timeout;
+        limits.body_timeout = timeout;
     }
     limits
 }
@@ -219,7 +216,12 @@ fn limits() -> ServerLimits {
 /// stay silent before it is pinged, so a test whose clients never read (and so never answer a
 /// ping) can take as long as a loaded machine needs without their being dropped for it.
 fn test_keepalive() -> Option<Duration> {
-    crate::env::process_env("WPS_TEST_EMULATOR_KEEPALIVE_MS")
+    test_hook("WPS_TEST_EMULATOR_KEEPALIVE_MS")
+}
+
+/// A test hook's duration: a positive whole number of milliseconds, else none.
+fn test_hook(name: &str) -> Option<Duration> {
+    crate::env::process_env(name)
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|ms| *ms > 0)
         .map(Duration::from_millis)
