@@ -34,10 +34,10 @@
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
-/// README's Rust examples compile (`cargo test --doc`).
+/// The Rust examples of docs/library.md compile (`cargo test --doc`).
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+#[doc = include_str!("../docs/library.md")]
+struct LibraryDocDoctests;
 
 // The library is the data-plane client and the emulator; the command-line tool's modules
 // (cli, settings, commands, output, config, error, term, env) belong to the binary (main.rs)

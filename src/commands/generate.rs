@@ -13,7 +13,7 @@ use crate::cli::{Cli, GenerateArgs, GenerateWhat};
 use crate::error::code;
 use crate::term::Printer;
 
-/// The exit-code table of README and the man page.
+/// The exit-code table of docs/output.md and the man page.
 pub const EXIT_CODES: &[(u8, &str)] = &[
     (code::OK, "success; for check and exists, the answer is yes"),
     (code::NO, "check / exists: the answer is no"),
@@ -340,12 +340,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn readme_exit_code_table_is_the_code_table() {
-        let md = include_str!("../../README.md");
+    fn documented_exit_code_table_is_the_code_table() {
+        let md = include_str!("../../docs/output.md");
         for (code, _) in EXIT_CODES {
             assert!(
                 md.contains(&format!("\n| {code} | ")),
-                "README's exit-code table has no row for {code}"
+                "docs/output.md's exit-code table has no row for {code}"
             );
         }
     }

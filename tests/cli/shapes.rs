@@ -1,4 +1,4 @@
-//! The JSON shapes README documents, held by snapshots: a change to any of them shows up here.
+//! The JSON shapes docs/output.md documents, held by snapshots: a change to any of them shows up here.
 //! Connection ids, ports and tokens vary per run and are replaced by placeholders.
 
 use crate::common::*;
