@@ -60,7 +60,7 @@ L = []
 w = L.append
 w("# Benchmark results")
 w("")
-w("Written by `benches/run` (see README, *Benchmarks*); every figure below comes from one run on one")
+w("Written by `benches/run` (see docs/benchmarks.md); every figure below comes from one run on one")
 w("machine, with one `wps emulator` on 127.0.0.1 serving every contender. Re-run it after any")
 w("change that may move a figure, and commit this file with that change.")
 w("")
