@@ -3,7 +3,7 @@
 use crate::client::{ClientError, ErrorKind};
 use crate::term::Printer;
 
-/// Exit codes, as documented in README and design.md.
+/// Exit codes, as documented in docs/output.md and design.md.
 pub mod code {
     pub const OK: u8 = 0;
     /// `check` / `exists`: the answer is no.

@@ -8,7 +8,8 @@ use serde::Serialize;
 pub use crate::term::escape_control;
 use crate::term::{OutputFormat, Printer};
 
-/// The outcome of one operation on one target, in the stable JSON shape documented in README.
+/// The outcome of one operation on one target, in the stable JSON shape documented in
+/// docs/output.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpResult {
     pub operation: &'static str,

@@ -8,7 +8,7 @@
 //! database are the user's); when the system store needs root, the error names the two
 //! commands to run with sudo. Both stores are always tried, each outcome reported.
 //!
-//! Test hooks (documented with the others in README): `WPS_TEST_CA_TRUST_DIR` stands for
+//! Test hooks (documented with the others in docs/testing.md): `WPS_TEST_CA_TRUST_DIR` stands for
 //! /usr/local/share/ca-certificates and `WPS_TEST_CA_TRUST_UPDATE` for the program run after a
 //! change (none when unset), so a test changes nothing outside its temporary HOME.
 
