@@ -20,7 +20,7 @@
 //! builder reads them with no deadline at all, so a silent socket would sit there forever.
 //! An HTTP/1 connection's first request is then read on under the same deadline (it started
 //! with the connection): a WebSocket upgrade to a client endpoint is answered without hyper
-//! (`upgrade.rs`, most of an idle client's memory is spared so), anything else goes to hyper
+//! (`upgrade.rs`: no hyper state is made and freed per client), anything else goes to hyper
 //! with the bytes read put back in front (`transport::Socket`).
 //!
 //! Served over TLS, the handshake is part of that first deadline (and the socket holds its

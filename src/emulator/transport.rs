@@ -3,9 +3,9 @@
 //!
 //! Nearly every WebSocket starts with its connection's first request: the accept loop reads
 //! that request's head itself (`upgrade.rs`) and hands the socket straight to tungstenite, so
-//! no hyper connection, read buffer or request future is ever made for it; those came to some
+//! no hyper connection, read buffer or request future is ever made for it; those came to over
 //! 30 KiB per upgrade, freed once the WebSocket was up, and the holes they left among the
-//! sessions' small blocks were most of an idle client's memory (benches/ANALYSIS.md). An
+//! sessions' small blocks cost about 2 KiB of RSS per idle client (benches/ANALYSIS.md). An
 //! upgrade on a keep-alive connection, after a REST request, still goes through hyper and
 //! arrives here as [`Transport::Upgraded`]. Every session (json, protobuf, plain, MQTT) runs
 //! on the one [`WebSocket`] type below. Imports nothing of the emulator but `wire`.

@@ -3,12 +3,12 @@
 //!
 //! hyper serving an upgrade made a connection task (~16 KiB), two 8 KiB buffers and a
 //! request future (~5 KiB) per client, all freed once the WebSocket was up, and the holes
-//! they left among the small blocks the sessions keep were a third of an idle client's memory
-//! (benches/ANALYSIS.md, fifth pass). Here the accept loop reads the first request's head
-//! itself ([`read_head`]) into a buffer that grows only as the head needs, parses it with
-//! `httparse`, runs the endpoint's own checks ([`check`]: route, token, subprotocol,
-//! recovery, the `connect` event), writes the `101` and hands the socket to tungstenite
-//! ([`serve`]). What this path decides itself:
+//! they left among the small blocks the sessions keep cost about 2 KiB of RSS per idle
+//! client: 5.6 KiB then, 3.4 now (benches/ANALYSIS.md, fifth pass). Here the accept loop
+//! reads the first request's head itself ([`read_head`]) into a buffer that grows only as the
+//! head needs, parses it with `httparse`, runs the endpoint's own checks ([`check`]: route,
+//! token, subprotocol, recovery, the `connect` event), writes the `101` and hands the socket
+//! to tungstenite ([`serve`]). What this path decides itself:
 //!
 //! - a request goes to hyper, with the bytes read put back in front, as soon as its request
 //!   line shows it is not a `GET` of a client endpoint, or once its head shows it asks for no
