@@ -2,9 +2,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use axum::extract::ws::{Message as WsMessage, Utf8Bytes};
 use bytes::Bytes;
 use prost::Message as _;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use super::metadata::Metadata;
 use super::wire;

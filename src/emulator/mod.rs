@@ -22,6 +22,8 @@ mod rest;
 mod server;
 mod shared;
 mod tls;
+mod transport;
+mod upgrade;
 mod upstream;
 mod wire;
 mod ws;
@@ -306,10 +308,8 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
 
 async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/client/") {
-        ws::handle(shared, req).await
-    } else if path.starts_with(mqtt::PREFIX) {
-        mqtt::handle(shared, req).await
+    if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) {
+        upgrade::handle(shared, req).await
     } else if dashboard::serves(path) {
         dashboard::handle(shared, req).await
     } else {

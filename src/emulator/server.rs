@@ -3,9 +3,10 @@
 //! `axum::serve` has no timeouts, no connection cap, and its graceful shutdown waits for every
 //! connection however long a client keeps it open. Here:
 //!
-//! - a connection must send its first bytes, and each request's headers, within
-//!   [`ServerLimits::header_timeout`] (which is also how long an idle keep-alive connection
-//!   stays open); HTTP/2 connections are pinged and dropped when the pings go unanswered;
+//! - a connection must send its first bytes and its first request's head, and each later
+//!   request's headers, within [`ServerLimits::header_timeout`] (which is also how long an
+//!   idle keep-alive connection stays open); HTTP/2 connections are pinged and dropped when
+//!   the pings go unanswered;
 //! - request bodies are read within [`ServerLimits::body_timeout`] (in `rest.rs`);
 //! - at most [`ServerLimits::max_connections`] sockets are open at once, WebSockets included
 //!   (the permit travels with the socket into the upgrade); the rest wait in the listen
@@ -17,6 +18,10 @@
 //! The protocol is chosen from the first bytes (the HTTP/2 preface means HTTP/2 with prior
 //! knowledge, anything else HTTP/1), read under the header deadline: hyper-util's `auto`
 //! builder reads them with no deadline at all, so a silent socket would sit there forever.
+//! An HTTP/1 connection's first request is then read on under the same deadline (it started
+//! with the connection): a WebSocket upgrade to a client endpoint is answered without hyper
+//! (`upgrade.rs`: no hyper state is made and freed per client), anything else goes to hyper
+//! with the bytes read put back in front (`transport::Socket`).
 //!
 //! Served over TLS, the handshake is part of that first deadline (and the socket holds its
 //! permit throughout), the protocol is then sniffed from the decrypted bytes (ALPN offers
@@ -29,15 +34,14 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -48,6 +52,8 @@ use super::descriptors::{self, Spare};
 use super::memory;
 use super::origin::Connection;
 use super::shared::{stopped, Shared};
+use super::transport::{Socket, Transport};
+use super::upgrade::{self, read_head, too_large, Head};
 use super::wire::{Line, Wire};
 
 /// Header deadline by default: generous for any real client on a local network (browsers and
@@ -218,8 +224,13 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// Serves one connection: completes the TLS handshake if any, sniffs the protocol, then lets
-/// hyper run it until it ends, the client breaks a deadline, or the emulator stops.
+/// Serves one connection: completes the TLS handshake if any, sniffs the protocol, then
+/// answers a first request that asks for a WebSocket itself (`upgrade.rs`) and lets hyper
+/// run anything else until it ends, the client breaks a deadline, or the emulator stops.
+///
+/// A WebSocket's task ends here once its session is spawned, so this future is made and freed
+/// once per client: whatever is large in it (hyper's connection, the checks, TLS) is boxed,
+/// and only for the connections that need it.
 async fn connection(
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -228,27 +239,71 @@ async fn connection(
     limits: ServerLimits,
     tls: Option<TlsAcceptor>,
 ) {
-    let mut stop = shared.stopping.clone();
     let deadline = Instant::now() + limits.header_timeout;
-    let info = Connection {
-        tls: tls.is_some(),
-        peer,
+    if let Some(acceptor) = tls {
+        let info = Connection { tls: true, peer };
+        let serve = tls_connection(stream, acceptor, info, permit, shared, limits, deadline);
+        return Box::pin(serve).await;
+    }
+    let info = Connection { tls: false, peer };
+    let mut stop = shared.stopping.clone();
+    let sniffed = tokio::select! {
+        s = sniff(&mut stream, deadline) => s,
+        _ = stopped(&mut stop) => return,
     };
-    let Some(acceptor) = tls else {
-        let sniffed = tokio::select! {
-            s = sniff(&mut stream, deadline) => s,
-            _ = stopped(&mut stop) => return,
-        };
-        if let Some((http2, prefix)) = sniffed {
-            let wire = Wire::new(stream);
-            // Only an HTTP/1 connection upgrades to one WebSocket its frames can go straight to.
-            let line = (!http2).then(|| wire.line());
-            let io = Socket::new(prefix, wire, Some(permit));
-            serve_http(io, http2, info, line, shared, limits, stop).await;
-        }
+    let Some((http2, prefix)) = sniffed else {
         return;
     };
+    let mut wire = Wire::new(stream);
+    if http2 {
+        let io = Socket::new(prefix, wire, Some(permit));
+        Box::pin(serve_http(io, true, info, None, shared, limits, stop)).await;
+        return;
+    }
+    // Only an HTTP/1 connection upgrades to one WebSocket its frames can go straight to.
+    let line = wire.line();
+    let head = tokio::select! {
+        h = read_head(&mut wire, prefix, deadline) => h,
+        _ = stopped(&mut stop) => return,
+    };
+    match head {
+        Head::Gone => {}
+        Head::TooLarge => Box::pin(too_large(&mut wire, limits.header_timeout)).await,
+        Head::Upgrade(upgrade) => {
+            let socket = Socket::new(Bytes::new(), wire, Some(permit));
+            let within = limits.header_timeout;
+            let serve = upgrade::serve(
+                shared,
+                upgrade,
+                socket,
+                Transport::Plain,
+                info,
+                Some(line),
+                within,
+            );
+            Box::pin(serve).await;
+        }
+        Head::Http(read) => {
+            let io = Socket::new(read, wire, Some(permit));
+            let serve = serve_http(io, false, info, Some(line), shared, limits, stop);
+            Box::pin(serve).await;
+        }
+    }
+}
+
+/// A TLS connection: the handshake within the first deadline, then as a plain one.
+async fn tls_connection(
+    mut stream: TcpStream,
+    acceptor: TlsAcceptor,
+    info: Connection,
+    permit: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
+    limits: ServerLimits,
+    deadline: Instant,
+) {
+    let mut stop = shared.stopping.clone();
     let verbose = shared.verbose;
+    let peer = info.peer;
     let handshake = async {
         let first = first_bytes(&mut stream, deadline).await?;
         if first[0] != TLS_HANDSHAKE {
@@ -272,14 +327,34 @@ async fn connection(
             Err(_) => return None,
         };
         let (http2, prefix) = sniff(&mut tls, deadline).await?;
-        Some((http2, Socket::new(prefix, tls, Some(permit))))
+        let head = if http2 {
+            Head::Http(prefix)
+        } else {
+            read_head(&mut tls, prefix, deadline).await
+        };
+        Some((http2, head, tls))
     };
     let accepted = tokio::select! {
         a = handshake => a,
         _ = stopped(&mut stop) => return,
     };
-    if let Some((http2, io)) = accepted {
-        serve_http(io, http2, info, None, shared, limits, stop).await;
+    let Some((http2, head, mut tls)) = accepted else {
+        return;
+    };
+    match head {
+        Head::Gone => {}
+        Head::TooLarge => too_large(&mut tls, limits.header_timeout).await,
+        Head::Upgrade(upgrade) => {
+            let socket = Socket::new(Bytes::new(), tls, Some(permit));
+            let within = limits.header_timeout;
+            let wrap = |socket| Transport::Tls(Box::new(socket));
+            let serve = upgrade::serve(shared, upgrade, socket, wrap, info, None, within);
+            Box::pin(serve).await;
+        }
+        Head::Http(read) => {
+            let io = Socket::new(read, tls, Some(permit));
+            Box::pin(serve_http(io, http2, info, None, shared, limits, stop)).await;
+        }
     }
 }
 
@@ -363,73 +438,5 @@ async fn first_bytes(stream: &mut TcpStream, deadline: Instant) -> Option<Bytes>
     match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
         Ok(Ok(n)) if n > 0 => Some(Bytes::copy_from_slice(&buf[..n])),
         _ => None,
-    }
-}
-
-/// A connection with the bytes read while sniffing put back in front, and (outermost) the
-/// permit that counts it against the connection cap until it closes (after an upgrade too).
-struct Socket<S> {
-    prefix: Bytes,
-    stream: S,
-    _permit: Option<OwnedSemaphorePermit>,
-}
-
-impl<S> Socket<S> {
-    fn new(prefix: Bytes, stream: S, permit: Option<OwnedSemaphorePermit>) -> Self {
-        Socket {
-            prefix,
-            stream,
-            _permit: permit,
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Socket<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            if self.prefix.is_empty() {
-                // Let its allocation go: a WebSocket keeps this socket for its whole life.
-                self.prefix = Bytes::new();
-            }
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Socket<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

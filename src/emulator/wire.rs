@@ -1,5 +1,6 @@
-//! A plain TCP connection that two writers share: its own task (hyper, then the WebSocket
-//! session) and the hub's fan-out, which writes a message's frame straight to an idle
+//! A plain TCP connection that two writers share: its own task (the WebSocket session, and
+//! hyper before it when the upgrade was not the connection's first request) and the hub's
+//! fan-out, which writes a message's frame straight to an idle
 //! client's socket instead of waking the client's task (most of a fan-out's cost per client).
 //!
 //! The bytes on the wire must stay whole frames. Every write holds one lock; a write the

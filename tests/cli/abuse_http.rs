@@ -51,7 +51,7 @@ fn token(aud: &str) -> String {
 
 /// Reads until the server closes the socket; returns what arrived. Fails the test if the
 /// socket is still open after `PATIENCE`.
-async fn read_to_close(socket: &mut TcpStream) -> Vec<u8> {
+pub(crate) async fn read_to_close(socket: &mut TcpStream) -> Vec<u8> {
     let started = Instant::now();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
@@ -68,7 +68,7 @@ async fn read_to_close(socket: &mut TcpStream) -> Vec<u8> {
 }
 
 /// The status code of the first HTTP/1 response in `bytes`.
-fn status_of(bytes: &[u8]) -> u16 {
+pub(crate) fn status_of(bytes: &[u8]) -> u16 {
     let text = String::from_utf8_lossy(bytes);
     text.strip_prefix("HTTP/1.1 ")
         .and_then(|rest| rest.get(..3))
@@ -77,7 +77,7 @@ fn status_of(bytes: &[u8]) -> u16 {
 }
 
 /// Reads one HTTP/1 response head and its `Content-Length` body; fails after `PATIENCE`.
-async fn read_response(socket: &mut TcpStream) -> (u16, String) {
+pub(crate) async fn read_response(socket: &mut TcpStream) -> (u16, String) {
     let started = Instant::now();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];

@@ -53,7 +53,7 @@ async fn raw_upgrade(
 }
 
 /// A client frame: `first` is FIN/RSV/opcode, the payload masked unless `masked` is false.
-fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+pub(crate) fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
     let mut out = vec![first];
     let mask_bit = if masked { 0x80 } else { 0 };
     match payload.len() {

@@ -28,10 +28,8 @@ pub(crate) use store::Sessions;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequestParts, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -40,6 +38,7 @@ use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
 use crate::emulator::shared::Shared;
+use crate::emulator::transport::{is_upgrade, Accepted};
 use crate::emulator::ws::connect_request;
 use crate::emulator::{names, upstream};
 
@@ -76,23 +75,25 @@ pub(super) struct Admission {
     pub request: upstream::ConnectRequest,
 }
 
-pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
-    let (mut parts, _body) = req.into_parts();
-    let path = parts.uri.path().to_string();
+/// Checks an upgrade request to `/clients/mqtt/hubs/{hub}`: the session to start on its
+/// socket, or the answer that refuses it.
+#[allow(clippy::result_large_err)]
+pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Response> {
+    let path = parts.uri.path();
     let Some(hub) = path.strip_prefix(PREFIX).filter(|h| !h.contains('/')) else {
-        return not_found(format!("no route for {path}"));
+        return Err(not_found(format!("no route for {path}")));
     };
     let hub = percent_decode_str(hub).decode_utf8_lossy().into_owned();
     if let Err(why) = names::hub(&hub) {
-        return bad_request(why);
+        return Err(bad_request(why));
     }
-    let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &()).await else {
-        return error(
+    if !is_upgrade(parts) {
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "Error.BadRequest",
             "The request is not a WebSocket upgrade request.",
-        );
-    };
+        ));
+    }
     // MQTT over WebSocket is the `mqtt` subprotocol (MQTT 5 §6); echo it as offered.
     let Some(offered) = parts
         .headers
@@ -104,7 +105,9 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         .find(|p| p.eq_ignore_ascii_case(Protocol::MQTT))
         .map(str::to_string)
     else {
-        return bad_request("MQTT clients must offer the WebSocket subprotocol 'mqtt'.");
+        return Err(bad_request(
+            "MQTT clients must offer the WebSocket subprotocol 'mqtt'.",
+        ));
     };
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
@@ -116,18 +119,16 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         .map(|(_, v)| v.clone())
         .or_else(|| bearer(&parts.headers).map(str::to_string));
     let Some(token) = token else {
-        return unauthorized("The request has no access_token.");
+        return Err(unauthorized("The request has no access_token."));
     };
     // The token's audience is this URL (`wps token --client-type mqtt` writes it so).
-    let claims = match shared.verifier.check_client_request(&token, &parts) {
-        Ok(claims) => claims,
-        Err(why) => return unauthorized(why),
-    };
+    let claims = shared
+        .verifier
+        .check_client_request(&token, parts)
+        .map_err(unauthorized)?;
     let groups = string_list(&claims, "webpubsub.group");
     for g in &groups {
-        if let Err(why) = names::group(g) {
-            return bad_request(why);
-        }
+        names::group(g).map_err(bad_request)?;
     }
     let request = connect_request(&claims, &query, &parts.headers);
     let admission = Admission {
@@ -140,19 +141,15 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         roles: string_list(&claims, "role"),
         groups,
     };
-    let upgrade = upgrade
-        .read_buffer_size(crate::emulator::ws::READ_BUFFER)
-        .write_buffer_size(0)
-        .max_message_size(MAX_PACKET)
-        .max_frame_size(MAX_PACKET);
-    // Boxed: axum's task keeps what its callback captured for the connection's life.
+    // Boxed: moved into the session's future, it would be held there for its whole life.
     let admission = Box::new(admission);
-    let mut resp =
-        upgrade.on_upgrade(move |socket| session::run(shared, admission, Box::new(socket)));
-    if let Ok(p) = HeaderValue::from_str(&offered) {
-        resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
-    }
-    resp
+    Ok(Accepted {
+        subprotocol: Some(offered),
+        max_frame: MAX_PACKET,
+        start: Box::new(move |socket| {
+            tokio::spawn(session::run(shared, admission, Box::new(socket)));
+        }),
+    })
 }
 
 /// The service's client id rule.

@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -13,40 +11,41 @@ use tokio::sync::mpsc;
 
 use super::reliable::refuse;
 use super::session::{self, Admission, RawMode};
-use super::socket::{MAX_FRAME, READ_BUFFER};
+use super::socket::MAX_FRAME;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
 use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
 use crate::emulator::names;
 use crate::emulator::shared::Shared;
+use crate::emulator::transport::{is_upgrade, Accepted, WebSocket};
 use crate::emulator::upstream::{self, Event, SystemEvent};
 use crate::emulator::wire::Line;
 
 pub(crate) type Claims = serde_json::Map<String, Value>;
 
-pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
-    let (mut parts, _body) = req.into_parts();
-    let path = parts.uri.path().to_string();
+/// Checks an upgrade request to `/client/hubs/{hub}`: the session to start on its socket, or
+/// the answer that refuses it.
+// The error is the one response sent for the request, so its size does not matter.
+#[allow(clippy::result_large_err)]
+pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Response> {
+    let path = parts.uri.path();
     let Some(hub) = path
         .strip_prefix("/client/hubs/")
         .filter(|h| !h.contains('/'))
     else {
-        return not_found(format!("no route for {path}"));
+        return Err(not_found(format!("no route for {path}")));
     };
     let hub = percent_decode_str(hub).decode_utf8_lossy().into_owned();
     if let Err(why) = names::hub(&hub) {
-        return bad_request(why);
+        return Err(bad_request(why));
     }
-    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(u) => u,
-        Err(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "Error.BadRequest",
-                "The request is not a WebSocket upgrade request.",
-            )
-        }
-    };
+    if !is_upgrade(parts) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "Error.BadRequest",
+            "The request is not a WebSocket upgrade request.",
+        ));
+    }
     let (protocol, mut offered) = negotiate(&parts.headers);
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
@@ -59,61 +58,48 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
             .map(|(_, v)| v.clone())
     };
 
-    // Small starting buffers (they grow for a big frame): tungstenite's 128 KiB defaults cost
-    // over a gigabyte at 10,000 mostly idle clients, and the read buffer is allocated whole for
-    // every client (128 bytes hold a typical client message). Each frame is flushed as sent.
-    let upgrade = upgrade
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME);
-    let mut resp = if let (Some(id), Some(token)) = (
+    let start: Box<dyn FnOnce(WebSocket) + Send> = if let (Some(id), Some(token)) = (
         param("awps_connection_id"),
         param("awps_reconnection_token"),
     ) {
         // A recovery: the access token is not checked (it may have expired since).
         let target = recovery_target(&shared, &hub, protocol, &id, &token);
-        upgrade.on_upgrade(move |socket| async move {
-            match target {
-                Some(attach) => {
-                    if let Err(
+        Box::new(move |socket| {
+            let socket = match target {
+                Some(attach) => match attach.try_send(socket) {
+                    Ok(()) => return,
+                    Err(
                         mpsc::error::TrySendError::Full(socket)
                         | mpsc::error::TrySendError::Closed(socket),
-                    ) = attach.try_send(socket)
-                    {
-                        refuse(socket).await;
-                    }
-                }
-                None => refuse(socket).await,
-            }
+                    ) => socket,
+                },
+                None => socket,
+            };
+            tokio::spawn(refuse(socket));
         })
     } else {
-        let (mut admission, claims) = match admit(&shared, hub, &parts, protocol, &param) {
-            Ok(admitted) => admitted,
-            Err(resp) => return resp,
-        };
+        let (mut admission, claims) = admit(&shared, hub, parts, protocol, &param)?;
         admission.upstream.set_subprotocol(offered.clone());
         let connect = Event::System(SystemEvent::Connect);
         if shared.upstream.handles(&admission.hub, connect) {
             let request = connect_request(&claims, &query, &parts.headers);
             match shared.upstream.connect(&admission.upstream, &request).await {
-                Ok(Some(reply)) => {
-                    if let Err(resp) = apply_connect_reply(&mut admission, reply, &mut offered) {
-                        return resp;
-                    }
-                }
+                Ok(Some(reply)) => apply_connect_reply(&mut admission, reply, &mut offered)?,
                 Ok(None) => {}
-                Err(failure) => return refused(&failure),
+                Err(failure) => return Err(refused(&failure)),
             }
         }
-        // Boxed: axum's task keeps what its callback captured for the connection's life.
+        // Boxed: moved into the session's future, it would be held there for its whole life.
         let admission = Box::new(admission);
-        upgrade.on_upgrade(move |socket: WebSocket| session::run(shared, admission, socket))
+        Box::new(move |socket| {
+            tokio::spawn(session::run(shared, admission, socket));
+        })
     };
-    if let Some(p) = offered.and_then(|p| HeaderValue::from_str(&p).ok()) {
-        resp.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, p);
-    }
-    resp
+    Ok(Accepted {
+        subprotocol: offered,
+        max_frame: MAX_FRAME,
+        start,
+    })
 }
 
 /// The first offered subprotocol we speak (case-insensitive), echoed as offered; unknown
@@ -157,7 +143,7 @@ fn recovery_target(
 fn admit(
     shared: &Shared,
     hub: String,
-    parts: &axum::http::request::Parts,
+    parts: &Parts,
     protocol: Protocol,
     param: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Admission, Claims), Response> {
@@ -310,6 +296,7 @@ fn refused(failure: &upstream::Failure) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn negotiation_is_case_insensitive_and_echoes_the_offer() {

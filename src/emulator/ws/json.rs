@@ -2,11 +2,11 @@
 //! [`Request`], and the service's own messages to it (connected, disconnected, acks, pong).
 //! A codec only: what a request does is `requests`' business.
 
-use axum::extract::ws::Utf8Bytes;
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::protocol::{AckError, Payload, Request, MAX_TTL_SECONDS};
 use crate::emulator::message::DataKind;

@@ -31,9 +31,9 @@ mod requests;
 mod session;
 mod socket;
 
-pub(crate) use handshake::{connect_request, handle};
+pub(crate) use handshake::{check, connect_request};
 pub(crate) use reliable::{ReconnectKeys, Sessions, RECOVERY_WINDOW_MS};
-pub(crate) use socket::{send_frame, READ_BUFFER};
+pub(crate) use socket::send_frame;
 
 /// How long a client may stay silent before it is pinged, by default.
 pub(crate) const KEEPALIVE_MS: u64 = 20_000;

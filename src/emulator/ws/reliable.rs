@@ -5,13 +5,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::SinkExt;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::socket::close_frame;
 use crate::emulator::message::Message;
+use crate::emulator::transport::WebSocket;
 
 /// How long a reliable connection waits for its client to recover it, by default.
 pub(crate) const RECOVERY_WINDOW_MS: u64 = 30_000;

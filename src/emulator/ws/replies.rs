@@ -1,7 +1,7 @@
 //! What the service itself tells a subprotocol client (connected, disconnected, acks, pong),
 //! in the connection's framing: JSON text frames or protobuf binary frames.
 
-use axum::extract::ws::Message as WsMessage;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::protocol::AckError;
 use super::{json, protobuf};

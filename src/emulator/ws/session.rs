@@ -10,10 +10,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket};
 use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 
 use super::events::{Events, Job, NO_HANDLER};
 use super::reliable::{self, BUFFER_FULL, NOT_RECOVERED};
@@ -25,6 +26,7 @@ use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::shared::{stopped, Shared};
+use crate::emulator::transport::WebSocket;
 use crate::emulator::upstream;
 use crate::emulator::wire::Line;
 
@@ -277,7 +279,7 @@ impl Session {
                         return end;
                     }
                 }
-                incoming = socket.recv() => {
+                incoming = socket.next() => {
                     heard = true;
                     let verdict = match incoming {
                         Some(Ok(WsMessage::Text(text))) => self.on_frame(DataKind::Text, Bytes::from(text)),
@@ -289,7 +291,7 @@ impl Session {
                             // deliberate close, not a lost transport.
                             Box::pin(finish_close(socket)).await;
                             self.end_reason = frame.as_ref().map(|f| f.reason.to_string()).unwrap_or_default();
-                            let normal = frame.is_none_or(|f| f.code == 1000);
+                            let normal = frame.is_none_or(|f| u16::from(f.code) == 1000);
                             return if normal { End::Done } else { End::Lost };
                         }
                         Some(Ok(_)) => Verdict::Continue,
@@ -546,17 +548,16 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> End {
 /// at most a second.
 async fn finish_close(socket: &mut WebSocket) {
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-        while let Some(Ok(_)) = socket.recv().await {}
+        while let Some(Ok(_)) = socket.next().await {}
     })
     .await;
 }
 
 /// The close code and reason for a frame that breaks the protocol (RFC 6455 §7.4.1); None
 /// when the transport itself failed.
-fn violation(e: axum::Error) -> Option<(u16, &'static str)> {
-    use tokio_tungstenite::tungstenite::error::{CapacityError, Error, ProtocolError};
-    let e = e.into_inner().downcast::<Error>().ok()?;
-    match *e {
+fn violation(e: tungstenite::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::error::{CapacityError, Error, ProtocolError};
+    match e {
         Error::Capacity(CapacityError::MessageTooLong { .. }) => {
             Some((1009, "The message is too large."))
         }

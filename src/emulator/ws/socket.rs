@@ -5,18 +5,18 @@ use std::future::Future;
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error, Message as WsMessage};
 
 use crate::emulator::hub::Conn;
+use crate::emulator::transport::WebSocket;
 
 /// The service's client frame limit (1 MiB). The WebSocket library refuses a longer frame
 /// from its header, so a client cannot make us buffer more than this for a frame in progress.
 pub(super) const MAX_FRAME: usize = 1024 * 1024;
 /// A write the client does not take within this long means the client is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Each WebSocket's first read buffer, allocated whole per client; a bigger frame grows it.
-pub(crate) const READ_BUFFER: usize = 128;
 /// How long a close handshake may take before the TCP connection is dropped anyway.
 pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -31,7 +31,7 @@ pub(super) fn close_frame(code: u16, reason: &str) -> WsMessage {
         end -= 1;
     }
     WsMessage::Close(Some(CloseFrame {
-        code,
+        code: code.into(),
         reason: reason[..end].into(),
     }))
 }
@@ -63,7 +63,7 @@ pub(super) async fn flush(socket: &mut WebSocket, conn: &Conn) -> Result<(), Uns
 }
 
 async fn finish(
-    send: impl Future<Output = Result<(), axum::Error>>,
+    send: impl Future<Output = Result<(), Error>>,
     conn: Option<&Conn>,
 ) -> Result<(), Unsent> {
     let mut send = std::pin::pin!(send);

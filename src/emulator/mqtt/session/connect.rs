@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket};
 use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::topics::not_a_topic_name;
 use crate::emulator::mqtt::codec::{self, Ack, AckCode, Inbound, Refusal, Version};
@@ -14,6 +15,7 @@ use crate::emulator::mqtt::store;
 use crate::emulator::mqtt::{
     valid_client_id, KEEP_ALIVE_311, MAX_PACKET, MAX_WILL_MESSAGE, MAX_WILL_TOPIC,
 };
+use crate::emulator::transport::WebSocket;
 
 /// How long the session outlives this connection, and what the CONNACK says about it (5.0,
 /// when the emulator keeps it shorter than asked). 3.1.1's Clean Session 0 asks for as long as
@@ -55,7 +57,7 @@ pub(super) async fn first_connect(
             }
             Err(_) => return Err(None),
         }
-        match socket.recv().await {
+        match socket.next().await {
             Some(Ok(WsMessage::Binary(data))) => buf.extend_from_slice(&data),
             Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
             _ => return Err(None),

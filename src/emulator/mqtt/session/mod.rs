@@ -29,7 +29,6 @@ mod topics;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocket;
 use bytes::BytesMut;
 
 use self::connect::{check_connect, first_connect, session_expiry};
@@ -40,6 +39,7 @@ use super::{Admission, CONNECT_TIMEOUT};
 use crate::client::Protocol;
 use crate::emulator::hub::Conn;
 use crate::emulator::shared::Shared;
+use crate::emulator::transport::WebSocket;
 use crate::emulator::upstream;
 use crate::emulator::upstream::mqtt::MqttConnect;
 use crate::emulator::upstream::{Event, SystemEvent};

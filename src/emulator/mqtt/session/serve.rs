@@ -5,14 +5,16 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::StreamExt;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::socket::{close, send};
 use super::state::{End, Session};
 use crate::emulator::mqtt::codec::{self, Goodbye};
 use crate::emulator::mqtt::MAX_PACKET;
 use crate::emulator::shared::stopped;
+use crate::emulator::transport::WebSocket;
 use crate::emulator::upstream;
 
 impl Session {
@@ -41,7 +43,7 @@ impl Session {
                         Err(end) => break end,
                     }
                 }
-                incoming = socket.recv() => {
+                incoming = socket.next() => {
                     if let Some(a) = allowance {
                         deadline = Some(Instant::now() + a);
                     }

@@ -4,9 +4,12 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use crate::emulator::transport::WebSocket;
 use crate::emulator::ws::send_frame;
 
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -22,12 +25,12 @@ pub(super) async fn send(socket: &mut WebSocket, bytes: Bytes) -> Result<(), ()>
 pub(super) async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let reason: String = reason.chars().take(60).collect();
     let frame = WsMessage::Close(Some(CloseFrame {
-        code,
+        code: code.into(),
         reason: reason.into(),
     }));
     if let Ok(Ok(())) = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(frame)).await {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-            while let Some(Ok(_)) = socket.recv().await {}
+            while let Some(Ok(_)) = socket.next().await {}
         })
         .await;
     }
