@@ -1,6 +1,8 @@
 //! The commands that act as a WebSocket client of the hub (`listen`, `client`) and `token`,
 //! which makes the URL such a client connects with.
 
+use std::time::Duration;
+
 use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Debug, Args)]
@@ -17,6 +19,10 @@ pub struct ListenArgs {
     /// Exit 0 after this many messages
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
+    /// Stop after this many seconds in all: exit 0 if the --count messages (without --count,
+    /// any message) arrived, else 6
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub within: Option<Duration>,
     /// Use json.reliable.webpubsub.azure.v1: acks sequence ids, resumes after a drop without loss
     #[arg(long, conflicts_with_all = ["raw", "subprotocol"])]
     pub reliable: bool,
@@ -56,6 +62,25 @@ pub struct ClientArgs {
     /// `wps token` or a server) instead of signing a token from the profile
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+    /// At the end of input, wait this many seconds for the acks still due
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub ack_wait: Duration,
+}
+
+/// The most `--within` and `--ack-wait` take: a day. A longer wait is no wait at all (leave
+/// `--within` out), and the bound keeps the deadline arithmetic far from overflowing.
+const MAX_WAIT_SECS: f64 = 86_400.0;
+
+/// SECS of `--within` and `--ack-wait`: seconds, fractions allowed, more than 0 and at most
+/// [`MAX_WAIT_SECS`].
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_WAIT_SECS) {
+        return Err(format!("expected 0 < SECS <= {MAX_WAIT_SECS}, got {s}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// `token` creates a client token; `token decode` reads one.
@@ -114,4 +139,18 @@ pub struct TokenDecodeArgs {
     /// A token, or a client URL with ?access_token=; `-` or nothing reads it from stdin
     #[arg(value_name = "TOKEN|URL")]
     pub token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_positive_finite_and_at_most_a_day() {
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_seconds("86400"), Ok(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "86401", "inf", "NaN", "1e300", "soon", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
 }

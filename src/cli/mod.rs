@@ -222,10 +222,10 @@ pub enum Command {
             one JSON object a line, flushed as it arrives. It only receives; `wps client` also sends. On a terminal (or with -o table) each event \
             is one readable line instead; -o json keeps JSON there too. The token is signed locally from the key, or under \
             Entra ID (--auth) issued by the service's :generateToken. \
-            With --count N it exits 0 after N messages; with the global --timeout SECS it exits 6 if \
-            they did not arrive in time. A dropped connection is re-established (resumed without loss \
+            With --count N it exits 0 after N messages; with --within SECS it exits 6 if \
+            they did not arrive in time (the global --timeout bounds each connection attempt). A dropped connection is re-established (resumed without loss \
             with --reliable).",
-        after_long_help = "Examples:\n  wps listen --hub chat --group g1\n  wps listen --count 1 --timeout 10 > got.json &\n  wps listen --raw --output table"
+        after_long_help = "Examples:\n  wps listen --hub chat --group g1\n  wps listen --count 1 --within 10 > got.json &\n  wps listen --raw --output table"
     )]
     Listen(ListenArgs),
     /// Connect as a two-way client: print what arrives, send what stdin says (join, send, event)
@@ -241,7 +241,7 @@ pub enum Command {
             protobuf or protobuf.reliable the same commands go out as protobuf requests (a typed frame \
             must be one of them) and what arrives is printed in the JSON protocol's shapes. With \
             --subprotocol raw every line is one text frame. At the end of stdin it waits for the outstanding acks (at most \
-            the global --timeout, default 10 s), closes cleanly and exits 0 if every ack succeeded, 5 if \
+            --ack-wait SECS, default 10; the global --timeout bounds each connection attempt), closes cleanly and exits 0 if every ack succeeded, 5 if \
             one failed, 6 if the connection failed or an ack never came, 2 if a line was not a command. \
             On a terminal it is interactive: a prompt with line editing, history and tab completion \
             (type `help`), frames printed above it; Ctrl-D ends, Ctrl-C stops at once.",
