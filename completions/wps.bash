@@ -620,7 +620,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__client)
-            opts="-u -g -p -o -v -q -h --user --role --group --subprotocol --url --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help"
+            opts="-u -g -p -o -v -q -h --user --role --group --subprotocol --url --ack-wait --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -651,6 +651,10 @@ _wps() {
                     return 0
                     ;;
                 --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ack-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1932,7 +1936,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__listen)
-            opts="-u -g -p -o -v -q -h --user --role --group --count --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help"
+            opts="-u -g -p -o -v -q -h --user --role --group --count --within --reliable --raw --subprotocol --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1959,6 +1963,10 @@ _wps() {
                     return 0
                     ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --within)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

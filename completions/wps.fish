@@ -221,6 +221,7 @@ complete -c wps -n "__fish_wps_using_subcommand listen" -s u -l user -d 'User id
 complete -c wps -n "__fish_wps_using_subcommand listen" -l role -d 'Role for the client token, e.g. webpubsub.sendToGroup (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s g -l group -d 'Group to join after connecting (repeatable)' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l count -d 'Exit 0 after this many messages' -r
+complete -c wps -n "__fish_wps_using_subcommand listen" -l within -d 'Stop after this many seconds in all: exit 0 if the --count messages (without --count, any message) arrived, else 6' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l subprotocol -d 'Subprotocol to offer (default json.webpubsub.azure.v1); with protobuf.webpubsub.azure.v1 or protobuf.reliable.webpubsub.azure.v1 the lines are the same' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand listen" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
@@ -258,6 +259,7 @@ protobuf\t''
 protobuf.reliable\t''
 raw\t''"
 complete -c wps -n "__fish_wps_using_subcommand client" -l url -d 'Connect to this client URL (`ws[s]://.../client/hubs/HUB?access_token=...`, e.g. from `wps token` or a server) instead of signing a token from the profile' -r
+complete -c wps -n "__fish_wps_using_subcommand client" -l ack-wait -d 'At the end of input, wait this many seconds for the acks still due' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -s p -l profile -d 'Profile from the config file [env: WPS_PROFILE]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l connection-string -d 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]' -r
 complete -c wps -n "__fish_wps_using_subcommand client" -l endpoint -d 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]' -r

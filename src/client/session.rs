@@ -67,6 +67,10 @@ pub struct SessionOptions {
     pub subprotocol: Option<String>,
     /// Reconnection attempts in a row before giving up.
     pub max_reconnects: u32,
+    /// How long one connection attempt (the first, or a reconnection) may take, upgrade and
+    /// handshake included: a server that accepts and then says nothing must not hold the
+    /// session for ever. `wps` gives its per-attempt `--timeout`.
+    pub attempt_timeout: Duration,
 }
 
 /// What the session reports.
@@ -123,7 +127,7 @@ impl Session {
     /// Opens the first connection; its failure (refused upgrade, unreachable host) is
     /// returned as is, with no retry. Needs a Tokio runtime.
     pub async fn connect(options: SessionOptions) -> Result<Session, ClientError> {
-        let socket = Subscriber::connect(&options.url, options.subprotocol.as_deref()).await?;
+        let socket = connect_once(&options, &options.url).await?;
         let (outgoing, outgoing_rx) = mpsc::channel(SEND_QUEUE);
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
         let (stop, stop_rx) = oneshot::channel();
@@ -304,7 +308,7 @@ impl Worker {
                 _ = &mut self.stop => return None,
             }
             let url = self.url();
-            let connecting = Subscriber::connect(&url, self.options.subprotocol.as_deref());
+            let connecting = connect_once(&self.options, &url);
             let result = tokio::select! {
                 r = connecting => r,
                 _ = &mut self.stop => return None,
@@ -480,6 +484,18 @@ fn ack_id_of(text: &str) -> Option<u64> {
 /// The `connected` system frame a json connection opens with.
 fn is_connected_frame(event: &Event) -> bool {
     matches!(event, Event::Json(v) if v["type"] == "system" && v["event"] == "connected")
+}
+
+/// One connection attempt to `url`, bounded by [`SessionOptions::attempt_timeout`].
+async fn connect_once(options: &SessionOptions, url: &str) -> Result<Subscriber, ClientError> {
+    let connecting = Subscriber::connect(url, options.subprotocol.as_deref());
+    match tokio::time::timeout(options.attempt_timeout, connecting).await {
+        Ok(result) => result,
+        Err(_) => Err(ClientError::Timeout {
+            attempts: 1,
+            after: Some(options.attempt_timeout),
+        }),
+    }
 }
 
 /// The ceiling of the wait before attempt `attempt`: 0.4 s, 0.8 s, ... up to 5 s.

@@ -4,7 +4,6 @@
 //! nothing here imports from `client`.
 
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use base64::Engine;
@@ -28,17 +27,25 @@ pub async fn run(
     settings: &Settings,
     printer: &Printer,
     args: ListenArgs,
-    wait: Option<Duration>,
+    timeout_given: bool,
 ) -> Result<ExitStatus> {
     let ListenArgs {
         user,
         roles,
         groups,
         count,
+        within,
         reliable,
         raw,
         subprotocol,
     } = args;
+    if timeout_given && within.is_none() {
+        // --timeout once bounded the whole wait: a script written for that must not wait on
+        // without a word.
+        printer.status(
+            "note: --timeout bounds each connection attempt; --within SECS bounds the whole wait",
+        );
+    }
     let hub = settings.hub()?.to_string();
     operations::validate_hub(&hub)?;
     for g in &groups {
@@ -65,7 +72,7 @@ pub async fn run(
     };
     let url = client_url(settings, &hub, &request).await?;
 
-    let deadline = wait.map(|w| Instant::now() + w);
+    let deadline = within.map(|w| Instant::now() + w);
     let mut events = Events {
         format: printer.format(),
         received: 0,
@@ -75,6 +82,7 @@ pub async fn run(
         url,
         subprotocol,
         max_reconnects: DEFAULT_MAX_RECONNECTS,
+        attempt_timeout: settings.client_options.timeout,
     };
     let mut session = match until(deadline, Session::connect(options)).await {
         None => return Ok(events.finish_timed_out(count)),

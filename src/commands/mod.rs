@@ -59,8 +59,8 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
     };
     let settings = Settings::resolve(&global, &process_env, *printer)?;
     let s = &settings;
-    // `listen` reads the global --timeout as its overall wait, with no default.
-    let wait = global.timeout.map(std::time::Duration::from_secs_f64);
+    // `listen` notes a --timeout given, which once bounded its whole wait.
+    let timeout_given = global.timeout.is_some();
     runtime.block_on(async move {
         match command {
             Command::SendAll(args) => send::send_all(s, printer, args).await,
@@ -78,8 +78,8 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             Command::Api(args) => api::run(s, printer, args).await,
             Command::Emulator(args) => emulator::run(s, printer, args).await,
             Command::Demo => demo::run(s, printer).await,
-            Command::Listen(args) => listen::run(s, printer, args, wait).await,
-            Command::Client(args) => client::run(s, printer, args, wait).await,
+            Command::Listen(args) => listen::run(s, printer, args, timeout_given).await,
+            Command::Client(args) => client::run(s, printer, args).await,
             Command::Token(args) => token::run(s, printer, args).await,
             Command::Profile(args) => profile::run(s, printer, &global, args.command).await,
             Command::Generate(args) => generate::run(printer, args),

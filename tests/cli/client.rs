@@ -345,7 +345,8 @@ async fn an_ack_that_never_comes_times_out_with_exit_6() {
     let world = World::new().await;
     // A sequenceAck is never acked; an ackId on it is waited for all the same.
     let out = run_with_stdin(
-        client(&world, &["--timeout", "0.5"]),
+        // --timeout is per connection attempt: the ack wait is --ack-wait's.
+        client(&world, &["--timeout", "30", "--ack-wait", "0.5"]),
         br#"{"type":"sequenceAck","sequenceId":1,"ackId":3}"#.to_vec(),
     )
     .await;
@@ -535,7 +536,7 @@ async fn an_event_prints_the_handlers_reply() {
     .await;
     // No role is needed for events.
     let input = "event greet alice\nevent-json order {\"id\": 7}\n";
-    let out = run_with_stdin(client(&world, &["--timeout", "20"]), input.into()).await;
+    let out = run_with_stdin(client(&world, &["--ack-wait", "20"]), input.into()).await;
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     let frames = frames(&out);
     assert!(

@@ -245,15 +245,7 @@ async fn listen_under_entra_receives_what_is_sent() {
     let world = entra_world().await;
     let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
     let mut listen = entra_wps(&world, "azure-cli", &bin);
-    listen.args([
-        "--timeout",
-        "10",
-        "listen",
-        "--user",
-        "dana",
-        "--count",
-        "1",
-    ]);
+    listen.args(["listen", "--user", "dana", "--count", "1", "--within", "10"]);
     let listener = tokio::task::spawn_blocking(move || listen.output().expect("listen runs"));
     // Send until the listener is connected and has the message.
     let deadline = tokio::time::Instant::now() + PATIENCE;

@@ -558,7 +558,7 @@ async fn no_secret_in_any_output_at_any_verbosity() {
             "hi",
         ],
         vec!["send-all", "--text", "hi", "--dry-run"],
-        vec!["listen", "--count", "1", "--timeout", "1"],
+        vec!["listen", "--count", "1", "--within", "1"],
         vec!["demo"],
         vec!["add-to-group", "--group", "g1", "--connection", "c1"],
         vec![

@@ -84,7 +84,7 @@ async fn protobuf_listen_prints_the_same_lines_without_a_sender() {
 
 async fn prints_each_data_type(extra: &[&str], group_line: &str) {
     let world = World::new().await;
-    let mut args = vec!["--group", "g1", "--count", "3", "--timeout", "20"];
+    let mut args = vec!["--group", "g1", "--count", "3", "--within", "20"];
     args.extend_from_slice(extra);
     let child = start_listen(&world, &args).await;
     assert_eq!(
@@ -123,17 +123,63 @@ async fn prints_each_data_type(extra: &[&str], group_line: &str) {
 }
 
 #[tokio::test]
-async fn listen_times_out_with_exit_6_when_nothing_arrives() {
+async fn listen_within_ends_with_exit_6_when_nothing_arrives() {
     let world = World::new().await;
-    let out = run(send(&world, &["listen", "--timeout", "0.5"])).await;
+    // --timeout is per connection attempt; with --within given there is nothing to note.
+    let out = run(send(
+        &world,
+        &["listen", "--timeout", "30", "--within", "0.5"],
+    ))
+    .await;
     assert_eq!(code(&out), 6, "stderr: {}", stderr(&out));
-    assert!(stderr(&out).contains("timed out"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: timed out with 0 message(s) received"),
+        "{err}"
+    );
+    assert!(!err.contains("note:"), "{err}");
+}
+
+#[tokio::test]
+async fn listen_timeout_bounds_the_connection_attempt_not_the_wait() {
+    let world = World::new().await;
+    let child = start_listen(&world, &["--group", "g1", "--count", "1", "--timeout", "2"]).await;
+    // Past the moment `--timeout 2` once ended a waiting listen with exit 6 (a lower bound
+    // only: the listen was started before it joined).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        code(
+            &run(send(
+                &world,
+                &["send-group", "--group", "g1", "--text", "late"]
+            ))
+            .await
+        ),
+        0
+    );
+    let out = finish(child).await;
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains(r#""data":"late""#),
+        "{}",
+        stdout(&out)
+    );
+    // A script written for the old meaning is told, once, what bounds the wait now.
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches(
+            "note: --timeout bounds each connection attempt; --within SECS bounds the whole wait"
+        )
+        .count(),
+        1,
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn listen_ends_when_the_service_closes_with_a_reason() {
     let world = World::new().await;
-    let child = start_listen(&world, &["--group", "g1", "--timeout", "20"]).await;
+    let child = start_listen(&world, &["--group", "g1", "--within", "20"]).await;
     let cs = wps::client::ConnectionString::parse(&world.connection_string()).expect("cs");
     let client = wps::client::Client::new(cs, Default::default()).expect("client");
     let req = wps::client::Request {
@@ -183,7 +229,7 @@ async fn resumes_without_loss(protocol: &[&str]) {
     let mut cmd = world.wps();
     cmd.env("WPS_CONNECTION_STRING", via_proxy);
     let mut args = protocol.to_vec();
-    args.extend(["--group", "g1", "--count", "4", "--timeout", "20"]);
+    args.extend(["--group", "g1", "--count", "4", "--within", "20"]);
     let mut child = start_listen_via(&world, cmd, &args).await;
     let out = Piped::new(child.stdout.take().expect("stdout"));
     let err = Piped::new(child.stderr.take().expect("stderr"));

@@ -402,6 +402,27 @@ async fn help_shows_defaults_once_and_says_what_a_terminal_gets() {
     assert!(listen.to_lowercase().contains("on a terminal"), "{listen}");
 }
 
+// 10b. Each wait has its own flag in its command's short help: --timeout (a global option, one
+// attempt) is not what ends a listen or bounds a client's acks.
+#[tokio::test]
+async fn listen_and_client_help_name_their_waits() {
+    let world = World::new().await;
+    let help = |command: &str| {
+        stdout(
+            &world
+                .bare_wps()
+                .args([command, "-h"])
+                .output()
+                .expect("wps runs"),
+        )
+    };
+    let listen = help("listen");
+    assert!(listen.contains("--within <SECS>"), "{listen}");
+    let client = help("client");
+    assert!(client.contains("--ack-wait <SECS>"), "{client}");
+    assert!(client.contains("[default: 10]"), "{client}");
+}
+
 // 11. Hints: nothing listening locally; the emulator's port taken.
 #[tokio::test]
 async fn local_refusals_and_busy_ports_get_hints() {

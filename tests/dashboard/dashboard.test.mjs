@@ -162,7 +162,7 @@ async function scenario(emulator) {
   await page.locator("#stream-status[data-state=live]").waitFor();
 
   // A real client connects: its connection and group appear without a reload.
-  const listener = wps(emulator, ["listen", "--user", "alice", "--group", "room1", "--count", "2", "--timeout", "30"]);
+  const listener = wps(emulator, ["listen", "--user", "alice", "--group", "room1", "--count", "2", "--within", "30"]);
   const aliceRow = page.locator("#connections tbody tr", { hasText: "alice" });
   await aliceRow.waitFor();
   assert.match(await aliceRow.innerText(), /json\.webpubsub\.azure\.v1/);

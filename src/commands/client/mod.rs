@@ -43,23 +43,17 @@ pub const MAX_OUTSTANDING_ACKS: usize = 1000;
 /// The same for their size: the session keeps each until its ack, to send it again after a
 /// drop.
 pub const MAX_OUTSTANDING_BYTES: usize = 16 * 1024 * 1024;
-/// Connecting, and waiting for acks at the end of input, when `--timeout` is not given.
-const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 /// Lines read ahead of what has been sent.
 const INPUT_QUEUE: usize = 16;
 
-pub async fn run(
-    settings: &Settings,
-    printer: &Printer,
-    args: ClientArgs,
-    wait: Option<Duration>,
-) -> Result<ExitStatus> {
+pub async fn run(settings: &Settings, printer: &Printer, args: ClientArgs) -> Result<ExitStatus> {
     let ClientArgs {
         user,
         roles,
         groups,
         subprotocol,
         url,
+        ack_wait,
     } = args;
     let protocol = match subprotocol.as_str() {
         "json.reliable" => Protocol::JsonReliable,
@@ -90,20 +84,15 @@ pub async fn run(
             (hub, url)
         }
     };
-    let wait = wait.unwrap_or(DEFAULT_WAIT);
     let options = SessionOptions {
         url,
         subprotocol: protocol.name().map(str::to_string),
         max_reconnects: DEFAULT_MAX_RECONNECTS,
+        attempt_timeout: settings.client_options.timeout,
     };
-    let session = match tokio::time::timeout(wait, Session::connect(options)).await {
-        Ok(connected) => connected,
-        Err(_) => Err(ClientError::Timeout {
-            attempts: 1,
-            after: Some(wait),
-        }),
-    }
-    .context("could not connect as a client")?;
+    let session = Session::connect(options)
+        .await
+        .context("could not connect as a client")?;
 
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let known_groups = Arc::new(Mutex::new(groups.iter().cloned().collect::<BTreeSet<_>>()));
@@ -159,14 +148,14 @@ pub async fn run(
         .out
         .note(format!("connected to hub '{hub}' ({name}); {how}"))
         .await;
-    client.run(session, input, terminal, wait).await
+    client.run(session, input, terminal, ack_wait).await
 }
 
 /// How the main loop ended.
 enum Outcome {
     /// Input ended and every ack came (or there were none).
     Done,
-    /// Input ended and `--timeout` passed with acks outstanding.
+    /// Input ended and `--ack-wait` passed with acks outstanding.
     TimedOut,
     /// The service closed the connection.
     Ended,
