@@ -60,7 +60,7 @@ impl Default for TargetLimits {
     }
 }
 
-/// A count as README writes it: `1,000,000`.
+/// A count as the docs write it: `1,000,000`.
 fn with_commas(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
