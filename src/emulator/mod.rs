@@ -22,6 +22,7 @@ mod rest;
 mod server;
 mod shared;
 mod tls;
+mod tunnel;
 mod upstream;
 mod wire;
 mod ws;
@@ -310,6 +311,8 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
         ws::handle(shared, req).await
     } else if path.starts_with(mqtt::PREFIX) {
         mqtt::handle(shared, req).await
+    } else if path == tunnel::PATH {
+        tunnel::handle(shared, req).await
     } else if dashboard::serves(path) {
         dashboard::handle(shared, req).await
     } else {
