@@ -369,6 +369,21 @@ pub enum Command {
             wps emulator ca --install"
     )]
     Emulator(EmulatorArgs),
+    /// Carry the hub's event-handler requests from the service's tunnel to a local server
+    #[command(
+        long_about = "Connect to the server tunnel of the profile's service (Azure Web PubSub or `wps emulator`) \
+            for the hub, and forward each event-handler request that comes through it to --upstream: the \
+            request's path and query appended to the upstream URL, its method, headers and body; the \
+            upstream's answer goes back through the tunnel (500 with the error when the upstream cannot be \
+            reached). The service's event handler for the hub must be a tunnel one, `tunnel:///PATH`. \
+            Prints one line per request on stdout (JSON lines when piped, or with -o json): method, path, \
+            event type, status, duration. Reconnects with backoff after a drop, with a fresh token; the \
+            global --timeout bounds each upstream request (default 30 s). Ctrl-C or SIGTERM stops it (exit 0).",
+        after_long_help = "Examples:\n  wps tunnel --hub chat --upstream http://localhost:3000\n  \
+            wps emulator --event-handler 'chat=tunnel:///eventhandler' &\n  \
+            wps tunnel --hub chat --upstream http://localhost:8080 -o json | jq ."
+    )]
+    Tunnel(TunnelArgs),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
     #[command(
         long_about = "Print the completion script for a shell on stdout: bash, zsh, fish, powershell \
@@ -866,6 +881,17 @@ pub struct ApiArgs {
     pub metadata: Vec<(String, String)>,
     #[command(flatten)]
     pub payload: PayloadArgs,
+}
+
+/// `wps tunnel`.
+#[derive(Debug, Args)]
+pub struct TunnelArgs {
+    /// The local server to forward to, e.g. http://localhost:3000 (a path is kept as a prefix)
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Upstream requests running at once; more wait for one to finish
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_concurrency: u32,
 }
 
 #[derive(Debug, Args)]

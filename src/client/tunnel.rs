@@ -459,6 +459,281 @@ fn read_content<'a>(rd: &mut &'a [u8]) -> Option<&'a [u8]> {
     take(rd, len)
 }
 
+/// An open tunnel WebSocket.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The service's tunnel path.
+const TUNNEL_PATH: &str = "/server/tunnel";
+
+/// `ws[s]://HOST[/base]/server/tunnel?hub=HUB[&target=TARGET]` for an `http[s]://` endpoint:
+/// where the tunnel is, and (with the service's endpoint) what a key-signed token's `aud` is.
+pub fn tunnel_url(endpoint: &str, hub: &str, target: Option<&str>) -> String {
+    let endpoint = endpoint.trim_end_matches('/');
+    let (scheme, rest) = match endpoint.split_once("://") {
+        Some((s, rest)) if s.eq_ignore_ascii_case("http") => ("ws", rest),
+        Some((_, rest)) => ("wss", rest),
+        None => ("wss", endpoint),
+    };
+    let mut url = format!(
+        "{scheme}://{rest}{TUNNEL_PATH}?hub={}",
+        super::operations::encode(hub)
+    );
+    if let Some(t) = target {
+        url.push_str("&target=");
+        url.push_str(&super::operations::encode(t));
+    }
+    url
+}
+
+impl super::Client {
+    /// Opens a tunnel connection for `hub`, with a fresh token: key-signed (`aud` the tunnel
+    /// URL, `sub` the tunnel client's `id`, an hour's life) or the Entra ID token. `endpoint`
+    /// replaces the client's own (a ConnectionReconnect names one); `target` is the service's
+    /// `TargetId`. The ConnectionConnected that follows is the caller's to wait for.
+    pub async fn open_tunnel(
+        &self,
+        hub: &str,
+        endpoint: Option<&str>,
+        target: Option<&str>,
+        id: &str,
+    ) -> Result<Socket, super::ClientError> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::HeaderValue;
+        let aud = tunnel_url(endpoint.unwrap_or(&self.endpoint), hub, target);
+        // Through a reverse proxy when there is one (and no other endpoint was named); the
+        // token still names the service's URL.
+        let at = match (endpoint, &self.options.reverse_proxy) {
+            (None, Some(proxy)) => tunnel_url(proxy, hub, target),
+            _ => aud.clone(),
+        };
+        let token = match &self.credential {
+            super::Credential::Key(signer) => {
+                let now = super::now_secs();
+                let claims = serde_json::json!({
+                    "aud": aud, "sub": id, "iat": now, "exp": now + 3600,
+                });
+                signer.sign(&claims)?
+            }
+            #[cfg(feature = "entra")]
+            super::Credential::Entra(credential) => {
+                if let Some(other) = endpoint {
+                    super::entra::check_endpoint_for_bearer(other)?;
+                }
+                credential.token().await?
+            }
+        };
+        let url = format!(
+            "{at}&access_token={}",
+            super::operations::encode(token.expose())
+        );
+        let shown = at.split('?').next().unwrap_or("").to_string();
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| super::ClientError::Invalid(format!("invalid tunnel URL {shown}: {e}")))?;
+        request.headers_mut().insert(
+            "User-Agent",
+            HeaderValue::from_static(concat!("wps/", env!("CARGO_PKG_VERSION"))),
+        );
+        let tls = match request.uri().scheme_str() {
+            Some("wss") => Some(tokio_tungstenite::Connector::Rustls(
+                super::roots::websocket_tls()?,
+            )),
+            _ => None,
+        };
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(LENGTH_BYTES + MAX_FRAME))
+            .max_frame_size(Some(LENGTH_BYTES + MAX_FRAME));
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(request, Some(config), false, tls);
+        let (socket, _) = tokio::time::timeout(self.options.timeout, connect)
+            .await
+            .map_err(|_| super::ClientError::Transport {
+                attempts: 1,
+                detail: format!("the tunnel at {shown} did not open in time"),
+            })?
+            .map_err(|e| super::subscriber::connect_error(&shown, e))?;
+        Ok(socket)
+    }
+}
+
+/// Headers a forwarder never passes on: they describe one hop, not the message.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+    "host",
+    "content-length",
+];
+
+/// Forwards tunnelled requests to an HTTP server (`wps tunnel --upstream`): the request's
+/// path and query appended to the base URL, its method, headers and body; the answer whole.
+#[derive(Debug, Clone)]
+pub struct Forwarder {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// What a forwarded request came to.
+#[derive(Debug)]
+pub struct Forwarded {
+    /// The answer to send back through the tunnel.
+    pub response: HttpResponse,
+    /// Why there was no upstream answer (the response is then a 500 saying so).
+    pub error: Option<String>,
+}
+
+impl Forwarder {
+    /// A forwarder to `base` (`http[s]://host[:port][/path]`), each request bounded by
+    /// `timeout`, connecting bounded by the same or 10 s.
+    pub fn new(base: &str, timeout: std::time::Duration) -> Result<Forwarder, super::ClientError> {
+        let parsed = url::Url::parse(base).map_err(|e| {
+            super::ClientError::Invalid(format!("invalid upstream URL '{base}': {e}"))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
+            return Err(super::ClientError::Invalid(format!(
+                "invalid upstream URL '{base}': it must be an absolute http:// or https:// URL"
+            )));
+        }
+        let builder = reqwest::Client::builder()
+            .user_agent(concat!("wps/", env!("CARGO_PKG_VERSION")))
+            // The upstream is the developer's own server, usually on this machine.
+            .no_proxy()
+            // A redirect is the upstream's answer, passed back as it is.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(std::time::Duration::from_secs(10)));
+        let builder = if parsed.scheme() == "https" {
+            super::roots::trust_extra_roots(builder)?
+        } else {
+            builder
+        };
+        let http = builder.build().map_err(|e| super::ClientError::Transport {
+            attempts: 0,
+            detail: format!("could not build the HTTP client for the upstream: {e}"),
+        })?;
+        Ok(Forwarder {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// Where a request goes: the base, then the path and query of its `Url`.
+    pub fn target(&self, request: &HttpRequest) -> String {
+        let path_and_query = match url::Url::parse(&request.url) {
+            Ok(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            },
+            // A bare path is taken as one.
+            Err(_) if request.url.starts_with('/') => request.url.clone(),
+            Err(_) => "/".to_string(),
+        };
+        format!("{}{path_and_query}", self.base)
+    }
+
+    /// Sends the request upstream and answers it: the upstream's status, headers and whole
+    /// body (at most [`MAX_CONTENT`]), or 500 with the error text.
+    pub async fn forward(&self, request: &HttpRequest) -> Forwarded {
+        match self.try_forward(request).await {
+            Ok(response) => Forwarded {
+                response,
+                error: None,
+            },
+            Err(why) => {
+                let mut headers = Headers::new();
+                headers.insert(
+                    "Content-Type".into(),
+                    vec!["text/plain; charset=utf-8".into()],
+                );
+                Forwarded {
+                    response: HttpResponse {
+                        ack_id: request.ack_id,
+                        local_routing: request.local_routing,
+                        status_code: 500,
+                        channel_name: request.channel_name.clone(),
+                        not_completed: false,
+                        headers,
+                        content: Bytes::from(why.clone().into_bytes()),
+                    },
+                    error: Some(why),
+                }
+            }
+        }
+    }
+
+    async fn try_forward(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| format!("'{}' is not an HTTP method", request.method))?;
+        let mut builder = self
+            .http
+            .request(method, self.target(request))
+            .body(request.content.clone());
+        for (name, values) in &request.headers {
+            if HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            for v in values {
+                builder = builder.header(name.as_str(), v.as_str());
+            }
+        }
+        let mut response = builder.send().await.map_err(|e| {
+            // The innermost cause ("Connection refused"); reqwest's own repeats the URL.
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            if e.is_timeout() {
+                "the upstream did not answer in time".to_string()
+            } else {
+                format!("the upstream could not be reached: {cause}")
+            }
+        })?;
+        let status_code = response.status().as_u16();
+        let mut headers = Headers::new();
+        for (name, value) in response.headers() {
+            if HOP_BY_HOP.contains(&name.as_str()) {
+                continue;
+            }
+            headers
+                .entry(name.as_str().to_string())
+                .or_default()
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        let mut body = Vec::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|e| {
+                if e.is_timeout() {
+                    "the upstream did not answer in time".to_string()
+                } else {
+                    format!("the upstream's answer broke off: {e}")
+                }
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() + chunk.len() > MAX_CONTENT {
+                return Err(format!(
+                    "the upstream's answer is over the {} MiB a tunnel message carries",
+                    MAX_CONTENT / (1024 * 1024)
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            ack_id: request.ack_id,
+            local_routing: request.local_routing,
+            status_code,
+            channel_name: request.channel_name.clone(),
+            not_completed: false,
+            headers,
+            content: Bytes::from(body),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +769,33 @@ mod tests {
             None => rmp::encode::write_nil(&mut b).unwrap(),
         }
         b
+    }
+
+    #[test]
+    fn tunnel_urls_follow_the_endpoint() {
+        assert_eq!(
+            tunnel_url("http://127.0.0.1:8080", "chat", None),
+            "ws://127.0.0.1:8080/server/tunnel?hub=chat"
+        );
+        assert_eq!(
+            tunnel_url("https://x.webpubsub.azure.com/", "a b", Some("t/1")),
+            "wss://x.webpubsub.azure.com/server/tunnel?hub=a%20b&target=t%2F1"
+        );
+    }
+
+    #[test]
+    fn the_forwarder_appends_path_and_query_to_its_base() {
+        let f = Forwarder::new(
+            "http://localhost:3000/base/",
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap();
+        let mut r = request();
+        assert_eq!(f.target(&r), "http://localhost:3000/base/eventhandler?x=1");
+        r.url = "/only/path".into();
+        assert_eq!(f.target(&r), "http://localhost:3000/base/only/path");
+        assert!(Forwarder::new("ftp://x", std::time::Duration::from_secs(1)).is_err());
+        assert!(Forwarder::new("localhost:3000", std::time::Duration::from_secs(1)).is_err());
     }
 
     #[test]

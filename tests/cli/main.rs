@@ -32,3 +32,4 @@ mod send;
 mod shapes;
 mod tls;
 mod token;
+mod tunnel;
