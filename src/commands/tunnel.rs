@@ -70,11 +70,8 @@ pub async fn run(settings: &Settings, printer: &Printer, args: TunnelArgs) -> Re
     let mut ever_connected = false;
     let mut failures = 0u32;
     loop {
-        let served = tokio::select! {
-            o = serve(&ctx, printer, &redirect) => o,
-            _ = &mut shutdown => return Ok(SUCCESS),
-        };
-        let why = match served {
+        let why = match serve(&ctx, printer, &redirect, shutdown.as_mut()).await {
+            Ended::Stopped => return Ok(SUCCESS),
             Ended::Closed(message) => {
                 printer.status(format_args!("the service closed the tunnel: {message}"));
                 return Ok(SUCCESS);
@@ -160,6 +157,8 @@ struct Redirect {
 }
 
 enum Ended {
+    /// Ctrl-C or SIGTERM: the connection was closed cleanly.
+    Stopped,
     /// ConnectionClose: stop.
     Closed(String),
     /// ConnectionReconnect: connect again at once, there.
@@ -190,17 +189,24 @@ fn dropped(connected: bool, why: impl Into<String>) -> Ended {
     }
 }
 
-/// One connection: open, wait for ConnectionConnected, serve until it ends.
-async fn serve(ctx: &Context, printer: &Printer, redirect: &Redirect) -> Ended {
-    let opened = ctx
-        .client
-        .open_tunnel(
-            &ctx.hub,
-            redirect.endpoint.as_deref(),
-            redirect.target.as_deref(),
-            &ctx.id,
-        )
-        .await;
+/// One connection: open, wait for ConnectionConnected, serve until it ends or `stop` fires
+/// (then the socket is closed with a close frame, so the service sees a clean goodbye).
+async fn serve(
+    ctx: &Context,
+    printer: &Printer,
+    redirect: &Redirect,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Ended {
+    let opening = ctx.client.open_tunnel(
+        &ctx.hub,
+        redirect.endpoint.as_deref(),
+        redirect.target.as_deref(),
+        &ctx.id,
+    );
+    let opened = tokio::select! {
+        o = opening => o,
+        _ = stop.as_mut() => return Ended::Stopped,
+    };
     let socket = match opened {
         Ok(s) => s,
         Err(e) => {
@@ -212,7 +218,7 @@ async fn serve(ctx: &Context, printer: &Printer, redirect: &Redirect) -> Ended {
     };
     let (mut sink, mut stream) = socket.split();
     // The handshake ends with ConnectionConnected; nothing else is served before it.
-    let connected = tokio::time::timeout(ctx.client.options().timeout, async {
+    let handshake = tokio::time::timeout(ctx.client.options().timeout, async {
         while let Some(m) = stream.next().await {
             let Ok(WsMessage::Binary(frame)) = m else {
                 if matches!(m, Err(_) | Ok(WsMessage::Close(_))) {
@@ -229,8 +235,14 @@ async fn serve(ctx: &Context, printer: &Printer, redirect: &Redirect) -> Ended {
             }
         }
         None
-    })
-    .await;
+    });
+    let connected = tokio::select! {
+        c = handshake => c,
+        _ = stop.as_mut() => {
+            let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(WsMessage::Close(None))).await;
+            return Ended::Stopped;
+        }
+    };
     let connection_id = match connected {
         Ok(Some(Ok(id))) => id,
         Ok(Some(Err(message))) => return Ended::Closed(message),
@@ -250,6 +262,10 @@ async fn serve(ctx: &Context, printer: &Printer, redirect: &Redirect) -> Ended {
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
+            _ = stop.as_mut() => {
+                let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.send(WsMessage::Close(None))).await;
+                return Ended::Stopped;
+            }
             Some(frame) = rx.recv() => {
                 match tokio::time::timeout(WRITE_TIMEOUT, sink.send(WsMessage::Binary(frame.into()))).await {
                     Ok(Ok(())) => {}
