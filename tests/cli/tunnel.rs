@@ -524,3 +524,61 @@ async fn a_tunnel_client_that_never_answers_times_out_and_one_that_stops_reading
         .iter()
         .any(|r| header(r, "ce-connectionid") == Some(&id)));
 }
+
+#[tokio::test]
+async fn wps_tunnel_reconnects_after_a_drop_and_events_flow_again() {
+    let up = Upstream::start(allowing(|_, _| Answer::ok())).await;
+    let world = world_with(tunnel_handler(Duration::from_secs(30))).await;
+    // wps tunnel reaches the emulator through a proxy that can cut its connection.
+    let proxy = CuttingProxy::start(world.emulator.addr()).await;
+    let mut cmd = world.wps();
+    cmd.env(
+        "WPS_CONNECTION_STRING",
+        format!(
+            "Endpoint=http://127.0.0.1;Port={};AccessKey={};Version=1.0;",
+            proxy.port,
+            wps::emulator::DEFAULT_ACCESS_KEY
+        ),
+    )
+    .args(["tunnel", "--upstream", &up.url("/"), "-o", "json"])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("wps tunnel runs");
+    let _out = Piped::new(child.stdout.take().expect("stdout"));
+    let err = Piped::new(child.stderr.take().expect("stderr"));
+    err.wait_for("tunnel connected").await;
+
+    proxy.cut_all();
+    err.wait_for("reconnecting in").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while err.text().matches("tunnel connected").count() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "{}", err.text());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The old connection left the hub's set, the new one serves its events.
+    let (_socket, id) = world.connect_json("chat", Some("back"), &[], &[]).await;
+    up.event(&id, "connected").await;
+    sigterm(&child);
+    assert!(wait_exit(&mut child).await.success(), "{}", err.text());
+}
+
+#[tokio::test]
+async fn wps_tunnel_with_a_wrong_key_fails_at_once() {
+    let world = world_with(EventHandlerConfig::default()).await;
+    let mut cmd = world.wps();
+    cmd.env(
+        "WPS_CONNECTION_STRING",
+        world
+            .connection_string()
+            .replace(wps::emulator::DEFAULT_ACCESS_KEY, &"Z".repeat(44)),
+    )
+    .args(["tunnel", "--upstream", "http://127.0.0.1:9"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    // And a bad upstream URL is a usage error before anything is opened.
+    let mut cmd = world.wps();
+    cmd.args(["tunnel", "--upstream", "localhost:3000"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
