@@ -36,6 +36,9 @@ pub(crate) const MAX_PENDING: usize = 1000;
 /// The largest answer the emulator reads through the tunnel, as for HTTP handlers
 /// (`upstream::MAX_REPLY_BYTES`).
 pub(crate) const MAX_ANSWER: usize = crate::emulator::upstream::MAX_REPLY_BYTES;
+/// Answer bytes one connection may have buffered at once (chunked answers being put
+/// together), whatever the number of requests waiting.
+pub(crate) const MAX_BUFFERED: usize = 4 * MAX_ANSWER;
 
 /// The answer to a request sent through the tunnel, its chunks put together.
 #[derive(Debug)]
@@ -45,10 +48,16 @@ pub(crate) struct Answer {
     pub body: Bytes,
 }
 
-/// Why a request through the tunnel got no answer: always "could not be reached", to the
-/// delivery's retry rules.
+/// Why a request through the tunnel got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unreachable(pub String);
+pub(crate) enum Failed {
+    /// No connection took it, or the one that did went away: "could not be reached", to the
+    /// delivery's retry rules.
+    Unreachable(String),
+    /// The answer's chunks went over [`MAX_ANSWER`], or the connection's answers over
+    /// [`MAX_BUFFERED`]: a reply too large, not retried.
+    TooLarge,
+}
 
 /// The open tunnel connections, by (lowercased) hub. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -72,13 +81,15 @@ pub(crate) struct Link {
 #[derive(Debug, Default)]
 struct Pending {
     waiting: HashMap<u64, Waiter>,
+    /// The body bytes of every waiter, against [`MAX_BUFFERED`].
+    buffered: usize,
     /// Set when the connection ends: nothing more is registered.
     closed: bool,
 }
 
 #[derive(Debug)]
 struct Waiter {
-    tx: oneshot::Sender<Result<Answer, Unreachable>>,
+    tx: oneshot::Sender<Result<Answer, Failed>>,
     /// The first chunk's status and headers, and the body so far (NotCompleted answers).
     status: Option<u16>,
     headers: Headers,
@@ -104,6 +115,7 @@ impl Link {
     /// [`MAX_ANSWER`]. An answer nobody waits for (timed out, or never asked) is dropped.
     pub fn answer(&self, response: HttpResponse) {
         let mut pending = self.pending();
+        let buffered = pending.buffered;
         let Some(waiter) = pending.waiting.get_mut(&response.ack_id) else {
             return;
         };
@@ -111,20 +123,21 @@ impl Link {
             waiter.status = Some(response.status_code);
             waiter.headers = response.headers;
         }
-        if waiter.body.len() + response.content.len() > MAX_ANSWER {
+        let chunk = response.content.len();
+        if waiter.body.len() + chunk > MAX_ANSWER || buffered + chunk > MAX_BUFFERED {
             if let Some(w) = pending.waiting.remove(&response.ack_id) {
-                let _ = w.tx.send(Err(Unreachable(format!(
-                    "the answer through the tunnel is over the {} MiB limit",
-                    MAX_ANSWER / (1024 * 1024)
-                ))));
+                pending.buffered -= w.body.len();
+                let _ = w.tx.send(Err(Failed::TooLarge));
             }
             return;
         }
         waiter.body.extend_from_slice(&response.content);
+        pending.buffered += chunk;
         if response.not_completed {
             return;
         }
         if let Some(w) = pending.waiting.remove(&response.ack_id) {
+            pending.buffered -= w.body.len();
             let answer = Answer {
                 status: w.status.unwrap_or(response.status_code),
                 headers: w.headers,
@@ -139,6 +152,7 @@ impl Link {
         let mut pending = self.pending();
         pending.closed = true;
         pending.waiting.clear();
+        pending.buffered = 0;
     }
 
     /// How many requests wait for an answer.
@@ -148,7 +162,7 @@ impl Link {
     }
 
     /// Registers a request; None when the connection is closed or has too many waiting.
-    fn register(&self) -> Option<(u64, oneshot::Receiver<Result<Answer, Unreachable>>)> {
+    fn register(&self) -> Option<(u64, oneshot::Receiver<Result<Answer, Failed>>)> {
         let mut pending = self.pending();
         if pending.closed || pending.waiting.len() >= MAX_PENDING {
             return None;
@@ -168,7 +182,10 @@ impl Link {
     }
 
     fn forget(&self, ack: u64) {
-        self.pending().waiting.remove(&ack);
+        let mut pending = self.pending();
+        if let Some(w) = pending.waiting.remove(&ack) {
+            pending.buffered -= w.body.len();
+        }
     }
 }
 
@@ -237,14 +254,14 @@ impl Tunnels {
 
     /// Sends a request through one of the hub's connections and waits for its answer. The
     /// caller bounds the wait (delivery's deadline); dropping the future forgets the request.
-    pub async fn request(&self, hub: &str, request: Outgoing<'_>) -> Result<Answer, Unreachable> {
+    pub async fn request(&self, hub: &str, request: Outgoing<'_>) -> Result<Answer, Failed> {
         let links: Vec<Arc<Link>> = self
             .map()
             .get(&hub.to_ascii_lowercase())
             .cloned()
             .unwrap_or_default();
         if links.is_empty() {
-            return Err(Unreachable(format!(
+            return Err(Failed::Unreachable(format!(
                 "no tunnel connection is open for hub '{hub}'"
             )));
         }
@@ -253,7 +270,7 @@ impl Tunnels {
             .map(|i| &links[(start + i) % links.len()])
             .find_map(|link| link.register().map(|(ack, rx)| (link, ack, rx)));
         let Some((link, ack, rx)) = chosen else {
-            return Err(Unreachable(format!(
+            return Err(Failed::Unreachable(format!(
                 "every tunnel connection of hub '{hub}' has {MAX_PENDING} requests waiting"
             )));
         };
@@ -267,7 +284,8 @@ impl Tunnels {
             headers: request.headers,
             content: request.body,
         }));
-        let gone = || Unreachable("the tunnel connection closed before answering".to_string());
+        let gone =
+            || Failed::Unreachable("the tunnel connection closed before answering".to_string());
         link.outbox.send(frame).await.map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
@@ -383,7 +401,42 @@ mod tests {
         assert!(waiting.await.unwrap().is_err());
         assert_eq!(tunnels.count("chat"), 0);
         let none = tunnels.request("chat", outgoing()).await.unwrap_err();
-        assert!(none.0.contains("no tunnel"), "{none:?}");
+        assert!(
+            matches!(&none, Failed::Unreachable(m) if m.contains("no tunnel")),
+            "{none:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_over_their_cap_fail_and_free_what_they_held() {
+        let (l, _rx) = link("chat", "l");
+        let (ack, rx) = l.register().unwrap();
+        let chunk = Bytes::from(vec![0u8; 1024 * 1024]);
+        for _ in 0..MAX_ANSWER / chunk.len() {
+            l.answer(HttpResponse {
+                ack_id: ack,
+                status_code: 200,
+                not_completed: true,
+                content: chunk.clone(),
+                ..HttpResponse::default()
+            });
+        }
+        assert_eq!(l.pending().buffered, MAX_ANSWER);
+        l.answer(HttpResponse {
+            ack_id: ack,
+            status_code: 200,
+            content: Bytes::from_static(b"x"),
+            ..HttpResponse::default()
+        });
+        assert_eq!(rx.await.unwrap().unwrap_err(), Failed::TooLarge);
+        let buffered = l.pending().buffered;
+        assert_eq!((buffered, l.waiting()), (0, 0));
+        // An answer nobody waits for is dropped.
+        l.answer(HttpResponse {
+            ack_id: 999,
+            ..HttpResponse::default()
+        });
+        assert_eq!(l.waiting(), 0);
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
 use crate::client::tunnel as tunnel_wire;
-use crate::emulator::tunnel::{Outgoing, Tunnels};
+use crate::emulator::tunnel::{Failed, Outgoing, Tunnels, MAX_ANSWER};
 
 /// Why a call did not give a usable reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +144,8 @@ enum Unanswered {
     Timeout,
     /// Could not reach the handler (retried), with the message to report.
     Network(String),
+    /// An answer that is no use (not retried).
+    Final(Failure),
 }
 
 impl Transport {
@@ -194,9 +196,16 @@ impl Transport {
             headers: sent,
             body: body.clone(),
         };
-        let answer = self.tunnels.request(hub, outgoing).await.map_err(|e| {
-            Unanswered::Network(format!("the handler could not be reached: {}", e.0))
-        })?;
+        let answer = self
+            .tunnels
+            .request(hub, outgoing)
+            .await
+            .map_err(|e| match e {
+                Failed::Unreachable(why) => {
+                    Unanswered::Network(format!("the handler could not be reached: {why}"))
+                }
+                Failed::TooLarge => Unanswered::Final(too_large(MAX_ANSWER)),
+            })?;
         let status = StatusCode::from_u16(answer.status).map_err(|_| {
             Unanswered::Network(format!(
                 "the tunnel client answered with status {}, which is not one",
@@ -251,6 +260,7 @@ pub async fn send(
         let may_retry = delay.filter(|d| Instant::now() + *d < policy.deadline);
         match outcome {
             Err(_) | Ok(Err(Unanswered::Timeout)) => return (Err(timeout()), attempts),
+            Ok(Err(Unanswered::Final(f))) => return (Err(f), attempts),
             Ok(Err(Unanswered::Network(why))) => match may_retry {
                 Some(d) => tokio::time::sleep(d).await,
                 None => return (Err(Failure::new(FailureKind::Network, why)), attempts),
