@@ -23,6 +23,7 @@ mod server;
 mod shared;
 mod tls;
 mod transport;
+mod tunnel;
 mod upgrade;
 mod upstream;
 mod wire;
@@ -308,7 +309,7 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
 
 async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) {
+    if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) || path == tunnel::PATH {
         upgrade::handle(shared, req).await
     } else if dashboard::serves(path) {
         dashboard::handle(shared, req).await

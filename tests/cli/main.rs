@@ -32,4 +32,5 @@ mod send;
 mod shapes;
 mod tls;
 mod token;
+mod tunnel;
 mod upgrade;
