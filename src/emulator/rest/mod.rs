@@ -306,11 +306,7 @@ async fn route(
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {
     // Through a tunnel connection: its token stood for the call (checked there, hub included).
-    if parts
-        .extensions
-        .get::<super::tunnel::Authorized>()
-        .is_some()
-    {
+    if parts.extensions.get::<auth::TunnelCall>().is_some() {
         return Ok(());
     }
     let token = auth::bearer(&parts.headers)

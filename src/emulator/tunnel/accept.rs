@@ -5,7 +5,7 @@
 //! official client writes it with its `ws:`/`wss:` scheme; `http:`/`https:` and the URL
 //! without its query are taken too, as REST audiences are); an Entra ID token is checked as
 //! the REST API checks it. The tunnel is a server's credential: REST calls that come through
-//! it are served with its authority (see [`Authorized`]).
+//! it are served with its authority (see [`TunnelCall`](crate::emulator::auth::TunnelCall)).
 
 use std::sync::Arc;
 
@@ -26,12 +26,6 @@ use super::MAX_CONNECTIONS_PER_HUB;
 
 /// The route.
 pub(crate) const PATH: &str = "/server/tunnel";
-
-/// On a REST request that came through a tunnel connection of `hub`: the connection's token
-/// stands for the request's (the official client sends REST calls with no Authorization of
-/// their own), for that hub only.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Authorized;
 
 /// The checks of an upgrade to the tunnel: its session to start, or the answer. The upgrade
 /// itself (the `101`, the socket) is `upgrade.rs`'s, as for the client endpoints.

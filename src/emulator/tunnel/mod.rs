@@ -26,16 +26,17 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::client::tunnel::{self as wire, Headers, HttpRequest, HttpResponse, Message};
 
-pub(crate) use accept::{check, Authorized, PATH};
+pub(crate) use accept::{check, PATH};
 
 /// Tunnel connections one hub may have open; more are refused with 429.
 pub(crate) const MAX_CONNECTIONS_PER_HUB: usize = 64;
 /// Requests sent through one connection and not answered yet; past this, the next request
 /// goes to another connection or fails as with an unreachable handler.
 pub(crate) const MAX_PENDING: usize = 1000;
-/// The largest answer the emulator reads through the tunnel, as for HTTP handlers
-/// (`upstream::MAX_REPLY_BYTES`).
-pub(crate) const MAX_ANSWER: usize = crate::emulator::upstream::MAX_REPLY_BYTES;
+/// The largest answer the emulator reads through the tunnel: the same as for HTTP handlers
+/// (`upstream::MAX_REPLY_BYTES`, which a test there holds equal to this; written out here
+/// because `upstream` uses the tunnel, not the other way round).
+pub(crate) const MAX_ANSWER: usize = 16 * 1024 * 1024;
 /// Answer bytes one connection may have buffered at once (chunked answers being put
 /// together), whatever the number of requests waiting.
 pub(crate) const MAX_BUFFERED: usize = 4 * MAX_ANSWER;

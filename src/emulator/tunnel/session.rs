@@ -23,11 +23,12 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::client::tunnel::{self as wire, Headers, HttpRequest, HttpResponse, Message};
+use crate::emulator::auth::TunnelCall;
 use crate::emulator::origin::Connection;
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::transport::WebSocket;
 
-use super::{Authorized, Link, MAX_ANSWER};
+use super::{Link, MAX_ANSWER};
 
 /// The largest WebSocket message a tunnel client may send: one frame, prefix included.
 pub(super) const MAX_MESSAGE: usize = 4 + wire::MAX_FRAME;
@@ -319,7 +320,7 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
     if let Some(c) = context.admission.connection {
         req.extensions_mut().insert(c);
     }
-    req.extensions_mut().insert(Authorized);
+    req.extensions_mut().insert(TunnelCall);
     let resp = crate::emulator::rest::handle(context.shared.clone(), req).await;
     let status = resp.status().as_u16();
     let mut headers = Headers::new();
