@@ -126,8 +126,11 @@ impl Batch<'_> {
             any_sent: false,
             systemic_failures: 0,
         });
-        let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<Response, ClientError>)>();
-        let worker = |tx: mpsc::UnboundedSender<(usize, Result<Response, ClientError>)>| {
+        // Bounded: a worker whose result the loop below has not taken yet waits, so at most
+        // one result per worker is ever held here, whatever the number of targets.
+        let capacity = self.concurrency.clamp(1, total.max(1));
+        let (tx, mut rx) = mpsc::channel::<(usize, Result<Response, ClientError>)>(capacity);
+        let worker = |tx: mpsc::Sender<(usize, Result<Response, ClientError>)>| {
             let queue = &queue;
             async move {
                 loop {
@@ -140,7 +143,7 @@ impl Batch<'_> {
                     };
                     queue.borrow_mut().record(&result);
                     // The receiver outlives every worker unless the run was abandoned.
-                    if tx.send((i, result)).is_err() {
+                    if tx.send((i, result)).await.is_err() {
                         break;
                     }
                 }
