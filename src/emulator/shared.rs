@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::hub::Registry;
-use super::{activity, auth, dashboard, mqtt, upstream, ws};
+use super::{activity, auth, dashboard, mqtt, socketio, upstream, ws};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     pub sessions: ws::Sessions,
     /// MQTT sessions by client id: live ones, and those kept for a client coming back.
     pub mqtt_sessions: mqtt::Sessions,
+    /// Engine.IO connections (Web PubSub for Socket.IO) by `sid`.
+    pub socketio: socketio::Engines,
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
     /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered

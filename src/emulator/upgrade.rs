@@ -1,4 +1,5 @@
-//! WebSocket upgrades to the client endpoints (`/client/hubs/{hub}`, `/clients/mqtt/hubs/{hub}`),
+//! WebSocket upgrades to the client endpoints (`/client/hubs/{hub}`, `/clients/mqtt/hubs/{hub}`,
+//! `/clients/socketio/hubs/{hub}/`),
 //! answered without hyper when they are a connection's first request, as nearly all are.
 //!
 //! hyper serving an upgrade made a connection task (~16 KiB), two 8 KiB buffers and a
@@ -22,7 +23,7 @@
 //!   connection: its client asked for a WebSocket, not for more requests.
 //!
 //! An upgrade that is not its connection's first request reaches [`handle`] through hyper and
-//! runs the same checks. Imports `ws` and `mqtt`, which never import this back.
+//! runs the same checks. Imports `ws`, `mqtt` and `socketio`, which never import this back.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ use super::origin::Connection;
 use super::shared::Shared;
 use super::transport::{self, Accepted, Socket, Transport};
 use super::wire::Line;
-use super::{mqtt, ws};
+use super::{mqtt, socketio, ws};
 
 /// The largest request head a WebSocket client may send: room for a token with hundreds of
 /// groups and roles in its query and a browser's headers. The buffer grows to it only as a
@@ -57,7 +58,11 @@ const MAX_HEADERS: usize = 100;
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// The request lines served here start with one of these; anything else is hyper's.
-const CLIENT_REQUESTS: [&[u8]; 2] = [b"GET /client/", b"GET /clients/mqtt/hubs/"];
+const CLIENT_REQUESTS: [&[u8]; 3] = [
+    b"GET /client/",
+    b"GET /clients/mqtt/hubs/",
+    b"GET /clients/socketio/hubs/",
+];
 
 /// The answer to a client endpoint's head over [`MAX_HEAD`].
 const TOO_LARGE: &[u8] = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\
@@ -258,6 +263,8 @@ async fn check(shared: &Arc<Shared>, parts: &Parts) -> Result<Accepted, Response
     // everything else the connection's task holds.
     if parts.uri.path().starts_with(mqtt::PREFIX) {
         Box::pin(mqtt::check(shared.clone(), parts)).await
+    } else if parts.uri.path().starts_with(socketio::PREFIX) {
+        socketio::check(shared.clone(), parts)
     } else {
         Box::pin(ws::check(shared.clone(), parts)).await
     }

@@ -1,0 +1,603 @@
+//! One Engine.IO connection: its own task, whichever transport the client is on.
+//!
+//! The task owns everything about the connection (the WebSocket if there is one, the
+//! long-polling queue, the ping timer, the namespaces joined) and is told about HTTP requests
+//! through a bounded channel ([`Input`]): a polling `GET` hands it a one-shot to answer when
+//! there is something to send (at the latest the next ping), a `POST` hands it the packets
+//! it carried, an upgrade hands it the new WebSocket to probe. So no lock is shared between
+//! requests, and the order of what the client sees is the order the task wrote it in.
+//!
+//! Everything a client can fill is bounded: its polling queue ([`MAX_QUEUED`]), attachments
+//! ([`packet::MAX_ATTACHMENTS`], each a frame within the payload limit), namespaces
+//! ([`MAX_NAMESPACES`]). Everything it can stall has a deadline: a ping unanswered within the
+//! ping timeout drops it, an upgrade not completed within [`UPGRADE_TIMEOUT`] is abandoned
+//! (the connection goes on polling), a write not taken within the WebSocket write timeout
+//! ends it.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::engine::{self, Data, Kind, Packet};
+use super::packet::{self, Type};
+use crate::emulator::activity::ClientTap;
+use crate::emulator::hub::{Conn, Hub, Inbox};
+use crate::emulator::message::{DataKind, Outbound};
+use crate::emulator::shared::{stopped, Shared};
+use crate::emulator::transport::WebSocket;
+use crate::emulator::ws::send_frame;
+
+/// Most bytes of packets waiting for a polling client's next `GET`: a client that stops
+/// polling while messages arrive is dropped once this is full (or at its ping timeout).
+pub(crate) const MAX_QUEUED: usize = 16 * 1024 * 1024;
+/// Most namespaces one connection may join.
+pub(crate) const MAX_NAMESPACES: usize = 64;
+/// How long an upgrade may take from the WebSocket's opening to its `5` (engine.io's
+/// default `upgradeTimeout`).
+pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the close of a WebSocket may take before the socket is dropped anyway.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What an HTTP request tells the connection's task.
+pub(crate) enum Input {
+    /// A polling `GET`: answer with the packets to send, once there are any.
+    Get(oneshot::Sender<Vec<Packet>>),
+    /// A polling `POST`'s packets.
+    Post(Vec<Packet>),
+    /// A `POST` that was not Engine.IO: the connection ends.
+    Malformed(&'static str),
+    /// A WebSocket opened with this connection's `sid`: an upgrade to probe.
+    Upgrade(Box<WebSocket>),
+}
+
+/// The connection's timing, as its open packet advertised it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+}
+
+/// A WebSocket being tried as the connection's transport.
+struct Probe {
+    socket: Box<WebSocket>,
+    deadline: Instant,
+}
+
+/// Binary attachments still to come for a packet.
+struct Partial {
+    left: usize,
+}
+
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    hub_name: String,
+    hub: Arc<Hub>,
+    conn: Arc<Conn>,
+    inbox: Inbox,
+    input: mpsc::Receiver<Input>,
+    activity: ClientTap,
+    timing: Timing,
+    socket: Option<Box<WebSocket>>,
+    probe: Option<Probe>,
+    /// A polling `GET` waiting for packets.
+    waiting: Option<oneshot::Sender<Vec<Packet>>>,
+    /// Packets for the next polling `GET`.
+    queued: VecDeque<Packet>,
+    queued_bytes: usize,
+    next_ping: Instant,
+    pong_by: Option<Instant>,
+    namespaces: HashSet<String>,
+    partial: Option<Partial>,
+    end_reason: String,
+}
+
+/// What woke the task.
+enum Wake {
+    Input(Option<Input>),
+    Frame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
+    ProbeFrame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
+    ProbeExpired,
+    Outbound(Outbound),
+    Ping,
+    PongLate,
+    Overflowed,
+    Stop,
+}
+
+/// Why the task ends.
+struct End(String);
+
+impl Session {
+    /// Registers a new connection in its hub; `socket` when it opened as a WebSocket.
+    pub fn open(
+        shared: Arc<Shared>,
+        hub_name: String,
+        id: String,
+        input: mpsc::Receiver<Input>,
+        timing: Timing,
+        socket: Option<Box<WebSocket>>,
+    ) -> Session {
+        let hub = shared.registry.hub(&hub_name);
+        let (conn, inbox) = Conn::new(
+            id,
+            None,
+            crate::client::Protocol::SocketIo,
+            Vec::new(),
+            None,
+        );
+        let activity = shared.activity.client(&hub_name, &conn);
+        hub.connect(conn.clone(), &[]);
+        activity.connected();
+        if shared.verbose >= 1 {
+            let how = if socket.is_some() {
+                "websocket"
+            } else {
+                "polling"
+            };
+            eprintln!(
+                "emulator: Socket.IO client {} connected to hub {hub_name} ({how})",
+                conn.id
+            );
+        }
+        Session {
+            shared,
+            hub_name,
+            hub,
+            conn,
+            inbox,
+            input,
+            activity,
+            timing,
+            socket,
+            probe: None,
+            waiting: None,
+            queued: VecDeque::new(),
+            queued_bytes: 0,
+            next_ping: Instant::now() + timing.ping_interval,
+            pong_by: None,
+            namespaces: HashSet::new(),
+            partial: None,
+            end_reason: String::new(),
+        }
+    }
+
+    /// Serves the connection until it ends, then takes it out of everything.
+    pub async fn run(mut self, open: Option<Packet>) {
+        let ended = match open {
+            Some(open) => match self.emit(open).await {
+                Ok(()) => self.serve().await,
+                Err(end) => end,
+            },
+            None => self.serve().await,
+        };
+        self.end_reason = ended.0;
+        self.finish().await;
+    }
+
+    async fn serve(&mut self) -> End {
+        loop {
+            let wake = self.wait().await;
+            if let Err(end) = self.on(wake).await {
+                return end;
+            }
+        }
+    }
+
+    /// The next thing to act on.
+    async fn wait(&mut self) -> Wake {
+        let mut stop = self.shared.stopping.clone();
+        // Messages are taken from the hub only when they can go out: a polling client that
+        // is not polling leaves them in its hub queue, whose bound then closes it.
+        let can_send = self.socket.is_some() || self.waiting.is_some();
+        let probe_deadline = self.probe.as_ref().map(|p| p.deadline);
+        let pong_by = self.pong_by;
+        tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => Wake::Stop,
+            i = self.input.recv() => Wake::Input(i),
+            f = next(&mut self.socket) => Wake::Frame(f),
+            f = next_probe(&mut self.probe) => Wake::ProbeFrame(f),
+            _ = sleep_until(probe_deadline) => Wake::ProbeExpired,
+            _ = sleep_until(pong_by) => Wake::PongLate,
+            _ = tokio::time::sleep_until(self.next_ping) => Wake::Ping,
+            _ = self.conn.overflowed() => Wake::Overflowed,
+            o = self.inbox.recv(), if can_send => Wake::Outbound(o),
+        }
+    }
+
+    async fn on(&mut self, wake: Wake) -> Result<(), End> {
+        match wake {
+            Wake::Stop => Err(End("the emulator stopped".into())),
+            Wake::Input(None) => Err(End("gone".into())),
+            Wake::Input(Some(input)) => self.on_input(input).await,
+            Wake::Frame(Some(Ok(frame))) => self.on_frame(frame).await,
+            Wake::Frame(_) => Err(End("transport close".into())),
+            Wake::ProbeFrame(frame) => self.on_probe(frame).await,
+            Wake::ProbeExpired => {
+                self.drop_probe().await;
+                Ok(())
+            }
+            Wake::PongLate => Err(End("ping timeout".into())),
+            Wake::Ping => {
+                self.next_ping = Instant::now() + self.timing.ping_interval;
+                if self.pong_by.is_none() {
+                    self.pong_by = Some(Instant::now() + self.timing.ping_timeout);
+                }
+                self.emit(Packet::bare(Kind::Ping)).await
+            }
+            Wake::Overflowed => Err(End("the client does not take its messages".into())),
+            Wake::Outbound(out) => self.on_outbound(out).await,
+        }
+    }
+
+    async fn on_input(&mut self, input: Input) -> Result<(), End> {
+        match input {
+            Input::Get(reply) => {
+                if self.socket.is_some() {
+                    // Polling is over once upgraded; a late poll gets a noop.
+                    let _ = reply.send(vec![Packet::bare(Kind::Noop)]);
+                    return Ok(());
+                }
+                if self.waiting.as_ref().is_some_and(|w| !w.is_closed()) {
+                    return Err(End("overlapping polling requests".into()));
+                }
+                self.waiting = Some(reply);
+                self.answer_poll();
+                Ok(())
+            }
+            Input::Post(packets) => {
+                for p in packets {
+                    self.on_packet(p).await?;
+                }
+                Ok(())
+            }
+            Input::Malformed(why) => Err(self.malformed(why)),
+            Input::Upgrade(socket) => {
+                if self.socket.is_some() || self.probe.is_some() {
+                    close(socket).await;
+                } else {
+                    self.probe = Some(Probe {
+                        socket,
+                        deadline: Instant::now() + UPGRADE_TIMEOUT,
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, frame: WsMessage) -> Result<(), End> {
+        let packet = match frame {
+            WsMessage::Text(text) => Packet::from_text(&text).map_err(|m| self.malformed(m.0))?,
+            WsMessage::Binary(bytes) => Packet::binary(bytes),
+            WsMessage::Close(_) => return Err(End("transport close".into())),
+            _ => return Ok(()),
+        };
+        self.on_packet(packet).await
+    }
+
+    /// A frame on the WebSocket being tried: `2probe` is answered `3probe` (and a waiting
+    /// poll is let go with a noop, so the client can pause polling); `5` makes it the
+    /// transport. Anything else abandons it.
+    async fn on_probe(
+        &mut self,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<(), End> {
+        let text = match frame {
+            Some(Ok(WsMessage::Text(t))) => t,
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return Ok(()),
+            _ => {
+                self.drop_probe().await;
+                return Ok(());
+            }
+        };
+        match text.as_str() {
+            "2probe" => {
+                let Some(probe) = self.probe.as_mut() else {
+                    return Ok(());
+                };
+                let pong = WsMessage::text("3probe");
+                if send_frame(&mut probe.socket, pong, None).await.is_err() {
+                    self.drop_probe().await;
+                    return Ok(());
+                }
+                self.push(Packet::bare(Kind::Noop))?;
+                self.answer_poll();
+                Ok(())
+            }
+            "5" => {
+                let Some(probe) = self.probe.take() else {
+                    return Ok(());
+                };
+                self.socket = Some(probe.socket);
+                if let Some(waiting) = self.waiting.take() {
+                    let _ = waiting.send(vec![Packet::bare(Kind::Noop)]);
+                }
+                let queued: Vec<Packet> = self.queued.drain(..).collect();
+                self.queued_bytes = 0;
+                for p in queued {
+                    if p.kind != Kind::Noop {
+                        self.emit(p).await?;
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                self.drop_probe().await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn drop_probe(&mut self) {
+        if let Some(probe) = self.probe.take() {
+            close(probe.socket).await;
+        }
+    }
+
+    async fn on_packet(&mut self, packet: Packet) -> Result<(), End> {
+        match (packet.kind, packet.data) {
+            (Kind::Pong, _) => {
+                self.pong_by = None;
+                Ok(())
+            }
+            (Kind::Ping, Data::Text(t)) => self.emit(Packet::text(Kind::Pong, t)).await,
+            (Kind::Close, _) => Err(End("client close".into())),
+            (Kind::Noop, _) => Ok(()),
+            (Kind::Message, Data::Text(t)) => self.on_socketio(&t).await,
+            (Kind::Message, Data::Binary(b)) => self.on_attachment(b),
+            _ => Err(self.malformed("a packet a client does not send")),
+        }
+    }
+
+    /// A Socket.IO packet. With no Socket.IO server for the hub, the emulator answers a
+    /// namespace's `CONNECT` itself, as the service does for a hub with no event handler,
+    /// and takes the client's events (they have nobody to go to).
+    async fn on_socketio(&mut self, text: &str) -> Result<(), End> {
+        if self.partial.is_some() {
+            return Err(self.malformed("a packet where a binary attachment was due"));
+        }
+        let header = packet::parse(text).map_err(|m| self.malformed(m.0))?;
+        match header.kind {
+            Type::Connect => {
+                if !self.namespaces.contains(&header.namespace) {
+                    if self.namespaces.len() >= MAX_NAMESPACES {
+                        return Err(self.malformed("too many namespaces"));
+                    }
+                    self.namespaces.insert(header.namespace.clone());
+                    self.hub.add_connection_to_group(
+                        &self.conn.id,
+                        &namespace_group(&header.namespace),
+                    );
+                }
+                let sid = serde_json::json!({ "sid": socket_id() }).to_string();
+                let reply = packet::encode(Type::Connect, &header.namespace, &sid);
+                self.activity
+                    .message("connect", None, Some(&header.namespace), None, None);
+                self.emit(Packet::text(Kind::Message, reply)).await
+            }
+            Type::Disconnect => {
+                if self.namespaces.remove(&header.namespace) {
+                    self.hub.remove_connection_from_group(
+                        &self.conn.id,
+                        &namespace_group(&header.namespace),
+                    );
+                }
+                self.activity
+                    .message("disconnect", None, Some(&header.namespace), None, None);
+                Ok(())
+            }
+            Type::ConnectError => Err(self.malformed("CONNECT_ERROR from a client")),
+            Type::Event | Type::Ack | Type::BinaryEvent | Type::BinaryAck => {
+                if header.attachments > 0 {
+                    self.partial = Some(Partial {
+                        left: header.attachments,
+                    });
+                }
+                self.activity.message(
+                    "event",
+                    None,
+                    Some(&header.namespace),
+                    Some((DataKind::Text, text.as_bytes())),
+                    None,
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn on_attachment(&mut self, bytes: Bytes) -> Result<(), End> {
+        let Some(partial) = self.partial.as_mut() else {
+            return Err(self.malformed("a binary packet no packet announced"));
+        };
+        partial.left -= 1;
+        if partial.left == 0 {
+            self.partial = None;
+        }
+        drop(bytes);
+        Ok(())
+    }
+
+    /// A message from the hub (REST): its body is an Engine.IO payload, as the Socket.IO
+    /// extension sends them; one that is not is dropped (the client did nothing wrong).
+    async fn on_outbound(&mut self, out: Outbound) -> Result<(), End> {
+        match out {
+            Outbound::Data(message) => {
+                let Ok(text) = std::str::from_utf8(&message.body) else {
+                    return Ok(());
+                };
+                let Ok(packets) = engine::decode_payload(text) else {
+                    if self.shared.verbose >= 1 {
+                        eprintln!(
+                            "emulator: Socket.IO client {}: a message that is not an Engine.IO \
+                             payload was dropped",
+                            self.conn.id
+                        );
+                    }
+                    return Ok(());
+                };
+                for p in packets {
+                    self.emit(p).await?;
+                }
+                Ok(())
+            }
+            Outbound::Close { reason, .. } => {
+                let _ = self.emit(Packet::bare(Kind::Close)).await;
+                Err(End(reason))
+            }
+            Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
+        }
+    }
+
+    /// Sends a packet on the WebSocket, or queues it for the next poll.
+    async fn emit(&mut self, packet: Packet) -> Result<(), End> {
+        if let Some(socket) = self.socket.as_mut() {
+            let frame = match packet.ws_text() {
+                Some(text) => WsMessage::text(text),
+                None => match packet.data {
+                    Data::Binary(b) => WsMessage::Binary(b),
+                    Data::Text(_) => return Ok(()),
+                },
+            };
+            return send_frame(socket, frame, Some(&self.conn))
+                .await
+                .map_err(|_| End("the client does not take its messages".into()));
+        }
+        self.push(packet)?;
+        self.answer_poll();
+        Ok(())
+    }
+
+    fn push(&mut self, packet: Packet) -> Result<(), End> {
+        if self.queued_bytes + packet.size() > MAX_QUEUED {
+            return Err(End("the client does not poll for its messages".into()));
+        }
+        self.queued_bytes += packet.size();
+        self.queued.push_back(packet);
+        Ok(())
+    }
+
+    /// Answers a waiting poll with everything queued, if anything is.
+    fn answer_poll(&mut self) {
+        if self.queued.is_empty() {
+            return;
+        }
+        let Some(waiting) = self.waiting.take() else {
+            return;
+        };
+        let packets: Vec<Packet> = self.queued.drain(..).collect();
+        self.queued_bytes = 0;
+        if let Err(packets) = waiting.send(packets) {
+            // The client gave up on that request: the packets wait for its next one.
+            for p in packets.into_iter().rev() {
+                self.queued_bytes += p.size();
+                self.queued.push_front(p);
+            }
+        }
+    }
+
+    fn malformed(&self, why: &str) -> End {
+        if self.shared.verbose >= 1 {
+            eprintln!(
+                "emulator: Socket.IO client {} sent {why}; closing it",
+                self.conn.id
+            );
+        }
+        End(format!("parse error: {why}"))
+    }
+
+    /// The connection is over: the client is told where it can be, and it leaves the hub.
+    async fn finish(mut self) {
+        self.inbox.hold();
+        if let Some(socket) = self.socket.take() {
+            if self.end_reason != "transport close" {
+                let close_packet = WsMessage::text("1");
+                let mut socket = socket;
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                    let _ = send_frame(&mut socket, close_packet, None).await;
+                })
+                .await;
+                close(socket).await;
+            }
+        } else if let Some(waiting) = self.waiting.take() {
+            let _ = waiting.send(vec![Packet::bare(Kind::Close)]);
+        }
+        self.drop_probe().await;
+        self.shared.socketio.forget(&self.conn.id);
+        self.hub.disconnect_conn(&self.conn);
+        self.activity.disconnected(&self.end_reason);
+        if self.shared.verbose >= 1 {
+            eprintln!(
+                "emulator: Socket.IO client {} disconnected ({})",
+                self.conn.id, self.end_reason
+            );
+        }
+        let (shared, hub_name) = (self.shared.clone(), self.hub_name.clone());
+        drop(self);
+        shared.registry.release(&hub_name);
+    }
+}
+
+/// The hub group of a namespace's sockets: `0~` + the namespace in base64url + `~`, the
+/// form the Socket.IO extension's adapter filters on (`'0~Lw~' in groups` for `/`).
+pub(crate) fn namespace_group(namespace: &str) -> String {
+    let mut group = "0~".to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(namespace, &mut group);
+    group.push('~');
+    group
+}
+
+/// A Socket.IO socket id: 20 random base64url characters, as socket.io makes them.
+fn socket_id() -> String {
+    let bytes: [u8; 15] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn next(
+    socket: &mut Option<Box<WebSocket>>,
+) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
+    match socket {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_probe(
+    probe: &mut Option<Probe>,
+) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
+    match probe {
+        Some(p) => p.socket.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Closes a WebSocket within [`CLOSE_TIMEOUT`].
+async fn close(mut socket: Box<WebSocket>) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_group_is_the_extensions() {
+        assert_eq!(namespace_group("/"), "0~Lw~");
+        assert_eq!(namespace_group("/chat"), "0~L2NoYXQ~");
+        assert_eq!(socket_id().len(), 20);
+    }
+}
