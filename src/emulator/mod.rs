@@ -214,7 +214,8 @@ impl Emulator {
     }
 
     /// Test hook: the Engine.IO ping interval and timeout that new Socket.IO connections are
-    /// given (25 s and 20 s), so a test sees a silent client dropped.
+    /// given (25 s and 20 s), so a test sees a silent client dropped; an upgrade must also
+    /// complete within the timeout (10 s at most).
     #[doc(hidden)]
     pub fn set_socketio_timing(&self, interval: Duration, timeout: Duration) {
         self.shared.socketio.set_timing(interval, timeout);

@@ -40,8 +40,10 @@ pub(crate) const MAX_QUEUED: usize = 16 * 1024 * 1024;
 /// Most namespaces one connection may join.
 pub(crate) const MAX_NAMESPACES: usize = 64;
 /// How long an upgrade may take from the WebSocket's opening to its `5` (engine.io's
-/// default `upgradeTimeout`).
+/// default `upgradeTimeout`), never longer than the ping timeout.
 pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Why a connection whose WebSocket closed or failed ended (socket.io's reason).
+const TRANSPORT_CLOSE: &str = "transport close";
 /// How long the close of a WebSocket may take before the socket is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -91,8 +93,11 @@ pub(crate) struct Session {
     /// Packets for the next polling `GET`.
     queued: VecDeque<Packet>,
     queued_bytes: usize,
-    next_ping: Instant,
+    /// The next ping, when no pong is awaited; a ping waits for the pong of the one before.
+    next_ping: Option<Instant>,
     pong_by: Option<Instant>,
+    /// The close packet went out (a REST close): not sent twice.
+    close_sent: bool,
     namespaces: HashSet<String>,
     partial: Option<Partial>,
     end_reason: String,
@@ -160,8 +165,9 @@ impl Session {
             waiting: None,
             queued: VecDeque::new(),
             queued_bytes: 0,
-            next_ping: Instant::now() + timing.ping_interval,
+            next_ping: Some(Instant::now() + timing.ping_interval),
             pong_by: None,
+            close_sent: false,
             namespaces: HashSet::new(),
             partial: None,
             end_reason: String::new(),
@@ -197,7 +203,7 @@ impl Session {
         // is not polling leaves them in its hub queue, whose bound then closes it.
         let can_send = self.socket.is_some() || self.waiting.is_some();
         let probe_deadline = self.probe.as_ref().map(|p| p.deadline);
-        let pong_by = self.pong_by;
+        let (pong_by, next_ping) = (self.pong_by, self.next_ping);
         tokio::select! {
             biased;
             _ = stopped(&mut stop) => Wake::Stop,
@@ -206,7 +212,7 @@ impl Session {
             f = next_probe(&mut self.probe) => Wake::ProbeFrame(f),
             _ = sleep_until(probe_deadline) => Wake::ProbeExpired,
             _ = sleep_until(pong_by) => Wake::PongLate,
-            _ = tokio::time::sleep_until(self.next_ping) => Wake::Ping,
+            _ = sleep_until(next_ping) => Wake::Ping,
             _ = self.conn.overflowed() => Wake::Overflowed,
             o = self.inbox.recv(), if can_send => Wake::Outbound(o),
         }
@@ -218,7 +224,7 @@ impl Session {
             Wake::Input(None) => Err(End("gone".into())),
             Wake::Input(Some(input)) => self.on_input(input).await,
             Wake::Frame(Some(Ok(frame))) => self.on_frame(frame).await,
-            Wake::Frame(_) => Err(End("transport close".into())),
+            Wake::Frame(_) => Err(End(TRANSPORT_CLOSE.into())),
             Wake::ProbeFrame(frame) => self.on_probe(frame).await,
             Wake::ProbeExpired => {
                 self.drop_probe().await;
@@ -226,10 +232,8 @@ impl Session {
             }
             Wake::PongLate => Err(End("ping timeout".into())),
             Wake::Ping => {
-                self.next_ping = Instant::now() + self.timing.ping_interval;
-                if self.pong_by.is_none() {
-                    self.pong_by = Some(Instant::now() + self.timing.ping_timeout);
-                }
+                self.next_ping = None;
+                self.pong_by = Some(Instant::now() + self.timing.ping_timeout);
                 self.emit(Packet::bare(Kind::Ping)).await
             }
             Wake::Overflowed => Err(End("the client does not take its messages".into())),
@@ -265,7 +269,7 @@ impl Session {
                 } else {
                     self.probe = Some(Probe {
                         socket,
-                        deadline: Instant::now() + UPGRADE_TIMEOUT,
+                        deadline: Instant::now() + UPGRADE_TIMEOUT.min(self.timing.ping_timeout),
                     });
                 }
                 Ok(())
@@ -277,7 +281,7 @@ impl Session {
         let packet = match frame {
             WsMessage::Text(text) => Packet::from_text(&text).map_err(|m| self.malformed(m.0))?,
             WsMessage::Binary(bytes) => Packet::binary(bytes),
-            WsMessage::Close(_) => return Err(End("transport close".into())),
+            WsMessage::Close(_) => return Err(End(TRANSPORT_CLOSE.into())),
             _ => return Ok(()),
         };
         self.on_packet(packet).await
@@ -345,7 +349,9 @@ impl Session {
     async fn on_packet(&mut self, packet: Packet) -> Result<(), End> {
         match (packet.kind, packet.data) {
             (Kind::Pong, _) => {
-                self.pong_by = None;
+                if self.pong_by.take().is_some() {
+                    self.next_ping = Some(Instant::now() + self.timing.ping_interval);
+                }
                 Ok(())
             }
             (Kind::Ping, Data::Text(t)) => self.emit(Packet::text(Kind::Pong, t)).await,
@@ -450,6 +456,7 @@ impl Session {
             }
             Outbound::Close { reason, .. } => {
                 let _ = self.emit(Packet::bare(Kind::Close)).await;
+                self.close_sent = true;
                 Err(End(reason))
             }
             Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
@@ -516,16 +523,12 @@ impl Session {
     /// The connection is over: the client is told where it can be, and it leaves the hub.
     async fn finish(mut self) {
         self.inbox.hold();
-        if let Some(socket) = self.socket.take() {
-            if self.end_reason != "transport close" {
-                let close_packet = WsMessage::text("1");
-                let mut socket = socket;
-                let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-                    let _ = send_frame(&mut socket, close_packet, None).await;
-                })
-                .await;
-                close(socket).await;
+        if let Some(mut socket) = self.socket.take() {
+            if self.end_reason != TRANSPORT_CLOSE && !self.close_sent {
+                let packet = send_frame(&mut socket, WsMessage::text("1"), None);
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, packet).await;
             }
+            close(socket).await;
         } else if let Some(waiting) = self.waiting.take() {
             let _ = waiting.send(vec![Packet::bare(Kind::Close)]);
         }
