@@ -218,6 +218,20 @@ async fn websocket_handshake_namespaces_and_rest_sends_reach_the_client() {
     rest_send(&world, None, r#"42["after"]"#).await;
     assert_eq!(next_text(&mut socket).await, r#"42["after"]"#);
 
+    // A server's close packet in a payload is the last thing the client gets.
+    let (mut second, open) = ws_client(&world).await;
+    let second_id = open["sid"].as_str().expect("sid").to_string();
+    rest_send(
+        &world,
+        Some(("connection", &second_id)),
+        "42[\"last\"]\x1e1\x1e42[\"never\"]",
+    )
+    .await;
+    assert_eq!(
+        until_closed(&mut second).await,
+        vec![r#"42["last"]"#.to_string(), "1".to_string()]
+    );
+
     // Closing the connection over REST: Engine.IO's close packet, then the socket closes.
     let path = format!("/api/hubs/{HUB}/connections/{sid}");
     assert_eq!(world.rest("DELETE", &path, &[], None).await.status, 204);

@@ -450,7 +450,14 @@ impl Session {
                     return Ok(());
                 };
                 for p in packets {
+                    // A server closing the connection sends Engine.IO's close packet (the
+                    // extension's transport does): it is the last thing the client gets.
+                    let closing = p.kind == Kind::Close;
                     self.emit(p).await?;
+                    if closing {
+                        self.close_sent = true;
+                        return Err(End("server close".into()));
+                    }
                 }
                 Ok(())
             }
