@@ -82,9 +82,15 @@ impl Default for Engines {
 }
 
 impl Engines {
-    /// Test hook: the ping interval and timeout new connections are given.
+    /// Test hook: the ping interval and timeout new connections are given (1 ms to a day,
+    /// so deadlines computed from them cannot overflow).
     pub fn set_timing(&self, interval: Duration, timeout: Duration) {
-        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
+        const DAY_MS: u64 = 24 * 3600 * 1000;
+        let ms = |d: Duration| {
+            u64::try_from(d.as_millis())
+                .unwrap_or(DAY_MS)
+                .clamp(1, DAY_MS)
+        };
         self.ping_interval_ms.store(ms(interval), Ordering::Relaxed);
         self.ping_timeout_ms.store(ms(timeout), Ordering::Relaxed);
     }
