@@ -449,3 +449,43 @@ async fn an_oversized_payload_closes_only_its_connection() {
 
     bystander_is_served(&world, &mut other).await;
 }
+
+#[tokio::test]
+async fn overlapping_polls_and_too_many_namespaces_close_the_connection() {
+    let world = World::new().await;
+    let mut other = bystander(&world).await;
+    // Two GETs waiting at once: engine.io closes the connection, and so does the emulator:
+    // the one that waited gets the close packet, the one that overlapped it a 400.
+    let (sid, _) = poll_open(&world).await;
+    let first = {
+        let url = format!("{}?EIO=4&transport=polling&sid={sid}", endpoint(&world));
+        tokio::spawn(async move {
+            let resp = reqwest::get(&url).await.expect("GET");
+            (resp.status().as_u16(), resp.text().await.expect("body"))
+        })
+    };
+    let second = poll_get(&world, Some(&sid)).await;
+    let first = tokio::time::timeout(PATIENCE, first)
+        .await
+        .expect("answered")
+        .expect("task");
+    let mut answers = [first, second];
+    answers.sort();
+    assert_eq!(answers[0], (200, "1".to_string()), "{answers:?}");
+    assert_eq!(answers[1].0, 400, "{answers:?}");
+    let (status, _) = poll_get(&world, Some(&sid)).await;
+    assert_eq!(status, 400, "the connection ended");
+
+    // Namespaces are bounded per connection: the 65th closes it.
+    let (mut socket, _) = ws_client(&world).await;
+    for i in 0..64 {
+        send_text(&mut socket, &format!("40/n{i},")).await;
+        assert!(next_text(&mut socket)
+            .await
+            .starts_with(&format!("40/n{i},")));
+    }
+    send_text(&mut socket, "40/one-too-many,").await;
+    assert_eq!(until_closed(&mut socket).await, vec!["1".to_string()]);
+
+    bystander_is_served(&world, &mut other).await;
+}
