@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('list-connections', 'list-connections', [CompletionResultType]::ParameterValue, 'The connections in a group (JSON lines or a table)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send any data-plane request, signed like the others (for what the named commands don''t cover)')
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground, or around a command')
+            [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Carry the hub''s event-handler requests from the service''s tunnel to a local server')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -940,6 +941,33 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
         'wps;emulator;help;help' {
             break
         }
+        'wps;tunnel' {
+            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'The local server to forward to, e.g. http://localhost:3000 (a path is kept as a prefix)')
+            [CompletionResult]::new('--max-concurrency', '--max-concurrency', [CompletionResultType]::ParameterName, 'Upstream requests running at once; more wait for one to finish')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
+            [CompletionResult]::new('--connection-string', '--connection-string', [CompletionResultType]::ParameterName, 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]')
+            [CompletionResult]::new('--access-key', '--access-key', [CompletionResultType]::ParameterName, 'Access key used with --endpoint [env: WPS_ACCESS_KEY]')
+            [CompletionResult]::new('--hub', '--hub', [CompletionResultType]::ParameterName, 'Hub name [env: WPS_HUB]')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'How to authenticate: key (access key), or a Microsoft Entra ID credential')
+            [CompletionResult]::new('--reverse-proxy', '--reverse-proxy', [CompletionResultType]::ParameterName, 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]')
+            [CompletionResult]::new('--api-version', '--api-version', [CompletionResultType]::ParameterName, 'REST api-version to send [default: 2024-12-01]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: WPS_CONFIG]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each request attempt [default: 30]')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the requests that would be sent, and send nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wps;completions' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile from the config file [env: WPS_PROFILE]')
@@ -1010,6 +1038,7 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             [CompletionResult]::new('list-connections', 'list-connections', [CompletionResultType]::ParameterValue, 'The connections in a group (JSON lines or a table)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Send any data-plane request, signed like the others (for what the named commands don''t cover)')
             [CompletionResult]::new('emulator', 'emulator', [CompletionResultType]::ParameterValue, 'Run a local Web PubSub-compatible service in the foreground, or around a command')
+            [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Carry the hub''s event-handler requests from the service''s tunnel to a local server')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1098,6 +1127,9 @@ Register-ArgumentCompleter -Native -CommandName 'wps' -ScriptBlock {
             break
         }
         'wps;help;emulator;ca' {
+            break
+        }
+        'wps;help;tunnel' {
             break
         }
         'wps;help;completions' {

@@ -82,6 +82,9 @@ _wps() {
             wps,token)
                 cmd="wps__subcmd__token"
                 ;;
+            wps,tunnel)
+                cmd="wps__subcmd__tunnel"
+                ;;
             wps__subcmd__emulator,ca)
                 cmd="wps__subcmd__emulator__subcmd__ca"
                 ;;
@@ -160,6 +163,9 @@ _wps() {
             wps__subcmd__help,token)
                 cmd="wps__subcmd__help__subcmd__token"
                 ;;
+            wps__subcmd__help,tunnel)
+                cmd="wps__subcmd__help__subcmd__tunnel"
+                ;;
             wps__subcmd__help__subcmd__emulator,ca)
                 cmd="wps__subcmd__help__subcmd__emulator__subcmd__ca"
                 ;;
@@ -236,7 +242,7 @@ _wps() {
 
     case "${cmd}" in
         wps)
-            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help"
+            opts="-p -o -v -q -h -V --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help --version send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator tunnel completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1426,7 +1432,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__help)
-            opts="send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator completions man help"
+            opts="send-all send-group send-user send-connection listen client demo token profile add-to-group remove-from-group close grant revoke check exists list-connections api emulator tunnel completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1834,6 +1840,20 @@ _wps() {
         wps__subcmd__help__subcmd__token__subcmd__decode)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wps__subcmd__help__subcmd__tunnel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3572,6 +3592,88 @@ _wps() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wps__subcmd__tunnel)
+            opts="-p -o -v -q -h --upstream --max-concurrency --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connection-string)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --access-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "key azure-cli managed-identity workload-identity client-secret default" -- "${cur}"))
+                    return 0
+                    ;;
+                --reverse-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -61,6 +61,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
             cand emulator 'Run a local Web PubSub-compatible service in the foreground, or around a command'
+            cand tunnel 'Carry the hub''s event-handler requests from the service''s tunnel to a local server'
             cand completions 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
             cand man 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -897,6 +898,32 @@ set edit:completion:arg-completer[wps] = {|@words|
         }
         &'wps;emulator;help;help'= {
         }
+        &'wps;tunnel'= {
+            cand --upstream 'The local server to forward to, e.g. http://localhost:3000 (a path is kept as a prefix)'
+            cand --max-concurrency 'Upstream requests running at once; more wait for one to finish'
+            cand -p 'Profile from the config file [env: WPS_PROFILE]'
+            cand --profile 'Profile from the config file [env: WPS_PROFILE]'
+            cand --connection-string 'Connection string `Endpoint=...;AccessKey=...;Version=1.0;` [env: WPS_CONNECTION_STRING, WebPubSubConnectionString]'
+            cand --endpoint 'Service endpoint, e.g. https://contoso.webpubsub.azure.com [env: WPS_ENDPOINT]'
+            cand --access-key 'Access key used with --endpoint [env: WPS_ACCESS_KEY]'
+            cand --hub 'Hub name [env: WPS_HUB]'
+            cand --auth 'How to authenticate: key (access key), or a Microsoft Entra ID credential'
+            cand --reverse-proxy 'Send requests through this reverse proxy (API Management, Application Gateway); tokens keep the service''s URL as audience [env: WPS_REVERSE_PROXY]'
+            cand --api-version 'REST api-version to send [default: 2024-12-01]'
+            cand --config 'Config file [env: WPS_CONFIG]'
+            cand --timeout 'Seconds to wait for each request attempt [default: 30]'
+            cand --retries 'Retries after a failed attempt (429, 5xx, connection errors); 0 disables [default: 3]'
+            cand -o 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --output 'Output format; defaults to table on a terminal, json otherwise [env: WPS_OUTPUT]'
+            cand --color 'When to use colour'
+            cand -v 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand --verbose 'Log requests on stderr (-vv adds headers and bodies; secrets are always redacted)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --dry-run 'Print the requests that would be sent, and send nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wps;completions'= {
             cand -p 'Profile from the config file [env: WPS_PROFILE]'
             cand --profile 'Profile from the config file [env: WPS_PROFILE]'
@@ -965,6 +992,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand list-connections 'The connections in a group (JSON lines or a table)'
             cand api 'Send any data-plane request, signed like the others (for what the named commands don''t cover)'
             cand emulator 'Run a local Web PubSub-compatible service in the foreground, or around a command'
+            cand tunnel 'Carry the hub''s event-handler requests from the service''s tunnel to a local server'
             cand completions 'Print the completion script for a shell (bash, zsh, fish, powershell, elvish)'
             cand man 'Man pages: print wps.1, or write every page (wps.1, wps-send-all.1, ...) into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1027,6 +1055,8 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand ca 'Print the development CA''s path (`--tls`); --install trusts it, --uninstall undoes that'
         }
         &'wps;help;emulator;ca'= {
+        }
+        &'wps;help;tunnel'= {
         }
         &'wps;help;completions'= {
         }

@@ -11,6 +11,7 @@ mod emulator;
 mod groups;
 mod profile;
 mod send;
+mod tunnel;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,7 @@ pub use groups::{AddToGroupArgs, MemberTargetArgs, RemoveFromGroupArgs};
 use profile::profile_names;
 pub use profile::{ProfileAddArgs, ProfileArgs, ProfileCommand};
 pub use send::{PayloadArgs, SendAllArgs, SendConnectionArgs, SendGroupArgs, SendUserArgs};
+pub use tunnel::TunnelArgs;
 
 /// `wps --version`: the version and the target it was built for.
 pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("WPS_TARGET"), ")");
@@ -390,6 +392,21 @@ pub enum Command {
             wps emulator ca --install"
     )]
     Emulator(EmulatorArgs),
+    /// Carry the hub's event-handler requests from the service's tunnel to a local server
+    #[command(
+        long_about = "Connect to the server tunnel of the profile's service (Azure Web PubSub or `wps emulator`) \
+            for the hub, and forward each event-handler request that comes through it to --upstream: the \
+            request's path and query appended to the upstream URL, its method, headers and body; the \
+            upstream's answer goes back through the tunnel (500 with the error when the upstream cannot be \
+            reached). The service's event handler for the hub must be a tunnel one, `tunnel:///PATH`. \
+            Prints one line per request on stdout (JSON lines when piped, or with -o json): method, path, \
+            event type, status, duration. Reconnects with backoff after a drop, with a fresh token; the \
+            global --timeout bounds each upstream request (default 30 s). Ctrl-C or SIGTERM stops it (exit 0).",
+        after_long_help = "Examples:\n  wps tunnel --hub chat --upstream http://localhost:3000\n  \
+            wps emulator --event-handler 'chat=tunnel:///eventhandler' &\n  \
+            wps tunnel --hub chat --upstream http://localhost:8080 -o json | jq ."
+    )]
+    Tunnel(TunnelArgs),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
     #[command(
         long_about = "Print the completion script for a shell on stdout: bash, zsh, fish, powershell \

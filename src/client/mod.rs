@@ -141,6 +141,7 @@ mod roots;
 mod secret;
 pub mod session;
 pub mod subscriber;
+pub mod tunnel;
 
 use std::time::{Duration, Instant};
 

@@ -105,34 +105,7 @@ impl Subscriber {
         let (socket, response) =
             tokio_tungstenite::connect_async_tls_with_config(request, None, false, tls)
                 .await
-                .map_err(|e| match e {
-                    // A redirect is not followed here either: the URL holds a token.
-                    tokio_tungstenite::tungstenite::Error::Http(resp)
-                        if resp.status().is_redirection() =>
-                    {
-                        ClientError::Redirect {
-                            from: "the service",
-                            status: resp.status().as_u16(),
-                            // Without its query: a server may echo the token back there.
-                            location: super::error::shown_location(resp.headers().get("location"))
-                                .map(|l| l.split('?').next().unwrap_or("").to_string()),
-                            attempts: 1,
-                        }
-                    }
-                    tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
-                        status: resp.status().as_u16(),
-                        code: None,
-                        message: Some(format!("WebSocket connection to {shown} refused")),
-                        attempts: 1,
-                    },
-                    other => match super::error::certificate_error(&other) {
-                        Some(e) => ClientError::certificate(shown, e),
-                        None => ClientError::Transport {
-                            attempts: 1,
-                            detail: format!("could not open a WebSocket to {shown}: {other}"),
-                        },
-                    },
-                })?;
+                .map_err(|e| connect_error(shown, e))?;
         let chosen = response
             .headers()
             .get("Sec-WebSocket-Protocol")
@@ -243,6 +216,36 @@ impl Subscriber {
             while let Some(Ok(_)) = self.socket.next().await {}
         })
         .await;
+    }
+}
+
+/// Why a WebSocket to `shown` (a URL without its query: it may hold a token) did not open.
+pub(crate) fn connect_error(shown: &str, e: tokio_tungstenite::tungstenite::Error) -> ClientError {
+    match e {
+        // A redirect is not followed here either: the URL holds a token.
+        tokio_tungstenite::tungstenite::Error::Http(resp) if resp.status().is_redirection() => {
+            ClientError::Redirect {
+                from: "the service",
+                status: resp.status().as_u16(),
+                // Without its query: a server may echo the token back there.
+                location: super::error::shown_location(resp.headers().get("location"))
+                    .map(|l| l.split('?').next().unwrap_or("").to_string()),
+                attempts: 1,
+            }
+        }
+        tokio_tungstenite::tungstenite::Error::Http(resp) => ClientError::Status {
+            status: resp.status().as_u16(),
+            code: None,
+            message: Some(format!("WebSocket connection to {shown} refused")),
+            attempts: 1,
+        },
+        other => match super::error::certificate_error(&other) {
+            Some(e) => ClientError::certificate(shown, e),
+            None => ClientError::Transport {
+                attempts: 1,
+                detail: format!("could not open a WebSocket to {shown}: {other}"),
+            },
+        },
     }
 }
 

@@ -18,6 +18,7 @@ mod profile;
 mod remove_from_group;
 mod send;
 mod token;
+mod tunnel;
 
 use anyhow::Result;
 
@@ -81,6 +82,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
             Command::Listen(args) => listen::run(s, printer, args, timeout_given).await,
             Command::Client(args) => client::run(s, printer, args).await,
             Command::Token(args) => token::run(s, printer, args).await,
+            Command::Tunnel(args) => tunnel::run(s, printer, args).await,
             Command::Profile(args) => profile::run(s, printer, &global, args.command).await,
             Command::Generate(args) => generate::run(printer, args),
             Command::Completions(args) => completions::run(args),

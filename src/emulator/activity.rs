@@ -88,6 +88,15 @@ pub(crate) enum What {
         /// Query values redacted.
         url: String,
     },
+    /// A server tunnel connection came or went, or served a REST call it sent.
+    Tunnel {
+        connection_id: String,
+        /// `connected`, `disconnected` or `request`.
+        action: &'static str,
+        /// Why it went; the call and its answer.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
 }
 
 /// The start of a message's data.
@@ -234,6 +243,24 @@ impl Activity {
                 attempts: call.attempts,
                 ms: millis(call.elapsed),
                 url: call.url.clone(),
+            },
+        );
+    }
+
+    /// A tunnel connection's coming, going (`detail`: why) or REST call (`detail`: the call).
+    pub fn tunnel(
+        &self,
+        hub: &str,
+        connection_id: &str,
+        action: &'static str,
+        detail: Option<&str>,
+    ) {
+        self.publish(
+            Some(hub.to_string()),
+            What::Tunnel {
+                connection_id: connection_id.to_string(),
+                action,
+                detail: detail.map(str::to_string),
             },
         );
     }

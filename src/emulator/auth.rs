@@ -26,6 +26,13 @@ const CLOCK_SKEW_SECS: u64 = 300;
 /// Why a token was refused; the text goes into the 401 body.
 pub type AuthError = String;
 
+/// Marks a REST request that came through a tunnel connection of its hub: the connection's
+/// token, checked when the tunnel opened (hub included), stands for the request's, as the
+/// official tunnel client sends REST calls with no Authorization of their own. Set by the
+/// tunnel, read by the REST API's authorisation; here, below both.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TunnelCall;
+
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,

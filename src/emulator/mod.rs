@@ -24,6 +24,7 @@ mod shared;
 mod socketio;
 mod tls;
 mod transport;
+mod tunnel;
 mod upgrade;
 mod upstream;
 mod wire;
@@ -318,7 +319,7 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
 
 async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) {
+    if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) || path == tunnel::PATH {
         upgrade::handle(shared, req).await
     } else if path.starts_with(socketio::PREFIX) {
         // Long-polling, or (rarely) an upgrade after other requests on its connection.

@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::dashboard::Dashboard;
 use super::hub::Registry;
-use super::{activity, auth, dashboard, mqtt, socketio, upstream, ws};
+use super::mqtt::store::Sessions as MqttSessions;
+use super::ws::reliable::{ReconnectKeys, Sessions};
+use super::{activity, auth, socketio, upstream};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -16,11 +19,11 @@ pub(crate) struct Shared {
     pub registry: Registry,
     pub verifier: auth::Verifier,
     /// Signs and checks reliable clients' reconnection tokens.
-    pub reconnect: ws::ReconnectKeys,
+    pub reconnect: ReconnectKeys,
     /// Reliable sessions that a recovery request can hand a new socket to.
-    pub sessions: ws::Sessions,
+    pub sessions: Sessions,
     /// MQTT sessions by client id: live ones, and those kept for a client coming back.
-    pub mqtt_sessions: mqtt::Sessions,
+    pub mqtt_sessions: MqttSessions,
     /// Engine.IO connections (Web PubSub for Socket.IO) by `sid`.
     pub socketio: socketio::Engines,
     /// How long a reliable connection waits to be recovered, in milliseconds.
@@ -38,7 +41,7 @@ pub(crate) struct Shared {
     /// What happened, for the dashboard's live log.
     pub activity: Arc<activity::Activity>,
     /// The page at `/` and its endpoints under `/_emulator/`.
-    pub dashboard: dashboard::Dashboard,
+    pub dashboard: Dashboard,
 }
 
 /// Resolves once the emulator is told to stop; never, if its handle was dropped without it.

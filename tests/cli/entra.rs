@@ -687,3 +687,38 @@ async fn emulator_refuses_a_bad_issuer_key() {
     let out = run(cmd).await;
     assert_one_line_exit(&out, 2, "Entra issuer key");
 }
+
+#[tokio::test]
+async fn wps_tunnel_under_entra_opens_the_tunnel_with_the_credentials_token() {
+    let world = entra_world().await;
+    let bin = fake_az(&world, &az_output(&entra_token(AUDIENCE, 3600)), "", 0);
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args(["tunnel", "--upstream", "http://127.0.0.1:9"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("wps tunnel runs");
+    let err = Piped::new(child.stderr.take().expect("stderr"));
+    err.wait_for("tunnel connected to hub 'chat'").await;
+    assert!(
+        az_calls(&world)
+            .iter()
+            .any(|c| c.contains("get-access-token")),
+        "{:?}",
+        az_calls(&world)
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    assert!(wait_exit(&mut child).await.success(), "{}", err.text());
+
+    // A token from an issuer the emulator does not trust: refused at once, exit 4.
+    let stranger = signed_by(&stranger_key_pair().0, AUDIENCE, 3600);
+    let bin = fake_az(&world, &az_output(&stranger), "", 0);
+    let mut cmd = entra_wps(&world, "azure-cli", &bin);
+    cmd.args(["tunnel", "--upstream", "http://127.0.0.1:9"]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("eyJ"), "no token in errors");
+}

@@ -34,43 +34,43 @@ const TEXT: &str = "text/plain; charset=utf-8";
 
 /// One request the upstream received.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
+pub(crate) struct Seen {
+    pub(crate) method: String,
     /// Path and query.
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(|v| v.to_str().expect("ASCII"))
     }
 
-    fn ce(&self, name: &str) -> &str {
+    pub(crate) fn ce(&self, name: &str) -> &str {
         self.header(name)
             .unwrap_or_else(|| panic!("no {name} in {} {}", self.method, self.path))
     }
 
-    fn event(&self) -> &str {
+    pub(crate) fn event(&self) -> &str {
         self.header("ce-eventname").unwrap_or("")
     }
 
-    fn connection(&self) -> &str {
+    pub(crate) fn connection(&self) -> &str {
         self.header("ce-connectionid").unwrap_or("")
     }
 
-    fn is(&self, connection: &str, event: &str) -> bool {
+    pub(crate) fn is(&self, connection: &str, event: &str) -> bool {
         self.method == "POST" && self.connection() == connection && self.event() == event
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
 
 /// What the upstream answers: status, headers, body, after a delay.
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
@@ -78,7 +78,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn status(status: u16) -> Answer {
+    pub(crate) fn status(status: u16) -> Answer {
         Answer {
             status,
             headers: Vec::new(),
@@ -86,24 +86,24 @@ impl Answer {
             delay: Duration::ZERO,
         }
     }
-    fn ok() -> Answer {
+    pub(crate) fn ok() -> Answer {
         Answer::status(200)
     }
-    fn header(mut self, name: &'static str, value: &str) -> Answer {
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Answer {
         self.headers.push((name, value.to_string()));
         self
     }
-    fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+    pub(crate) fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
         self.body = body.into();
         self.header("content-type", content_type)
     }
-    fn text(self, text: &str) -> Answer {
+    pub(crate) fn text(self, text: &str) -> Answer {
         self.body("text/plain", text)
     }
-    fn json(self, value: Value) -> Answer {
+    pub(crate) fn json(self, value: Value) -> Answer {
         self.body("application/json", value.to_string())
     }
-    fn delay(mut self, delay: Duration) -> Answer {
+    pub(crate) fn delay(mut self, delay: Duration) -> Answer {
         self.delay = delay;
         self
     }
@@ -112,7 +112,7 @@ impl Answer {
 /// Answers a request, given every request received before it.
 type Behaviour = dyn Fn(&Seen, &[Seen]) -> Answer + Send + Sync;
 
-struct Upstream {
+pub(crate) struct Upstream {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Bumped after each request is recorded, so waits wake on news instead of sleeping.
@@ -121,7 +121,9 @@ struct Upstream {
 
 impl Upstream {
     /// Serves `behave` for every request, validation included (see [`allowing`]).
-    async fn start(behave: impl Fn(&Seen, &[Seen]) -> Answer + Send + Sync + 'static) -> Upstream {
+    pub(crate) async fn start(
+        behave: impl Fn(&Seen, &[Seen]) -> Answer + Send + Sync + 'static,
+    ) -> Upstream {
         let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
         let (news, _) = watch::channel(0usize);
         let behave: Arc<Behaviour> = Arc::new(behave);
@@ -165,15 +167,15 @@ impl Upstream {
         Upstream { addr, seen, news }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    fn all(&self) -> Vec<Seen> {
+    pub(crate) fn all(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
-    fn posts(&self) -> Vec<Seen> {
+    pub(crate) fn posts(&self) -> Vec<Seen> {
         self.all()
             .into_iter()
             .filter(|s| s.method == "POST")
@@ -181,7 +183,11 @@ impl Upstream {
     }
 
     /// Waits (bounded) until `pick` finds something in what the upstream has seen.
-    async fn wait_for<T>(&self, what: &str, mut pick: impl FnMut(&[Seen]) -> Option<T>) -> T {
+    pub(crate) async fn wait_for<T>(
+        &self,
+        what: &str,
+        mut pick: impl FnMut(&[Seen]) -> Option<T>,
+    ) -> T {
         let mut news = self.news.subscribe();
         let deadline = Instant::now() + PATIENCE;
         loop {
@@ -203,7 +209,7 @@ impl Upstream {
     }
 
     /// The POST of `event` for `connection`, once it has arrived.
-    async fn event(&self, connection: &str, event: &str) -> Seen {
+    pub(crate) async fn event(&self, connection: &str, event: &str) -> Seen {
         self.wait_for(&format!("{event} of {connection}"), |seen| {
             seen.iter().find(|s| s.is(connection, event)).cloned()
         })
@@ -211,7 +217,7 @@ impl Upstream {
     }
 
     /// How many POSTs of `event` the upstream got for `connection`.
-    fn count(&self, connection: &str, event: &str) -> usize {
+    pub(crate) fn count(&self, connection: &str, event: &str) -> usize {
         self.all()
             .iter()
             .filter(|s| s.is(connection, event))
@@ -220,7 +226,7 @@ impl Upstream {
 }
 
 /// Validation passes (`WebHook-Allowed-Origin: *`); every other request gets `answer`.
-fn allowing(
+pub(crate) fn allowing(
     answer: impl Fn(&Seen, &[Seen]) -> Answer + Send + Sync + 'static,
 ) -> impl Fn(&Seen, &[Seen]) -> Answer + Send + Sync + 'static {
     move |seen, before| {
@@ -243,7 +249,7 @@ fn handler_for(up: &Upstream) -> EventHandlerConfig {
 }
 
 /// A world whose emulator calls these handlers.
-async fn world_with(handlers: EventHandlerConfig) -> World {
+pub(crate) async fn world_with(handlers: EventHandlerConfig) -> World {
     let emulator = emulator::start(EmulatorConfig {
         port: 0,
         event_handlers: handlers,
@@ -268,7 +274,13 @@ fn signature(connection_id: &str) -> String {
     format!("sha256={hex}")
 }
 
-async fn send_event(socket: &mut Socket, event: &str, data_type: &str, data: Value, ack_id: u64) {
+pub(crate) async fn send_event(
+    socket: &mut Socket,
+    event: &str,
+    data_type: &str,
+    data: Value,
+    ack_id: u64,
+) {
     send_json(
         socket,
         json!({"type": "event", "event": event, "dataType": data_type, "data": data, "ackId": ack_id}),
@@ -277,7 +289,7 @@ async fn send_event(socket: &mut Socket, event: &str, data_type: &str, data: Val
 }
 
 /// Reads JSON frames until the ack for `ack_id` and returns it.
-async fn ack(socket: &mut Socket, ack_id: u64) -> Value {
+pub(crate) async fn ack(socket: &mut Socket, ack_id: u64) -> Value {
     loop {
         let frame = next_json(socket).await;
         if frame["type"] == "ack" && frame["ackId"] == ack_id {
@@ -286,7 +298,7 @@ async fn ack(socket: &mut Socket, ack_id: u64) -> Value {
     }
 }
 
-async fn close_with(socket: &mut Socket, reason: &str) {
+pub(crate) async fn close_with(socket: &mut Socket, reason: &str) {
     socket
         .close(Some(CloseFrame {
             code: CloseCode::Normal,
@@ -299,7 +311,7 @@ async fn close_with(socket: &mut Socket, reason: &str) {
 }
 
 /// The HTTP status a refused WebSocket upgrade got.
-fn refused_status(
+pub(crate) fn refused_status(
     result: Result<
         (
             Socket,
@@ -315,7 +327,7 @@ fn refused_status(
     }
 }
 
-fn client_path(world: &World, hub: &str, user: &str) -> String {
+pub(crate) fn client_path(world: &World, hub: &str, user: &str) -> String {
     let token = world.client_token(hub, Some(user), &[], &[]);
     format!("/client/hubs/{hub}?access_token={token}")
 }

@@ -33,4 +33,5 @@ mod shapes;
 mod socketio;
 mod tls;
 mod token;
+mod tunnel;
 mod upgrade;

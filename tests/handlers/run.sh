@@ -7,4 +7,4 @@ cd "$(dirname "$0")"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 # Bounded twice over: every wait in the suite has its own timeout; this caps the whole run.
 exec timeout --kill-after=10 600 \
-    node --test --test-force-exit --test-timeout=120000 --test-reporter=spec handlers.test.mjs
+    node --test --test-force-exit --test-timeout=120000 --test-reporter=spec handlers.test.mjs tunnel.test.mjs

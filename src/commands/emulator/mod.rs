@@ -230,7 +230,7 @@ fn test_hook(name: &str) -> Option<Duration> {
 /// Ctrl-C or SIGTERM, listened for from the call on: the handlers are in place before the
 /// connection string is printed, so a script that stops the emulator as soon as it has read
 /// it still gets a clean stop rather than the default (fatal) signal action.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub(super) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -22,7 +22,7 @@
 
 mod codec;
 mod session;
-mod store;
+pub(crate) mod store;
 
 pub(crate) use store::Sessions;
 

@@ -4,14 +4,21 @@
 //! does): 408, any 5xx, and failures to reach the handler. Not retried: other statuses,
 //! timeouts (the handler may still be working on it), and replies that break a rule.
 //! Retries resend the same event, so a handler may see it twice; the service does the same.
+//!
+//! A `tunnel://HUB/PATH` URL goes through that hub's tunnel connections instead of HTTP, with
+//! the same rules: no tunnel connected (or the connection dropping before it answers) is a
+//! handler that cannot be reached, and the deadlines bound the wait for the answer.
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
+
+use crate::client::tunnel as tunnel_wire;
+use crate::emulator::tunnel::{Failed, Outgoing, Tunnels, MAX_ANSWER};
 
 /// Why a call did not give a usable reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,10 +93,148 @@ pub struct Reply {
     pub body: Bytes,
 }
 
+/// Where requests go: HTTP handlers through `http`; `tunnel://HUB/PATH` handlers through that
+/// hub's tunnel connections, as HttpRequest messages with the same method, headers and body.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    pub http: reqwest::Client,
+    pub(crate) tunnels: Tunnels,
+    /// The emulator's host, which the URL of a tunnelled request names (its client uses only
+    /// the path and query).
+    pub origin: String,
+}
+
+/// An answer whose body may still be on its way (HTTP) or is here whole (tunnel).
+enum Answer {
+    Http(reqwest::Response),
+    Tunnel {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+}
+
+impl Answer {
+    fn status(&self) -> StatusCode {
+        match self {
+            Answer::Http(r) => r.status(),
+            Answer::Tunnel { status, .. } => *status,
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        match self {
+            Answer::Http(r) => r.headers().clone(),
+            Answer::Tunnel { headers, .. } => headers.clone(),
+        }
+    }
+
+    /// The whole body, or a failure as soon as it is known to be over `max`.
+    async fn body(self, max: usize) -> Result<Bytes, Failure> {
+        match self {
+            Answer::Http(r) => read_capped(r, max).await,
+            Answer::Tunnel { body, .. } if body.len() > max => Err(too_large(max)),
+            Answer::Tunnel { body, .. } => Ok(body),
+        }
+    }
+}
+
+/// Why an attempt got no answer.
+enum Unanswered {
+    Timeout,
+    /// Could not reach the handler (retried), with the message to report.
+    Network(String),
+    /// An answer that is no use (not retried).
+    Final(Failure),
+}
+
+impl Transport {
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &url::Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Answer, Unanswered> {
+        if url.scheme() == "tunnel" {
+            return self.through_tunnel(method, url, headers, body).await;
+        }
+        let request = self
+            .http
+            .request(method.clone(), url.clone())
+            .headers(headers.clone())
+            .body(body.clone());
+        match request.send().await {
+            Ok(r) => Ok(Answer::Http(r)),
+            Err(e) if e.is_timeout() => Err(Unanswered::Timeout),
+            Err(e) => Err(Unanswered::Network(network(&e))),
+        }
+    }
+
+    async fn through_tunnel(
+        &self,
+        method: &Method,
+        url: &url::Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Answer, Unanswered> {
+        let hub = url.host_str().unwrap_or("");
+        let mut target = format!("http://{}{}", self.origin, url.path());
+        if let Some(q) = url.query() {
+            target.push('?');
+            target.push_str(q);
+        }
+        let mut sent = tunnel_wire::Headers::new();
+        for (name, value) in headers {
+            sent.entry(name.as_str().to_string())
+                .or_default()
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        let outgoing = Outgoing {
+            method: method.as_str(),
+            url: target,
+            headers: sent,
+            body: body.clone(),
+        };
+        let answer = self
+            .tunnels
+            .request(hub, outgoing)
+            .await
+            .map_err(|e| match e {
+                Failed::Unreachable(why) => {
+                    Unanswered::Network(format!("the handler could not be reached: {why}"))
+                }
+                Failed::TooLarge => Unanswered::Final(too_large(MAX_ANSWER)),
+            })?;
+        let status = StatusCode::from_u16(answer.status).map_err(|_| {
+            Unanswered::Network(format!(
+                "the tunnel client answered with status {}, which is not one",
+                answer.status
+            ))
+        })?;
+        let mut map = HeaderMap::new();
+        for (name, values) in &answer.headers {
+            let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
+            for v in values {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    map.append(name.clone(), v);
+                }
+            }
+        }
+        Ok(Answer::Tunnel {
+            status,
+            headers: map,
+            body: answer.body,
+        })
+    }
+}
+
 /// Sends until a reply that is not retried, the retries run out or the deadline passes.
 /// Returns the outcome and how many attempts were made.
 pub async fn send(
-    http: &reqwest::Client,
+    transport: &Transport,
     method: Method,
     url: &url::Url,
     headers: &HeaderMap,
@@ -107,25 +252,18 @@ pub async fn send(
             Some(limit) => policy.deadline.min(now + limit),
             None => policy.deadline,
         };
-        let request = http
-            .request(method.clone(), url.clone())
-            .headers(headers.clone())
-            .body(body.clone());
-        let outcome = tokio::time::timeout_at(attempt_end, request.send()).await;
+        let outcome =
+            tokio::time::timeout_at(attempt_end, transport.attempt(&method, url, headers, body))
+                .await;
         let delay = policy.retry_delays.get(attempts as usize - 1).copied();
         // Only retry when the delay leaves time for another attempt.
         let may_retry = delay.filter(|d| Instant::now() + *d < policy.deadline);
         match outcome {
-            Err(_) => return (Err(timeout()), attempts),
-            Ok(Err(e)) if e.is_timeout() => return (Err(timeout()), attempts),
-            Ok(Err(e)) => match may_retry {
+            Err(_) | Ok(Err(Unanswered::Timeout)) => return (Err(timeout()), attempts),
+            Ok(Err(Unanswered::Final(f))) => return (Err(f), attempts),
+            Ok(Err(Unanswered::Network(why))) => match may_retry {
                 Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    return (
-                        Err(Failure::new(FailureKind::Network, network(&e))),
-                        attempts,
-                    )
-                }
+                None => return (Err(Failure::new(FailureKind::Network, why)), attempts),
             },
             Ok(Ok(response)) => {
                 let status = response.status();
@@ -135,13 +273,9 @@ pub async fn send(
                     tokio::time::sleep(d).await;
                     continue;
                 }
-                let headers = response.headers().clone();
+                let headers = response.headers();
                 let body = if status.is_success() {
-                    match tokio::time::timeout_at(
-                        attempt_end,
-                        read_capped(response, policy.max_body),
-                    )
-                    .await
+                    match tokio::time::timeout_at(attempt_end, response.body(policy.max_body)).await
                     {
                         Err(_) => return (Err(timeout()), attempts),
                         Ok(Err(f)) => return (Err(f), attempts),
@@ -152,9 +286,7 @@ pub async fn send(
                     // (its reason code), so a little of one is kept, briefly, and a body that
                     // will not come is no error.
                     let until = attempt_end.min(Instant::now() + ERROR_BODY_TIMEOUT);
-                    match tokio::time::timeout_at(until, read_capped(response, MAX_ERROR_BODY))
-                        .await
-                    {
+                    match tokio::time::timeout_at(until, response.body(MAX_ERROR_BODY)).await {
                         Ok(Ok(body)) => body,
                         _ => Bytes::new(),
                     }
@@ -190,17 +322,19 @@ fn network(e: &reqwest::Error) -> String {
     format!("the handler could not be reached: {cause}")
 }
 
+fn too_large(max: usize) -> Failure {
+    Failure::new(
+        FailureKind::TooLarge,
+        format!(
+            "the handler's reply is over the {} MiB limit",
+            max / (1024 * 1024)
+        ),
+    )
+}
+
 /// The whole body, or a failure as soon as it is known to be over `max`.
 async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Bytes, Failure> {
-    let too_large = || {
-        Failure::new(
-            FailureKind::TooLarge,
-            format!(
-                "the handler's reply is over the {} MiB limit",
-                max / (1024 * 1024)
-            ),
-        )
-    };
+    let too_large = || too_large(max);
     if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }

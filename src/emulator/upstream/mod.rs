@@ -32,6 +32,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::client::Secret;
+use crate::emulator::tunnel::{self, Tunnels};
 
 pub use cloudevents::{ConnectRequest, DataKind};
 pub use connection::Connection;
@@ -182,7 +183,8 @@ pub(crate) struct Inner {
     settings: SharedSettings,
     key: Secret,
     origin: String,
-    http: reqwest::Client,
+    /// HTTP, and the hubs' tunnels for `tunnel:///` handlers.
+    transport: delivery::Transport,
     options: Options,
     validator: validation::Validator,
     in_flight: Arc<Semaphore>,
@@ -232,7 +234,11 @@ impl Upstream {
                 settings,
                 key: Secret::new(access_key),
                 origin: origin.to_string(),
-                http,
+                transport: delivery::Transport {
+                    http,
+                    tunnels: Tunnels::default(),
+                    origin: origin.to_string(),
+                },
                 in_flight: Arc::new(Semaphore::new(options.max_in_flight)),
                 options,
                 validator: validation::Validator::default(),
@@ -242,6 +248,11 @@ impl Upstream {
 
     pub fn settings(&self) -> &SharedSettings {
         &self.inner.settings
+    }
+
+    /// The hubs' open tunnel connections, which `tunnel:///` handlers send through.
+    pub(crate) fn tunnels(&self) -> &Tunnels {
+        &self.inner.transport.tunnels
     }
 
     /// Whether a handler takes `event` on `hub` right now (settings may change later).
@@ -413,7 +424,8 @@ impl Upstream {
             return Ok(None);
         };
         let bad = |m: String| Failure::new(FailureKind::BadRequest, m);
-        let url_text = handler.url(&conn.hub, event.name());
+        // A tunnel handler names its hub's tunnel as its host (`tunnel://HUB/PATH`).
+        let url_text = tunnel::locate(&handler.url(&conn.hub, event.name()), &conn.hub);
         let url = url::Url::parse(&url_text).map_err(|e| {
             bad(format!(
                 "invalid handler URL {}: {e}",
@@ -444,7 +456,7 @@ impl Upstream {
             event: event.name().to_string(),
             connection_id: conn.connection_id.clone(),
             url,
-            validation_url: handler.url(&conn.hub, "validate"),
+            validation_url: tunnel::locate(&handler.url(&conn.hub, "validate"), &conn.hub),
             headers,
             body: body.into(),
             cookies: conn.cookies(),
@@ -502,7 +514,7 @@ async fn execute_any<T>(
                 max_body: inner.options.max_reply_bytes,
             };
             delivery::send(
-                &inner.http,
+                &inner.transport,
                 Method::POST,
                 &call.url,
                 &call.headers,

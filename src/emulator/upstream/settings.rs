@@ -18,6 +18,9 @@
 //! url_template = "http://localhost:3000/events/{event}"
 //! system_events = ["connected"]
 //! ```
+//!
+//! `tunnel:///PATH` (the service's form) sends the hub's events through its server tunnel
+//! (`wps tunnel`, `/server/tunnel`) instead of HTTP; `{event}` may be in the path.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -143,7 +146,8 @@ pub struct Handler {
 }
 
 impl Handler {
-    /// Checks that the template gives an absolute http(s) URL once filled in.
+    /// Checks that the template gives an absolute http(s) URL, or a `tunnel:///` one, once
+    /// filled in.
     pub fn new(
         url_template: &str,
         system_events: Vec<SystemEvent>,
@@ -151,14 +155,18 @@ impl Handler {
     ) -> Result<Handler, String> {
         let url_template = url_template.trim().to_string();
         let sample = fill(&url_template, "hub", "event");
-        match url::Url::parse(&sample) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
-            _ => {
-                return Err(format!(
-                    "invalid URL template '{}': it must be an absolute http:// or https:// URL",
-                    redact_url(&url_template)
-                ))
-            }
+        let usable = match url::Url::parse(&sample) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => url.has_host(),
+            // The hub's server tunnel: `tunnel:///PATH`, no host of its own.
+            Ok(_) => crate::emulator::tunnel::is_tunnel_template(&sample) == Some(true),
+            Err(_) => false,
+        };
+        if !usable {
+            return Err(format!(
+                "invalid URL template '{}': it must be an absolute http:// or https:// URL, \
+                 or tunnel:///PATH for the hub's server tunnel",
+                redact_url(&url_template)
+            ));
         }
         let mut unique = Vec::new();
         for e in system_events {
@@ -826,5 +834,19 @@ system_events = ["connected"]
             Format::AppSettings
         );
         assert_eq!(Format::guess(Path::new("a"), "[hubs]"), Format::Toml);
+    }
+
+    #[test]
+    fn tunnel_templates_are_taken_without_a_host() {
+        let s = Settings::from_flags(&["chat=tunnel:///eventhandler/{event}"]).unwrap();
+        assert_eq!(
+            s.handler("chat", Event::System(SystemEvent::Connect))
+                .unwrap()
+                .url("chat", "connect"),
+            "tunnel:///eventhandler/connect"
+        );
+        let e = Settings::from_flags(&["chat=tunnel://somewhere/x"]).unwrap_err();
+        assert!(e.contains("tunnel:///PATH"), "{e}");
+        assert!(Settings::from_flags(&["chat=ftp://x/"]).is_err());
     }
 }

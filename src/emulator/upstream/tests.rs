@@ -793,3 +793,8 @@ fn call_reports_read_well() {
         "upstream message hub=chat connection=c1 -> 200 in 12 ms after 2 attempts [http://localhost:3000/h?code=<redacted>]"
     );
 }
+
+#[test]
+fn a_tunnelled_answer_is_capped_as_an_http_one() {
+    assert_eq!(crate::emulator::tunnel::MAX_ANSWER, MAX_REPLY_BYTES);
+}

@@ -175,7 +175,7 @@ async fn ask(inner: &Inner, url: &str) -> Verdict {
             max_body: 64 * 1024,
         };
         let (outcome, _) = delivery::send(
-            &inner.http,
+            &inner.transport,
             method.clone(),
             &parsed,
             &headers,

@@ -25,7 +25,7 @@ mod handshake;
 mod json;
 mod protobuf;
 mod protocol;
-mod reliable;
+pub(crate) mod reliable;
 mod replies;
 mod requests;
 mod session;

@@ -48,7 +48,7 @@ const time = (ms) => {
 
 // ---- Filters ---------------------------------------------------------------------------------
 
-const filters = { hub: "", user: "", kinds: new Set(["rest", "client", "handler"]) };
+const filters = { hub: "", user: "", kinds: new Set(["rest", "client", "handler", "tunnel"]) };
 
 function passes(hub, user) {
   if (filters.hub && hub !== filters.hub) return false;
@@ -188,6 +188,17 @@ function describe(e) {
         status: e.status !== null && e.status !== undefined ? String(e.status) : "failed: " + e.error,
         ok: e.status !== null && e.status !== undefined && e.status < 300,
         ms: e.ms,
+      };
+    case "tunnel":
+      // A server tunnel connection: coming, going (detail: why) or a REST call it sent.
+      if (e.action === "request") {
+        return { what: `tunnel ${e.connectionId}: ${e.detail ?? ""}`, status: "ok", ok: true, ms: null };
+      }
+      return {
+        what: `tunnel ${e.connectionId} ${e.action}`,
+        status: e.action === "disconnected" ? (e.detail || "closed") : "ok",
+        ok: true,
+        ms: null,
       };
     default:
       return { what: JSON.stringify(e), status: "", ok: true, ms: null };
