@@ -267,7 +267,7 @@ async fn check(shared: &Arc<Shared>, parts: &Parts) -> Result<Accepted, Response
     if path.starts_with(mqtt::PREFIX) {
         Box::pin(mqtt::check(shared.clone(), parts)).await
     } else if path.starts_with(socketio::PREFIX) {
-        socketio::check(shared.clone(), parts)
+        Box::pin(socketio::check(shared.clone(), parts)).await
     } else if path == tunnel::PATH {
         Box::pin(tunnel::check(shared.clone(), parts)).await
     } else {

@@ -20,7 +20,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { createServer } from "node:http";
 import { io } from "socket.io-client";
+import { Server } from "socket.io";
+import { useAzureSocketIO } from "@azure/web-pubsub-socket.io";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,9 +57,9 @@ function next(socket, event, what) {
 }
 
 /** A connected client on `transports`; waits for the upgrade when both are given. */
-async function connect(transports, auth) {
+async function connect(transports, auth, hub = HUB) {
   const socket = io(emulator.url, {
-    path: `/clients/socketio/hubs/${HUB}`,
+    path: `/clients/socketio/hubs/${hub}`,
     transports,
     auth,
     reconnection: false,
@@ -134,21 +137,23 @@ const TRANSPORTS = [
   ["polling upgraded", ["polling", "websocket"]],
 ];
 
-describe("wps emulator as Web PubSub for Socket.IO, held to socket.io-client", { timeout: 5 * 60_000 }, () => {
-  before(async () => {
-    try {
-      assert.ok(existsSync(WPS_BIN), `wps binary not found at ${WPS_BIN} (build it, or set WPS_BIN)`);
-      emulator = await startEmulator();
-      service = new WebPubSubServiceClient(emulator.connectionString, HUB, { allowInsecureConnection: true });
-    } catch (e) {
-      setupError = e;
-    }
-  });
+// One emulator for both suites, stopped after the last.
+before(async () => {
+  try {
+    assert.ok(existsSync(WPS_BIN), `wps binary not found at ${WPS_BIN} (build it, or set WPS_BIN)`);
+    emulator = await startEmulator();
+    service = new WebPubSubServiceClient(emulator.connectionString, HUB, { allowInsecureConnection: true });
+  } catch (e) {
+    setupError = e;
+  }
+});
 
-  after(async () => {
-    for (const s of sockets) s.disconnect();
-    await stopEmulator();
-  });
+after(async () => {
+  for (const s of sockets) s.disconnect();
+  await stopEmulator();
+});
+
+describe("wps emulator as Web PubSub for Socket.IO, held to socket.io-client", { timeout: 5 * 60_000 }, () => {
 
   for (const [name, transports] of TRANSPORTS) {
     test(`two clients over ${name}: emits, binary, rooms, close`, { timeout: 60_000 }, async () => {
@@ -224,5 +229,122 @@ describe("wps emulator as Web PubSub for Socket.IO, held to socket.io-client", {
     const got = next(admin, "hi");
     await service.group(roomGroup("/admin", "")).sendToAll(`42/admin,["hi","admins"]`, { contentType: "text/plain" });
     assert.deepEqual(await got, ["admins"]);
+  });
+});
+
+// Default mode: a Socket.IO server on @azure/web-pubsub-socket.io 1.2.1, configured with the
+// emulator's connection string only, reaches the emulator through the hub's server tunnel.
+describe("default mode: useAzureSocketIO(io, { hub, connectionString }) unchanged", { timeout: 5 * 60_000 }, () => {
+  const SIO_HUB = "sio";
+  let sio; // the Socket.IO server
+  let http;
+  const handshakes = []; // what the server's middleware saw
+  const serverSockets = new Map(); // client name -> server-side socket
+
+  before(async () => {
+    if (setupError) return;
+    try {
+      http = createServer();
+      sio = new Server(http);
+      sio.use((socket, next) => {
+        handshakes.push(socket.handshake.auth);
+        if (socket.handshake.auth?.name === "mallory") return next(new Error("not you"));
+        next();
+      });
+      await withTimeout(useAzureSocketIO(sio, { hub: SIO_HUB, connectionString: emulator.connectionString }), WAIT, "useAzureSocketIO");
+      sio.on("connection", (socket) => {
+        serverSockets.set(socket.handshake.auth.name, socket);
+        socket.on("hello", (msg, ack) => ack(`hi ${msg}`));
+        // The adapter's join and leave are REST calls: awaited before the ack.
+        socket.on("join", async (room, ack) => {
+          await socket.join(room);
+          ack("joined");
+        });
+        socket.on("leave", async (room, ack) => {
+          await socket.leave(room);
+          ack("left");
+        });
+        socket.on("shout", (msg) => socket.broadcast.emit("shout", msg));
+      });
+    } catch (e) {
+      setupError = e;
+    }
+  });
+
+  after(async () => {
+    sio?.close();
+    http?.close();
+  });
+
+  for (const [name, transports] of TRANSPORTS) {
+    test(`a chat over ${name}: auth, acks both ways, rooms, broadcast, disconnects`, { timeout: 60_000 }, async () => {
+      if (setupError) assert.fail(`setup failed: ${setupError.message}`);
+      const alice = await connect(transports, { name: "alice" }, SIO_HUB);
+      const bob = await connect(transports, { name: "bob" }, SIO_HUB);
+      assert.ok(handshakes.some((a) => a.name === "alice") && handshakes.some((a) => a.name === "bob"), "the middleware saw auth");
+      assert.equal(serverSockets.get("alice").id, alice.id, "the server's socket is the client's");
+
+      // Client -> server with an ack, server -> client with an ack.
+      assert.equal(await alice.timeout(WAIT).emitWithAck("hello", "alice"), "hi alice");
+      bob.on("question", (q, ack) => ack(`bob says ${q}`));
+      assert.equal(await serverSockets.get("bob").timeout(WAIT).emitWithAck("question", "yes?"), "bob says yes?");
+
+      // io.emit and socket.broadcast.
+      const both = [next(alice, "news"), next(bob, "news")];
+      sio.emit("news", "for all");
+      for (const args of await Promise.all(both)) assert.deepEqual(args, ["for all"]);
+      const aliceShouts = [];
+      alice.on("shout", (m) => aliceShouts.push(m));
+      const heard = next(bob, "shout");
+      alice.emit("shout", "hey");
+      assert.deepEqual(await heard, ["hey"]);
+      const sentinel = next(alice, "sentinel");
+      sio.emit("sentinel");
+      await sentinel;
+      assert.deepEqual(aliceShouts, [], "broadcast skips its sender");
+
+      // Rooms: join, to(room), except(room), leave.
+      assert.equal(await alice.timeout(WAIT).emitWithAck("join", "lobby"), "joined");
+      const bobRoom = [];
+      bob.on("room", (m) => bobRoom.push(m));
+      const inLobby = next(alice, "room");
+      sio.to("lobby").emit("room", "lobby only");
+      assert.deepEqual(await inLobby, ["lobby only"]);
+      const notLobby = next(bob, "outside");
+      const aliceOutside = [];
+      alice.on("outside", (m) => aliceOutside.push(m));
+      sio.except("lobby").emit("outside", "not the lobby");
+      assert.deepEqual(await notLobby, ["not the lobby"]);
+      const s2 = [next(alice, "sentinel"), next(bob, "sentinel")];
+      sio.emit("sentinel");
+      await Promise.all(s2);
+      assert.deepEqual(bobRoom, [], "bob is not in the lobby");
+      assert.deepEqual(aliceOutside, [], "alice is in the lobby");
+      assert.equal(await alice.timeout(WAIT).emitWithAck("leave", "lobby"), "left");
+      const aliceRoom = [];
+      alice.on("room", (m) => aliceRoom.push(m));
+      sio.to("lobby").emit("room", "after leaving");
+      const s3 = next(alice, "sentinel");
+      sio.emit("sentinel");
+      await s3;
+      assert.deepEqual(aliceRoom, [], "alice left the lobby");
+
+      // disconnectSockets: the server's disconnect reaches the client.
+      const bobGone = next(bob, "disconnect");
+      sio.in(serverSockets.get("bob").id).disconnectSockets();
+      assert.equal((await bobGone)[0], "io server disconnect");
+      // The client's own disconnect reaches the server with its reason.
+      const serverSaw = new Promise((r) => serverSockets.get("alice").once("disconnect", r));
+      alice.disconnect();
+      assert.equal(await withTimeout(serverSaw, WAIT, "the server sees alice go"), "client namespace disconnect");
+    });
+  }
+
+  test("a middleware refusal is the client's connect_error", { timeout: 60_000 }, async () => {
+    if (setupError) assert.fail(`setup failed: ${setupError.message}`);
+    const socket = io(emulator.url, { path: `/clients/socketio/hubs/${SIO_HUB}`, transports: ["websocket"], auth: { name: "mallory" }, reconnection: false });
+    sockets.push(socket);
+    const [err] = await next(socket, "connect_error");
+    assert.equal(err.message, "not you");
   });
 });

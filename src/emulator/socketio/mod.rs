@@ -39,8 +39,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::names;
 use super::shared::Shared;
 use super::transport::{is_upgrade, Accepted, WebSocket};
+use super::upstream::settings::{Handler, UserEvents};
+use super::upstream::{self, Event, SystemEvent};
 use engine::{Kind, Packet};
-use session::{Input, Session, Timing};
+use session::{Input, Server, Session, Timing};
 
 /// The client endpoint's path, up to the hub's name.
 pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
@@ -53,6 +55,9 @@ pub(crate) const PING_TIMEOUT_MS: u64 = 20_000;
 /// Most Engine.IO connections at once; a polling connection holds no socket between its
 /// requests, so the server's connection cap does not bound them.
 const MAX_SESSIONS: usize = super::DEFAULT_MAX_CONNECTIONS;
+/// Where a hub's Socket.IO server takes its clients' events in default mode: the path the
+/// extension serves on its end of the hub's tunnel.
+const SERVER_HANDLER: &str = "tunnel:///eventhandler/";
 /// Requests a connection's task may have waiting for it.
 const INPUT_QUEUE: usize = 8;
 
@@ -198,11 +203,65 @@ fn open_packet(sid: &str, timing: Timing, upgrades: &[&str]) -> Packet {
     Packet::text(Kind::Open, data.to_string())
 }
 
+/// A new connection offered to the hub's Socket.IO server, if it has one (a tunnel connected,
+/// or a `connect` handler set): the `open` packet's data its reply gave, and the server as
+/// the connection's events reach it. None: no server, the emulator answers the client itself.
+#[allow(clippy::result_large_err)]
+async fn offer(
+    shared: &Shared,
+    hub: &str,
+    id: &str,
+    parts: &Parts,
+    upgrades: &[&str],
+) -> Result<Option<(Packet, Server)>, Response> {
+    let connect = Event::System(SystemEvent::Connect);
+    if shared.upstream.tunnels().count(hub) == 0 && !shared.upstream.handles(hub, connect) {
+        return Ok(None);
+    }
+    let mut view = upstream::Connection::new(hub, id, None);
+    let events = vec![SystemEvent::Connect, SystemEvent::Disconnected];
+    if let Ok(handler) = Handler::new(SERVER_HANDLER, events, UserEvents::All) {
+        view.set_default_handler(handler);
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let request = super::ws::connect_request(&Default::default(), &query, &parts.headers);
+    let reply = match shared.upstream.connect(&view, &request).await {
+        Ok(reply) => reply.unwrap_or_default(),
+        Err(failure) => {
+            let body = serde_json::json!({ "code": 4, "message": failure.message }).to_string();
+            let mut resp = Response::new(Body::from(body));
+            *resp.status_mut() = StatusCode::BAD_REQUEST;
+            return Err(resp);
+        }
+    };
+    // The server's own `open` data (its sid is the connection id), with the upgrades this
+    // transport has (the extension's engine offers none: the service does the transports).
+    let mut open = reply
+        .socketio
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| {
+            let timing = shared.socketio.timing();
+            let Packet { data, .. } = open_packet(id, timing, upgrades);
+            match data {
+                engine::Data::Text(t) => serde_json::from_str(&t).unwrap_or_default(),
+                engine::Data::Binary(_) => serde_json::Value::Null,
+            }
+        });
+    open["sid"] = id.into();
+    open["upgrades"] = upgrades.into();
+    let open = Packet::text(Kind::Open, open.to_string());
+    Ok(Some((open, Server::start(shared, view))))
+}
+
 /// Checks a WebSocket upgrade to the endpoint: a new connection, or an upgrade of a polling
 /// one (`sid`).
 // The error is the one response sent for the request, so its size does not matter.
 #[allow(clippy::result_large_err)]
-pub(crate) fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Response> {
+pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Response> {
     let q = query(parts)?;
     if q.transport != "websocket" || !is_upgrade(parts) {
         return Err(eio_error(BAD_REQUEST));
@@ -222,9 +281,17 @@ pub(crate) fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Resp
                 return Err(eio_error(BAD_REQUEST));
             };
             let timing = shared.socketio.timing();
+            let (open, server) = match offer(&shared, &q.hub, &id, parts, &[]).await {
+                Ok(Some((open, server))) => (open, Some(server)),
+                Ok(None) => (open_packet(&id, timing, &[]), None),
+                Err(refusal) => {
+                    shared.socketio.forget(&id);
+                    return Err(refusal);
+                }
+            };
             Box::new(move |socket| {
-                let open = open_packet(&id, timing, &[]);
-                let session = Session::open(shared, q.hub, id, rx, timing, Some(Box::new(socket)));
+                let socket = Some(Box::new(socket));
+                let session = Session::open(shared, q.hub, id, rx, timing, socket, server);
                 tokio::spawn(session.run(Some(open)));
             })
         }
@@ -247,7 +314,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         return eio_error(BAD_REQUEST);
     }
     match (&parts.method, q.sid) {
-        (&Method::GET, None) => handshake(&shared, q.hub),
+        (&Method::GET, None) => handshake(&shared, q.hub, &parts).await,
         (_, None) => eio_error(BAD_HANDSHAKE_METHOD),
         (&Method::GET, Some(sid)) => poll(&shared, &sid).await,
         (&Method::POST, Some(sid)) => post(&shared, &sid, &parts, body).await,
@@ -256,13 +323,21 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
 }
 
 /// A new polling connection: its `open` packet is the answer.
-fn handshake(shared: &Arc<Shared>, hub: String) -> Response {
+async fn handshake(shared: &Arc<Shared>, hub: String, parts: &Parts) -> Response {
     let Some((id, rx)) = shared.socketio.register(shared) else {
         return eio_error(BAD_REQUEST);
     };
     let timing = shared.socketio.timing();
-    let open = open_packet(&id, timing, &["websocket"]);
-    let session = Session::open(shared.clone(), hub, id, rx, timing, None);
+    let upgrades = ["websocket"];
+    let (open, server) = match offer(shared, &hub, &id, parts, &upgrades).await {
+        Ok(Some((open, server))) => (open, Some(server)),
+        Ok(None) => (open_packet(&id, timing, &upgrades), None),
+        Err(refusal) => {
+            shared.socketio.forget(&id);
+            return refusal;
+        }
+    };
+    let session = Session::open(shared.clone(), hub, id, rx, timing, None, server);
     tokio::spawn(session.run(None));
     text(engine::encode_payload(&[open]))
 }

@@ -32,6 +32,7 @@ use crate::emulator::hub::{Conn, Hub, Inbox};
 use crate::emulator::message::{DataKind, Outbound};
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::transport::WebSocket;
+use crate::emulator::upstream;
 use crate::emulator::ws::send_frame;
 
 /// Most bytes of packets waiting for a polling client's next `GET`: a client that stops
@@ -44,6 +45,9 @@ pub(crate) const MAX_NAMESPACES: usize = 64;
 pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why a connection whose WebSocket closed or failed ended (socket.io's reason).
 const TRANSPORT_CLOSE: &str = "transport close";
+/// Packets on their way to the server; a client that sends faster than the server takes
+/// them is closed.
+const SERVER_QUEUE: usize = 256;
 /// How long the close of a WebSocket may take before the socket is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -101,6 +105,48 @@ pub(crate) struct Session {
     namespaces: HashSet<String>,
     partial: Option<Partial>,
     end_reason: String,
+    /// Default mode: the hub's Socket.IO server, which gets the client's packets (as
+    /// Engine.IO payloads, one a `message` event, in order) and pings the client itself.
+    server: Option<Server>,
+}
+
+/// The hub's Socket.IO server, as this connection's events reach it.
+pub(crate) struct Server {
+    events: mpsc::Sender<ToServer>,
+}
+
+/// What the connection's server task sends, in order.
+enum ToServer {
+    /// An Engine.IO payload, as a `message` event.
+    Payload(String),
+    /// The connection ended, for this reason: `disconnected`, after every payload before it.
+    Ended(String),
+}
+
+impl Server {
+    /// Starts the task that sends the connection's packets to the server, one event at a
+    /// time (the server reads them in order).
+    pub fn start(shared: &Shared, view: upstream::Connection) -> Server {
+        // One more than the packets, so the end always fits behind them.
+        let (events, mut rx) = mpsc::channel::<ToServer>(SERVER_QUEUE + 1);
+        let upstream = shared.upstream.clone();
+        tokio::spawn(async move {
+            while let Some(item) = rx.recv().await {
+                match item {
+                    ToServer::Payload(payload) => {
+                        let kind = upstream::DataKind::Text;
+                        let data = payload.into();
+                        let _ = upstream.user_event(&view, "message", kind, data, &[]).await;
+                    }
+                    ToServer::Ended(reason) => {
+                        upstream.disconnected(&view, &reason);
+                        return;
+                    }
+                }
+            }
+        });
+        Server { events }
+    }
 }
 
 /// What woke the task.
@@ -128,6 +174,7 @@ impl Session {
         input: mpsc::Receiver<Input>,
         timing: Timing,
         socket: Option<Box<WebSocket>>,
+        server: Option<Server>,
     ) -> Session {
         let hub = shared.registry.hub(&hub_name);
         let (conn, inbox) = Conn::new(
@@ -165,12 +212,17 @@ impl Session {
             waiting: None,
             queued: VecDeque::new(),
             queued_bytes: 0,
-            next_ping: Some(Instant::now() + timing.ping_interval),
+            // With a server, its pings reach the client through REST; the emulator's own
+            // would be answered to the emulator, and the server's socket would time out.
+            next_ping: server
+                .is_none()
+                .then(|| Instant::now() + timing.ping_interval),
             pong_by: None,
             close_sent: false,
             namespaces: HashSet::new(),
             partial: None,
             end_reason: String::new(),
+            server,
         }
     }
 
@@ -347,6 +399,9 @@ impl Session {
     }
 
     async fn on_packet(&mut self, packet: Packet) -> Result<(), End> {
+        if self.server.is_some() {
+            return self.pass_to_server(packet);
+        }
         match (packet.kind, packet.data) {
             (Kind::Pong, _) => {
                 if self.pong_by.take().is_some() {
@@ -361,6 +416,71 @@ impl Session {
             (Kind::Message, Data::Binary(b)) => self.on_attachment(b),
             _ => Err(self.malformed("a packet a client does not send")),
         }
+    }
+
+    /// Default mode: the client's packet goes to the server as it came (Socket.IO packets
+    /// checked first, and a namespace's group joined or left as the client asks).
+    fn pass_to_server(&mut self, packet: Packet) -> Result<(), End> {
+        match (&packet.kind, &packet.data) {
+            (Kind::Pong | Kind::Close, _) => {}
+            (Kind::Message, Data::Text(t)) => {
+                if self.partial.is_some() {
+                    return Err(self.malformed("a packet where a binary attachment was due"));
+                }
+                let header = packet::parse(t).map_err(|m| self.malformed(m.0))?;
+                match header.kind {
+                    Type::Connect if !self.namespaces.contains(&header.namespace) => {
+                        if self.namespaces.len() >= MAX_NAMESPACES {
+                            return Err(self.malformed("too many namespaces"));
+                        }
+                        let group = namespace_group(&header.namespace);
+                        self.hub.add_connection_to_group(&self.conn.id, &group);
+                        self.namespaces.insert(header.namespace);
+                    }
+                    Type::Disconnect if self.namespaces.remove(&header.namespace) => {
+                        let group = namespace_group(&header.namespace);
+                        self.hub.remove_connection_from_group(&self.conn.id, &group);
+                    }
+                    Type::ConnectError => {
+                        return Err(self.malformed("CONNECT_ERROR from a client"));
+                    }
+                    _ if header.attachments > 0 => {
+                        self.partial = Some(Partial {
+                            left: header.attachments,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            (Kind::Message, Data::Binary(_)) => {
+                let Some(partial) = self.partial.as_mut() else {
+                    return Err(self.malformed("a binary packet no packet announced"));
+                };
+                partial.left -= 1;
+                if partial.left == 0 {
+                    self.partial = None;
+                }
+            }
+            // Engine.IO's own business, the emulator's.
+            (Kind::Noop | Kind::Ping | Kind::Upgrade, _) => return Ok(()),
+            (Kind::Open, _) => return Err(self.malformed("a packet a client does not send")),
+        }
+        let closing = packet.kind == Kind::Close;
+        let Some(server) = self.server.as_ref() else {
+            return Ok(());
+        };
+        let mut record = String::new();
+        packet.encode_record(&mut record);
+        // The last slot is the end's: a client that fills the rest is closed.
+        if server.events.capacity() <= 1
+            || server.events.try_send(ToServer::Payload(record)).is_err()
+        {
+            return Err(End("the Socket.IO server does not keep up".into()));
+        }
+        if closing {
+            return Err(End("client close".into()));
+        }
+        Ok(())
     }
 
     /// A Socket.IO packet. With no Socket.IO server for the hub, the emulator answers a
@@ -449,7 +569,18 @@ impl Session {
                     }
                     return Ok(());
                 };
-                for p in packets {
+                for mut p in packets {
+                    let mut close_after = false;
+                    if let Some((packet, close)) = self.server_disconnect(&p) {
+                        p = packet;
+                        close_after = close;
+                    }
+                    if close_after {
+                        self.emit(p).await?;
+                        let _ = self.emit(Packet::bare(Kind::Close)).await;
+                        self.close_sent = true;
+                        return Err(End("io server disconnect".into()));
+                    }
                     // A server closing the connection sends Engine.IO's close packet (the
                     // extension's transport does): it is the last thing the client gets.
                     let closing = p.kind == Kind::Close;
@@ -468,6 +599,36 @@ impl Session {
             }
             Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
         }
+    }
+
+    /// A server's DISCONNECT for a namespace: the extension's `disconnectSockets` sends it with
+    /// `{"close":bool}`, which is the service's to act on, not the client's to read (its
+    /// parser refuses a DISCONNECT with data). The client gets the bare packet, the
+    /// connection leaves the namespace's group, and with `close` the connection ends.
+    fn server_disconnect(&mut self, p: &Packet) -> Option<(Packet, bool)> {
+        let Data::Text(text) = &p.data else {
+            return None;
+        };
+        if p.kind != Kind::Message || !text.starts_with('1') {
+            return None;
+        }
+        let (namespace, data) = match text[1..].strip_prefix('/') {
+            Some(_) => {
+                let (nsp, rest) = text[1..].split_once(',').unwrap_or((&text[1..], ""));
+                (nsp.to_string(), rest)
+            }
+            None => ("/".to_string(), &text[1..]),
+        };
+        if self.namespaces.remove(&namespace) {
+            let group = namespace_group(&namespace);
+            self.hub.remove_connection_from_group(&self.conn.id, &group);
+        }
+        let close = serde_json::from_str::<serde_json::Value>(data)
+            .ok()
+            .and_then(|v| v.get("close").and_then(serde_json::Value::as_bool))
+            .unwrap_or(false);
+        let bare = packet::encode(Type::Disconnect, &namespace, "");
+        Some((Packet::text(Kind::Message, bare), close))
     }
 
     /// Sends a packet on the WebSocket, or queues it for the next poll.
@@ -543,6 +704,12 @@ impl Session {
         self.shared.socketio.forget(&self.conn.id);
         self.hub.disconnect_conn(&self.conn);
         self.activity.disconnected(&self.end_reason);
+        if let Some(server) = &self.server {
+            // Queued behind the connection's packets, so the server reads them first.
+            let _ = server
+                .events
+                .try_send(ToServer::Ended(self.end_reason.clone()));
+        }
         if self.shared.verbose >= 1 {
             eprintln!(
                 "emulator: Socket.IO client {} disconnected ({})",
