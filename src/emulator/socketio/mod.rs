@@ -16,9 +16,14 @@
 //! socket.io server's. The engine itself is in `engine.rs` (packets), `packet.rs` (Socket.IO
 //! packets) and `session.rs` (one task per connection).
 //!
-//! With no Socket.IO server for the hub, a namespace's `CONNECT` is answered by the emulator
-//! (the connection joins the namespace's group) and the client's events go nowhere: REST
-//! calls still reach the clients, so the Engine.IO side stands on its own.
+//! Default mode: when the hub has a server tunnel (or a `connect` handler), a new connection
+//! is offered to the Socket.IO server behind it as the service offers it: `connect` to
+//! `tunnel:///eventhandler/` (the path the extension serves), whose reply's `socketio` field
+//! is the `open` packet's data; then each packet the client sends, as an Engine.IO payload in
+//! a `message` event, in order; then `disconnected`. The server pings the client through
+//! REST, so the emulator does not. With no server, a namespace's `CONNECT` is answered by the
+//! emulator (the connection joins the namespace's group) and the client's events go nowhere:
+//! REST calls still reach the clients, so the Engine.IO side stands on its own.
 
 mod engine;
 mod packet;
