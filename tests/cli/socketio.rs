@@ -489,3 +489,95 @@ async fn overlapping_polls_and_too_many_namespaces_close_the_connection() {
 
     bystander_is_served(&world, &mut other).await;
 }
+
+/// Default mode against a raw tunnel client (the extension's end, written from the protocol):
+/// the connect carries the Engine.IO query and the reply's `socketio` is the open packet; the
+/// client's packets arrive as `message` events in order, `disconnected` after them; a client
+/// silent past a ping interval and timeout is dropped even though the emulator does not ping it.
+#[tokio::test]
+async fn default_mode_offers_the_connection_to_the_hubs_tunnel() {
+    use crate::tunnel::{header, next_request, raw_tunnel, response, send_message};
+
+    let world = World::new().await;
+    world
+        .emulator
+        .set_socketio_timing(Duration::from_millis(100), Duration::from_millis(200));
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    // The client connects in a task: its open packet waits for the server's answer.
+    let opening = {
+        let path = format!("/clients/socketio/hubs/{HUB}/?EIO=4&transport=websocket&extra=1");
+        let url = format!("ws://{}{path}", world.emulator.addr());
+        tokio::spawn(async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("connects");
+            let open = next_text(&mut socket).await;
+            (socket, open)
+        })
+    };
+    let mut connect = next_request(&mut tunnel).await;
+    while connect.method == "OPTIONS" {
+        let allowed = response(&connect, 200, &[("WebHook-Allowed-Origin", "*")], b"");
+        send_message(&mut tunnel, &allowed).await;
+        connect = next_request(&mut tunnel).await;
+    }
+    assert!(connect.url.contains("/eventhandler/"), "{}", connect.url);
+    assert_eq!(
+        header(&connect, "ce-type"),
+        Some("azure.webpubsub.sys.connect")
+    );
+    let id = header(&connect, "ce-connectionId")
+        .expect("connection id")
+        .to_string();
+    let body: Value = serde_json::from_slice(&connect.content).expect("JSON");
+    assert_eq!(body["query"]["EIO"], serde_json::json!(["4"]));
+    assert_eq!(body["query"]["extra"], serde_json::json!(["1"]));
+    let open = serde_json::json!({"socketio": {"sid": id, "upgrades": [], "pingInterval": 100,
+        "pingTimeout": 200, "maxPayload": 1_000_000}});
+    let reply = response(
+        &connect,
+        200,
+        &[("content-type", "application/json")],
+        open.to_string().as_bytes(),
+    );
+    send_message(&mut tunnel, &reply).await;
+    let (mut socket, open) = tokio::time::timeout(PATIENCE, opening)
+        .await
+        .expect("opened")
+        .expect("task");
+    let open: Value = serde_json::from_str(open.strip_prefix('0').expect("open")).expect("JSON");
+    assert_eq!(open["sid"], id.as_str());
+    assert_eq!(open["pingInterval"], 100);
+
+    // Two packets, then silence: two message events in order, then disconnected.
+    send_text(&mut socket, r#"40{"token":"t"}"#).await;
+    send_text(&mut socket, r#"42["hello"]"#).await;
+    let mut seen = Vec::new();
+    loop {
+        let r = next_request(&mut tunnel).await;
+        send_message(&mut tunnel, &response(&r, 200, &[], b"")).await;
+        let kind = header(&r, "ce-type").unwrap_or("").to_string();
+        let body = String::from_utf8_lossy(&r.content).into_owned();
+        seen.push((kind.clone(), body));
+        if kind == "azure.webpubsub.sys.disconnected" {
+            break;
+        }
+    }
+    assert_eq!(
+        seen[0],
+        (
+            "azure.webpubsub.user.message".into(),
+            r#"40{"token":"t"}"#.into()
+        )
+    );
+    assert_eq!(
+        seen[1],
+        (
+            "azure.webpubsub.user.message".into(),
+            r#"42["hello"]"#.into()
+        )
+    );
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    // No ping came from the emulator (the server pings), and the silent client was closed.
+    assert_eq!(until_closed(&mut socket).await, vec!["1".to_string()]);
+}

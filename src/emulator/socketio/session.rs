@@ -198,7 +198,7 @@ impl Session {
                 conn.id
             );
         }
-        Session {
+        let mut session = Session {
             shared,
             hub_name,
             hub,
@@ -223,7 +223,11 @@ impl Session {
             partial: None,
             end_reason: String::new(),
             server,
+        };
+        if session.server.is_some() {
+            session.pong_by = Some(session.silence_deadline());
         }
+        session
     }
 
     /// Serves the connection until it ends, then takes it out of everything.
@@ -271,6 +275,9 @@ impl Session {
     }
 
     async fn on(&mut self, wake: Wake) -> Result<(), End> {
+        if self.server.is_some() && matches!(wake, Wake::Input(Some(_)) | Wake::Frame(Some(_))) {
+            self.pong_by = Some(self.silence_deadline());
+        }
         match wake {
             Wake::Stop => Err(End("the emulator stopped".into())),
             Wake::Input(None) => Err(End("gone".into())),
@@ -416,6 +423,13 @@ impl Session {
             (Kind::Message, Data::Binary(b)) => self.on_attachment(b),
             _ => Err(self.malformed("a packet a client does not send")),
         }
+    }
+
+    /// With a server, which pings the client itself, a client silent for longer than a ping
+    /// interval and its timeout (no pong, no poll, no frame) is gone: this bounds a
+    /// connection whose client and server both went away.
+    fn silence_deadline(&self) -> Instant {
+        Instant::now() + self.timing.ping_interval + self.timing.ping_timeout
     }
 
     /// Default mode: the client's packet goes to the server as it came (Socket.IO packets
