@@ -16,6 +16,9 @@ pub enum Protocol {
     /// MQTT 3.1.1 or 5.0 over WebSocket (subprotocol `mqtt`), on its own endpoint
     /// `/clients/mqtt/hubs/{hub}`: never negotiated at `/client/hubs/{hub}`.
     Mqtt,
+    /// Engine.IO v4 carrying Socket.IO v5, on its own endpoint `/clients/socketio/hubs/{hub}`
+    /// (Web PubSub for Socket.IO): never negotiated as a subprotocol.
+    SocketIo,
 }
 
 impl Protocol {
@@ -58,6 +61,7 @@ impl Protocol {
             Protocol::Protobuf => Some(Self::PROTOBUF),
             Protocol::ProtobufReliable => Some(Self::PROTOBUF_RELIABLE),
             Protocol::Mqtt => Some(Self::MQTT),
+            Protocol::SocketIo => Some("socketio"),
         }
     }
 

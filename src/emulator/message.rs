@@ -187,7 +187,10 @@ impl Message {
             Protocol::Raw => WsMessage::Text(self.raw_text()),
             Protocol::Json => WsMessage::Text(self.envelope_text()),
             Protocol::Protobuf => WsMessage::Binary(self.protobuf_frame()),
-            Protocol::JsonReliable | Protocol::ProtobufReliable | Protocol::Mqtt => return None,
+            Protocol::JsonReliable
+            | Protocol::ProtobufReliable
+            | Protocol::Mqtt
+            | Protocol::SocketIo => return None,
         })
     }
 

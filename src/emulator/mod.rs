@@ -21,6 +21,7 @@ mod permissions;
 mod rest;
 mod server;
 mod shared;
+mod socketio;
 mod tls;
 mod transport;
 mod tunnel;
@@ -213,6 +214,14 @@ impl Emulator {
         self.shared.keepalive_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// Test hook: the Engine.IO ping interval and timeout that new Socket.IO connections are
+    /// given (25 s and 20 s), so a test sees a silent client dropped; an upgrade must also
+    /// complete within the timeout (10 s at most).
+    #[doc(hidden)]
+    pub fn set_socketio_timing(&self, interval: Duration, timeout: Duration) {
+        self.shared.socketio.set_timing(interval, timeout);
+    }
+
     /// Test hook: the dashboard treats every request as coming from another machine (so it
     /// requires the key), since a test cannot connect from a non-loopback address.
     #[doc(hidden)]
@@ -276,6 +285,7 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
         reconnect: ws::ReconnectKeys::new(&config.access_key),
         sessions: ws::Sessions::default(),
         mqtt_sessions: mqtt::Sessions::default(),
+        socketio: socketio::Engines::default(),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,
@@ -311,6 +321,16 @@ async fn dispatch(shared: Arc<Shared>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     if path.starts_with("/client/") || path.starts_with(mqtt::PREFIX) || path == tunnel::PATH {
         upgrade::handle(shared, req).await
+    } else if path.starts_with(socketio::PREFIX) {
+        // Long-polling, or (rarely) an upgrade after other requests on its connection.
+        let (parts, body) = req.into_parts();
+        let upgrade = transport::is_upgrade(&parts);
+        let req = Request::from_parts(parts, body);
+        if upgrade {
+            upgrade::handle(shared, req).await
+        } else {
+            socketio::handle(shared, req).await
+        }
     } else if dashboard::serves(path) {
         dashboard::handle(shared, req).await
     } else {

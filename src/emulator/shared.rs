@@ -11,7 +11,7 @@ use super::dashboard::Dashboard;
 use super::hub::Registry;
 use super::mqtt::store::Sessions as MqttSessions;
 use super::ws::reliable::{ReconnectKeys, Sessions};
-use super::{activity, auth, upstream};
+use super::{activity, auth, socketio, upstream};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     pub sessions: Sessions,
     /// MQTT sessions by client id: live ones, and those kept for a client coming back.
     pub mqtt_sessions: MqttSessions,
+    /// Engine.IO connections (Web PubSub for Socket.IO) by `sid`.
+    pub socketio: socketio::Engines,
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
     /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered

@@ -1,6 +1,6 @@
-//! WebSocket upgrades to the client endpoints (`/client/hubs/{hub}`, `/clients/mqtt/hubs/{hub}`)
-//! and to the server tunnel (`/server/tunnel?hub=`), answered without hyper when they are a
-//! connection's first request, as nearly all are.
+//! WebSocket upgrades to the client endpoints (`/client/hubs/{hub}`, `/clients/mqtt/hubs/{hub}`,
+//! `/clients/socketio/hubs/{hub}/`) and to the server tunnel (`/server/tunnel?hub=`), answered
+//! without hyper when they are a connection's first request, as nearly all are.
 //!
 //! hyper serving an upgrade made a connection task (~16 KiB), two 8 KiB buffers and a
 //! request future (~5 KiB) per client, all freed once the WebSocket was up, and the holes
@@ -23,7 +23,8 @@
 //!   connection: its client asked for a WebSocket, not for more requests.
 //!
 //! An upgrade that is not its connection's first request reaches [`handle`] through hyper and
-//! runs the same checks. Imports `ws`, `mqtt` and `tunnel`, which never import this back.
+//! runs the same checks. Imports `ws`, `mqtt`, `socketio` and `tunnel`, which never import
+//! this back.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -43,7 +44,7 @@ use super::origin::Connection;
 use super::shared::Shared;
 use super::transport::{self, Accepted, Socket, Transport};
 use super::wire::Line;
-use super::{mqtt, tunnel, ws};
+use super::{mqtt, socketio, tunnel, ws};
 
 /// The largest request head a WebSocket client may send: room for a token with hundreds of
 /// groups and roles in its query and a browser's headers. The buffer grows to it only as a
@@ -58,9 +59,10 @@ const MAX_HEADERS: usize = 100;
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// The request lines served here start with one of these; anything else is hyper's.
-const CLIENT_REQUESTS: [&[u8]; 3] = [
+const CLIENT_REQUESTS: [&[u8]; 4] = [
     b"GET /client/",
     b"GET /clients/mqtt/hubs/",
+    b"GET /clients/socketio/hubs/",
     b"GET /server/tunnel?",
 ];
 
@@ -264,6 +266,8 @@ async fn check(shared: &Arc<Shared>, parts: &Parts) -> Result<Accepted, Response
     let path = parts.uri.path();
     if path.starts_with(mqtt::PREFIX) {
         Box::pin(mqtt::check(shared.clone(), parts)).await
+    } else if path.starts_with(socketio::PREFIX) {
+        Box::pin(socketio::check(shared.clone(), parts)).await
     } else if path == tunnel::PATH {
         Box::pin(tunnel::check(shared.clone(), parts)).await
     } else {

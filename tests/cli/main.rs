@@ -30,6 +30,7 @@ mod readme;
 mod run_app;
 mod send;
 mod shapes;
+mod socketio;
 mod tls;
 mod token;
 mod tunnel;

@@ -43,7 +43,7 @@ fn tunnel_token(world: &World, aud: &str) -> String {
 }
 
 /// A raw tunnel client for `hub`, past ConnectionConnected; returns it and its connection id.
-async fn raw_tunnel(world: &World, hub: &str) -> (Socket, String) {
+pub(crate) async fn raw_tunnel(world: &World, hub: &str) -> (Socket, String) {
     let token = tunnel_token(world, &tunnel_aud(world, hub));
     let (mut socket, _) = world
         .try_connect_url(
@@ -65,21 +65,21 @@ async fn next_message(socket: &mut Socket) -> Message {
     }
 }
 
-async fn next_request(socket: &mut Socket) -> HttpRequest {
+pub(crate) async fn next_request(socket: &mut Socket) -> HttpRequest {
     match next_message(socket).await {
         Message::HttpRequest(r) => r,
         other => panic!("expected an HttpRequest, got {other:?}"),
     }
 }
 
-async fn send_message(socket: &mut Socket, message: &Message) {
+pub(crate) async fn send_message(socket: &mut Socket, message: &Message) {
     socket
         .send(WsMessage::Binary(wire::encode(message).into()))
         .await
         .expect("send");
 }
 
-fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
     r.headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -87,7 +87,12 @@ fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-fn response(r: &HttpRequest, status: u16, headers: &[(&str, &str)], body: &[u8]) -> Message {
+pub(crate) fn response(
+    r: &HttpRequest,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Message {
     let mut h = Headers::new();
     for (k, v) in headers {
         h.insert(k.to_string(), vec![v.to_string()]);

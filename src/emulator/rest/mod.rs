@@ -273,7 +273,11 @@ async fn route(
             permission_op(hub, m, permission, conn, &query)
         }
         (&Method::POST, [action @ (":addToGroups" | ":removeFromGroups")]) => {
-            gate.operation("2024-01-01")?;
+            // The Socket.IO extension (1.2.1) sends these through its hub's tunnel with
+            // api-version 2023-07-01 and works against the service, which takes them there.
+            if parts.extensions.get::<auth::TunnelCall>().is_none() {
+                gate.operation("2024-01-01")?;
+            }
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
             match (hub_state, batch.filter) {

@@ -267,8 +267,11 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
         )
     };
     let path_and_query = match url::Url::parse(&request.url) {
+        // A tunnel client builds its query with URLSearchParams, which writes a space `+`
+        // (the Socket.IO extension's filters: `'0~Lw~'+in+groups`); the service reads
+        // them as spaces there, so `+` is made `%20` before the REST API reads it.
         Ok(url) => match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
+            Some(q) => format!("{}?{}", url.path(), q.replace('+', "%20")),
             None => url.path().to_string(),
         },
         Err(_) if request.url.starts_with('/') => request.url.clone(),

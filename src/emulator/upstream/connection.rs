@@ -31,6 +31,9 @@ pub struct Connection {
     /// The `connected` call still in flight, which `disconnected` waits for so a handler
     /// never hears of the end before the start.
     pub(super) connected_call: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The handler that takes this connection's events when the settings name none (a
+    /// Socket.IO connection's server in default mode).
+    default_handler: Option<super::settings::Handler>,
 }
 
 impl Connection {
@@ -47,7 +50,17 @@ impl Connection {
             state: Mutex::new(String::new()),
             cookies: OnceLock::new(),
             connected_call: Mutex::new(None),
+            default_handler: None,
         }
+    }
+
+    /// The handler for this connection's events when the settings name none.
+    pub fn set_default_handler(&mut self, handler: super::settings::Handler) {
+        self.default_handler = Some(handler);
+    }
+
+    pub fn default_handler(&self) -> Option<&super::settings::Handler> {
+        self.default_handler.as_ref()
     }
 
     /// The user id once `connect` has had its say (its reply may change it).

@@ -161,6 +161,9 @@ pub struct ConnectReply {
     pub roles: Option<Vec<String>>,
     /// The WebSocket subprotocol to accept (the handler should pick one the client offered).
     pub subprotocol: Option<String>,
+    /// A Socket.IO server's Engine.IO `open` data (the JSON of the reply's `socketio` field),
+    /// which the Socket.IO extension answers a connect with.
+    pub socketio: Option<String>,
 }
 
 /// A handler's answer to a user event, to be sent back to that client.
@@ -420,7 +423,9 @@ impl Upstream {
         metadata: &[(String, String)],
     ) -> Result<Option<Call>, Failure> {
         let settings = self.inner.settings.current();
-        let Some(handler) = settings.handler(&conn.hub, event) else {
+        // A connection's own handler (Socket.IO's default mode) serves when no setting does.
+        let own = conn.default_handler().filter(|h| h.takes(event));
+        let Some(handler) = settings.handler(&conn.hub, event).or(own) else {
             return Ok(None);
         };
         let bad = |m: String| Failure::new(FailureKind::BadRequest, m);
@@ -657,6 +662,7 @@ fn parse_connect(body: &[u8]) -> Result<ConnectReply, Failure> {
         groups,
         roles: list("roles")?,
         subprotocol: header("subprotocol", "ce-subprotocol")?,
+        socketio: field("socketio").map(|v| v.to_string()),
     })
 }
 

@@ -220,6 +220,7 @@ async fn every_event_carries_the_cloudevents_headers_and_a_checkable_signature()
             groups: Some(vec!["g1".into()]),
             roles: Some(vec!["webpubsub.joinLeaveGroup".into()]),
             subprotocol: Some("json.webpubsub.azure.v1".into()),
+            socketio: None,
         }
     );
     assert_eq!(conn.state(), "c3RhdGU=");
@@ -682,6 +683,7 @@ fn connect_replies() {
             roles: Some(vec![]),
             groups: None,
             subprotocol: None,
+            socketio: None,
         }
     );
     for bad in [

@@ -1,0 +1,423 @@
+//! Web PubSub for Socket.IO, the client side: Engine.IO v4 at `/clients/socketio/hubs/{hub}/`
+//! (the `path` socket.io-client is given), over WebSocket, HTTP long-polling, and polling
+//! upgraded to WebSocket, carrying Socket.IO v5 packets.
+//!
+//! Each Engine.IO connection is a hub connection (protocol `socketio`, its `sid` its
+//! connection id), so the REST API reaches it as it reaches any client: a message sent to it,
+//! its groups or the hub is an Engine.IO payload (`text/plain`, packets joined by `\x1e`,
+//! binary ones `b` + base64), which is what the Socket.IO extension
+//! (`@azure/web-pubsub-socket.io`) sends; groups are rooms, named as the extension names
+//! them ([`session::namespace_group`] for a namespace's sockets); closing the connection
+//! closes the Engine.IO connection.
+//!
+//! Routes: a WebSocket upgrade comes through `upgrade.rs` ([`check`]), like the other client
+//! endpoints'; polling requests through hyper ([`handle`]). Errors are Engine.IO's
+//! (`{"code":N,"message":...}` with 400), so socket.io-client reports them as it would a
+//! socket.io server's. The engine itself is in `engine.rs` (packets), `packet.rs` (Socket.IO
+//! packets) and `session.rs` (one task per connection).
+//!
+//! Default mode: when the hub has a server tunnel (or a `connect` handler), a new connection
+//! is offered to the Socket.IO server behind it as the service offers it: `connect` to
+//! `tunnel:///eventhandler/` (the path the extension serves), whose reply's `socketio` field
+//! is the `open` packet's data; then each packet the client sends, as an Engine.IO payload in
+//! a `message` event, in order; then `disconnected`. The server pings the client through
+//! REST, so the emulator does not. With no server, a namespace's `CONNECT` is answered by the
+//! emulator (the connection joins the namespace's group) and the client's events go nowhere:
+//! REST calls still reach the clients, so the Engine.IO side stands on its own.
+
+mod engine;
+mod packet;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::response::Response;
+use percent_encoding::percent_decode_str;
+use tokio::sync::{mpsc, oneshot};
+
+use super::names;
+use super::shared::Shared;
+use super::transport::{is_upgrade, Accepted, WebSocket};
+use super::upstream::settings::{Handler, UserEvents};
+use super::upstream::{self, Event, SystemEvent};
+use engine::{Kind, Packet};
+use session::{Input, Server, Session, Timing};
+
+/// The client endpoint's path, up to the hub's name.
+pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
+/// The largest Engine.IO payload taken (a polling body, a WebSocket frame): engine.io's
+/// `maxHttpBufferSize` default, advertised as `maxPayload`.
+pub(crate) const MAX_PAYLOAD: usize = 1_000_000;
+/// The ping interval and timeout advertised by default (the service's and engine.io's).
+pub(crate) const PING_INTERVAL_MS: u64 = 25_000;
+pub(crate) const PING_TIMEOUT_MS: u64 = 20_000;
+/// Most Engine.IO connections at once; a polling connection holds no socket between its
+/// requests, so the server's connection cap does not bound them.
+const MAX_SESSIONS: usize = super::DEFAULT_MAX_CONNECTIONS;
+/// Where a hub's Socket.IO server takes its clients' events in default mode: the path the
+/// extension serves on its end of the hub's tunnel.
+const SERVER_HANDLER: &str = "tunnel:///eventhandler/";
+/// Requests a connection's task may have waiting for it.
+const INPUT_QUEUE: usize = 8;
+
+/// Engine.IO's handshake and request errors.
+const UNKNOWN_TRANSPORT: (u8, &str) = (0, "Transport unknown");
+const UNKNOWN_SID: (u8, &str) = (1, "Session ID unknown");
+const BAD_HANDSHAKE_METHOD: (u8, &str) = (2, "Bad handshake method");
+const BAD_REQUEST: (u8, &str) = (3, "Bad request");
+const UNSUPPORTED_VERSION: (u8, &str) = (5, "Unsupported protocol version");
+
+/// The live Engine.IO connections by `sid`, and their timing.
+#[derive(Debug)]
+pub(crate) struct Engines {
+    sessions: Mutex<HashMap<String, mpsc::Sender<Input>>>,
+    ping_interval_ms: AtomicU64,
+    ping_timeout_ms: AtomicU64,
+}
+
+impl Default for Engines {
+    fn default() -> Self {
+        Engines {
+            sessions: Mutex::new(HashMap::new()),
+            ping_interval_ms: AtomicU64::new(PING_INTERVAL_MS),
+            ping_timeout_ms: AtomicU64::new(PING_TIMEOUT_MS),
+        }
+    }
+}
+
+impl Engines {
+    /// Test hook: the ping interval and timeout new connections are given (1 ms to a day,
+    /// so deadlines computed from them cannot overflow).
+    pub fn set_timing(&self, interval: Duration, timeout: Duration) {
+        const DAY_MS: u64 = 24 * 3600 * 1000;
+        let ms = |d: Duration| {
+            u64::try_from(d.as_millis())
+                .unwrap_or(DAY_MS)
+                .clamp(1, DAY_MS)
+        };
+        self.ping_interval_ms.store(ms(interval), Ordering::Relaxed);
+        self.ping_timeout_ms.store(ms(timeout), Ordering::Relaxed);
+    }
+
+    fn timing(&self) -> Timing {
+        Timing {
+            ping_interval: Duration::from_millis(self.ping_interval_ms.load(Ordering::Relaxed)),
+            ping_timeout: Duration::from_millis(self.ping_timeout_ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<Input>>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, sid: &str) -> Option<mpsc::Sender<Input>> {
+        self.lock().get(sid).cloned()
+    }
+
+    /// A new connection's id and input channel; None when there are too many.
+    fn register(&self, shared: &Shared) -> Option<(String, mpsc::Receiver<Input>)> {
+        let mut sessions = self.lock();
+        if sessions.len() >= MAX_SESSIONS {
+            return None;
+        }
+        let id = shared.registry.new_connection_id();
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        sessions.insert(id.clone(), tx);
+        Some((id, rx))
+    }
+
+    pub fn forget(&self, sid: &str) {
+        self.lock().remove(sid);
+    }
+}
+
+/// What a request to the endpoint asks for.
+struct Query {
+    hub: String,
+    sid: Option<String>,
+    transport: String,
+}
+
+/// The hub and Engine.IO parameters of a request, or Engine.IO's error for it.
+#[allow(clippy::result_large_err)]
+fn query(parts: &Parts) -> Result<Query, Response> {
+    let path = parts.uri.path();
+    let Some(hub) = path
+        .strip_prefix(PREFIX)
+        .map(|h| h.strip_suffix('/').unwrap_or(h))
+        .filter(|h| !h.contains('/'))
+    else {
+        return Err(super::errors::not_found(format!("no route for {path}")));
+    };
+    let hub = percent_decode_str(hub).decode_utf8_lossy().into_owned();
+    if let Err(why) = names::hub(&hub) {
+        return Err(super::errors::bad_request(why));
+    }
+    let mut eio = None;
+    let mut sid = None;
+    let mut transport = None;
+    for (k, v) in url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+        match &*k {
+            "EIO" => eio = Some(v.into_owned()),
+            "sid" => sid = Some(v.into_owned()),
+            "transport" => transport = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    if eio.as_deref() != Some("4") {
+        return Err(eio_error(UNSUPPORTED_VERSION));
+    }
+    let transport = match transport.as_deref() {
+        Some(t @ ("polling" | "websocket")) => t.to_string(),
+        _ => return Err(eio_error(UNKNOWN_TRANSPORT)),
+    };
+    Ok(Query {
+        hub,
+        sid,
+        transport,
+    })
+}
+
+/// Engine.IO's error answer.
+fn eio_error((code, message): (u8, &str)) -> Response {
+    let body = serde_json::json!({ "code": code, "message": message }).to_string();
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// The `open` packet's data: the connection's id and timing.
+fn open_packet(sid: &str, timing: Timing, upgrades: &[&str]) -> Packet {
+    let data = serde_json::json!({
+        "sid": sid,
+        "upgrades": upgrades,
+        "pingInterval": timing.ping_interval.as_millis() as u64,
+        "pingTimeout": timing.ping_timeout.as_millis() as u64,
+        "maxPayload": MAX_PAYLOAD,
+    });
+    Packet::text(Kind::Open, data.to_string())
+}
+
+/// A new connection offered to the hub's Socket.IO server, if it has one (a tunnel connected,
+/// or a `connect` handler set): the `open` packet's data its reply gave, and the server as
+/// the connection's events reach it. None: no server, the emulator answers the client itself.
+#[allow(clippy::result_large_err)]
+async fn offer(
+    shared: &Shared,
+    hub: &str,
+    id: &str,
+    parts: &Parts,
+    upgrades: &[&str],
+) -> Result<Option<(Packet, Server)>, Response> {
+    let connect = Event::System(SystemEvent::Connect);
+    if shared.upstream.tunnels().count(hub) == 0 && !shared.upstream.handles(hub, connect) {
+        return Ok(None);
+    }
+    let mut view = upstream::Connection::new(hub, id, None);
+    let events = vec![SystemEvent::Connect, SystemEvent::Disconnected];
+    if let Ok(handler) = Handler::new(SERVER_HANDLER, events, UserEvents::All) {
+        view.set_default_handler(handler);
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let request = super::ws::connect_request(&Default::default(), &query, &parts.headers);
+    let reply = match shared.upstream.connect(&view, &request).await {
+        Ok(reply) => reply.unwrap_or_default(),
+        Err(failure) => {
+            let body = serde_json::json!({ "code": 4, "message": failure.message }).to_string();
+            let mut resp = Response::new(Body::from(body));
+            *resp.status_mut() = StatusCode::BAD_REQUEST;
+            return Err(resp);
+        }
+    };
+    // The server's own `open` data (its sid is the connection id), with the upgrades this
+    // transport has (the extension's engine offers none: the service does the transports).
+    let mut open = reply
+        .socketio
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| {
+            let timing = shared.socketio.timing();
+            let Packet { data, .. } = open_packet(id, timing, upgrades);
+            match data {
+                engine::Data::Text(t) => serde_json::from_str(&t).unwrap_or_default(),
+                engine::Data::Binary(_) => serde_json::Value::Null,
+            }
+        });
+    open["sid"] = id.into();
+    open["upgrades"] = upgrades.into();
+    let open = Packet::text(Kind::Open, open.to_string());
+    Ok(Some((open, Server::start(shared, view))))
+}
+
+/// Checks a WebSocket upgrade to the endpoint: a new connection, or an upgrade of a polling
+/// one (`sid`).
+// The error is the one response sent for the request, so its size does not matter.
+#[allow(clippy::result_large_err)]
+pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted, Response> {
+    let q = query(parts)?;
+    if q.transport != "websocket" || !is_upgrade(parts) {
+        return Err(eio_error(BAD_REQUEST));
+    }
+    let start: Box<dyn FnOnce(WebSocket) + Send> = match q.sid {
+        Some(sid) => {
+            let Some(tx) = shared.socketio.get(&sid) else {
+                return Err(eio_error(UNKNOWN_SID));
+            };
+            Box::new(move |socket| {
+                // A connection whose requests pile up gets no upgrade: the socket just closes.
+                let _ = tx.try_send(Input::Upgrade(Box::new(socket)));
+            })
+        }
+        None => {
+            let Some((id, rx)) = shared.socketio.register(&shared) else {
+                return Err(eio_error(BAD_REQUEST));
+            };
+            let timing = shared.socketio.timing();
+            let (open, server) = match offer(&shared, &q.hub, &id, parts, &[]).await {
+                Ok(Some((open, server))) => (open, Some(server)),
+                Ok(None) => (open_packet(&id, timing, &[]), None),
+                Err(refusal) => {
+                    shared.socketio.forget(&id);
+                    return Err(refusal);
+                }
+            };
+            Box::new(move |socket| {
+                let socket = Some(Box::new(socket));
+                let session = Session::open(shared, q.hub, id, rx, timing, socket, server);
+                tokio::spawn(session.run(Some(open)));
+            })
+        }
+    };
+    Ok(Accepted {
+        subprotocol: None,
+        max_frame: MAX_PAYLOAD,
+        start,
+    })
+}
+
+/// A long-polling request (anything at the endpoint that is not a WebSocket upgrade).
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response {
+    let (parts, body) = req.into_parts();
+    let q = match query(&parts) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    if q.transport != "polling" {
+        return eio_error(BAD_REQUEST);
+    }
+    match (&parts.method, q.sid) {
+        (&Method::GET, None) => handshake(&shared, q.hub, &parts).await,
+        (_, None) => eio_error(BAD_HANDSHAKE_METHOD),
+        (&Method::GET, Some(sid)) => poll(&shared, &sid).await,
+        (&Method::POST, Some(sid)) => post(&shared, &sid, &parts, body).await,
+        _ => eio_error(BAD_REQUEST),
+    }
+}
+
+/// A new polling connection: its `open` packet is the answer.
+async fn handshake(shared: &Arc<Shared>, hub: String, parts: &Parts) -> Response {
+    let Some((id, rx)) = shared.socketio.register(shared) else {
+        return eio_error(BAD_REQUEST);
+    };
+    let timing = shared.socketio.timing();
+    let upgrades = ["websocket"];
+    let (open, server) = match offer(shared, &hub, &id, parts, &upgrades).await {
+        Ok(Some((open, server))) => (open, Some(server)),
+        Ok(None) => (open_packet(&id, timing, &upgrades), None),
+        Err(refusal) => {
+            shared.socketio.forget(&id);
+            return refusal;
+        }
+    };
+    let session = Session::open(shared.clone(), hub, id, rx, timing, None, server);
+    tokio::spawn(session.run(None));
+    text(engine::encode_payload(&[open]))
+}
+
+/// A polling `GET`: answered by the connection's task once it has packets to send (at the
+/// latest its next ping).
+async fn poll(shared: &Shared, sid: &str) -> Response {
+    let Some(tx) = shared.socketio.get(sid) else {
+        return eio_error(UNKNOWN_SID);
+    };
+    let (reply, answer) = oneshot::channel();
+    if tx.send(Input::Get(reply)).await.is_err() {
+        return eio_error(UNKNOWN_SID);
+    }
+    // The task answers by its next ping; this bounds only a task that is gone wrong.
+    let timing = shared.socketio.timing();
+    let within = timing.ping_interval + timing.ping_timeout;
+    match tokio::time::timeout(within, answer).await {
+        Ok(Ok(packets)) => text(engine::encode_payload(&packets)),
+        Ok(Err(_)) => eio_error(UNKNOWN_SID),
+        Err(_) => text(engine::encode_payload(&[Packet::bare(Kind::Noop)])),
+    }
+}
+
+/// A polling `POST`: its packets go to the connection's task; a body that is not Engine.IO
+/// closes the connection.
+async fn post(shared: &Shared, sid: &str, parts: &Parts, body: Body) -> Response {
+    let Some(tx) = shared.socketio.get(sid) else {
+        return eio_error(UNKNOWN_SID);
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_PAYLOAD) {
+        let _ = tx.send(Input::Malformed("a payload over maxPayload")).await;
+        return status(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
+    }
+    let read = tokio::time::timeout(shared.body_timeout, axum::body::to_bytes(body, MAX_PAYLOAD));
+    let Ok(Ok(bytes)) = read.await else {
+        let _ = tx.send(Input::Malformed("a payload over maxPayload")).await;
+        return status(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
+    };
+    let input = match std::str::from_utf8(&bytes)
+        .map_err(|_| engine::Malformed("a payload that is not UTF-8"))
+        .and_then(engine::decode_payload)
+    {
+        Ok(packets) => Input::Post(packets),
+        Err(m) => Input::Malformed(m.0),
+    };
+    let bad = matches!(input, Input::Malformed(_));
+    if tx.send(input).await.is_err() {
+        return eio_error(UNKNOWN_SID);
+    }
+    if bad {
+        return eio_error(BAD_REQUEST);
+    }
+    let mut resp = text("ok".into());
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    resp
+}
+
+fn text(body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    resp
+}
+
+fn status(code: StatusCode, body: &'static str) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = code;
+    resp
+}

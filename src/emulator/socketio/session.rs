@@ -1,0 +1,794 @@
+//! One Engine.IO connection: its own task, whichever transport the client is on.
+//!
+//! The task owns everything about the connection (the WebSocket if there is one, the
+//! long-polling queue, the ping timer, the namespaces joined) and is told about HTTP requests
+//! through a bounded channel ([`Input`]): a polling `GET` hands it a one-shot to answer when
+//! there is something to send (at the latest the next ping), a `POST` hands it the packets
+//! it carried, an upgrade hands it the new WebSocket to probe. So no lock is shared between
+//! requests, and the order of what the client sees is the order the task wrote it in.
+//!
+//! Everything a client can fill is bounded: its polling queue ([`MAX_QUEUED`]), attachments
+//! ([`packet::MAX_ATTACHMENTS`], each a frame within the payload limit), namespaces
+//! ([`MAX_NAMESPACES`]). Everything it can stall has a deadline: a ping unanswered within the
+//! ping timeout drops it, an upgrade not completed within [`UPGRADE_TIMEOUT`] is abandoned
+//! (the connection goes on polling), a write not taken within the WebSocket write timeout
+//! ends it.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::engine::{self, Data, Kind, Packet};
+use super::packet::{self, Type};
+use crate::emulator::activity::ClientTap;
+use crate::emulator::hub::{Conn, Hub, Inbox};
+use crate::emulator::message::{DataKind, Outbound};
+use crate::emulator::shared::{stopped, Shared};
+use crate::emulator::transport::WebSocket;
+use crate::emulator::upstream;
+use crate::emulator::ws::send_frame;
+
+/// Most bytes of packets waiting for a polling client's next `GET`: a client that stops
+/// polling while messages arrive is dropped once this is full (or at its ping timeout).
+pub(crate) const MAX_QUEUED: usize = 16 * 1024 * 1024;
+/// Most namespaces one connection may join.
+pub(crate) const MAX_NAMESPACES: usize = 64;
+/// How long an upgrade may take from the WebSocket's opening to its `5` (engine.io's
+/// default `upgradeTimeout`), never longer than the ping timeout.
+pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Why a connection whose WebSocket closed or failed ended (socket.io's reason).
+const TRANSPORT_CLOSE: &str = "transport close";
+/// Packets on their way to the server; a client that sends faster than the server takes
+/// them is closed.
+const SERVER_QUEUE: usize = 256;
+/// How long the close of a WebSocket may take before the socket is dropped anyway.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What an HTTP request tells the connection's task.
+pub(crate) enum Input {
+    /// A polling `GET`: answer with the packets to send, once there are any.
+    Get(oneshot::Sender<Vec<Packet>>),
+    /// A polling `POST`'s packets.
+    Post(Vec<Packet>),
+    /// A `POST` that was not Engine.IO: the connection ends.
+    Malformed(&'static str),
+    /// A WebSocket opened with this connection's `sid`: an upgrade to probe.
+    Upgrade(Box<WebSocket>),
+}
+
+/// The connection's timing, as its open packet advertised it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+}
+
+/// A WebSocket being tried as the connection's transport.
+struct Probe {
+    socket: Box<WebSocket>,
+    deadline: Instant,
+}
+
+/// Binary attachments still to come for a packet.
+struct Partial {
+    left: usize,
+}
+
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    hub_name: String,
+    hub: Arc<Hub>,
+    conn: Arc<Conn>,
+    inbox: Inbox,
+    input: mpsc::Receiver<Input>,
+    activity: ClientTap,
+    timing: Timing,
+    socket: Option<Box<WebSocket>>,
+    probe: Option<Probe>,
+    /// A polling `GET` waiting for packets.
+    waiting: Option<oneshot::Sender<Vec<Packet>>>,
+    /// Packets for the next polling `GET`.
+    queued: VecDeque<Packet>,
+    queued_bytes: usize,
+    /// The next ping, when no pong is awaited; a ping waits for the pong of the one before.
+    next_ping: Option<Instant>,
+    pong_by: Option<Instant>,
+    /// The close packet went out (a REST close): not sent twice.
+    close_sent: bool,
+    namespaces: HashSet<String>,
+    partial: Option<Partial>,
+    end_reason: String,
+    /// Default mode: the hub's Socket.IO server, which gets the client's packets (as
+    /// Engine.IO payloads, one a `message` event, in order) and pings the client itself.
+    server: Option<Server>,
+}
+
+/// The hub's Socket.IO server, as this connection's events reach it.
+pub(crate) struct Server {
+    events: mpsc::Sender<ToServer>,
+}
+
+/// What the connection's server task sends, in order.
+enum ToServer {
+    /// An Engine.IO payload, as a `message` event.
+    Payload(String),
+    /// The connection ended, for this reason: `disconnected`, after every payload before it.
+    Ended(String),
+}
+
+impl Server {
+    /// Starts the task that sends the connection's packets to the server, one event at a
+    /// time (the server reads them in order).
+    pub fn start(shared: &Shared, view: upstream::Connection) -> Server {
+        // One more than the packets, so the end always fits behind them.
+        let (events, mut rx) = mpsc::channel::<ToServer>(SERVER_QUEUE + 1);
+        let upstream = shared.upstream.clone();
+        tokio::spawn(async move {
+            while let Some(item) = rx.recv().await {
+                match item {
+                    ToServer::Payload(payload) => {
+                        let kind = upstream::DataKind::Text;
+                        let data = payload.into();
+                        let _ = upstream.user_event(&view, "message", kind, data, &[]).await;
+                    }
+                    ToServer::Ended(reason) => {
+                        upstream.disconnected(&view, &reason);
+                        return;
+                    }
+                }
+            }
+        });
+        Server { events }
+    }
+}
+
+/// What woke the task.
+enum Wake {
+    Input(Option<Input>),
+    Frame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
+    ProbeFrame(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
+    ProbeExpired,
+    Outbound(Outbound),
+    Ping,
+    PongLate,
+    Overflowed,
+    Stop,
+}
+
+/// Why the task ends.
+struct End(String);
+
+impl Session {
+    /// Registers a new connection in its hub; `socket` when it opened as a WebSocket.
+    pub fn open(
+        shared: Arc<Shared>,
+        hub_name: String,
+        id: String,
+        input: mpsc::Receiver<Input>,
+        timing: Timing,
+        socket: Option<Box<WebSocket>>,
+        server: Option<Server>,
+    ) -> Session {
+        let hub = shared.registry.hub(&hub_name);
+        let (conn, inbox) = Conn::new(
+            id,
+            None,
+            crate::client::Protocol::SocketIo,
+            Vec::new(),
+            None,
+        );
+        let activity = shared.activity.client(&hub_name, &conn);
+        hub.connect(conn.clone(), &[]);
+        activity.connected();
+        if shared.verbose >= 1 {
+            let how = if socket.is_some() {
+                "websocket"
+            } else {
+                "polling"
+            };
+            eprintln!(
+                "emulator: Socket.IO client {} connected to hub {hub_name} ({how})",
+                conn.id
+            );
+        }
+        let mut session = Session {
+            shared,
+            hub_name,
+            hub,
+            conn,
+            inbox,
+            input,
+            activity,
+            timing,
+            socket,
+            probe: None,
+            waiting: None,
+            queued: VecDeque::new(),
+            queued_bytes: 0,
+            // With a server, its pings reach the client through REST; the emulator's own
+            // would be answered to the emulator, and the server's socket would time out.
+            next_ping: server
+                .is_none()
+                .then(|| Instant::now() + timing.ping_interval),
+            pong_by: None,
+            close_sent: false,
+            namespaces: HashSet::new(),
+            partial: None,
+            end_reason: String::new(),
+            server,
+        };
+        if session.server.is_some() {
+            session.pong_by = Some(session.silence_deadline());
+        }
+        session
+    }
+
+    /// Serves the connection until it ends, then takes it out of everything.
+    pub async fn run(mut self, open: Option<Packet>) {
+        let ended = match open {
+            Some(open) => match self.emit(open).await {
+                Ok(()) => self.serve().await,
+                Err(end) => end,
+            },
+            None => self.serve().await,
+        };
+        self.end_reason = ended.0;
+        self.finish().await;
+    }
+
+    async fn serve(&mut self) -> End {
+        loop {
+            let wake = self.wait().await;
+            if let Err(end) = self.on(wake).await {
+                return end;
+            }
+        }
+    }
+
+    /// The next thing to act on.
+    async fn wait(&mut self) -> Wake {
+        let mut stop = self.shared.stopping.clone();
+        // Messages are taken from the hub only when they can go out: a polling client that
+        // is not polling leaves them in its hub queue, whose bound then closes it.
+        let can_send = self.socket.is_some() || self.waiting.is_some();
+        let probe_deadline = self.probe.as_ref().map(|p| p.deadline);
+        let (pong_by, next_ping) = (self.pong_by, self.next_ping);
+        tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => Wake::Stop,
+            i = self.input.recv() => Wake::Input(i),
+            f = next(&mut self.socket) => Wake::Frame(f),
+            f = next_probe(&mut self.probe) => Wake::ProbeFrame(f),
+            _ = sleep_until(probe_deadline) => Wake::ProbeExpired,
+            _ = sleep_until(pong_by) => Wake::PongLate,
+            _ = sleep_until(next_ping) => Wake::Ping,
+            _ = self.conn.overflowed() => Wake::Overflowed,
+            o = self.inbox.recv(), if can_send => Wake::Outbound(o),
+        }
+    }
+
+    async fn on(&mut self, wake: Wake) -> Result<(), End> {
+        if self.server.is_some() && matches!(wake, Wake::Input(Some(_)) | Wake::Frame(Some(_))) {
+            self.pong_by = Some(self.silence_deadline());
+        }
+        match wake {
+            Wake::Stop => Err(End("the emulator stopped".into())),
+            Wake::Input(None) => Err(End("gone".into())),
+            Wake::Input(Some(input)) => self.on_input(input).await,
+            Wake::Frame(Some(Ok(frame))) => self.on_frame(frame).await,
+            Wake::Frame(_) => Err(End(TRANSPORT_CLOSE.into())),
+            Wake::ProbeFrame(frame) => self.on_probe(frame).await,
+            Wake::ProbeExpired => {
+                self.drop_probe().await;
+                Ok(())
+            }
+            Wake::PongLate => Err(End("ping timeout".into())),
+            Wake::Ping => {
+                self.next_ping = None;
+                self.pong_by = Some(Instant::now() + self.timing.ping_timeout);
+                self.emit(Packet::bare(Kind::Ping)).await
+            }
+            Wake::Overflowed => Err(End("the client does not take its messages".into())),
+            Wake::Outbound(out) => self.on_outbound(out).await,
+        }
+    }
+
+    async fn on_input(&mut self, input: Input) -> Result<(), End> {
+        match input {
+            Input::Get(reply) => {
+                if self.socket.is_some() {
+                    // Polling is over once upgraded; a late poll gets a noop.
+                    let _ = reply.send(vec![Packet::bare(Kind::Noop)]);
+                    return Ok(());
+                }
+                if self.waiting.as_ref().is_some_and(|w| !w.is_closed()) {
+                    return Err(End("overlapping polling requests".into()));
+                }
+                self.waiting = Some(reply);
+                self.answer_poll();
+                Ok(())
+            }
+            Input::Post(packets) => {
+                for p in packets {
+                    self.on_packet(p).await?;
+                }
+                Ok(())
+            }
+            Input::Malformed(why) => Err(self.malformed(why)),
+            Input::Upgrade(socket) => {
+                if self.socket.is_some() || self.probe.is_some() {
+                    close(socket).await;
+                } else {
+                    self.probe = Some(Probe {
+                        socket,
+                        deadline: Instant::now() + UPGRADE_TIMEOUT.min(self.timing.ping_timeout),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_frame(&mut self, frame: WsMessage) -> Result<(), End> {
+        let packet = match frame {
+            WsMessage::Text(text) => Packet::from_text(&text).map_err(|m| self.malformed(m.0))?,
+            WsMessage::Binary(bytes) => Packet::binary(bytes),
+            WsMessage::Close(_) => return Err(End(TRANSPORT_CLOSE.into())),
+            _ => return Ok(()),
+        };
+        self.on_packet(packet).await
+    }
+
+    /// A frame on the WebSocket being tried: `2probe` is answered `3probe` (and a waiting
+    /// poll is let go with a noop, so the client can pause polling); `5` makes it the
+    /// transport. Anything else abandons it.
+    async fn on_probe(
+        &mut self,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Result<(), End> {
+        let text = match frame {
+            Some(Ok(WsMessage::Text(t))) => t,
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => return Ok(()),
+            _ => {
+                self.drop_probe().await;
+                return Ok(());
+            }
+        };
+        match text.as_str() {
+            "2probe" => {
+                let Some(probe) = self.probe.as_mut() else {
+                    return Ok(());
+                };
+                let pong = WsMessage::text("3probe");
+                if send_frame(&mut probe.socket, pong, None).await.is_err() {
+                    self.drop_probe().await;
+                    return Ok(());
+                }
+                self.push(Packet::bare(Kind::Noop))?;
+                self.answer_poll();
+                Ok(())
+            }
+            "5" => {
+                let Some(probe) = self.probe.take() else {
+                    return Ok(());
+                };
+                self.socket = Some(probe.socket);
+                if let Some(waiting) = self.waiting.take() {
+                    let _ = waiting.send(vec![Packet::bare(Kind::Noop)]);
+                }
+                let queued: Vec<Packet> = self.queued.drain(..).collect();
+                self.queued_bytes = 0;
+                for p in queued {
+                    if p.kind != Kind::Noop {
+                        self.emit(p).await?;
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                self.drop_probe().await;
+                Ok(())
+            }
+        }
+    }
+
+    async fn drop_probe(&mut self) {
+        if let Some(probe) = self.probe.take() {
+            close(probe.socket).await;
+        }
+    }
+
+    async fn on_packet(&mut self, packet: Packet) -> Result<(), End> {
+        if self.server.is_some() {
+            return self.pass_to_server(packet);
+        }
+        match (packet.kind, packet.data) {
+            (Kind::Pong, _) => {
+                if self.pong_by.take().is_some() {
+                    self.next_ping = Some(Instant::now() + self.timing.ping_interval);
+                }
+                Ok(())
+            }
+            (Kind::Ping, Data::Text(t)) => self.emit(Packet::text(Kind::Pong, t)).await,
+            (Kind::Close, _) => Err(End("client close".into())),
+            (Kind::Noop, _) => Ok(()),
+            (Kind::Message, Data::Text(t)) => self.on_socketio(&t).await,
+            (Kind::Message, Data::Binary(b)) => self.on_attachment(b),
+            _ => Err(self.malformed("a packet a client does not send")),
+        }
+    }
+
+    /// With a server, which pings the client itself, a client silent for longer than a ping
+    /// interval and its timeout (no pong, no poll, no frame) is gone: this bounds a
+    /// connection whose client and server both went away.
+    fn silence_deadline(&self) -> Instant {
+        Instant::now() + self.timing.ping_interval + self.timing.ping_timeout
+    }
+
+    /// Default mode: the client's packet goes to the server as it came (Socket.IO packets
+    /// checked first, and a namespace's group joined or left as the client asks).
+    fn pass_to_server(&mut self, packet: Packet) -> Result<(), End> {
+        match (&packet.kind, &packet.data) {
+            (Kind::Pong | Kind::Close, _) => {}
+            (Kind::Message, Data::Text(t)) => {
+                if self.partial.is_some() {
+                    return Err(self.malformed("a packet where a binary attachment was due"));
+                }
+                let header = packet::parse(t).map_err(|m| self.malformed(m.0))?;
+                match header.kind {
+                    Type::Connect if !self.namespaces.contains(&header.namespace) => {
+                        if self.namespaces.len() >= MAX_NAMESPACES {
+                            return Err(self.malformed("too many namespaces"));
+                        }
+                        let group = namespace_group(&header.namespace);
+                        self.hub.add_connection_to_group(&self.conn.id, &group);
+                        self.namespaces.insert(header.namespace);
+                    }
+                    Type::Disconnect if self.namespaces.remove(&header.namespace) => {
+                        let group = namespace_group(&header.namespace);
+                        self.hub.remove_connection_from_group(&self.conn.id, &group);
+                    }
+                    Type::ConnectError => {
+                        return Err(self.malformed("CONNECT_ERROR from a client"));
+                    }
+                    _ if header.attachments > 0 => {
+                        self.partial = Some(Partial {
+                            left: header.attachments,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            (Kind::Message, Data::Binary(_)) => {
+                let Some(partial) = self.partial.as_mut() else {
+                    return Err(self.malformed("a binary packet no packet announced"));
+                };
+                partial.left -= 1;
+                if partial.left == 0 {
+                    self.partial = None;
+                }
+            }
+            // Engine.IO's own business, the emulator's.
+            (Kind::Noop | Kind::Ping | Kind::Upgrade, _) => return Ok(()),
+            (Kind::Open, _) => return Err(self.malformed("a packet a client does not send")),
+        }
+        let closing = packet.kind == Kind::Close;
+        let Some(server) = self.server.as_ref() else {
+            return Ok(());
+        };
+        let mut record = String::new();
+        packet.encode_record(&mut record);
+        // The last slot is the end's: a client that fills the rest is closed.
+        if server.events.capacity() <= 1
+            || server.events.try_send(ToServer::Payload(record)).is_err()
+        {
+            return Err(End("the Socket.IO server does not keep up".into()));
+        }
+        if closing {
+            return Err(End("client close".into()));
+        }
+        Ok(())
+    }
+
+    /// A Socket.IO packet. With no Socket.IO server for the hub, the emulator answers a
+    /// namespace's `CONNECT` itself, as the service does for a hub with no event handler,
+    /// and takes the client's events (they have nobody to go to).
+    async fn on_socketio(&mut self, text: &str) -> Result<(), End> {
+        if self.partial.is_some() {
+            return Err(self.malformed("a packet where a binary attachment was due"));
+        }
+        let header = packet::parse(text).map_err(|m| self.malformed(m.0))?;
+        match header.kind {
+            Type::Connect => {
+                if !self.namespaces.contains(&header.namespace) {
+                    if self.namespaces.len() >= MAX_NAMESPACES {
+                        return Err(self.malformed("too many namespaces"));
+                    }
+                    self.namespaces.insert(header.namespace.clone());
+                    self.hub.add_connection_to_group(
+                        &self.conn.id,
+                        &namespace_group(&header.namespace),
+                    );
+                }
+                let sid = serde_json::json!({ "sid": socket_id() }).to_string();
+                let reply = packet::encode(Type::Connect, &header.namespace, &sid);
+                self.activity
+                    .message("connect", None, Some(&header.namespace), None, None);
+                self.emit(Packet::text(Kind::Message, reply)).await
+            }
+            Type::Disconnect => {
+                if self.namespaces.remove(&header.namespace) {
+                    self.hub.remove_connection_from_group(
+                        &self.conn.id,
+                        &namespace_group(&header.namespace),
+                    );
+                }
+                self.activity
+                    .message("disconnect", None, Some(&header.namespace), None, None);
+                Ok(())
+            }
+            Type::ConnectError => Err(self.malformed("CONNECT_ERROR from a client")),
+            Type::Event | Type::Ack | Type::BinaryEvent | Type::BinaryAck => {
+                if header.attachments > 0 {
+                    self.partial = Some(Partial {
+                        left: header.attachments,
+                    });
+                }
+                self.activity.message(
+                    "event",
+                    None,
+                    Some(&header.namespace),
+                    Some((DataKind::Text, text.as_bytes())),
+                    None,
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn on_attachment(&mut self, bytes: Bytes) -> Result<(), End> {
+        let Some(partial) = self.partial.as_mut() else {
+            return Err(self.malformed("a binary packet no packet announced"));
+        };
+        partial.left -= 1;
+        if partial.left == 0 {
+            self.partial = None;
+        }
+        drop(bytes);
+        Ok(())
+    }
+
+    /// A message from the hub (REST): its body is an Engine.IO payload, as the Socket.IO
+    /// extension sends them; one that is not is dropped (the client did nothing wrong).
+    async fn on_outbound(&mut self, out: Outbound) -> Result<(), End> {
+        match out {
+            Outbound::Data(message) => {
+                let Ok(text) = std::str::from_utf8(&message.body) else {
+                    return Ok(());
+                };
+                let Ok(packets) = engine::decode_payload(text) else {
+                    if self.shared.verbose >= 1 {
+                        eprintln!(
+                            "emulator: Socket.IO client {}: a message that is not an Engine.IO \
+                             payload was dropped",
+                            self.conn.id
+                        );
+                    }
+                    return Ok(());
+                };
+                for mut p in packets {
+                    let mut close_after = false;
+                    if let Some((packet, close)) = self.server_disconnect(&p) {
+                        p = packet;
+                        close_after = close;
+                    }
+                    if close_after {
+                        self.emit(p).await?;
+                        let _ = self.emit(Packet::bare(Kind::Close)).await;
+                        self.close_sent = true;
+                        return Err(End("io server disconnect".into()));
+                    }
+                    // A server closing the connection sends Engine.IO's close packet (the
+                    // extension's transport does): it is the last thing the client gets.
+                    let closing = p.kind == Kind::Close;
+                    self.emit(p).await?;
+                    if closing {
+                        self.close_sent = true;
+                        return Err(End("server close".into()));
+                    }
+                }
+                Ok(())
+            }
+            Outbound::Close { reason, .. } => {
+                let _ = self.emit(Packet::bare(Kind::Close)).await;
+                self.close_sent = true;
+                Err(End(reason))
+            }
+            Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
+        }
+    }
+
+    /// A server's DISCONNECT for a namespace: the extension's `disconnectSockets` sends it with
+    /// `{"close":bool}`, which is the service's to act on, not the client's to read (its
+    /// parser refuses a DISCONNECT with data). The client gets the bare packet, the
+    /// connection leaves the namespace's group, and with `close` the connection ends.
+    fn server_disconnect(&mut self, p: &Packet) -> Option<(Packet, bool)> {
+        let Data::Text(text) = &p.data else {
+            return None;
+        };
+        if p.kind != Kind::Message || !text.starts_with('1') {
+            return None;
+        }
+        let (namespace, data) = match text[1..].strip_prefix('/') {
+            Some(_) => {
+                let (nsp, rest) = text[1..].split_once(',').unwrap_or((&text[1..], ""));
+                (nsp.to_string(), rest)
+            }
+            None => ("/".to_string(), &text[1..]),
+        };
+        if self.namespaces.remove(&namespace) {
+            let group = namespace_group(&namespace);
+            self.hub.remove_connection_from_group(&self.conn.id, &group);
+        }
+        let close = serde_json::from_str::<serde_json::Value>(data)
+            .ok()
+            .and_then(|v| v.get("close").and_then(serde_json::Value::as_bool))
+            .unwrap_or(false);
+        let bare = packet::encode(Type::Disconnect, &namespace, "");
+        Some((Packet::text(Kind::Message, bare), close))
+    }
+
+    /// Sends a packet on the WebSocket, or queues it for the next poll.
+    async fn emit(&mut self, packet: Packet) -> Result<(), End> {
+        if let Some(socket) = self.socket.as_mut() {
+            let frame = match packet.ws_text() {
+                Some(text) => WsMessage::text(text),
+                None => match packet.data {
+                    Data::Binary(b) => WsMessage::Binary(b),
+                    Data::Text(_) => return Ok(()),
+                },
+            };
+            return send_frame(socket, frame, Some(&self.conn))
+                .await
+                .map_err(|_| End("the client does not take its messages".into()));
+        }
+        self.push(packet)?;
+        self.answer_poll();
+        Ok(())
+    }
+
+    fn push(&mut self, packet: Packet) -> Result<(), End> {
+        if self.queued_bytes + packet.size() > MAX_QUEUED {
+            return Err(End("the client does not poll for its messages".into()));
+        }
+        self.queued_bytes += packet.size();
+        self.queued.push_back(packet);
+        Ok(())
+    }
+
+    /// Answers a waiting poll with everything queued, if anything is.
+    fn answer_poll(&mut self) {
+        if self.queued.is_empty() {
+            return;
+        }
+        let Some(waiting) = self.waiting.take() else {
+            return;
+        };
+        let packets: Vec<Packet> = self.queued.drain(..).collect();
+        self.queued_bytes = 0;
+        if let Err(packets) = waiting.send(packets) {
+            // The client gave up on that request: the packets wait for its next one.
+            for p in packets.into_iter().rev() {
+                self.queued_bytes += p.size();
+                self.queued.push_front(p);
+            }
+        }
+    }
+
+    fn malformed(&self, why: &str) -> End {
+        if self.shared.verbose >= 1 {
+            eprintln!(
+                "emulator: Socket.IO client {} sent {why}; closing it",
+                self.conn.id
+            );
+        }
+        End(format!("parse error: {why}"))
+    }
+
+    /// The connection is over: the client is told where it can be, and it leaves the hub.
+    async fn finish(mut self) {
+        self.inbox.hold();
+        if let Some(mut socket) = self.socket.take() {
+            if self.end_reason != TRANSPORT_CLOSE && !self.close_sent {
+                let packet = send_frame(&mut socket, WsMessage::text("1"), None);
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, packet).await;
+            }
+            close(socket).await;
+        } else if let Some(waiting) = self.waiting.take() {
+            let _ = waiting.send(vec![Packet::bare(Kind::Close)]);
+        }
+        self.drop_probe().await;
+        self.shared.socketio.forget(&self.conn.id);
+        self.hub.disconnect_conn(&self.conn);
+        self.activity.disconnected(&self.end_reason);
+        if let Some(server) = &self.server {
+            // Queued behind the connection's packets, so the server reads them first.
+            let _ = server
+                .events
+                .try_send(ToServer::Ended(self.end_reason.clone()));
+        }
+        if self.shared.verbose >= 1 {
+            eprintln!(
+                "emulator: Socket.IO client {} disconnected ({})",
+                self.conn.id, self.end_reason
+            );
+        }
+        let (shared, hub_name) = (self.shared.clone(), self.hub_name.clone());
+        drop(self);
+        shared.registry.release(&hub_name);
+    }
+}
+
+/// The hub group of a namespace's sockets: `0~` + the namespace in base64url + `~`, the
+/// form the Socket.IO extension's adapter filters on (`'0~Lw~' in groups` for `/`).
+pub(crate) fn namespace_group(namespace: &str) -> String {
+    let mut group = "0~".to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(namespace, &mut group);
+    group.push('~');
+    group
+}
+
+/// A Socket.IO socket id: 20 random base64url characters, as socket.io makes them.
+fn socket_id() -> String {
+    let bytes: [u8; 15] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn next(
+    socket: &mut Option<Box<WebSocket>>,
+) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
+    match socket {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_probe(
+    probe: &mut Option<Probe>,
+) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
+    match probe {
+        Some(p) => p.socket.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Closes a WebSocket within [`CLOSE_TIMEOUT`].
+async fn close(mut socket: Box<WebSocket>) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_group_is_the_extensions() {
+        assert_eq!(namespace_group("/"), "0~Lw~");
+        assert_eq!(namespace_group("/chat"), "0~L2NoYXQ~");
+        assert_eq!(socket_id().len(), 20);
+    }
+}
