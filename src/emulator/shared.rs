@@ -10,8 +10,9 @@ use tokio::sync::watch;
 use super::dashboard::Dashboard;
 use super::hub::Registry;
 use super::mqtt::store::Sessions as MqttSessions;
+use super::socketio::engines::Engines;
 use super::ws::reliable::{ReconnectKeys, Sessions};
-use super::{activity, auth, socketio, upstream};
+use super::{activity, auth, upstream};
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -25,7 +26,7 @@ pub(crate) struct Shared {
     /// MQTT sessions by client id: live ones, and those kept for a client coming back.
     pub mqtt_sessions: MqttSessions,
     /// Engine.IO connections (Web PubSub for Socket.IO) by `sid`.
-    pub socketio: socketio::Engines,
+    pub socketio: Engines,
     /// How long a reliable connection waits to be recovered, in milliseconds.
     pub recovery_window_ms: AtomicU64,
     /// How long a client may stay silent before it is pinged, in milliseconds; one unanswered

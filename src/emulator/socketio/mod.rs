@@ -26,20 +26,18 @@
 //! REST calls still reach the clients, so the Engine.IO side stands on its own.
 
 mod engine;
+pub(crate) mod engines;
 mod packet;
 mod session;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::names;
 use super::shared::Shared;
@@ -47,24 +45,18 @@ use super::transport::{is_upgrade, Accepted, WebSocket};
 use super::upstream::settings::{Handler, UserEvents};
 use super::upstream::{self, Event, SystemEvent};
 use engine::{Kind, Packet};
-use session::{Input, Server, Session, Timing};
+pub(crate) use engines::Engines;
+use engines::{Input, Timing};
+use session::{Server, Session};
 
 /// The client endpoint's path, up to the hub's name.
 pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
 /// The largest Engine.IO payload taken (a polling body, a WebSocket frame): engine.io's
 /// `maxHttpBufferSize` default, advertised as `maxPayload`.
 pub(crate) const MAX_PAYLOAD: usize = 1_000_000;
-/// The ping interval and timeout advertised by default (the service's and engine.io's).
-pub(crate) const PING_INTERVAL_MS: u64 = 25_000;
-pub(crate) const PING_TIMEOUT_MS: u64 = 20_000;
-/// Most Engine.IO connections at once; a polling connection holds no socket between its
-/// requests, so the server's connection cap does not bound them.
-const MAX_SESSIONS: usize = super::DEFAULT_MAX_CONNECTIONS;
 /// Where a hub's Socket.IO server takes its clients' events in default mode: the path the
 /// extension serves on its end of the hub's tunnel.
 const SERVER_HANDLER: &str = "tunnel:///eventhandler/";
-/// Requests a connection's task may have waiting for it.
-const INPUT_QUEUE: usize = 8;
 
 /// Engine.IO's handshake and request errors.
 const UNKNOWN_TRANSPORT: (u8, &str) = (0, "Transport unknown");
@@ -72,70 +64,6 @@ const UNKNOWN_SID: (u8, &str) = (1, "Session ID unknown");
 const BAD_HANDSHAKE_METHOD: (u8, &str) = (2, "Bad handshake method");
 const BAD_REQUEST: (u8, &str) = (3, "Bad request");
 const UNSUPPORTED_VERSION: (u8, &str) = (5, "Unsupported protocol version");
-
-/// The live Engine.IO connections by `sid`, and their timing.
-#[derive(Debug)]
-pub(crate) struct Engines {
-    sessions: Mutex<HashMap<String, mpsc::Sender<Input>>>,
-    ping_interval_ms: AtomicU64,
-    ping_timeout_ms: AtomicU64,
-}
-
-impl Default for Engines {
-    fn default() -> Self {
-        Engines {
-            sessions: Mutex::new(HashMap::new()),
-            ping_interval_ms: AtomicU64::new(PING_INTERVAL_MS),
-            ping_timeout_ms: AtomicU64::new(PING_TIMEOUT_MS),
-        }
-    }
-}
-
-impl Engines {
-    /// Test hook: the ping interval and timeout new connections are given (1 ms to a day,
-    /// so deadlines computed from them cannot overflow).
-    pub fn set_timing(&self, interval: Duration, timeout: Duration) {
-        const DAY_MS: u64 = 24 * 3600 * 1000;
-        let ms = |d: Duration| {
-            u64::try_from(d.as_millis())
-                .unwrap_or(DAY_MS)
-                .clamp(1, DAY_MS)
-        };
-        self.ping_interval_ms.store(ms(interval), Ordering::Relaxed);
-        self.ping_timeout_ms.store(ms(timeout), Ordering::Relaxed);
-    }
-
-    fn timing(&self) -> Timing {
-        Timing {
-            ping_interval: Duration::from_millis(self.ping_interval_ms.load(Ordering::Relaxed)),
-            ping_timeout: Duration::from_millis(self.ping_timeout_ms.load(Ordering::Relaxed)),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<Input>>> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn get(&self, sid: &str) -> Option<mpsc::Sender<Input>> {
-        self.lock().get(sid).cloned()
-    }
-
-    /// A new connection's id and input channel; None when there are too many.
-    fn register(&self, shared: &Shared) -> Option<(String, mpsc::Receiver<Input>)> {
-        let mut sessions = self.lock();
-        if sessions.len() >= MAX_SESSIONS {
-            return None;
-        }
-        let id = shared.registry.new_connection_id();
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        sessions.insert(id.clone(), tx);
-        Some((id, rx))
-    }
-
-    pub fn forget(&self, sid: &str) {
-        self.lock().remove(sid);
-    }
-}
 
 /// What a request to the endpoint asks for.
 struct Query {
@@ -282,7 +210,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
             })
         }
         None => {
-            let Some((id, rx)) = shared.socketio.register(&shared) else {
+            let Some((id, rx)) = shared.socketio.register(&shared.registry) else {
                 return Err(eio_error(BAD_REQUEST));
             };
             let timing = shared.socketio.timing();
@@ -329,7 +257,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
 
 /// A new polling connection: its `open` packet is the answer.
 async fn handshake(shared: &Arc<Shared>, hub: String, parts: &Parts) -> Response {
-    let Some((id, rx)) = shared.socketio.register(shared) else {
+    let Some((id, rx)) = shared.socketio.register(&shared.registry) else {
         return eio_error(BAD_REQUEST);
     };
     let timing = shared.socketio.timing();

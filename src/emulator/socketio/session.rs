@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::engine::{self, Data, Kind, Packet};
+use super::engines::{Input, Timing};
 use super::packet::{self, Type};
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox};
@@ -50,25 +51,6 @@ const TRANSPORT_CLOSE: &str = "transport close";
 const SERVER_QUEUE: usize = 256;
 /// How long the close of a WebSocket may take before the socket is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// What an HTTP request tells the connection's task.
-pub(crate) enum Input {
-    /// A polling `GET`: answer with the packets to send, once there are any.
-    Get(oneshot::Sender<Vec<Packet>>),
-    /// A polling `POST`'s packets.
-    Post(Vec<Packet>),
-    /// A `POST` that was not Engine.IO: the connection ends.
-    Malformed(&'static str),
-    /// A WebSocket opened with this connection's `sid`: an upgrade to probe.
-    Upgrade(Box<WebSocket>),
-}
-
-/// The connection's timing, as its open packet advertised it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Timing {
-    pub ping_interval: Duration,
-    pub ping_timeout: Duration,
-}
 
 /// A WebSocket being tried as the connection's transport.
 struct Probe {
