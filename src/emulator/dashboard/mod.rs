@@ -5,6 +5,7 @@
 //!
 //! - `api`: the routes, and the live log read from the emulator's activity bus
 //!   (`emulator/activity.rs`);
+//! - `state`: the dashboard's state, which `Shared` holds;
 //! - this file: who may use them.
 //!
 //! The page can send to every client and mint client tokens, so it is guarded like the REST
@@ -31,7 +32,6 @@
 mod api;
 mod state;
 
-use state::is_loopback;
 pub(crate) use state::Dashboard;
 
 use std::sync::atomic::Ordering;
@@ -49,6 +49,7 @@ use super::auth;
 use super::errors::error;
 use super::origin::Connection;
 use super::shared::Shared;
+use state::is_loopback;
 
 /// The header that carries the page token on state-changing requests.
 pub(crate) const PAGE_TOKEN_HEADER: &str = "x-wps-page-token";

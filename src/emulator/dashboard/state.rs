@@ -1,6 +1,7 @@
 //! The dashboard's own state, one per emulator, which `Shared` holds: the page token, the
-//! bound address and the key it checks requests against. Apart from the routes (`mod.rs`,
-//! `api.rs`), which read `Shared`, so that `Shared` depends on this file and not back.
+//! bound address and the key it checks requests against. It is kept apart from the routes
+//! (`mod.rs`, `api.rs`), which read `Shared`, so that `Shared` depends on this file and this
+//! file on nothing of the emulator.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,7 +1,7 @@
 //! The emulator's Socket.IO state, which `Shared` holds: the live Engine.IO connections by
 //! `sid` (each one's input channel) and the timing new ones are given; and what a request
-//! hands a connection's task. Apart from the routes and sessions, which read `Shared`, so
-//! that `Shared` depends on this file and not back.
+//! hands a connection's task. It is kept apart from the routes and sessions, which read
+//! `Shared`, so that `Shared` depends on this file and this file not on `Shared`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
