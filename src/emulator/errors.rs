@@ -158,6 +158,16 @@ pub(crate) fn not_existed(level: Level, entity: Entity, name: &str) -> Response 
     )
 }
 
+/// The answer to a request for a WebSocket endpoint (a client endpoint, MQTT, the tunnel)
+/// that does not ask for a WebSocket.
+pub(crate) fn not_an_upgrade() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "Error.BadRequest",
+        "The request is not a WebSocket upgrade request.",
+    )
+}
+
 pub(crate) fn bad_request(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, "Error.BadRequest", message)
 }

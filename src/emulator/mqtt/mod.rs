@@ -28,15 +28,15 @@ pub(crate) use store::Sessions;
 
 use std::sync::Arc;
 
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
-use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::errors::{bad_request, not_an_upgrade, not_found, unauthorized};
 use crate::emulator::shared::Shared;
 use crate::emulator::transport::{is_upgrade, Accepted};
 use crate::emulator::ws::connect_request;
@@ -88,11 +88,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
         return Err(bad_request(why));
     }
     if !is_upgrade(parts) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "Error.BadRequest",
-            "The request is not a WebSocket upgrade request.",
-        ));
+        return Err(not_an_upgrade());
     }
     // MQTT over WebSocket is the `mqtt` subprotocol (MQTT 5 §6); echo it as offered.
     let Some(offered) = parts

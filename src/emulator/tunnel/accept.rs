@@ -15,7 +15,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::emulator::auth::bearer;
-use crate::emulator::errors::{bad_request, error, unauthorized};
+use crate::emulator::errors::{bad_request, error, not_an_upgrade, unauthorized};
 use crate::emulator::names;
 use crate::emulator::origin::{self, Connection};
 use crate::emulator::shared::Shared;
@@ -55,11 +55,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
         return Err(bad_request(why));
     }
     if !is_upgrade(parts) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "Error.BadRequest",
-            "The request is not a WebSocket upgrade request.",
-        ));
+        return Err(not_an_upgrade());
     }
     let token = query
         .iter()

@@ -14,7 +14,7 @@ use super::session::{self, Admission, RawMode};
 use super::socket::MAX_FRAME;
 use crate::client::Protocol;
 use crate::emulator::auth::{bearer, string_list};
-use crate::emulator::errors::{bad_request, error, not_found, unauthorized};
+use crate::emulator::errors::{bad_request, error, not_an_upgrade, not_found, unauthorized};
 use crate::emulator::names;
 use crate::emulator::shared::Shared;
 use crate::emulator::transport::{is_upgrade, Accepted, WebSocket};
@@ -40,11 +40,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
         return Err(bad_request(why));
     }
     if !is_upgrade(parts) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "Error.BadRequest",
-            "The request is not a WebSocket upgrade request.",
-        ));
+        return Err(not_an_upgrade());
     }
     let (protocol, mut offered) = negotiate(&parts.headers);
     let query: Vec<(String, String)> =
