@@ -469,18 +469,7 @@ async fn garbage_from_a_tunnel_client_closes_it_and_the_emulator_serves_the_next
         assert!(matches!(code, 1003 | 1008), "{shown}: closed with {code}");
     }
     // Every one of them is gone from the hub's set: a well-behaved tunnel gets the events.
-    let (mut good, _) = raw_tunnel(&world, "chat").await;
-    let served = tokio::spawn(async move {
-        serve_until(&mut good, |r| {
-            header(r, "ce-eventname") == Some("connected")
-        })
-        .await
-    });
-    let (_socket, id) = world.connect_json("chat", Some("u"), &[], &[]).await;
-    let seen = served.await.expect("served");
-    assert!(seen
-        .iter()
-        .any(|r| header(r, "ce-connectionid") == Some(&id)));
+    a_good_tunnel_serves(&world, "chat").await;
 }
 
 #[tokio::test]
@@ -516,18 +505,7 @@ async fn a_tunnel_client_that_never_answers_times_out_and_one_that_stops_reading
     let (_deaf, deaf_id) = raw_tunnel(&world, "news").await;
     wait_activity(&world, "disconnected", &deaf_id).await;
     // One that reads (and so answers pings) is kept, and serves the hub's events.
-    let (mut good, _) = raw_tunnel(&world, "news").await;
-    let served = tokio::spawn(async move {
-        serve_until(&mut good, |r| {
-            header(r, "ce-eventname") == Some("connected")
-        })
-        .await
-    });
-    let (_socket, id) = world.connect_json("news", Some("u"), &[], &[]).await;
-    let seen = served.await.expect("served");
-    assert!(seen
-        .iter()
-        .any(|r| header(r, "ce-connectionid") == Some(&id)));
+    a_good_tunnel_serves(&world, "news").await;
 }
 
 #[tokio::test]
@@ -586,4 +564,21 @@ async fn wps_tunnel_with_a_wrong_key_fails_at_once() {
     cmd.args(["tunnel", "--upstream", "localhost:3000"]);
     let out = run(cmd).await;
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// A well-behaved tunnel client that connects now gets the hub's events: a client's
+/// `connected` reaches it.
+async fn a_good_tunnel_serves(world: &World, hub: &str) {
+    let (mut good, _) = raw_tunnel(world, hub).await;
+    let served = tokio::spawn(async move {
+        serve_until(&mut good, |r| {
+            header(r, "ce-eventname") == Some("connected")
+        })
+        .await
+    });
+    let (_socket, id) = world.connect_json(hub, Some("u"), &[], &[]).await;
+    let seen = served.await.expect("served");
+    assert!(seen
+        .iter()
+        .any(|r| header(r, "ce-connectionid") == Some(&id)));
 }
