@@ -1002,7 +1002,7 @@ _wps() {
             return 0
             ;;
         wps__subcmd__emulator)
-            opts="-p -o -v -q -h --host --port --key --entra-issuer-key --event-handler --settings --tls --no-tls --tls-cert --tls-key --log --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help ca help"
+            opts="-p -o -v -q -h --host --port --key --entra-issuer-key --event-handler --settings --socketio-mode --tls --no-tls --tls-cert --tls-key --log --profile --connection-string --endpoint --access-key --hub --auth --reverse-proxy --api-version --config --timeout --retries --output --verbose --quiet --dry-run --color --help ca help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1030,6 +1030,10 @@ _wps() {
                     ;;
                 --settings)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socketio-mode)
+                    COMPREPLY=($(compgen -W "default serverless" -- "${cur}"))
                     return 0
                     ;;
                 --tls-cert)

@@ -834,6 +834,7 @@ set edit:completion:arg-completer[wps] = {|@words|
             cand --entra-issuer-key 'Also accept RS256 REST tokens signed by this RSA public key (PEM file) with audience https://webpubsub.azure.com, standing in for Entra ID in tests'
             cand --event-handler 'Send this hub''s events (connect, connected, disconnected and every user event) to an event handler; repeatable, HUB may be `*`, `{hub}` and `{event}` are filled in'
             cand --settings 'Per-hub event handler lists in a TOML file, or the official emulator''s appsettings.json; reloaded when it changes'
+            cand --socketio-mode 'Who answers Socket.IO clients (/clients/socketio/hubs/HUB): a Socket.IO server through the hub''s tunnel (default), or the hub''s event handlers alone (serverless: connect, connected, disconnected and each emitted event per namespace socket); a hub''s `socketio_mode` in --settings overrides it'
             cand --tls-cert 'Serve https and wss with this certificate chain (PEM file, leaf first)'
             cand --tls-key 'The private key of --tls-cert (PEM file)'
             cand --log 'Write the emulator''s messages (its stderr) to FILE, appending, instead of stderr'

@@ -67,6 +67,12 @@ pub struct EmulatorRunArgs {
     /// reloaded when it changes
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+    /// Who answers Socket.IO clients (/clients/socketio/hubs/HUB): a Socket.IO server through
+    /// the hub's tunnel (default), or the hub's event handlers alone (serverless: connect,
+    /// connected, disconnected and each emitted event per namespace socket); a hub's
+    /// `socketio_mode` in --settings overrides it
+    #[arg(long, value_enum, value_name = "MODE", default_value = "default")]
+    pub socketio_mode: SocketIoModeArg,
     /// Serve https and wss with a development certificate for localhost, 127.0.0.1 and ::1
     /// (signed by the CA of `wps emulator ca`); prints the PEM file clients must trust
     /// (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). The default with -- CMD
@@ -87,6 +93,13 @@ pub struct EmulatorRunArgs {
     /// Run this command against the emulator, then stop it and exit with the command's status
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `--socketio-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SocketIoModeArg {
+    Default,
+    Serverless,
 }
 
 /// `--host`: an IP address, or `localhost`, which is 127.0.0.1 (what the connection string

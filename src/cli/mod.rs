@@ -24,7 +24,7 @@ pub use connections::{
     PermissionChangeArgs,
 };
 pub use docs::{CompletionsArgs, GenerateArgs, GenerateWhat, ManArgs};
-pub use emulator::{CaArgs, EmulatorAction, EmulatorArgs, EmulatorRunArgs};
+pub use emulator::{CaArgs, EmulatorAction, EmulatorArgs, EmulatorRunArgs, SocketIoModeArg};
 pub use groups::{AddToGroupArgs, MemberTargetArgs, RemoveFromGroupArgs};
 use profile::profile_names;
 pub use profile::{ProfileAddArgs, ProfileArgs, ProfileCommand};

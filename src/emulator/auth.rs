@@ -228,14 +228,19 @@ pub fn client_audiences(parts: &Parts) -> Result<Vec<String>, AuthError> {
     if origins.is_empty() {
         return Err("The request has no Host header.".to_string());
     }
-    let path = parts.uri.path();
+    let sent = parts.uri.path();
+    // socket.io-client ends its `path` with a slash (`/clients/socketio/hubs/chat/`); the
+    // token names the endpoint without it, as the SDKs write it.
+    let trimmed = sent.strip_suffix('/').filter(|p| !p.is_empty());
     let mut accepted = Vec::new();
     for origin in origins {
-        accepted.push(format!("{origin}{path}"));
-        if let Some((prefix, hub)) = path.rsplit_once('/') {
-            if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
-                if decoded != hub {
-                    accepted.push(format!("{origin}{prefix}/{decoded}"));
+        for path in std::iter::once(sent).chain(trimmed) {
+            accepted.push(format!("{origin}{path}"));
+            if let Some((prefix, hub)) = path.rsplit_once('/') {
+                if let Ok(decoded) = percent_decode_str(hub).decode_utf8() {
+                    if decoded != hub {
+                        accepted.push(format!("{origin}{prefix}/{decoded}"));
+                    }
                 }
             }
         }
@@ -682,5 +687,14 @@ mod tests {
             ["http://h2:2/client/hubs/chat"]
         );
         assert!(client_audiences(&parts("/client/hubs/chat", None)).is_err());
+        // socket.io-client's trailing slash.
+        let p = parts("/clients/socketio/hubs/chat/?EIO=4", Some("h:1"));
+        assert_eq!(
+            client_audiences(&p).unwrap(),
+            [
+                "http://h:1/clients/socketio/hubs/chat/",
+                "http://h:1/clients/socketio/hubs/chat"
+            ]
+        );
     }
 }

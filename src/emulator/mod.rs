@@ -50,6 +50,7 @@ pub use server::{
 };
 use shared::Shared;
 pub use tls::{development_ca, existing_development_ca, TlsConfig, CA_NAME};
+pub use upstream::settings::SocketIoMode;
 pub use upstream::EventHandlerConfig;
 
 /// The key the official emulator prints; well known, so never use it outside development.
@@ -72,6 +73,9 @@ pub struct EmulatorConfig {
     pub limits: ServerLimits,
     /// Plain http (the default), or https/wss on the same port.
     pub tls: TlsConfig,
+    /// Who answers Socket.IO clients: a Socket.IO server (default) or event handlers alone
+    /// (serverless); a hub's `socketio_mode` in the settings file overrides it.
+    pub socketio_mode: SocketIoMode,
 }
 
 impl Default for EmulatorConfig {
@@ -85,6 +89,7 @@ impl Default for EmulatorConfig {
             event_handlers: EventHandlerConfig::default(),
             limits: ServerLimits::default(),
             tls: TlsConfig::None,
+            socketio_mode: SocketIoMode::Default,
         }
     }
 }
@@ -285,7 +290,7 @@ pub async fn start(config: EmulatorConfig) -> Result<Emulator, StartError> {
         reconnect: ws::ReconnectKeys::new(&config.access_key),
         sessions: ws::Sessions::default(),
         mqtt_sessions: mqtt::Sessions::default(),
-        socketio: socketio::Engines::default(),
+        socketio: socketio::Engines::new(config.socketio_mode),
         recovery_window_ms: AtomicU64::new(ws::RECOVERY_WINDOW_MS),
         keepalive_ms: AtomicU64::new(ws::KEEPALIVE_MS),
         verbose: config.verbose,

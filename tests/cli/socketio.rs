@@ -34,7 +34,7 @@ async fn ws_client(world: &World) -> (Socket, Value) {
 }
 
 /// The next text frame (WebSocket pings skipped); fails after `PATIENCE`.
-async fn next_text(socket: &mut Socket) -> String {
+pub(crate) async fn next_text(socket: &mut Socket) -> String {
     match next_data(socket).await {
         Some(Message::Text(t)) => t.to_string(),
         other => panic!("expected a text frame, got {other:?}"),
@@ -42,7 +42,7 @@ async fn next_text(socket: &mut Socket) -> String {
 }
 
 /// The next data frame, None once the socket closes; fails after `PATIENCE`.
-async fn next_data(socket: &mut Socket) -> Option<Message> {
+pub(crate) async fn next_data(socket: &mut Socket) -> Option<Message> {
     loop {
         let frame = tokio::time::timeout(PATIENCE, socket.next())
             .await
@@ -56,7 +56,7 @@ async fn next_data(socket: &mut Socket) -> Option<Message> {
 }
 
 /// Reads until the socket closes, skipping Engine.IO pings; returns the texts seen.
-async fn until_closed(socket: &mut Socket) -> Vec<String> {
+pub(crate) async fn until_closed(socket: &mut Socket) -> Vec<String> {
     let mut seen = Vec::new();
     while let Some(frame) = next_data(socket).await {
         if let Message::Text(t) = frame {
@@ -66,7 +66,7 @@ async fn until_closed(socket: &mut Socket) -> Vec<String> {
     seen
 }
 
-async fn send_text(socket: &mut Socket, text: &str) {
+pub(crate) async fn send_text(socket: &mut Socket, text: &str) {
     socket
         .send(Message::Text(text.to_string().into()))
         .await
@@ -74,7 +74,7 @@ async fn send_text(socket: &mut Socket, text: &str) {
 }
 
 /// A REST send of an Engine.IO payload to the hub, `to` a group, or to a connection.
-async fn rest_send(world: &World, to: Option<(&str, &str)>, payload: &str) {
+pub(crate) async fn rest_send(world: &World, to: Option<(&str, &str)>, payload: &str) {
     let path = match to {
         None => format!("/api/hubs/{HUB}/:send"),
         Some(("group", g)) => format!("/api/hubs/{HUB}/groups/{g}/:send"),

@@ -11,10 +11,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{ExitStatus, SUCCESS};
-use crate::cli::{EmulatorAction, EmulatorArgs, EmulatorRunArgs};
+use crate::cli::{EmulatorAction, EmulatorArgs, EmulatorRunArgs, SocketIoModeArg};
 use crate::client::ClientOptions;
 use crate::emulator::{
-    self, EmulatorConfig, EventHandlerConfig, ServerLimits, StartError, TlsConfig,
+    self, EmulatorConfig, EventHandlerConfig, ServerLimits, SocketIoMode, StartError, TlsConfig,
     DEFAULT_ACCESS_KEY,
 };
 use crate::error::{CliError, Hint};
@@ -41,6 +41,7 @@ async fn serve(
         entra_issuer_key,
         event_handler,
         settings: settings_file,
+        socketio_mode,
         tls,
         no_tls,
         tls_cert,
@@ -116,6 +117,10 @@ async fn serve(
         },
         limits: limits(),
         tls,
+        socketio_mode: match socketio_mode {
+            SocketIoModeArg::Default => SocketIoMode::Default,
+            SocketIoModeArg::Serverless => SocketIoMode::Serverless,
+        },
     })
     .await
     .map_err(|e| match e {

@@ -370,6 +370,15 @@ impl Hub {
         self.write().leave(id, group);
     }
 
+    /// The groups a connection is in now.
+    pub fn groups_of(&self, id: &str) -> Vec<String> {
+        self.read()
+            .conns
+            .get(id)
+            .map(|e| e.groups.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn remove_connection_from_all_groups(&self, id: &str) {
         self.write().leave_all(id);
     }

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::engine::Packet;
 use crate::emulator::hub::Registry;
 use crate::emulator::transport::WebSocket;
+use crate::emulator::upstream::settings::SocketIoMode;
 
 /// The ping interval and timeout advertised by default (the service's and engine.io's).
 pub(crate) const PING_INTERVAL_MS: u64 = 25_000;
@@ -48,19 +49,31 @@ pub(crate) struct Engines {
     sessions: Mutex<HashMap<String, mpsc::Sender<Input>>>,
     ping_interval_ms: AtomicU64,
     ping_timeout_ms: AtomicU64,
+    /// The resource's mode (`--socketio-mode`), for hubs the settings file gives none.
+    mode: SocketIoMode,
 }
 
 impl Default for Engines {
     fn default() -> Self {
-        Engines {
-            sessions: Mutex::new(HashMap::new()),
-            ping_interval_ms: AtomicU64::new(PING_INTERVAL_MS),
-            ping_timeout_ms: AtomicU64::new(PING_TIMEOUT_MS),
-        }
+        Engines::new(SocketIoMode::Default)
     }
 }
 
 impl Engines {
+    pub fn new(mode: SocketIoMode) -> Engines {
+        Engines {
+            sessions: Mutex::new(HashMap::new()),
+            ping_interval_ms: AtomicU64::new(PING_INTERVAL_MS),
+            ping_timeout_ms: AtomicU64::new(PING_TIMEOUT_MS),
+            mode,
+        }
+    }
+
+    /// The resource-wide mode.
+    pub(super) fn mode(&self) -> SocketIoMode {
+        self.mode
+    }
+
     /// Test hook: the ping interval and timeout new connections are given (1 ms to a day,
     /// so deadlines computed from them cannot overflow).
     pub fn set_timing(&self, interval: Duration, timeout: Duration) {

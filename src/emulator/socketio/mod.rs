@@ -28,6 +28,7 @@
 mod engine;
 pub(crate) mod engines;
 mod packet;
+mod serverless;
 mod session;
 
 use std::sync::Arc;
@@ -39,15 +40,18 @@ use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use tokio::sync::oneshot;
 
+use super::auth::{bearer, string_list};
+use super::errors::{bad_request, unauthorized};
 use super::names;
 use super::shared::Shared;
 use super::transport::{is_upgrade, Accepted, WebSocket};
-use super::upstream::settings::{Handler, UserEvents};
+use super::upstream::settings::{Handler, SocketIoMode, UserEvents};
 use super::upstream::{self, Event, SystemEvent};
 use engine::{Kind, Packet};
 pub(crate) use engines::Engines;
 use engines::{Input, Timing};
-use session::{Server, Session};
+use serverless::Serverless;
+use session::{Admission, Answer, Server, Session};
 
 /// The client endpoint's path, up to the hub's name.
 pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
@@ -210,21 +214,17 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
             })
         }
         None => {
-            let Some((id, rx)) = shared.socketio.register(&shared.registry) else {
-                return Err(eio_error(BAD_REQUEST));
-            };
+            let new = admit(&shared, &q.hub, parts, &[]).await?;
             let timing = shared.socketio.timing();
-            let (open, server) = match offer(&shared, &q.hub, &id, parts, &[]).await {
-                Ok(Some((open, server))) => (open, Some(server)),
-                Ok(None) => (open_packet(&id, timing, &[]), None),
-                Err(refusal) => {
-                    shared.socketio.forget(&id);
-                    return Err(refusal);
-                }
-            };
             Box::new(move |socket| {
                 let socket = Some(Box::new(socket));
-                let session = Session::open(shared, q.hub, id, rx, timing, socket, server);
+                let NewConnection {
+                    id,
+                    input,
+                    open,
+                    admission,
+                } = new;
+                let session = Session::open(shared, q.hub, id, input, timing, socket, admission);
                 tokio::spawn(session.run(Some(open)));
             })
         }
@@ -257,22 +257,129 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
 
 /// A new polling connection: its `open` packet is the answer.
 async fn handshake(shared: &Arc<Shared>, hub: String, parts: &Parts) -> Response {
-    let Some((id, rx)) = shared.socketio.register(&shared.registry) else {
-        return eio_error(BAD_REQUEST);
+    let NewConnection {
+        id,
+        input,
+        open,
+        admission,
+    } = match admit(shared, &hub, parts, &["websocket"]).await {
+        Ok(new) => new,
+        Err(refusal) => return refusal,
     };
     let timing = shared.socketio.timing();
-    let upgrades = ["websocket"];
-    let (open, server) = match offer(shared, &hub, &id, parts, &upgrades).await {
-        Ok(Some((open, server))) => (open, Some(server)),
-        Ok(None) => (open_packet(&id, timing, &upgrades), None),
-        Err(refusal) => {
-            shared.socketio.forget(&id);
-            return refusal;
-        }
-    };
-    let session = Session::open(shared.clone(), hub, id, rx, timing, None, server);
+    let session = Session::open(shared.clone(), hub, id, input, timing, None, admission);
     tokio::spawn(session.run(None));
     text(engine::encode_payload(&[open]))
+}
+
+/// A connection the handshake let in, not yet started.
+struct NewConnection {
+    id: String,
+    input: tokio::sync::mpsc::Receiver<Input>,
+    open: Packet,
+    admission: Admission,
+}
+
+/// A new Engine.IO connection: its token checked ([`identify`]), its id, its `open` packet,
+/// and who answers it: in serverless mode the hub's event handlers, in default mode its
+/// Socket.IO server if it has one ([`offer`]), else the emulator.
+#[allow(clippy::result_large_err)]
+async fn admit(
+    shared: &Arc<Shared>,
+    hub: &str,
+    parts: &Parts,
+    upgrades: &[&str],
+) -> Result<NewConnection, Response> {
+    let settings = shared.upstream.settings().current();
+    let mode = settings
+        .socketio_mode(hub)
+        .unwrap_or(shared.socketio.mode());
+    let anonymous = mode == SocketIoMode::Default || settings.anonymous_connect(hub);
+    drop(settings);
+    let identity = identify(shared, parts, anonymous)?;
+    let Some((id, input)) = shared.socketio.register(&shared.registry) else {
+        return Err(eio_error(BAD_REQUEST));
+    };
+    let timing = shared.socketio.timing();
+    let (open, answer) = match mode {
+        SocketIoMode::Serverless => {
+            let serverless = Serverless::start(
+                shared.upstream.clone(),
+                hub,
+                &id,
+                identity.user_id.clone(),
+                identity.request,
+            );
+            let open = open_packet(&id, timing, upgrades);
+            (open, Answer::Serverless(serverless))
+        }
+        SocketIoMode::Default => match offer(shared, hub, &id, parts, upgrades).await {
+            Ok(Some((open, server))) => (open, Answer::Server(server)),
+            Ok(None) => (open_packet(&id, timing, upgrades), Answer::Emulator),
+            Err(refusal) => {
+                shared.socketio.forget(&id);
+                return Err(refusal);
+            }
+        },
+    };
+    Ok(NewConnection {
+        id,
+        input,
+        open,
+        admission: Admission {
+            user_id: identity.user_id,
+            roles: identity.roles,
+            groups: identity.groups,
+            answer,
+        },
+    })
+}
+
+/// Who a connection's token says it is.
+struct Identity {
+    user_id: Option<String>,
+    roles: Vec<String>,
+    groups: Vec<String>,
+    /// The `connect` body of a serverless socket: the claims, the query and headers.
+    request: upstream::ConnectRequest,
+}
+
+/// Checks the client token of a new connection, as `access_token` in the query (what the
+/// SDKs' client URL and the serverless spec use) or `Authorization: Bearer`, as the other
+/// client endpoints check theirs: its audience is the endpoint's URL. No token is refused
+/// (401) unless `anonymous`; a token given is checked even then.
+#[allow(clippy::result_large_err)]
+fn identify(shared: &Shared, parts: &Parts, anonymous: bool) -> Result<Identity, Response> {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let token = query
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.clone())
+        .or_else(|| bearer(&parts.headers).map(str::to_string));
+    let claims = match token {
+        Some(token) => shared
+            .verifier
+            .check_client_request(&token, parts)
+            .map_err(unauthorized)?,
+        None if anonymous => Default::default(),
+        None => return Err(unauthorized("The request has no access_token.")),
+    };
+    let groups = string_list(&claims, "webpubsub.group");
+    for g in &groups {
+        names::group(g).map_err(bad_request)?;
+    }
+    Ok(Identity {
+        user_id: claims
+            .get("sub")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string),
+        roles: string_list(&claims, "role"),
+        groups,
+        request: super::ws::connect_request(&claims, &query, &parts.headers),
+    })
 }
 
 /// A polling `GET`: answered by the connection's task once it has packets to send (at the

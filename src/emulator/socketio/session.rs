@@ -28,6 +28,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::engine::{self, Data, Kind, Packet};
 use super::engines::{Input, Timing};
 use super::packet::{self, Type};
+use super::serverless::{Fault, Reply, Serverless};
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox};
 use crate::emulator::message::{DataKind, Outbound};
@@ -90,6 +91,26 @@ pub(crate) struct Session {
     /// Default mode: the hub's Socket.IO server, which gets the client's packets (as
     /// Engine.IO payloads, one a `message` event, in order) and pings the client itself.
     server: Option<Server>,
+    /// Serverless mode: the namespace sockets, which the hub's event handlers answer.
+    serverless: Option<Serverless>,
+}
+
+/// Who a new connection is (its token's claims, if it gave one) and who answers it.
+pub(crate) struct Admission {
+    pub user_id: Option<String>,
+    pub roles: Vec<String>,
+    pub groups: Vec<String>,
+    pub answer: Answer,
+}
+
+/// Who answers a connection's Socket.IO packets.
+pub(crate) enum Answer {
+    /// Default mode with no server: the emulator, which accepts every namespace.
+    Emulator,
+    /// Default mode: the hub's Socket.IO server.
+    Server(Server),
+    /// Serverless mode: the hub's event handlers.
+    Serverless(Serverless),
 }
 
 /// The hub's Socket.IO server, as this connection's events reach it.
@@ -141,6 +162,7 @@ enum Wake {
     Ping,
     PongLate,
     Overflowed,
+    Serverless(Reply),
     Stop,
 }
 
@@ -156,18 +178,23 @@ impl Session {
         input: mpsc::Receiver<Input>,
         timing: Timing,
         socket: Option<Box<WebSocket>>,
-        server: Option<Server>,
+        admission: Admission,
     ) -> Session {
         let hub = shared.registry.hub(&hub_name);
         let (conn, inbox) = Conn::new(
             id,
-            None,
+            admission.user_id,
             crate::client::Protocol::SocketIo,
-            Vec::new(),
+            admission.roles,
             None,
         );
         let activity = shared.activity.client(&hub_name, &conn);
-        hub.connect(conn.clone(), &[]);
+        hub.connect(conn.clone(), &admission.groups);
+        let (server, serverless) = match admission.answer {
+            Answer::Emulator => (None, None),
+            Answer::Server(server) => (Some(server), None),
+            Answer::Serverless(serverless) => (None, Some(serverless)),
+        };
         activity.connected();
         if shared.verbose >= 1 {
             let how = if socket.is_some() {
@@ -205,6 +232,7 @@ impl Session {
             partial: None,
             end_reason: String::new(),
             server,
+            serverless,
         };
         if session.server.is_some() {
             session.pong_by = Some(session.silence_deadline());
@@ -253,6 +281,7 @@ impl Session {
             _ = sleep_until(next_ping) => Wake::Ping,
             _ = self.conn.overflowed() => Wake::Overflowed,
             o = self.inbox.recv(), if can_send => Wake::Outbound(o),
+            r = serverless_reply(&mut self.serverless) => Wake::Serverless(r),
         }
     }
 
@@ -279,6 +308,23 @@ impl Session {
             }
             Wake::Overflowed => Err(End("the client does not take its messages".into())),
             Wake::Outbound(out) => self.on_outbound(out).await,
+            Wake::Serverless(reply) => {
+                let Some(serverless) = self.serverless.as_mut() else {
+                    return Ok(());
+                };
+                let packets = serverless.on_reply(reply, &self.hub);
+                for p in packets.map_err(|f| self.fault(f))? {
+                    self.emit(p).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn fault(&self, fault: Fault) -> End {
+        match fault {
+            Fault::Malformed(why) => self.malformed(why),
+            Fault::Behind => End("the event handler does not keep up".into()),
         }
     }
 
@@ -483,6 +529,13 @@ impl Session {
     /// namespace's `CONNECT` itself, as the service does for a hub with no event handler,
     /// and takes the client's events (they have nobody to go to).
     async fn on_socketio(&mut self, text: &str) -> Result<(), End> {
+        if let Some(serverless) = self.serverless.as_mut() {
+            let packets = serverless.on_packet(text, &self.hub);
+            for p in packets.map_err(|f| self.fault(f))? {
+                self.emit(p).await?;
+            }
+            return Ok(());
+        }
         if self.partial.is_some() {
             return Err(self.malformed("a packet where a binary attachment was due"));
         }
@@ -536,6 +589,10 @@ impl Session {
     }
 
     fn on_attachment(&mut self, bytes: Bytes) -> Result<(), End> {
+        if let Some(serverless) = self.serverless.as_mut() {
+            let taken = serverless.on_attachment(bytes);
+            return taken.map_err(|f| self.fault(f));
+        }
         let Some(partial) = self.partial.as_mut() else {
             return Err(self.malformed("a binary packet no packet announced"));
         };
@@ -619,6 +676,9 @@ impl Session {
             let group = namespace_group(&namespace);
             self.hub.remove_connection_from_group(&self.conn.id, &group);
         }
+        if let Some(serverless) = self.serverless.as_mut() {
+            serverless.server_disconnect(&namespace, &self.hub);
+        }
         let close = serde_json::from_str::<serde_json::Value>(data)
             .ok()
             .and_then(|v| v.get("close").and_then(serde_json::Value::as_bool))
@@ -700,6 +760,9 @@ impl Session {
         self.shared.socketio.forget(&self.conn.id);
         self.hub.disconnect_conn(&self.conn);
         self.activity.disconnected(&self.end_reason);
+        if let Some(serverless) = self.serverless.as_mut() {
+            serverless.end(&self.end_reason);
+        }
         if let Some(server) = &self.server {
             // Queued behind the connection's packets, so the server reads them first.
             let _ = server
@@ -728,7 +791,7 @@ pub(crate) fn namespace_group(namespace: &str) -> String {
 }
 
 /// A Socket.IO socket id: 20 random base64url characters, as socket.io makes them.
-fn socket_id() -> String {
+pub(crate) fn socket_id() -> String {
     let bytes: [u8; 15] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -740,6 +803,16 @@ async fn next(
         Some(s) => s.next().await,
         None => std::future::pending().await,
     }
+}
+
+/// The serverless handler task's next reply; never, without one (or once it is gone).
+async fn serverless_reply(serverless: &mut Option<Serverless>) -> Reply {
+    if let Some(s) = serverless {
+        if let Some(reply) = s.reply().await {
+            return reply;
+        }
+    }
+    std::future::pending().await
 }
 
 async fn next_probe(

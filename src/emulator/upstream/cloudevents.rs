@@ -29,6 +29,9 @@ pub const SIGNATURE: &str = "ce-signature";
 /// `connect`, which comes before there is one).
 pub const PHYSICAL_CONNECTION_ID: &str = "ce-physicalconnectionid";
 pub const SESSION_ID: &str = "ce-sessionid";
+/// Socket.IO serverless mode: the namespace socket an event is about.
+pub const NAMESPACE: &str = "ce-namespace";
+pub const SOCKET_ID: &str = "ce-socketid";
 /// Also required on every event by the handler library, not only on validation.
 pub const REQUEST_ORIGIN: &str = "webhook-request-origin";
 pub const ALLOWED_ORIGIN: &str = "webhook-allowed-origin";
@@ -82,6 +85,8 @@ pub struct Envelope<'a> {
     pub physical_connection_id: Option<&'a str>,
     /// MQTT: `ce-sessionId`.
     pub session_id: Option<&'a str>,
+    /// Socket.IO serverless mode: `ce-namespace` and `ce-socketId`.
+    pub socket: Option<(&'a str, &'a str)>,
 }
 
 /// Whether `value` can be sent as an HTTP header value, as [`headers`] sends it: no control
@@ -124,6 +129,8 @@ pub fn headers(env: &Envelope<'_>) -> Result<HeaderMap, String> {
         (CONNECTION_STATE, env.state),
         (PHYSICAL_CONNECTION_ID, env.physical_connection_id),
         (SESSION_ID, env.session_id),
+        (NAMESPACE, env.socket.map(|(namespace, _)| namespace)),
+        (SOCKET_ID, env.socket.map(|(_, id)| id)),
     ] {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
             put(name, v)?;
@@ -312,6 +319,7 @@ mod tests {
             signature: "sha256=00",
             physical_connection_id: None,
             session_id: None,
+            socket: None,
         };
         let h = headers(&env).unwrap();
         assert!(h.get(USER_ID).is_none() && h.get(SUBPROTOCOL).is_none());

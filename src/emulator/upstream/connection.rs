@@ -21,6 +21,8 @@ pub struct Connection {
     /// MQTT: the physical connection (one WebSocket) and the session it serves.
     physical_connection_id: Option<String>,
     session_id: Option<String>,
+    /// Socket.IO serverless mode: the namespace and socket id of the socket this view is.
+    socket: Option<(String, String)>,
     /// `connect` is event 0; every later event of the connection takes the next id from 1.
     next_id: AtomicU64,
     /// The last `ce-connectionState` a handler set (an empty value clears it).
@@ -46,6 +48,7 @@ impl Connection {
             subprotocol: None,
             physical_connection_id: None,
             session_id: None,
+            socket: None,
             next_id: AtomicU64::new(1),
             state: Mutex::new(String::new()),
             cookies: OnceLock::new(),
@@ -78,6 +81,15 @@ impl Connection {
     pub fn set_mqtt(&mut self, physical_connection_id: &str, session_id: Option<&str>) {
         self.physical_connection_id = Some(physical_connection_id.to_string());
         self.session_id = session_id.map(str::to_string);
+    }
+
+    /// A Socket.IO namespace socket (serverless mode): `ce-namespace`, `ce-socketId`.
+    pub fn set_socket(&mut self, namespace: &str, socket_id: &str) {
+        self.socket = Some((namespace.to_string(), socket_id.to_string()));
+    }
+
+    pub fn socket(&self) -> Option<(&str, &str)> {
+        self.socket.as_ref().map(|(n, s)| (n.as_str(), s.as_str()))
     }
 
     pub fn physical_connection_id(&self) -> Option<&str> {

@@ -452,6 +452,7 @@ impl Upstream {
             signature: &signature,
             physical_connection_id: conn.physical_connection_id(),
             session_id: conn.session_id(),
+            socket: conn.socket(),
         })
         .map_err(bad)?;
         cloudevents::add_metadata(&mut headers, metadata).map_err(bad)?;

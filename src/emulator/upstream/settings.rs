@@ -21,6 +21,15 @@
 //!
 //! `tunnel:///PATH` (the service's form) sends the hub's events through its server tunnel
 //! (`wps tunnel`, `/server/tunnel`) instead of HTTP; `{event}` may be in the path.
+//!
+//! A hub's table may also hold the service's per-hub Socket.IO settings (a hub without them
+//! takes `*`'s, then the resource's):
+//!
+//! ```toml
+//! [hubs.chat]
+//! socketio_mode = "serverless"     # or "default"; else `wps emulator --socketio-mode`
+//! anonymous_connect = true         # serverless: Engine.IO connections need no token
+//! ```
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -133,6 +142,34 @@ impl UserEvents {
             UserEvents::None => "none".into(),
             UserEvents::All => "*".into(),
             UserEvents::Names(names) => names.join(","),
+        }
+    }
+}
+
+/// Which side answers a Web PubSub for Socket.IO hub's clients (the service's resource-wide
+/// `socketIO.serviceMode`): a Socket.IO server behind the tunnel, or event handlers alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SocketIoMode {
+    #[default]
+    Default,
+    Serverless,
+}
+
+impl SocketIoMode {
+    pub fn parse(name: &str) -> Result<SocketIoMode, String> {
+        match name.trim() {
+            n if n.eq_ignore_ascii_case("default") => Ok(SocketIoMode::Default),
+            n if n.eq_ignore_ascii_case("serverless") => Ok(SocketIoMode::Serverless),
+            other => Err(format!(
+                "invalid Socket.IO mode '{other}': use default or serverless"
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SocketIoMode::Default => "default",
+            SocketIoMode::Serverless => "serverless",
         }
     }
 }
@@ -260,6 +297,14 @@ struct HubHandlers {
     /// A hub name or [`ANY_HUB`].
     hub: String,
     handlers: Vec<Handler>,
+    /// The hub has a handler list of its own (maybe empty), which shadows `*`'s; a table
+    /// with Socket.IO settings alone does not.
+    listed: bool,
+    /// The hub's Socket.IO mode, when the file sets one.
+    socketio_mode: Option<SocketIoMode>,
+    /// The service's `anonymousConnectPolicy`: Socket.IO clients may connect without a token
+    /// (serverless mode).
+    anonymous_connect: Option<bool>,
 }
 
 /// Every configured handler, by hub. Immutable once built; a reload builds a new one.
@@ -333,6 +378,10 @@ impl Settings {
     /// These settings, then `later`'s handlers after them (flags, then the file).
     pub fn then(mut self, later: Settings) -> Settings {
         for entry in later.hubs {
+            let mine = self.hub_mut(entry.hub.clone());
+            mine.listed |= entry.listed;
+            mine.socketio_mode = entry.socketio_mode.or(mine.socketio_mode);
+            mine.anonymous_connect = entry.anonymous_connect.or(mine.anonymous_connect);
             for handler in entry.handlers {
                 self.push(entry.hub.clone(), handler);
             }
@@ -350,9 +399,39 @@ impl Settings {
         let list = self
             .hubs
             .iter()
-            .find(|h| h.hub != ANY_HUB && h.hub.eq_ignore_ascii_case(hub))
+            .find(|h| h.listed && h.hub != ANY_HUB && h.hub.eq_ignore_ascii_case(hub))
             .or_else(|| self.hubs.iter().find(|h| h.hub == ANY_HUB))?;
         list.handlers.iter().find(|h| h.takes(event))
+    }
+
+    /// The hub's own entry, else `*`'s.
+    fn entry(&self, hub: &str) -> Option<&HubHandlers> {
+        self.hubs
+            .iter()
+            .find(|h| h.hub != ANY_HUB && h.hub.eq_ignore_ascii_case(hub))
+            .or_else(|| self.hubs.iter().find(|h| h.hub == ANY_HUB))
+    }
+
+    /// The hub's Socket.IO mode if the file sets one (its own table's, else `*`'s).
+    pub fn socketio_mode(&self, hub: &str) -> Option<SocketIoMode> {
+        let own = self
+            .hubs
+            .iter()
+            .find(|h| h.hub != ANY_HUB && h.hub.eq_ignore_ascii_case(hub))
+            .and_then(|h| h.socketio_mode);
+        own.or_else(|| self.entry(ANY_HUB).and_then(|h| h.socketio_mode))
+    }
+
+    /// Whether the hub lets Socket.IO clients connect without a token (its own table's
+    /// `anonymous_connect`, else `*`'s; off by default, as the service's policy is).
+    pub fn anonymous_connect(&self, hub: &str) -> bool {
+        let own = self
+            .hubs
+            .iter()
+            .find(|h| h.hub != ANY_HUB && h.hub.eq_ignore_ascii_case(hub))
+            .and_then(|h| h.anonymous_connect);
+        own.or_else(|| self.entry(ANY_HUB).and_then(|h| h.anonymous_connect))
+            .unwrap_or(false)
     }
 
     /// The handlers in force, for stderr: one line per handler, query values hidden.
@@ -365,7 +444,7 @@ impl Settings {
             // Named hubs first, `*` last: the order lookups go in.
             let named = self.hubs.iter().filter(|h| h.hub != ANY_HUB);
             let any = self.hubs.iter().filter(|h| h.hub == ANY_HUB);
-            for entry in named.chain(any) {
+            for entry in named.chain(any).filter(|h| h.listed) {
                 let label = if entry.hub == ANY_HUB {
                     "* (hubs not listed)".to_string()
                 } else {
@@ -379,6 +458,18 @@ impl Settings {
                 }
             }
         }
+        for entry in &self.hubs {
+            let mut said = Vec::new();
+            if let Some(mode) = entry.socketio_mode {
+                said.push(format!("socketio_mode = {}", mode.name()));
+            }
+            if let Some(yes) = entry.anonymous_connect {
+                said.push(format!("anonymous_connect = {yes}"));
+            }
+            if !said.is_empty() {
+                let _ = writeln!(out, "  hub {}: {}", entry.hub, said.join(", "));
+            }
+        }
         for note in &self.notes {
             let _ = writeln!(out, "  note: {note}");
         }
@@ -387,7 +478,9 @@ impl Settings {
 
     /// Appends to the hub's list, creating it (an empty list still shadows `*`).
     fn push(&mut self, hub: String, handler: Handler) {
-        self.hub_mut(hub).handlers.push(handler);
+        let entry = self.hub_mut(hub);
+        entry.listed = true;
+        entry.handlers.push(handler);
     }
 
     fn hub_mut(&mut self, hub: String) -> &mut HubHandlers {
@@ -401,6 +494,9 @@ impl Settings {
                 self.hubs.push(HubHandlers {
                     hub,
                     handlers: Vec::new(),
+                    listed: false,
+                    socketio_mode: None,
+                    anonymous_connect: None,
                 });
                 self.hubs.len() - 1
             }
@@ -431,8 +527,9 @@ struct TomlFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TomlHub {
-    #[serde(default)]
-    handlers: Vec<TomlHandler>,
+    handlers: Option<Vec<TomlHandler>>,
+    socketio_mode: Option<String>,
+    anonymous_connect: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -463,8 +560,16 @@ fn parse_toml(text: &str) -> Result<Settings, String> {
         let parsed: TomlHub = value
             .try_into()
             .map_err(|e: toml::de::Error| format!("hubs.{name}: {}", e.message()))?;
-        settings.hub_mut(hub.clone());
-        for (i, h) in parsed.handlers.into_iter().enumerate() {
+        let entry = settings.hub_mut(hub.clone());
+        // `[hubs.chat]` alone still means "no handlers" (shadowing `*`), as it always has.
+        entry.listed = parsed.handlers.is_some()
+            || (parsed.socketio_mode.is_none() && parsed.anonymous_connect.is_none());
+        entry.anonymous_connect = parsed.anonymous_connect;
+        if let Some(mode) = &parsed.socketio_mode {
+            let mode = SocketIoMode::parse(mode).map_err(|e| format!("hubs.{name}: {e}"))?;
+            entry.socketio_mode = Some(mode);
+        }
+        for (i, h) in parsed.handlers.into_iter().flatten().enumerate() {
             let at = format!("hubs.{name}.handlers[{i}]");
             let system = parse_system_events(h.system_events.iter().map(String::as_str), &at)?;
             let user = UserEvents::parse(h.user_events.as_deref().unwrap_or(""))
@@ -529,7 +634,7 @@ fn parse_appsettings(text: &str) -> Result<Settings, String> {
                 "hub '{name}' is listed twice (hub names ignore case)"
             ));
         }
-        settings.hub_mut(hub.clone());
+        settings.hub_mut(hub.clone()).listed = true;
         let hub_obj = match hub_value {
             Value::Null => continue,
             Value::Object(o) => o,
@@ -690,6 +795,41 @@ user_events = "*"
 url_template = "http://localhost:3000/any/{hub}"
 system_events = ["connected"]
 "#;
+
+    #[test]
+    fn toml_hub_tables_carry_socketio_settings_without_shadowing_star() {
+        let text = r#"
+[hubs.chat]
+socketio_mode = "Serverless"
+anonymous_connect = true
+
+[hubs.quiet]
+
+[[hubs."*".handlers]]
+url_template = "http://localhost:3000/any/{hub}"
+system_events = ["connect"]
+"#;
+        let s = Settings::parse(text, Format::Toml).unwrap();
+        assert_eq!(s.socketio_mode("CHAT"), Some(SocketIoMode::Serverless));
+        assert!(s.anonymous_connect("chat"));
+        assert_eq!(s.socketio_mode("news"), None);
+        assert!(!s.anonymous_connect("news"));
+        // Settings alone leave the handlers to `*`; an empty table still means none.
+        assert!(s.handler("chat", CONNECT).is_some());
+        assert!(s.handler("quiet", CONNECT).is_none());
+        assert!(s
+            .describe()
+            .contains("hub chat: socketio_mode = serverless, anonymous_connect = true"));
+        // Flags before the file keep the file's settings.
+        let merged = Settings::from_flags(&["chat=http://b/"]).unwrap().then(s);
+        assert!(merged.anonymous_connect("chat"));
+        assert_eq!(
+            merged.handler("chat", CONNECT).unwrap().url("chat", "x"),
+            "http://b/"
+        );
+        let bad = Settings::parse("[hubs.chat]\nsocketio_mode = \"x\"\n", Format::Toml);
+        assert!(bad.unwrap_err().contains("default or serverless"));
+    }
 
     #[test]
     fn toml_first_match_wins() {
