@@ -24,6 +24,14 @@
 //! REST, so the emulator does not. With no server, a namespace's `CONNECT` is answered by the
 //! emulator (the connection joins the namespace's group) and the client's events go nowhere:
 //! REST calls still reach the clients, so the Engine.IO side stands on its own.
+//!
+//! Serverless mode (`--socketio-mode serverless`, or a hub's `socketio_mode`): the hub's
+//! event handlers answer each namespace socket; see `serverless.rs`.
+//!
+//! A new connection's client token (`access_token` in the query, or `Authorization: Bearer`)
+//! is checked as the other client endpoints check theirs, and its claims are the
+//! connection's. Default mode needs none, as the service; serverless mode refuses a connection
+//! without one (401) unless the hub allows anonymous connects. A token given is always checked.
 
 mod engine;
 pub(crate) mod engines;
@@ -148,24 +156,19 @@ async fn offer(
     shared: &Shared,
     hub: &str,
     id: &str,
-    parts: &Parts,
+    identity: &Identity,
     upgrades: &[&str],
 ) -> Result<Option<(Packet, Server)>, Response> {
     let connect = Event::System(SystemEvent::Connect);
     if shared.upstream.tunnels().count(hub) == 0 && !shared.upstream.handles(hub, connect) {
         return Ok(None);
     }
-    let mut view = upstream::Connection::new(hub, id, None);
+    let mut view = upstream::Connection::new(hub, id, identity.user_id.as_deref());
     let events = vec![SystemEvent::Connect, SystemEvent::Disconnected];
     if let Ok(handler) = Handler::new(SERVER_HANDLER, events, UserEvents::All) {
         view.set_default_handler(handler);
     }
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let request = super::ws::connect_request(&Default::default(), &query, &parts.headers);
-    let reply = match shared.upstream.connect(&view, &request).await {
+    let reply = match shared.upstream.connect(&view, &identity.request).await {
         Ok(reply) => reply.unwrap_or_default(),
         Err(failure) => {
             let body = serde_json::json!({ "code": 4, "message": failure.message }).to_string();
@@ -313,7 +316,7 @@ async fn admit(
             let open = open_packet(&id, timing, upgrades);
             (open, Answer::Serverless(serverless))
         }
-        SocketIoMode::Default => match offer(shared, hub, &id, parts, upgrades).await {
+        SocketIoMode::Default => match offer(shared, hub, &id, &identity, upgrades).await {
             Ok(Some((open, server))) => (open, Answer::Server(server)),
             Ok(None) => (open_packet(&id, timing, upgrades), Answer::Emulator),
             Err(refusal) => {

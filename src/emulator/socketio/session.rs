@@ -7,6 +7,10 @@
 //! it carried, an upgrade hands it the new WebSocket to probe. So no lock is shared between
 //! requests, and the order of what the client sees is the order the task wrote it in.
 //!
+//! In serverless mode the task hands the client's Socket.IO packets to its [`Serverless`]
+//! sockets (serverless.rs), which call the hub's event handlers on a task of their own, and
+//! takes their replies in the same `select!` as everything else.
+//!
 //! Everything a client can fill is bounded: its polling queue ([`MAX_QUEUED`]), attachments
 //! ([`packet::MAX_ATTACHMENTS`], each a frame within the payload limit), namespaces
 //! ([`MAX_NAMESPACES`]). Everything it can stall has a deadline: a ping unanswered within the
