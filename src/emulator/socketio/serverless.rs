@@ -20,9 +20,12 @@
 //! a slow handler delays only its own client. What the client can make us hold is bounded:
 //! [`MAX_NAMESPACES`] sockets (pending ones included), [`EVENT_QUEUE`] calls waiting (a client
 //! that gets further ahead of its handler is closed), one binary event being assembled
-//! (within [`MAX_PAYLOAD`] of base64). Each call has the upstream deadline.
+//! (within [`MAX_PAYLOAD`] of base64). Each call has the upstream deadline. A connection closed
+//! for outrunning its handler has its waiting events dropped (only the `disconnected`s go), so
+//! a stalled handler is not owed hundreds of calls for a client that is gone.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -87,6 +90,13 @@ pub(crate) enum Reply {
     Payload(String),
 }
 
+/// How far the handler task goes once the connection is over. A connection that ended
+/// normally still has its events delivered (the client sent them), but no new socket offered;
+/// one closed for outrunning its handler has nothing more delivered but the `disconnected`s.
+const LIVE: u8 = 0;
+const ENDED: u8 = 1;
+const ABANDONED: u8 = 2;
+
 /// A connection's sockets and its handler task.
 pub(crate) struct Serverless {
     hub: String,
@@ -96,6 +106,8 @@ pub(crate) struct Serverless {
     partial: Option<Partial>,
     jobs: mpsc::Sender<Job>,
     replies: mpsc::Receiver<Reply>,
+    /// [`LIVE`], [`ENDED`] or [`ABANDONED`], read by the handler task.
+    state: Arc<AtomicU8>,
 }
 
 impl Serverless {
@@ -111,7 +123,8 @@ impl Serverless {
         // The reserve behind the client's calls: one `disconnected` per socket always fits.
         let (jobs, rx) = mpsc::channel(EVENT_QUEUE + MAX_NAMESPACES);
         let (tx, replies) = mpsc::channel(REPLY_QUEUE);
-        tokio::spawn(work(upstream, request, rx, tx));
+        let state = Arc::new(AtomicU8::new(LIVE));
+        tokio::spawn(work(upstream, request, rx, tx, state.clone()));
         Serverless {
             hub: hub.to_string(),
             connection_id: connection_id.to_string(),
@@ -120,6 +133,7 @@ impl Serverless {
             partial: None,
             jobs,
             replies,
+            state,
         }
     }
 
@@ -130,10 +144,11 @@ impl Serverless {
 
     /// A call the client caused: refused when the client is too far ahead.
     fn queue(&self, job: Job) -> Result<(), Fault> {
-        if self.jobs.capacity() <= MAX_NAMESPACES {
+        if self.jobs.capacity() <= MAX_NAMESPACES || self.jobs.try_send(job).is_err() {
+            self.state.store(ABANDONED, Ordering::Relaxed);
             return Err(Fault::Behind);
         }
-        self.jobs.try_send(job).map_err(|_| Fault::Behind)
+        Ok(())
     }
 
     /// A socket's end, for the handler: it uses the reserve, so it is lost only if the task
@@ -321,6 +336,9 @@ impl Serverless {
 
     /// The Engine.IO connection ended: every connected socket with it.
     pub fn end(&mut self, reason: &str) {
+        let _ = self
+            .state
+            .compare_exchange(LIVE, ENDED, Ordering::Relaxed, Ordering::Relaxed);
         for (_, socket) in self.sockets.drain() {
             if socket.connected {
                 let _ = self
@@ -347,9 +365,13 @@ async fn work(
     request: ConnectRequest,
     mut jobs: mpsc::Receiver<Job>,
     replies: mpsc::Sender<Reply>,
+    state: Arc<AtomicU8>,
 ) {
     while let Some(job) = jobs.recv().await {
+        let state = state.load(Ordering::Relaxed);
         match job {
+            Job::Connect(_) if state != LIVE => {}
+            Job::Event { .. } if state == ABANDONED => {}
             Job::Connect(view) => {
                 // No `connect` handler: accepted, as the service accepts a WebSocket client.
                 let reply = match upstream.connect(&view, &request).await {
