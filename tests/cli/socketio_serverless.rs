@@ -170,6 +170,33 @@ async fn sockets_are_offered_to_the_handler_and_its_ack_reaches_the_client() {
     assert_eq!(&hello.body[..], br#"42/ns,13["hello","world"]"#);
     assert_eq!(hello.path, "/api/chat/hello");
 
+    // A binary event: the packet and its attachment, as one Engine.IO payload. One for a
+    // namespace the client is not in is dropped; the ack after it is the sentinel.
+    send_text(
+        &mut socket,
+        r#"451-/elsewhere,["up",{"_placeholder":true,"num":0}]"#,
+    )
+    .await;
+    let frame = Message::Binary(vec![9].into());
+    socket.send(frame).await.expect("send");
+    send_text(
+        &mut socket,
+        r#"451-/ns,["up",{"_placeholder":true,"num":0}]"#,
+    )
+    .await;
+    socket
+        .send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .expect("send");
+    send_text(&mut socket, r#"42/ns,13["hello","after"]"#).await;
+    assert_eq!(next_text(&mut socket).await, r#"43/ns,13["bar"]"#);
+    let up_event = socket_event(&up, &sid, "up").await;
+    assert_eq!(
+        &up_event.body[..],
+        b"451-/ns,[\"up\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID"
+    );
+    assert_eq!(up.posts().iter().filter(|s| s.event() == "up").count(), 1);
+
     // A handler's refusal: CONNECT_ERROR, no `connected`; the connection goes on.
     send_text(&mut socket, "40/refused,").await;
     let refusal = next_text(&mut socket).await;

@@ -50,6 +50,10 @@ async fn serve(
         command,
     } = args;
     let with_command = !command.is_empty();
+    let socketio_mode = match socketio_mode {
+        SocketIoModeArg::Default => SocketIoMode::Default,
+        SocketIoModeArg::Serverless => SocketIoMode::Serverless,
+    };
     // With a command, TLS by default: the JavaScript server SDK (@azure/web-pubsub) refuses
     // http:// endpoints, and CMD is told which CA to trust.
     let tls = match (tls_cert, tls_key) {
@@ -117,10 +121,7 @@ async fn serve(
         },
         limits: limits(),
         tls,
-        socketio_mode: match socketio_mode {
-            SocketIoModeArg::Default => SocketIoMode::Default,
-            SocketIoModeArg::Serverless => SocketIoMode::Serverless,
-        },
+        socketio_mode,
     })
     .await
     .map_err(|e| match e {
@@ -174,6 +175,13 @@ async fn serve(
         }
     }
     print_handlers(printer, &server);
+    if socketio_mode == SocketIoMode::Serverless {
+        printer.status(
+            "Socket.IO: serverless mode (the hubs' event handlers answer each namespace socket; \
+             clients need a token, wps token --client-type socketio, unless their hub sets \
+             anonymous_connect)",
+        );
+    }
 
     tokio::select! {
         _ = shutdown => {}
