@@ -1156,3 +1156,60 @@ async fn a_publish_to_a_wildcard_or_nul_topic_closes_the_connection_and_reaches_
     // No content type: binary, base64 in JSON.
     assert_eq!(got["data"], "c2VudGluZWw=", "{got}");
 }
+
+/// A CONNECT (`v5`: 5.0, else 3.1.1) with user name `user` and a password of any bytes: the
+/// codec writes a string password, so a placeholder of the same length is overwritten.
+fn connect_with_password(v5: bool, id: &str, password: &[u8]) -> Vec<u8> {
+    let placeholder = "P".repeat(password.len());
+    let mut out = bytes::BytesMut::new();
+    if v5 {
+        let c = p5::Connect {
+            keep_alive: 30,
+            client_id: id.to_string(),
+            clean_start: true,
+            properties: None,
+        };
+        p5::Packet::Connect(c, None, Some(p5::Login::new("user", placeholder)))
+            .write(&mut out, None)
+            .expect("CONNECT");
+    } else {
+        use rumqttc::mqttbytes::v4;
+        let mut c = v4::Connect::new(id);
+        c.set_login("user", placeholder);
+        v4::Packet::Connect(c)
+            .write(&mut out, 1 << 20)
+            .expect("CONNECT");
+    }
+    let at = out.len() - password.len();
+    out[at..].copy_from_slice(password);
+    out.to_vec()
+}
+
+/// The CONNECT password is Binary Data: bytes that are no UTF-8 are accepted and reach the
+/// `connect` event in base64, exactly (the token stays in the URL or header, as the service
+/// takes it).
+#[tokio::test]
+async fn a_binary_password_is_accepted_and_reaches_the_connect_event_in_base64() {
+    let handler = Handler::start(|_| (204, serde_json::Value::Null)).await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let password: &[u8] = b"\xff\x00\xfe\x80not utf-8";
+    for (v5, id) in [(false, "bin4"), (true, "bin5")] {
+        let mut s = raw(&world, &token, false).await.expect("upgrade");
+        s.send(Message::Binary(
+            connect_with_password(v5, id, password).into(),
+        ))
+        .await
+        .expect("CONNECT");
+        let ack = raw_next(&mut s).await.expect("CONNACK");
+        assert_eq!((ack[0], ack[3]), (0x20, 0x00), "{id}: accepted: {ack:?}");
+        let connect = handler.event(id, "connect").await;
+        assert_eq!(connect.body["mqtt"]["username"], "user");
+        // base64 of ff 00 fe 80 "not utf-8"
+        assert_eq!(
+            connect.body["mqtt"]["password"], "/wD+gG5vdCB1dGYtOA==",
+            "{id}: {}",
+            connect.body
+        );
+    }
+}
