@@ -1213,3 +1213,355 @@ async fn a_binary_password_is_accepted_and_reaches_the_connect_event_in_base64()
         );
     }
 }
+
+// --- sessions: resent messages, will delay ---------------------------------------------------
+
+/// A packet a raw client read, in the terms these tests check.
+#[derive(Debug)]
+#[allow(dead_code)] // the fields are read through Debug, in failure messages
+enum Pkt {
+    ConnAck { present: bool, code: u8 },
+    SubAck,
+    PubAck(u16),
+    Publish(p5::Publish),
+    Disconnect(u8),
+    Other(String),
+}
+
+/// An MQTT client written by hand over a WebSocket, reading with the codec: DUP flags, packet
+/// ids and unacknowledged messages are the test's to see and choose.
+struct RawMqtt {
+    socket: Socket,
+    v5: bool,
+    buf: bytes::BytesMut,
+}
+
+/// What a raw CONNECT asks for.
+#[derive(Default, Clone)]
+struct RawConnect {
+    v5: bool,
+    clean: bool,
+    /// 5.0's Session Expiry Interval.
+    expiry: Option<u32>,
+    /// A will: topic, payload and (5.0) its delay.
+    will: Option<(&'static str, &'static str, Option<u32>)>,
+}
+
+impl RawMqtt {
+    async fn connect(world: &World, token: &str, id: &str, how: RawConnect) -> (RawMqtt, Pkt) {
+        let mut out = bytes::BytesMut::new();
+        if how.v5 {
+            let c = p5::Connect {
+                keep_alive: 30,
+                client_id: id.to_string(),
+                clean_start: how.clean,
+                properties: how.expiry.map(|e| p5::ConnectProperties {
+                    session_expiry_interval: Some(e),
+                    ..Default::default()
+                }),
+            };
+            let will = how.will.map(|(topic, payload, delay)| {
+                let props = delay.map(|d| p5::LastWillProperties {
+                    delay_interval: Some(d),
+                    payload_format_indicator: None,
+                    message_expiry_interval: None,
+                    content_type: None,
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: Vec::new(),
+                });
+                p5::LastWill::new(topic, payload, QoS5::AtLeastOnce, false, props)
+            });
+            p5::Packet::Connect(c, will, None)
+                .write(&mut out, None)
+                .expect("CONNECT");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            let mut c = v4::Connect::new(id);
+            c.clean_session = how.clean;
+            c.keep_alive = 30;
+            c.last_will = how.will.map(|(topic, payload, _)| {
+                v4::LastWill::new(topic, payload, rumqttc::mqttbytes::QoS::AtLeastOnce, false)
+            });
+            v4::Packet::Connect(c)
+                .write(&mut out, 1 << 20)
+                .expect("CONNECT");
+        }
+        let socket = raw(world, token, false).await.expect("upgrade");
+        let mut c = RawMqtt {
+            socket,
+            v5: how.v5,
+            buf: bytes::BytesMut::new(),
+        };
+        c.send(out).await;
+        let ack = c.next().await.expect("CONNACK");
+        (c, ack)
+    }
+
+    async fn send(&mut self, bytes: bytes::BytesMut) {
+        self.socket
+            .send(Message::Binary(bytes.freeze()))
+            .await
+            .expect("sent");
+    }
+
+    /// The next packet (PINGRESP skipped), or None once the connection closes.
+    async fn next(&mut self) -> Option<Pkt> {
+        use rumqttc::mqttbytes::v4;
+        loop {
+            let got = if self.v5 {
+                match p5::Packet::read(&mut self.buf, None) {
+                    Ok(p5::Packet::ConnAck(a)) => Some(Pkt::ConnAck {
+                        present: a.session_present,
+                        code: a.code as u8,
+                    }),
+                    Ok(p5::Packet::SubAck(_)) => Some(Pkt::SubAck),
+                    Ok(p5::Packet::PubAck(a)) => Some(Pkt::PubAck(a.pkid)),
+                    Ok(p5::Packet::Publish(p)) => Some(Pkt::Publish(p)),
+                    Ok(p5::Packet::Disconnect(d)) => Some(Pkt::Disconnect(d.reason_code as u8)),
+                    Ok(p5::Packet::PingResp(_)) => continue,
+                    Ok(other) => Some(Pkt::Other(format!("{other:?}"))),
+                    Err(rumqttc::v5::mqttbytes::Error::InsufficientBytes(_)) => None,
+                    Err(e) => panic!("unreadable: {e:?}"),
+                }
+            } else {
+                match v4::Packet::read(&mut self.buf, 1 << 24) {
+                    Ok(v4::Packet::ConnAck(a)) => Some(Pkt::ConnAck {
+                        present: a.session_present,
+                        code: a.code as u8,
+                    }),
+                    Ok(v4::Packet::SubAck(_)) => Some(Pkt::SubAck),
+                    Ok(v4::Packet::PubAck(a)) => Some(Pkt::PubAck(a.pkid)),
+                    Ok(v4::Packet::Publish(p)) => Some(Pkt::Publish(p5::Publish {
+                        dup: p.dup,
+                        qos: match p.qos {
+                            rumqttc::mqttbytes::QoS::AtMostOnce => QoS5::AtMostOnce,
+                            _ => QoS5::AtLeastOnce,
+                        },
+                        retain: p.retain,
+                        topic: p.topic.into_bytes().into(),
+                        pkid: p.pkid,
+                        payload: p.payload,
+                        properties: None,
+                    })),
+                    Ok(v4::Packet::PingResp) => continue,
+                    Ok(other) => Some(Pkt::Other(format!("{other:?}"))),
+                    Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => None,
+                    Err(e) => panic!("unreadable: {e:?}"),
+                }
+            };
+            if got.is_some() {
+                return got;
+            }
+            let more = raw_next(&mut self.socket).await?;
+            self.buf.extend_from_slice(&more);
+        }
+    }
+
+    /// The next PUBLISH; anything else fails the test.
+    async fn publish(&mut self) -> p5::Publish {
+        match self.next().await {
+            Some(Pkt::Publish(p)) => p,
+            other => panic!("expected PUBLISH, got {other:?}"),
+        }
+    }
+
+    async fn subscribe(&mut self, topic: &str) {
+        let mut out = bytes::BytesMut::new();
+        if self.v5 {
+            p5::Packet::Subscribe(p5::Subscribe::new(
+                p5::Filter::new(topic, QoS5::AtLeastOnce),
+                None,
+            ))
+            .write(&mut out, None)
+            .expect("SUBSCRIBE");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            let mut s = v4::Subscribe::new(topic, rumqttc::mqttbytes::QoS::AtLeastOnce);
+            s.pkid = 1;
+            v4::Packet::Subscribe(s)
+                .write(&mut out, 1 << 20)
+                .expect("SUBSCRIBE");
+        }
+        self.send(out).await;
+        assert!(matches!(self.next().await, Some(Pkt::SubAck)));
+    }
+
+    async fn puback(&mut self, pkid: u16) {
+        let mut out = bytes::BytesMut::new();
+        if self.v5 {
+            p5::Packet::PubAck(p5::PubAck::new(pkid, None))
+                .write(&mut out, None)
+                .expect("PUBACK");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            v4::Packet::PubAck(v4::PubAck::new(pkid))
+                .write(&mut out, 1 << 20)
+                .expect("PUBACK");
+        }
+        self.send(out).await;
+    }
+
+    /// DISCONNECT, then the server's close.
+    async fn disconnect(mut self) {
+        self.send(bytes::BytesMut::from(&[0xE0u8, 0x00][..])).await;
+        while self.next().await.is_some() {}
+    }
+}
+
+fn text(p: &p5::Publish) -> (String, String) {
+    (
+        String::from_utf8_lossy(&p.topic).into_owned(),
+        String::from_utf8_lossy(&p.payload).into_owned(),
+    )
+}
+
+async fn send_group(world: &World, group: &str, text: &str) {
+    let mut cmd = world.wps();
+    cmd.args(["send-group", "--group", group, "--text", text]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// A kept session's QoS 1 messages that its client had not acknowledged come again when it
+/// resumes: first, in order, with DUP set and their packet ids; then what was queued while it
+/// was away, as new messages. An acknowledged one does not come again.
+#[tokio::test]
+async fn unacknowledged_messages_are_resent_with_dup_before_new_ones_on_resume() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    for v5 in [false, true] {
+        let id = if v5 { "resend5" } else { "resend4" };
+        let keep = RawConnect {
+            v5,
+            clean: false,
+            expiry: v5.then_some(60),
+            will: None,
+        };
+        let (mut c, ack) = RawMqtt::connect(&world, &token, id, keep.clone()).await;
+        assert!(
+            matches!(
+                ack,
+                Pkt::ConnAck {
+                    present: false,
+                    code: 0
+                }
+            ),
+            "{ack:?}"
+        );
+        c.subscribe("room").await;
+        for t in ["one", "two", "three"] {
+            send_group(&world, "room", t).await;
+        }
+        let one = c.publish().await;
+        let two = c.publish().await;
+        let three = c.publish().await;
+        assert_eq!(text(&one).1, "one");
+        assert!(!one.dup && !two.dup && !three.dup);
+        // "two" is acknowledged; "one" and "three" are not.
+        c.puback(two.pkid).await;
+        c.disconnect().await;
+        send_group(&world, "room", "while away").await;
+
+        let (mut back, ack) = RawMqtt::connect(&world, &token, id, keep.clone()).await;
+        assert!(
+            matches!(
+                ack,
+                Pkt::ConnAck {
+                    present: true,
+                    code: 0
+                }
+            ),
+            "{ack:?}"
+        );
+        let again = back.publish().await;
+        assert_eq!(
+            (text(&again).1.as_str(), again.dup, again.pkid),
+            ("one", true, one.pkid)
+        );
+        let again = back.publish().await;
+        assert_eq!(
+            (text(&again).1.as_str(), again.dup, again.pkid),
+            ("three", true, three.pkid)
+        );
+        let queued = back.publish().await;
+        assert_eq!(
+            text(&queued),
+            ("room".to_string(), "while away".to_string())
+        );
+        assert!(!queued.dup);
+        assert!(
+            ![one.pkid, three.pkid].contains(&queued.pkid),
+            "a fresh packet id"
+        );
+        // Acknowledged now: a second resume sends nothing again (a sentinel comes first).
+        for p in [one.pkid, three.pkid, queued.pkid] {
+            back.puback(p).await;
+        }
+        back.disconnect().await;
+        let (mut third, _) = RawMqtt::connect(&world, &token, id, keep).await;
+        send_group(&world, "room", "sentinel").await;
+        let got = third.publish().await;
+        assert_eq!((text(&got).1.as_str(), got.dup), ("sentinel", false));
+    }
+}
+
+/// A client that acknowledges nothing fills its session's resend list: at 1024 messages it is
+/// disconnected (5.0: DISCONNECT 0x97, quota exceeded) and its session ends, so a return
+/// finds none (Session Present 0) and nothing is resent.
+#[tokio::test]
+async fn a_client_that_never_acknowledges_is_cut_off_at_the_cap_and_its_session_ends() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let (mut flooder, _) = world
+        .connect_json("chat", None, &["webpubsub.sendToGroup"], &[])
+        .await;
+    let keep = RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(60),
+        will: None,
+    };
+    let (mut c, _) = RawMqtt::connect(&world, &token, "hoarder", keep.clone()).await;
+    c.subscribe("flood").await;
+    for i in 0..1100 {
+        let msg = json!({"type": "sendToGroup", "group": "flood", "dataType": "text", "data": format!("m{i}")});
+        flooder
+            .send(Message::Text(msg.to_string().into()))
+            .await
+            .expect("sent");
+    }
+    let mut published = 0;
+    let reason = loop {
+        match c.next().await {
+            Some(Pkt::Publish(_)) => published += 1,
+            Some(Pkt::Disconnect(reason)) => break reason,
+            other => panic!("after {published}: {other:?}"),
+        }
+    };
+    assert_eq!((published, reason), (1024, 0x97));
+    assert!(c.next().await.is_none(), "closed");
+    let (mut back, ack) = RawMqtt::connect(&world, &token, "hoarder", keep).await;
+    assert!(
+        matches!(
+            ack,
+            Pkt::ConnAck {
+                present: false,
+                code: 0
+            }
+        ),
+        "{ack:?}"
+    );
+    // A new session: nothing resent, not subscribed; a server message is the first thing.
+    let mut cmd = world.wps();
+    cmd.args([
+        "send-connection",
+        "--connection",
+        "hoarder",
+        "--text",
+        "fresh",
+    ]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let got = back.publish().await;
+    assert_eq!((text(&got).1.as_str(), got.dup), ("fresh", false));
+}

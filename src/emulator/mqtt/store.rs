@@ -4,17 +4,18 @@
 //! 30 seconds; MQTT 5's Session Expiry Interval, capped there).
 //!
 //! A kept session stays in its hub (groups, permissions, queued messages), so messages sent
-//! while its client is away wait in its queue; it ends at its expiry (the `disconnected`
+//! while its client is away wait in its queue, behind the ones it had not acknowledged; it ends at its expiry (the `disconnected`
 //! event), when its client comes back with Clean Start 1, or when the emulator stops.
 //!
 //! The store is one map per emulator (`Shared::mqtt_sessions`), keyed by the hub's identity
 //! (an `Arc<Hub>` that every entry holds, so the key cannot be reused while the entry exists)
 //! and the client id, and bounded by the live connections plus [`MAX_KEPT`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::inflight::Inflight;
 use crate::emulator::hub::{Conn, Hub, Inbox, Targets};
 use crate::emulator::upstream;
 
@@ -32,6 +33,10 @@ pub(super) struct Kept {
     pub conn: Arc<Conn>,
     pub rx: Inbox,
     pub subscriptions: HashMap<String, u8>,
+    /// QoS 1 messages the client had not acknowledged: sent again when it comes back.
+    pub inflight: Inflight,
+    /// QoS 2 packet ids of the client's waiting for PUBREL.
+    pub awaiting_rel: HashSet<u16>,
     /// For the `disconnected` event at its expiry: the view and how the last connection ended.
     pub view: upstream::Connection,
     pub reason: Option<String>,

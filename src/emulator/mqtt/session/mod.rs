@@ -26,7 +26,6 @@ mod socket;
 mod state;
 mod topics;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::BytesMut;
@@ -176,25 +175,21 @@ pub(super) async fn run(
     if let Some(discarded) = claim.discarded {
         end_kept(&shared, *discarded);
     }
-    let (conn, rx, subscriptions, session_id, present) = match (claim.resumed, fresh) {
+    let (conn, rx, carried, session_id, present) = match (claim.resumed, fresh) {
         (Some(kept), _) => {
             let kept = *kept;
             // A resumed session keeps its user; the connect reply's has no say (the docs).
             view.set_user_id(kept.conn.user_id.clone());
-            (
-                kept.conn,
-                kept.rx,
-                kept.subscriptions,
-                kept.session_id,
-                true,
-            )
+            let carried = (kept.subscriptions, kept.inflight, kept.awaiting_rel);
+            (kept.conn, kept.rx, carried, kept.session_id, true)
         }
         (None, Some((conn, rx))) => {
             let session_id = shared.registry.new_connection_id();
-            (conn, rx, HashMap::new(), session_id, false)
+            (conn, rx, Default::default(), session_id, false)
         }
         (None, None) => return,
     };
+    let (subscriptions, inflight, awaiting_rel) = carried;
     view.set_mqtt(&physical, Some(&session_id));
     let activity = shared.activity.client(&hub_name, &conn);
     activity.connected();
@@ -216,9 +211,8 @@ pub(super) async fn run(
         activity,
         buf,
         subscriptions,
-        inflight: HashSet::new(),
-        next_pkid: 0,
-        awaiting_rel: HashSet::new(),
+        inflight,
+        awaiting_rel,
         end_reason: String::new(),
         clean: false,
         clean_with_will: false,

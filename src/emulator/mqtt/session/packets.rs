@@ -14,7 +14,7 @@ use crate::emulator::hub::{Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::mqtt::codec::{self, Goodbye, Inbound, PubResult, SubResult, Version};
 use crate::emulator::mqtt::store;
-use crate::emulator::mqtt::{MAX_AWAITING_REL, MAX_INFLIGHT};
+use crate::emulator::mqtt::MAX_AWAITING_REL;
 use crate::emulator::{names, upstream};
 
 impl Session {
@@ -23,7 +23,7 @@ impl Session {
         Ok(match packet {
             Inbound::Publish(p) => self.on_publish(p)?,
             Inbound::PubAck(pkid) => {
-                self.inflight.remove(&pkid);
+                self.inflight.ack(pkid);
                 None
             }
             // Messages go out at QoS 0 or 1 only, so these answer nothing of ours.
@@ -230,37 +230,41 @@ impl Session {
                 (group.as_str(), msg.qos.min(granted))
             }
         };
-        let pkid = if qos > 0 {
-            if self.inflight.len() >= MAX_INFLIGHT {
-                return Err(End::Quit(
-                    Goodbye::QuotaExceeded,
-                    "Too many unacknowledged messages.".into(),
-                ));
-            }
-            loop {
-                self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
-                if !self.inflight.contains(&self.next_pkid) {
-                    break;
-                }
-            }
-            self.inflight.insert(self.next_pkid);
-            self.next_pkid
-        } else {
-            0
-        };
         let content_type = match msg.kind {
             DataKind::Text => "text/plain",
             DataKind::Json => "application/json",
             DataKind::Binary => "application/octet-stream",
             DataKind::Protobuf => "application/x-protobuf",
         };
-        Ok(Some(codec::publish(
-            self.version,
-            topic,
-            qos,
-            pkid,
-            msg.body.clone(),
-            content_type,
-        )))
+        let version = self.version;
+        let topic = topic.to_string();
+        self.publish_out(qos, |pkid| {
+            codec::publish(version, &topic, qos, pkid, msg.body.clone(), content_type)
+        })
+        .map(Some)
+    }
+
+    /// A PUBLISH to the client, written by `write` with its packet id; at QoS 1 it is kept
+    /// until acknowledged, and past the cap the client is ended (not kept: quota exceeded).
+    pub(super) fn publish_out(
+        &mut self,
+        qos: u8,
+        write: impl FnOnce(u16) -> Bytes,
+    ) -> Result<Bytes, End> {
+        if qos == 0 {
+            return Ok(write(0));
+        }
+        let full = || {
+            End::Quit(
+                Goodbye::QuotaExceeded,
+                "Too many unacknowledged messages.".into(),
+            )
+        };
+        let pkid = self.inflight.next_pkid().map_err(|_| full())?;
+        let packet = write(pkid);
+        self.inflight
+            .record(pkid, packet.clone())
+            .map_err(|_| full())?;
+        Ok(packet)
     }
 }

@@ -19,6 +19,15 @@ use crate::emulator::upstream;
 
 impl Session {
     pub(super) async fn serve(&mut self, socket: &mut WebSocket) {
+        // A resumed session's unacknowledged messages first, then what waited in its queue.
+        let again: Vec<_> = self.inflight.resend().collect();
+        for packet in again {
+            if send(socket, packet).await.is_err() {
+                self.end_reason = "The connection was lost.".into();
+                self.event_reason = Some(self.end_reason.clone());
+                return;
+            }
+        }
         let mut stopping = self.shared.stopping.clone();
         // MQTT: one and a half keep-alive periods without a packet and the client is gone.
         let allowance =

@@ -14,6 +14,7 @@ use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Source};
 use crate::emulator::mqtt::codec::{self, Goodbye, Version};
+use crate::emulator::mqtt::inflight::Inflight;
 use crate::emulator::mqtt::store;
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::{names, upstream};
@@ -45,9 +46,8 @@ pub(super) struct Session {
     pub(super) buf: BytesMut,
     /// Granted QoS per subscribed topic; groups joined otherwise (token, REST) count as QoS 1.
     pub(super) subscriptions: HashMap<String, u8>,
-    /// Packet ids of QoS 1 messages sent and not yet acknowledged.
-    pub(super) inflight: HashSet<u16>,
-    pub(super) next_pkid: u16,
+    /// QoS 1 messages sent and not yet acknowledged.
+    pub(super) inflight: Inflight,
     /// QoS 2 packet ids received and waiting for PUBREL (so a resent PUBLISH is not
     /// delivered twice).
     pub(super) awaiting_rel: HashSet<u16>,
@@ -106,6 +106,8 @@ impl Session {
             conn: self.conn,
             rx: self.rx,
             subscriptions: self.subscriptions,
+            inflight: self.inflight,
+            awaiting_rel: self.awaiting_rel,
             view,
             reason: self.event_reason,
             ended: self.ended,
