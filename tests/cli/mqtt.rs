@@ -1565,3 +1565,112 @@ async fn a_client_that_never_acknowledges_is_cut_off_at_the_cap_and_its_session_
     let got = back.publish().await;
     assert_eq!((text(&got).1.as_str(), got.dup), ("fresh", false));
 }
+
+/// MQTT 5's Will Delay Interval: the will of a client that drops goes out that many seconds
+/// later, not at all if the client resumes its session first, and at the session's end if
+/// that comes sooner. Absences are proven by a sentinel sent after the would-be time.
+#[tokio::test]
+async fn a_delayed_will_waits_for_its_delay_and_a_resume_cancels_it() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut watcher = v5(mqtt_url(&world, "chat", &token), "willwatcher")
+        .await
+        .expect("connects");
+    watcher.subscribe("wills").await;
+    let delayed = |payload: &'static str, delay: u32, expiry: u32| RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(expiry),
+        will: Some(("wills", payload, Some(delay))),
+    };
+
+    // Resumed within the delay: never published. The resume comes right after the drop;
+    // the sentinel goes once the delay has passed since the drop.
+    let delay = Duration::from_secs(3);
+    let how = delayed("cancelled will", 3, 30);
+    let (c, _) = RawMqtt::connect(&world, &token, "comesback", how.clone()).await;
+    let dropped = tokio::time::Instant::now();
+    drop(c);
+    // (The server sees the drop as the socket's end, long before a new WebSocket is up.)
+    let (back, ack) = RawMqtt::connect(&world, &token, "comesback", how).await;
+    assert!(
+        matches!(
+            ack,
+            Pkt::ConnAck {
+                present: true,
+                code: 0
+            }
+        ),
+        "{ack:?}"
+    );
+    tokio::time::sleep_until(dropped + delay + Duration::from_millis(500)).await;
+    send_group(&world, "wills", "sentinel 1").await;
+    let got = watcher.publish().await;
+    assert_eq!(
+        text(&got).1,
+        "sentinel 1",
+        "the cancelled will must not arrive"
+    );
+
+    // Not resumed: it comes, no sooner than its delay after the drop.
+    let (c, _) = RawMqtt::connect(&world, &token, "staysaway", delayed("late will", 1, 30)).await;
+    let dropped = tokio::time::Instant::now();
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "late will");
+    assert!(
+        dropped.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        dropped.elapsed()
+    );
+
+    // A delay longer than the session: the will goes when the session ends (1 s), well
+    // before its 600 s, which no test would wait for.
+    let (c, _) =
+        RawMqtt::connect(&world, &token, "shortlived", delayed("capped will", 600, 1)).await;
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "capped will");
+
+    // A session not kept (no expiry) ends with its connection: the will goes at once.
+    let (c, _) = RawMqtt::connect(&world, &token, "notkept", delayed("at once", 600, 0)).await;
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "at once");
+    drop(back);
+}
+
+/// Each kept session holds one timer for its will and its expiry, and kept sessions are
+/// capped (1000 per emulator): past the cap a session ends with its connection, so its
+/// delayed will goes at once while the kept ones' wait. 1010 clients with a 30 s will delay
+/// drop: exactly 10 wills arrive, then a sentinel.
+#[tokio::test]
+async fn many_delayed_wills_are_bounded_by_the_kept_sessions_cap() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut watcher = v5(mqtt_url(&world, "chat", &token), "capwatcher")
+        .await
+        .expect("connects");
+    watcher.subscribe("wills").await;
+    let how = RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(30),
+        will: Some(("wills", "over the cap", Some(30))),
+    };
+    for i in 0..1010 {
+        let (c, _) = RawMqtt::connect(&world, &token, &format!("many{i}"), how.clone()).await;
+        drop(c);
+    }
+    for _ in 0..10 {
+        let got = watcher.publish().await;
+        assert_eq!(text(&got).1, "over the cap");
+    }
+    send_group(&world, "wills", "sentinel").await;
+    let got = watcher.publish().await;
+    assert_eq!(
+        text(&got).1,
+        "sentinel",
+        "only the sessions over the cap sent theirs"
+    );
+}

@@ -36,6 +36,8 @@ pub(super) struct Will {
     pub topic: String,
     pub payload: Bytes,
     pub retain: bool,
+    /// 5.0's Will Delay Interval in seconds (3.1.1: 0, at once).
+    pub delay: u32,
 }
 
 /// What a CONNECT asks for.
@@ -305,6 +307,7 @@ fn from_v4(p: v4::Packet) -> Inbound {
                 topic: w.topic,
                 payload: w.message,
                 retain: w.retain,
+                delay: 0,
             }),
             clean_start: c.clean_session,
             session_expiry: None,
@@ -361,6 +364,7 @@ fn from_v5(p: v5::Packet) -> Inbound {
                     topic: String::from_utf8_lossy(&w.topic).into_owned(),
                     payload: w.message,
                     retain: w.retain,
+                    delay: w.properties.and_then(|p| p.delay_interval).unwrap_or(0),
                 }),
                 clean_start: c.clean_start,
                 session_expiry: props.session_expiry_interval,
