@@ -507,6 +507,7 @@ async fn rest_sends_arrive_on_the_server_topic() {
 struct Heard {
     headers: axum::http::HeaderMap,
     body: serde_json::Value,
+    raw: bytes::Bytes,
 }
 
 impl Heard {
@@ -517,6 +518,9 @@ impl Heard {
 
 type Reply = (u16, serde_json::Value);
 
+/// A handler's answer to a user event: status, headers, body; None: no answer, ever.
+type UserReply = Option<(u16, Vec<(&'static str, String)>, Vec<u8>)>;
+
 /// A handler on 127.0.0.1 that passes validation, records every event and answers `connect`
 /// with `on_connect` (others: 200).
 struct Handler {
@@ -526,11 +530,20 @@ struct Handler {
 
 impl Handler {
     async fn start(on_connect: impl Fn(&Heard) -> Reply + Send + Sync + 'static) -> Handler {
+        Handler::start_with(on_connect, |_| Some((200, Vec::new(), Vec::new()))).await
+    }
+
+    /// A handler that answers user events with `on_user`.
+    async fn start_with(
+        on_connect: impl Fn(&Heard) -> Reply + Send + Sync + 'static,
+        on_user: impl Fn(&Heard) -> UserReply + Send + Sync + 'static,
+    ) -> Handler {
         let heard = Arc::new(Mutex::new(Vec::new()));
         let log = heard.clone();
         let on_connect = Arc::new(on_connect);
+        let on_user = Arc::new(on_user);
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-            let (log, on_connect) = (log.clone(), on_connect.clone());
+            let (log, on_connect, on_user) = (log.clone(), on_connect.clone(), on_user.clone());
             async move {
                 let (parts, body) = req.into_parts();
                 if parts.method == axum::http::Method::OPTIONS {
@@ -543,7 +556,23 @@ impl Handler {
                 let heard = Heard {
                     headers: parts.headers,
                     body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                    raw: body,
                 };
+                let user_event = heard
+                    .ce("ce-type")
+                    .is_some_and(|t| t.starts_with("azure.webpubsub.user."));
+                if user_event {
+                    let answer = on_user(&heard);
+                    log.lock().expect("log").push(heard);
+                    let Some((status, headers, body)) = answer else {
+                        return std::future::pending().await;
+                    };
+                    let mut reply = axum::response::Response::builder().status(status);
+                    for (name, value) in headers {
+                        reply = reply.header(name, value);
+                    }
+                    return reply.body(axum::body::Body::from(body)).expect("response");
+                }
                 let (status, reply) = if heard.ce("ce-eventname") == Some("connect") {
                     on_connect(&heard)
                 } else {
@@ -1673,4 +1702,217 @@ async fn many_delayed_wills_are_bounded_by_the_kept_sessions_cap() {
         "sentinel",
         "only the sessions over the cap sent theirs"
     );
+}
+
+// --- user events ------------------------------------------------------------------------------
+
+/// The user properties of a 5.0 PUBLISH.
+fn user_props(p: &p5::Publish) -> Vec<(String, String)> {
+    p.properties
+        .as_ref()
+        .map(|p| p.user_properties.clone())
+        .unwrap_or_default()
+}
+
+/// A PUBLISH to `$webpubsub/server/events/{event}` raises `{event}` at the handler, as the
+/// service's MQTT CloudEvents reference describes: payload as the body, 5.0 Content Type as
+/// `Content-Type`, user properties as `mqtt-*` headers. The answer comes back on
+/// `.../succeeded` or `.../failed` with the reply's content type, its `mqtt-*` headers and
+/// `azure-status-code` as user properties and the request's correlation data; then the
+/// request's PUBACK.
+#[tokio::test]
+async fn a_publish_to_the_events_topic_raises_a_user_event_and_the_answer_comes_back() {
+    let handler = Handler::start_with(
+        |_| (204, serde_json::Value::Null),
+        |h| {
+            let mut body = b"echo: ".to_vec();
+            body.extend_from_slice(&h.raw);
+            if h.ce("ce-eventname") == Some("deny") {
+                return Some((
+                    400,
+                    vec![("content-type", "text/plain".into())],
+                    b"no".to_vec(),
+                ));
+            }
+            Some((
+                200,
+                vec![
+                    ("content-type", "text/plain".into()),
+                    ("mqtt-answer", "42".into()),
+                ],
+                body,
+            ))
+        },
+    )
+    .await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut c5 = v5(mqtt_url(&world, "chat", &token), "asker5")
+        .await
+        .expect("connects");
+    let properties = p5::PublishProperties {
+        content_type: Some("text/plain".into()),
+        correlation_data: Some(bytes::Bytes::from_static(b"corr-1")),
+        user_properties: vec![("k".into(), "v".into())],
+        ..Default::default()
+    };
+    c5.client
+        .publish_with_properties(
+            "$webpubsub/server/events/echo",
+            QoS5::AtLeastOnce,
+            false,
+            "hello",
+            properties,
+        )
+        .await
+        .expect("publish queued");
+    // The answer, then the PUBACK (sent once the handler answered).
+    let answer = match c5.next().await {
+        p5::Packet::Publish(p) => p,
+        other => panic!("expected the answer first, got {other:?}"),
+    };
+    assert_eq!(
+        text(&answer),
+        (
+            "$webpubsub/server/events/echo/succeeded".to_string(),
+            "echo: hello".to_string()
+        )
+    );
+    let props = answer.properties.clone().expect("properties");
+    assert_eq!(props.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(props.correlation_data.as_deref(), Some(&b"corr-1"[..]));
+    assert_eq!(
+        user_props(&answer),
+        vec![
+            ("answer".to_string(), "42".to_string()),
+            ("azure-status-code".to_string(), "200".to_string())
+        ]
+    );
+    match c5.next().await {
+        p5::Packet::PubAck(ack) => assert_eq!(ack.reason, p5::PubAckReason::Success),
+        other => panic!("expected PUBACK, got {other:?}"),
+    }
+    let heard = handler.event("asker5", "echo").await;
+    assert_eq!(heard.ce("ce-type"), Some("azure.webpubsub.user.echo"));
+    assert_eq!(heard.ce("content-type"), Some("text/plain"));
+    assert_eq!(heard.ce("mqtt-k"), Some("v"));
+    assert_eq!(heard.ce("ce-subprotocol"), Some("mqtt"));
+    assert!(heard.ce("ce-physicalconnectionid").is_some());
+    assert!(heard.ce("ce-sessionid").is_some());
+    assert_eq!(&heard.raw[..], b"hello");
+
+    // A non-2xx answer comes on `.../failed`, with its status.
+    c5.client
+        .publish(
+            "$webpubsub/server/events/deny",
+            QoS5::AtLeastOnce,
+            false,
+            "x",
+        )
+        .await
+        .expect("publish queued");
+    let answer = c5.publish().await;
+    assert_eq!(
+        text(&answer),
+        (
+            "$webpubsub/server/events/deny/failed".to_string(),
+            "no".to_string()
+        )
+    );
+    assert_eq!(
+        user_props(&answer),
+        vec![("azure-status-code".to_string(), "400".to_string())]
+    );
+    // The handler answered: the request itself went through.
+    match c5.next().await {
+        p5::Packet::PubAck(ack) => assert_eq!(ack.reason, p5::PubAckReason::Success),
+        other => panic!("expected PUBACK, got {other:?}"),
+    }
+
+    // An event name no event may have: refused in the PUBACK, no event raised.
+    let ack = c5.publish_acked("$webpubsub/server/events/a/b", b"x").await;
+    assert_eq!(ack.reason, p5::PubAckReason::TopicNameInvalid);
+
+    // 3.1.1: no content type (the body is application/octet-stream), no properties.
+    let mut c4 = v4(mqtt_url(&world, "chat", &token), "asker4")
+        .await
+        .expect("connects");
+    c4.client
+        .publish(
+            "$webpubsub/server/events/echo",
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            "hi4",
+        )
+        .await
+        .expect("publish queued");
+    match c4.next().await {
+        rumqttc::Packet::Publish(p) => {
+            assert_eq!(p.topic, "$webpubsub/server/events/echo/succeeded");
+            assert_eq!(&p.payload[..], b"echo: hi4");
+        }
+        other => panic!("expected the answer first, got {other:?}"),
+    }
+    assert!(matches!(c4.next().await, rumqttc::Packet::PubAck(_)));
+    let heard = handler.event("asker4", "echo").await;
+    assert_eq!(heard.ce("content-type"), Some("application/octet-stream"));
+    assert!(handler.events("asker5", "a/b").is_empty());
+}
+
+/// No handler takes the event: a 5.0 PUBACK says no one was there (0x10), and nothing
+/// comes back.
+#[tokio::test]
+async fn a_user_event_no_handler_takes_is_acknowledged_as_such() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut c5 = v5(mqtt_url(&world, "chat", &token), "nobody")
+        .await
+        .expect("connects");
+    let ack = c5
+        .publish_acked("$webpubsub/server/events/echo", b"x")
+        .await;
+    assert_eq!(ack.reason, p5::PubAckReason::NoMatchingSubscribers);
+    // Nothing else came: a server message is the next thing.
+    let mut cmd = world.wps();
+    cmd.args([
+        "send-connection",
+        "--connection",
+        "nobody",
+        "--text",
+        "sentinel",
+    ]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let got = c5.publish().await;
+    assert_eq!(text(&got).1, "sentinel");
+}
+
+/// A client raising events faster than its handler answers: at most 64 wait (as for json
+/// clients); past that the client is disconnected (5.0: 0x97, quota exceeded).
+#[tokio::test]
+async fn a_client_flooding_a_stalled_handler_with_events_is_cut_off() {
+    let handler = Handler::start_with(|_| (204, serde_json::Value::Null), |_| None).await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let how = RawConnect {
+        v5: true,
+        clean: true,
+        ..RawConnect::default()
+    };
+    let (mut c, _) = RawMqtt::connect(&world, &token, "flooder", how).await;
+    let mut out = bytes::BytesMut::new();
+    for _ in 0..100 {
+        let p = p5::Publish::new("$webpubsub/server/events/slow", QoS5::AtMostOnce, "x", None);
+        p5::Packet::Publish(p)
+            .write(&mut out, None)
+            .expect("PUBLISH");
+    }
+    c.send(out).await;
+    match c.next().await {
+        Some(Pkt::Disconnect(reason)) => assert_eq!(reason, 0x97),
+        other => panic!("expected DISCONNECT, got {other:?}"),
+    }
+    assert!(c.next().await.is_none(), "closed");
+    // One at a time: the handler holds the first, and heard no other.
+    handler.event("flooder", "slow").await;
+    assert_eq!(handler.events("flooder", "slow").len(), 1);
 }

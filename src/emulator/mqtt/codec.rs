@@ -104,6 +104,9 @@ pub(super) struct Publish {
     pub content_type: Option<String>,
     /// MQTT 5's Topic Alias property was set (this service offers none).
     pub topic_alias: bool,
+    /// MQTT 5's Correlation Data and User Properties (a user event's reply carries them).
+    pub correlation_data: Option<Bytes>,
+    pub user_properties: Vec<(String, String)>,
 }
 
 /// Why the bytes are not a packet.
@@ -330,6 +333,8 @@ fn from_v4(p: v4::Packet) -> Inbound {
             payload: p.payload,
             content_type: None,
             topic_alias: false,
+            correlation_data: None,
+            user_properties: Vec::new(),
         }),
         v4::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
         v4::Packet::PubRec(a) => Inbound::PubRec(a.pkid),
@@ -388,6 +393,8 @@ fn from_v5(p: v5::Packet) -> Inbound {
                 payload: p.payload,
                 content_type: props.content_type,
                 topic_alias: props.topic_alias.is_some(),
+                correlation_data: props.correlation_data,
+                user_properties: props.user_properties,
             })
         }
         v5::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
@@ -629,19 +636,36 @@ pub(super) fn unsuback(version: Version, pkid: u16, count: usize) -> Bytes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PubResult {
     Success,
+    /// A user event no handler takes (0x10, a success code: nobody was there).
+    NoMatchingSubscribers,
+    /// A user event that got no answer from its handler (0x80).
+    UnspecifiedError,
     NotAuthorized,
     TopicNameInvalid,
+    /// A user event whose Content Type is no MIME type (0x99).
+    PayloadFormatInvalid,
+}
+
+impl PubResult {
+    /// 5.0: a code of 0x80 or more ends a QoS 2 exchange at its PUBREC.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, PubResult::Success | PubResult::NoMatchingSubscribers)
+    }
 }
 
 pub(super) fn puback(version: Version, pkid: u16, result: PubResult) -> Bytes {
     match version {
         Version::V311 => write4(v4::Packet::PubAck(v4::PubAck::new(pkid))),
         Version::V5 => {
+            use v5::PubAckReason as R;
             let mut ack = v5::PubAck::new(pkid, None);
             ack.reason = match result {
-                PubResult::Success => v5::PubAckReason::Success,
-                PubResult::NotAuthorized => v5::PubAckReason::NotAuthorized,
-                PubResult::TopicNameInvalid => v5::PubAckReason::TopicNameInvalid,
+                PubResult::Success => R::Success,
+                PubResult::NoMatchingSubscribers => R::NoMatchingSubscribers,
+                PubResult::UnspecifiedError => R::UnspecifiedError,
+                PubResult::NotAuthorized => R::NotAuthorized,
+                PubResult::TopicNameInvalid => R::TopicNameInvalid,
+                PubResult::PayloadFormatInvalid => R::PayloadFormatInvalid,
             };
             write5(v5::Packet::PubAck(ack))
         }
@@ -652,11 +676,15 @@ pub(super) fn pubrec(version: Version, pkid: u16, result: PubResult) -> Bytes {
     match version {
         Version::V311 => write4(v4::Packet::PubRec(v4::PubRec::new(pkid))),
         Version::V5 => {
+            use v5::PubRecReason as R;
             let mut rec = v5::PubRec::new(pkid, None);
             rec.reason = match result {
-                PubResult::Success => v5::PubRecReason::Success,
-                PubResult::NotAuthorized => v5::PubRecReason::NotAuthorized,
-                PubResult::TopicNameInvalid => v5::PubRecReason::TopicNameInvalid,
+                PubResult::Success => R::Success,
+                PubResult::NoMatchingSubscribers => R::NoMatchingSubscribers,
+                PubResult::UnspecifiedError => R::UnspecifiedError,
+                PubResult::NotAuthorized => R::NotAuthorized,
+                PubResult::TopicNameInvalid => R::TopicNameInvalid,
+                PubResult::PayloadFormatInvalid => R::PayloadFormatInvalid,
             };
             write5(v5::Packet::PubRec(rec))
         }
@@ -684,14 +712,22 @@ pub(super) fn pingresp(version: Version) -> Bytes {
     }
 }
 
-/// A PUBLISH to the client; `content_type` travels only in 5.0.
+/// What a PUBLISH to a 5.0 client says besides its payload (3.1.1 carries none of it).
+#[derive(Debug, Default)]
+pub(super) struct Properties {
+    pub content_type: Option<String>,
+    pub correlation_data: Option<Bytes>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+/// A PUBLISH to the client; `properties` travel only in 5.0.
 pub(super) fn publish(
     version: Version,
     topic: &str,
     qos: u8,
     pkid: u16,
     payload: Bytes,
-    content_type: &str,
+    properties: Properties,
 ) -> Bytes {
     match version {
         Version::V311 => {
@@ -701,7 +737,9 @@ pub(super) fn publish(
         }
         Version::V5 => {
             let properties = v5::PublishProperties {
-                content_type: Some(content_type.to_string()),
+                content_type: properties.content_type,
+                correlation_data: properties.correlation_data,
+                user_properties: properties.user_properties,
                 ..Default::default()
             };
             let mut p = v5::Publish::new(topic, to_qos5(qos), payload, Some(properties));

@@ -48,7 +48,7 @@ pub(super) struct Kept {
     /// the same session (its timer must not end the next).
     pub generation: u64,
     /// For the `disconnected` event at its expiry: the view and how the last connection ended.
-    pub view: upstream::Connection,
+    pub view: Arc<upstream::Connection>,
     pub reason: Option<String>,
     pub ended: upstream::mqtt::MqttDisconnected,
 }

@@ -10,16 +10,18 @@
 //! - `packets`: what each packet kind does (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, the acks,
 //!   DISCONNECT) and how a queued message becomes a PUBLISH;
 //! - `state`: what a session holds, and where it goes at the end (kept, or ended);
+//! - `events`: user events (`$webpubsub/server/events/...`) on their way to the handler;
 //! - `connect`: reading the first CONNECT and checking it against the service's limits;
 //! - `topics`: topic names and content types in Web PubSub's terms (pure, tested alone);
 //! - `socket`: a packet in a binary frame, and the close handshake.
 //!
 //! Imports go one way, down this order, so no two files import each other: `mod` (this
-//! file) > `serve` > `packets` > `state` > `connect` > `topics` > `socket`. `serve` and
+//! file) > `serve` > `packets` > `state` > `events` > `connect` > `topics` > `socket`. `serve` and
 //! `packets` add to `impl Session`, whose struct `state` declares below them; a method is
 //! only called from a file above the one that defines it.
 
 mod connect;
+mod events;
 mod packets;
 mod serve;
 mod socket;
@@ -31,6 +33,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 
 use self::connect::{check_connect, first_connect, session_expiry};
+use self::events::Events;
 use self::socket::{close, send};
 use self::state::{end_kept, Session, TAKEN_OVER};
 use super::codec::{self, Ack, AckCode, Refusal};
@@ -191,6 +194,7 @@ pub(super) async fn run(
     };
     let (subscriptions, inflight, awaiting_rel) = carried;
     view.set_mqtt(&physical, Some(&session_id));
+    let view = Arc::new(view);
     let activity = shared.activity.client(&hub_name, &conn);
     activity.connected();
     if shared.verbose >= 1 {
@@ -210,6 +214,7 @@ pub(super) async fn run(
         rx,
         activity,
         buf,
+        events: Events::new(shared.upstream.clone(), view.clone()),
         subscriptions,
         inflight,
         awaiting_rel,

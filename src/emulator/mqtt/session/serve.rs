@@ -52,6 +52,23 @@ impl Session {
                         Err(end) => break end,
                     }
                 }
+                done = self.events.done() => {
+                    match self.on_event_done(done) {
+                        Ok(packets) => {
+                            let mut lost = false;
+                            for bytes in packets {
+                                if send(socket, bytes).await.is_err() {
+                                    lost = true;
+                                    break;
+                                }
+                            }
+                            if lost {
+                                break End::Gone;
+                            }
+                        }
+                        Err(end) => break end,
+                    }
+                }
                 incoming = socket.next() => {
                     if let Some(a) = allowance {
                         deadline = Some(Instant::now() + a);

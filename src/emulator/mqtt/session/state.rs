@@ -3,7 +3,7 @@
 //! session, on the one timer that also ends it, [`keep_for`]), then kept in the store for the
 //! client's return, or ended (out of the hub, `disconnected`). The struct is here, below the loop
 //! (`serve`) and the packet handlers (`packets`) that add to its `impl`, so that neither
-//! imports the other or the session's course (`mod.rs`). Imports no sibling.
+//! imports the other or the session's course (`mod.rs`). Imports `events`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
+use super::events::Events;
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Source};
@@ -45,6 +46,8 @@ pub(super) struct Session {
     pub(super) activity: ClientTap,
     /// Bytes read but not yet a whole packet.
     pub(super) buf: BytesMut,
+    /// User events on their way to the handler, and its answers.
+    pub(super) events: Events,
     /// Granted QoS per subscribed topic; groups joined otherwise (token, REST) count as QoS 1.
     pub(super) subscriptions: HashMap<String, u8>,
     /// QoS 1 messages sent and not yet acknowledged.
@@ -96,7 +99,7 @@ impl Session {
     /// The end of the connection: its will (now, or after its 5.0 delay if the session is
     /// kept), then the session is kept for the client's return or ends (out of the hub,
     /// `disconnected`).
-    pub(super) fn finish(mut self, view: upstream::Connection, client_id: &str) {
+    pub(super) fn finish(mut self, view: Arc<upstream::Connection>, client_id: &str) {
         let will = if !self.clean || self.clean_with_will {
             self.will.take()
         } else {
