@@ -14,7 +14,11 @@
 //! - `connect`, `connected` and `disconnected` go to event handlers with the MQTT
 //!   CloudEvents extension (`ce-physicalConnectionId`, `ce-sessionId`, the `mqtt` bodies); a
 //!   handler's refusal is a failed CONNACK with its `mqtt.code`;
-//! - a session outlives its connection for a client that asked (Clean Start 0), up to 30 s.
+//! - a PUBLISH to `$webpubsub/server/events/{event}` raises a user event, whose answer comes
+//!   back on `.../succeeded` or `.../failed` before the PUBACK;
+//! - a session outlives its connection for a client that asked (Clean Start 0), up to 30 s,
+//!   with its unacknowledged QoS 1 messages (sent again on its return) and a 5.0 will's
+//!   delay; the CONNECT password is binary data, passed on in base64.
 //!
 //! - `codec`: packets both ways, with rumqttc's 3.1.1 and 5.0 codecs;
 //! - `inflight`: QoS 1 messages sent and not yet acknowledged, resent on resume;
