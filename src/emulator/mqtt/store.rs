@@ -7,8 +7,9 @@
 //! expiry; so timers are bounded like kept sessions.
 //!
 //! A kept session stays in its hub (groups, permissions, queued messages), so messages sent
-//! while its client is away wait in its queue, behind the ones it had not acknowledged; it ends at its expiry (the `disconnected`
-//! event), when its client comes back with Clean Start 1, or when the emulator stops.
+//! while its client is away wait in its queue, behind the ones it had not acknowledged; it
+//! ends at its expiry (the `disconnected` event), when its client comes back with Clean
+//! Start 1, or when the emulator stops.
 //!
 //! The store is one map per emulator (`Shared::mqtt_sessions`), keyed by the hub's identity
 //! (an `Arc<Hub>` that every entry holds, so the key cannot be reused while the entry exists)

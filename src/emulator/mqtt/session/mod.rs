@@ -16,9 +16,9 @@
 //! - `socket`: a packet in a binary frame, and the close handshake.
 //!
 //! Imports go one way, down this order, so no two files import each other: `mod` (this
-//! file) > `serve` > `packets` > `state` > `events` > `connect` > `topics` > `socket`. `serve` and
-//! `packets` add to `impl Session`, whose struct `state` declares below them; a method is
-//! only called from a file above the one that defines it.
+//! file) > `serve` > `packets` > `state` > `events` > `connect` > `topics` > `socket`.
+//! `serve` and `packets` add to `impl Session`, whose struct `state` declares below them; a
+//! method is only called from a file above the one that defines it.
 
 mod connect;
 mod events;

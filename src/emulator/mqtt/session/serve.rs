@@ -1,4 +1,5 @@
-//! The loop of one MQTT connection: queued messages out, packets in (read as a stream, a
+//! The loop of one MQTT connection: a resumed session's unacknowledged messages again, then
+//! queued messages out, the handler's answers to user events, packets in (read as a stream, a
 //! packet may span frames), the keep-alive deadline and the emulator's stop, until one side
 //! ends it; then the DISCONNECT (5.0) and the close. What each packet does is `packets`'s.
 //! Imports `state` and `socket`, and calls the methods `packets` adds.
