@@ -507,6 +507,7 @@ async fn rest_sends_arrive_on_the_server_topic() {
 struct Heard {
     headers: axum::http::HeaderMap,
     body: serde_json::Value,
+    raw: bytes::Bytes,
 }
 
 impl Heard {
@@ -517,6 +518,9 @@ impl Heard {
 
 type Reply = (u16, serde_json::Value);
 
+/// A handler's answer to a user event: status, headers, body; None: no answer, ever.
+type UserReply = Option<(u16, Vec<(&'static str, String)>, Vec<u8>)>;
+
 /// A handler on 127.0.0.1 that passes validation, records every event and answers `connect`
 /// with `on_connect` (others: 200).
 struct Handler {
@@ -526,11 +530,20 @@ struct Handler {
 
 impl Handler {
     async fn start(on_connect: impl Fn(&Heard) -> Reply + Send + Sync + 'static) -> Handler {
+        Handler::start_with(on_connect, |_| Some((200, Vec::new(), Vec::new()))).await
+    }
+
+    /// A handler that answers user events with `on_user`.
+    async fn start_with(
+        on_connect: impl Fn(&Heard) -> Reply + Send + Sync + 'static,
+        on_user: impl Fn(&Heard) -> UserReply + Send + Sync + 'static,
+    ) -> Handler {
         let heard = Arc::new(Mutex::new(Vec::new()));
         let log = heard.clone();
         let on_connect = Arc::new(on_connect);
+        let on_user = Arc::new(on_user);
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-            let (log, on_connect) = (log.clone(), on_connect.clone());
+            let (log, on_connect, on_user) = (log.clone(), on_connect.clone(), on_user.clone());
             async move {
                 let (parts, body) = req.into_parts();
                 if parts.method == axum::http::Method::OPTIONS {
@@ -543,7 +556,23 @@ impl Handler {
                 let heard = Heard {
                     headers: parts.headers,
                     body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                    raw: body,
                 };
+                let user_event = heard
+                    .ce("ce-type")
+                    .is_some_and(|t| t.starts_with("azure.webpubsub.user."));
+                if user_event {
+                    let answer = on_user(&heard);
+                    log.lock().expect("log").push(heard);
+                    let Some((status, headers, body)) = answer else {
+                        return std::future::pending().await;
+                    };
+                    let mut reply = axum::response::Response::builder().status(status);
+                    for (name, value) in headers {
+                        reply = reply.header(name, value);
+                    }
+                    return reply.body(axum::body::Body::from(body)).expect("response");
+                }
                 let (status, reply) = if heard.ce("ce-eventname") == Some("connect") {
                     on_connect(&heard)
                 } else {
@@ -1155,4 +1184,735 @@ async fn a_publish_to_a_wildcard_or_nul_topic_closes_the_connection_and_reaches_
     assert_eq!(got["group"], "sentinel", "{got}");
     // No content type: binary, base64 in JSON.
     assert_eq!(got["data"], "c2VudGluZWw=", "{got}");
+}
+
+/// A CONNECT (`v5`: 5.0, else 3.1.1) with user name `user` and a password of any bytes: the
+/// codec writes a string password, so a placeholder of the same length is overwritten.
+fn connect_with_password(v5: bool, id: &str, password: &[u8]) -> Vec<u8> {
+    let placeholder = "P".repeat(password.len());
+    let mut out = bytes::BytesMut::new();
+    if v5 {
+        let c = p5::Connect {
+            keep_alive: 30,
+            client_id: id.to_string(),
+            clean_start: true,
+            properties: None,
+        };
+        p5::Packet::Connect(c, None, Some(p5::Login::new("user", placeholder)))
+            .write(&mut out, None)
+            .expect("CONNECT");
+    } else {
+        use rumqttc::mqttbytes::v4;
+        let mut c = v4::Connect::new(id);
+        c.set_login("user", placeholder);
+        v4::Packet::Connect(c)
+            .write(&mut out, 1 << 20)
+            .expect("CONNECT");
+    }
+    let at = out.len() - password.len();
+    out[at..].copy_from_slice(password);
+    out.to_vec()
+}
+
+/// The CONNECT password is Binary Data: bytes that are no UTF-8 are accepted and reach the
+/// `connect` event in base64, exactly (the token stays in the URL or header, as the service
+/// takes it).
+#[tokio::test]
+async fn a_binary_password_is_accepted_and_reaches_the_connect_event_in_base64() {
+    let handler = Handler::start(|_| (204, serde_json::Value::Null)).await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let password: &[u8] = b"\xff\x00\xfe\x80not utf-8";
+    for (v5, id) in [(false, "bin4"), (true, "bin5")] {
+        let mut s = raw(&world, &token, false).await.expect("upgrade");
+        s.send(Message::Binary(
+            connect_with_password(v5, id, password).into(),
+        ))
+        .await
+        .expect("CONNECT");
+        let ack = raw_next(&mut s).await.expect("CONNACK");
+        assert_eq!((ack[0], ack[3]), (0x20, 0x00), "{id}: accepted: {ack:?}");
+        let connect = handler.event(id, "connect").await;
+        assert_eq!(connect.body["mqtt"]["username"], "user");
+        // base64 of ff 00 fe 80 "not utf-8"
+        assert_eq!(
+            connect.body["mqtt"]["password"], "/wD+gG5vdCB1dGYtOA==",
+            "{id}: {}",
+            connect.body
+        );
+    }
+}
+
+// --- sessions: resent messages, will delay ---------------------------------------------------
+
+/// A packet a raw client read, in the terms these tests check.
+#[derive(Debug)]
+#[allow(dead_code)] // the fields are read through Debug, in failure messages
+enum Pkt {
+    ConnAck { present: bool, code: u8 },
+    SubAck,
+    PubAck(u16),
+    Publish(p5::Publish),
+    Disconnect(u8),
+    Other(String),
+}
+
+/// An MQTT client written by hand over a WebSocket, reading with the codec: DUP flags, packet
+/// ids and unacknowledged messages are the test's to see and choose.
+struct RawMqtt {
+    socket: Socket,
+    v5: bool,
+    buf: bytes::BytesMut,
+}
+
+/// What a raw CONNECT asks for.
+#[derive(Default, Clone)]
+struct RawConnect {
+    v5: bool,
+    clean: bool,
+    /// 5.0's Session Expiry Interval.
+    expiry: Option<u32>,
+    /// A will: topic, payload and (5.0) its delay.
+    will: Option<(&'static str, &'static str, Option<u32>)>,
+}
+
+impl RawMqtt {
+    async fn connect(world: &World, token: &str, id: &str, how: RawConnect) -> (RawMqtt, Pkt) {
+        let mut out = bytes::BytesMut::new();
+        if how.v5 {
+            let c = p5::Connect {
+                keep_alive: 30,
+                client_id: id.to_string(),
+                clean_start: how.clean,
+                properties: how.expiry.map(|e| p5::ConnectProperties {
+                    session_expiry_interval: Some(e),
+                    ..Default::default()
+                }),
+            };
+            let will = how.will.map(|(topic, payload, delay)| {
+                let props = delay.map(|d| p5::LastWillProperties {
+                    delay_interval: Some(d),
+                    payload_format_indicator: None,
+                    message_expiry_interval: None,
+                    content_type: None,
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: Vec::new(),
+                });
+                p5::LastWill::new(topic, payload, QoS5::AtLeastOnce, false, props)
+            });
+            p5::Packet::Connect(c, will, None)
+                .write(&mut out, None)
+                .expect("CONNECT");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            let mut c = v4::Connect::new(id);
+            c.clean_session = how.clean;
+            c.keep_alive = 30;
+            c.last_will = how.will.map(|(topic, payload, _)| {
+                v4::LastWill::new(topic, payload, rumqttc::mqttbytes::QoS::AtLeastOnce, false)
+            });
+            v4::Packet::Connect(c)
+                .write(&mut out, 1 << 20)
+                .expect("CONNECT");
+        }
+        let socket = raw(world, token, false).await.expect("upgrade");
+        let mut c = RawMqtt {
+            socket,
+            v5: how.v5,
+            buf: bytes::BytesMut::new(),
+        };
+        c.send(out).await;
+        let ack = c.next().await.expect("CONNACK");
+        (c, ack)
+    }
+
+    async fn send(&mut self, bytes: bytes::BytesMut) {
+        self.socket
+            .send(Message::Binary(bytes.freeze()))
+            .await
+            .expect("sent");
+    }
+
+    /// The next packet (PINGRESP skipped), or None once the connection closes.
+    async fn next(&mut self) -> Option<Pkt> {
+        use rumqttc::mqttbytes::v4;
+        loop {
+            let got = if self.v5 {
+                match p5::Packet::read(&mut self.buf, None) {
+                    Ok(p5::Packet::ConnAck(a)) => Some(Pkt::ConnAck {
+                        present: a.session_present,
+                        code: a.code as u8,
+                    }),
+                    Ok(p5::Packet::SubAck(_)) => Some(Pkt::SubAck),
+                    Ok(p5::Packet::PubAck(a)) => Some(Pkt::PubAck(a.pkid)),
+                    Ok(p5::Packet::Publish(p)) => Some(Pkt::Publish(p)),
+                    Ok(p5::Packet::Disconnect(d)) => Some(Pkt::Disconnect(d.reason_code as u8)),
+                    Ok(p5::Packet::PingResp(_)) => continue,
+                    Ok(other) => Some(Pkt::Other(format!("{other:?}"))),
+                    Err(rumqttc::v5::mqttbytes::Error::InsufficientBytes(_)) => None,
+                    Err(e) => panic!("unreadable: {e:?}"),
+                }
+            } else {
+                match v4::Packet::read(&mut self.buf, 1 << 24) {
+                    Ok(v4::Packet::ConnAck(a)) => Some(Pkt::ConnAck {
+                        present: a.session_present,
+                        code: a.code as u8,
+                    }),
+                    Ok(v4::Packet::SubAck(_)) => Some(Pkt::SubAck),
+                    Ok(v4::Packet::PubAck(a)) => Some(Pkt::PubAck(a.pkid)),
+                    Ok(v4::Packet::Publish(p)) => Some(Pkt::Publish(p5::Publish {
+                        dup: p.dup,
+                        qos: match p.qos {
+                            rumqttc::mqttbytes::QoS::AtMostOnce => QoS5::AtMostOnce,
+                            _ => QoS5::AtLeastOnce,
+                        },
+                        retain: p.retain,
+                        topic: p.topic.into_bytes().into(),
+                        pkid: p.pkid,
+                        payload: p.payload,
+                        properties: None,
+                    })),
+                    Ok(v4::Packet::PingResp) => continue,
+                    Ok(other) => Some(Pkt::Other(format!("{other:?}"))),
+                    Err(rumqttc::mqttbytes::Error::InsufficientBytes(_)) => None,
+                    Err(e) => panic!("unreadable: {e:?}"),
+                }
+            };
+            if got.is_some() {
+                return got;
+            }
+            let more = raw_next(&mut self.socket).await?;
+            self.buf.extend_from_slice(&more);
+        }
+    }
+
+    /// The next PUBLISH; anything else fails the test.
+    async fn publish(&mut self) -> p5::Publish {
+        match self.next().await {
+            Some(Pkt::Publish(p)) => p,
+            other => panic!("expected PUBLISH, got {other:?}"),
+        }
+    }
+
+    async fn subscribe(&mut self, topic: &str) {
+        let mut out = bytes::BytesMut::new();
+        if self.v5 {
+            p5::Packet::Subscribe(p5::Subscribe::new(
+                p5::Filter::new(topic, QoS5::AtLeastOnce),
+                None,
+            ))
+            .write(&mut out, None)
+            .expect("SUBSCRIBE");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            let mut s = v4::Subscribe::new(topic, rumqttc::mqttbytes::QoS::AtLeastOnce);
+            s.pkid = 1;
+            v4::Packet::Subscribe(s)
+                .write(&mut out, 1 << 20)
+                .expect("SUBSCRIBE");
+        }
+        self.send(out).await;
+        assert!(matches!(self.next().await, Some(Pkt::SubAck)));
+    }
+
+    async fn puback(&mut self, pkid: u16) {
+        let mut out = bytes::BytesMut::new();
+        if self.v5 {
+            p5::Packet::PubAck(p5::PubAck::new(pkid, None))
+                .write(&mut out, None)
+                .expect("PUBACK");
+        } else {
+            use rumqttc::mqttbytes::v4;
+            v4::Packet::PubAck(v4::PubAck::new(pkid))
+                .write(&mut out, 1 << 20)
+                .expect("PUBACK");
+        }
+        self.send(out).await;
+    }
+
+    /// DISCONNECT, then the server's close.
+    async fn disconnect(mut self) {
+        self.send(bytes::BytesMut::from(&[0xE0u8, 0x00][..])).await;
+        while self.next().await.is_some() {}
+    }
+}
+
+fn text(p: &p5::Publish) -> (String, String) {
+    (
+        String::from_utf8_lossy(&p.topic).into_owned(),
+        String::from_utf8_lossy(&p.payload).into_owned(),
+    )
+}
+
+async fn send_group(world: &World, group: &str, text: &str) {
+    let mut cmd = world.wps();
+    cmd.args(["send-group", "--group", group, "--text", text]);
+    let out = run(cmd).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// A kept session's QoS 1 messages that its client had not acknowledged come again when it
+/// resumes: first, in order, with DUP set and their packet ids; then what was queued while it
+/// was away, as new messages. An acknowledged one does not come again.
+#[tokio::test]
+async fn unacknowledged_messages_are_resent_with_dup_before_new_ones_on_resume() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    for v5 in [false, true] {
+        let id = if v5 { "resend5" } else { "resend4" };
+        let keep = RawConnect {
+            v5,
+            clean: false,
+            expiry: v5.then_some(60),
+            will: None,
+        };
+        let (mut c, ack) = RawMqtt::connect(&world, &token, id, keep.clone()).await;
+        assert!(
+            matches!(
+                ack,
+                Pkt::ConnAck {
+                    present: false,
+                    code: 0
+                }
+            ),
+            "{ack:?}"
+        );
+        c.subscribe("room").await;
+        for t in ["one", "two", "three"] {
+            send_group(&world, "room", t).await;
+        }
+        let one = c.publish().await;
+        let two = c.publish().await;
+        let three = c.publish().await;
+        assert_eq!(text(&one).1, "one");
+        assert!(!one.dup && !two.dup && !three.dup);
+        // "two" is acknowledged; "one" and "three" are not.
+        c.puback(two.pkid).await;
+        c.disconnect().await;
+        send_group(&world, "room", "while away").await;
+
+        let (mut back, ack) = RawMqtt::connect(&world, &token, id, keep.clone()).await;
+        assert!(
+            matches!(
+                ack,
+                Pkt::ConnAck {
+                    present: true,
+                    code: 0
+                }
+            ),
+            "{ack:?}"
+        );
+        let again = back.publish().await;
+        assert_eq!(
+            (text(&again).1.as_str(), again.dup, again.pkid),
+            ("one", true, one.pkid)
+        );
+        let again = back.publish().await;
+        assert_eq!(
+            (text(&again).1.as_str(), again.dup, again.pkid),
+            ("three", true, three.pkid)
+        );
+        let queued = back.publish().await;
+        assert_eq!(
+            text(&queued),
+            ("room".to_string(), "while away".to_string())
+        );
+        assert!(!queued.dup);
+        assert!(
+            ![one.pkid, three.pkid].contains(&queued.pkid),
+            "a fresh packet id"
+        );
+        // Acknowledged now: a second resume sends nothing again (a sentinel comes first).
+        for p in [one.pkid, three.pkid, queued.pkid] {
+            back.puback(p).await;
+        }
+        back.disconnect().await;
+        let (mut third, _) = RawMqtt::connect(&world, &token, id, keep).await;
+        send_group(&world, "room", "sentinel").await;
+        let got = third.publish().await;
+        assert_eq!((text(&got).1.as_str(), got.dup), ("sentinel", false));
+    }
+}
+
+/// A client that acknowledges nothing fills its session's resend list: at 1024 messages it is
+/// disconnected (5.0: DISCONNECT 0x97, quota exceeded) and its session ends, so a return
+/// finds none (Session Present 0) and nothing is resent.
+#[tokio::test]
+async fn a_client_that_never_acknowledges_is_cut_off_at_the_cap_and_its_session_ends() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let (mut flooder, _) = world
+        .connect_json("chat", None, &["webpubsub.sendToGroup"], &[])
+        .await;
+    let keep = RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(60),
+        will: None,
+    };
+    let (mut c, _) = RawMqtt::connect(&world, &token, "hoarder", keep.clone()).await;
+    c.subscribe("flood").await;
+    for i in 0..1100 {
+        let msg = json!({"type": "sendToGroup", "group": "flood", "dataType": "text", "data": format!("m{i}")});
+        flooder
+            .send(Message::Text(msg.to_string().into()))
+            .await
+            .expect("sent");
+    }
+    let mut published = 0;
+    let reason = loop {
+        match c.next().await {
+            Some(Pkt::Publish(_)) => published += 1,
+            Some(Pkt::Disconnect(reason)) => break reason,
+            other => panic!("after {published}: {other:?}"),
+        }
+    };
+    assert_eq!((published, reason), (1024, 0x97));
+    assert!(c.next().await.is_none(), "closed");
+    let (mut back, ack) = RawMqtt::connect(&world, &token, "hoarder", keep).await;
+    assert!(
+        matches!(
+            ack,
+            Pkt::ConnAck {
+                present: false,
+                code: 0
+            }
+        ),
+        "{ack:?}"
+    );
+    // A new session: nothing resent, not subscribed; a server message is the first thing.
+    let mut cmd = world.wps();
+    cmd.args([
+        "send-connection",
+        "--connection",
+        "hoarder",
+        "--text",
+        "fresh",
+    ]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let got = back.publish().await;
+    assert_eq!((text(&got).1.as_str(), got.dup), ("fresh", false));
+}
+
+/// MQTT 5's Will Delay Interval: the will of a client that drops goes out that many seconds
+/// later, not at all if the client resumes its session first, and at the session's end if
+/// that comes sooner. Absences are proven by a sentinel sent after the would-be time.
+#[tokio::test]
+async fn a_delayed_will_waits_for_its_delay_and_a_resume_cancels_it() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut watcher = v5(mqtt_url(&world, "chat", &token), "willwatcher")
+        .await
+        .expect("connects");
+    watcher.subscribe("wills").await;
+    let delayed = |payload: &'static str, delay: u32, expiry: u32| RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(expiry),
+        will: Some(("wills", payload, Some(delay))),
+    };
+
+    // Resumed within the delay: never published. The resume comes right after the drop;
+    // the sentinel goes once the delay has passed since the drop.
+    let delay = Duration::from_secs(3);
+    let how = delayed("cancelled will", 3, 30);
+    let (c, _) = RawMqtt::connect(&world, &token, "comesback", how.clone()).await;
+    let dropped = tokio::time::Instant::now();
+    drop(c);
+    // (The server sees the drop as the socket's end, long before a new WebSocket is up.)
+    let (back, ack) = RawMqtt::connect(&world, &token, "comesback", how).await;
+    assert!(
+        matches!(
+            ack,
+            Pkt::ConnAck {
+                present: true,
+                code: 0
+            }
+        ),
+        "{ack:?}"
+    );
+    tokio::time::sleep_until(dropped + delay + Duration::from_millis(500)).await;
+    send_group(&world, "wills", "sentinel 1").await;
+    let got = watcher.publish().await;
+    assert_eq!(
+        text(&got).1,
+        "sentinel 1",
+        "the cancelled will must not arrive"
+    );
+
+    // Not resumed: it comes, no sooner than its delay after the drop.
+    let (c, _) = RawMqtt::connect(&world, &token, "staysaway", delayed("late will", 1, 30)).await;
+    let dropped = tokio::time::Instant::now();
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "late will");
+    assert!(
+        dropped.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        dropped.elapsed()
+    );
+
+    // A delay longer than the session: the will goes when the session ends (1 s), well
+    // before its 600 s, which no test would wait for.
+    let (c, _) =
+        RawMqtt::connect(&world, &token, "shortlived", delayed("capped will", 600, 1)).await;
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "capped will");
+
+    // A session not kept (no expiry) ends with its connection: the will goes at once.
+    let (c, _) = RawMqtt::connect(&world, &token, "notkept", delayed("at once", 600, 0)).await;
+    drop(c);
+    let got = watcher.publish().await;
+    assert_eq!(text(&got).1, "at once");
+    drop(back);
+}
+
+/// Each kept session holds one timer for its will and its expiry, and kept sessions are
+/// capped (1000 per emulator): past the cap a session ends with its connection, so its
+/// delayed will goes at once while the kept ones' wait. 1010 clients with a 30 s will delay
+/// drop: exactly 10 wills arrive, then a sentinel.
+#[tokio::test]
+async fn many_delayed_wills_are_bounded_by_the_kept_sessions_cap() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, BOTH);
+    let mut watcher = v5(mqtt_url(&world, "chat", &token), "capwatcher")
+        .await
+        .expect("connects");
+    watcher.subscribe("wills").await;
+    let how = RawConnect {
+        v5: true,
+        clean: false,
+        expiry: Some(30),
+        will: Some(("wills", "over the cap", Some(30))),
+    };
+    for i in 0..1010 {
+        let (c, _) = RawMqtt::connect(&world, &token, &format!("many{i}"), how.clone()).await;
+        drop(c);
+    }
+    for _ in 0..10 {
+        let got = watcher.publish().await;
+        assert_eq!(text(&got).1, "over the cap");
+    }
+    send_group(&world, "wills", "sentinel").await;
+    let got = watcher.publish().await;
+    assert_eq!(
+        text(&got).1,
+        "sentinel",
+        "only the sessions over the cap sent theirs"
+    );
+}
+
+// --- user events ------------------------------------------------------------------------------
+
+/// The user properties of a 5.0 PUBLISH.
+fn user_props(p: &p5::Publish) -> Vec<(String, String)> {
+    p.properties
+        .as_ref()
+        .map(|p| p.user_properties.clone())
+        .unwrap_or_default()
+}
+
+/// A PUBLISH to `$webpubsub/server/events/{event}` raises `{event}` at the handler, as the
+/// service's MQTT CloudEvents reference describes: payload as the body, 5.0 Content Type as
+/// `Content-Type`, user properties as `mqtt-*` headers. The answer comes back on
+/// `.../succeeded` or `.../failed` with the reply's content type, its `mqtt-*` headers and
+/// `azure-status-code` as user properties and the request's correlation data; then the
+/// request's PUBACK.
+#[tokio::test]
+async fn a_publish_to_the_events_topic_raises_a_user_event_and_the_answer_comes_back() {
+    let handler = Handler::start_with(
+        |_| (204, serde_json::Value::Null),
+        |h| {
+            let mut body = b"echo: ".to_vec();
+            body.extend_from_slice(&h.raw);
+            if h.ce("ce-eventname") == Some("deny") {
+                return Some((
+                    400,
+                    vec![("content-type", "text/plain".into())],
+                    b"no".to_vec(),
+                ));
+            }
+            Some((
+                200,
+                vec![
+                    ("content-type", "text/plain".into()),
+                    ("mqtt-answer", "42".into()),
+                ],
+                body,
+            ))
+        },
+    )
+    .await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut c5 = v5(mqtt_url(&world, "chat", &token), "asker5")
+        .await
+        .expect("connects");
+    let properties = p5::PublishProperties {
+        content_type: Some("text/plain".into()),
+        correlation_data: Some(bytes::Bytes::from_static(b"corr-1")),
+        user_properties: vec![("k".into(), "v".into())],
+        ..Default::default()
+    };
+    c5.client
+        .publish_with_properties(
+            "$webpubsub/server/events/echo",
+            QoS5::AtLeastOnce,
+            false,
+            "hello",
+            properties,
+        )
+        .await
+        .expect("publish queued");
+    // The answer, then the PUBACK (sent once the handler answered).
+    let answer = match c5.next().await {
+        p5::Packet::Publish(p) => p,
+        other => panic!("expected the answer first, got {other:?}"),
+    };
+    assert_eq!(
+        text(&answer),
+        (
+            "$webpubsub/server/events/echo/succeeded".to_string(),
+            "echo: hello".to_string()
+        )
+    );
+    let props = answer.properties.clone().expect("properties");
+    assert_eq!(props.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(props.correlation_data.as_deref(), Some(&b"corr-1"[..]));
+    assert_eq!(
+        user_props(&answer),
+        vec![
+            ("answer".to_string(), "42".to_string()),
+            ("azure-status-code".to_string(), "200".to_string())
+        ]
+    );
+    match c5.next().await {
+        p5::Packet::PubAck(ack) => assert_eq!(ack.reason, p5::PubAckReason::Success),
+        other => panic!("expected PUBACK, got {other:?}"),
+    }
+    let heard = handler.event("asker5", "echo").await;
+    assert_eq!(heard.ce("ce-type"), Some("azure.webpubsub.user.echo"));
+    assert_eq!(heard.ce("content-type"), Some("text/plain"));
+    assert_eq!(heard.ce("mqtt-k"), Some("v"));
+    assert_eq!(heard.ce("ce-subprotocol"), Some("mqtt"));
+    assert!(heard.ce("ce-physicalconnectionid").is_some());
+    assert!(heard.ce("ce-sessionid").is_some());
+    assert_eq!(&heard.raw[..], b"hello");
+
+    // A non-2xx answer comes on `.../failed`, with its status.
+    c5.client
+        .publish(
+            "$webpubsub/server/events/deny",
+            QoS5::AtLeastOnce,
+            false,
+            "x",
+        )
+        .await
+        .expect("publish queued");
+    let answer = c5.publish().await;
+    assert_eq!(
+        text(&answer),
+        (
+            "$webpubsub/server/events/deny/failed".to_string(),
+            "no".to_string()
+        )
+    );
+    assert_eq!(
+        user_props(&answer),
+        vec![("azure-status-code".to_string(), "400".to_string())]
+    );
+    // The handler answered: the request itself went through.
+    match c5.next().await {
+        p5::Packet::PubAck(ack) => assert_eq!(ack.reason, p5::PubAckReason::Success),
+        other => panic!("expected PUBACK, got {other:?}"),
+    }
+
+    // An event name no event may have: refused in the PUBACK, no event raised.
+    let ack = c5.publish_acked("$webpubsub/server/events/a/b", b"x").await;
+    assert_eq!(ack.reason, p5::PubAckReason::TopicNameInvalid);
+
+    // 3.1.1: no content type (the body is application/octet-stream), no properties.
+    let mut c4 = v4(mqtt_url(&world, "chat", &token), "asker4")
+        .await
+        .expect("connects");
+    c4.client
+        .publish(
+            "$webpubsub/server/events/echo",
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            "hi4",
+        )
+        .await
+        .expect("publish queued");
+    match c4.next().await {
+        rumqttc::Packet::Publish(p) => {
+            assert_eq!(p.topic, "$webpubsub/server/events/echo/succeeded");
+            assert_eq!(&p.payload[..], b"echo: hi4");
+        }
+        other => panic!("expected the answer first, got {other:?}"),
+    }
+    assert!(matches!(c4.next().await, rumqttc::Packet::PubAck(_)));
+    let heard = handler.event("asker4", "echo").await;
+    assert_eq!(heard.ce("content-type"), Some("application/octet-stream"));
+    assert!(handler.events("asker5", "a/b").is_empty());
+}
+
+/// No handler takes the event: a 5.0 PUBACK says no one was there (0x10), and nothing
+/// comes back.
+#[tokio::test]
+async fn a_user_event_no_handler_takes_is_acknowledged_as_such() {
+    let world = World::new().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let mut c5 = v5(mqtt_url(&world, "chat", &token), "nobody")
+        .await
+        .expect("connects");
+    let ack = c5
+        .publish_acked("$webpubsub/server/events/echo", b"x")
+        .await;
+    assert_eq!(ack.reason, p5::PubAckReason::NoMatchingSubscribers);
+    // Nothing else came: a server message is the next thing.
+    let mut cmd = world.wps();
+    cmd.args([
+        "send-connection",
+        "--connection",
+        "nobody",
+        "--text",
+        "sentinel",
+    ]);
+    assert_eq!(code(&run(cmd).await), 0);
+    let got = c5.publish().await;
+    assert_eq!(text(&got).1, "sentinel");
+}
+
+/// A client raising events faster than its handler answers: at most 64 wait (as for json
+/// clients); past that the client is disconnected (5.0: 0x97, quota exceeded).
+#[tokio::test]
+async fn a_client_flooding_a_stalled_handler_with_events_is_cut_off() {
+    let handler = Handler::start_with(|_| (204, serde_json::Value::Null), |_| None).await;
+    let world = handler.world().await;
+    let token = mqtt_token(&world, "chat", None, &[]);
+    let how = RawConnect {
+        v5: true,
+        clean: true,
+        ..RawConnect::default()
+    };
+    let (mut c, _) = RawMqtt::connect(&world, &token, "flooder", how).await;
+    let mut out = bytes::BytesMut::new();
+    for _ in 0..100 {
+        let p = p5::Publish::new("$webpubsub/server/events/slow", QoS5::AtMostOnce, "x", None);
+        p5::Packet::Publish(p)
+            .write(&mut out, None)
+            .expect("PUBLISH");
+    }
+    c.send(out).await;
+    match c.next().await {
+        Some(Pkt::Disconnect(reason)) => assert_eq!(reason, 0x97),
+        other => panic!("expected DISCONNECT, got {other:?}"),
+    }
+    assert!(c.next().await.is_none(), "closed");
+    // One at a time: the handler holds the first, and heard no other.
+    handler.event("flooder", "slow").await;
+    assert_eq!(handler.events("flooder", "slow").len(), 1);
 }

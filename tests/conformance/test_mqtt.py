@@ -2,7 +2,7 @@
 requirements.txt), MQTT 3.1.1 and 5.0 over WebSocket, with URLs minted by the official
 service SDK (`client_protocol="Mqtt"`): connect, subscribe, REST sends on the topic and on
 `$webpubsub/server/messages`, messages to and from a json client, a refused wildcard
-subscription, bad tokens.
+subscription, bad tokens, and a kept session's unacknowledged message resent (DUP) on resume.
 """
 
 import json
@@ -177,3 +177,63 @@ def test_bad_tokens_are_refused_at_the_upgrade(emulator, hub, version):
             c.connect()
         assert "handshake" in str(err.value).lower() or "401" in str(err.value), err.value
         c.client.loop_stop()
+
+
+def _keeper(url: str, version: int, client_id: str) -> mqtt.Client:
+    """A paho client that keeps its session (3.1.1 Clean Session 0; 5.0 Clean Start 0 with a
+    session expiry) and acknowledges nothing by itself."""
+    kwargs = {"clean_session": False} if version == mqtt.MQTTv311 else {}
+    return mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=version,
+        transport="websockets",
+        reconnect_on_failure=False,
+        manual_ack=True,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("version", ["3.1.1", "5.0"])
+def test_an_unacknowledged_message_comes_again_with_dup_on_resume(service, version):
+    token = service.get_client_access_token(roles=ROLES, client_protocol="Mqtt")
+    parsed = urlparse(token["url"])
+    client_id = "k" + uuid.uuid4().hex[:12]
+    connect_kwargs = {"keepalive": 30}
+    if VERSIONS[version] == mqtt.MQTTv5:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 60
+        connect_kwargs.update(clean_start=False, properties=props)
+
+    def session():
+        c = _keeper(token["url"], VERSIONS[version], client_id)
+        connacks, messages, subacks = queue.Queue(), queue.Queue(), queue.Queue()
+        c.ws_set_options(path=f"{parsed.path}?{parsed.query}")
+        c.on_connect = lambda cl, u, flags, rc, p: connacks.put(flags)
+        c.on_message = lambda cl, u, msg: messages.put(msg)
+        c.on_subscribe = lambda cl, u, mid, codes, p: subacks.put(codes)
+        c.connect(parsed.hostname, parsed.port, **connect_kwargs)
+        c.loop_start()
+        flags = connacks.get(timeout=RECV_TIMEOUT)
+        return c, flags, messages, subacks
+
+    c, flags, messages, subacks = session()
+    assert not flags.session_present
+    c.subscribe("kept", qos=1)
+    subacks.get(timeout=RECV_TIMEOUT)
+    service.send_to_group("kept", "unacked", content_type="text/plain")
+    first = messages.get(timeout=RECV_TIMEOUT)
+    assert (first.payload, first.dup) == (b"unacked", False)
+    # Not acknowledged (manual acks); the session is kept across a DISCONNECT.
+    c.disconnect()
+    c.loop_stop()
+
+    c, flags, messages, _ = session()
+    try:
+        assert flags.session_present
+        again = messages.get(timeout=RECV_TIMEOUT)
+        assert (again.payload, again.dup, again.mid) == (b"unacked", True, first.mid)
+        c.ack(again.mid, again.qos)
+    finally:
+        c.disconnect()
+        c.loop_stop()

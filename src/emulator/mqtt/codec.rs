@@ -36,6 +36,8 @@ pub(super) struct Will {
     pub topic: String,
     pub payload: Bytes,
     pub retain: bool,
+    /// 5.0's Will Delay Interval in seconds (3.1.1: 0, at once).
+    pub delay: u32,
 }
 
 /// What a CONNECT asks for.
@@ -102,6 +104,9 @@ pub(super) struct Publish {
     pub content_type: Option<String>,
     /// MQTT 5's Topic Alias property was set (this service offers none).
     pub topic_alias: bool,
+    /// MQTT 5's Correlation Data and User Properties (a user event's reply carries them).
+    pub correlation_data: Option<Bytes>,
+    pub user_properties: Vec<(String, String)>,
 }
 
 /// Why the bytes are not a packet.
@@ -182,12 +187,15 @@ fn read_connect(buf: &mut BytesMut, max: usize) -> Result<Option<Inbound>, ReadE
             "the first packet must be CONNECT".into(),
         ));
     }
+    // The password is Binary Data (MQTT 5 §3.1.3.6; 3.1.1 §3.1.3.5), which the codec reads
+    // as a string: it is taken out of the packet first, and the rest goes to the codec.
+    let password = take_password(buf).unwrap_or_default();
     // Try 5.0 on a copy (the codec consumes the packet even when it refuses it).
     let mut probe = buf.clone();
     match v5::Packet::read(&mut probe, Some(max as u32)) {
         Ok(p) => {
             *buf = probe;
-            return Ok(Some(from_v5(p)));
+            return Ok(Some(with_password(from_v5(p), password)));
         }
         Err(b5::Error::InsufficientBytes(_)) => return Ok(None),
         Err(b5::Error::PayloadSizeLimitExceeded { .. }) => return Err(ReadError::TooLarge),
@@ -196,11 +204,100 @@ fn read_connect(buf: &mut BytesMut, max: usize) -> Result<Option<Inbound>, ReadE
         Err(e) => return Err(ReadError::Malformed(e.to_string())),
     }
     match v4::Packet::read(buf, max) {
-        Ok(p) => Ok(Some(from_v4(p))),
+        Ok(p) => Ok(Some(with_password(from_v4(p), password))),
         Err(b4::Error::InsufficientBytes(_)) => Ok(None),
         Err(b4::Error::PayloadSizeLimitExceeded(_)) => Err(ReadError::TooLarge),
         Err(e) => Err(ReadError::Malformed(e.to_string())),
     }
+}
+
+fn with_password(mut packet: Inbound, password: Option<Vec<u8>>) -> Inbound {
+    if let Inbound::Connect(c) = &mut packet {
+        c.password = password.filter(|p| !p.is_empty());
+    }
+    packet
+}
+
+/// Not a whole CONNECT (yet), or not one whose fields can be walked: left to the codec,
+/// which says which.
+struct Incomplete;
+
+/// A variable byte integer at `at` (MQTT 5 §1.5.5): its value and its length.
+fn varint(bytes: &[u8], at: usize) -> Result<(usize, usize), Incomplete> {
+    let mut value = 0usize;
+    for i in 0..4 {
+        let b = *bytes.get(at + i).ok_or(Incomplete)?;
+        value |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err(Incomplete)
+}
+
+/// Takes the password out of the whole CONNECT at the start of `buf`, rewriting the packet
+/// without it (its flag cleared, its length shortened). The password is the CONNECT's last
+/// field, so the fields before it are walked to find where it starts.
+fn take_password(buf: &mut BytesMut) -> Result<Option<Vec<u8>>, Incomplete> {
+    let (remaining, len_len) = varint(buf, 1)?;
+    let end = 1 + len_len + remaining;
+    if buf.len() < end {
+        return Err(Incomplete);
+    }
+    let packet = &buf[..end];
+    let u16_at = |at: usize| -> Result<usize, Incomplete> {
+        let b = packet.get(at..at + 2).ok_or(Incomplete)?;
+        Ok(usize::from(u16::from_be_bytes([b[0], b[1]])))
+    };
+    let mut at = 1 + len_len;
+    at += 2 + u16_at(at)?; // protocol name
+    let level = *packet.get(at).ok_or(Incomplete)?;
+    let flags_at = at + 1;
+    let flags = *packet.get(flags_at).ok_or(Incomplete)?;
+    at += 4; // level, flags, keep-alive
+    if flags & 0x40 == 0 {
+        return Ok(None);
+    }
+    if level == 5 {
+        let (props, n) = varint(packet, at)?;
+        at += n + props;
+    }
+    at += 2 + u16_at(at)?; // client id
+    if flags & 0x04 != 0 {
+        if level == 5 {
+            let (props, n) = varint(packet, at)?;
+            at += n + props;
+        }
+        at += 2 + u16_at(at)?; // will topic
+        at += 2 + u16_at(at)?; // will payload
+    }
+    if flags & 0x80 != 0 {
+        at += 2 + u16_at(at)?; // user name
+    }
+    let password_len = u16_at(at)?;
+    if at + 2 + password_len != end {
+        return Err(Incomplete);
+    }
+    let password = packet[at + 2..end].to_vec();
+    let mut rewritten = BytesMut::with_capacity(end);
+    rewritten.extend_from_slice(&[packet[0]]);
+    let mut rest = remaining - 2 - password_len;
+    loop {
+        let byte = (rest % 128) as u8;
+        rest /= 128;
+        if rest == 0 {
+            rewritten.extend_from_slice(&[byte]);
+            break;
+        }
+        rewritten.extend_from_slice(&[byte | 0x80]);
+    }
+    // The flags byte keeps its offset from the start of the variable header.
+    let flags_in_rewritten = rewritten.len() + (flags_at - (1 + len_len));
+    rewritten.extend_from_slice(&packet[1 + len_len..at]);
+    rewritten[flags_in_rewritten] &= !0x40;
+    rewritten.extend_from_slice(&buf[end..]);
+    *buf = rewritten;
+    Ok(Some(password))
 }
 
 fn from_v4(p: v4::Packet) -> Inbound {
@@ -213,6 +310,7 @@ fn from_v4(p: v4::Packet) -> Inbound {
                 topic: w.topic,
                 payload: w.message,
                 retain: w.retain,
+                delay: 0,
             }),
             clean_start: c.clean_session,
             session_expiry: None,
@@ -235,6 +333,8 @@ fn from_v4(p: v4::Packet) -> Inbound {
             payload: p.payload,
             content_type: None,
             topic_alias: false,
+            correlation_data: None,
+            user_properties: Vec::new(),
         }),
         v4::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
         v4::Packet::PubRec(a) => Inbound::PubRec(a.pkid),
@@ -269,6 +369,7 @@ fn from_v5(p: v5::Packet) -> Inbound {
                     topic: String::from_utf8_lossy(&w.topic).into_owned(),
                     payload: w.message,
                     retain: w.retain,
+                    delay: w.properties.and_then(|p| p.delay_interval).unwrap_or(0),
                 }),
                 clean_start: c.clean_start,
                 session_expiry: props.session_expiry_interval,
@@ -292,6 +393,8 @@ fn from_v5(p: v5::Packet) -> Inbound {
                 payload: p.payload,
                 content_type: props.content_type,
                 topic_alias: props.topic_alias.is_some(),
+                correlation_data: props.correlation_data,
+                user_properties: props.user_properties,
             })
         }
         v5::Packet::PubAck(a) => Inbound::PubAck(a.pkid),
@@ -533,19 +636,36 @@ pub(super) fn unsuback(version: Version, pkid: u16, count: usize) -> Bytes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PubResult {
     Success,
+    /// A user event no handler takes (0x10, a success code: nobody was there).
+    NoMatchingSubscribers,
+    /// A user event that got no answer from its handler (0x80).
+    UnspecifiedError,
     NotAuthorized,
     TopicNameInvalid,
+    /// A user event whose Content Type is no MIME type (0x99).
+    PayloadFormatInvalid,
+}
+
+impl PubResult {
+    /// 5.0: a code of 0x80 or more ends a QoS 2 exchange at its PUBREC.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, PubResult::Success | PubResult::NoMatchingSubscribers)
+    }
 }
 
 pub(super) fn puback(version: Version, pkid: u16, result: PubResult) -> Bytes {
     match version {
         Version::V311 => write4(v4::Packet::PubAck(v4::PubAck::new(pkid))),
         Version::V5 => {
+            use v5::PubAckReason as R;
             let mut ack = v5::PubAck::new(pkid, None);
             ack.reason = match result {
-                PubResult::Success => v5::PubAckReason::Success,
-                PubResult::NotAuthorized => v5::PubAckReason::NotAuthorized,
-                PubResult::TopicNameInvalid => v5::PubAckReason::TopicNameInvalid,
+                PubResult::Success => R::Success,
+                PubResult::NoMatchingSubscribers => R::NoMatchingSubscribers,
+                PubResult::UnspecifiedError => R::UnspecifiedError,
+                PubResult::NotAuthorized => R::NotAuthorized,
+                PubResult::TopicNameInvalid => R::TopicNameInvalid,
+                PubResult::PayloadFormatInvalid => R::PayloadFormatInvalid,
             };
             write5(v5::Packet::PubAck(ack))
         }
@@ -556,11 +676,15 @@ pub(super) fn pubrec(version: Version, pkid: u16, result: PubResult) -> Bytes {
     match version {
         Version::V311 => write4(v4::Packet::PubRec(v4::PubRec::new(pkid))),
         Version::V5 => {
+            use v5::PubRecReason as R;
             let mut rec = v5::PubRec::new(pkid, None);
             rec.reason = match result {
-                PubResult::Success => v5::PubRecReason::Success,
-                PubResult::NotAuthorized => v5::PubRecReason::NotAuthorized,
-                PubResult::TopicNameInvalid => v5::PubRecReason::TopicNameInvalid,
+                PubResult::Success => R::Success,
+                PubResult::NoMatchingSubscribers => R::NoMatchingSubscribers,
+                PubResult::UnspecifiedError => R::UnspecifiedError,
+                PubResult::NotAuthorized => R::NotAuthorized,
+                PubResult::TopicNameInvalid => R::TopicNameInvalid,
+                PubResult::PayloadFormatInvalid => R::PayloadFormatInvalid,
             };
             write5(v5::Packet::PubRec(rec))
         }
@@ -588,14 +712,22 @@ pub(super) fn pingresp(version: Version) -> Bytes {
     }
 }
 
-/// A PUBLISH to the client; `content_type` travels only in 5.0.
+/// What a PUBLISH to a 5.0 client says besides its payload (3.1.1 carries none of it).
+#[derive(Debug, Default)]
+pub(super) struct Properties {
+    pub content_type: Option<String>,
+    pub correlation_data: Option<Bytes>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+/// A PUBLISH to the client; `properties` travel only in 5.0.
 pub(super) fn publish(
     version: Version,
     topic: &str,
     qos: u8,
     pkid: u16,
     payload: Bytes,
-    content_type: &str,
+    properties: Properties,
 ) -> Bytes {
     match version {
         Version::V311 => {
@@ -605,7 +737,9 @@ pub(super) fn publish(
         }
         Version::V5 => {
             let properties = v5::PublishProperties {
-                content_type: Some(content_type.to_string()),
+                content_type: properties.content_type,
+                correlation_data: properties.correlation_data,
+                user_properties: properties.user_properties,
                 ..Default::default()
             };
             let mut p = v5::Publish::new(topic, to_qos5(qos), payload, Some(properties));
@@ -710,6 +844,66 @@ mod tests {
             };
             assert_eq!((c.version, c.client_id.as_str()), (version, "abc"));
             assert!(buf.is_empty());
+        }
+    }
+
+    /// A CONNECT with a user name and a password of any bytes, as a client writes it (the
+    /// codec can only write a string password: this one is patched in).
+    fn connect_with_password(version: Version, password: &[u8]) -> BytesMut {
+        let placeholder = "P".repeat(password.len());
+        let mut out = BytesMut::new();
+        match version {
+            Version::V311 => {
+                let mut c = v4::Connect::new("abc");
+                c.set_login("user", &placeholder);
+                c.last_will = Some(v4::LastWill::new("w", "bye", b4::QoS::AtMostOnce, false));
+                v4::Packet::Connect(c).write(&mut out, 1 << 20).unwrap();
+            }
+            Version::V5 => {
+                let c = v5::Connect {
+                    keep_alive: 30,
+                    client_id: "abc".into(),
+                    clean_start: true,
+                    properties: Some(v5::ConnectProperties {
+                        session_expiry_interval: Some(5),
+                        ..Default::default()
+                    }),
+                };
+                let will = v5::LastWill::new("w", "bye", b5::QoS::AtMostOnce, false, None);
+                let login = v5::Login::new("user", placeholder.clone());
+                v5::Packet::Connect(c, Some(will), Some(login))
+                    .write(&mut out, None)
+                    .unwrap();
+            }
+        }
+        let at = out.len() - password.len();
+        out[at..].copy_from_slice(password);
+        out
+    }
+
+    #[test]
+    fn a_password_is_any_bytes() {
+        for version in [Version::V311, Version::V5] {
+            for password in [&b"\xff\x00\xfe binary"[..], b"plain", &[0xC3; 300][..]] {
+                let mut buf = connect_with_password(version, password);
+                buf.extend_from_slice(&[0xC0, 0x00]); // a PINGREQ behind it
+                let Ok(Some(Inbound::Connect(c))) = read(&mut buf, None, 1 << 20) else {
+                    panic!("{version:?}: not a connect");
+                };
+                assert_eq!(c.password.as_deref(), Some(password), "{version:?}");
+                assert_eq!(c.username.as_deref(), Some("user"));
+                assert_eq!(c.will.as_ref().map(|w| &w.payload[..]), Some(&b"bye"[..]));
+                assert_eq!(&buf[..], &[0xC0, 0x00], "the next packet is left whole");
+            }
+            // In pieces: nothing until it is whole.
+            let whole = connect_with_password(version, b"\xff\xfe");
+            let mut buf = BytesMut::from(&whole[..whole.len() - 1]);
+            assert!(matches!(read(&mut buf, None, 1024), Ok(None)));
+            buf.extend_from_slice(&whole[whole.len() - 1..]);
+            let Ok(Some(Inbound::Connect(c))) = read(&mut buf, None, 1024) else {
+                panic!("not a connect");
+            };
+            assert_eq!(c.password.as_deref(), Some(&b"\xff\xfe"[..]));
         }
     }
 

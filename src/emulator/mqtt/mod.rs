@@ -14,13 +14,19 @@
 //! - `connect`, `connected` and `disconnected` go to event handlers with the MQTT
 //!   CloudEvents extension (`ce-physicalConnectionId`, `ce-sessionId`, the `mqtt` bodies); a
 //!   handler's refusal is a failed CONNACK with its `mqtt.code`;
-//! - a session outlives its connection for a client that asked (Clean Start 0), up to 30 s.
+//! - a PUBLISH to `$webpubsub/server/events/{event}` raises a user event, whose answer comes
+//!   back on `.../succeeded` or `.../failed` before the PUBACK;
+//! - a session outlives its connection for a client that asked (Clean Start 0), up to 30 s,
+//!   with its unacknowledged QoS 1 messages (sent again on its return) and a 5.0 will's
+//!   delay; the CONNECT password is binary data, passed on in base64.
 //!
 //! - `codec`: packets both ways, with rumqttc's 3.1.1 and 5.0 codecs;
+//! - `inflight`: QoS 1 messages sent and not yet acknowledged, resent on resume;
 //! - `session`: the per-connection task from CONNECT to the end;
 //! - `store`: sessions by client id, live and kept.
 
 mod codec;
+mod inflight;
 mod session;
 pub(crate) mod store;
 
@@ -57,9 +63,6 @@ const MAX_CLIENT_ID: usize = 128;
 /// A will's topic: at most 1024 characters, not only whitespace; its message: 2,000 bytes.
 const MAX_WILL_TOPIC: usize = 1024;
 const MAX_WILL_MESSAGE: usize = 2000;
-/// QoS 1 and 2 messages to a client that it has not acknowledged yet; past this the client
-/// is not keeping up and is closed (quota exceeded), as a full outbound queue is.
-const MAX_INFLIGHT: usize = 1024;
 /// QoS 2 messages from a client waiting for its PUBREL.
 const MAX_AWAITING_REL: usize = 1024;
 

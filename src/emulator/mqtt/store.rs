@@ -3,18 +3,24 @@
 //! Clean Start 0 ("persistent session" in the service's MQTT support list: kept for up to
 //! 30 seconds; MQTT 5's Session Expiry Interval, capped there).
 //!
+//! A kept session has one timer (see `session::state`): its 5.0 will's delay, if any, then its
+//! expiry; so timers are bounded like kept sessions.
+//!
 //! A kept session stays in its hub (groups, permissions, queued messages), so messages sent
-//! while its client is away wait in its queue; it ends at its expiry (the `disconnected`
-//! event), when its client comes back with Clean Start 1, or when the emulator stops.
+//! while its client is away wait in its queue, behind the ones it had not acknowledged; it
+//! ends at its expiry (the `disconnected` event), when its client comes back with Clean
+//! Start 1, or when the emulator stops.
 //!
 //! The store is one map per emulator (`Shared::mqtt_sessions`), keyed by the hub's identity
 //! (an `Arc<Hub>` that every entry holds, so the key cannot be reused while the entry exists)
 //! and the client id, and bounded by the live connections plus [`MAX_KEPT`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::codec::Will;
+use super::inflight::Inflight;
 use crate::emulator::hub::{Conn, Hub, Inbox, Targets};
 use crate::emulator::upstream;
 
@@ -32,8 +38,18 @@ pub(super) struct Kept {
     pub conn: Arc<Conn>,
     pub rx: Inbox,
     pub subscriptions: HashMap<String, u8>,
+    /// QoS 1 messages the client had not acknowledged: sent again when it comes back.
+    pub inflight: Inflight,
+    /// QoS 2 packet ids of the client's waiting for PUBREL.
+    pub awaiting_rel: HashSet<u16>,
+    /// A 5.0 will whose delay has not run out: published when it does or the session ends,
+    /// whichever comes first, and dropped if the client comes back before (MQTT 5 §3.1.3.2.2).
+    pub will: Option<Will>,
+    /// The claim of the connection that left it, which tells this stay from a later one of
+    /// the same session (its timer must not end the next).
+    pub generation: u64,
     /// For the `disconnected` event at its expiry: the view and how the last connection ended.
-    pub view: upstream::Connection,
+    pub view: Arc<upstream::Connection>,
     pub reason: Option<String>,
     pub ended: upstream::mqtt::MqttDisconnected,
 }
@@ -77,6 +93,17 @@ pub(super) struct Claim {
     /// A kept session that Clean Start 1 discarded, out of the hub already: the caller
     /// reports its end.
     pub discarded: Option<Box<Kept>>,
+}
+
+/// Where a session goes when its connection ends.
+pub(super) enum Released {
+    /// In the store, waiting for its client.
+    Kept,
+    /// A newer connection took the client id: the session is out of the hub already.
+    TakenOver(Box<Kept>),
+    /// Not kept (not asked for, or no room): out of the store, still in the hub, for the
+    /// caller to publish its will and take it out.
+    Ended(Box<Kept>),
 }
 
 /// Registers a new connection for `client_id`, under the store's lock so no other connection
@@ -132,15 +159,15 @@ impl Sessions {
     }
 
     /// The connection of `generation` is over. With `keep`, its session is kept, when there is
-    /// room and the connection was not taken over; otherwise it is taken out of the hub and comes
-    /// back for the caller to report its end.
+    /// room and the connection was not taken over; otherwise it comes back for the caller to
+    /// end (taken over: out of the hub already; ended: still in it, for its will).
     pub(super) fn release(
         &self,
         client_id: &str,
         generation: u64,
-        session: Box<Kept>,
+        mut session: Box<Kept>,
         keep: bool,
-    ) -> Result<(), Box<Kept>> {
+    ) -> Released {
         let mut store = self.lock();
         let k = key(&session.hub, client_id);
         let ours = matches!(
@@ -148,31 +175,49 @@ impl Sessions {
             Some(Slot::Live { generation: g, .. }) if *g == generation
         );
         if !ours {
-            // Taken over: out of the hub already, and the slot is the new connection's.
-            return Err(session);
+            // The slot is the new connection's.
+            return Released::TakenOver(session);
         }
         if keep && store.kept < MAX_KEPT {
             store.kept += 1;
+            session.generation = generation;
             store.slots.insert(k, Slot::Kept(session));
-            return Ok(());
+            return Released::Kept;
         }
         store.slots.remove(&k);
-        session.hub.disconnect_conn(&session.conn);
-        Err(session)
+        Released::Ended(session)
     }
 
-    /// Takes the kept session out of the store and the hub if it is still the one with
-    /// `session_id` (its expiry).
+    /// Takes the will out of the kept session if it is still the stay that `generation` left
+    /// (its delay ran out): the will and the connection to publish it as.
+    pub(super) fn take_will(
+        &self,
+        hub: &Arc<Hub>,
+        client_id: &str,
+        generation: u64,
+    ) -> Option<(Will, Arc<Conn>)> {
+        let mut store = self.lock();
+        match store.slots.get_mut(&key(hub, client_id)) {
+            Some(Slot::Kept(kept)) if kept.generation == generation => {
+                let will = kept.will.take()?;
+                Some((will, kept.conn.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the kept session out of the store and the hub if it is still the stay that
+    /// `generation` left (its expiry).
     pub(super) fn expire(
         &self,
         hub: &Arc<Hub>,
         client_id: &str,
-        session_id: &str,
+        generation: u64,
     ) -> Option<Box<Kept>> {
         let mut store = self.lock();
         let k = key(hub, client_id);
         match store.slots.get(&k) {
-            Some(Slot::Kept(kept)) if kept.session_id == session_id => {}
+            Some(Slot::Kept(kept)) if kept.generation == generation => {}
             _ => return None,
         }
         store.kept -= 1;

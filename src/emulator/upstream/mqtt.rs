@@ -6,14 +6,23 @@
 //!   userProperties}`; a 2xx reply may add `mqtt.userProperties` for the CONNACK; a 4xx/5xx
 //!   reply may say `mqtt: {code, reason, userProperties}` for a failed CONNACK;
 //! - `disconnected` carries `mqtt: {initiatedByClient, disconnectPacket: {code,
-//!   userProperties} | null}` and a `reason` that may be null.
+//!   userProperties} | null}` and a `reason` that may be null;
+//! - a user event (a PUBLISH to `$webpubsub/server/events/{event}`) carries the payload as
+//!   the body, the 5.0 Content Type as `Content-Type` and user properties as `mqtt-{name}`
+//!   headers; any answer (2xx or not) goes back to the client, its `mqtt-*` headers as user
+//!   properties.
 
+use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use serde_json::Value;
 
 pub use super::cloudevents::MqttConnect;
 use super::cloudevents::{self, SYSTEM_CONTENT_TYPE};
 use super::settings::{Event, SystemEvent};
-use super::{apply_state, execute_any, parse_connect, ConnectReply, Connection, Upstream};
+use super::{
+    apply_state, execute_any, parse_connect, ConnectReply, Connection, Failure, FailureKind,
+    Upstream,
+};
 
 /// MQTT 5 user properties, in order (names may repeat).
 pub type UserProperties = Vec<(String, String)>;
@@ -39,7 +48,94 @@ pub struct MqttDisconnected {
     pub packet: Option<(u8, Option<UserProperties>)>,
 }
 
+/// The prefix of the headers that carry MQTT user properties both ways.
+const PROPERTY_PREFIX: &str = "mqtt-";
+/// User properties carried either way: a handler cannot make a reply packet grow without
+/// bound through its headers.
+const MAX_PROPERTIES: usize = 64;
+
+/// A handler's answer to an MQTT user event, whatever its status: the client gets it on
+/// `.../succeeded` (2xx) or `.../failed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttEventReply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Bytes,
+    /// The reply's `mqtt-*` headers, prefix taken off, in order.
+    pub user_properties: UserProperties,
+}
+
 impl Upstream {
+    /// A user event from an MQTT client: `body` as published, with its `content_type` (a
+    /// MIME type the caller checked) and user properties. A 2xx reply's `ce-connectionState`
+    /// is applied. [`FailureKind::NoHandler`] when no handler takes the event; any other
+    /// `Err` is an event that got no answer.
+    pub async fn mqtt_user_event(
+        &self,
+        conn: &Connection,
+        name: &str,
+        content_type: &str,
+        body: Bytes,
+        user_properties: &[(String, String)],
+    ) -> Result<MqttEventReply, Failure> {
+        let bad = |m: String| Failure::new(FailureKind::BadRequest, m);
+        let mut call = self
+            .build(
+                conn,
+                Event::User(name),
+                conn.next_id(),
+                body,
+                "application/octet-stream",
+                &[],
+            )?
+            .ok_or_else(|| {
+                Failure::new(
+                    FailureKind::NoHandler,
+                    format!(
+                        "no event handler takes the event '{name}' on hub '{}'",
+                        conn.hub()
+                    ),
+                )
+            })?;
+        let value = HeaderValue::from_str(content_type)
+            .map_err(|_| bad(format!("content type {content_type:?} is no header value")))?;
+        call.headers.insert(CONTENT_TYPE, value);
+        for (key, value) in user_properties.iter().take(MAX_PROPERTIES) {
+            let header = HeaderName::from_bytes(
+                format!("{PROPERTY_PREFIX}{}", key.to_ascii_lowercase()).as_bytes(),
+            )
+            .map_err(|_| {
+                bad(format!(
+                    "user property {key:?} cannot be an HTTP header name"
+                ))
+            })?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| bad(format!("user property {key:?} cannot be an HTTP header")))?;
+            call.headers.append(header, value);
+        }
+        let (reply, _) =
+            execute_any(&self.inner, call, |reply| apply_state(conn, &reply.headers)).await?;
+        let user_properties = reply
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let key = name.as_str().strip_prefix(PROPERTY_PREFIX)?;
+                Some((key.to_string(), value.to_str().ok()?.to_string()))
+            })
+            .take(MAX_PROPERTIES)
+            .collect();
+        Ok(MqttEventReply {
+            status: reply.status.as_u16(),
+            content_type: reply
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: reply.body,
+            user_properties,
+        })
+    }
+
     /// The blocking `connect` of an MQTT client. `Ok(None)`: no handler takes it. `Ok(Some)`:
     /// accepted, with the user properties its reply asks the CONNACK to carry.
     pub async fn mqtt_connect(

@@ -106,6 +106,7 @@ mod tests {
                     topic: topic.into(),
                     payload: Bytes::from_static(b"bye"),
                     retain: false,
+                    delay: 0,
                 }),
                 clean_start: true,
                 session_expiry: None,

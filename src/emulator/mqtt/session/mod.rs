@@ -10,28 +10,30 @@
 //! - `packets`: what each packet kind does (PUBLISH, SUBSCRIBE, UNSUBSCRIBE, the acks,
 //!   DISCONNECT) and how a queued message becomes a PUBLISH;
 //! - `state`: what a session holds, and where it goes at the end (kept, or ended);
+//! - `events`: user events (`$webpubsub/server/events/...`) on their way to the handler;
 //! - `connect`: reading the first CONNECT and checking it against the service's limits;
 //! - `topics`: topic names and content types in Web PubSub's terms (pure, tested alone);
 //! - `socket`: a packet in a binary frame, and the close handshake.
 //!
 //! Imports go one way, down this order, so no two files import each other: `mod` (this
-//! file) > `serve` > `packets` > `state` > `connect` > `topics` > `socket`. `serve` and
-//! `packets` add to `impl Session`, whose struct `state` declares below them; a method is
-//! only called from a file above the one that defines it.
+//! file) > `serve` > `packets` > `state` > `events` > `connect` > `topics` > `socket`.
+//! `serve` and `packets` add to `impl Session`, whose struct `state` declares below them; a
+//! method is only called from a file above the one that defines it.
 
 mod connect;
+mod events;
 mod packets;
 mod serve;
 mod socket;
 mod state;
 mod topics;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::BytesMut;
 
 use self::connect::{check_connect, first_connect, session_expiry};
+use self::events::Events;
 use self::socket::{close, send};
 use self::state::{end_kept, Session, TAKEN_OVER};
 use super::codec::{self, Ack, AckCode, Refusal};
@@ -176,26 +178,23 @@ pub(super) async fn run(
     if let Some(discarded) = claim.discarded {
         end_kept(&shared, *discarded);
     }
-    let (conn, rx, subscriptions, session_id, present) = match (claim.resumed, fresh) {
+    let (conn, rx, carried, session_id, present) = match (claim.resumed, fresh) {
         (Some(kept), _) => {
             let kept = *kept;
             // A resumed session keeps its user; the connect reply's has no say (the docs).
             view.set_user_id(kept.conn.user_id.clone());
-            (
-                kept.conn,
-                kept.rx,
-                kept.subscriptions,
-                kept.session_id,
-                true,
-            )
+            let carried = (kept.subscriptions, kept.inflight, kept.awaiting_rel);
+            (kept.conn, kept.rx, carried, kept.session_id, true)
         }
         (None, Some((conn, rx))) => {
             let session_id = shared.registry.new_connection_id();
-            (conn, rx, HashMap::new(), session_id, false)
+            (conn, rx, Default::default(), session_id, false)
         }
         (None, None) => return,
     };
+    let (subscriptions, inflight, awaiting_rel) = carried;
     view.set_mqtt(&physical, Some(&session_id));
+    let view = Arc::new(view);
     let activity = shared.activity.client(&hub_name, &conn);
     activity.connected();
     if shared.verbose >= 1 {
@@ -215,10 +214,10 @@ pub(super) async fn run(
         rx,
         activity,
         buf,
+        events: Events::new(shared.upstream.clone(), view.clone()),
         subscriptions,
-        inflight: HashSet::new(),
-        next_pkid: 0,
-        awaiting_rel: HashSet::new(),
+        inflight,
+        awaiting_rel,
         end_reason: String::new(),
         clean: false,
         clean_with_will: false,

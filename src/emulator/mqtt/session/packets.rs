@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::events::{is_mime_type, Done, Job, EVENTS_PREFIX, MAX_PENDING_EVENTS};
 use super::state::{End, Session, TAKEN_OVER};
 use super::topics::{data_kind, not_a_topic_name, SERVER_TOPIC};
 use crate::emulator::hub::{Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::mqtt::codec::{self, Goodbye, Inbound, PubResult, SubResult, Version};
 use crate::emulator::mqtt::store;
-use crate::emulator::mqtt::{MAX_AWAITING_REL, MAX_INFLIGHT};
+use crate::emulator::mqtt::MAX_AWAITING_REL;
 use crate::emulator::{names, upstream};
 
 impl Session {
@@ -23,7 +24,7 @@ impl Session {
         Ok(match packet {
             Inbound::Publish(p) => self.on_publish(p)?,
             Inbound::PubAck(pkid) => {
-                self.inflight.remove(&pkid);
+                self.inflight.ack(pkid);
                 None
             }
             // Messages go out at QoS 0 or 1 only, so these answer nothing of ours.
@@ -157,6 +158,10 @@ impl Session {
                 PubResult::Success,
             )));
         }
+        if let Some(name) = p.topic.strip_prefix(EVENTS_PREFIX) {
+            let name = name.to_string();
+            return self.on_event(name, p);
+        }
         let kind = data_kind(p.content_type.as_deref(), &p.payload);
         let result = if p.topic.starts_with('$') || names::group(&p.topic).is_err() {
             PubResult::TopicNameInvalid
@@ -169,9 +174,9 @@ impl Session {
             PubResult::Success
         };
         let error = match result {
-            PubResult::Success => None,
             PubResult::NotAuthorized => Some("no permission to send to the group"),
             PubResult::TopicNameInvalid => Some("invalid topic name"),
+            _ => None,
         };
         self.activity.message(
             "sendToGroup",
@@ -188,23 +193,129 @@ impl Session {
             let message = Message::published(source, kind, p.payload, p.qos.min(1));
             self.hub.send(Targets::Group(&p.topic), &[], None, message);
         }
-        Ok(match p.qos {
+        self.ack(p.qos, p.pkid, result)
+    }
+
+    /// The PUBACK (QoS 1) or PUBREC (QoS 2) of a client's PUBLISH, if it has one.
+    fn ack(&mut self, qos: u8, pkid: u16, result: PubResult) -> Result<Option<Bytes>, End> {
+        Ok(match qos {
             0 => None,
-            1 => Some(codec::puback(self.version, p.pkid, result)),
+            1 => Some(codec::puback(self.version, pkid, result)),
             _ => {
                 // 5.0 ends the exchange at a failed PUBREC; 3.1.1 cannot fail it.
-                if result == PubResult::Success || self.version == Version::V311 {
-                    if self.awaiting_rel.len() >= MAX_AWAITING_REL {
-                        return Err(End::Quit(
-                            Goodbye::QuotaExceeded,
-                            "Too many QoS 2 messages awaiting PUBREL.".into(),
-                        ));
-                    }
-                    self.awaiting_rel.insert(p.pkid);
+                if !result.is_failure() || self.version == Version::V311 {
+                    self.await_rel(pkid)?;
+                } else {
+                    self.awaiting_rel.remove(&pkid);
                 }
-                Some(codec::pubrec(self.version, p.pkid, result))
+                Some(codec::pubrec(self.version, pkid, result))
             }
         })
+    }
+
+    /// A QoS 2 packet id now waits for its PUBREL (so a resent PUBLISH is not taken twice).
+    fn await_rel(&mut self, pkid: u16) -> Result<(), End> {
+        if !self.awaiting_rel.contains(&pkid) && self.awaiting_rel.len() >= MAX_AWAITING_REL {
+            return Err(End::Quit(
+                Goodbye::QuotaExceeded,
+                "Too many QoS 2 messages awaiting PUBREL.".into(),
+            ));
+        }
+        self.awaiting_rel.insert(pkid);
+        Ok(())
+    }
+
+    /// A PUBLISH to `$webpubsub/server/events/{name}`: a user event for the handler; its
+    /// PUBACK / PUBREC waits for the handler's answer. Any client may raise one (the service
+    /// asks no role for events).
+    fn on_event(&mut self, name: String, p: codec::Publish) -> Result<Option<Bytes>, End> {
+        let kind = data_kind(p.content_type.as_deref(), &p.payload);
+        let refused = if names::event(&name).is_err() {
+            Some((PubResult::TopicNameInvalid, "invalid event name"))
+        } else if p
+            .content_type
+            .as_deref()
+            .is_some_and(|ct| !is_mime_type(ct))
+        {
+            Some((
+                PubResult::PayloadFormatInvalid,
+                "the content type is no MIME type",
+            ))
+        } else {
+            None
+        };
+        self.activity.message(
+            "event",
+            None,
+            Some(&name),
+            Some((kind, &p.payload[..])),
+            refused.map(|(_, why)| why),
+        );
+        if let Some((result, _)) = refused {
+            return self.ack(p.qos, p.pkid, result);
+        }
+        if p.qos == 2 {
+            // Taken now: a resent PUBLISH before the answer is not raised again.
+            self.await_rel(p.pkid)?;
+        }
+        let job = Job {
+            name,
+            content_type: p
+                .content_type
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            payload: p.payload,
+            user_properties: p.user_properties,
+            correlation_data: p.correlation_data,
+            qos: p.qos,
+            pkid: p.pkid,
+        };
+        if self.events.submit(job).is_err() {
+            return Err(End::Quit(
+                Goodbye::QuotaExceeded,
+                format!("More than {MAX_PENDING_EVENTS} events are waiting for the event handler."),
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The handler's answer to a user event: back to the client on `.../succeeded` or
+    /// `.../failed` (at the request's QoS, at most 1), then the request's PUBACK / PUBREC.
+    /// No answer at all (no handler, unreachable, ...) sends only the acknowledgement, whose
+    /// 5.0 reason says so.
+    pub(super) fn on_event_done(&mut self, done: Done) -> Result<Vec<Bytes>, End> {
+        let mut packets = Vec::with_capacity(2);
+        let result = match done.outcome {
+            Ok(reply) => {
+                let verdict = if (200..300).contains(&reply.status) {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                let topic = format!("{EVENTS_PREFIX}{}/{verdict}", done.name);
+                let mut user_properties = reply.user_properties;
+                user_properties.push(("azure-status-code".into(), reply.status.to_string()));
+                let properties = codec::Properties {
+                    content_type: reply.content_type,
+                    correlation_data: done.correlation_data,
+                    user_properties,
+                };
+                let qos = done.qos.min(1);
+                let version = self.version;
+                let body = reply.body;
+                packets.push(self.publish_out(qos, |pkid| {
+                    codec::publish(version, &topic, qos, pkid, body, properties)
+                })?);
+                PubResult::Success
+            }
+            Err(failure) if failure.kind == upstream::FailureKind::NoHandler => {
+                PubResult::NoMatchingSubscribers
+            }
+            Err(_) => PubResult::UnspecifiedError,
+        };
+        if let Some(ack) = self.ack(done.qos, done.pkid, result)? {
+            packets.push(ack);
+        }
+        Ok(packets)
     }
 
     /// One queued item as packet bytes, or the end it asks for.
@@ -230,37 +341,45 @@ impl Session {
                 (group.as_str(), msg.qos.min(granted))
             }
         };
-        let pkid = if qos > 0 {
-            if self.inflight.len() >= MAX_INFLIGHT {
-                return Err(End::Quit(
-                    Goodbye::QuotaExceeded,
-                    "Too many unacknowledged messages.".into(),
-                ));
-            }
-            loop {
-                self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
-                if !self.inflight.contains(&self.next_pkid) {
-                    break;
-                }
-            }
-            self.inflight.insert(self.next_pkid);
-            self.next_pkid
-        } else {
-            0
-        };
         let content_type = match msg.kind {
             DataKind::Text => "text/plain",
             DataKind::Json => "application/json",
             DataKind::Binary => "application/octet-stream",
             DataKind::Protobuf => "application/x-protobuf",
         };
-        Ok(Some(codec::publish(
-            self.version,
-            topic,
-            qos,
-            pkid,
-            msg.body.clone(),
-            content_type,
-        )))
+        let version = self.version;
+        let topic = topic.to_string();
+        self.publish_out(qos, |pkid| {
+            let properties = codec::Properties {
+                content_type: Some(content_type.to_string()),
+                ..Default::default()
+            };
+            codec::publish(version, &topic, qos, pkid, msg.body.clone(), properties)
+        })
+        .map(Some)
+    }
+
+    /// A PUBLISH to the client, written by `write` with its packet id; at QoS 1 it is kept
+    /// until acknowledged, and past the cap the client is ended (not kept: quota exceeded).
+    pub(super) fn publish_out(
+        &mut self,
+        qos: u8,
+        write: impl FnOnce(u16) -> Bytes,
+    ) -> Result<Bytes, End> {
+        if qos == 0 {
+            return Ok(write(0));
+        }
+        let full = || {
+            End::Quit(
+                Goodbye::QuotaExceeded,
+                "Too many unacknowledged messages.".into(),
+            )
+        };
+        let pkid = self.inflight.next_pkid().map_err(|_| full())?;
+        let packet = write(pkid);
+        self.inflight
+            .record(pkid, packet.clone())
+            .map_err(|_| full())?;
+        Ok(packet)
     }
 }

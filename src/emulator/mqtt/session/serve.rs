@@ -1,4 +1,5 @@
-//! The loop of one MQTT connection: queued messages out, packets in (read as a stream, a
+//! The loop of one MQTT connection: a resumed session's unacknowledged messages again, then
+//! queued messages out, the handler's answers to user events, packets in (read as a stream, a
 //! packet may span frames), the keep-alive deadline and the emulator's stop, until one side
 //! ends it; then the DISCONNECT (5.0) and the close. What each packet does is `packets`'s.
 //! Imports `state` and `socket`, and calls the methods `packets` adds.
@@ -19,6 +20,15 @@ use crate::emulator::upstream;
 
 impl Session {
     pub(super) async fn serve(&mut self, socket: &mut WebSocket) {
+        // A resumed session's unacknowledged messages first, then what waited in its queue.
+        let again: Vec<_> = self.inflight.resend().collect();
+        for packet in again {
+            if send(socket, packet).await.is_err() {
+                self.end_reason = "The connection was lost.".into();
+                self.event_reason = Some(self.end_reason.clone());
+                return;
+            }
+        }
         let mut stopping = self.shared.stopping.clone();
         // MQTT: one and a half keep-alive periods without a packet and the client is gone.
         let allowance =
@@ -40,6 +50,23 @@ impl Session {
                             }
                         }
                         Ok(None) => {}
+                        Err(end) => break end,
+                    }
+                }
+                done = self.events.done() => {
+                    match self.on_event_done(done) {
+                        Ok(packets) => {
+                            let mut lost = false;
+                            for bytes in packets {
+                                if send(socket, bytes).await.is_err() {
+                                    lost = true;
+                                    break;
+                                }
+                            }
+                            if lost {
+                                break End::Gone;
+                            }
+                        }
                         Err(end) => break end,
                     }
                 }

@@ -1,8 +1,9 @@
 //! What one MQTT connection's session holds ([`Session`]), how serving it ends ([`End`]),
-//! and where it goes at the end: its will out, then kept in the store for the client's
-//! return, or ended (out of the hub, `disconnected`). The struct is here, below the loop
+//! and where it goes at the end: its will out (a 5.0 will with a delay waits with the kept
+//! session, on the one timer that also ends it, [`keep_for`]), then kept in the store for the
+//! client's return, or ended (out of the hub, `disconnected`). The struct is here, below the loop
 //! (`serve`) and the packet handlers (`packets`) that add to its `impl`, so that neither
-//! imports the other or the session's course (`mod.rs`). Imports no sibling.
+//! imports the other or the session's course (`mod.rs`). Imports `events`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -10,11 +11,13 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
+use super::events::Events;
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox, Permission, Targets};
 use crate::emulator::message::{DataKind, Message, Source};
 use crate::emulator::mqtt::codec::{self, Goodbye, Version};
-use crate::emulator::mqtt::store;
+use crate::emulator::mqtt::inflight::Inflight;
+use crate::emulator::mqtt::store::{self, Released};
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::{names, upstream};
 
@@ -43,11 +46,12 @@ pub(super) struct Session {
     pub(super) activity: ClientTap,
     /// Bytes read but not yet a whole packet.
     pub(super) buf: BytesMut,
+    /// User events on their way to the handler, and its answers.
+    pub(super) events: Events,
     /// Granted QoS per subscribed topic; groups joined otherwise (token, REST) count as QoS 1.
     pub(super) subscriptions: HashMap<String, u8>,
-    /// Packet ids of QoS 1 messages sent and not yet acknowledged.
-    pub(super) inflight: HashSet<u16>,
-    pub(super) next_pkid: u16,
+    /// QoS 1 messages sent and not yet acknowledged.
+    pub(super) inflight: Inflight,
     /// QoS 2 packet ids received and waiting for PUBREL (so a resent PUBLISH is not
     /// delivered twice).
     pub(super) awaiting_rel: HashSet<u16>,
@@ -77,69 +81,131 @@ pub(super) enum End {
     Gone,
 }
 
+/// Publishes a will to its topic, as `conn` sending to that group would: with its permission
+/// (checked now, so the connection must still be in the hub), at QoS 1, as binary.
+pub(super) fn publish_will(hub: &Hub, conn: &Conn, will: codec::Will) {
+    let allowed = hub.allowed(&conn.id, Permission::SendToGroup, &will.topic);
+    if allowed && names::group(&will.topic).is_ok() {
+        let source = Source::Group {
+            group: will.topic.clone(),
+            from_user: conn.user_id.clone(),
+        };
+        let msg = Message::published(source, DataKind::Binary, will.payload, 1);
+        hub.send(Targets::Group(&will.topic), &[], None, msg);
+    }
+}
+
 impl Session {
-    /// The end of the connection: its will, then the session is kept for the client's return
-    /// or ends (out of the hub, `disconnected`).
-    pub(super) fn finish(mut self, view: upstream::Connection, client_id: &str) {
-        if !self.clean || self.clean_with_will {
-            if let Some(will) = self.will.take() {
-                let allowed = self
-                    .hub
-                    .allowed(&self.conn.id, Permission::SendToGroup, &will.topic);
-                if allowed && names::group(&will.topic).is_ok() {
-                    let source = Source::Group {
-                        group: will.topic.clone(),
-                        from_user: self.conn.user_id.clone(),
-                    };
-                    let msg = Message::published(source, DataKind::Binary, will.payload, 1);
-                    self.hub.send(Targets::Group(&will.topic), &[], None, msg);
-                }
-            }
-        }
+    /// The end of the connection: its will (now, or after its 5.0 delay if the session is
+    /// kept), then the session is kept for the client's return or ends (out of the hub,
+    /// `disconnected`).
+    pub(super) fn finish(mut self, view: Arc<upstream::Connection>, client_id: &str) {
+        let will = if !self.clean || self.clean_with_will {
+            self.will.take()
+        } else {
+            None
+        };
         self.activity.disconnected(&self.end_reason);
         let stopping = *self.shared.stopping.borrow();
         let keep = self.keepable && !stopping && !self.expiry.is_zero();
         let expiry = self.expiry;
+        // A delayed will waits with the kept session; any other goes now.
+        let (now, delayed) = match will {
+            Some(w) if w.delay > 0 && keep => (None, Some(w)),
+            w => (w, None),
+        };
+        if let Some(will) = now {
+            publish_will(&self.hub, &self.conn, will);
+        }
+        // Capped by the session's expiry: the will goes when the session ends, at the latest.
+        let will_delay = delayed
+            .as_ref()
+            .map(|w| Duration::from_secs(u64::from(w.delay)).min(expiry));
         let session = Box::new(store::Kept {
             session_id: self.session_id,
             hub: self.hub,
             conn: self.conn,
             rx: self.rx,
             subscriptions: self.subscriptions,
+            inflight: self.inflight,
+            awaiting_rel: self.awaiting_rel,
+            will: delayed,
+            generation: 0,
             view,
             reason: self.event_reason,
             ended: self.ended,
         });
-        let (hub, session_id) = (session.hub.clone(), session.session_id.clone());
+        let hub = session.hub.clone();
         match self
             .shared
             .mqtt_sessions
             .release(client_id, self.generation, session, keep)
         {
-            Err(session) => {
-                // The hub goes back to the registry with no handle of ours left on it.
+            Released::TakenOver(session) => {
+                // A new connection for the client id came first: a delayed will is dropped
+                // (MQTT 5 §3.1.2.5), and the hub goes back with no handle of ours left on it.
                 drop(hub);
                 end_kept(&self.shared, *session);
             }
-            Ok(()) => {
-                let shared = self.shared;
-                let client_id = client_id.to_string();
-                tokio::spawn(async move {
-                    let mut stopping = shared.stopping.clone();
-                    tokio::select! {
-                        () = tokio::time::sleep(expiry) => {}
-                        _ = stopped(&mut stopping) => {}
-                    }
-                    let expired = shared.mqtt_sessions.expire(&hub, &client_id, &session_id);
-                    drop(hub);
-                    if let Some(session) = expired {
-                        if shared.verbose >= 1 {
-                            eprintln!("emulator: MQTT session of client {client_id} expired");
-                        }
-                        end_kept(&shared, *session);
-                    }
-                });
+            Released::Ended(mut session) => {
+                drop(hub);
+                if let Some(will) = session.will.take() {
+                    publish_will(&session.hub, &session.conn, will);
+                }
+                session.hub.disconnect_conn(&session.conn);
+                end_kept(&self.shared, *session);
+            }
+            Released::Kept => {
+                let generation = self.generation;
+                tokio::spawn(keep_for(
+                    self.shared,
+                    hub,
+                    client_id.to_string(),
+                    generation,
+                    will_delay,
+                    expiry,
+                ));
             }
         }
+    }
+}
+
+/// The one timer of a kept session: its will when the delay runs out, unless the client came
+/// back; then its end at expiry (with its will, if still there), unless the client came back.
+/// The emulator's stop cuts both short.
+async fn keep_for(
+    shared: Arc<Shared>,
+    hub: Arc<Hub>,
+    client_id: String,
+    generation: u64,
+    will_delay: Option<Duration>,
+    expiry: Duration,
+) {
+    let mut stopping = shared.stopping.clone();
+    let started = tokio::time::Instant::now();
+    let will_due = |shared: &Shared| {
+        if let Some((will, conn)) = shared.mqtt_sessions.take_will(&hub, &client_id, generation) {
+            publish_will(&hub, &conn, will);
+        }
+    };
+    if let Some(delay) = will_delay {
+        tokio::select! {
+            () = tokio::time::sleep_until(started + delay) => {}
+            _ = stopped(&mut stopping) => {}
+        }
+        will_due(&shared);
+    }
+    tokio::select! {
+        () = tokio::time::sleep_until(started + expiry) => {}
+        _ = stopped(&mut stopping) => {}
+    }
+    will_due(&shared);
+    let expired = shared.mqtt_sessions.expire(&hub, &client_id, generation);
+    drop(hub);
+    if let Some(session) = expired {
+        if shared.verbose >= 1 {
+            eprintln!("emulator: MQTT session of client {client_id} expired");
+        }
+        end_kept(&shared, *session);
     }
 }
