@@ -5,7 +5,14 @@
 //!   keep-alive pool. The floor a bulk run of `wps` is compared with.
 //! - `load fanout ...`: connects N WebSocket clients to an emulator, makes one REST send to the
 //!   hub and times until every client has received it; with `--probe`, also how soon a REST
-//!   call on another hub and a new client's connect are answered while it is delivered.
+//!   call on another hub and a new client's connect are answered while it is delivered. The
+//!   clients are json ones by default; `--protocol mqtt` makes them MQTT 3.1.1 clients, and
+//!   `--protocol socketio` Socket.IO clients (Engine.IO v4 over WebSocket, no token, as in the
+//!   service's default mode with no server), which get the REST call
+//!   `@azure/web-pubsub-socket.io` makes for `io.emit("ev", payload)`: a `:send` to the whole
+//!   hub filtered on the root namespace's group, `'0~Lw~' in groups`, whose `text/plain` body
+//!   is the Engine.IO payload `42["ev",payload]` (its adapter's `broadcast` with no room).
+//!   Every protocol's send carries the same payload, [`PAYLOAD`].
 //! - `load events ...`: the emulator's own cost per user-event round trip. A trivial event
 //!   handler runs in this process; a `wps emulator` started with `--event-handler` pointing at
 //!   it carries events from one WebSocket client to it and its replies back, one at a time.
@@ -82,9 +89,11 @@ enum Cmd {
         /// while still delivering), instead of all closing once every one has it.
         #[arg(long)]
         close_on_receipt: bool,
-        /// MQTT 3.1.1 clients (`/clients/mqtt/hubs/{hub}`), which get the send on
-        /// `$webpubsub/server/messages`, instead of json clients.
-        #[arg(long)]
+        /// What the clients speak (and so which send they get).
+        #[arg(long, value_enum, default_value_t = Protocol::Json)]
+        protocol: Protocol,
+        /// `--protocol mqtt`, as earlier passes of benches/ANALYSIS.md ran it.
+        #[arg(long, hide = true, conflicts_with = "protocol")]
         mqtt: bool,
         /// As soon as the send is answered, also time a REST call on another hub and a new
         /// client's connect to this one, both made while the fan-out is being delivered.
@@ -156,11 +165,13 @@ fn main() -> Result<()> {
                 server_pid,
                 label,
                 close_on_receipt,
+                protocol,
                 mqtt,
                 probe,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
+                let protocol = if mqtt { Protocol::Mqtt } else { protocol };
                 let mut report = fanout(
                     &cs,
                     &hub,
@@ -169,7 +180,7 @@ fn main() -> Result<()> {
                     server_pid,
                     How {
                         close_on_receipt,
-                        mqtt,
+                        protocol,
                         probe,
                     },
                 )
@@ -315,11 +326,7 @@ fn client_url(cs: &ConnectionString, hub: &str) -> Result<String> {
 /// A client URL under `path` (`client/hubs`, `clients/mqtt/hubs`) with a token for it.
 fn client_url_at(cs: &ConnectionString, path: &str, hub: &str) -> Result<String> {
     let signer = KeySigner::new(&cs.access_key);
-    let authority = cs
-        .endpoint
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or(&cs.endpoint);
+    let authority = authority(cs);
     let now = now_secs();
     let token = signer.sign(&ClientClaims {
         aud: format!("{}/{path}/{hub}", cs.endpoint.to_lowercase()),
@@ -332,6 +339,14 @@ fn client_url_at(cs: &ConnectionString, path: &str, hub: &str) -> Result<String>
         encode(hub),
         token.expose()
     ))
+}
+
+/// The endpoint's host and port, for WebSocket URLs.
+fn authority(cs: &ConnectionString) -> &str {
+    cs.endpoint
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&cs.endpoint)
 }
 
 /// An MQTT 3.1.1 CONNECT with a clean session, a 60 s keep-alive and no credentials.
@@ -444,16 +459,68 @@ async fn stall(
     }))
 }
 
-/// Opens `clients` JSON-subprotocol clients (each counts once its `connected` frame arrived,
-/// so the emulator has registered it), sends one message to the hub and times its arrival.
+/// What every fan-out sends, whatever the protocol: a json client gets it wrapped in its
+/// `message` envelope, a Socket.IO client as the data of an `ev` event.
+const PAYLOAD: &str = "fan-out";
+
+/// The clients of a fan-out (`load fanout --protocol`).
+#[derive(Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+enum Protocol {
+    /// `json.webpubsub.azure.v1` WebSocket clients; the send is a plain `:send` to the hub.
+    #[default]
+    Json,
+    /// MQTT 3.1.1 clients (`/clients/mqtt/hubs/{hub}`), which get the send on
+    /// `$webpubsub/server/messages`.
+    Mqtt,
+    /// Socket.IO clients of the root namespace (`/clients/socketio/hubs/{hub}/`), which get
+    /// what `io.emit("ev", PAYLOAD)` sends through `@azure/web-pubsub-socket.io`.
+    Socketio,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Json => "json",
+            Protocol::Mqtt => "mqtt",
+            Protocol::Socketio => "socketio",
+        }
+    }
+}
+
 /// How a fan-out's clients behave (the flags of `load fanout`).
 #[derive(Clone, Copy, Default)]
 struct How {
     close_on_receipt: bool,
-    mqtt: bool,
+    protocol: Protocol,
     probe: bool,
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A Socket.IO client's way in after the WebSocket upgrade: Engine.IO's open packet (`0{...}`),
+/// then the root namespace's `CONNECT` (`40`), answered with `40{"sid":...}` once the emulator
+/// has put the connection in the namespace's group. A ping on the way is answered.
+async fn socketio_handshake(socket: &mut Socket) -> Result<()> {
+    match socket.next().await {
+        Some(Ok(Message::Text(t))) if t.starts_with("0{") => {}
+        other => bail!("expected Engine.IO's open packet, got {other:?}"),
+    }
+    socket.send(Message::Text("40".into())).await?;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(t))) if t.as_str() == "2" => {
+                socket.send(Message::Text("3".into())).await?;
+            }
+            Some(Ok(Message::Text(t))) if t.starts_with("40{") => return Ok(()),
+            other => bail!("expected the namespace's CONNECT answer, got {other:?}"),
+        }
+    }
+}
+
+/// Opens `clients` clients of `how.protocol` (each counts once the server said it is
+/// connected, so the emulator has registered it), sends one message to the hub and times its
+/// arrival at each.
 async fn fanout(
     cs: &ConnectionString,
     hub: &str,
@@ -464,16 +531,25 @@ async fn fanout(
 ) -> Result<serde_json::Value> {
     let How {
         close_on_receipt,
-        mqtt,
+        protocol,
         probe,
     } = how;
     let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
-    let (ws_url, subprotocol) = if mqtt {
-        (client_url_at(cs, "clients/mqtt/hubs", hub)?, "mqtt")
-    } else {
-        (client_url(cs, hub)?, "json.webpubsub.azure.v1")
+    let (ws_url, subprotocol) = match protocol {
+        Protocol::Json => (client_url(cs, hub)?, Some("json.webpubsub.azure.v1")),
+        Protocol::Mqtt => (client_url_at(cs, "clients/mqtt/hubs", hub)?, Some("mqtt")),
+        // No token: the service's default mode lets any client in when no server decides.
+        Protocol::Socketio => (
+            format!(
+                "ws://{}/clients/socketio/hubs/{}/?EIO=4&transport=websocket",
+                authority(cs),
+                encode(hub)
+            ),
+            None,
+        ),
     };
+    let (mqtt, socketio) = (protocol == Protocol::Mqtt, protocol == Protocol::Socketio);
     // Small buffers: the clients only ever read a few short frames.
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -485,12 +561,20 @@ async fn fanout(
             let ws_url = ws_url.clone();
             async move {
                 let mut req = ws_url.into_client_request()?;
-                req.headers_mut().insert(
-                    "Sec-WebSocket-Protocol",
-                    HeaderValue::from_static(subprotocol),
-                );
+                if let Some(subprotocol) = subprotocol {
+                    req.headers_mut().insert(
+                        "Sec-WebSocket-Protocol",
+                        HeaderValue::from_static(subprotocol),
+                    );
+                }
                 let (mut socket, _) =
                     tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
+                if socketio {
+                    tokio::time::timeout(Duration::from_secs(30), socketio_handshake(&mut socket))
+                        .await
+                        .context("no Socket.IO handshake within 30 s")??;
+                    return Ok(socket);
+                }
                 if mqtt {
                     socket
                         .send(Message::Binary(mqtt_connect(&format!("fan{i}")).into()))
@@ -517,21 +601,33 @@ async fn fanout(
     // Every reader waits for the message before the send starts. Each keeps its socket open
     // afterwards (unless `close_on_receipt`) until every client has the message, so the
     // server's figures cover the delivery alone, not clients leaving in the middle of it.
+    // Socket.IO clients answer Engine.IO's pings (`2` with `3`) all along: the emulator drops
+    // one that leaves a ping unanswered, and a 10,000-client run may last a ping interval.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let mut readers = Vec::with_capacity(sockets.len());
     for mut socket in sockets {
         let tx = tx.clone();
         readers.push(tokio::spawn(async move {
+            let mut waiting = true;
             while let Some(Ok(msg)) = socket.next().await {
                 let arrived = match msg {
+                    Message::Text(t) if socketio && t.as_str() == "2" => {
+                        let _ = socket.send(Message::Text("3".into())).await;
+                        false
+                    }
+                    // An EVENT of the root namespace: the broadcast (nothing else is sent).
+                    Message::Text(t) if socketio => t.starts_with("42"),
                     Message::Text(t) => t.contains("\"message\""),
                     // An MQTT PUBLISH (on `$webpubsub/server/messages`).
                     Message::Binary(b) => mqtt && b.first().is_some_and(|f| f & 0xF0 == 0x30),
                     _ => false,
                 };
-                if arrived {
+                if arrived && waiting {
                     let _ = tx.send(Instant::now());
-                    break;
+                    waiting = false;
+                    if close_on_receipt || !socketio {
+                        break;
+                    }
                 }
             }
             if close_on_receipt {
@@ -544,11 +640,21 @@ async fn fanout(
     drop(tx);
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let url = format!(
+    let mut url = format!(
         "{}/api/hubs/{}/:send?api-version={DEFAULT_API_VERSION}",
         cs.endpoint,
         encode(hub)
     );
+    let body = if socketio {
+        // What the extension's adapter sends for `io.emit`: the namespace's sockets are the
+        // members of its group, chosen by filter on a send to all (a room would be a group
+        // send); the body is one Engine.IO message packet holding one Socket.IO EVENT. The
+        // filter's spaces are `%20`: the service reads a `+` as a plus.
+        url.push_str(&format!("&filter={}", encode("'0~Lw~' in groups")));
+        format!("42{}", json!(["ev", PAYLOAD]))
+    } else {
+        PAYLOAD.to_string()
+    };
     let auth = format!("Bearer {}", signer.rest_token(&url)?.expose());
     let http = reqwest::Client::new();
     let rss_connected = server_pid.map(rss_kib).transpose()?;
@@ -558,11 +664,15 @@ async fn fanout(
         .post(&url)
         .header("Authorization", auth)
         .header("Content-Type", "text/plain")
-        .body("fan-out")
+        .body(body)
         .send()
         .await?;
     let rest_ms = sent.elapsed().as_secs_f64() * 1e3;
     let status = resp.status().as_u16();
+    if !resp.status().is_success() {
+        // Nothing will arrive: say why now rather than after the 30 s wait.
+        bail!("the send got {status}: {}", resp.text().await?);
+    }
     // Each probe: when it finished, in ms from the send; started the moment the send was
     // answered (before delivery ends, for a send the emulator answers on acceptance).
     let probes = probe.then(|| {
@@ -587,9 +697,12 @@ async fn fanout(
                 Ok::<_, anyhow::Error>(sent.elapsed().as_secs_f64() * 1e3)
             }
         });
+        // A json client whatever the fan-out's clients are: the probe times the connect path
+        // every client shares, not a protocol's handshake.
         let connect = tokio::spawn({
-            let ws_url = ws_url.clone();
+            let ws_url = client_url(cs, hub);
             async move {
+                let ws_url = ws_url?;
                 let mut req = ws_url.into_client_request()?;
                 req.headers_mut().insert(
                     "Sec-WebSocket-Protocol",
@@ -645,7 +758,7 @@ async fn fanout(
         "server_rss_idle_kib": rss_idle,
         "server_rss_connected_kib": rss_connected,
         "close_on_receipt": close_on_receipt,
-        "mqtt": mqtt,
+        "protocol": protocol.name(),
         "probe_rest_ms": probe_rest_ms,
         "probe_connect_ms": probe_connect_ms,
     });
@@ -676,6 +789,23 @@ async fn smoke() -> Result<()> {
             128,
             Some(std::process::id()),
             How {
+                probe: true,
+                ..How::default()
+            }
+        )
+        .await?
+    );
+    // The same send as `io.emit` to as many Socket.IO clients (the probe stays a json client).
+    println!(
+        "{}",
+        fanout(
+            &cs,
+            "chat",
+            400,
+            128,
+            Some(std::process::id()),
+            How {
+                protocol: Protocol::Socketio,
                 probe: true,
                 ..How::default()
             }
