@@ -581,3 +581,327 @@ async fn default_mode_offers_the_connection_to_the_hubs_tunnel() {
     // No ping came from the emulator (the server pings), and the silent client was closed.
     assert_eq!(until_closed(&mut socket).await, vec!["1".to_string()]);
 }
+
+/// The first ack id the emulator gives an invocation's delivery (2^32; see
+/// `socketio/invocations.rs`).
+const FIRST_ACK_ID: u64 = 1 << 32;
+
+/// Starts `:invoke` on the hub with `payload`; the answer, its body still streaming.
+async fn invoke(
+    world: &World,
+    query: &[(&str, &str)],
+    content_type: &str,
+    payload: &str,
+) -> reqwest::Response {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let url = format!("http://{}/api/hubs/{HUB}/:invoke", world.emulator.addr());
+    // Spaces as %20: the REST API over HTTP reads `+` as itself, as the service does.
+    let mut full = format!("{url}?api-version=2024-01-01");
+    for (k, v) in query {
+        full.push_str(&format!(
+            "&{k}={}",
+            utf8_percent_encode(v, NON_ALPHANUMERIC)
+        ));
+    }
+    tokio::time::timeout(
+        PATIENCE,
+        reqwest::Client::new()
+            .post(&full)
+            .bearer_auth(world.rest_token(&url))
+            .header("content-type", content_type)
+            .body(payload.to_string())
+            .send(),
+    )
+    .await
+    .expect("answered")
+    .expect("POST")
+}
+
+/// The rest of an invocation's body, its lines' payloads in order; fails after `PATIENCE`.
+async fn payloads(resp: reqwest::Response) -> Vec<String> {
+    let body = tokio::time::timeout(PATIENCE, resp.text())
+        .await
+        .expect("the body ends")
+        .expect("body");
+    assert!(body.is_empty() || body.ends_with('\n'), "{body:?}");
+    body.lines()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).expect("a JSON line");
+            line["Payload"].as_str().expect("Payload").to_string()
+        })
+        .collect()
+}
+
+/// A WebSocket client joined to `/`, and its connection id.
+async fn joined_client(world: &World) -> (Socket, String) {
+    let (mut socket, open) = ws_client(world).await;
+    send_text(&mut socket, "40").await;
+    assert!(next_text(&mut socket).await.starts_with("40{"));
+    (socket, open["sid"].as_str().expect("sid").to_string())
+}
+
+/// The event an invocation delivered (`42<id>[...]`, pings answered on the way): its ack id
+/// and data.
+async fn invoked(socket: &mut Socket) -> (u64, String) {
+    loop {
+        let t = next_text(socket).await;
+        if t == "2" {
+            send_text(socket, "3").await;
+            continue;
+        }
+        let rest = t.strip_prefix("42").expect("an EVENT");
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let id = rest[..digits].parse().expect("an ack id");
+        return (id, rest[digits..].to_string());
+    }
+}
+
+/// `:invoke` over plain HTTP, no Socket.IO server: a WebSocket client and a polling client
+/// answer (one with a binary ACK), a client the filter leaves out and a plain WebSocket
+/// client get nothing, and the body ends once the two have answered, a line each.
+#[tokio::test]
+async fn invoke_gathers_the_acks_of_the_socketio_clients_it_reaches() {
+    let world = World::new().await;
+    let (mut alice, _) = joined_client(&world).await;
+    let (bob, _) = poll_open(&world).await;
+    assert_eq!(poll_post(&world, &bob, "40").await.0, 200);
+    poll_until(&world, &bob, &["40{\"sid\":"]).await;
+    let (mut carol, carol_id) = joined_client(&world).await;
+    let path = format!("/api/hubs/{HUB}/groups/0~Lw~b3V0/connections/{carol_id}");
+    assert_eq!(world.rest("PUT", &path, &[], None).await.status, 200);
+    let mut plain = world.connect(HUB, None, &[], &[], None).await;
+
+    let filter = "'0~Lw~' in groups and not ('0~Lw~b3V0' in groups)";
+    let resp = invoke(&world, &[("filter", filter)], "text/plain", r#"42["q",1]"#).await;
+    assert_eq!(resp.status(), 200);
+    let (alice_id, data) = invoked(&mut alice).await;
+    assert_eq!(data, r#"["q",1]"#);
+    assert!(alice_id >= FIRST_ACK_ID, "{alice_id}");
+    // The polling client gets it on its next GET.
+    let (status, body) = poll_get(&world, Some(&bob)).await;
+    assert_eq!(status, 200);
+    let bob_id: u64 = body
+        .strip_prefix("42")
+        .and_then(|r| r.strip_suffix(r#"["q",1]"#))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("an EVENT with an ack id, got {body:?}"));
+    assert_ne!(alice_id, bob_id);
+
+    // An ACK with an id nobody invoked is the client's own business; then the answers.
+    send_text(&mut alice, r#"437["not an answer"]"#).await;
+    send_text(&mut alice, &format!(r#"43{alice_id}["alice says 1"]"#)).await;
+    let binary_ack = format!("461-{bob_id}[{{\"_placeholder\":true,\"num\":0}}]\x1ebAQID");
+    assert_eq!(poll_post(&world, &bob, binary_ack.clone()).await.0, 200);
+    let mut got = payloads(resp).await;
+    got.sort();
+    let mut want = vec![
+        format!(r#"43{alice_id}["alice says 1"]"#),
+        format!("461-{bob_id}[{{\"_placeholder\":true,\"num\":0}}]\x1ebAQID"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    // Carol (filtered out) and the plain client (not Socket.IO) got nothing before a sentinel.
+    rest_send(&world, None, r#"42["sentinel"]"#).await;
+    assert_eq!(next_text(&mut carol).await, r#"42["sentinel"]"#);
+    match next_data(&mut plain).await {
+        Some(Message::Text(t)) => assert_eq!(t.as_str(), r#"42["sentinel"]"#),
+        other => panic!("expected the sentinel, got {other:?}"),
+    }
+    assert_eq!(next_text(&mut alice).await, r#"42["sentinel"]"#);
+    poll_until(&world, &bob, &[r#"42["sentinel"]"#]).await;
+
+    // Each delivery has an id of its own, never given before; all three answer this one.
+    let filter = "'0~Lw~' in groups";
+    let resp = invoke(
+        &world,
+        &[("filter", filter)],
+        "text/plain",
+        r#"42["again"]"#,
+    )
+    .await;
+    let (carol_again, _) = invoked(&mut carol).await;
+    let (alice_again, _) = invoked(&mut alice).await;
+    let (_, body) = poll_get(&world, Some(&bob)).await;
+    let bob_again: u64 = body
+        .strip_prefix("42")
+        .and_then(|r| r.strip_suffix(r#"["again"]"#))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("the event, got {body:?}"));
+    let mut ids = vec![alice_id, bob_id, alice_again, bob_again, carol_again];
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    send_text(&mut carol, &format!(r#"43{carol_again}["c"]"#)).await;
+    send_text(&mut alice, &format!(r#"43{alice_again}["a"]"#)).await;
+    let ack = format!(r#"43{bob_again}["b"]"#);
+    assert_eq!(poll_post(&world, &bob, ack).await.0, 200);
+    assert_eq!(payloads(resp).await.len(), 3);
+}
+
+/// A client that closes while invoked counts as answered (no line); one that never answers
+/// is left behind when the wait is over, and the body ends with the answers that came.
+#[tokio::test]
+async fn invoke_ends_without_the_clients_that_close_or_never_answer() {
+    let world = World::new().await;
+    let (mut alice, _) = joined_client(&world).await;
+    let (mut leaving, _) = joined_client(&world).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    let (id, _) = invoked(&mut alice).await;
+    invoked(&mut leaving).await;
+    leaving.close(None).await.expect("close");
+    send_text(&mut alice, &format!(r#"43{id}["here"]"#)).await;
+    // With the default wait (a minute), the body ends as soon as both are accounted for.
+    assert_eq!(payloads(resp).await, vec![format!(r#"43{id}["here"]"#)]);
+
+    world
+        .emulator
+        .set_socketio_invoke_wait(Duration::from_millis(500));
+    let (mut silent, _) = joined_client(&world).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    let (id, _) = invoked(&mut alice).await;
+    invoked(&mut silent).await;
+    send_text(&mut alice, &format!(r#"43{id}["here"]"#)).await;
+    assert_eq!(payloads(resp).await, vec![format!(r#"43{id}["here"]"#)]);
+    // A late answer is no invocation's any more: it goes nowhere, and nothing breaks.
+    send_text(&mut silent, &format!(r#"43{}["late"]"#, id + 1)).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["once more"]"#).await;
+    let (a, _) = invoked(&mut alice).await;
+    let (s, _) = invoked(&mut silent).await;
+    send_text(&mut alice, &format!(r#"43{a}["a"]"#)).await;
+    send_text(&mut silent, &format!(r#"43{s}["s"]"#)).await;
+    assert_eq!(payloads(resp).await.len(), 2);
+}
+
+/// What is not a Socket.IO event is refused as a send refuses a bad body; invocations in
+/// flight are capped per connection (an invocation past it skips the connection) and per hub
+/// (429).
+#[tokio::test]
+async fn invoke_refuses_bad_bodies_and_keeps_its_bounds() {
+    let world = World::new().await;
+    for (content_type, body, status) in [
+        ("application/json", r#"["q"]"#, 415),
+        ("application/octet-stream", "42[\"q\"]", 415),
+        ("text/plain", "", 400),
+        ("text/plain", "40", 400),
+        ("text/plain", r#"43["q"]"#, 400),
+        (
+            "text/plain",
+            "451-[\"f\",{\"_placeholder\":true,\"num\":0}]",
+            400,
+        ),
+    ] {
+        let resp = invoke(&world, &[], content_type, body).await;
+        assert_eq!(resp.status(), status, "{content_type} {body:?}");
+    }
+    // No Socket.IO client at all: an empty answer at once.
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 200);
+    assert!(payloads(resp).await.is_empty());
+
+    // Four silent clients, 32 invocations each (the per-connection cap): 128, the hub's cap.
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(joined_client(&world).await);
+    }
+    let mut pending = Vec::new();
+    for (i, (_, id)) in silent.iter().enumerate() {
+        let filter = format!("connectionId eq '{id}'");
+        for _ in 0..32 {
+            let resp = invoke(&world, &[("filter", &filter)], "text/plain", r#"42["q"]"#).await;
+            assert_eq!(resp.status(), 200);
+            pending.push(resp);
+        }
+        if i == 0 {
+            // A 33rd for the first client skips it: an empty answer at once.
+            let resp = invoke(&world, &[("filter", &filter)], "text/plain", r#"42["q"]"#).await;
+            assert_eq!(resp.status(), 200);
+            assert!(payloads(resp).await.is_empty());
+        }
+    }
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 429);
+    // Closing the clients ends every invocation; the hub takes invocations again.
+    for (socket, _) in &mut silent {
+        socket.close(None).await.expect("close");
+    }
+    for resp in pending {
+        assert!(payloads(resp).await.is_empty());
+    }
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 200);
+    assert!(payloads(resp).await.is_empty());
+}
+
+/// `:invoke` through the hub's tunnel, as the extension calls it: the status at once, then
+/// each answer in an HttpResponse with NotCompleted as it comes, then an empty last one; the
+/// client's ACK is the invocation's, not a `message` event for the server.
+#[tokio::test]
+async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
+    use crate::tunnel::{next_message, next_request, raw_tunnel, response, send_message};
+    use bytes::Bytes;
+    use wps::client::tunnel::{Headers, HttpRequest, Message as Tunnel};
+
+    let world = World::new().await;
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    let opening = {
+        let path = format!("/clients/socketio/hubs/{HUB}/?EIO=4&transport=websocket");
+        let url = format!("ws://{}{path}", world.emulator.addr());
+        tokio::spawn(async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("connects");
+            let open = next_text(&mut socket).await;
+            (socket, open)
+        })
+    };
+    // The connect (after a validation, if any): accepted with the emulator's own open data.
+    let mut connect = next_request(&mut tunnel).await;
+    while connect.method == "OPTIONS" {
+        let allowed = response(&connect, 200, &[("WebHook-Allowed-Origin", "*")], b"");
+        send_message(&mut tunnel, &allowed).await;
+        connect = next_request(&mut tunnel).await;
+    }
+    send_message(&mut tunnel, &response(&connect, 200, &[], b"")).await;
+    let (mut socket, open) = tokio::time::timeout(PATIENCE, opening)
+        .await
+        .expect("opened")
+        .expect("task");
+    assert!(open.starts_with('0'), "{open}");
+
+    let mut headers = Headers::new();
+    headers.insert("Content-Type".into(), vec!["text/plain".into()]);
+    let call = Tunnel::HttpRequest(HttpRequest {
+        ack_id: 1,
+        local_routing: true,
+        channel_name: String::new(),
+        method: "POST".into(),
+        url: format!("https://host/api/hubs/{HUB}/:invoke?api-version=2023-07-01"),
+        headers,
+        content: Bytes::from_static(br#"42["q"]"#),
+    });
+    send_message(&mut tunnel, &call).await;
+    let part = |m: Tunnel| match m {
+        Tunnel::HttpResponse(r) => {
+            assert_eq!((r.ack_id, r.status_code), (1, 200));
+            (
+                r.not_completed,
+                String::from_utf8(r.content.to_vec()).expect("UTF-8"),
+            )
+        }
+        other => panic!("expected the invocation's answer, got {other:?}"),
+    };
+    assert_eq!(part(next_message(&mut tunnel).await), (true, String::new()));
+    let (id, data) = invoked(&mut socket).await;
+    assert_eq!(data, r#"["q"]"#);
+    send_text(&mut socket, &format!(r#"43{id}["a"]"#)).await;
+    let line = format!(
+        "{}\n",
+        serde_json::json!({ "Payload": format!(r#"43{id}["a"]"#) })
+    );
+    assert_eq!(part(next_message(&mut tunnel).await), (true, line));
+    assert_eq!(
+        part(next_message(&mut tunnel).await),
+        (false, String::new())
+    );
+}
