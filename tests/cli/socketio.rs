@@ -905,3 +905,67 @@ async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
         (false, String::new())
     );
 }
+
+/// The dashboard's API names a Socket.IO connection's namespaces and rooms (decoded from the
+/// groups the extension names), keeping each room's group name, and marks the groups too.
+#[tokio::test]
+async fn the_dashboard_names_namespaces_and_rooms() {
+    let world = World::new().await;
+    let (mut socket, open) = ws_client(&world).await;
+    let sid = open["sid"].as_str().expect("sid").to_string();
+    for nsp in ["40", "40/chat,"] {
+        send_text(&mut socket, nsp).await;
+        assert!(next_text(&mut socket).await.starts_with(nsp));
+    }
+    let lobby = "0~L2NoYXQ~bG9iYnk";
+    for group in [lobby, "plain"] {
+        let path = format!("/api/hubs/{HUB}/groups/{group}/connections/{sid}");
+        assert_eq!(world.rest("PUT", &path, &[], None).await.status, 200);
+    }
+    let url = format!("http://{}/_emulator/api/hubs/{HUB}", world.emulator.addr());
+    let body = reqwest::get(&url)
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    let hub: Value = serde_json::from_str(&body).expect("JSON");
+    let conn = &hub["connections"][0];
+    assert_eq!(conn["protocol"], "socketio");
+    assert_eq!(
+        conn["socketio"],
+        serde_json::json!({
+            "namespaces": ["/", "/chat"],
+            "rooms": [{"namespace": "/chat", "room": "lobby", "group": lobby}],
+        })
+    );
+    let groups: Vec<(String, Value)> = hub["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap_or("").to_string(),
+                g["socketio"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            (
+                "0~L2NoYXQ~".into(),
+                serde_json::json!({"namespace": "/chat", "room": null})
+            ),
+            (
+                lobby.into(),
+                serde_json::json!({"namespace": "/chat", "room": "lobby"})
+            ),
+            (
+                "0~Lw~".into(),
+                serde_json::json!({"namespace": "/", "room": null})
+            ),
+            ("plain".into(), Value::Null),
+        ]
+    );
+}

@@ -51,6 +51,7 @@ use super::hub::{Hub, Targets};
 use super::message::{Message, Source};
 use super::metadata::Metadata;
 use super::shared::Shared;
+use super::socketio::rooms;
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
 const API_VERSIONS: &[&str] = &[
@@ -98,10 +99,11 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         .rest_call(&method, uri.path(), status, started.elapsed());
     if shared.verbose >= 1 {
         eprintln!(
-            "emulator: {method} {} -> {} ({} µs)",
+            "emulator: {method} {} -> {} ({} µs){}",
             uri.path(),
             resp.status().as_u16(),
-            started.elapsed().as_micros()
+            started.elapsed().as_micros(),
+            socketio_room(uri.path()),
         );
     }
     resp
@@ -292,6 +294,15 @@ async fn route(
             }
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
+            if shared.verbose >= 1 {
+                for (group, room) in batch
+                    .groups
+                    .iter()
+                    .filter_map(|g| Some((g, rooms::of_group(g)?)))
+                {
+                    eprintln!("emulator: {action} {group} is {room}");
+                }
+            }
             match (hub_state, batch.filter) {
                 // A filter as large as a body may take a while to run over every connection:
                 // off the async workers, and without holding the hub's lock (see the method).
@@ -318,6 +329,15 @@ async fn route(
         }
         _ => Err(not_found(format!("no operation {method} {path}"))),
     }
+}
+
+/// For `-v`: the Socket.IO room a path's group stands for (` [namespace /chat, room lobby]`),
+/// or nothing.
+fn socketio_room(path: &str) -> String {
+    path.split('/')
+        .find_map(|segment| rooms::of_group(&decode(segment)))
+        .map(|room| format!(" [{room}]"))
+        .unwrap_or_default()
 }
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {

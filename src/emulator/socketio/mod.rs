@@ -30,6 +30,7 @@ mod engine;
 pub(crate) mod engines;
 pub(crate) mod invocations;
 mod packet;
+pub(crate) mod rooms;
 mod session;
 
 use std::sync::Arc;
