@@ -368,20 +368,15 @@ impl Invocations {
         self.inner.busy.store(state.conns.len(), Ordering::Relaxed);
     }
 
-    /// `call` is over: what is still pending of it goes.
+    /// `call` is over: what is still pending of it goes. An `ACK` whose attachments are still
+    /// arriving keeps being taken until its last one (they would reach the server without
+    /// their packet otherwise); its answer then goes nowhere.
     fn end(&self, call: &Call) {
         let mut state = self.lock();
         for conn in &call.conns {
             if let Some(pending) = state.conns.get_mut(conn) {
                 pending.queued.retain(|q| q.reply.call != call.id);
                 pending.sent.retain(|_, r| r.call != call.id);
-                if pending
-                    .capture
-                    .as_ref()
-                    .is_some_and(|c| c.reply.call == call.id)
-                {
-                    pending.capture = None;
-                }
             }
             self.settle(&mut state, conn);
         }
@@ -517,6 +512,26 @@ mod tests {
         // Over: nothing pending is left, and the hub's slot is free.
         assert_eq!(inv.inner.busy.load(Ordering::Relaxed), 0);
         assert!(inv.lock().hubs.is_empty());
+    }
+
+    #[test]
+    fn attachments_of_an_answer_are_taken_even_when_its_invocation_ends_between() {
+        let inv = Invocations::default();
+        let mut call = inv.start("hub", 1).expect("a slot");
+        let event = Arc::new(Event::parse(r#"42["q"]"#).expect("event"));
+        let msg = message();
+        assert!(inv.enlist(&mut call, "a", &msg, &event, || true));
+        inv.claim("a", &msg).expect("claimed");
+        let ack = format!("62-{FIRST_ACK_ID}[{{\"_placeholder\":true,\"num\":0}},1]");
+        assert!(inv.answer("a", &packet::parse(&ack).expect("ack"), &ack));
+        drop(call);
+        assert!(inv.attachment("a", &Bytes::from_static(&[1])));
+        assert!(inv.attachment("a", &Bytes::from_static(&[2])));
+        assert!(
+            !inv.attachment("a", &Bytes::from_static(&[3])),
+            "the client's own"
+        );
+        assert_eq!(inv.inner.busy.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]
