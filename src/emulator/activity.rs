@@ -428,6 +428,8 @@ fn describe_rest(method: &Method, path: &str) -> (Option<String>, String, Option
         ("POST", [":removeFromGroups"]) => ("removeConnectionsFromGroups", None),
         ("GET", ["groups", g, "connections"]) => ("listConnectionsInGroup", Some(group_target(g))),
         ("POST", [":generateToken"]) => ("getClientAccessToken", None),
+        // The Socket.IO extension's broadcast with acknowledgements.
+        ("POST", [":invoke"]) => ("invoke", None),
         _ => return (Some(hub.to_ascii_lowercase()), unknown(), None),
     };
     (Some(hub.to_ascii_lowercase()), op.to_string(), target)
@@ -472,6 +474,7 @@ mod tests {
             .2,
             Some("connection c1, group 0~L2NoYXQ~bG9iYnk (namespace /chat, room lobby)".into())
         );
+        assert_eq!(d(Method::POST, "/api/hubs/chat/:invoke").1, "invoke");
         assert_eq!(d(Method::HEAD, "/api/health").1, "healthCheck");
         assert_eq!(d(Method::GET, "/api/nothing").1, "GET /api/nothing");
     }

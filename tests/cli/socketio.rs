@@ -745,10 +745,15 @@ async fn invoke_gathers_the_acks_of_the_socketio_clients_it_reaches() {
 async fn invoke_ends_without_the_clients_that_close_or_never_answer() {
     let world = World::new().await;
     let (mut alice, _) = joined_client(&world).await;
-    let (mut leaving, _) = joined_client(&world).await;
+    let (mut leaving, leaving_id) = joined_client(&world).await;
+    // The delivery keeps its place between the sends around it.
+    rest_send(&world, Some(("connection", &leaving_id)), r#"42["before"]"#).await;
     let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    rest_send(&world, Some(("connection", &leaving_id)), r#"42["after"]"#).await;
     let (id, _) = invoked(&mut alice).await;
+    assert_eq!(next_text(&mut leaving).await, r#"42["before"]"#);
     invoked(&mut leaving).await;
+    assert_eq!(next_text(&mut leaving).await, r#"42["after"]"#);
     leaving.close(None).await.expect("close");
     send_text(&mut alice, &format!(r#"43{id}["here"]"#)).await;
     // With the default wait (a minute), the body ends as soon as both are accounted for.
