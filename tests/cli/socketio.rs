@@ -838,17 +838,10 @@ async fn invoke_refuses_bad_bodies_and_keeps_its_bounds() {
     assert!(payloads(resp).await.is_empty());
 }
 
-/// `:invoke` through the hub's tunnel, as the extension calls it: the status at once, then
-/// each answer in an HttpResponse with NotCompleted as it comes, then an empty last one; the
-/// client's ACK is the invocation's, not a `message` event for the server.
-#[tokio::test]
-async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
-    use crate::tunnel::{next_message, next_request, raw_tunnel, response, send_message};
-    use bytes::Bytes;
-    use wps::client::tunnel::{Headers, HttpRequest, Message as Tunnel};
-
-    let world = World::new().await;
-    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+/// A Socket.IO client accepted by a raw tunnel (the server's end): the connect answered with
+/// the emulator's own open data (after a validation, if any). The client and its sid.
+async fn client_through(world: &World, tunnel: &mut Socket) -> (Socket, String) {
+    use crate::tunnel::{next_request, response, send_message};
     let opening = {
         let path = format!("/clients/socketio/hubs/{HUB}/?EIO=4&transport=websocket");
         let url = format!("ws://{}{path}", world.emulator.addr());
@@ -860,41 +853,67 @@ async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
             (socket, open)
         })
     };
-    // The connect (after a validation, if any): accepted with the emulator's own open data.
-    let mut connect = next_request(&mut tunnel).await;
+    let mut connect = next_request(tunnel).await;
     while connect.method == "OPTIONS" {
         let allowed = response(&connect, 200, &[("WebHook-Allowed-Origin", "*")], b"");
-        send_message(&mut tunnel, &allowed).await;
-        connect = next_request(&mut tunnel).await;
+        send_message(tunnel, &allowed).await;
+        connect = next_request(tunnel).await;
     }
-    send_message(&mut tunnel, &response(&connect, 200, &[], b"")).await;
-    let (mut socket, open) = tokio::time::timeout(PATIENCE, opening)
+    send_message(tunnel, &response(&connect, 200, &[], b"")).await;
+    let (socket, open) = tokio::time::timeout(PATIENCE, opening)
         .await
         .expect("opened")
         .expect("task");
-    assert!(open.starts_with('0'), "{open}");
+    let open: Value = serde_json::from_str(open.strip_prefix('0').expect("open")).expect("JSON");
+    (socket, open["sid"].as_str().expect("sid").to_string())
+}
 
+/// A REST call as the extension sends one through the tunnel (`text/plain`, api-version
+/// 2023-07-01): `path_and_query` after the hub.
+fn tunnel_call(ack_id: u64, path_and_query: &str, body: &str) -> wps::client::tunnel::Message {
+    use wps::client::tunnel::{Headers, HttpRequest, Message as Tunnel};
     let mut headers = Headers::new();
     headers.insert("Content-Type".into(), vec!["text/plain".into()]);
-    let call = Tunnel::HttpRequest(HttpRequest {
-        ack_id: 1,
+    Tunnel::HttpRequest(HttpRequest {
+        ack_id,
         local_routing: true,
         channel_name: String::new(),
         method: "POST".into(),
-        url: format!("https://host/api/hubs/{HUB}/:invoke?api-version=2023-07-01"),
+        url: format!("https://host/api/hubs/{HUB}/{path_and_query}"),
         headers,
-        content: Bytes::from_static(br#"42["q"]"#),
-    });
+        content: body.to_string().into_bytes().into(),
+    })
+}
+
+/// A tunnel answer's ack id, status, NotCompleted and body.
+fn answer_part(message: wps::client::tunnel::Message) -> (u64, u16, bool, String) {
+    match message {
+        wps::client::tunnel::Message::HttpResponse(r) => (
+            r.ack_id,
+            r.status_code,
+            r.not_completed,
+            String::from_utf8(r.content.to_vec()).expect("UTF-8"),
+        ),
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+/// `:invoke` through the hub's tunnel, as the extension calls it: the status at once, then
+/// each answer in an HttpResponse with NotCompleted as it comes, then an empty last one; the
+/// client's ACK is the invocation's, not a `message` event for the server.
+#[tokio::test]
+async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
+    use crate::tunnel::{next_message, raw_tunnel, send_message};
+
+    let world = World::new().await;
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    let (mut socket, _) = client_through(&world, &mut tunnel).await;
+    let call = tunnel_call(1, ":invoke?api-version=2023-07-01", r#"42["q"]"#);
     send_message(&mut tunnel, &call).await;
-    let part = |m: Tunnel| match m {
-        Tunnel::HttpResponse(r) => {
-            assert_eq!((r.ack_id, r.status_code), (1, 200));
-            (
-                r.not_completed,
-                String::from_utf8(r.content.to_vec()).expect("UTF-8"),
-            )
-        }
-        other => panic!("expected the invocation's answer, got {other:?}"),
+    let part = |m| {
+        let (ack, status, more, body) = answer_part(m);
+        assert_eq!((ack, status), (1, 200));
+        (more, body)
     };
     assert_eq!(part(next_message(&mut tunnel).await), (true, String::new()));
     let (id, data) = invoked(&mut socket).await;
@@ -909,6 +928,36 @@ async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
         part(next_message(&mut tunnel).await),
         (false, String::new())
     );
+}
+
+/// Invocations waiting on silent clients do not count against the REST calls a tunnel
+/// connection may have in flight (64): past that many, the client's other calls still go.
+#[tokio::test]
+async fn invocations_waiting_through_the_tunnel_leave_room_for_other_calls() {
+    use crate::tunnel::{next_message, raw_tunnel, send_message};
+
+    let world = World::new().await;
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    // Three silent clients, each taking at most 32 invocations: 65 in flight, one each.
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(client_through(&world, &mut tunnel).await);
+    }
+    let mut ack_id = 0;
+    for (i, (_, sid)) in clients.iter().enumerate() {
+        let filter = format!("connectionId%20eq%20%27{sid}%27");
+        for _ in 0..if i < 2 { 32 } else { 1 } {
+            ack_id += 1;
+            let path = format!(":invoke?api-version=2023-07-01&filter={filter}");
+            send_message(&mut tunnel, &tunnel_call(ack_id, &path, r#"42["q"]"#)).await;
+            let (ack, status, more, _) = answer_part(next_message(&mut tunnel).await);
+            assert_eq!((ack, status, more), (ack_id, 200, true));
+        }
+    }
+    assert_eq!(ack_id, 65);
+    let send = tunnel_call(100, ":send?api-version=2023-07-01", r#"42["still"]"#);
+    send_message(&mut tunnel, &send).await;
+    assert_eq!(answer_part(next_message(&mut tunnel).await).1, 202);
 }
 
 /// The dashboard's API names a Socket.IO connection's namespaces and rooms (decoded from the

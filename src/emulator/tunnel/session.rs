@@ -17,7 +17,7 @@ use axum::http::{HeaderName, HeaderValue, Method, Request};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use percent_encoding::percent_decode_str;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -174,7 +174,8 @@ async fn read(
                 };
                 let context = context.clone();
                 calls.spawn(async move {
-                    if let Some(response) = serve(&context, request).await {
+                    let mut permit = Some(permit);
+                    if let Some(response) = serve(&context, request, &mut permit).await {
                         let _ = context
                             .tx
                             .send(wire::encode(&Message::HttpResponse(response)))
@@ -257,8 +258,16 @@ fn answer_to(
 
 /// Serves a REST call from the client as the REST API serves one over HTTP, with the tunnel's
 /// authority for its hub: the answer whole, in one HttpResponse; or, for an answer that
-/// streams (`:invoke`), sent here as it comes ([`stream`]) and None.
-async fn serve(context: &Context, request: HttpRequest) -> Option<HttpResponse> {
+/// streams (`:invoke`), sent here as it comes ([`stream`]) and None. `permit` is the call's
+/// place among the [`MAX_CLIENT_REQUESTS`], held until its answer is queued; a streamed answer
+/// gives it back once its status is known (an invocation may wait a minute for its answers,
+/// and has bounds of its own), so invocations waiting on silent clients never hold up the
+/// client's other calls.
+async fn serve(
+    context: &Context,
+    request: HttpRequest,
+    permit: &mut Option<OwnedSemaphorePermit>,
+) -> Option<HttpResponse> {
     let started = std::time::Instant::now();
     let hub = &context.admission.hub;
     let refuse = |status: u16, why: &str| {
@@ -358,6 +367,7 @@ async fn serve(context: &Context, request: HttpRequest) -> Option<HttpResponse> 
     };
     if resp.body().size_hint().exact().is_none() {
         log();
+        permit.take();
         stream(context, &request, status, headers, resp.into_body()).await;
         return None;
     }
