@@ -377,35 +377,37 @@ fn describe_rest(method: &Method, path: &str) -> (Option<String>, String, Option
     let m = method.as_str();
     let (op, target) = match (m, rest) {
         ("POST", [":send"]) => ("sendToAll", None),
-        ("POST", ["groups", g, ":send"]) => ("sendToGroup", Some(format!("group {g}"))),
+        ("POST", ["groups", g, ":send"]) => ("sendToGroup", Some(group_target(g))),
         ("POST", ["users", u, ":send"]) => ("sendToUser", Some(format!("user {u}"))),
         ("POST", ["connections", c, ":send"]) => {
             ("sendToConnection", Some(format!("connection {c}")))
         }
         ("PUT", ["groups", g, "connections", c]) => (
             "addConnectionToGroup",
-            Some(format!("connection {c}, group {g}")),
+            Some(format!("connection {c}, {}", group_target(g))),
         ),
         ("DELETE", ["groups", g, "connections", c]) => (
             "removeConnectionFromGroup",
-            Some(format!("connection {c}, group {g}")),
+            Some(format!("connection {c}, {}", group_target(g))),
         ),
         ("DELETE", ["connections", c, "groups"]) => (
             "removeConnectionFromAllGroups",
             Some(format!("connection {c}")),
         ),
-        ("PUT", ["users", u, "groups", g]) => {
-            ("addUserToGroup", Some(format!("user {u}, group {g}")))
-        }
-        ("DELETE", ["users", u, "groups", g]) => {
-            ("removeUserFromGroup", Some(format!("user {u}, group {g}")))
-        }
+        ("PUT", ["users", u, "groups", g]) => (
+            "addUserToGroup",
+            Some(format!("user {u}, {}", group_target(g))),
+        ),
+        ("DELETE", ["users", u, "groups", g]) => (
+            "removeUserFromGroup",
+            Some(format!("user {u}, {}", group_target(g))),
+        ),
         ("DELETE", ["users", u, "groups"]) => {
             ("removeUserFromAllGroups", Some(format!("user {u}")))
         }
         ("POST", [":closeConnections"]) => ("closeAllConnections", None),
         ("POST", ["groups", g, ":closeConnections"]) => {
-            ("closeGroupConnections", Some(format!("group {g}")))
+            ("closeGroupConnections", Some(group_target(g)))
         }
         ("POST", ["users", u, ":closeConnections"]) => {
             ("closeUserConnections", Some(format!("user {u}")))
@@ -413,7 +415,7 @@ fn describe_rest(method: &Method, path: &str) -> (Option<String>, String, Option
         ("DELETE", ["connections", c]) => ("closeConnection", Some(format!("connection {c}"))),
         ("HEAD", ["connections", c]) => ("connectionExists", Some(format!("connection {c}"))),
         ("HEAD", ["users", u]) => ("userExists", Some(format!("user {u}"))),
-        ("HEAD", ["groups", g]) => ("groupExists", Some(format!("group {g}"))),
+        ("HEAD", ["groups", g]) => ("groupExists", Some(group_target(g))),
         (verb @ ("PUT" | "DELETE" | "HEAD"), ["permissions", p, "connections", c]) => (
             match verb {
                 "PUT" => "grantPermission",
@@ -424,13 +426,21 @@ fn describe_rest(method: &Method, path: &str) -> (Option<String>, String, Option
         ),
         ("POST", [":addToGroups"]) => ("addConnectionsToGroups", None),
         ("POST", [":removeFromGroups"]) => ("removeConnectionsFromGroups", None),
-        ("GET", ["groups", g, "connections"]) => {
-            ("listConnectionsInGroup", Some(format!("group {g}")))
-        }
+        ("GET", ["groups", g, "connections"]) => ("listConnectionsInGroup", Some(group_target(g))),
         ("POST", [":generateToken"]) => ("getClientAccessToken", None),
+        // The Socket.IO extension's broadcast with acknowledgements.
+        ("POST", [":invoke"]) => ("invoke", None),
         _ => return (Some(hub.to_ascii_lowercase()), unknown(), None),
     };
     (Some(hub.to_ascii_lowercase()), op.to_string(), target)
+}
+
+/// A group as a REST call's target: a Socket.IO room's group also by the room's name.
+fn group_target(group: &str) -> String {
+    match super::socketio::rooms::of_group(group) {
+        Some(room) => format!("group {group} ({room})"),
+        None => format!("group {group}"),
+    }
 }
 
 #[cfg(test)]
@@ -456,6 +466,15 @@ mod tests {
             .1,
             "grantPermission"
         );
+        assert_eq!(
+            d(
+                Method::PUT,
+                "/api/hubs/chat/groups/0~L2NoYXQ~bG9iYnk/connections/c1"
+            )
+            .2,
+            Some("connection c1, group 0~L2NoYXQ~bG9iYnk (namespace /chat, room lobby)".into())
+        );
+        assert_eq!(d(Method::POST, "/api/hubs/chat/:invoke").1, "invoke");
         assert_eq!(d(Method::HEAD, "/api/health").1, "healthCheck");
         assert_eq!(d(Method::GET, "/api/nothing").1, "GET /api/nothing");
     }

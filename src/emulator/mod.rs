@@ -227,6 +227,13 @@ impl Emulator {
         self.shared.socketio.set_timing(interval, timeout);
     }
 
+    /// Test hook: how long a Socket.IO broadcast with acknowledgements (`:invoke`) waits for
+    /// its answers (60 s), so a test sees a client that never answers left behind.
+    #[doc(hidden)]
+    pub fn set_socketio_invoke_wait(&self, wait: Duration) {
+        self.shared.socketio.invocations.set_wait(wait);
+    }
+
     /// Test hook: the dashboard treats every request as coming from another machine (so it
     /// requires the key), since a test cannot connect from a non-loopback address.
     #[doc(hidden)]

@@ -581,3 +581,445 @@ async fn default_mode_offers_the_connection_to_the_hubs_tunnel() {
     // No ping came from the emulator (the server pings), and the silent client was closed.
     assert_eq!(until_closed(&mut socket).await, vec!["1".to_string()]);
 }
+
+/// The first ack id the emulator gives an invocation's delivery (2^32; see
+/// `socketio/invocations.rs`).
+const FIRST_ACK_ID: u64 = 1 << 32;
+
+/// Starts `:invoke` on the hub with `payload`; the answer, its body still streaming.
+async fn invoke(
+    world: &World,
+    query: &[(&str, &str)],
+    content_type: &str,
+    payload: &str,
+) -> reqwest::Response {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let url = format!("http://{}/api/hubs/{HUB}/:invoke", world.emulator.addr());
+    // Spaces as %20: the REST API over HTTP reads `+` as itself, as the service does.
+    let mut full = format!("{url}?api-version=2024-01-01");
+    for (k, v) in query {
+        full.push_str(&format!(
+            "&{k}={}",
+            utf8_percent_encode(v, NON_ALPHANUMERIC)
+        ));
+    }
+    tokio::time::timeout(
+        PATIENCE,
+        reqwest::Client::new()
+            .post(&full)
+            .bearer_auth(world.rest_token(&url))
+            .header("content-type", content_type)
+            .body(payload.to_string())
+            .send(),
+    )
+    .await
+    .expect("answered")
+    .expect("POST")
+}
+
+/// The rest of an invocation's body, its lines' payloads in order; fails after `PATIENCE`.
+async fn payloads(resp: reqwest::Response) -> Vec<String> {
+    let body = tokio::time::timeout(PATIENCE, resp.text())
+        .await
+        .expect("the body ends")
+        .expect("body");
+    assert!(body.is_empty() || body.ends_with('\n'), "{body:?}");
+    body.lines()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).expect("a JSON line");
+            line["Payload"].as_str().expect("Payload").to_string()
+        })
+        .collect()
+}
+
+/// A WebSocket client joined to `/`, and its connection id.
+async fn joined_client(world: &World) -> (Socket, String) {
+    let (mut socket, open) = ws_client(world).await;
+    send_text(&mut socket, "40").await;
+    assert!(next_text(&mut socket).await.starts_with("40{"));
+    (socket, open["sid"].as_str().expect("sid").to_string())
+}
+
+/// The event an invocation delivered (`42<id>[...]`, pings answered on the way): its ack id
+/// and data.
+async fn invoked(socket: &mut Socket) -> (u64, String) {
+    loop {
+        let t = next_text(socket).await;
+        if t == "2" {
+            send_text(socket, "3").await;
+            continue;
+        }
+        let rest = t.strip_prefix("42").expect("an EVENT");
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let id = rest[..digits].parse().expect("an ack id");
+        return (id, rest[digits..].to_string());
+    }
+}
+
+/// `:invoke` over plain HTTP, no Socket.IO server: a WebSocket client and a polling client
+/// answer (one with a binary ACK), a client the filter leaves out and a plain WebSocket
+/// client get nothing, and the body ends once the two have answered, a line each.
+#[tokio::test]
+async fn invoke_gathers_the_acks_of_the_socketio_clients_it_reaches() {
+    let world = World::new().await;
+    let (mut alice, _) = joined_client(&world).await;
+    let (bob, _) = poll_open(&world).await;
+    assert_eq!(poll_post(&world, &bob, "40").await.0, 200);
+    poll_until(&world, &bob, &["40{\"sid\":"]).await;
+    let (mut carol, carol_id) = joined_client(&world).await;
+    let path = format!("/api/hubs/{HUB}/groups/0~Lw~b3V0/connections/{carol_id}");
+    assert_eq!(world.rest("PUT", &path, &[], None).await.status, 200);
+    let mut plain = world.connect(HUB, None, &[], &[], None).await;
+
+    let filter = "'0~Lw~' in groups and not ('0~Lw~b3V0' in groups)";
+    let resp = invoke(&world, &[("filter", filter)], "text/plain", r#"42["q",1]"#).await;
+    assert_eq!(resp.status(), 200);
+    let (alice_id, data) = invoked(&mut alice).await;
+    assert_eq!(data, r#"["q",1]"#);
+    assert!(alice_id >= FIRST_ACK_ID, "{alice_id}");
+    // The polling client gets it on its next GET.
+    let (status, body) = poll_get(&world, Some(&bob)).await;
+    assert_eq!(status, 200);
+    let bob_id: u64 = body
+        .strip_prefix("42")
+        .and_then(|r| r.strip_suffix(r#"["q",1]"#))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("an EVENT with an ack id, got {body:?}"));
+    assert_ne!(alice_id, bob_id);
+
+    // An ACK with an id nobody invoked is the client's own business; then the answers.
+    send_text(&mut alice, r#"437["not an answer"]"#).await;
+    send_text(&mut alice, &format!(r#"43{alice_id}["alice says 1"]"#)).await;
+    let binary_ack = format!("461-{bob_id}[{{\"_placeholder\":true,\"num\":0}}]\x1ebAQID");
+    assert_eq!(poll_post(&world, &bob, binary_ack.clone()).await.0, 200);
+    let mut got = payloads(resp).await;
+    got.sort();
+    let mut want = vec![
+        format!(r#"43{alice_id}["alice says 1"]"#),
+        format!("461-{bob_id}[{{\"_placeholder\":true,\"num\":0}}]\x1ebAQID"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    // Carol (filtered out) and the plain client (not Socket.IO) got nothing before a sentinel.
+    rest_send(&world, None, r#"42["sentinel"]"#).await;
+    assert_eq!(next_text(&mut carol).await, r#"42["sentinel"]"#);
+    match next_data(&mut plain).await {
+        Some(Message::Text(t)) => assert_eq!(t.as_str(), r#"42["sentinel"]"#),
+        other => panic!("expected the sentinel, got {other:?}"),
+    }
+    assert_eq!(next_text(&mut alice).await, r#"42["sentinel"]"#);
+    poll_until(&world, &bob, &[r#"42["sentinel"]"#]).await;
+
+    // Each delivery has an id of its own, never given before; all three answer this one.
+    let filter = "'0~Lw~' in groups";
+    let resp = invoke(
+        &world,
+        &[("filter", filter)],
+        "text/plain",
+        r#"42["again"]"#,
+    )
+    .await;
+    let (carol_again, _) = invoked(&mut carol).await;
+    let (alice_again, _) = invoked(&mut alice).await;
+    let (_, body) = poll_get(&world, Some(&bob)).await;
+    let bob_again: u64 = body
+        .strip_prefix("42")
+        .and_then(|r| r.strip_suffix(r#"["again"]"#))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("the event, got {body:?}"));
+    let mut ids = vec![alice_id, bob_id, alice_again, bob_again, carol_again];
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    send_text(&mut carol, &format!(r#"43{carol_again}["c"]"#)).await;
+    send_text(&mut alice, &format!(r#"43{alice_again}["a"]"#)).await;
+    let ack = format!(r#"43{bob_again}["b"]"#);
+    assert_eq!(poll_post(&world, &bob, ack).await.0, 200);
+    assert_eq!(payloads(resp).await.len(), 3);
+}
+
+/// A client that closes while invoked counts as answered (no line); one that never answers
+/// is left behind when the wait is over, and the body ends with the answers that came.
+#[tokio::test]
+async fn invoke_ends_without_the_clients_that_close_or_never_answer() {
+    let world = World::new().await;
+    let (mut alice, _) = joined_client(&world).await;
+    let (mut leaving, leaving_id) = joined_client(&world).await;
+    // The delivery keeps its place between the sends around it.
+    rest_send(&world, Some(("connection", &leaving_id)), r#"42["before"]"#).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    rest_send(&world, Some(("connection", &leaving_id)), r#"42["after"]"#).await;
+    let (id, _) = invoked(&mut alice).await;
+    assert_eq!(next_text(&mut leaving).await, r#"42["before"]"#);
+    invoked(&mut leaving).await;
+    assert_eq!(next_text(&mut leaving).await, r#"42["after"]"#);
+    leaving.close(None).await.expect("close");
+    send_text(&mut alice, &format!(r#"43{id}["here"]"#)).await;
+    // With the default wait (a minute), the body ends as soon as both are accounted for.
+    assert_eq!(payloads(resp).await, vec![format!(r#"43{id}["here"]"#)]);
+
+    world
+        .emulator
+        .set_socketio_invoke_wait(Duration::from_millis(500));
+    let (mut silent, _) = joined_client(&world).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    let (id, _) = invoked(&mut alice).await;
+    invoked(&mut silent).await;
+    send_text(&mut alice, &format!(r#"43{id}["here"]"#)).await;
+    assert_eq!(payloads(resp).await, vec![format!(r#"43{id}["here"]"#)]);
+    // A late answer is no invocation's any more: it goes nowhere, and nothing breaks.
+    send_text(&mut silent, &format!(r#"43{}["late"]"#, id + 1)).await;
+    let resp = invoke(&world, &[], "text/plain", r#"42["once more"]"#).await;
+    let (a, _) = invoked(&mut alice).await;
+    let (s, _) = invoked(&mut silent).await;
+    send_text(&mut alice, &format!(r#"43{a}["a"]"#)).await;
+    send_text(&mut silent, &format!(r#"43{s}["s"]"#)).await;
+    assert_eq!(payloads(resp).await.len(), 2);
+}
+
+/// What is not a Socket.IO event is refused as a send refuses a bad body; invocations in
+/// flight are capped per connection (an invocation past it skips the connection) and per hub
+/// (429).
+#[tokio::test]
+async fn invoke_refuses_bad_bodies_and_keeps_its_bounds() {
+    let world = World::new().await;
+    for (content_type, body, status) in [
+        ("application/json", r#"["q"]"#, 415),
+        ("application/octet-stream", "42[\"q\"]", 415),
+        ("text/plain", "", 400),
+        ("text/plain", "40", 400),
+        ("text/plain", r#"43["q"]"#, 400),
+        (
+            "text/plain",
+            "451-[\"f\",{\"_placeholder\":true,\"num\":0}]",
+            400,
+        ),
+    ] {
+        let resp = invoke(&world, &[], content_type, body).await;
+        assert_eq!(resp.status(), status, "{content_type} {body:?}");
+    }
+    // No Socket.IO client at all: an empty answer at once.
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 200);
+    assert!(payloads(resp).await.is_empty());
+
+    // Four silent clients, 32 invocations each (the per-connection cap): 128, the hub's cap.
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(joined_client(&world).await);
+    }
+    let mut pending = Vec::new();
+    for (i, (_, id)) in silent.iter().enumerate() {
+        let filter = format!("connectionId eq '{id}'");
+        for _ in 0..32 {
+            let resp = invoke(&world, &[("filter", &filter)], "text/plain", r#"42["q"]"#).await;
+            assert_eq!(resp.status(), 200);
+            pending.push(resp);
+        }
+        if i == 0 {
+            // A 33rd for the first client skips it: an empty answer at once.
+            let resp = invoke(&world, &[("filter", &filter)], "text/plain", r#"42["q"]"#).await;
+            assert_eq!(resp.status(), 200);
+            assert!(payloads(resp).await.is_empty());
+        }
+    }
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 429);
+    // Closing the clients ends every invocation; the hub takes invocations again.
+    for (socket, _) in &mut silent {
+        socket.close(None).await.expect("close");
+    }
+    for resp in pending {
+        assert!(payloads(resp).await.is_empty());
+    }
+    let resp = invoke(&world, &[], "text/plain", r#"42["q"]"#).await;
+    assert_eq!(resp.status(), 200);
+    assert!(payloads(resp).await.is_empty());
+}
+
+/// A Socket.IO client accepted by a raw tunnel (the server's end): the connect answered with
+/// the emulator's own open data (after a validation, if any). The client and its sid.
+async fn client_through(world: &World, tunnel: &mut Socket) -> (Socket, String) {
+    use crate::tunnel::{next_request, response, send_message};
+    let opening = {
+        let path = format!("/clients/socketio/hubs/{HUB}/?EIO=4&transport=websocket");
+        let url = format!("ws://{}{path}", world.emulator.addr());
+        tokio::spawn(async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("connects");
+            let open = next_text(&mut socket).await;
+            (socket, open)
+        })
+    };
+    let mut connect = next_request(tunnel).await;
+    while connect.method == "OPTIONS" {
+        let allowed = response(&connect, 200, &[("WebHook-Allowed-Origin", "*")], b"");
+        send_message(tunnel, &allowed).await;
+        connect = next_request(tunnel).await;
+    }
+    send_message(tunnel, &response(&connect, 200, &[], b"")).await;
+    let (socket, open) = tokio::time::timeout(PATIENCE, opening)
+        .await
+        .expect("opened")
+        .expect("task");
+    let open: Value = serde_json::from_str(open.strip_prefix('0').expect("open")).expect("JSON");
+    (socket, open["sid"].as_str().expect("sid").to_string())
+}
+
+/// A REST call as the extension sends one through the tunnel (`text/plain`, api-version
+/// 2023-07-01): `path_and_query` after the hub.
+fn tunnel_call(ack_id: u64, path_and_query: &str, body: &str) -> wps::client::tunnel::Message {
+    use wps::client::tunnel::{Headers, HttpRequest, Message as Tunnel};
+    let mut headers = Headers::new();
+    headers.insert("Content-Type".into(), vec!["text/plain".into()]);
+    Tunnel::HttpRequest(HttpRequest {
+        ack_id,
+        local_routing: true,
+        channel_name: String::new(),
+        method: "POST".into(),
+        url: format!("https://host/api/hubs/{HUB}/{path_and_query}"),
+        headers,
+        content: body.to_string().into_bytes().into(),
+    })
+}
+
+/// A tunnel answer's ack id, status, NotCompleted and body.
+fn answer_part(message: wps::client::tunnel::Message) -> (u64, u16, bool, String) {
+    match message {
+        wps::client::tunnel::Message::HttpResponse(r) => (
+            r.ack_id,
+            r.status_code,
+            r.not_completed,
+            String::from_utf8(r.content.to_vec()).expect("UTF-8"),
+        ),
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+/// `:invoke` through the hub's tunnel, as the extension calls it: the status at once, then
+/// each answer in an HttpResponse with NotCompleted as it comes, then an empty last one; the
+/// client's ACK is the invocation's, not a `message` event for the server.
+#[tokio::test]
+async fn invoke_through_the_tunnel_streams_each_answer_as_it_comes() {
+    use crate::tunnel::{next_message, raw_tunnel, send_message};
+
+    let world = World::new().await;
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    let (mut socket, _) = client_through(&world, &mut tunnel).await;
+    let call = tunnel_call(1, ":invoke?api-version=2023-07-01", r#"42["q"]"#);
+    send_message(&mut tunnel, &call).await;
+    let part = |m| {
+        let (ack, status, more, body) = answer_part(m);
+        assert_eq!((ack, status), (1, 200));
+        (more, body)
+    };
+    assert_eq!(part(next_message(&mut tunnel).await), (true, String::new()));
+    let (id, data) = invoked(&mut socket).await;
+    assert_eq!(data, r#"["q"]"#);
+    send_text(&mut socket, &format!(r#"43{id}["a"]"#)).await;
+    let line = format!(
+        "{}\n",
+        serde_json::json!({ "Payload": format!(r#"43{id}["a"]"#) })
+    );
+    assert_eq!(part(next_message(&mut tunnel).await), (true, line));
+    assert_eq!(
+        part(next_message(&mut tunnel).await),
+        (false, String::new())
+    );
+}
+
+/// Invocations waiting on silent clients do not count against the REST calls a tunnel
+/// connection may have in flight (64): past that many, the client's other calls still go.
+#[tokio::test]
+async fn invocations_waiting_through_the_tunnel_leave_room_for_other_calls() {
+    use crate::tunnel::{next_message, raw_tunnel, send_message};
+
+    let world = World::new().await;
+    let (mut tunnel, _) = raw_tunnel(&world, HUB).await;
+    // Three silent clients, each taking at most 32 invocations: 65 in flight, one each.
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(client_through(&world, &mut tunnel).await);
+    }
+    let mut ack_id = 0;
+    for (i, (_, sid)) in clients.iter().enumerate() {
+        let filter = format!("connectionId%20eq%20%27{sid}%27");
+        for _ in 0..if i < 2 { 32 } else { 1 } {
+            ack_id += 1;
+            let path = format!(":invoke?api-version=2023-07-01&filter={filter}");
+            send_message(&mut tunnel, &tunnel_call(ack_id, &path, r#"42["q"]"#)).await;
+            let (ack, status, more, _) = answer_part(next_message(&mut tunnel).await);
+            assert_eq!((ack, status, more), (ack_id, 200, true));
+        }
+    }
+    assert_eq!(ack_id, 65);
+    let send = tunnel_call(100, ":send?api-version=2023-07-01", r#"42["still"]"#);
+    send_message(&mut tunnel, &send).await;
+    assert_eq!(answer_part(next_message(&mut tunnel).await).1, 202);
+}
+
+/// The dashboard's API names a Socket.IO connection's namespaces and rooms (decoded from the
+/// groups the extension names), keeping each room's group name, and marks the groups too.
+#[tokio::test]
+async fn the_dashboard_names_namespaces_and_rooms() {
+    let world = World::new().await;
+    let (mut socket, open) = ws_client(&world).await;
+    let sid = open["sid"].as_str().expect("sid").to_string();
+    for nsp in ["40", "40/chat,"] {
+        send_text(&mut socket, nsp).await;
+        assert!(next_text(&mut socket).await.starts_with(nsp));
+    }
+    let lobby = "0~L2NoYXQ~bG9iYnk";
+    for group in [lobby, "plain"] {
+        let path = format!("/api/hubs/{HUB}/groups/{group}/connections/{sid}");
+        assert_eq!(world.rest("PUT", &path, &[], None).await.status, 200);
+    }
+    let url = format!("http://{}/_emulator/api/hubs/{HUB}", world.emulator.addr());
+    let body = reqwest::get(&url)
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    let hub: Value = serde_json::from_str(&body).expect("JSON");
+    let conn = &hub["connections"][0];
+    assert_eq!(conn["protocol"], "socketio");
+    assert_eq!(
+        conn["socketio"],
+        serde_json::json!({
+            "namespaces": ["/", "/chat"],
+            "rooms": [{"namespace": "/chat", "room": "lobby", "group": lobby}],
+        })
+    );
+    let groups: Vec<(String, Value)> = hub["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap_or("").to_string(),
+                g["socketio"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            (
+                "0~L2NoYXQ~".into(),
+                serde_json::json!({"namespace": "/chat", "room": null})
+            ),
+            (
+                lobby.into(),
+                serde_json::json!({"namespace": "/chat", "room": "lobby"})
+            ),
+            (
+                "0~Lw~".into(),
+                serde_json::json!({"namespace": "/", "room": null})
+            ),
+            ("plain".into(), Value::Null),
+        ]
+    );
+}

@@ -58,7 +58,7 @@ pub(crate) async fn raw_tunnel(world: &World, hub: &str) -> (Socket, String) {
     }
 }
 
-async fn next_message(socket: &mut Socket) -> Message {
+pub(crate) async fn next_message(socket: &mut Socket) -> Message {
     match next_frame(socket).await {
         WsMessage::Binary(b) => wire::decode(&b).expect("a tunnel message"),
         other => panic!("expected a binary tunnel frame, got {other:?}"),

@@ -210,6 +210,32 @@ async function scenario(emulator) {
   await page.locator("#client-received li", { hasText: "server: from the CLI" }).waitFor();
   await page.locator("#connections tbody tr", { hasText: "alice" }).waitFor({ state: "detached" });
 
+  // A Socket.IO client (raw Engine.IO, from the page) in namespace /chat, put in its room
+  // "lobby" over REST: shown by name, the room's group name on hover and in Groups.
+  const sid = await page.evaluate((origin) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(origin.replace(/^http/, "ws") + "/clients/socketio/hubs/chat/?EIO=4&transport=websocket");
+    window.socketio = ws;
+    ws.onerror = () => reject(new Error("the Socket.IO endpoint refused the page"));
+    ws.onmessage = (e) => {
+      if (e.data.startsWith("0")) {
+        window.sid = JSON.parse(e.data.slice(1)).sid;
+        ws.send("40/chat,");
+      } else if (e.data.startsWith("40/chat,")) {
+        resolve(window.sid);
+      } else if (e.data === "2") {
+        ws.send("3");
+      }
+    };
+  }), emulator.origin);
+  const lobby = "0~L2NoYXQ~bG9iYnk"; // namespace /chat, room lobby, as the extension names it
+  const join = wps(emulator, ["api", "PUT", `/api/hubs/chat/groups/${lobby}/connections/${sid}`]);
+  assert.equal(await withTimeout(join.done, WAIT, "wps api PUT"), 0, join.stderr);
+  const sioRow = page.locator("#connections tbody tr", { hasText: sid });
+  await sioRow.filter({ hasText: "namespace /chat, room lobby" }).waitFor();
+  assert.match(await sioRow.innerText(), /socketio[\s\S]*namespace \/chat; namespace \/chat, room lobby/);
+  assert.equal(await sioRow.locator("span.sio", { hasText: "room lobby" }).getAttribute("title"), lobby);
+  await page.locator("#groups tbody tr", { hasText: lobby }).filter({ hasText: "namespace /chat, room lobby" }).waitFor();
+
   // Filters: by kind, then by user.
   await page.getByLabel("REST calls", { exact: true }).uncheck();
   assert.equal(await page.locator("#log tbody tr", { hasText: "sendToAll" }).count(), 0);
@@ -224,4 +250,6 @@ async function scenario(emulator) {
   const log = emulator.stderr.join("\n");
   assert.match(log, /POST \/api\/hubs\/chat\/groups\/room1\/:send -> 202/);
   assert.match(log, /client \S+ joinGroup group=room1 -> ok/);
+  // A Socket.IO room's group is named as such.
+  assert.match(log, /PUT \/api\/hubs\/chat\/groups\/0~L2NoYXQ~bG9iYnk\/connections\/\S+ -> 200 \(\d+ µs\) \[namespace \/chat, room lobby\]/);
 }

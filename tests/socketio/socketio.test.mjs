@@ -340,6 +340,37 @@ describe("default mode: useAzureSocketIO(io, { hub, connectionString }) unchange
     });
   }
 
+  // The extension's broadcastWithAck is REST `:invoke` through the tunnel: the event goes
+  // out with an ack id of the emulator's, and each client's ACK comes back as a line of the
+  // streamed answer, so the server's callback gets one reply per client.
+  test("broadcasts with acknowledgements: io.timeout().emitWithAck, to(room)", { timeout: 60_000 }, async () => {
+    if (setupError) assert.fail(`setup failed: ${setupError.message}`);
+    const ann = await connect(["websocket"], { name: "ann" }, SIO_HUB);
+    const ben = await connect(["polling"], { name: "ben" }, SIO_HUB);
+    for (const [name, socket] of [["ann", ann], ["ben", ben]]) {
+      socket.on("q", (n, ack) => ack(`${name} ${n + 1}`));
+    }
+    const replies = await withTimeout(sio.timeout(5000).emitWithAck("q", 1), WAIT, "io.emitWithAck");
+    assert.deepEqual([...replies].sort(), ["ann 2", "ben 2"]);
+
+    // to(room) with an ack callback: only the room's member answers.
+    assert.equal(await ann.timeout(WAIT).emitWithAck("join", "quiz"), "joined");
+    const inRoom = await withTimeout(
+      new Promise((res, rej) => sio.to("quiz").timeout(5000).emit("q", 10, (err, r) => (err ? rej(err) : res(r)))),
+      WAIT,
+      "to(room).emit with an ack",
+    );
+    assert.deepEqual(inRoom, ["ann 11"]);
+    // A client that does not answer: the server's own timeout fires, with the reply that came.
+    ben.off("q");
+    ben.on("q", () => {});
+    const late = await new Promise((res) => sio.timeout(1000).emit("q", 5, (err, r) => res([err, r])));
+    assert.equal(late[0]?.message, "operation has timed out");
+    assert.deepEqual(late[1], ["ann 6"]);
+    ann.disconnect();
+    ben.disconnect();
+  });
+
   test("a middleware refusal is the client's connect_error", { timeout: 60_000 }, async () => {
     if (setupError) assert.fail(`setup failed: ${setupError.message}`);
     const socket = io(emulator.url, { path: `/clients/socketio/hubs/${SIO_HUB}`, transports: ["websocket"], auth: { name: "mallory" }, reconnection: false });

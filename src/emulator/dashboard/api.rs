@@ -31,10 +31,11 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit};
 
 use super::{may_change_state, Access};
 use crate::client::operations::encode;
-use crate::client::ClientClaims;
+use crate::client::{ClientClaims, Protocol};
 use crate::emulator::activity::Event;
 use crate::emulator::errors::{bad_request, error, not_found};
 use crate::emulator::shared::{stopped, Shared};
+use crate::emulator::socketio::rooms;
 use crate::emulator::{names, rest};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -181,14 +182,18 @@ fn hub_detail(shared: &Shared, name: &str) -> Result<Response> {
     let connections: Vec<Value> = conns
         .iter()
         .map(|c| {
-            json!({
+            let mut conn = json!({
                 "connectionId": c.connection_id,
                 "userId": c.user_id,
                 "protocol": c.protocol.name().unwrap_or("raw"),
                 "roles": c.roles,
                 "groups": c.groups,
                 "connectedAt": ms_since_epoch(c.connected_at),
-            })
+            });
+            if c.protocol == Protocol::SocketIo {
+                conn["socketio"] = socketio_view(&c.groups);
+            }
+            conn
         })
         .collect();
     let groups: Vec<Value> = groups
@@ -196,7 +201,11 @@ fn hub_detail(shared: &Shared, name: &str) -> Result<Response> {
         .map(|(name, (ids, mut members))| {
             members.sort_unstable();
             members.dedup();
-            json!({"name": name, "connections": ids, "users": members})
+            let mut group = json!({"name": name, "connections": ids, "users": members});
+            if let Some(room) = rooms::of_group(name) {
+                group["socketio"] = json!(room);
+            }
+            group
         })
         .collect();
     let users: Vec<Value> = users
@@ -210,6 +219,34 @@ fn hub_detail(shared: &Shared, name: &str) -> Result<Response> {
         "users": users,
     }))
     .into_response())
+}
+
+/// A Socket.IO connection's groups by what they stand for: the namespaces it has joined, and
+/// its rooms with each one's group name (which REST calls take).
+fn socketio_view(groups: &[String]) -> Value {
+    let mut namespaces = Vec::new();
+    let mut joined = Vec::new();
+    for group in groups {
+        match rooms::of_group(group) {
+            Some(rooms::Room {
+                namespace,
+                room: None,
+            }) => namespaces.push(namespace),
+            Some(rooms::Room {
+                namespace,
+                room: Some(room),
+            }) => joined.push((namespace, room, group)),
+            None => {}
+        }
+    }
+    // By name, as shown (the groups are sorted by their encoded names).
+    namespaces.sort_unstable();
+    joined.sort_unstable();
+    let joined: Vec<Value> = joined
+        .into_iter()
+        .map(|(namespace, room, group)| json!({"namespace": namespace, "room": room, "group": group}))
+        .collect();
+    json!({"namespaces": namespaces, "rooms": joined})
 }
 
 fn activity(shared: &Shared) -> Response {

@@ -490,6 +490,23 @@ impl Hub {
         }
     }
 
+    /// The connections of `protocol` a send to the whole hub would reach now (not excluded,
+    /// passing `filter`), for an operation that follows each one up (`:invoke`).
+    pub fn receivers_of(
+        &self,
+        protocol: Protocol,
+        excluded: &[String],
+        filter: Option<&Filter>,
+    ) -> Vec<Arc<Conn>> {
+        let receivers = self.read().receivers(Targets::All, filter);
+        receivers
+            .as_slice()
+            .iter()
+            .filter(|c| c.protocol == protocol && !excluded.contains(&c.id))
+            .cloned()
+            .collect()
+    }
+
     /// Closes the targets that are not excluded: removed from the hub at once, then told why.
     pub fn close(&self, targets: Targets<'_>, excluded: &[String], reason: &str) {
         let mut state = self.write();

@@ -6,6 +6,8 @@
 //! dispatches on method and path, each arm one call or a few lines. The rest is apart by
 //! concern:
 //!
+//! - `invoke`: `:invoke`, a broadcast to the Socket.IO connections whose answer streams
+//!   their acknowledgements;
 //! - `operations`: the operations longer than a few lines: a send's fan-out, permissions,
 //!   the paged member list, client tokens;
 //! - `body`: reading the body: the size and time limits, a send's message, a batch;
@@ -14,7 +16,7 @@
 //! - `answer`: the `Result` every handler returns, and the plain answers.
 //!
 //! Imports go one way, down this order, so no two files import each other: `mod` (this
-//! file) > `operations` > `body` > `gate` > `params` > `answer`.
+//! file) > `invoke` > `operations` > `body` > `gate` > `params` > `answer`.
 // Handlers (here and in the files below, which this attribute covers) fail with the HTTP
 // response to send; it is built once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
@@ -22,6 +24,7 @@
 mod answer;
 mod body;
 mod gate;
+mod invoke;
 mod operations;
 mod params;
 
@@ -37,6 +40,7 @@ use bytes::Bytes;
 use self::answer::{exists, internal, status, Result};
 use self::body::{read_batch, read_limited, read_message, read_send};
 use self::gate::Gate;
+use self::invoke::Invoke;
 use self::operations::{generate_token, list_connections, permission_op, Fanout};
 use self::params::{close_reason, decode, group_name, hub_name, id_name, origin, Query};
 use super::auth;
@@ -47,6 +51,7 @@ use super::hub::{Hub, Targets};
 use super::message::{Message, Source};
 use super::metadata::Metadata;
 use super::shared::Shared;
+use super::socketio::rooms;
 
 /// API versions the service has shipped for the data plane; a missing one means the latest.
 const API_VERSIONS: &[&str] = &[
@@ -94,10 +99,11 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Response 
         .rest_call(&method, uri.path(), status, started.elapsed());
     if shared.verbose >= 1 {
         eprintln!(
-            "emulator: {method} {} -> {} ({} µs)",
+            "emulator: {method} {} -> {} ({} µs){}",
             uri.path(),
             resp.status().as_u16(),
-            started.elapsed().as_micros()
+            started.elapsed().as_micros(),
+            socketio_room(uri.path()),
         );
     }
     resp
@@ -163,6 +169,14 @@ async fn route(
             };
             send.deliver(hub_state.as_ref(), turn, None).await;
             Ok(status(StatusCode::ACCEPTED))
+        }
+        (&Method::POST, [":invoke"]) => {
+            let invoke = Invoke {
+                hub_name,
+                excluded,
+                filter: gate.filter(&query)?,
+            };
+            invoke.run(shared, hub_state.as_ref(), &parts.headers, body)
         }
         (&Method::POST, ["groups", group, ":send"]) => {
             group_name(group)?;
@@ -280,6 +294,15 @@ async fn route(
             }
             let batch = read_batch(&parts.headers, body)?;
             let add = *action == ":addToGroups";
+            if shared.verbose >= 1 {
+                for (group, room) in batch
+                    .groups
+                    .iter()
+                    .filter_map(|g| Some((g, rooms::of_group(g)?)))
+                {
+                    eprintln!("emulator: {action} {group} is {room}");
+                }
+            }
             match (hub_state, batch.filter) {
                 // A filter as large as a body may take a while to run over every connection:
                 // off the async workers, and without holding the hub's lock (see the method).
@@ -306,6 +329,15 @@ async fn route(
         }
         _ => Err(not_found(format!("no operation {method} {path}"))),
     }
+}
+
+/// For `-v`: the Socket.IO room a path's group stands for (` [namespace /chat, room lobby]`),
+/// or nothing.
+fn socketio_room(path: &str) -> String {
+    path.split('/')
+        .find_map(|segment| rooms::of_group(&decode(segment)))
+        .map(|room| format!(" [{room}]"))
+        .unwrap_or_default()
 }
 
 fn authorize(shared: &Shared, parts: &axum::http::request::Parts) -> Result<()> {

@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine::Packet;
+use super::invocations::{Call, Event, Invocations};
 use crate::emulator::hub::Registry;
 use crate::emulator::transport::WebSocket;
 use crate::emulator::upstream::settings::SocketIoMode;
@@ -47,6 +48,8 @@ pub(crate) struct Timing {
 #[derive(Debug)]
 pub(crate) struct Engines {
     sessions: Mutex<HashMap<String, mpsc::Sender<Input>>>,
+    /// Broadcasts with acknowledgements in flight (`:invoke`).
+    pub invocations: Invocations,
     ping_interval_ms: AtomicU64,
     ping_timeout_ms: AtomicU64,
     /// The resource's mode (`--socketio-mode`), for hubs the settings file gives none.
@@ -63,6 +66,7 @@ impl Engines {
     pub fn new(mode: SocketIoMode) -> Engines {
         Engines {
             sessions: Mutex::new(HashMap::new()),
+            invocations: Invocations::default(),
             ping_interval_ms: AtomicU64::new(PING_INTERVAL_MS),
             ping_timeout_ms: AtomicU64::new(PING_TIMEOUT_MS),
             mode,
@@ -114,7 +118,23 @@ impl Engines {
         Some((id, rx))
     }
 
+    /// The connection's task has ended: it is no longer found, and its invocations count
+    /// it as answered (in that order: see [`Engines::enlist`]).
     pub fn forget(&self, sid: &str) {
         self.lock().remove(sid);
+        self.invocations.forget(sid);
+    }
+
+    /// Makes `message`, about to be queued for connection `sid`, one of `call`'s deliveries;
+    /// false when the connection's task has ended (or has too many invocations unanswered).
+    pub(crate) fn enlist(
+        &self,
+        call: &mut Call,
+        sid: &str,
+        message: &Arc<crate::emulator::message::Message>,
+        event: &Arc<Event>,
+    ) -> bool {
+        self.invocations
+            .enlist(call, sid, message, event, || self.lock().contains_key(sid))
     }
 }

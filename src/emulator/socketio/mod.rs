@@ -14,7 +14,8 @@
 //! endpoints'; polling requests through hyper ([`handle`]). Errors are Engine.IO's
 //! (`{"code":N,"message":...}` with 400), so socket.io-client reports them as it would a
 //! socket.io server's. The engine itself is in `engine.rs` (packets), `packet.rs` (Socket.IO
-//! packets) and `session.rs` (one task per connection).
+//! packets) and `session.rs` (one task per connection); broadcasts with acknowledgements
+//! (REST `:invoke`) in `invocations.rs`.
 //!
 //! Default mode: when the hub has a server tunnel (or a `connect` handler), a new connection
 //! is offered to the Socket.IO server behind it as the service offers it: `connect` to
@@ -35,7 +36,9 @@
 
 mod engine;
 pub(crate) mod engines;
+pub(crate) mod invocations;
 mod packet;
+pub(crate) mod rooms;
 mod serverless;
 mod session;
 

@@ -35,6 +35,8 @@ pub(crate) struct Header {
     pub namespace: String,
     /// Binary attachments that follow (binary types only).
     pub attachments: usize,
+    /// The ack id, when the packet has one.
+    pub id: Option<u64>,
     /// The data's JSON text (after the namespace and ack id), empty when there is none.
     pub data: String,
 }
@@ -75,10 +77,15 @@ pub(crate) fn parse(text: &str) -> Result<Header, Malformed> {
         rest = after;
     }
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && rest[..digits].parse::<u64>().is_err() {
-        return Err(Malformed("an ack id out of range"));
-    }
-    let has_id = digits > 0;
+    let id = match digits {
+        0 => None,
+        _ => Some(
+            rest[..digits]
+                .parse::<u64>()
+                .map_err(|_| Malformed("an ack id out of range"))?,
+        ),
+    };
+    let has_id = id.is_some();
     let data = &rest[digits..];
     let value: Option<Value> = if data.is_empty() {
         None
@@ -102,6 +109,7 @@ pub(crate) fn parse(text: &str) -> Result<Header, Malformed> {
         kind,
         namespace,
         attachments,
+        id,
         data: data.to_string(),
     })
 }
@@ -144,6 +152,8 @@ mod tests {
         );
         let h = parse(r#"2/chat,12["msg",1]"#).expect("event with ack");
         assert_eq!((h.kind, h.namespace.as_str()), (Type::Event, "/chat"));
+        assert_eq!((h.id, h.data.as_str()), (Some(12), r#"["msg",1]"#));
+        assert_eq!(parse(r#"2["msg"]"#).expect("event").id, None);
         assert_eq!(parse(r#"312["ok"]"#).expect("ack").kind, Type::Ack);
         let h = parse(r#"52-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
             .expect("binary event");

@@ -490,6 +490,17 @@ impl Session {
                     Type::ConnectError => {
                         return Err(self.malformed("CONNECT_ERROR from a client"));
                     }
+                    // An answer to a broadcast with acknowledgements: the invocation's.
+                    Type::Ack | Type::BinaryAck
+                        if self
+                            .shared
+                            .socketio
+                            .invocations
+                            .answer(&self.conn.id, &header, t) =>
+                    {
+                        self.expect_attachments(header.attachments);
+                        return Ok(());
+                    }
                     _ if header.attachments > 0 => {
                         self.partial = Some(Partial {
                             left: header.attachments,
@@ -498,13 +509,21 @@ impl Session {
                     _ => {}
                 }
             }
-            (Kind::Message, Data::Binary(_)) => {
+            (Kind::Message, Data::Binary(bytes)) => {
                 let Some(partial) = self.partial.as_mut() else {
                     return Err(self.malformed("a binary packet no packet announced"));
                 };
                 partial.left -= 1;
                 if partial.left == 0 {
                     self.partial = None;
+                }
+                if self
+                    .shared
+                    .socketio
+                    .invocations
+                    .attachment(&self.conn.id, bytes)
+                {
+                    return Ok(());
                 }
             }
             // Engine.IO's own business, the emulator's.
@@ -574,6 +593,16 @@ impl Session {
                 Ok(())
             }
             Type::ConnectError => Err(self.malformed("CONNECT_ERROR from a client")),
+            Type::Ack | Type::BinaryAck
+                if self
+                    .shared
+                    .socketio
+                    .invocations
+                    .answer(&self.conn.id, &header, text) =>
+            {
+                self.expect_attachments(header.attachments);
+                Ok(())
+            }
             Type::Event | Type::Ack | Type::BinaryEvent | Type::BinaryAck => {
                 if header.attachments > 0 {
                     self.partial = Some(Partial {
@@ -604,8 +633,17 @@ impl Session {
         if partial.left == 0 {
             self.partial = None;
         }
-        drop(bytes);
+        self.shared
+            .socketio
+            .invocations
+            .attachment(&self.conn.id, &bytes);
         Ok(())
+    }
+
+    fn expect_attachments(&mut self, left: usize) {
+        if left > 0 {
+            self.partial = Some(Partial { left });
+        }
     }
 
     /// A message from the hub (REST): its body is an Engine.IO payload, as the Socket.IO
@@ -613,6 +651,13 @@ impl Session {
     async fn on_outbound(&mut self, out: Outbound) -> Result<(), End> {
         match out {
             Outbound::Data(message) => {
+                let invocations = &self.shared.socketio.invocations;
+                if let Some(packets) = invocations.claim(&self.conn.id, &message) {
+                    for p in packets {
+                        self.emit(p).await?;
+                    }
+                    return Ok(());
+                }
                 let Ok(text) = std::str::from_utf8(&message.body) else {
                     return Ok(());
                 };

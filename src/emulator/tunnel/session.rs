@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::http::{HeaderName, HeaderValue, Method, Request};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use percent_encoding::percent_decode_str;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -38,6 +38,8 @@ const OUTBOX: usize = 64;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// REST calls from the client served at once; more are answered 429.
 pub(super) const MAX_CLIENT_REQUESTS: usize = 64;
+/// The largest body chunk of a streamed answer in one HttpResponse.
+const STREAM_CHUNK: usize = 64 * 1024;
 
 /// Who is connecting, checked at the upgrade.
 #[derive(Debug)]
@@ -172,11 +174,13 @@ async fn read(
                 };
                 let context = context.clone();
                 calls.spawn(async move {
-                    let response = serve(&context, request).await;
-                    let _ = context
-                        .tx
-                        .send(wire::encode(&Message::HttpResponse(response)))
-                        .await;
+                    let mut permit = Some(permit);
+                    if let Some(response) = serve(&context, request, &mut permit).await {
+                        let _ = context
+                            .tx
+                            .send(wire::encode(&Message::HttpResponse(response)))
+                            .await;
+                    }
                     drop(permit);
                 });
             }
@@ -253,8 +257,17 @@ fn answer_to(
 }
 
 /// Serves a REST call from the client as the REST API serves one over HTTP, with the tunnel's
-/// authority for its hub; the answer whole, in one HttpResponse.
-async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
+/// authority for its hub: the answer whole, in one HttpResponse; or, for an answer that
+/// streams (`:invoke`), sent here as it comes ([`stream`]) and None. `permit` is the call's
+/// place among the [`MAX_CLIENT_REQUESTS`], held until its answer is queued; a streamed answer
+/// gives it back once its status is known (an invocation may wait a minute for its answers,
+/// and has bounds of its own), so invocations waiting on silent clients never hold up the
+/// client's other calls.
+async fn serve(
+    context: &Context,
+    request: HttpRequest,
+    permit: &mut Option<OwnedSemaphorePermit>,
+) -> Option<HttpResponse> {
     let started = std::time::Instant::now();
     let hub = &context.admission.hub;
     let refuse = |status: u16, why: &str| {
@@ -275,10 +288,13 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
             None => url.path().to_string(),
         },
         Err(_) if request.url.starts_with('/') => request.url.clone(),
-        Err(_) => return refuse(400, "The request's Url is not a URL."),
+        Err(_) => return Some(refuse(400, "The request's Url is not a URL.")),
     };
     let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
-        return refuse(400, "The request's HttpMethod is not an HTTP method.");
+        return Some(refuse(
+            400,
+            "The request's HttpMethod is not an HTTP method.",
+        ));
     };
     // The tunnel speaks for its own hub only.
     let path = path_and_query.split('?').next().unwrap_or("");
@@ -286,12 +302,12 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
     if let ["api", "hubs", named, ..] = segments.as_slice() {
         let named = percent_decode_str(named).decode_utf8_lossy();
         if !named.eq_ignore_ascii_case(hub) {
-            return refuse(
+            return Some(refuse(
                 403,
                 &format!(
                     "A tunnel connection of hub '{hub}' cannot call the API of hub '{named}'."
                 ),
-            );
+            ));
         }
     }
     let mut builder = Request::builder()
@@ -318,7 +334,10 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
         builder = builder.header(axum::http::header::HOST, host.as_str());
     }
     let Ok(mut req) = builder.body(Body::from(request.content.clone())) else {
-        return refuse(400, "The request's Url is not a valid request target.");
+        return Some(refuse(
+            400,
+            "The request's Url is not a valid request target.",
+        ));
     };
     if let Some(c) = context.admission.connection {
         req.extensions_mut().insert(c);
@@ -335,20 +354,29 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
                 .push(v.to_string());
         }
     }
+    let log = || {
+        context.shared.activity.tunnel(
+            hub,
+            &context.id,
+            "request",
+            Some(&format!(
+                "{method} {path} -> {status} ({} ms)",
+                started.elapsed().as_millis()
+            )),
+        );
+    };
+    if resp.body().size_hint().exact().is_none() {
+        log();
+        permit.take();
+        stream(context, &request, status, headers, resp.into_body()).await;
+        return None;
+    }
     let body = match axum::body::to_bytes(resp.into_body(), MAX_ANSWER).await {
         Ok(b) => b,
-        Err(_) => return refuse(500, "The answer could not be read."),
+        Err(_) => return Some(refuse(500, "The answer could not be read.")),
     };
-    context.shared.activity.tunnel(
-        hub,
-        &context.id,
-        "request",
-        Some(&format!(
-            "{method} {path} -> {status} ({} ms)",
-            started.elapsed().as_millis()
-        )),
-    );
-    HttpResponse {
+    log();
+    Some(HttpResponse {
         ack_id: request.ack_id,
         local_routing: request.local_routing,
         status_code: status,
@@ -356,5 +384,84 @@ async fn serve(context: &Context, request: HttpRequest) -> HttpResponse {
         not_completed: false,
         headers,
         content: body,
+    })
+}
+
+/// An answer whose body streams: its status and headers at once, then each chunk as it comes
+/// (cut to at most [`STREAM_CHUNK`] bytes, on a UTF-8 boundary: the extension decodes each
+/// chunk as text on its own), each an HttpResponse with NotCompleted, then an empty last one.
+/// A tunnel that stops reading stops it (and the body is dropped).
+async fn stream(
+    context: &Context,
+    request: &HttpRequest,
+    status: u16,
+    headers: Headers,
+    body: Body,
+) {
+    let part = |not_completed: bool, headers: Headers, content: bytes::Bytes| {
+        wire::encode(&Message::HttpResponse(HttpResponse {
+            ack_id: request.ack_id,
+            local_routing: request.local_routing,
+            status_code: status,
+            channel_name: request.channel_name.clone(),
+            not_completed,
+            headers,
+            content,
+        }))
+    };
+    if context
+        .tx
+        .send(part(true, headers, Default::default()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut chunks = body.into_data_stream();
+    while let Some(Ok(mut chunk)) = chunks.next().await {
+        while !chunk.is_empty() {
+            let piece = chunk.split_to(utf8_cut(&chunk, STREAM_CHUNK));
+            if context
+                .tx
+                .send(part(true, Headers::new(), piece))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+    let last = part(false, Headers::new(), Default::default());
+    let _ = context.tx.send(last).await;
+}
+
+/// Where to cut `bytes` to at most `max` bytes without splitting a UTF-8 character.
+fn utf8_cut(bytes: &[u8], max: usize) -> usize {
+    if bytes.len() <= max {
+        return bytes.len();
+    }
+    let mut at = max;
+    while at > 0 && bytes[at] & 0xC0 == 0x80 {
+        at -= 1;
+    }
+    if at == 0 {
+        max
+    } else {
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf8_cut;
+
+    #[test]
+    fn a_streamed_chunk_is_cut_on_a_character_boundary() {
+        assert_eq!(utf8_cut(b"abc", 8), 3);
+        assert_eq!(utf8_cut(b"abcdef", 4), 4);
+        // "é" is two bytes (at 3 and 4): a cut at 4 would split it.
+        let text = "abcé".as_bytes();
+        assert_eq!(utf8_cut(text, 4), 3);
+        assert!(std::str::from_utf8(&text[..utf8_cut(text, 4)]).is_ok());
     }
 }

@@ -117,6 +117,25 @@ function renderHubs() {
     ` ${h.connections} connection${h.connections === 1 ? "" : "s"}, ${h.users} user${h.users === 1 ? "" : "s"}, ${h.groups} group${h.groups === 1 ? "" : "s"}`)));
 }
 
+/** A Socket.IO group by what it stands for: "namespace /chat, room lobby". */
+function roomLabel(sio) {
+  return sio.room === null ? `namespace ${sio.namespace}` : `namespace ${sio.namespace}, room ${sio.room}`;
+}
+
+/**
+ * A connection's groups: a Socket.IO namespace's or room's by name (its group name, which REST
+ * calls take, on hover and in the Groups table), any other as it is.
+ */
+function groupsCell(hub, c) {
+  const sio = new Map(hub.groups.filter((g) => g.socketio).map((g) => [g.name, g.socketio]));
+  const parts = [];
+  for (const g of c.groups) {
+    if (parts.length) parts.push("; ");
+    parts.push(sio.has(g) ? el("span", { className: "sio", title: g, textContent: roomLabel(sio.get(g)) }) : g);
+  }
+  return el("td", {}, ...parts);
+}
+
 function renderConnections() {
   const rows = [];
   for (const hub of details) {
@@ -127,7 +146,7 @@ function renderConnections() {
         el("td", { textContent: c.userId ?? "(anonymous)" }),
         el("td", { className: "id", textContent: c.connectionId }),
         el("td", { textContent: c.protocol }),
-        el("td", { textContent: c.groups.join(", ") }),
+        groupsCell(hub, c),
         el("td", { textContent: c.roles.join(", ") }),
         el("td", { textContent: time(c.connectedAt) })));
     }
@@ -146,7 +165,7 @@ function renderGroups() {
       const members = g.connections.map((id) => users.get(id) ? `${users.get(id)} (${id})` : id);
       rows.push(el("tr", { className: "group" },
         el("td", { textContent: hub.name }),
-        el("td", { textContent: g.name }),
+        el("td", {}, g.name, g.socketio ? el("span", { className: "room", textContent: ` (Socket.IO ${roomLabel(g.socketio)})` }) : null),
         el("td", { textContent: members.join(", ") })));
     }
   }
