@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::dashboard::Dashboard;
+use super::dashboard::state::Dashboard;
 use super::hub::Registry;
 use super::mqtt::store::Sessions as MqttSessions;
 use super::socketio::engines::Engines;

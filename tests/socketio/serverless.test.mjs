@@ -15,25 +15,22 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { createInterface } from "node:readline";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { io } from "socket.io-client";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
+import { startEmulator, stopEmulator, WPS_BIN } from "./emulator.mjs";
+
 const HERE = dirname(fileURLToPath(import.meta.url));
-const WPS_BIN = resolve(HERE, process.env.WPS_BIN ?? "../../target/debug/wps");
 const STDERR_LOG = join(HERE, "serverless.stderr.log");
 const HUB = "chat";
-const START_TIMEOUT = 30_000;
 const WAIT = 10_000;
-const STOP_TIMEOUT = 10_000;
 
 let emulator; // { proc, connectionString, url, stderr, home }
 let handler; // { server, port, seen }
@@ -145,59 +142,6 @@ async function handled(name, sid) {
   }
 }
 
-function startEmulator(handlerPort) {
-  const args = ["emulator", "--port", "0", "-v", "--socketio-mode", "serverless", "--event-handler", `${HUB}=http://127.0.0.1:${handlerPort}/events/{event}`];
-  const home = mkdtempSync(join(tmpdir(), "wps-serverless-"));
-  const proc = spawn(WPS_BIN, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, XDG_CONFIG_HOME: home, WPS_CONFIG: join(home, "config.toml"), LANG: "C.UTF-8" },
-  });
-  const stderr = [];
-  createInterface({ input: proc.stderr }).on("line", (l) => {
-    stderr.push(l);
-    if (stderr.length > 5000) stderr.shift();
-  });
-  return new Promise((resolvePromise, reject) => {
-    const out = createInterface({ input: proc.stdout });
-    const fail = (why) => {
-      clearTimeout(timer);
-      proc.kill("SIGKILL");
-      setTimeout(() => reject(new Error(`${why}\nemulator stderr:\n${stderr.join("\n")}`)), 200);
-    };
-    const timer = setTimeout(() => fail(`no connection string on stdout within ${START_TIMEOUT} ms`), START_TIMEOUT);
-    proc.once("error", (err) => fail(`could not start ${WPS_BIN}: ${err.message}`));
-    proc.once("exit", (code, signal) => fail(`the emulator exited early (code ${code}, signal ${signal})`));
-    out.once("line", (line) => {
-      clearTimeout(timer);
-      proc.removeAllListeners("exit");
-      proc.removeAllListeners("error");
-      const parts = Object.fromEntries(line.trim().split(";").filter(Boolean).map((seg) => [seg.slice(0, seg.indexOf("=")), seg.slice(seg.indexOf("=") + 1)]));
-      if (!parts.Endpoint || !parts.Port) {
-        proc.kill("SIGKILL");
-        reject(new Error(`first stdout line is not a connection string: ${line}`));
-        return;
-      }
-      resolvePromise({ proc, connectionString: line.trim(), url: `${parts.Endpoint}:${parts.Port}`, stderr, home });
-    });
-  });
-}
-
-async function stopEmulator() {
-  if (!emulator) return;
-  const { proc } = emulator;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    if (!(await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT).then(() => false)]))) proc.kill("SIGKILL");
-  }
-  try {
-    writeFileSync(STDERR_LOG, emulator.stderr.join("\n") + "\n");
-  } catch {
-    // best effort
-  }
-  rmSync(emulator.home, { recursive: true, force: true });
-}
-
 /** `wps token --client-type socketio` for `user`, against this emulator. */
 function cliToken(user) {
   const out = execFileSync(WPS_BIN, ["token", "--client-type", "socketio", "--user", user, "-o", "json"], {
@@ -244,7 +188,7 @@ before(async () => {
   try {
     assert.ok(existsSync(WPS_BIN), `wps binary not found at ${WPS_BIN} (build it, or set WPS_BIN)`);
     handler = await startHandler();
-    emulator = await startEmulator(handler.port);
+    emulator = await startEmulator(["--socketio-mode", "serverless", "--event-handler", `${HUB}=http://127.0.0.1:${handler.port}/events/{event}`]);
     service = new WebPubSubServiceClient(emulator.connectionString, HUB, { allowInsecureConnection: true });
   } catch (e) {
     setupError = e;
@@ -253,7 +197,7 @@ before(async () => {
 
 after(async () => {
   for (const s of sockets) s.disconnect();
-  await stopEmulator();
+  await stopEmulator(emulator, STDERR_LOG);
   handler?.server.closeAllConnections();
   handler?.server.close();
 });

@@ -12,13 +12,9 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setTimeout as sleep } from "node:timers/promises";
 
 import { createServer } from "node:http";
 import { io } from "socket.io-client";
@@ -26,13 +22,12 @@ import { Server } from "socket.io";
 import { useAzureSocketIO } from "@azure/web-pubsub-socket.io";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
+import { startEmulator, stopEmulator, WPS_BIN } from "./emulator.mjs";
+
 const HERE = dirname(fileURLToPath(import.meta.url));
-const WPS_BIN = resolve(HERE, process.env.WPS_BIN ?? "../../target/debug/wps");
 const STDERR_LOG = join(HERE, "emulator.stderr.log");
 const HUB = "chat";
-const START_TIMEOUT = 30_000;
 const WAIT = 10_000;
-const STOP_TIMEOUT = 10_000;
 
 let emulator; // { proc, connectionString, url, stderr, home }
 let service;
@@ -78,59 +73,6 @@ async function connect(transports, auth, hub = HUB) {
   return socket;
 }
 
-function startEmulator() {
-  const args = ["emulator", "--port", "0", "-v"];
-  const home = mkdtempSync(join(tmpdir(), "wps-socketio-"));
-  const proc = spawn(WPS_BIN, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, XDG_CONFIG_HOME: home, WPS_CONFIG: join(home, "config.toml"), LANG: "C.UTF-8" },
-  });
-  const stderr = [];
-  createInterface({ input: proc.stderr }).on("line", (l) => {
-    stderr.push(l);
-    if (stderr.length > 5000) stderr.shift();
-  });
-  return new Promise((resolvePromise, reject) => {
-    const out = createInterface({ input: proc.stdout });
-    const fail = (why) => {
-      clearTimeout(timer);
-      proc.kill("SIGKILL");
-      setTimeout(() => reject(new Error(`${why}\nemulator stderr:\n${stderr.join("\n")}`)), 200);
-    };
-    const timer = setTimeout(() => fail(`no connection string on stdout within ${START_TIMEOUT} ms`), START_TIMEOUT);
-    proc.once("error", (err) => fail(`could not start ${WPS_BIN}: ${err.message}`));
-    proc.once("exit", (code, signal) => fail(`the emulator exited early (code ${code}, signal ${signal})`));
-    out.once("line", (line) => {
-      clearTimeout(timer);
-      proc.removeAllListeners("exit");
-      proc.removeAllListeners("error");
-      const parts = Object.fromEntries(line.trim().split(";").filter(Boolean).map((seg) => [seg.slice(0, seg.indexOf("=")), seg.slice(seg.indexOf("=") + 1)]));
-      if (!parts.Endpoint || !parts.Port) {
-        proc.kill("SIGKILL");
-        reject(new Error(`first stdout line is not a connection string: ${line}`));
-        return;
-      }
-      resolvePromise({ proc, connectionString: line.trim(), url: `${parts.Endpoint}:${parts.Port}`, stderr, home });
-    });
-  });
-}
-
-async function stopEmulator() {
-  if (!emulator) return;
-  const { proc } = emulator;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    if (!(await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT).then(() => false)]))) proc.kill("SIGKILL");
-  }
-  try {
-    writeFileSync(STDERR_LOG, emulator.stderr.join("\n") + "\n");
-  } catch {
-    // best effort
-  }
-  rmSync(emulator.home, { recursive: true, force: true });
-}
-
 const TRANSPORTS = [
   ["websocket", ["websocket"]],
   ["polling", ["polling"]],
@@ -150,7 +92,7 @@ before(async () => {
 
 after(async () => {
   for (const s of sockets) s.disconnect();
-  await stopEmulator();
+  await stopEmulator(emulator, STDERR_LOG);
 });
 
 describe("wps emulator as Web PubSub for Socket.IO, held to socket.io-client", { timeout: 5 * 60_000 }, () => {

@@ -30,7 +30,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
-mod state;
+pub(crate) mod state;
 
 pub(crate) use state::Dashboard;
 
