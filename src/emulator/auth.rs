@@ -386,6 +386,16 @@ fn check_aud(claims: &serde_json::Map<String, Value>, accepted: &[&str]) -> Resu
     }
 }
 
+/// A client's token: the `access_token` query parameter (what the SDKs' client URLs carry),
+/// else an `Authorization: Bearer` header.
+pub fn token_of(query: &[(String, String)], headers: &axum::http::HeaderMap) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.clone())
+        .or_else(|| bearer(headers).map(str::to_string))
+}
+
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     let value = headers

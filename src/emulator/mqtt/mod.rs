@@ -41,7 +41,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::client::Protocol;
-use crate::emulator::auth::{bearer, string_list};
+use crate::emulator::auth::{string_list, token_of};
 use crate::emulator::errors::{bad_request, not_an_upgrade, not_found, unauthorized};
 use crate::emulator::shared::Shared;
 use crate::emulator::transport::{is_upgrade, Accepted};
@@ -112,11 +112,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
         url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let token = query
-        .iter()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.clone())
-        .or_else(|| bearer(&parts.headers).map(str::to_string));
+    let token = token_of(&query, &parts.headers);
     let Some(token) = token else {
         return Err(unauthorized("The request has no access_token."));
     };

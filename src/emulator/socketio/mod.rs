@@ -51,7 +51,7 @@ use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use tokio::sync::oneshot;
 
-use super::auth::{bearer, string_list};
+use super::auth::{string_list, token_of};
 use super::errors::{bad_request, unauthorized};
 use super::names;
 use super::shared::Shared;
@@ -360,11 +360,7 @@ fn identify(shared: &Shared, parts: &Parts, anonymous: bool) -> Result<Identity,
         url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let token = query
-        .iter()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.clone())
-        .or_else(|| bearer(&parts.headers).map(str::to_string));
+    let token = token_of(&query, &parts.headers);
     let claims = match token {
         Some(token) => shared
             .verifier

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::emulator::auth::bearer;
+use crate::emulator::auth::token_of;
 use crate::emulator::errors::{bad_request, error, not_an_upgrade, unauthorized};
 use crate::emulator::names;
 use crate::emulator::origin::{self, Connection};
@@ -57,11 +57,7 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
     if !is_upgrade(parts) {
         return Err(not_an_upgrade());
     }
-    let token = query
-        .iter()
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.clone())
-        .or_else(|| bearer(&parts.headers).map(str::to_string));
+    let token = token_of(&query, &parts.headers);
     let Some(token) = token else {
         return Err(unauthorized("The request has no access_token."));
     };
