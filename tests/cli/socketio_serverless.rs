@@ -163,7 +163,8 @@ async fn sockets_are_offered_to_the_handler_and_its_ack_reaches_the_client() {
     send_text(&mut socket, r#"42/ns,13["hello","world"]"#).await;
     assert_eq!(next_text(&mut socket).await, r#"43/ns,13["bar"]"#);
     let hello = socket_event(&up, &sid, "hello").await;
-    assert_eq!(hello.ce("ce-type"), "azure.webpubsub.user.hello");
+    assert_eq!(hello.ce("ce-type"), "azure.webpubsub.user.message");
+    assert_eq!(hello.ce("ce-eventname"), "hello");
     assert_eq!(hello.ce("ce-namespace"), "/ns");
     let media = hello.header("content-type").expect("a content type");
     assert!(media.starts_with("text/plain"), "{media}");

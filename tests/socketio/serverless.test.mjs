@@ -233,7 +233,7 @@ describe("wps emulator in serverless mode, held to socket.io-client and a handle
     assert.deepEqual(await withTimeout(alice.emitWithAck("whoami"), WAIT, "alice's ack"), "alice");
     assert.deepEqual(await withTimeout(bob.emitWithAck("whoami"), WAIT, "bob's ack"), "bob");
     const whoami = await handled("whoami", alice.id);
-    assert.equal(whoami.type, "azure.webpubsub.user.whoami");
+    assert.equal(whoami.type, "azure.webpubsub.user.message");
     assert.ok(whoami.contentType.startsWith("text/plain"), whoami.contentType);
     assert.match(whoami.body, /^42\d+\["whoami"\]$/);
 

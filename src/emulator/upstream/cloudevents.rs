@@ -109,7 +109,13 @@ pub fn headers(env: &Envelope<'_>) -> Result<HeaderMap, String> {
     };
     put(SPEC_VERSION, "1.0")?;
     put(AWPS_VERSION, "1.0")?;
-    put(TYPE, &ce_type(env.event))?;
+    // A Socket.IO serverless socket's events are all typed `message` (the specification's
+    // "Message Event"); the Socket.IO event's own name is in `ce-eventName`.
+    let kind = match (env.socket, env.event) {
+        (Some(_), Event::User(_)) => ce_type(Event::User("message")),
+        _ => ce_type(env.event),
+    };
+    put(TYPE, &kind)?;
     let source = match env.physical_connection_id {
         Some(physical) => format!("/hubs/{}/client/{}/{physical}", env.hub, env.connection_id),
         None => format!("/hubs/{}/client/{}", env.hub, env.connection_id),
@@ -331,6 +337,39 @@ mod tests {
             ..env
         };
         assert!(headers(&bad).unwrap_err().contains("ce-userid"));
+    }
+
+    #[test]
+    fn a_serverless_sockets_events_are_typed_message_and_named_by_their_event() {
+        let env = Envelope {
+            hub: "chat",
+            connection_id: "c1",
+            user_id: None,
+            subprotocol: None,
+            state: None,
+            event: Event::User("hello"),
+            id: 1,
+            origin: "localhost:8080",
+            signature: "sha256=00",
+            physical_connection_id: None,
+            session_id: None,
+            socket: Some(("/ns", "s1")),
+        };
+        let h = headers(&env).unwrap();
+        assert_eq!(h[TYPE], "azure.webpubsub.user.message");
+        assert_eq!(h[EVENT_NAME], "hello");
+        assert_eq!(
+            (&h[NAMESPACE], &h[SOCKET_ID]),
+            (&"/ns".parse().unwrap(), &"s1".parse().unwrap())
+        );
+        let connect = Envelope {
+            event: Event::System(SystemEvent::Connect),
+            ..env
+        };
+        assert_eq!(
+            headers(&connect).unwrap()[TYPE],
+            "azure.webpubsub.sys.connect"
+        );
     }
 
     #[test]
