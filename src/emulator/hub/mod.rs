@@ -187,12 +187,38 @@ impl State {
                 roster.get_or_insert_with(|| self.conns.values().map(|e| e.conn.clone()).collect());
             return Receivers::Roster(roster.clone());
         }
-        Receivers::Picked(
-            self.entries(targets)
-                .filter(|e| filter.is_none_or(|f| f.matches(&e.subject())))
-                .map(|e| e.conn.clone())
-                .collect(),
-        )
+        if let (Targets::All, Some(f)) = (targets, filter) {
+            if let Some(group) = f.required_group() {
+                return Receivers::Picked(self.members_passing(group, f));
+            }
+        }
+        Receivers::Picked(self.walk(targets, filter))
+    }
+
+    /// Every entry of `targets` tested against `filter`, in the table's order for the whole
+    /// hub.
+    fn walk(&self, targets: Targets<'_>, filter: Option<&Filter>) -> Vec<Arc<Conn>> {
+        self.entries(targets)
+            .filter(|e| filter.is_none_or(|f| f.matches(&e.subject())))
+            .map(|e| e.conn.clone())
+            .collect()
+    }
+
+    /// What [`State::walk`] picks of the whole hub for a filter that needs `group`: only the
+    /// group's members can pass, so only they are tested, then put in the table's order (the
+    /// order a fan-out writes in, see [`State::conns`]).
+    fn members_passing(&self, group: &str, filter: &Filter) -> Vec<Arc<Conn>> {
+        let Some(members) = self.groups.get(group) else {
+            return Vec::new();
+        };
+        let mut picked: Vec<(usize, &Entry)> = members
+            .iter()
+            .filter_map(|id| self.conns.get_full(id))
+            .filter(|(_, _, e)| filter.matches(&e.subject()))
+            .map(|(at, _, e)| (at, e))
+            .collect();
+        picked.sort_unstable_by_key(|(at, _)| *at);
+        picked.into_iter().map(|(_, e)| e.conn.clone()).collect()
     }
 
     fn add(&mut self, conn: Arc<Conn>) {
@@ -715,6 +741,71 @@ mod tests {
             };
             assert_eq!(written.get(), expected, "{targets:?}");
         }
+    }
+
+    /// A send to the whole hub with a filter that needs a group tests that group's members
+    /// only: it must pick the very connections, in the very order, of the full walk.
+    #[test]
+    fn a_filter_that_needs_a_group_picks_what_the_full_walk_picks() {
+        let hub = Hub::default();
+        let mut inboxes = Vec::new();
+        for i in 0..40 {
+            let user = (i % 3 != 0).then(|| format!("u{}", i % 4));
+            let (conn, inbox) = Conn::new(format!("c{i}"), user, Protocol::SocketIo, vec![], None);
+            let mut groups = vec![];
+            if i % 2 == 0 {
+                groups.push("0~Lw~".to_string());
+            }
+            if i % 5 == 0 {
+                groups.push("g5".to_string());
+            }
+            hub.connect(conn, &groups);
+            inboxes.push(inbox);
+        }
+        // Gaps and moves in the table: a disconnect's place goes to the newest connection.
+        for id in ["c4", "c11", "c20"] {
+            hub.disconnect(id);
+        }
+        hub.add_connection_to_group("c39", "g5");
+        let filters = [
+            ("'0~Lw~' in groups", true),
+            ("'g5' in groups", true),
+            ("'none' in groups", true),
+            ("'0~Lw~' in groups and userId ne 'u2'", true),
+            ("userId eq 'u1' and 'g5' in groups", true),
+            (
+                "('0~Lw~' in groups and 'g5' in groups) and connectionId ne 'c10'",
+                true,
+            ),
+            ("'0~Lw~' in groups and not ('g5' in groups)", true),
+            (
+                "'0~Lw~' in groups and ('g5' in groups or userId eq null)",
+                true,
+            ),
+            ("'0~Lw~' in groups or 'g5' in groups", false),
+            ("not ('0~Lw~' in groups)", false),
+            ("userId eq 'u1' or 'g5' in groups", false),
+            ("connectionId in groups", false),
+            ("userId ne 'u2'", false),
+        ];
+        let state = hub.read();
+        let ids = |conns: Vec<Arc<Conn>>| conns.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        for (text, shortcut) in filters {
+            let filter = Filter::parse(text).expect("filter");
+            assert_eq!(filter.required_group().is_some(), shortcut, "{text}");
+            let full = ids(state.walk(Targets::All, Some(&filter)));
+            let picked = ids(state
+                .receivers(Targets::All, Some(&filter))
+                .as_slice()
+                .to_vec());
+            assert_eq!(picked, full, "{text}");
+            if let Some(group) = filter.required_group() {
+                assert_eq!(ids(state.members_passing(group, &filter)), full, "{text}");
+            }
+        }
+        // The case that matters: the root namespace's sockets, in the table's order.
+        let root = Filter::parse("'0~Lw~' in groups").expect("filter");
+        assert_eq!(ids(state.walk(Targets::All, Some(&root))).len(), 18);
     }
 
     #[tokio::test]
