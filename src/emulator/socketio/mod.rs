@@ -61,6 +61,8 @@ use super::shared::Shared;
 use super::transport::{is_upgrade, Accepted, WebSocket};
 use super::upstream::settings::{Handler, SocketIoMode, UserEvents};
 use super::upstream::{self, Event, SystemEvent};
+use super::wire::Line;
+pub(crate) use engine::is_lone_event;
 use engine::{Kind, Packet};
 pub(crate) use engines::Engines;
 use engines::{Input, Timing};
@@ -224,7 +226,11 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
             })
         }
         None => {
-            let new = admit(&shared, &q.hub, parts, &[]).await?;
+            let mut new = admit(&shared, &q.hub, parts, &[]).await?;
+            // A WebSocket from its first request on plain TCP: the hub's fan-out may write a
+            // lone event straight to it (`hub/queue.rs`). Polling connections have no socket
+            // to write to, and one upgraded from polling keeps its queue.
+            new.admission.line = parts.extensions.get::<Line>().cloned();
             let timing = shared.socketio.timing();
             Box::new(move |socket| {
                 let socket = Some(Box::new(socket));
@@ -341,6 +347,7 @@ async fn admit(
             roles: identity.roles,
             groups: identity.groups,
             answer,
+            line: None,
         },
     })
 }

@@ -11,6 +11,13 @@
 //! sockets (serverless.rs), which call the hub's event handlers on a task of their own, and
 //! takes their replies in the same `select!` as everything else.
 //!
+//! A message from the hub that is one Socket.IO event, on a connection that opened as a
+//! WebSocket on plain TCP, may not reach the task at all: while the task waits on an empty
+//! queue, the hub's fan-out writes it straight to the socket as the text frame the task would
+//! send (`hub/queue.rs`, `emulator/wire.rs`), as it does for plain clients. The task holds that
+//! off ([`Inbox::hold`]) whenever it is about to write or join of its own accord, so its own
+//! frames and the hub's keep their order.
+//!
 //! What the hub sends the connection (REST) is read in `outbound.rs`; the long-polling queue
 //! is `../polling.rs`, and in default mode the task that passes the client's packets on to the
 //! hub's Socket.IO server is `../server.rs`.
@@ -46,6 +53,7 @@ use crate::emulator::hub::{Conn, Hub, Inbox};
 use crate::emulator::message::{DataKind, Outbound};
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::transport::WebSocket;
+use crate::emulator::wire::Line;
 use crate::emulator::ws::send_frame;
 
 /// Most namespaces one connection may join.
@@ -102,6 +110,8 @@ pub(crate) struct Admission {
     pub roles: Vec<String>,
     pub groups: Vec<String>,
     pub answer: Answer,
+    /// The socket, when the hub's fan-out may write lone events to it directly.
+    pub line: Option<Line>,
 }
 
 /// Who answers a connection's Socket.IO packets.
@@ -148,7 +158,7 @@ impl Session {
             admission.user_id,
             crate::client::Protocol::SocketIo,
             admission.roles,
-            None,
+            admission.line,
         );
         let activity = shared.activity.client(&hub_name, &conn);
         hub.connect(conn.clone(), &admission.groups);
@@ -246,6 +256,12 @@ impl Session {
     }
 
     async fn on(&mut self, wake: Wake) -> Result<(), End> {
+        if !matches!(wake, Wake::Outbound(_)) {
+            // What follows may write frames of the task's own (a pong, a CONNECT's answer) or
+            // join a group: until the task next waits on an empty queue, the hub's messages
+            // queue behind them instead of going straight to the socket (`hub/queue.rs`).
+            self.inbox.hold();
+        }
         if self.server.is_some() && matches!(wake, Wake::Input(Some(_)) | Wake::Frame(Some(_))) {
             self.pong_by = Some(self.silence_deadline());
         }

@@ -9,6 +9,7 @@ use super::{namespace_group, End, Session};
 use crate::emulator::message::Outbound;
 use crate::emulator::socketio::engine::{self, Data, Kind, Packet};
 use crate::emulator::socketio::packet::{self, Type};
+use crate::emulator::ws::flush;
 
 impl Session {
     /// A message from the hub (REST): its body is an Engine.IO payload, as the Socket.IO
@@ -64,7 +65,14 @@ impl Session {
                 self.close_sent = true;
                 Err(End(reason))
             }
-            Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
+            // The rest of a frame the fan-out wrote straight to the socket.
+            Outbound::Flush => match self.socket.as_mut() {
+                Some(socket) => flush(socket, &self.conn)
+                    .await
+                    .map_err(|_| End("the client does not take its messages".into())),
+                None => Ok(()),
+            },
+            Outbound::Json(_) | Outbound::Binary(_) => Ok(()),
         }
     }
 
