@@ -153,6 +153,15 @@ impl Filter {
     pub fn required_group(&self) -> Option<&str> {
         required_group(&self.root)
     }
+
+    /// The group, when the filter is `'G' in groups` and nothing else: it passes exactly the
+    /// group's members.
+    pub fn only_group(&self) -> Option<&str> {
+        match &self.root {
+            Expr::InGroups(_) => required_group(&self.root),
+            _ => None,
+        }
+    }
 }
 
 fn required_group(e: &Expr) -> Option<&str> {

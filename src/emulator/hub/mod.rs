@@ -2,12 +2,14 @@
 //!
 //! Each hub has its own lock, so traffic on one hub never waits for another, and nothing
 //! holds it for long: a fan-out chooses its receivers under the read lock and writes after
-//! letting it go (a fan-out to the whole hub shares one roster of connections, made again
-//! after a connect or disconnect). A target whose task is idle (nothing queued, nothing
-//! half-sent) gets the message's frame written straight to its socket (`wire.rs`): no task
-//! wake per client, which is most of what a fan-out costs. Otherwise the message is queued
-//! for the connection's own task. Nothing outside this module sees the hub's state; a
-//! connection and its queue are in `queue.rs`, the hubs by name in `registry.rs`.
+//! letting it go. A fan-out to the whole hub shares one roster of connections, made again
+//! after a connect or disconnect; one filtered on a group alone (the Socket.IO extension's
+//! `io.emit`) shares that group's, and one whose filter needs a group tests its members only.
+//! A target whose task is idle (nothing queued, nothing half-sent) gets the message's frame
+//! written straight to its socket (`wire.rs`): no task wake per client, which is most of what
+//! a fan-out costs. Otherwise the message is queued for the connection's own task. Nothing
+//! outside this module sees the hub's state; a connection and its queue are in `queue.rs`,
+//! the hubs by name in `registry.rs`.
 //!
 //! REST operations also take a turn on the hub ([`Hub::turn`]): a large send is answered
 //! before it is delivered, and the operations answered after it wait until it is.
@@ -62,9 +64,12 @@ pub(crate) enum Targets<'a> {
     Connection(&'a str),
 }
 
-/// The connections a send reaches: the hub's shared roster, or those picked for it.
+/// Connections in the table's order, shared by the sends that reach them all.
+type Roster = Arc<[Arc<Conn>]>;
+
+/// The connections a send reaches: a shared roster, or those picked for it.
 enum Receivers {
-    Roster(Arc<[Arc<Conn>]>),
+    Roster(Roster),
     Picked(Vec<Arc<Conn>>),
 }
 
@@ -156,6 +161,11 @@ struct State {
     /// first such fan-out after a connect or disconnect, then shared by the next ones, which
     /// walk it without holding the hub's lock.
     roster: Mutex<Option<Arc<[Arc<Conn>]>>>,
+    /// One group's members in the table's order, for sends whose filter is just that group
+    /// (`'0~Lw~' in groups`: the Socket.IO extension's `io.emit`), shared like `roster` until
+    /// the group or the table's order changes. One group only: a server broadcasts to its
+    /// namespace over and over, and a roster per group would grow with the rooms.
+    group_roster: Mutex<Option<(String, Roster)>>,
 }
 
 impl State {
@@ -188,6 +198,17 @@ impl State {
             return Receivers::Roster(roster.clone());
         }
         if let (Targets::All, Some(f)) = (targets, filter) {
+            if let Some(group) = f.only_group() {
+                let mut slot = self.group_roster.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((cached, roster)) = slot.as_ref() {
+                    if cached == group {
+                        return Receivers::Roster(roster.clone());
+                    }
+                }
+                let roster: Roster = self.members_passing(group, f).into();
+                *slot = Some((group.to_string(), roster.clone()));
+                return Receivers::Roster(roster);
+            }
             if let Some(group) = f.required_group() {
                 return Receivers::Picked(self.members_passing(group, f));
             }
@@ -240,6 +261,11 @@ impl State {
     fn remove(&mut self, id: &str) -> Option<Entry> {
         let entry = self.conns.swap_remove(id)?;
         *self.roster.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        // The table's last entry took this one's place: the group roster's order is stale.
+        *self
+            .group_roster
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         if let Some(u) = &entry.conn.user_id {
             if let Some(set) = self.users.get_mut(u) {
                 set.remove(id);
@@ -259,6 +285,7 @@ impl State {
             return false;
         };
         entry.groups.insert(group.to_string());
+        self.group_changed(group);
         self.groups
             .entry(group.to_string())
             .or_default()
@@ -284,7 +311,19 @@ impl State {
         }
     }
 
+    /// Forgets the group roster if it is `group`'s.
+    fn group_changed(&mut self, group: &str) {
+        let slot = self
+            .group_roster
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|(cached, _)| cached == group) {
+            *slot = None;
+        }
+    }
+
     fn unindex(&mut self, group: &str, id: &str) {
+        self.group_changed(group);
         if let Some(set) = self.groups.get_mut(group) {
             set.remove(id);
             if set.is_empty() {
@@ -806,6 +845,41 @@ mod tests {
         // The case that matters: the root namespace's sockets, in the table's order.
         let root = Filter::parse("'0~Lw~' in groups").expect("filter");
         assert_eq!(ids(state.walk(Targets::All, Some(&root))).len(), 18);
+        drop(state);
+
+        // Its roster is shared by the sends that follow, and made again after a join or a
+        // leave of the group, or a disconnect (which moves the table's last entry).
+        let picked = |hub: &Hub| hub.read().receivers(Targets::All, Some(&root));
+        type Change<'a> = (&'a str, &'a dyn Fn(&Hub), bool);
+        let changes: [Change; 5] = [
+            ("nothing", &|_| {}, false),
+            (
+                "another group",
+                &|h| _ = h.add_connection_to_group("c3", "g5"),
+                false,
+            ),
+            (
+                "a join",
+                &|h| _ = h.add_connection_to_group("c1", "0~Lw~"),
+                true,
+            ),
+            (
+                "a leave",
+                &|h| h.remove_connection_from_group("c2", "0~Lw~"),
+                true,
+            ),
+            ("a disconnect", &|h| h.disconnect("c7"), true),
+        ];
+        for (what, change, made_again) in changes {
+            // Kept alive across the change, so a new roster cannot take its address.
+            let before = picked(&hub);
+            change(&hub);
+            let after = picked(&hub);
+            let full = ids(hub.read().walk(Targets::All, Some(&root)));
+            assert_eq!(ids(after.as_slice().to_vec()), full, "after {what}");
+            let shared = before.as_slice().as_ptr() == after.as_slice().as_ptr();
+            assert_eq!(!shared, made_again, "after {what}");
+        }
     }
 
     #[tokio::test]
