@@ -12,7 +12,9 @@
 //!   `@azure/web-pubsub-socket.io` makes for `io.emit("ev", payload)`: a `:send` to the whole
 //!   hub filtered on the root namespace's group, `'0~Lw~' in groups`, whose `text/plain` body
 //!   is the Engine.IO payload `42["ev",payload]` (its adapter's `broadcast` with no room).
-//!   Every protocol's send carries the same payload, [`PAYLOAD`].
+//!   Every protocol's send carries the same payload, [`PAYLOAD`]. `--warm-up` sends once
+//!   untimed before the timed send, so it times a later broadcast rather than the first one
+//!   after the clients connected.
 //! - `load events ...`: the emulator's own cost per user-event round trip. A trivial event
 //!   handler runs in this process; a `wps emulator` started with `--event-handler` pointing at
 //!   it carries events from one WebSocket client to it and its replies back, one at a time.
@@ -99,6 +101,11 @@ enum Cmd {
         /// client's connect to this one, both made while the fan-out is being delivered.
         #[arg(long)]
         probe: bool,
+        /// Send once untimed first, and wait until every client has it: the timed send then
+        /// finds made what a first send after connects builds (the hub's roster, or the
+        /// group's for `--protocol socketio`), as a server's later broadcasts do.
+        #[arg(long)]
+        warm_up: bool,
     },
     /// One client that never reads, then `sends` REST sends of `size` bytes to the hub; the
     /// emulator's RSS (process `pid`) before, at its peak and after.
@@ -168,6 +175,7 @@ fn main() -> Result<()> {
                 protocol,
                 mqtt,
                 probe,
+                warm_up,
             }) => {
                 let cs = loopback(&connection_string)?;
                 let stalled = stall_clients(&cs, &hub, stalled).await?;
@@ -182,6 +190,7 @@ fn main() -> Result<()> {
                         close_on_receipt,
                         protocol,
                         probe,
+                        warm_up,
                     },
                 )
                 .await?;
@@ -493,6 +502,7 @@ struct How {
     close_on_receipt: bool,
     protocol: Protocol,
     probe: bool,
+    warm_up: bool,
 }
 
 type Socket =
@@ -533,6 +543,7 @@ async fn fanout(
         close_on_receipt,
         protocol,
         probe,
+        warm_up,
     } = how;
     let rss_idle = server_pid.map(rss_kib).transpose()?;
     let signer = KeySigner::new(&cs.access_key);
@@ -608,7 +619,8 @@ async fn fanout(
     for mut socket in sockets {
         let tx = tx.clone();
         readers.push(tokio::spawn(async move {
-            let mut waiting = true;
+            // The warm-up's message, then the timed one.
+            let mut waiting = if warm_up { 2 } else { 1 };
             while let Some(Ok(msg)) = socket.next().await {
                 let arrived = match msg {
                     Message::Text(t) if socketio && t.as_str() == "2" => {
@@ -622,10 +634,10 @@ async fn fanout(
                     Message::Binary(b) => mqtt && b.first().is_some_and(|f| f & 0xF0 == 0x30),
                     _ => false,
                 };
-                if arrived && waiting {
+                if arrived && waiting > 0 {
                     let _ = tx.send(Instant::now());
-                    waiting = false;
-                    if close_on_receipt || !socketio {
+                    waiting -= 1;
+                    if waiting == 0 && (close_on_receipt || !socketio) {
                         break;
                     }
                 }
@@ -657,6 +669,26 @@ async fn fanout(
     };
     let auth = format!("Bearer {}", signer.rest_token(&url)?.expose());
     let http = reqwest::Client::new();
+    if warm_up {
+        let resp = http
+            .post(&url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "text/plain")
+            .body(body.clone())
+            .send()
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "the warm-up send got {}",
+            resp.status()
+        );
+        for _ in 0..clients {
+            tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .context("the warm-up send did not reach every client within 30 s")?
+                .context("the readers ended")?;
+        }
+    }
     let rss_connected = server_pid.map(rss_kib).transpose()?;
     let cpu_before = server_pid.map(cpu_ns).transpose()?;
     let sent = Instant::now();

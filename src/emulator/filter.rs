@@ -144,6 +144,35 @@ impl Filter {
     pub fn matches(&self, conn: &Subject<'_>) -> bool {
         matches!(eval(&self.root, conn), Val::Bool(true))
     }
+
+    /// A group every connection that passes the filter is in: the filter is `'G' in groups`
+    /// or `and`s such a term with others. A send can then test that group's members alone
+    /// (the Socket.IO extension's `'0~Lw~' in groups` picks a namespace's sockets out of the
+    /// whole hub). None when no such term stands on its own (under `or` or `not` it proves
+    /// nothing).
+    pub fn required_group(&self) -> Option<&str> {
+        required_group(&self.root)
+    }
+
+    /// The group, when the filter is `'G' in groups` and nothing else: it passes exactly the
+    /// group's members.
+    pub fn only_group(&self) -> Option<&str> {
+        match &self.root {
+            Expr::InGroups(_) => required_group(&self.root),
+            _ => None,
+        }
+    }
+}
+
+fn required_group(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::InGroups(item) => match item.as_ref() {
+            Expr::Str(group) => Some(group),
+            _ => None,
+        },
+        Expr::And(items) => items.iter().find_map(required_group),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------- lexer

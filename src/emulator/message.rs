@@ -73,8 +73,9 @@ pub struct Message {
     envelope_text: OnceLock<Utf8Bytes>,
     raw_text: OnceLock<Utf8Bytes>,
     protobuf_frame: OnceLock<ProtobufFrame>,
-    /// Whole WebSocket frames for plain, JSON and protobuf clients ([`Message::wire_frame`]).
-    wire_frames: [OnceLock<Bytes>; 3],
+    /// Whole WebSocket frames for plain, JSON and protobuf clients, and (when the body is one
+    /// Socket.IO event) Socket.IO clients ([`Message::wire_frame`]).
+    wire_frames: [OnceLock<Option<Bytes>>; 4],
 }
 
 /// The protobuf `DownstreamMessage` of a message and the length of its outer header (the
@@ -195,23 +196,28 @@ impl Message {
     }
 
     /// [`Message::shared_frame`] as the bytes on the wire, header included, built once per
-    /// protocol: what the fan-out writes straight to an idle client's socket.
+    /// protocol: what the fan-out writes straight to an idle client's socket. For Socket.IO
+    /// clients, the body as one text frame when it is a lone Socket.IO event (what the
+    /// session would send for it, see `socketio::is_lone_event`); None for any other body,
+    /// which the session must read.
     pub fn wire_frame(&self, protocol: Protocol) -> Option<Bytes> {
         let slot = match protocol {
             Protocol::Raw => &self.wire_frames[0],
             Protocol::Json => &self.wire_frames[1],
             Protocol::Protobuf => &self.wire_frames[2],
+            Protocol::SocketIo => &self.wire_frames[3],
             _ => return None,
         };
-        if let Some(frame) = slot.get() {
-            return Some(frame.clone());
-        }
-        let frame = match self.shared_frame(protocol)? {
-            WsMessage::Text(text) => wire::frame(false, text.as_bytes()),
-            WsMessage::Binary(bytes) => wire::frame(true, &bytes),
-            _ => return None,
-        };
-        Some(slot.get_or_init(|| frame).clone())
+        slot.get_or_init(|| match protocol {
+            Protocol::SocketIo => crate::emulator::socketio::is_lone_event(&self.body)
+                .then(|| wire::frame(false, &self.body)),
+            _ => match self.shared_frame(protocol)? {
+                WsMessage::Text(text) => Some(wire::frame(false, text.as_bytes())),
+                WsMessage::Binary(bytes) => Some(wire::frame(true, &bytes)),
+                _ => None,
+            },
+        })
+        .clone()
     }
 
     /// The body as one shared text frame (plain WebSocket clients, text and JSON bodies).
@@ -369,6 +375,26 @@ mod tests {
         }
         .encode_to_vec();
         assert_eq!(&msg.sequenced_protobuf(12345)[..], &want[..]);
+    }
+
+    #[test]
+    fn a_socketio_client_gets_a_lone_event_as_its_frame_and_nothing_else_directly() {
+        let msg = |body: &'static [u8]| Message::new(Source::Server, DataKind::Text, body.into());
+        let event = br#"42["ev","fan-out"]"#;
+        assert_eq!(
+            msg(event).wire_frame(Protocol::SocketIo),
+            Some(wire::frame(false, event))
+        );
+        for other in [&b"41"[..], b"1", b"42[1]\x1e42[2]", b"451-[\"ev\"]"] {
+            assert_eq!(msg(other).wire_frame(Protocol::SocketIo), None);
+        }
+        // The other protocols' frames are unchanged by it.
+        let text = msg(event);
+        assert_eq!(
+            text.wire_frame(Protocol::Raw),
+            Some(wire::frame(false, event))
+        );
+        assert_eq!(text.wire_frame(Protocol::JsonReliable), None);
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod run_app;
 mod send;
 mod shapes;
 mod socketio;
+mod socketio_fanout;
 mod socketio_serverless;
 mod tls;
 mod token;

@@ -2,12 +2,14 @@
 //!
 //! Each hub has its own lock, so traffic on one hub never waits for another, and nothing
 //! holds it for long: a fan-out chooses its receivers under the read lock and writes after
-//! letting it go (a fan-out to the whole hub shares one roster of connections, made again
-//! after a connect or disconnect). A target whose task is idle (nothing queued, nothing
-//! half-sent) gets the message's frame written straight to its socket (`wire.rs`): no task
-//! wake per client, which is most of what a fan-out costs. Otherwise the message is queued
-//! for the connection's own task. Nothing outside this module sees the hub's state; a
-//! connection and its queue are in `queue.rs`, the hubs by name in `registry.rs`.
+//! letting it go. A fan-out to the whole hub shares one roster of connections, made again
+//! after a connect or disconnect; one filtered on a group alone (the Socket.IO extension's
+//! `io.emit`) shares that group's, and one whose filter needs a group tests its members only.
+//! A target whose task is idle (nothing queued, nothing half-sent) gets the message's frame
+//! written straight to its socket (`wire.rs`): no task wake per client, which is most of what
+//! a fan-out costs. Otherwise the message is queued for the connection's own task. Nothing
+//! outside this module sees the hub's state; a connection and its queue are in `queue.rs`,
+//! the hubs by name in `registry.rs`.
 //!
 //! REST operations also take a turn on the hub ([`Hub::turn`]): a large send is answered
 //! before it is delivered, and the operations answered after it wait until it is.
@@ -62,9 +64,12 @@ pub(crate) enum Targets<'a> {
     Connection(&'a str),
 }
 
-/// The connections a send reaches: the hub's shared roster, or those picked for it.
+/// Connections in the table's order, shared by the sends that reach them all.
+type Roster = Arc<[Arc<Conn>]>;
+
+/// The connections a send reaches: a shared roster, or those picked for it.
 enum Receivers {
-    Roster(Arc<[Arc<Conn>]>),
+    Roster(Roster),
     Picked(Vec<Arc<Conn>>),
 }
 
@@ -156,6 +161,11 @@ struct State {
     /// first such fan-out after a connect or disconnect, then shared by the next ones, which
     /// walk it without holding the hub's lock.
     roster: Mutex<Option<Arc<[Arc<Conn>]>>>,
+    /// One group's members in the table's order, for sends whose filter is just that group
+    /// (`'0~Lw~' in groups`: the Socket.IO extension's `io.emit`), shared like `roster` until
+    /// the group or the table's order changes. One group only: a server broadcasts to its
+    /// namespace over and over, and a roster per group would grow with the rooms.
+    group_roster: Mutex<Option<(String, Roster)>>,
 }
 
 impl State {
@@ -187,12 +197,49 @@ impl State {
                 roster.get_or_insert_with(|| self.conns.values().map(|e| e.conn.clone()).collect());
             return Receivers::Roster(roster.clone());
         }
-        Receivers::Picked(
-            self.entries(targets)
-                .filter(|e| filter.is_none_or(|f| f.matches(&e.subject())))
-                .map(|e| e.conn.clone())
-                .collect(),
-        )
+        if let (Targets::All, Some(f)) = (targets, filter) {
+            if let Some(group) = f.only_group() {
+                let mut slot = self.group_roster.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((cached, roster)) = slot.as_ref() {
+                    if cached == group {
+                        return Receivers::Roster(roster.clone());
+                    }
+                }
+                let roster: Roster = self.members_passing(group, f).into();
+                *slot = Some((group.to_string(), roster.clone()));
+                return Receivers::Roster(roster);
+            }
+            if let Some(group) = f.required_group() {
+                return Receivers::Picked(self.members_passing(group, f));
+            }
+        }
+        Receivers::Picked(self.walk(targets, filter))
+    }
+
+    /// Every entry of `targets` tested against `filter`, in the table's order for the whole
+    /// hub.
+    fn walk(&self, targets: Targets<'_>, filter: Option<&Filter>) -> Vec<Arc<Conn>> {
+        self.entries(targets)
+            .filter(|e| filter.is_none_or(|f| f.matches(&e.subject())))
+            .map(|e| e.conn.clone())
+            .collect()
+    }
+
+    /// What [`State::walk`] picks of the whole hub for a filter that needs `group`: only the
+    /// group's members can pass, so only they are tested, then put in the table's order (the
+    /// order a fan-out writes in, see [`State::conns`]).
+    fn members_passing(&self, group: &str, filter: &Filter) -> Vec<Arc<Conn>> {
+        let Some(members) = self.groups.get(group) else {
+            return Vec::new();
+        };
+        let mut picked: Vec<(usize, &Entry)> = members
+            .iter()
+            .filter_map(|id| self.conns.get_full(id))
+            .filter(|(_, _, e)| filter.matches(&e.subject()))
+            .map(|(at, _, e)| (at, e))
+            .collect();
+        picked.sort_unstable_by_key(|(at, _)| *at);
+        picked.into_iter().map(|(_, e)| e.conn.clone()).collect()
     }
 
     fn add(&mut self, conn: Arc<Conn>) {
@@ -214,6 +261,11 @@ impl State {
     fn remove(&mut self, id: &str) -> Option<Entry> {
         let entry = self.conns.swap_remove(id)?;
         *self.roster.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        // The table's last entry took this one's place: the group roster's order is stale.
+        *self
+            .group_roster
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         if let Some(u) = &entry.conn.user_id {
             if let Some(set) = self.users.get_mut(u) {
                 set.remove(id);
@@ -233,6 +285,7 @@ impl State {
             return false;
         };
         entry.groups.insert(group.to_string());
+        self.group_changed(group);
         self.groups
             .entry(group.to_string())
             .or_default()
@@ -258,7 +311,19 @@ impl State {
         }
     }
 
+    /// Forgets the group roster if it is `group`'s.
+    fn group_changed(&mut self, group: &str) {
+        let slot = self
+            .group_roster
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|(cached, _)| cached == group) {
+            *slot = None;
+        }
+    }
+
     fn unindex(&mut self, group: &str, id: &str) {
+        self.group_changed(group);
         if let Some(set) = self.groups.get_mut(group) {
             set.remove(id);
             if set.is_empty() {
@@ -714,6 +779,106 @@ mod tests {
                 3
             };
             assert_eq!(written.get(), expected, "{targets:?}");
+        }
+    }
+
+    /// A send to the whole hub with a filter that needs a group tests that group's members
+    /// only: it must pick the very connections, in the very order, of the full walk.
+    #[test]
+    fn a_filter_that_needs_a_group_picks_what_the_full_walk_picks() {
+        let hub = Hub::default();
+        let mut inboxes = Vec::new();
+        for i in 0..40 {
+            let user = (i % 3 != 0).then(|| format!("u{}", i % 4));
+            let (conn, inbox) = Conn::new(format!("c{i}"), user, Protocol::SocketIo, vec![], None);
+            let mut groups = vec![];
+            if i % 2 == 0 {
+                groups.push("0~Lw~".to_string());
+            }
+            if i % 5 == 0 {
+                groups.push("g5".to_string());
+            }
+            hub.connect(conn, &groups);
+            inboxes.push(inbox);
+        }
+        // Gaps and moves in the table: a disconnect's place goes to the newest connection.
+        for id in ["c4", "c11", "c20"] {
+            hub.disconnect(id);
+        }
+        hub.add_connection_to_group("c39", "g5");
+        let filters = [
+            ("'0~Lw~' in groups", true),
+            ("'g5' in groups", true),
+            ("'none' in groups", true),
+            ("'0~Lw~' in groups and userId ne 'u2'", true),
+            ("userId eq 'u1' and 'g5' in groups", true),
+            (
+                "('0~Lw~' in groups and 'g5' in groups) and connectionId ne 'c10'",
+                true,
+            ),
+            ("'0~Lw~' in groups and not ('g5' in groups)", true),
+            (
+                "'0~Lw~' in groups and ('g5' in groups or userId eq null)",
+                true,
+            ),
+            ("'0~Lw~' in groups or 'g5' in groups", false),
+            ("not ('0~Lw~' in groups)", false),
+            ("userId eq 'u1' or 'g5' in groups", false),
+            ("connectionId in groups", false),
+            ("userId ne 'u2'", false),
+        ];
+        let state = hub.read();
+        let ids = |conns: Vec<Arc<Conn>>| conns.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        for (text, shortcut) in filters {
+            let filter = Filter::parse(text).expect("filter");
+            assert_eq!(filter.required_group().is_some(), shortcut, "{text}");
+            let full = ids(state.walk(Targets::All, Some(&filter)));
+            let picked = ids(state
+                .receivers(Targets::All, Some(&filter))
+                .as_slice()
+                .to_vec());
+            assert_eq!(picked, full, "{text}");
+            if let Some(group) = filter.required_group() {
+                assert_eq!(ids(state.members_passing(group, &filter)), full, "{text}");
+            }
+        }
+        // The case that matters: the root namespace's sockets, in the table's order.
+        let root = Filter::parse("'0~Lw~' in groups").expect("filter");
+        assert_eq!(ids(state.walk(Targets::All, Some(&root))).len(), 18);
+        drop(state);
+
+        // Its roster is shared by the sends that follow, and made again after a join or a
+        // leave of the group, or a disconnect (which moves the table's last entry).
+        let picked = |hub: &Hub| hub.read().receivers(Targets::All, Some(&root));
+        type Change<'a> = (&'a str, &'a dyn Fn(&Hub), bool);
+        let changes: [Change; 5] = [
+            ("nothing", &|_| {}, false),
+            (
+                "another group",
+                &|h| _ = h.add_connection_to_group("c3", "g5"),
+                false,
+            ),
+            (
+                "a join",
+                &|h| _ = h.add_connection_to_group("c1", "0~Lw~"),
+                true,
+            ),
+            (
+                "a leave",
+                &|h| h.remove_connection_from_group("c2", "0~Lw~"),
+                true,
+            ),
+            ("a disconnect", &|h| h.disconnect("c7"), true),
+        ];
+        for (what, change, made_again) in changes {
+            // Kept alive across the change, so a new roster cannot take its address.
+            let before = picked(&hub);
+            change(&hub);
+            let after = picked(&hub);
+            let full = ids(hub.read().walk(Targets::All, Some(&root)));
+            assert_eq!(ids(after.as_slice().to_vec()), full, "after {what}");
+            let shared = before.as_slice().as_ptr() == after.as_slice().as_ptr();
+            assert_eq!(!shared, made_again, "after {what}");
         }
     }
 

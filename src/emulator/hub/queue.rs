@@ -33,7 +33,8 @@ const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 #[repr(C)]
 pub(crate) struct Conn {
     /// The socket, when messages may be written to it directly (plain, JSON and protobuf
-    /// clients on plain HTTP/1; reliable clients' frames differ per connection).
+    /// clients on plain HTTP/1, and Socket.IO clients that opened as a WebSocket there, for a
+    /// message that is one Socket.IO event; reliable clients' frames differ per connection).
     line: Option<Line>,
     queue: Mutex<Queue>,
     pub protocol: Protocol,
@@ -86,8 +87,10 @@ impl Inbox {
         .await
     }
 
-    /// The session is about to close the socket: nothing may be written to it directly
-    /// from now on (a frame after the close frame breaks the protocol).
+    /// The session is about to write frames of its own or close the socket: nothing may be
+    /// written to it directly until the session next waits on an empty queue (a frame after
+    /// the close frame breaks the protocol; one written between a session's group join and
+    /// its answer to the client would overtake the answer).
     pub fn hold(&self) {
         self.0.lock_queue().busy = true;
     }

@@ -22,7 +22,7 @@ use crate::client::Protocol;
 use crate::emulator::errors::{bad_request, error};
 use crate::emulator::filter::Filter;
 use crate::emulator::hub::Hub;
-use crate::emulator::message::{DataKind, Message, Source};
+use crate::emulator::message::{DataKind, Message, Outbound, Source};
 use crate::emulator::shared::Shared;
 use crate::emulator::socketio::invocations::{Event, MAX_PER_HUB};
 
@@ -74,7 +74,9 @@ impl Invoke<'_> {
                 .socketio
                 .enlist(&mut call, &conn.id, &message, &event)
             {
-                conn.deliver(&message);
+                // Queued, never written straight to the socket: the connection's task gives
+                // the delivery its ack id.
+                conn.push(Outbound::Data(message.clone()));
             }
         }
         let mut resp = Response::new(call.into_body());

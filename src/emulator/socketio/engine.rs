@@ -133,6 +133,17 @@ impl Packet {
     }
 }
 
+/// Whether a payload from the hub is one Socket.IO `EVENT` (`42...`) that a connection's
+/// session passes on untouched: over WebSocket it is then one text frame holding the payload
+/// as it is, which the hub's fan-out may write straight to an idle client's socket. Not a
+/// payload of several packets, a binary event (`45`, attachments follow), a `DISCONNECT`
+/// (`41`, which the session acts on) nor a close (`1`).
+pub(crate) fn is_lone_event(payload: &[u8]) -> bool {
+    payload.starts_with(b"42")
+        && !payload.contains(&(SEPARATOR as u8))
+        && std::str::from_utf8(payload).is_ok()
+}
+
 /// A long-polling body (or a payload a server sent over REST): its packets in order.
 pub(crate) fn decode_payload(body: &str) -> Result<Vec<Packet>, Malformed> {
     body.split(SEPARATOR)
@@ -172,6 +183,36 @@ mod tests {
         let body = encode_payload(&packets);
         assert_eq!(body, "4hello\x1ebAQIDBA==\x1e2");
         assert_eq!(decode_payload(&body), Ok(packets));
+    }
+
+    #[test]
+    fn only_a_lone_event_is_its_own_websocket_frame() {
+        for event in [
+            &br#"42["ev","x"]"#[..],
+            br#"42/chat,["ev"]"#,
+            br#"42/chat,7["ev"]"#,
+        ] {
+            assert!(is_lone_event(event));
+            let text = std::str::from_utf8(event).unwrap();
+            let packets = decode_payload(text).unwrap();
+            assert_eq!(packets.len(), 1);
+            assert_eq!(packets[0].ws_text().as_deref(), Some(text));
+        }
+        let others = [
+            &b"41"[..],
+            b"41/chat,{\"close\":true}",
+            b"1",
+            b"40",
+            br#"451-["ev",{"_placeholder":true,"num":0}]"#,
+            b"42[\"a\"]\x1e42[\"b\"]",
+            b"43/chat,1[]",
+            b"42\xff",
+            b"4",
+            b"",
+        ];
+        for other in others {
+            assert!(!is_lone_event(other), "{other:?}");
+        }
     }
 
     #[test]

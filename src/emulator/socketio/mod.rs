@@ -14,8 +14,9 @@
 //! endpoints'; polling requests through hyper ([`handle`]). Errors are Engine.IO's
 //! (`{"code":N,"message":...}` with 400), so socket.io-client reports them as it would a
 //! socket.io server's. The engine itself is in `engine.rs` (packets), `packet.rs` (Socket.IO
-//! packets) and `session.rs` (one task per connection); broadcasts with acknowledgements
-//! (REST `:invoke`) in `invocations.rs`.
+//! packets), `session/` (one task per connection), `polling.rs` (its long-polling queue) and
+//! `server.rs` (its packets on their way to a Socket.IO server); broadcasts with
+//! acknowledgements (REST `:invoke`) in `invocations.rs`.
 //!
 //! Default mode: when the hub has a server tunnel (or a `connect` handler), a new connection
 //! is offered to the Socket.IO server behind it as the service offers it: `connect` to
@@ -38,7 +39,9 @@ mod engine;
 pub(crate) mod engines;
 pub(crate) mod invocations;
 mod packet;
+mod polling;
 pub(crate) mod rooms;
+mod server;
 mod serverless;
 mod session;
 
@@ -58,11 +61,14 @@ use super::shared::Shared;
 use super::transport::{is_upgrade, Accepted, WebSocket};
 use super::upstream::settings::{Handler, SocketIoMode, UserEvents};
 use super::upstream::{self, Event, SystemEvent};
+use super::wire::Line;
+pub(crate) use engine::is_lone_event;
 use engine::{Kind, Packet};
 pub(crate) use engines::Engines;
 use engines::{Input, Timing};
+use server::Server;
 use serverless::Serverless;
-use session::{Admission, Answer, Server, Session};
+use session::{Admission, Answer, Session};
 
 /// The client endpoint's path, up to the hub's name.
 pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
@@ -220,7 +226,11 @@ pub(crate) async fn check(shared: Arc<Shared>, parts: &Parts) -> Result<Accepted
             })
         }
         None => {
-            let new = admit(&shared, &q.hub, parts, &[]).await?;
+            let mut new = admit(&shared, &q.hub, parts, &[]).await?;
+            // A WebSocket from its first request on plain TCP: the hub's fan-out may write a
+            // lone event straight to it (`hub/queue.rs`). Polling connections have no socket
+            // to write to, and one upgraded from polling keeps its queue.
+            new.admission.line = parts.extensions.get::<Line>().cloned();
             let timing = shared.socketio.timing();
             Box::new(move |socket| {
                 let socket = Some(Box::new(socket));
@@ -337,6 +347,7 @@ async fn admit(
             roles: identity.roles,
             groups: identity.groups,
             answer,
+            line: None,
         },
     })
 }

@@ -33,7 +33,7 @@ mod socket;
 
 pub(crate) use handshake::{check, connect_request};
 pub(crate) use reliable::{ReconnectKeys, Sessions, RECOVERY_WINDOW_MS};
-pub(crate) use socket::send_frame;
+pub(crate) use socket::{flush, send_frame};
 
 /// How long a client may stay silent before it is pinged, by default.
 pub(crate) const KEEPALIVE_MS: u64 = 20_000;

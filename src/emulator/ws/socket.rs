@@ -58,7 +58,7 @@ pub(crate) async fn send_frame(
 
 /// Sends the rest of a frame the fan-out wrote straight to the socket (`wire.rs`), with the
 /// same deadline and overflow watch as a frame of the session's own.
-pub(super) async fn flush(socket: &mut WebSocket, conn: &Conn) -> Result<(), Unsent> {
+pub(crate) async fn flush(socket: &mut WebSocket, conn: &Conn) -> Result<(), Unsent> {
     finish(SinkExt::<WsMessage>::flush(socket), Some(conn)).await
 }
 

@@ -11,39 +11,51 @@
 //! sockets (serverless.rs), which call the hub's event handlers on a task of their own, and
 //! takes their replies in the same `select!` as everything else.
 //!
-//! Everything a client can fill is bounded: its polling queue ([`MAX_QUEUED`]), attachments
-//! ([`packet::MAX_ATTACHMENTS`], each a frame within the payload limit), namespaces
-//! ([`MAX_NAMESPACES`]). Everything it can stall has a deadline: a ping unanswered within the
-//! ping timeout drops it, an upgrade not completed within [`UPGRADE_TIMEOUT`] is abandoned
-//! (the connection goes on polling), a write not taken within the WebSocket write timeout
-//! ends it.
+//! A message from the hub that is one Socket.IO event, on a connection that opened as a
+//! WebSocket on plain TCP, may not reach the task at all: while the task waits on an empty
+//! queue, the hub's fan-out writes it straight to the socket as the text frame the task would
+//! send (`hub/queue.rs`, `emulator/wire.rs`), as it does for plain clients. The task holds that
+//! off ([`Inbox::hold`]) whenever it is about to write or join of its own accord, so its own
+//! frames and the hub's keep their order.
+//!
+//! What the hub sends the connection (REST) is read in `outbound.rs`; the long-polling queue
+//! is `../polling.rs`, and in default mode the task that passes the client's packets on to the
+//! hub's Socket.IO server is `../server.rs`.
+//!
+//! Everything a client can fill is bounded: its polling queue
+//! ([`MAX_QUEUED`](super::polling::MAX_QUEUED)), attachments ([`packet::MAX_ATTACHMENTS`], each
+//! a frame within the payload limit), namespaces ([`MAX_NAMESPACES`]). Everything it can stall
+//! has a deadline: a ping unanswered within the ping timeout drops it, an upgrade not
+//! completed within [`UPGRADE_TIMEOUT`] is abandoned (the connection goes on polling), a write
+//! not taken within the WebSocket write timeout ends it.
 
-use std::collections::{HashSet, VecDeque};
+mod outbound;
+
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::engine::{self, Data, Kind, Packet};
+use super::engine::{Data, Kind, Packet};
 use super::engines::{Input, Timing};
 use super::packet::{self, Type};
+use super::polling::{Overlapping, Polling};
+use super::server::Server;
 use super::serverless::{Fault, Reply, Serverless};
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox};
 use crate::emulator::message::{DataKind, Outbound};
 use crate::emulator::shared::{stopped, Shared};
 use crate::emulator::transport::WebSocket;
-use crate::emulator::upstream;
+use crate::emulator::wire::Line;
 use crate::emulator::ws::send_frame;
 
-/// Most bytes of packets waiting for a polling client's next `GET`: a client that stops
-/// polling while messages arrive is dropped once this is full (or at its ping timeout).
-pub(crate) const MAX_QUEUED: usize = 16 * 1024 * 1024;
 /// Most namespaces one connection may join.
 pub(crate) const MAX_NAMESPACES: usize = 64;
 /// How long an upgrade may take from the WebSocket's opening to its `5` (engine.io's
@@ -51,9 +63,6 @@ pub(crate) const MAX_NAMESPACES: usize = 64;
 pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why a connection whose WebSocket closed or failed ended (socket.io's reason).
 const TRANSPORT_CLOSE: &str = "transport close";
-/// Packets on their way to the server; a client that sends faster than the server takes
-/// them is closed.
-const SERVER_QUEUE: usize = 256;
 /// How long the close of a WebSocket may take before the socket is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -79,11 +88,7 @@ pub(crate) struct Session {
     timing: Timing,
     socket: Option<Box<WebSocket>>,
     probe: Option<Probe>,
-    /// A polling `GET` waiting for packets.
-    waiting: Option<oneshot::Sender<Vec<Packet>>>,
-    /// Packets for the next polling `GET`.
-    queued: VecDeque<Packet>,
-    queued_bytes: usize,
+    polling: Polling,
     /// The next ping, when no pong is awaited; a ping waits for the pong of the one before.
     next_ping: Option<Instant>,
     pong_by: Option<Instant>,
@@ -105,6 +110,8 @@ pub(crate) struct Admission {
     pub roles: Vec<String>,
     pub groups: Vec<String>,
     pub answer: Answer,
+    /// The socket, when the hub's fan-out may write lone events to it directly.
+    pub line: Option<Line>,
 }
 
 /// Who answers a connection's Socket.IO packets.
@@ -115,45 +122,6 @@ pub(crate) enum Answer {
     Server(Server),
     /// Serverless mode: the hub's event handlers.
     Serverless(Serverless),
-}
-
-/// The hub's Socket.IO server, as this connection's events reach it.
-pub(crate) struct Server {
-    events: mpsc::Sender<ToServer>,
-}
-
-/// What the connection's server task sends, in order.
-enum ToServer {
-    /// An Engine.IO payload, as a `message` event.
-    Payload(String),
-    /// The connection ended, for this reason: `disconnected`, after every payload before it.
-    Ended(String),
-}
-
-impl Server {
-    /// Starts the task that sends the connection's packets to the server, one event at a
-    /// time (the server reads them in order).
-    pub fn start(shared: &Shared, view: upstream::Connection) -> Server {
-        // One more than the packets, so the end always fits behind them.
-        let (events, mut rx) = mpsc::channel::<ToServer>(SERVER_QUEUE + 1);
-        let upstream = shared.upstream.clone();
-        tokio::spawn(async move {
-            while let Some(item) = rx.recv().await {
-                match item {
-                    ToServer::Payload(payload) => {
-                        let kind = upstream::DataKind::Text;
-                        let data = payload.into();
-                        let _ = upstream.user_event(&view, "message", kind, data, &[]).await;
-                    }
-                    ToServer::Ended(reason) => {
-                        upstream.disconnected(&view, &reason);
-                        return;
-                    }
-                }
-            }
-        });
-        Server { events }
-    }
 }
 
 /// What woke the task.
@@ -190,7 +158,7 @@ impl Session {
             admission.user_id,
             crate::client::Protocol::SocketIo,
             admission.roles,
-            None,
+            admission.line,
         );
         let activity = shared.activity.client(&hub_name, &conn);
         hub.connect(conn.clone(), &admission.groups);
@@ -222,9 +190,7 @@ impl Session {
             timing,
             socket,
             probe: None,
-            waiting: None,
-            queued: VecDeque::new(),
-            queued_bytes: 0,
+            polling: Polling::default(),
             // With a server, its pings reach the client through REST; the emulator's own
             // would be answered to the emulator, and the server's socket would time out.
             next_ping: server
@@ -271,7 +237,7 @@ impl Session {
         let mut stop = self.shared.stopping.clone();
         // Messages are taken from the hub only when they can go out: a polling client that
         // is not polling leaves them in its hub queue, whose bound then closes it.
-        let can_send = self.socket.is_some() || self.waiting.is_some();
+        let can_send = self.socket.is_some() || self.polling.is_waiting();
         let probe_deadline = self.probe.as_ref().map(|p| p.deadline);
         let (pong_by, next_ping) = (self.pong_by, self.next_ping);
         tokio::select! {
@@ -290,6 +256,12 @@ impl Session {
     }
 
     async fn on(&mut self, wake: Wake) -> Result<(), End> {
+        if !matches!(wake, Wake::Outbound(_)) {
+            // What follows may write frames of the task's own (a pong, a CONNECT's answer) or
+            // join a group: until the task next waits on an empty queue, the hub's messages
+            // queue behind them instead of going straight to the socket (`hub/queue.rs`).
+            self.inbox.hold();
+        }
         if self.server.is_some() && matches!(wake, Wake::Input(Some(_)) | Wake::Frame(Some(_))) {
             self.pong_by = Some(self.silence_deadline());
         }
@@ -340,12 +312,9 @@ impl Session {
                     let _ = reply.send(vec![Packet::bare(Kind::Noop)]);
                     return Ok(());
                 }
-                if self.waiting.as_ref().is_some_and(|w| !w.is_closed()) {
-                    return Err(End("overlapping polling requests".into()));
-                }
-                self.waiting = Some(reply);
-                self.answer_poll();
-                Ok(())
+                self.polling
+                    .get(reply)
+                    .map_err(|Overlapping| End("overlapping polling requests".into()))
             }
             Input::Post(packets) => {
                 for p in packets {
@@ -403,24 +372,15 @@ impl Session {
                     self.drop_probe().await;
                     return Ok(());
                 }
-                self.push(Packet::bare(Kind::Noop))?;
-                self.answer_poll();
-                Ok(())
+                self.push(Packet::bare(Kind::Noop))
             }
             "5" => {
                 let Some(probe) = self.probe.take() else {
                     return Ok(());
                 };
                 self.socket = Some(probe.socket);
-                if let Some(waiting) = self.waiting.take() {
-                    let _ = waiting.send(vec![Packet::bare(Kind::Noop)]);
-                }
-                let queued: Vec<Packet> = self.queued.drain(..).collect();
-                self.queued_bytes = 0;
-                for p in queued {
-                    if p.kind != Kind::Noop {
-                        self.emit(p).await?;
-                    }
+                for p in self.polling.upgraded() {
+                    self.emit(p).await?;
                 }
                 Ok(())
             }
@@ -536,10 +496,7 @@ impl Session {
         };
         let mut record = String::new();
         packet.encode_record(&mut record);
-        // The last slot is the end's: a client that fills the rest is closed.
-        if server.events.capacity() <= 1
-            || server.events.try_send(ToServer::Payload(record)).is_err()
-        {
+        if server.send(record).is_err() {
             return Err(End("the Socket.IO server does not keep up".into()));
         }
         if closing {
@@ -646,96 +603,6 @@ impl Session {
         }
     }
 
-    /// A message from the hub (REST): its body is an Engine.IO payload, as the Socket.IO
-    /// extension sends them; one that is not is dropped (the client did nothing wrong).
-    async fn on_outbound(&mut self, out: Outbound) -> Result<(), End> {
-        match out {
-            Outbound::Data(message) => {
-                let invocations = &self.shared.socketio.invocations;
-                if let Some(packets) = invocations.claim(&self.conn.id, &message) {
-                    for p in packets {
-                        self.emit(p).await?;
-                    }
-                    return Ok(());
-                }
-                let Ok(text) = std::str::from_utf8(&message.body) else {
-                    return Ok(());
-                };
-                let Ok(packets) = engine::decode_payload(text) else {
-                    if self.shared.verbose >= 1 {
-                        eprintln!(
-                            "emulator: Socket.IO client {}: a message that is not an Engine.IO \
-                             payload was dropped",
-                            self.conn.id
-                        );
-                    }
-                    return Ok(());
-                };
-                for mut p in packets {
-                    let mut close_after = false;
-                    if let Some((packet, close)) = self.server_disconnect(&p) {
-                        p = packet;
-                        close_after = close;
-                    }
-                    if close_after {
-                        self.emit(p).await?;
-                        let _ = self.emit(Packet::bare(Kind::Close)).await;
-                        self.close_sent = true;
-                        return Err(End("io server disconnect".into()));
-                    }
-                    // A server closing the connection sends Engine.IO's close packet (the
-                    // extension's transport does): it is the last thing the client gets.
-                    let closing = p.kind == Kind::Close;
-                    self.emit(p).await?;
-                    if closing {
-                        self.close_sent = true;
-                        return Err(End("server close".into()));
-                    }
-                }
-                Ok(())
-            }
-            Outbound::Close { reason, .. } => {
-                let _ = self.emit(Packet::bare(Kind::Close)).await;
-                self.close_sent = true;
-                Err(End(reason))
-            }
-            Outbound::Json(_) | Outbound::Binary(_) | Outbound::Flush => Ok(()),
-        }
-    }
-
-    /// A server's DISCONNECT for a namespace: the extension's `disconnectSockets` sends it with
-    /// `{"close":bool}`, which is the service's to act on, not the client's to read (its
-    /// parser refuses a DISCONNECT with data). The client gets the bare packet, the
-    /// connection leaves the namespace's group, and with `close` the connection ends.
-    fn server_disconnect(&mut self, p: &Packet) -> Option<(Packet, bool)> {
-        let Data::Text(text) = &p.data else {
-            return None;
-        };
-        if p.kind != Kind::Message || !text.starts_with('1') {
-            return None;
-        }
-        let (namespace, data) = match text[1..].strip_prefix('/') {
-            Some(_) => {
-                let (nsp, rest) = text[1..].split_once(',').unwrap_or((&text[1..], ""));
-                (nsp.to_string(), rest)
-            }
-            None => ("/".to_string(), &text[1..]),
-        };
-        if self.namespaces.remove(&namespace) {
-            let group = namespace_group(&namespace);
-            self.hub.remove_connection_from_group(&self.conn.id, &group);
-        }
-        if let Some(serverless) = self.serverless.as_mut() {
-            serverless.server_disconnect(&namespace, &self.hub);
-        }
-        let close = serde_json::from_str::<serde_json::Value>(data)
-            .ok()
-            .and_then(|v| v.get("close").and_then(serde_json::Value::as_bool))
-            .unwrap_or(false);
-        let bare = packet::encode(Type::Disconnect, &namespace, "");
-        Some((Packet::text(Kind::Message, bare), close))
-    }
-
     /// Sends a packet on the WebSocket, or queues it for the next poll.
     async fn emit(&mut self, packet: Packet) -> Result<(), End> {
         if let Some(socket) = self.socket.as_mut() {
@@ -750,37 +617,14 @@ impl Session {
                 .await
                 .map_err(|_| End("the client does not take its messages".into()));
         }
-        self.push(packet)?;
-        self.answer_poll();
-        Ok(())
+        self.push(packet)
     }
 
+    /// Queues a packet for the next poll (and answers a waiting one).
     fn push(&mut self, packet: Packet) -> Result<(), End> {
-        if self.queued_bytes + packet.size() > MAX_QUEUED {
-            return Err(End("the client does not poll for its messages".into()));
-        }
-        self.queued_bytes += packet.size();
-        self.queued.push_back(packet);
-        Ok(())
-    }
-
-    /// Answers a waiting poll with everything queued, if anything is.
-    fn answer_poll(&mut self) {
-        if self.queued.is_empty() {
-            return;
-        }
-        let Some(waiting) = self.waiting.take() else {
-            return;
-        };
-        let packets: Vec<Packet> = self.queued.drain(..).collect();
-        self.queued_bytes = 0;
-        if let Err(packets) = waiting.send(packets) {
-            // The client gave up on that request: the packets wait for its next one.
-            for p in packets.into_iter().rev() {
-                self.queued_bytes += p.size();
-                self.queued.push_front(p);
-            }
-        }
+        self.polling
+            .push(packet)
+            .map_err(|_| End("the client does not poll for its messages".into()))
     }
 
     fn malformed(&self, why: &str) -> End {
@@ -802,8 +646,8 @@ impl Session {
                 let _ = tokio::time::timeout(CLOSE_TIMEOUT, packet).await;
             }
             close(socket).await;
-        } else if let Some(waiting) = self.waiting.take() {
-            let _ = waiting.send(vec![Packet::bare(Kind::Close)]);
+        } else {
+            self.polling.close();
         }
         self.drop_probe().await;
         self.shared.socketio.forget(&self.conn.id);
@@ -813,10 +657,7 @@ impl Session {
             serverless.end(&self.end_reason);
         }
         if let Some(server) = &self.server {
-            // Queued behind the connection's packets, so the server reads them first.
-            let _ = server
-                .events
-                .try_send(ToServer::Ended(self.end_reason.clone()));
+            server.ended(&self.end_reason);
         }
         if self.shared.verbose >= 1 {
             eprintln!(
