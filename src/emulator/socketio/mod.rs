@@ -7,7 +7,7 @@
 //! its groups or the hub is an Engine.IO payload (`text/plain`, packets joined by `\x1e`,
 //! binary ones `b` + base64), which is what the Socket.IO extension
 //! (`@azure/web-pubsub-socket.io`) sends; groups are rooms, named as the extension names
-//! them ([`session::namespace_group`] for a namespace's sockets); closing the connection
+//! them ([`rooms::namespace_group`] for a namespace's sockets); closing the connection
 //! closes the Engine.IO connection.
 //!
 //! Routes: a WebSocket upgrade comes through `upgrade.rs` ([`check`]), like the other client
@@ -75,6 +75,8 @@ pub(crate) const PREFIX: &str = "/clients/socketio/hubs/";
 /// The largest Engine.IO payload taken (a polling body, a WebSocket frame): engine.io's
 /// `maxHttpBufferSize` default, advertised as `maxPayload`.
 pub(crate) const MAX_PAYLOAD: usize = 1_000_000;
+/// Most namespaces (sockets, in serverless mode) one connection may join.
+pub(crate) const MAX_NAMESPACES: usize = 64;
 /// Where a hub's Socket.IO server takes its clients' events in default mode: the path the
 /// extension serves on its end of the hub's tunnel.
 const SERVER_HANDLER: &str = "tunnel:///eventhandler/";

@@ -1,9 +1,33 @@
-//! Socket.IO namespaces and rooms as the hub's groups, read back: the extension names a room's
-//! group `0~` + the namespace in base64url + `~` + the room in base64url, and a namespace's own
-//! group (its sockets) the same with no room (`session::namespace_group`). The dashboard and
-//! `-v` show these by name; REST users still need the group's own name, so it is kept beside.
+//! Socket.IO namespaces and rooms as the hub's groups, both ways: the extension names a room's
+//! group `0~` + the namespace in base64url + `~` + the room in base64url ([`room_group`]), and
+//! a namespace's own group (its sockets) the same with no room ([`namespace_group`]); a socket
+//! is in the room named by its id ([`socket_id`]). The dashboard and `-v` read groups back
+//! ([`of_group`]) to show them by name; REST users still need the group's own name, so it is
+//! kept beside. A leaf: the sessions, serverless mode and the dashboard all name groups here.
 
 use base64::Engine as _;
+
+/// The hub group of a namespace's sockets: `0~` + the namespace in base64url + `~`, the
+/// form the Socket.IO extension's adapter filters on (`'0~Lw~' in groups` for `/`).
+pub(crate) fn namespace_group(namespace: &str) -> String {
+    let mut group = "0~".to_string();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(namespace, &mut group);
+    group.push('~');
+    group
+}
+
+/// The hub group of a room: `0~` + base64url(namespace) + `~` + base64url(room).
+pub(crate) fn room_group(namespace: &str, room: &str) -> String {
+    let mut group = namespace_group(namespace);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(room, &mut group);
+    group
+}
+
+/// A Socket.IO socket id: 20 random base64url characters, as socket.io makes them.
+pub(crate) fn socket_id() -> String {
+    let bytes: [u8; 15] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
 
 /// What a Socket.IO group stands for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -52,16 +76,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn groups_are_the_extensions_and_the_specs() {
+        // The extension's namespace groups, and the serverless specification's examples.
+        assert_eq!(namespace_group("/"), "0~Lw~");
+        assert_eq!(namespace_group("/chat"), "0~L2NoYXQ~");
+        assert_eq!(room_group("/", "rm"), "0~Lw~cm0");
+        assert_eq!(room_group("/ns", "rm"), "0~L25z~cm0");
+        assert_eq!(room_group("/ns", "socketId"), "0~L25z~c29ja2V0SWQ");
+        assert_eq!(namespace_group("/ns"), "0~L25z~");
+        let id = socket_id();
+        assert_eq!(id.len(), 20);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_ne!(id, socket_id());
+    }
+
+    #[test]
     fn groups_of_the_extensions_form_are_read_back() {
         let ns = |n: &str, r: Option<&str>| Room {
             namespace: n.into(),
             room: r.map(Into::into),
         };
         assert_eq!(of_group("0~Lw~"), Some(ns("/", None)));
-        assert_eq!(
-            of_group(&super::super::session::namespace_group("/chat")),
-            Some(ns("/chat", None))
-        );
+        assert_eq!(of_group(&namespace_group("/chat")), Some(ns("/chat", None)));
         assert_eq!(
             of_group("0~L2NoYXQ~bG9iYnk"),
             Some(ns("/chat", Some("lobby")))

@@ -28,14 +28,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::engine::{self, Kind, Packet};
 use super::packet::{self, Header, Type};
-use super::session::{namespace_group, socket_id, MAX_NAMESPACES};
-use super::MAX_PAYLOAD;
+use super::rooms::{namespace_group, room_group, socket_id};
+use super::{MAX_NAMESPACES, MAX_PAYLOAD};
 use crate::emulator::hub::Hub;
 use crate::emulator::upstream::{self, ConnectRequest, DataKind, Upstream};
 
@@ -425,32 +424,9 @@ fn connect_packet(view: &upstream::Connection) -> Packet {
     )
 }
 
-/// The hub group of a room: `0~` + base64url(namespace) + `~` + base64url(room); a socket is
-/// in the room named by its id.
-pub(crate) fn room_group(namespace: &str, room: &str) -> String {
-    let mut group = namespace_group(namespace);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(room, &mut group);
-    group
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rooms_are_the_specs_groups() {
-        // The examples of the serverless specification.
-        assert_eq!(room_group("/", "rm"), "0~Lw~cm0");
-        assert_eq!(room_group("/ns", "rm"), "0~L25z~cm0");
-        assert_eq!(room_group("/ns", "socketId"), "0~L25z~c29ja2V0SWQ");
-        assert_eq!(namespace_group("/ns"), "0~L25z~");
-        let id = socket_id();
-        assert_eq!(id.len(), 20);
-        assert!(id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        assert_ne!(id, socket_id());
-    }
 
     #[test]
     fn an_event_is_named_by_its_first_element() {

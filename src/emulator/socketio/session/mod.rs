@@ -35,7 +35,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use tokio::sync::mpsc;
@@ -46,8 +45,10 @@ use super::engine::{Data, Kind, Packet};
 use super::engines::{Input, Timing};
 use super::packet::{self, Type};
 use super::polling::{Overlapping, Polling};
+use super::rooms::{namespace_group, socket_id};
 use super::server::Server;
 use super::serverless::{Fault, Reply, Serverless};
+use super::MAX_NAMESPACES;
 use crate::emulator::activity::ClientTap;
 use crate::emulator::hub::{Conn, Hub, Inbox};
 use crate::emulator::message::{DataKind, Outbound};
@@ -56,8 +57,6 @@ use crate::emulator::transport::WebSocket;
 use crate::emulator::wire::Line;
 use crate::emulator::ws::send_frame;
 
-/// Most namespaces one connection may join.
-pub(crate) const MAX_NAMESPACES: usize = 64;
 /// How long an upgrade may take from the WebSocket's opening to its `5` (engine.io's
 /// default `upgradeTimeout`), never longer than the ping timeout.
 pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -671,21 +670,6 @@ impl Session {
     }
 }
 
-/// The hub group of a namespace's sockets: `0~` + the namespace in base64url + `~`, the
-/// form the Socket.IO extension's adapter filters on (`'0~Lw~' in groups` for `/`).
-pub(crate) fn namespace_group(namespace: &str) -> String {
-    let mut group = "0~".to_string();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(namespace, &mut group);
-    group.push('~');
-    group
-}
-
-/// A Socket.IO socket id: 20 random base64url characters, as socket.io makes them.
-pub(crate) fn socket_id() -> String {
-    let bytes: [u8; 15] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 async fn next(
     socket: &mut Option<Box<WebSocket>>,
 ) -> Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>> {
@@ -724,16 +708,4 @@ async fn sleep_until(at: Option<Instant>) {
 /// Closes a WebSocket within [`CLOSE_TIMEOUT`].
 async fn close(mut socket: Box<WebSocket>) {
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_namespace_group_is_the_extensions() {
-        assert_eq!(namespace_group("/"), "0~Lw~");
-        assert_eq!(namespace_group("/chat"), "0~L2NoYXQ~");
-        assert_eq!(socket_id().len(), 20);
-    }
 }

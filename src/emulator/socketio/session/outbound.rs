@@ -5,10 +5,11 @@
 //! loop (`mod.rs`), which reads the client and the timers: these only turn a message into
 //! what the client gets.
 
-use super::{namespace_group, End, Session};
+use super::{End, Session};
 use crate::emulator::message::Outbound;
 use crate::emulator::socketio::engine::{self, Data, Kind, Packet};
 use crate::emulator::socketio::packet::{self, Type};
+use crate::emulator::socketio::rooms::namespace_group;
 use crate::emulator::ws::flush;
 
 impl Session {
