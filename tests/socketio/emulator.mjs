@@ -16,6 +16,23 @@ export const WPS_BIN = resolve(HERE, process.env.WPS_BIN ?? "../../target/debug/
 const START_TIMEOUT = 30_000;
 const STOP_TIMEOUT = 10_000;
 
+/** The emulator started last: a timeout shows the end of its stderr. */
+let current;
+
+/** `promise`, or a failure naming `what` after `ms`, with the emulator's last stderr lines. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}\nemulator stderr (last lines):\n${current?.stderr.slice(-15).join("\n")}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The base64url of `s`, as the extension's group names carry namespaces and rooms. */
+export const b64url = (s) => Buffer.from(s).toString("base64url");
+/** The group of a room: `0~` + base64url(namespace) + `~` + base64url(room). */
+export const roomGroup = (nsp, room) => `0~${b64url(nsp)}~${b64url(room)}`;
+
 /** Starts `wps emulator --port 0 -v ARGS...`: resolves to { proc, connectionString, url, stderr, home }. */
 export function startEmulator(args = []) {
   const home = mkdtempSync(join(tmpdir(), "wps-socketio-"));
@@ -48,7 +65,8 @@ export function startEmulator(args = []) {
         reject(new Error(`first stdout line is not a connection string: ${line}`));
         return;
       }
-      resolvePromise({ proc, connectionString: line.trim(), url: `${parts.Endpoint}:${parts.Port}`, stderr, home });
+      current = { proc, connectionString: line.trim(), url: `${parts.Endpoint}:${parts.Port}`, stderr, home };
+      resolvePromise(current);
     });
   });
 }

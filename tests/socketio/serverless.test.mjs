@@ -25,7 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
-import { startEmulator, stopEmulator, WPS_BIN } from "./emulator.mjs";
+import { roomGroup, startEmulator, stopEmulator, withTimeout, WPS_BIN } from "./emulator.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const STDERR_LOG = join(HERE, "serverless.stderr.log");
@@ -37,18 +37,6 @@ let handler; // { server, port, seen }
 let service;
 let setupError;
 const sockets = [];
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}\nemulator stderr (last lines):\n${emulator?.stderr.slice(-15).join("\n")}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const b64url = (s) => Buffer.from(s).toString("base64url");
-/** The spec's group of a room (a socket's own room is named by its id). */
-const roomGroup = (nsp, room) => `0~${b64url(nsp)}~${b64url(room)}`;
 
 /** One text packet of an Engine.IO payload (`4` + Socket.IO packet), read. */
 function readPacket(payload) {

@@ -22,7 +22,7 @@ import { Server } from "socket.io";
 import { useAzureSocketIO } from "@azure/web-pubsub-socket.io";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 
-import { startEmulator, stopEmulator, WPS_BIN } from "./emulator.mjs";
+import { roomGroup, startEmulator, stopEmulator, withTimeout, WPS_BIN } from "./emulator.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const STDERR_LOG = join(HERE, "emulator.stderr.log");
@@ -33,18 +33,6 @@ let emulator; // { proc, connectionString, url, stderr, home }
 let service;
 let setupError;
 const sockets = [];
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}\nemulator stderr (last lines):\n${emulator?.stderr.slice(-15).join("\n")}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The base64url of `s`, as the extension's group names carry namespaces and rooms. */
-const b64url = (s) => Buffer.from(s).toString("base64url");
-const roomGroup = (nsp, room) => `0~${b64url(nsp)}~${b64url(room)}`;
 
 /** The next `event` on `socket`, its arguments. */
 function next(socket, event, what) {
