@@ -359,15 +359,7 @@ impl Upstream {
                 kind.content_type(),
                 metadata,
             )?
-            .ok_or_else(|| {
-                Failure::new(
-                    FailureKind::NoHandler,
-                    format!(
-                        "no event handler takes the event '{name}' on hub '{}'",
-                        conn.hub()
-                    ),
-                )
-            })?;
+            .ok_or_else(|| no_handler(conn, name))?;
         execute(&self.inner, call, |reply| {
             let parsed = parse_user_reply(reply)?;
             apply_state(conn, &reply.headers)?;
@@ -739,6 +731,17 @@ fn reply_metadata(headers: &HeaderMap) -> Vec<(String, String)> {
         out.push((key.to_string(), value));
     }
     out
+}
+
+/// A user event no handler of the connection's hub takes.
+fn no_handler(conn: &Connection, name: &str) -> Failure {
+    Failure::new(
+        FailureKind::NoHandler,
+        format!(
+            "no event handler takes the event '{name}' on hub '{}'",
+            conn.hub()
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ pub use super::cloudevents::MqttConnect;
 use super::cloudevents::{self, SYSTEM_CONTENT_TYPE};
 use super::settings::{Event, SystemEvent};
 use super::{
-    apply_state, execute_any, parse_connect, ConnectReply, Connection, Failure, FailureKind,
-    Upstream,
+    apply_state, execute_any, no_handler, parse_connect, ConnectReply, Connection, Failure,
+    FailureKind, Upstream,
 };
 
 /// MQTT 5 user properties, in order (names may repeat).
@@ -88,15 +88,7 @@ impl Upstream {
                 "application/octet-stream",
                 &[],
             )?
-            .ok_or_else(|| {
-                Failure::new(
-                    FailureKind::NoHandler,
-                    format!(
-                        "no event handler takes the event '{name}' on hub '{}'",
-                        conn.hub()
-                    ),
-                )
-            })?;
+            .ok_or_else(|| no_handler(conn, name))?;
         let value = HeaderValue::from_str(content_type)
             .map_err(|_| bad(format!("content type {content_type:?} is no header value")))?;
         call.headers.insert(CONTENT_TYPE, value);
