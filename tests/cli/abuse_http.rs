@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use wps::client::{now_secs, KeySigner, Secret};
 use wps::emulator::{self, Emulator, EmulatorConfig, ServerLimits, DEFAULT_ACCESS_KEY};
 
-use crate::common::{World, PATIENCE};
+use crate::common::{sigterm, World, PATIENCE};
 
 const SHORT: Duration = Duration::from_millis(300);
 
@@ -332,14 +332,6 @@ async fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     None
-}
-
-fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
 }
 
 #[tokio::test]

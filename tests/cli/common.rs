@@ -330,6 +330,15 @@ impl Piped {
     }
 }
 
+/// Sends SIGTERM to a child (as a service manager or `docker stop` would).
+pub fn sigterm(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
 /// Waits for a child to exit; kills it and fails after `PATIENCE`.
 pub async fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = tokio::time::Instant::now() + PATIENCE;

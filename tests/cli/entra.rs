@@ -706,11 +706,7 @@ async fn wps_tunnel_under_entra_opens_the_tunnel_with_the_credentials_token() {
         "{:?}",
         az_calls(&world)
     );
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    sigterm(&child);
     assert!(wait_exit(&mut child).await.success(), "{}", err.text());
 
     // A token from an issuer the emulator does not trust: refused at once, exit 4.

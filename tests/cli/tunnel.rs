@@ -3,7 +3,7 @@
 //! raw tunnel clients written here from the protocol's messages (`wps::client::tunnel`) for
 //! what a well-behaved client never does.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -141,14 +141,6 @@ fn spawn_tunnel(world: &World, upstream: &str) -> (Child, Piped, Piped) {
     let out = Piped::new(child.stdout.take().expect("stdout"));
     let err = Piped::new(child.stderr.take().expect("stderr"));
     (child, out, err)
-}
-
-fn sigterm(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
 }
 
 /// A recent activity event of the tunnel with this action, from the dashboard's API.
